@@ -1,0 +1,85 @@
+"""``pathwise up``: the main job on embedded defaults.
+
+It runs an ordered list of steps, then serves the API in the foreground. Later parts of
+the platform (ingest, features, training, serving) add their step to :data:`UP_STEPS`;
+each step is idempotent so that re-running ``make up`` on an existing state directory
+reuses it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from platform_api.core.config import APISettings
+
+
+@dataclass(frozen=True)
+class UpStep:
+    name: str
+    run: Callable[[APISettings], str]
+
+
+def _migrate(settings: APISettings) -> str:
+    from platform_api.core.migrate import upgrade
+
+    upgrade(settings.db_url)
+    return "schema at head"
+
+
+def _seed(settings: APISettings) -> str:
+    from pipelines.seed import seed_demo
+
+    report = seed_demo(settings.db_url)
+    if report.created:
+        return (
+            f"seeded {report.learners} learners, {report.skills} skills, "
+            f"{report.items} items, {report.attempts} attempts"
+        )
+    return "demo data already present, reused"
+
+
+#: The steps run before the API starts, in order.
+UP_STEPS: list[UpStep] = [
+    UpStep("migrate database", _migrate),
+    UpStep("seed demo organization and course", _seed),
+]
+
+
+def up(
+    host: str | None = typer.Option(None, help="Interface for the API (default PATHWISE_HOST)"),
+    port: int | None = typer.Option(None, help="Port for the API (default PATHWISE_PORT)"),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Run the set-up steps, then exit"),
+) -> None:
+    """Migrate, seed, and start the platform on embedded defaults."""
+    from pathwise.cli import settings_or_exit
+    from platform_api.cli import safe_url, serve_api
+
+    settings = settings_or_exit(APISettings)
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=overrides)
+    settings.ensure_home()
+    console = Console()
+    console.print(f"[bold]Pathwise[/bold] state directory: {settings.home}")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        for step in UP_STEPS:
+            task = bar.add_task(step.name, total=1)
+            started = time.perf_counter()
+            outcome = step.run(settings)
+            bar.update(task, completed=1, description=f"{step.name}: {outcome} ({time.perf_counter() - started:.1f}s)")
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"database : {safe_url(settings.db_url)}")
+    console.print(f"API      : {base}   health {base}/healthz   ready {base}/readyz   docs {base}/docs")
+    if no_serve:
+        return
+    console.print("Press Ctrl-C to stop.")
+    serve_api(settings)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)

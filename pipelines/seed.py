@@ -1,0 +1,277 @@
+"""Seed the demo organization, roles, users and a course built from the ASSISTments sample.
+
+Idempotent: the demo tenant's slug is the marker, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from pathwise.logs import get_logger
+from pipelines.datasets import load_sample, skill_names
+from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.core.models import (
+    Activity,
+    ActivityItem,
+    ActivitySkill,
+    Attempt,
+    Course,
+    Enrollment,
+    Grant,
+    Item,
+    Lesson,
+    OrgUnit,
+    Role,
+    RolePermission,
+    Skill,
+    SkillPrerequisite,
+    Unit,
+    User,
+)
+
+log = get_logger(__name__)
+
+DEMO_TENANT_SLUG = "demo"
+DEMO_COURSE_CODE = "ASSIST-MATH"
+SKILLS_PER_UNIT = 10
+
+#: Default permission scopes per role; later work refines them, the names stay.
+ROLE_SCOPES: dict[str, list[str]] = {
+    "Learner": ["courses:read", "attempts:write", "recommendations:read", "self:read"],
+    "Instructor": [
+        "courses:read",
+        "course.structure:write",
+        "grades:read",
+        "grades:write",
+        "enrollments:write",
+        "rules:write",
+        "analytics:read",
+    ],
+    "Assistant Instructor": ["courses:read", "grades:read", "grades:write", "analytics:read"],
+    "Administrator": ["*"],
+    "Guardian": ["linked_learners:read"],
+}
+
+
+@dataclass
+class SeedReport:
+    created: bool
+    tenant_id: int
+    learners: int = 0
+    skills: int = 0
+    items: int = 0
+    attempts: int = 0
+    prerequisites: int = 0
+
+
+def derive_prerequisites(sample: pd.DataFrame, min_support: int = 15, min_ratio: float = 0.8) -> list[tuple[str, str]]:
+    """Estimate a prerequisite edge per skill from the order in which learners meet skills.
+
+    ASSISTments ships no prerequisite graph. For each skill we keep the single skill that
+    learners met first in at least ``min_ratio`` of ``min_support`` or more shared
+    histories. A 0.8 ratio rules out two-cycles; longer cycles are skipped explicitly.
+    """
+    firsts = sample.groupby(["user_id", "skill_id"])["seq"].min().reset_index()
+    order = {u: dict(zip(g["skill_id"], g["seq"], strict=True)) for u, g in firsts.groupby("user_id")}
+    before: dict[tuple[str, str], int] = defaultdict(int)
+    together: dict[tuple[str, str], int] = defaultdict(int)
+    for seen in order.values():
+        skills = list(seen)
+        for a in skills:
+            for b in skills:
+                if a < b:
+                    together[(a, b)] += 1
+                    before[(a, b) if seen[a] < seen[b] else (b, a)] += 1
+    best: dict[str, tuple[float, str]] = {}
+    for (a, b), count in together.items():
+        for first, second in ((a, b), (b, a)):
+            ratio = before[(first, second)] / count
+            if count >= min_support and ratio >= min_ratio and ratio > best.get(second, (0.0, ""))[0]:
+                best[second] = (ratio, first)
+    edges: list[tuple[str, str]] = []
+    parent: dict[str, str] = {}
+    for skill, (_, prereq) in sorted(best.items()):
+        node, cyclic = prereq, False
+        while node in parent:
+            node = parent[node]
+            if node == skill:
+                cyclic = True
+                break
+        if not cyclic:
+            parent[skill] = prereq
+            edges.append((prereq, skill))
+    return edges
+
+
+def _ensure_roles(session: Session) -> dict[str, int]:
+    existing = {r.name: r.id for r in session.scalars(select(Role))}
+    for name, scopes in ROLE_SCOPES.items():
+        if name in existing:
+            continue
+        role = Role(name=name, description=f"Default {name} role")
+        session.add(role)
+        session.flush()
+        session.add_all(RolePermission(role_id=role.id, scope=s) for s in scopes)
+        existing[name] = role.id
+    return existing
+
+
+def seed_demo(db_url: str) -> SeedReport:
+    engine = make_engine(db_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            roles = _ensure_roles(session)
+            tenant = session.scalar(
+                select(OrgUnit).where(OrgUnit.slug == DEMO_TENANT_SLUG, OrgUnit.parent_id.is_(None))
+            )
+            if tenant is not None:
+                return SeedReport(created=False, tenant_id=tenant.id)
+            return _seed(session, roles)
+    finally:
+        engine.dispose()
+
+
+def _org_tree(session: Session) -> tuple[OrgUnit, OrgUnit]:
+    tenant = OrgUnit(slug=DEMO_TENANT_SLUG, name="Pathwise Demo District", kind="district")
+    session.add(tenant)
+    session.flush()
+    tenant.tenant_id, tenant.path = tenant.id, f"/{tenant.id}/"
+    parent = tenant
+    for slug, name, kind in (
+        ("demo-middle", "Demo Middle School", "school"),
+        ("math", "Mathematics Department", "department"),
+    ):
+        unit = OrgUnit(parent_id=parent.id, tenant_id=tenant.id, slug=slug, name=name, kind=kind)
+        session.add(unit)
+        session.flush()
+        unit.path = f"{parent.path}{unit.id}/"
+        parent = unit
+    return tenant, parent
+
+
+def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
+    sample = load_sample()
+    names = skill_names()
+    tenant, department = _org_tree(session)
+
+    staff = {
+        "Administrator": ("admin@demo.pathwise.local", "Ada Admin", tenant.id, "org_unit"),
+        "Instructor": ("instructor@demo.pathwise.local", "Ian Instructor", department.id, "org_unit"),
+        "Assistant Instructor": ("assistant@demo.pathwise.local", "Asha Assistant", department.id, "org_unit"),
+        "Guardian": ("guardian@demo.pathwise.local", "Gil Guardian", tenant.id, "org_unit"),
+    }
+    for role, (email, display, scope_id, scope_type) in staff.items():
+        user = User(tenant_id=tenant.id, email=email, display_name=display)
+        session.add(user)
+        session.flush()
+        session.add(Grant(user_id=user.id, role_id=roles[role], scope_type=scope_type, scope_id=scope_id))
+
+    # Skills in the order learners first meet them, so units follow the data's curriculum.
+    skill_order = sample.groupby("skill_id")["seq"].median().sort_values().index.tolist()
+    skills = {
+        code: Skill(tenant_id=tenant.id, code=code, name=names.get(code, f"Skill {code}")) for code in skill_order
+    }
+    session.add_all(skills.values())
+    session.flush()
+    edges = derive_prerequisites(sample)
+    session.add_all(SkillPrerequisite(skill_id=skills[b].id, prerequisite_id=skills[a].id) for a, b in edges)
+
+    first_skill = sample.drop_duplicates("item_id").set_index("item_id")["skill_id"]
+    item_rows = [
+        {
+            "tenant_id": tenant.id,
+            "skill_id": skills[s].id,
+            "external_id": str(i),
+            "kind": "numeric",
+            "stem": f"ASSISTments problem {i}",
+            "body": {},
+            "answer_key": {},
+        }
+        for i, s in first_skill.items()
+    ]
+    session.execute(insert(Item), item_rows)
+    item_ids = dict(
+        session.execute(select(Item.external_id, Item.id).where(Item.tenant_id == tenant.id)).tuples().all()
+    )
+
+    course = Course(
+        org_unit_id=department.id,
+        code=DEMO_COURSE_CODE,
+        title="ASSISTments Middle-School Math (demo)",
+        description="Skill-builder practice derived from the ASSISTments 2009 public data.",
+        status="published",
+        details={"source": "ASSISTments 2009-2010 skill builder (sample)"},
+    )
+    session.add(course)
+    session.flush()
+    items_by_skill = first_skill.groupby(first_skill).groups
+    for u, start in enumerate(range(0, len(skill_order), SKILLS_PER_UNIT)):
+        chunk = skill_order[start : start + SKILLS_PER_UNIT]
+        unit = Unit(course_id=course.id, position=u, title=f"Unit {u + 1}: {skills[chunk[0]].name}")
+        session.add(unit)
+        session.flush()
+        for pos, code in enumerate(chunk):
+            lesson = Lesson(unit_id=unit.id, position=pos, title=skills[code].name)
+            session.add(lesson)
+            session.flush()
+            activity = Activity(
+                lesson_id=lesson.id,
+                position=0,
+                kind="practice",
+                title=f"Practice: {skills[code].name}",
+                details={"estimated_minutes": 15},
+            )
+            session.add(activity)
+            session.flush()
+            session.add(ActivitySkill(activity_id=activity.id, skill_id=skills[code].id))
+            session.add_all(
+                ActivityItem(activity_id=activity.id, item_id=item_ids[str(i)]) for i in items_by_skill.get(code, [])
+            )
+
+    learner_ids: dict[str, int] = {}
+    for external in sample["user_id"].unique():
+        user = User(
+            tenant_id=tenant.id,
+            email=f"learner{external}@demo.pathwise.local",
+            display_name=f"Learner {external}",
+            external_id=str(external),
+        )
+        session.add(user)
+        session.flush()
+        learner_ids[str(external)] = user.id
+    session.execute(
+        insert(Grant),
+        [
+            {"user_id": uid, "role_id": roles["Learner"], "scope_type": "course", "scope_id": course.id}
+            for uid in learner_ids.values()
+        ],
+    )
+    session.execute(insert(Enrollment), [{"user_id": uid, "course_id": course.id} for uid in learner_ids.values()])
+    attempts = [
+        {
+            "user_id": learner_ids[u],
+            "item_id": item_ids[i],
+            "seq": int(s),
+            "correct": bool(c),
+            "score": float(c),
+            "response": {},
+        }
+        for u, i, s, c in sample[["user_id", "item_id", "seq", "correct"]].itertuples(index=False)
+    ]
+    session.execute(insert(Attempt), attempts)
+    report = SeedReport(
+        created=True,
+        tenant_id=tenant.id,
+        learners=len(learner_ids),
+        skills=len(skills),
+        items=len(item_ids),
+        attempts=len(attempts),
+        prerequisites=len(edges),
+    )
+    log.info("seeded demo data", **report.__dict__)
+    return report

@@ -1,0 +1,17 @@
+"""Settings of the API deployable."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from pathwise.config import CommonSettings
+
+
+class APISettings(CommonSettings):
+    """Where the API listens and how it talks to its database."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    readiness_timeout_s: float = Field(default=2.0, gt=0, le=60)

@@ -1,0 +1,62 @@
+"""Users, roles with permission scopes, and grants scoped to a unit, course or cohort."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from platform_api.core.db import Base, utcnow
+
+#: Where a grant applies; grants on an org unit inherit down the unit tree.
+GRANT_SCOPE_TYPES = ("org_unit", "course", "cohort")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    description: Mapped[str] = mapped_column(String(300), default="")
+
+
+class RolePermission(Base):
+    """A fine-grained permission scope such as ``grades:write`` held by a role."""
+
+    __tablename__ = "role_permissions"
+
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class Grant(Base):
+    """A user holds a role within one scope (org unit, course or cohort)."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role_id", "scope_type", "scope_id"),
+        CheckConstraint("scope_type IN ('org_unit', 'course', 'cohort')", name="scope_type_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="RESTRICT"))
+    scope_type: Mapped[str] = mapped_column(String(20))
+    scope_id: Mapped[int]
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

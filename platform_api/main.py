@@ -1,0 +1,39 @@
+"""FastAPI application factory for the platform API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from pathwise import __version__
+from platform_api.api.routes import health
+from platform_api.core.config import APISettings
+from platform_api.core.db import make_engine, make_session_factory
+from platform_api.core.errors import install_problem_handlers
+
+
+def create_app(settings: APISettings | None = None) -> FastAPI:
+    """Build the app; the engine is created here and disposed on shutdown, never at import."""
+    settings = settings or APISettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Pathwise platform API",
+        version=__version__,
+        description="Courses, users, grading and learner records around the Pathwise models.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(
+        settings.db_url, pool_size=settings.db_pool_size, connect_timeout_s=settings.db_connect_timeout_s
+    )
+    app.state.session_factory = make_session_factory(app.state.engine)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,62 @@
+"""The two-command contract: ``pathwise up`` sets up and serves; re-running reuses state."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+PATHWISE = [sys.executable, "-m", "pathwise.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
+    env["PATHWISE_HOME"] = str(home)
+    return env
+
+
+def test_up_twice_reuses_state(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first = subprocess.run([*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "seeded" in first.stdout
+    assert (home / "pathwise.db").is_file()
+    second = subprocess.run([*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "already present, reused" in second.stdout
+
+
+def test_up_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([*PATHWISE, "up", "--port", str(port)], env=_env(tmp_path / "home"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "API did not become ready"
+            time.sleep(0.3)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert f"http://127.0.0.1:{port}/healthz" in out
+    assert "Shutting down" in out
