@@ -33,15 +33,22 @@ def test_up_twice_reuses_state(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "seeded" in first.stdout
     assert (home / "pathwise.db").is_file()
-    second = subprocess.run([*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300)
+    second = subprocess.run(
+        [*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300
+    )
     assert second.returncode == 0, second.stderr
     assert "already present, reused" in second.stdout
 
 
 def test_up_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port = _free_port()
-    proc = subprocess.Popen([*PATHWISE, "up", "--port", str(port)], env=_env(tmp_path / "home"),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*PATHWISE, "up", "--port", str(port)],
+        env=_env(tmp_path / "home"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:

@@ -34,8 +34,13 @@ def test_empty_variable_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("PATHWISE_PORT", "eighty"), ("PATHWISE_PORT", "70000"), ("PATHWISE_LOG_FORMAT", "xml"),
-     ("PATHWISE_LOG_LEVEL", "loud"), ("PATHWISE_DB_POOL_SIZE", "0")],
+    [
+        ("PATHWISE_PORT", "eighty"),
+        ("PATHWISE_PORT", "70000"),
+        ("PATHWISE_LOG_FORMAT", "xml"),
+        ("PATHWISE_LOG_LEVEL", "loud"),
+        ("PATHWISE_DB_POOL_SIZE", "0"),
+    ],
 )
 def test_invalid_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, value)

@@ -5,7 +5,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.datasets import TIDY_COLUMNS, DatasetError, KTFormat, detect_format, digest, load_sample, read_kt, sample_path
+from pipelines.datasets import (
+    TIDY_COLUMNS,
+    DatasetError,
+    KTFormat,
+    detect_format,
+    digest,
+    load_sample,
+    read_kt,
+    sample_path,
+)
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -73,8 +82,9 @@ def test_bundled_sample_is_small_and_tidy() -> None:
 
 
 def test_digest_is_stable_and_content_sensitive() -> None:
-    frame = pd.DataFrame({"user_id": ["1", "1"], "skill_id": ["a", "b"], "item_id": ["x", "y"],
-                          "correct": [1, 0], "seq": [0, 1]})
+    frame = pd.DataFrame(
+        {"user_id": ["1", "1"], "skill_id": ["a", "b"], "item_id": ["x", "y"], "correct": [1, 0], "seq": [0, 1]}
+    )
     assert digest(frame) == digest(frame.copy())
     changed = frame.copy()
     changed.loc[1, "correct"] = 1

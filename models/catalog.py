@@ -1,0 +1,23 @@
+"""Name → predictor class, imported lazily so that torch loads only for the models that need it."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: CLI/registry name → "module:Class". Registered model name is ``pathwise-<name>``.
+KT_MODELS: dict[str, str] = {
+    "bkt": "models.bkt.model:BKT",
+    "bkt-forgets": "models.bkt.model:BKTForgets",
+    "dkt": "models.dkt.dkt:DKT",
+    "attn": "models.dkt.attention:AttentionKT",
+}
+
+
+def predictor_class(name: str) -> Any:
+    try:
+        target = KT_MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(sorted(KT_MODELS))}") from None
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
