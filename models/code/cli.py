@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import statistics
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,7 +139,7 @@ def grade_bench(
     """Grade every hostile submission in the catalogue and report how each was contained."""
     from rich.progress import track
 
-    from models.code.hostile import CASES, run_all
+    from models.code.hostile import CASES, baseline_seconds, run_all
     from models.code.sandbox import SandboxUnavailable
 
     names = case or [item.name for item in CASES]
@@ -146,7 +148,9 @@ def grade_bench(
         typer.echo(f"pathwise: unknown case(s) {', '.join(unknown)}", err=True)
         raise typer.Exit(code=EXIT_BAD_INPUT)
     outcomes = []
+    load_before = os.getloadavg()[0]
     try:
+        baseline = statistics.median(baseline_seconds())
         for name in track(names, description="hostile submissions", transient=True):
             outcomes += run_all([name])
     except SandboxUnavailable as error:
@@ -155,7 +159,8 @@ def grade_bench(
     rows = [_bench_row(outcome) for outcome in outcomes]
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(_bench_markdown(rows, outcomes))
+        context = BenchContext(baseline_s=round(baseline, 2), load=(load_before, os.getloadavg()[0]))
+        out.write_text(_bench_markdown(rows, outcomes, context))
     if as_json:
         typer.echo(json.dumps([row.model_dump() for row in rows], indent=2))
     else:
@@ -204,7 +209,12 @@ def _tool_version(cmd: list[str]) -> str:
         return "unavailable"
 
 
-def _bench_markdown(rows: list[BenchRow], outcomes: list[CaseOutcome]) -> str:
+class BenchContext(BaseModel):
+    baseline_s: float
+    load: tuple[float, float]
+
+
+def _bench_markdown(rows: list[BenchRow], outcomes: list[CaseOutcome], context: BenchContext) -> str:
     limits = outcomes[0].report.limits if outcomes else None
     lines = [
         "# Sandbox: hostile submissions",
@@ -218,6 +228,10 @@ def _bench_markdown(rows: list[BenchRow], outcomes: list[CaseOutcome]) -> str:
         "The tests call the hostile function first, then a benign test, then one hidden test; *contained* means",
         "every expected event was reported, the hostile test did not pass, the benign test was still graded",
         "(except where the submission hangs at import), and no sandbox process outlived the grading.",
+        "",
+        f"For reference, a well-behaved submission grades in {context.baseline_s}s (median of 3; one visible and one",
+        "hidden suite, each a fresh sandbox running pytest). Wall times depend on the machine's load: the 1-minute",
+        f"load average was {context.load[0]:.1f} before and {context.load[1]:.1f} after this run (2 cores, shared).",
         "",
     ]
     if limits is not None:

@@ -135,7 +135,7 @@ def _function_result(
     return result, cases
 
 
-def _events(suite: str, outcome: SuiteOutcome, declared: set[str]) -> list[ContainmentEvent]:
+def _events(suite: str, outcome: SuiteOutcome, declared: set[str], reveal: bool) -> list[ContainmentEvent]:
     events = list(outcome.events)
     for nodeid, chain in outcome.exceptions.items():
         if function_of(nodeid) not in declared:
@@ -150,6 +150,17 @@ def _events(suite: str, outcome: SuiteOutcome, declared: set[str]) -> list[Conta
                 detail=f"kept {len(outcome.stdout)} of {outcome.stdout_total} bytes of output",
             )
         )
+    if not reveal:
+        # Node ids carry parameter values and messages may quote inputs: keep only the test function.
+        events = [
+            event.model_copy(
+                update={
+                    "test": function_of(event.test) if event.test else None,
+                    "detail": event.detail.split(":", 1)[0] if event.test else event.detail,
+                }
+            )
+            for event in events
+        ]
     unique: dict[tuple[str, str, str | None], ContainmentEvent] = {}
     for event in events:
         unique.setdefault((event.kind.value, event.suite, event.test), event)
@@ -211,7 +222,7 @@ def grade_submission(
         runs += outcome.runs
         reveal = suite == "visible" or reveal_hidden_feedback
         results += [_function_result(suite, test, outcome, reveal)[0] for test in declared]
-        events += _events(suite, outcome, {test.name for test in declared})
+        events += _events(suite, outcome, {test.name for test in declared}, reveal)
         if suite == "visible":
             output.visible_stdout = outcome.stdout.decode(errors="replace")
             output.visible_bytes = outcome.stdout_total

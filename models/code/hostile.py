@@ -253,6 +253,19 @@ def run_case(case: HostileCase, project_file: Path, workdir: Path, with_hidden: 
     return CaseOutcome(case, report, wall, leftover, bool(analyze(source).forbidden))
 
 
+BASELINE = "def solve():\n    return 42\n"
+
+
+def baseline_seconds(repeats: int = 3) -> list[float]:
+    """Wall time to grade a well-behaved submission (visible + hidden suites), for reference."""
+    walls = []
+    for _ in range(repeats):
+        started = time.monotonic()
+        grade_submission(BASELINE, "from solution import solve\n\ndef test_ok():\n    assert solve() == 42\n", HIDDEN)
+        walls.append(time.monotonic() - started)
+    return walls
+
+
 def project_file() -> Path:
     """A file of this project that a submission must not be able to read."""
     return Path(__file__).resolve().parents[2] / "pyproject.toml"

@@ -181,7 +181,7 @@ def _read_payload(fd: int) -> dict[str, Any]:
     return payload
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="runner")
     parser.add_argument("--payload-fd", type=int, required=True)
     parser.add_argument("--result-fd", type=int, required=True)
@@ -220,8 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     code = pytest.main(pytest_args, plugins=[Reporter(channel)])
     channel.send("done", exit_code=int(code))
     sys.stdout.flush()
-    return 0
+    sys.stderr.flush()
+    # Skip interpreter teardown: it is slow and would run the submission's atexit handlers.
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

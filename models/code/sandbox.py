@@ -229,8 +229,8 @@ class _Sandbox:
             raise SandboxUnavailable(f"could not start bwrap: {error}") from error
         for fd in child_fds:
             os.close(fd)
-        with os.fdopen(payload_write, "wb") as pipe:
-            # Small (no file contents), so it fits in the pipe buffer even before the runner reads.
+        # Small (no file contents), so it fits in the pipe buffer even before the runner reads.
+        with contextlib.suppress(BrokenPipeError), os.fdopen(payload_write, "wb") as pipe:
             pipe.write(json.dumps(payload).encode())
         try:
             self._pump(proc, state, result_read, deadline)

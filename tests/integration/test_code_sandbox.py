@@ -81,6 +81,10 @@ def test_hidden_failures_withhold_details_unless_revealed() -> None:
     assert "secret" not in secret.feedback and "99" not in secret.feedback
     assert [case.nodeid for case in secret.cases] == ["test_secret[0]", "test_secret[1]"]
     assert report.score == pytest.approx(4 / 5)
+    leaky = "def add(a, b):\n    open(f'/etc/secret-{a}')\n"
+    events = [event for event in grade_submission(leaky, TESTS, hidden, limits=FAST).events if event.suite == "hidden"]
+    assert {(event.kind, event.test) for event in events} == {(EventKind.FILE_ACCESS_DENIED, "test_secret")}
+    assert not any("secret-7" in event.detail or "[7]" in str(event.test) for event in events)
     revealed = grade_submission(SOLUTION, TESTS, hidden, limits=FAST, reveal_hidden_feedback=True)
     assert "secret input" in next(test for test in revealed.tests if test.suite == "hidden").feedback
 
