@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     # Writing past RLIMIT_FSIZE then fails with EFBIG, which is reported, instead of a silent SIGXFSZ.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     channel.send("hello")
+    sys.path.extend(payload.get("site_paths", []))
 
     import pytest
 

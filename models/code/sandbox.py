@@ -63,6 +63,7 @@ class Interpreter:
 
     executable: str
     prefixes: tuple[str, ...]
+    site_paths: tuple[str, ...] = ()  # extra import paths (e.g. a pure-Python site dir with pytest)
 
     @classmethod
     def current(cls) -> Interpreter:
@@ -136,7 +137,7 @@ def _bwrap_command(
         cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         cmd += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
-        cmd += ["--unshare-all", "--disable-userns", "--cap-drop", "ALL"]
+        cmd += ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
     cmd += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -161,7 +162,8 @@ def _bwrap_command(
             cmd += ["--ro-bind", str(host), f"/{top}"]
     cmd += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     made = {"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"}
-    binds = [(prefix, prefix) for prefix in interpreter.prefixes if not prefix.startswith("/usr/")]
+    paths = [*interpreter.prefixes, *interpreter.site_paths]
+    binds = [(path, path) for path in paths if path != "/usr" and not path.startswith("/usr/")]
     binds.append((str(RUNNER_SOURCE), RUNNER_IN_SANDBOX))
     for _, dest in binds:
         for parent in _ancestors(dest):
@@ -205,6 +207,7 @@ class _Sandbox:
             "limits": self.limits.model_dump(include={"cpu_s", "memory_mb", "processes", "file_size_mb", "open_files"}),
             "uid": secrets.randbelow(_UID_RANGE[1] - _UID_RANGE[0]) + _UID_RANGE[0] if as_root else None,
             "test_file": f"{TASK_DIR}/{test_file}",
+            "site_paths": list(self.interpreter.site_paths),
             "deselect": deselect,
         }
         file_fds = {name: _memfd(name, content) for name, content in files.items()}

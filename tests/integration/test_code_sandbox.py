@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -188,3 +189,70 @@ def test_cli_rejects_bad_tests_with_exit_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "no test functions" in result.stderr
+
+
+NON_ROOT_SCRIPT = """
+import json, sys
+from models.code.analysis import AnalysisPolicy
+from models.code.grader import grade_submission
+from models.code.hostile import CASES, TESTS
+from models.code.report import SandboxLimits
+from models.code.sandbox import Interpreter
+
+interpreter = Interpreter(sys.executable, ("/usr",), (sys.argv[1],))
+results = {}
+for name in ("fork_bomb", "network_connect", "read_etc_shadow", "write_system_dir"):
+    case = next(case for case in CASES if case.name == name)
+    report = grade_submission(
+        case.source, TESTS, interpreter=interpreter, policy=AnalysisPolicy(on_forbidden="flag"),
+        limits=SandboxLimits(test_timeout_s=10),
+    )
+    results[name] = {
+        "events": sorted({event.kind.value for event in report.events}),
+        "tests": {test.name: test.status for test in report.tests},
+    }
+print(json.dumps(results))
+"""
+
+
+AS_NOBODY = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+
+
+def _system_python() -> str | None:
+    candidate = shutil.which("python3", path="/usr/bin")
+    if candidate is None:
+        return None
+    probe = [candidate, "-c", "import sys; print(sys.version_info[:2])"]
+    version = subprocess.run(probe, capture_output=True, text=True, check=False)
+    return candidate if version.stdout.strip() == str(sys.version_info[:2]) else None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to run the grader as another user")
+def test_grader_running_as_an_ordinary_user_uses_a_user_namespace() -> None:
+    """The non-root path: bwrap with an unprivileged user namespace, where RLIMIT_NPROC applies as is."""
+    import sysconfig
+
+    python = _system_python()
+    if python is None or shutil.which("setpriv") is None:
+        pytest.skip("needs /usr/bin/python3 of the same minor version and setpriv")
+    site = sysconfig.get_paths()["purelib"]
+    repo = str(Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [*AS_NOBODY, "env", "HOME=/tmp", f"PYTHONPATH={repo}:{site}", python, "-c", NON_ROOT_SCRIPT, site],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd="/",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcomes = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = {
+        "fork_bomb": "process_limit",
+        "network_connect": "network_denied",
+        "read_etc_shadow": "file_access_denied",
+        "write_system_dir": "write_denied",
+    }
+    for name, event in expected.items():
+        assert event in outcomes[name]["events"], (name, outcomes[name])
+        assert outcomes[name]["tests"] == {"test_hostile": "error", "test_benign": "passed"}, (name, outcomes[name])
