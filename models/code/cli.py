@@ -249,7 +249,7 @@ def _bench_markdown(rows: list[BenchRow], outcomes: list[CaseOutcome], context: 
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        events = ", ".join(f"`{event}`" for event in row.events)
+        events = ", ".join(f"`{event}`" for event in row.events) or "none (import error reported)"
         lines.append(
             f"| {row.case} | {row.threat} | {events} | {row.hostile_test} | {row.benign_test} | "
             f"{row.score:.2f} | {row.sandbox_runs} | {row.wall_s} | {row.leftover_processes} | "

@@ -74,7 +74,13 @@ def classify(chain: list[dict[str, Any]]) -> list[tuple[EventKind, str]]:
     return found
 
 
+def _clean(text: str) -> str:
+    """Replace control characters (terminal escapes a submission may raise in a message)."""
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else "\ufffd" for ch in text)
+
+
 def _truncate(text: str, limit: int = FEEDBACK_LIMIT) -> str:
+    text = _clean(text)
     return text if len(text) <= limit else text[:limit] + " …"
 
 
@@ -104,7 +110,7 @@ def _function_result(
     passed = sum(case.status == "passed" for case in cases)
     status = "passed" if passed == len(cases) else next(s for s in _STATUS_ORDER if any(c.status == s for c in cases))
     failing = next((case for case in cases if case.status != "passed"), None)
-    shown = cases
+    shown = [case.model_copy(update={"message": _clean(case.message)}) for case in cases]
     feedback = ""
     if failing is not None:
         if reveal:

@@ -184,6 +184,26 @@ CASES: tuple[HostileCase, ...] = (
         {EventKind.FORGED_RESULT_REJECTED},
     ),
     _case(
+        "stack_overflow",
+        "crash the interpreter with unbounded C recursion",
+        "import sys\n\nclass Deep:\n    def __repr__(self):\n        return repr(self)\n\n"
+        "def solve():\n    sys.setrecursionlimit(10**8)\n    return repr(Deep())",
+        {EventKind.CRASHED},
+    ),
+    _case(
+        "abort_test_session",
+        "raise KeyboardInterrupt to stop pytest before the other tests run",
+        "def solve():\n    raise KeyboardInterrupt",
+        {EventKind.CRASHED},
+    ),
+    _case(
+        "pytest_exit_at_import",
+        "end the test session with pytest's usage-error code while being imported",
+        "import pytest\n\npytest.exit('bye', returncode=4)\n\ndef solve():\n    return 1",
+        set(),  # reported as a submission that fails to import; the grader must not take it for its own fault
+        benign_passes=False,
+    ),
+    _case(
         "kill_sandbox",
         "kill its own process group mid-test",
         "import os, signal\n\ndef solve():\n    os.killpg(0, signal.SIGKILL)",

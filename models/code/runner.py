@@ -95,6 +95,10 @@ class Reporter:
         self.started: dict[str, float] = {}
         self.running: str | None = None
 
+    def pytest_sessionstart(self, session: Any) -> None:
+        # After this point pytest's own argument errors are excluded: any later failure is the tests'.
+        self.channel.send("session")
+
     def pytest_collectreport(self, report: Any) -> None:
         if report.failed:
             self.channel.send("collect_error", nodeid=report.nodeid, message=_safe_text(report.longreprtext))

@@ -106,6 +106,7 @@ class _Run:
     running: str | None = None
     finished: bool = False
     exit_code: int | None = None
+    session_started: bool = False
     stdout: bytearray = field(default_factory=bytearray)
     stdout_total: int = 0
     result_bytes: int = 0
@@ -244,7 +245,7 @@ class _Sandbox:
             text = bytes(state.stdout).decode(errors="replace")
             if text.startswith("bwrap:") or "runner: " in text:
                 raise SandboxUnavailable(text.strip()[:500])
-        if state.exit_code == _PYTEST_USAGE_ERROR:
+        if state.exit_code == _PYTEST_USAGE_ERROR and not state.session_started:
             text = bytes(state.stdout).decode(errors="replace")
             raise SandboxUnavailable(f"pytest rejected the runner's arguments: {text.strip()[:500]}")
         state.kill_detail = state.kill_detail or _exit_detail(proc.returncode)
@@ -383,10 +384,12 @@ class _Sandbox:
     def _apply(self, state: _Run, message: dict[str, Any], deadline: float) -> float:
         now = time.monotonic()
         kind = message.get("type")
-        if kind == "collected":
+        if kind == "session":
+            state.session_started = True
+        elif kind == "collected":
             state.collected = [str(nodeid) for nodeid in message.get("ids", [])]
             return now + self.limits.test_timeout_s
-        if kind == "collect_error":
+        elif kind == "collect_error":
             state.collect_error = str(message.get("message", ""))
         elif kind == "start":
             state.running = str(message["nodeid"])
@@ -485,8 +488,12 @@ def run_suite(
             outcome.events.append(ContainmentEvent(kind=reason, suite=suite, detail=state.kill_detail))
         remaining = [nodeid for nodeid in (collected or []) if nodeid not in outcome.cases]
         if not remaining or not progress or time.monotonic() >= deadline:
-            if not state.finished and (remaining or collected is None):
-                outcome.failure = state.kill_detail or "the sandbox stopped before running every test"
+            if remaining or collected is None:
+                if not state.finished:
+                    outcome.failure = state.kill_detail or "the sandbox stopped before running every test"
+                elif not outcome.collect_error:
+                    outcome.failure = f"the test session ended early (pytest exit code {state.exit_code})"
+                    outcome.events.append(ContainmentEvent(kind=EventKind.CRASHED, suite=suite, detail=outcome.failure))
             return outcome
 
 

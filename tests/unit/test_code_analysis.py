@@ -147,3 +147,10 @@ def _os(name: str, errno: int, filename: str | None = None) -> dict[str, object]
 )
 def test_classify_exceptions(chain: list[dict[str, object]], expected: list[EventKind]) -> None:
     assert [kind for kind, _ in classify(chain)] == expected
+
+
+def test_feedback_is_cleaned_of_control_characters() -> None:
+    from models.code.grader import _truncate
+
+    assert _truncate("bad \x1b[2J\x07 value\nnext\tcol") == "bad \ufffd[2J\ufffd value\nnext\tcol"
+    assert _truncate("x" * 600).endswith(" …") and len(_truncate("x" * 600)) == 502
