@@ -1,0 +1,1 @@
+"""Assessments: objective item grading (pure functions) and, later, quizzes and assignments."""
