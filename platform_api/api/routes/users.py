@@ -64,11 +64,10 @@ def update_user(
     session: SessionDep,
     user_id: int,
     body: UserUpdate,
-    principal: Annotated[Principal, permit("users:write", "tenant")],
+    principal: Annotated[Principal, permit("users:write", "user", "user_id")],
 ) -> User:
     user = session.get(User, user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
-        raise ProblemError(404, f"user {user_id} not found")
+    assert user is not None  # the permit resolved it inside the tenant
     if body.display_name is not None:
         user.display_name = body.display_name
     if body.password is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from platform_api.domain.content.models import ACTIVITY_KINDS
 
@@ -68,7 +68,7 @@ class CoursePublic(BaseModel):
     description: str
     language: str
     status: str
-    metadata: dict[str, Any] = Field(validation_alias="details")
+    metadata: dict[str, Any] = Field(validation_alias=AliasChoices("details", "metadata"))
     created_at: datetime
     updated_at: datetime
 
@@ -106,7 +106,7 @@ class NodePublic(BaseModel):
     id: int
     position: int
     title: str
-    metadata: dict[str, Any] = Field(validation_alias="details")
+    metadata: dict[str, Any] = Field(validation_alias=AliasChoices("details", "metadata"))
 
 
 class UnitPublic(NodePublic):
