@@ -19,6 +19,8 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pathwise.up",
     "platform_api.cli",
     "pipelines.cli",
+    "platform_api.bench",
+    "pathwise.bench",
 )
 
 

@@ -20,6 +20,7 @@ from platform_api.core.security import TokenError, decode_token
 from platform_api.domain.identity.authz import Principal, Target, load_principal
 from platform_api.domain.identity.models import User
 
+MAX_ID = 2**31 - 1
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
@@ -79,6 +80,9 @@ class Permit:
         self.permission, self.on, self.param = permission, on, param or f"{on}_id"
 
     def __call__(self, request: Request, session: SessionDep, principal: CurrentUser) -> Principal:
+        for name, raw in request.path_params.items():  # ids beyond the column range name nothing
+            if not (isinstance(raw, str) and raw.isdigit() and 1 <= int(raw) <= MAX_ID):
+                raise ProblemError(404, f"{name} {raw} not found")
         if self.on == "any":
             allowed = principal.holds_anywhere(self.permission)
         elif self.on == "tenant":

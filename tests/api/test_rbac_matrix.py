@@ -59,7 +59,11 @@ def _admin(client: TestClient, world: World, method: str, path: str, body: Any =
 
 def fresh_unit(client: TestClient, w: World) -> dict[str, Any]:
     slug = f"tmp-{_next(w)}"
-    return {"unit_id": _admin(client, w, "POST", "/v1/org-units", {"parent_id": w.ids["dept"], "slug": slug, "name": "t"})["id"]}
+    return {
+        "unit_id": _admin(client, w, "POST", "/v1/org-units", {"parent_id": w.ids["dept"], "slug": slug, "name": "t"})[
+            "id"
+        ]
+    }
 
 
 def fresh_course_unit(client: TestClient, w: World) -> dict[str, Any]:
@@ -71,7 +75,9 @@ def fresh_lesson(client: TestClient, w: World) -> dict[str, Any]:
 
 
 def fresh_activity(client: TestClient, w: World) -> dict[str, Any]:
-    return {"activity_id": _admin(client, w, "POST", f"/v1/lessons/{w.ids['lesson']}/activities", {"title": "tmp"})["id"]}
+    return {
+        "activity_id": _admin(client, w, "POST", f"/v1/lessons/{w.ids['lesson']}/activities", {"title": "tmp"})["id"]
+    }
 
 
 def _next(w: World) -> int:
@@ -84,7 +90,12 @@ def fresh_user(client: TestClient, w: World) -> int:
 
 
 def fresh_grant(client: TestClient, w: World) -> dict[str, Any]:
-    body = {"user_id": fresh_user(client, w), "role": "Assistant Instructor", "scope_type": "course", "scope_id": w.ids["course"]}
+    body = {
+        "user_id": fresh_user(client, w),
+        "role": "Assistant Instructor",
+        "scope_type": "course",
+        "scope_id": w.ids["course"],
+    }
     return {"grant_id": _admin(client, w, "POST", "/v1/grants", body)["id"]}
 
 
@@ -161,7 +172,9 @@ MATRIX: dict[str, Case] = {
     "GET /v1/cohorts/{cohort_id}": Case(STAFF, params={"cohort_id": "cohort"}),
     "GET /v1/cohorts/{cohort_id}/members": Case(STAFF, params={"cohort_id": "cohort"}),
     "POST /v1/cohorts/{cohort_id}/members": Case(AUTHORS, params={"cohort_id": "cohort"}, body={}),
-    "DELETE /v1/cohorts/{cohort_id}/members/{user_id}": Case(AUTHORS, params={"cohort_id": "cohort"}, factory=fresh_member),
+    "DELETE /v1/cohorts/{cohort_id}/members/{user_id}": Case(
+        AUTHORS, params={"cohort_id": "cohort"}, factory=fresh_member
+    ),
     "POST /v1/guardian-links": Case(ADMIN, body={}),
     "DELETE /v1/guardian-links/{link_id}": Case(ADMIN, factory=fresh_link),
     "GET /v1/me/learners": Case(frozenset({"admin", "guardian"})),
@@ -192,7 +205,11 @@ def app_routes(client: TestClient) -> dict[str, APIRoute]:
 
 def test_every_route_has_a_matrix_entry(world_client: tuple[TestClient, World]) -> None:
     client, _ = world_client
-    routes = {key for key in app_routes(client) if key not in PUBLIC and not key.startswith(("HEAD ", "GET /graphql", "POST /graphql"))}
+    routes = {
+        key
+        for key in app_routes(client)
+        if key not in PUBLIC and not key.startswith(("HEAD ", "GET /graphql", "POST /graphql"))
+    }
     assert sorted(routes - MATRIX.keys()) == [], "new routes need an RBAC matrix entry"
     assert sorted(MATRIX.keys() - routes) == [], "matrix entries for routes that no longer exist"
 

@@ -85,7 +85,12 @@ def build_world(db_url: str) -> World:
         item = Item(tenant_id=root.id, skill_id=skill.id, external_id="i1")
         s.add(item)
         s.flush()
-        s.add_all([ActivitySkill(activity_id=activity.id, skill_id=skill.id), ActivityItem(activity_id=activity.id, item_id=item.id)])
+        s.add_all(
+            [
+                ActivitySkill(activity_id=activity.id, skill_id=skill.id),
+                ActivityItem(activity_id=activity.id, item_id=item.id),
+            ]
+        )
         users: dict[str, User] = {}
         for name in (*ROLE_USERS, "learner2", "outsider"):
             tenant = other_root if name == "outsider" else root
@@ -110,13 +115,27 @@ def build_world(db_url: str) -> World:
         link = GuardianLink(guardian_id=users["guardian"].id, learner_id=users["learner"].id)
         s.add(link)
         s.flush()
-        attempt = Attempt(user_id=users["learner"].id, item_id=item.id, activity_id=activity.id, seq=1, correct=True, response={})
+        attempt = Attempt(
+            user_id=users["learner"].id, item_id=item.id, activity_id=activity.id, seq=1, correct=True, response={}
+        )
         s.add(attempt)
         s.flush()
         world.ids.update(
-            root=root.id, school=school.id, dept=dept.id, other_root=other_root.id, other_dept=other_dept.id,
-            course=course.id, other_course=other_course.id, unit=unit.id, lesson=lesson.id, activity=activity.id,
-            skill=skill.id, item=item.id, cohort=cohort.id, link=link.id, attempt=attempt.id,
+            root=root.id,
+            school=school.id,
+            dept=dept.id,
+            other_root=other_root.id,
+            other_dept=other_dept.id,
+            course=course.id,
+            other_course=other_course.id,
+            unit=unit.id,
+            lesson=lesson.id,
+            activity=activity.id,
+            skill=skill.id,
+            item=item.id,
+            cohort=cohort.id,
+            link=link.id,
+            attempt=attempt.id,
             **{f"user_{k}": v.id for k, v in users.items()},
         )
     engine.dispose()

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from platform_api.core.timestamps import Timestamp
 from platform_api.domain.content.models import ACTIVITY_KINDS
 
 Id = Field(ge=1, le=2**31 - 1)
@@ -69,8 +70,8 @@ class CoursePublic(BaseModel):
     language: str
     status: str
     metadata: dict[str, Any] = Field(validation_alias=AliasChoices("details", "metadata"))
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class NodeCreate(BaseModel):
@@ -148,7 +149,7 @@ class VersionPublic(BaseModel):
     course_id: int
     version: int
     published_by: int | None
-    published_at: datetime
+    published_at: Timestamp
 
 
 class VersionDetail(VersionPublic):
@@ -177,7 +178,7 @@ class SchedulePublic(BaseModel):
 
     id: int
     course_id: int
-    publish_at: datetime
+    publish_at: Timestamp
     status: str
     version: int | None
 

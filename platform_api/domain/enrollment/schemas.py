@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from platform_api.core.timestamps import Timestamp
 
 
 class EnrollmentCreate(BaseModel):
@@ -23,7 +24,7 @@ class EnrollmentPublic(BaseModel):
     user_id: int
     course_id: int
     status: str
-    enrolled_at: datetime
+    enrolled_at: Timestamp
 
 
 class AttemptCreate(BaseModel):
@@ -48,4 +49,4 @@ class AttemptPublic(BaseModel):
     seq: int
     correct: bool | None
     score: float | None
-    submitted_at: datetime
+    submitted_at: Timestamp

@@ -120,7 +120,9 @@ def load_principal(session: Session, user: User) -> Principal:
     paths = dict(
         session.execute(
             select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(unit_ids), OrgUnit.tenant_id == user.tenant_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     grants = [
         ScopedGrant(r.id, r.role_id, frozenset(scopes[r.role_id]), r.scope_type, r.scope_id, paths.get(r.scope_id))

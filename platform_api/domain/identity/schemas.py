@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from platform_api.core.timestamps import Timestamp
+
 ScopeType = Literal["org_unit", "course", "cohort"]
 #: A pragmatic address check (one @, a dot in the domain, no spaces); delivery proves the rest.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -86,7 +88,7 @@ class UserPublic(BaseModel):
     display_name: str
     external_id: str | None
     is_active: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class MePublic(UserPublic):
@@ -112,4 +114,4 @@ class GrantPublic(BaseModel):
     scope_type: str
     scope_id: int
     granted_by: int | None
-    expires_at: datetime | None
+    expires_at: Timestamp | None

@@ -102,7 +102,9 @@ def onboard(
     existing = set(
         session.execute(
             select(Grant.user_id, Grant.role_id).where(Grant.scope_type == "org_unit", Grant.scope_id == unit_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
 
     outcomes: list[RowOutcome] = []

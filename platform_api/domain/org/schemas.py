@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from platform_api.core.timestamps import Timestamp
 
 Slug = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="lower-case letters, digits and dashes")
 
@@ -37,7 +38,7 @@ class OrgUnitPublic(BaseModel):
     name: str
     kind: str
     path: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CohortCreate(BaseModel):
@@ -53,7 +54,7 @@ class CohortPublic(BaseModel):
     org_unit_id: int
     course_id: int | None
     name: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CohortMemberCreate(BaseModel):
@@ -73,7 +74,7 @@ class GuardianLinkPublic(BaseModel):
     guardian_id: int
     learner_id: int
     relationship: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class OnboardingRow(BaseModel):
