@@ -26,7 +26,7 @@ def run_onboarding_bench(db_url: str, rows: int) -> dict[str, float]:
     csv = "email,display_name,role,action\n" + "".join(
         f"bench{i}@bench.pathwise.local,Bench {i},Learner,add\n" for i in range(rows)
     )
-    settings = APISettings(database_url=db_url, secret_key="bench-" + "x" * 40, requests_per_minute=10**6)  # type: ignore[arg-type]
+    settings = APISettings(database_url=db_url, secret_key="bench-" + "x" * 40, requests_per_minute=10**6)
     timings: dict[str, float] = {}
     with TestClient(create_app(settings)) as client:
         token = client.post(

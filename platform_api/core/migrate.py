@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -20,7 +20,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 UNMANAGED_PREFIXES = ("search_fts", "ix_search_documents_fts")
 
 
-def include_name(name: str | None, type_: str, _parent_names: Mapping[str, str | None]) -> bool:
+def include_name(name: str | None, type_: Any, _parent_names: Any) -> bool:
     """Autogenerate filter: ignore the full-text objects that have no ORM counterpart."""
     return not (type_ in {"table", "index"} and name is not None and name.startswith(UNMANAGED_PREFIXES))
 

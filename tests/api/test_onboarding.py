@@ -6,7 +6,11 @@ from fastapi.testclient import TestClient
 
 from tests.api.world import World
 
-CSV = "email,display_name,role,action\nnew1@world.test,New One,Learner,add\nnew2@world.test,New Two,Assistant Instructor,add\n"
+CSV = (
+    "email,display_name,role,action\n"
+    "new1@world.test,New One,Learner,add\n"
+    "new2@world.test,New Two,Assistant Instructor,add\n"
+)
 
 
 def _post(client: TestClient, world: World, data: str, role: str = "admin", dry_run: bool = False):  # type: ignore[no-untyped-def]

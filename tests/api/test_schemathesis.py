@@ -30,7 +30,13 @@ def test_openapi_contract(tmp_path: Path) -> None:
         for operation in operations:
 
             @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, phases=[Phase.explicit, Phase.generate])
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+            )
             def run(case: schemathesis.Case) -> None:
                 nonlocal calls
                 calls += 1

@@ -26,7 +26,7 @@ from platform_api.domain.identity.schemas import (
 )
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {**PROBLEM, "description": "Bad credentials, or `mfa_required` with an `mfa_token`"},
     423: {**PROBLEM, "description": "Account locked"},

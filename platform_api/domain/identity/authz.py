@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
@@ -91,7 +92,7 @@ class Principal:
     def is_tenant_wide(self, permission: str) -> bool:
         return self.can(permission, Target(self.tenant_id, org_paths=(self.tenant_path,)))
 
-    def visible_units_clause(self, permission: str, path_column: ColumnElement[str]) -> ColumnElement[bool]:
+    def visible_units_clause(self, permission: str, path_column: Any) -> ColumnElement[bool]:
         """SQL condition on an org path column: rows under a unit where ``permission`` is granted."""
         prefixes = [g.unit_path for g in self.grants if g.scope_type == "org_unit" and g.allows(permission)]
         clauses = [path_column.startswith(p, autoescape=True) for p in prefixes if p]

@@ -65,7 +65,7 @@ def parse_csv(data: bytes) -> list[OnboardingRow | str]:
                 display_name=clean.get("display_name", ""),
                 role=clean.get("role", ""),
                 external_id=clean.get("external_id") or None,
-                action=action,  # type: ignore[arg-type]
+                action=action,
             )
         )
     if not rows:

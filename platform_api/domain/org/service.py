@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,5 +65,5 @@ def delete_unit(session: Session, unit: OrgUnit) -> None:
     found = [name for name, clause in blockers.items() if session.scalar(select(clause))]
     if found:
         raise ProblemError(409, f"unit {unit.id} still has {', '.join(found)}; move or delete them first")
-    session.execute(Grant.__table__.delete().where(Grant.scope_type == "org_unit", Grant.scope_id == unit.id))
+    session.execute(delete(Grant).where(Grant.scope_type == "org_unit", Grant.scope_id == unit.id))
     session.delete(unit)
