@@ -23,6 +23,7 @@ from platform_api.core.models import (
     Course,
     Enrollment,
     Grant,
+    GuardianLink,
     Item,
     Lesson,
     OrgUnit,
@@ -33,6 +34,8 @@ from platform_api.core.models import (
     Unit,
     User,
 )
+from platform_api.core.security import hash_password
+from platform_api.domain.identity.permissions import ROLE_SCOPES
 
 log = get_logger(__name__)
 
@@ -40,22 +43,8 @@ DEMO_TENANT_SLUG = "demo"
 DEMO_COURSE_CODE = "ASSIST-MATH"
 SKILLS_PER_UNIT = 10
 
-#: Default permission scopes per role; later work refines them, the names stay.
-ROLE_SCOPES: dict[str, list[str]] = {
-    "Learner": ["courses:read", "attempts:write", "recommendations:read", "self:read"],
-    "Instructor": [
-        "courses:read",
-        "course.structure:write",
-        "grades:read",
-        "grades:write",
-        "enrollments:write",
-        "rules:write",
-        "analytics:read",
-    ],
-    "Assistant Instructor": ["courses:read", "grades:read", "grades:write", "analytics:read"],
-    "Administrator": ["*"],
-    "Guardian": ["linked_learners:read"],
-}
+#: Every demo account logs in with this password (documented in the README).
+DEMO_PASSWORD = "pathwise-demo"
 
 
 @dataclass
@@ -159,17 +148,20 @@ def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
     names = skill_names()
     tenant, department = _org_tree(session)
 
+    password_hash = hash_password(DEMO_PASSWORD)
     staff = {
         "Administrator": ("admin@demo.pathwise.local", "Ada Admin", tenant.id, "org_unit"),
         "Instructor": ("instructor@demo.pathwise.local", "Ian Instructor", department.id, "org_unit"),
         "Assistant Instructor": ("assistant@demo.pathwise.local", "Asha Assistant", department.id, "org_unit"),
         "Guardian": ("guardian@demo.pathwise.local", "Gil Guardian", tenant.id, "org_unit"),
     }
+    staff_ids: dict[str, int] = {}
     for role, (email, display, scope_id, scope_type) in staff.items():
-        user = User(tenant_id=tenant.id, email=email, display_name=display)
+        user = User(tenant_id=tenant.id, email=email, display_name=display, password_hash=password_hash)
         session.add(user)
         session.flush()
         session.add(Grant(user_id=user.id, role_id=roles[role], scope_type=scope_type, scope_id=scope_id))
+        staff_ids[role] = user.id
 
     # Skills in the order learners first meet them, so units follow the data's curriculum.
     skill_order = sample.groupby("skill_id")["seq"].median().sort_values().index.tolist()
@@ -240,6 +232,7 @@ def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
             email=f"learner{external}@demo.pathwise.local",
             display_name=f"Learner {external}",
             external_id=str(external),
+            password_hash=password_hash,
         )
         session.add(user)
         session.flush()
@@ -250,6 +243,10 @@ def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
             {"user_id": uid, "role_id": roles["Learner"], "scope_type": "course", "scope_id": course.id}
             for uid in learner_ids.values()
         ],
+    )
+    # The demo guardian sees exactly the first two learners.
+    session.add_all(
+        GuardianLink(guardian_id=staff_ids["Guardian"], learner_id=uid) for uid in list(learner_ids.values())[:2]
     )
     session.execute(insert(Enrollment), [{"user_id": uid, "course_id": course.id} for uid in learner_ids.values()])
     attempts = [

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from pathwise import __version__
-from platform_api.api.routes import health
+from pathwise.logs import get_logger
+from platform_api.api import ws
+from platform_api.api.routes import auth, content, courses, health, org_units, people, users
+from platform_api.core import events
 from platform_api.core.config import APISettings
-from platform_api.core.db import make_engine, make_session_factory
+from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.errors import install_problem_handlers
+from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
+from platform_api.core.security import resolve_secret
+from platform_api.domain.identity.sms import load_sender
+
+log = get_logger(__name__)
+PUBLISH_POLL_S = 30.0
 
 
 def create_app(settings: APISettings | None = None) -> FastAPI:
@@ -20,13 +31,22 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.hub.bind(asyncio.get_running_loop())
+        publisher = asyncio.create_task(_publish_loop(app))
         yield
+        publisher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await publisher
         app.state.engine.dispose()
 
     app = FastAPI(
         title="Pathwise platform API",
         version=__version__,
-        description="Courses, users, grading and learner records around the Pathwise models.",
+        description=(
+            "Courses, users and grading around the Pathwise models. Authenticate with "
+            "`POST /v1/auth/token` (OAuth2 password flow) and send `Authorization: Bearer <token>`. "
+            "Errors are RFC 9457 problem+json. Lists take `limit`/`offset`."
+        ),
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -34,6 +54,31 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         settings.db_url, pool_size=settings.db_pool_size, connect_timeout_s=settings.db_connect_timeout_s
     )
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.jwt_secret = resolve_secret(settings)
+    app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute)
+    app.state.request_limiter = RateLimiter(settings.requests_per_minute)
+    app.state.sms_sender = load_sender(settings.sms_sender)
+    app.state.hub = ws.NotificationHub()
+    events.install(app.state.session_factory, [app.state.hub.publish])
     install_problem_handlers(app)
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.request_limiter)
     app.include_router(health.router)
+    for module in (auth, users, org_units, courses, content, people):
+        app.include_router(module.router)
+    app.include_router(ws.router)
     return app
+
+
+async def _publish_loop(app: FastAPI) -> None:
+    """Run due publishing schedules every ``PUBLISH_POLL_S`` seconds."""
+    from platform_api.domain.content.service import publish_due
+
+    while True:
+        await asyncio.sleep(PUBLISH_POLL_S)
+        try:
+            with transaction(app.state.session_factory) as session:
+                count = await asyncio.to_thread(publish_due, session)
+            if count:
+                log.info("scheduled publishing ran", published=count)
+        except Exception:  # the database may be down for a while; try again next tick
+            log.exception("scheduled publishing failed")

@@ -2,16 +2,57 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 
 from pathwise.config import CommonSettings
 
 
+class OIDCProvider(BaseModel):
+    """One OpenID Connect identity provider; users are matched or created by e-mail."""
+
+    metadata_url: str
+    client_id: str
+    client_secret: SecretStr
+    tenant_slug: str = "demo"
+    scope: str = "openid email profile"
+
+
+class LDAPSettings(BaseModel):
+    """Bind-as-the-user LDAP login; group membership decides the Pathwise role."""
+
+    url: str
+    user_dn_template: str = Field(description="e.g. uid={username},ou=people,dc=example,dc=org")
+    group_base: str
+    group_role_map: dict[str, str] = Field(default_factory=dict, description="group cn → role name")
+    tenant_slug: str = "demo"
+    email_attribute: str = "mail"
+    timeout_s: float = Field(default=3.0, gt=0, le=60)
+
+
 class APISettings(CommonSettings):
-    """Where the API listens and how it talks to its database."""
+    """Where the API listens, how it talks to its database, and how it authenticates."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=5, ge=1, le=200)
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=60)
+
+    # Tokens. Without a configured secret, one is generated once into $PATHWISE_HOME.
+    secret_key: SecretStr | None = None
+    access_token_ttl_s: int = Field(default=900, ge=30, le=86400)
+    refresh_token_ttl_s: int = Field(default=14 * 86400, ge=60)
+    mfa_token_ttl_s: int = Field(default=300, ge=30, le=3600)
+
+    # Login protection.
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    lockout_s: int = Field(default=900, ge=1)
+    login_attempts_per_minute: int = Field(default=20, ge=1)
+    requests_per_minute: int = Field(default=1200, ge=1, description="per client (user or IP)")
+
+    sms_sender: str = Field(default="console", description="'console' or a dotted path to an SMSSender class")
+    oidc_providers: dict[str, OIDCProvider] = Field(default_factory=dict)
+    ldap: LDAPSettings | None = None
+
+    graphql_max_depth: int = Field(default=8, ge=2, le=50)
+    graphql_max_complexity: int = Field(default=400, ge=10)

@@ -20,13 +20,21 @@ class ProblemError(Exception):
     """Raise from a route or service to answer with a specific problem document."""
 
     def __init__(
-        self, status: int, detail: str, *, title: str | None = None, type_: str = "about:blank", **extra: Any
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.title = title or HTTPStatus(status).phrase
         self.type = type_
+        self.headers = headers
         self.extra = extra
 
 
@@ -56,7 +64,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.detail, title=exc.title, type_=exc.type, instance=request.url.path, **exc.extra
+            exc.status,
+            exc.detail,
+            title=exc.title,
+            type_=exc.type,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extra,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -13,6 +14,15 @@ from sqlalchemy import Engine
 from platform_api.core.db import normalize_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+#: Search objects migration 0003 creates by hand: SQLite FTS5 tables, the PostgreSQL GIN expression index.
+UNMANAGED_PREFIXES = ("search_fts", "ix_search_documents_fts")
+
+
+def include_name(name: str | None, type_: Any, _parent_names: Any) -> bool:
+    """Autogenerate filter: ignore the full-text objects that have no ORM counterpart."""
+    return not (type_ in {"table", "index"} and name is not None and name.startswith(UNMANAGED_PREFIXES))
 
 
 def alembic_config(url: str) -> Config:

@@ -9,12 +9,14 @@ from platform_api.domain.content.models import (
     Course,
     CourseVersion,
     Lesson,
+    PublishSchedule,
+    SearchDocument,
     Unit,
 )
 from platform_api.domain.enrollment.models import Enrollment
-from platform_api.domain.identity.models import Grant, Role, RolePermission, User
+from platform_api.domain.identity.models import Grant, RefreshToken, Role, RolePermission, User, UserSecurity
 from platform_api.domain.items.models import Item
-from platform_api.domain.org.models import OrgUnit
+from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.skills.models import Skill, SkillPrerequisite
 
 __all__ = [
@@ -23,17 +25,24 @@ __all__ = [
     "ActivitySkill",
     "Attempt",
     "Base",
+    "Cohort",
+    "CohortMember",
     "Course",
     "CourseVersion",
     "Enrollment",
     "Grant",
+    "GuardianLink",
     "Item",
     "Lesson",
     "OrgUnit",
+    "PublishSchedule",
+    "RefreshToken",
     "Role",
     "RolePermission",
+    "SearchDocument",
     "Skill",
     "SkillPrerequisite",
     "Unit",
     "User",
+    "UserSecurity",
 ]

@@ -23,7 +23,7 @@ def test_healthz_and_readyz_when_migrated(db_url: str) -> None:
         assert client.get("/healthz").json()["status"] == "ok"
         ready = client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json()["checks"] == {"database": "ok", "schema": "0001"}
+        assert ready.json()["checks"] == {"database": "ok", "schema": "0003"}
 
 
 def test_readyz_503_when_schema_behind(db_url: str) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pipelines.seed import seed_demo
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.migrate import current_revision, downgrade, head_revision, upgrade
+from platform_api.core.migrate import current_revision, downgrade, head_revision, include_name, upgrade
 from platform_api.core.models import (
     Attempt,
     Base,
@@ -43,7 +43,7 @@ def test_models_match_migrations(db_url: str) -> None:
     upgrade(db_url)
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata)
     engine.dispose()
     assert diff == []
 

@@ -99,3 +99,37 @@ class CourseVersion(Base):
     snapshot: Mapped[dict[str, Any]]
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublishSchedule(Base):
+    """A request to publish a course's draft at a later time; run by ``publish_due``."""
+
+    __tablename__ = "publish_schedules"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'done', 'cancelled')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    publish_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchDocument(Base):
+    """Plain text of one content node, indexed for full-text search.
+
+    PostgreSQL searches it through a GIN ``to_tsvector`` expression index; SQLite through
+    the FTS5 table ``search_fts`` that mirrors it (both created in migration 0003).
+    """
+
+    __tablename__ = "search_documents"
+    __table_args__ = (UniqueConstraint("entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,11 @@
+"""``pathwise bench …``: the shared group where every part of Pathwise puts its benchmarks."""
+
+from __future__ import annotations
+
+import typer
+
+bench_app = typer.Typer(help="Benchmarks that measure the performance targets.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")

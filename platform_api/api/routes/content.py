@@ -1,0 +1,232 @@
+"""Units, lessons and activities of a course's draft tree."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Response
+from sqlalchemy.exc import IntegrityError
+
+from platform_api.api.deps import SessionDep, permit
+from platform_api.core.errors import ProblemError
+from platform_api.domain.content import service
+from platform_api.domain.content.models import Activity, Lesson, Unit
+from platform_api.domain.content.sanitize import plain_text, to_safe_html
+from platform_api.domain.content.schemas import (
+    ActivityCreate,
+    ActivityPublic,
+    ActivityUpdate,
+    LessonCreate,
+    LessonPublic,
+    LessonUpdate,
+    UnitCreate,
+    UnitPublic,
+    UnitUpdate,
+)
+from platform_api.domain.identity.authz import Principal
+
+router = APIRouter(prefix="/v1", tags=["content"])
+Writer = "course.structure:write"
+T = TypeVar("T")
+
+
+def _flush(session: SessionDep, what: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, f"another {what} already has this position") from None
+
+
+def _get(session: SessionDep, model: type[T], ident: int, name: str) -> T:
+    row = session.get(model, ident)
+    if row is None:
+        raise ProblemError(404, f"{name} {ident} not found")
+    return row
+
+
+@router.post("/courses/{course_id}/units", response_model=UnitPublic, status_code=201)
+def create_unit(
+    session: SessionDep, course_id: int, body: UnitCreate, principal: Annotated[Principal, permit(Writer, "course")]
+) -> Unit:
+    position = (
+        body.position
+        if body.position is not None
+        else service.next_position(session, Unit.position, Unit.course_id, course_id)
+    )
+    unit = Unit(course_id=course_id, position=position, title=body.title, details=body.metadata.model_dump())
+    session.add(unit)
+    _flush(session, "unit")
+    service.index(session, principal.tenant_id, course_id, "unit", unit.id, unit.title, "")
+    session.commit()
+    return unit
+
+
+@router.patch("/units/{unit_id}", response_model=UnitPublic)
+def update_unit(
+    session: SessionDep, unit_id: int, body: UnitUpdate, principal: Annotated[Principal, permit(Writer, "unit")]
+) -> Unit:
+    unit = _get(session, Unit, unit_id, "unit")
+    unit.title = body.title or unit.title
+    if body.metadata is not None:
+        unit.details = body.metadata.model_dump()
+    service.index(session, principal.tenant_id, unit.course_id, "unit", unit.id, unit.title, "")
+    session.commit()
+    return unit
+
+
+@router.delete("/units/{unit_id}", status_code=204)
+def delete_unit(session: SessionDep, unit_id: int, _: Annotated[Principal, permit(Writer, "unit")]) -> Response:
+    unit = _get(session, Unit, unit_id, "unit")
+    lessons = [lesson.id for lesson in session.query(Lesson).filter(Lesson.unit_id == unit_id)]
+    activities = [a.id for a in session.query(Activity).filter(Activity.lesson_id.in_(lessons))]
+    service.unindex(session, "activity", activities)
+    service.unindex(session, "lesson", lessons)
+    service.unindex(session, "unit", [unit_id])
+    session.delete(unit)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/units/{unit_id}/lessons", response_model=LessonPublic, status_code=201)
+def create_lesson(
+    session: SessionDep, unit_id: int, body: LessonCreate, principal: Annotated[Principal, permit(Writer, "unit")]
+) -> Lesson:
+    unit = _get(session, Unit, unit_id, "unit")
+    position = (
+        body.position
+        if body.position is not None
+        else service.next_position(session, Lesson.position, Lesson.unit_id, unit_id)
+    )
+    lesson = Lesson(unit_id=unit_id, position=position, title=body.title, details=body.metadata.model_dump())
+    session.add(lesson)
+    _flush(session, "lesson")
+    service.index(session, principal.tenant_id, unit.course_id, "lesson", lesson.id, lesson.title, "")
+    session.commit()
+    return lesson
+
+
+@router.patch("/lessons/{lesson_id}", response_model=LessonPublic)
+def update_lesson(
+    session: SessionDep, lesson_id: int, body: LessonUpdate, principal: Annotated[Principal, permit(Writer, "lesson")]
+) -> Lesson:
+    lesson = _get(session, Lesson, lesson_id, "lesson")
+    lesson.title = body.title or lesson.title
+    if body.metadata is not None:
+        lesson.details = body.metadata.model_dump()
+    unit = _get(session, Unit, lesson.unit_id, "unit")
+    service.index(session, principal.tenant_id, unit.course_id, "lesson", lesson.id, lesson.title, "")
+    session.commit()
+    return lesson
+
+
+@router.delete("/lessons/{lesson_id}", status_code=204)
+def delete_lesson(session: SessionDep, lesson_id: int, _: Annotated[Principal, permit(Writer, "lesson")]) -> Response:
+    lesson = _get(session, Lesson, lesson_id, "lesson")
+    service.unindex(
+        session, "activity", [a.id for a in session.query(Activity).filter(Activity.lesson_id == lesson_id)]
+    )
+    service.unindex(session, "lesson", [lesson_id])
+    session.delete(lesson)
+    session.commit()
+    return Response(status_code=204)
+
+
+def _public(session: SessionDep, activity: Activity) -> ActivityPublic:
+    skills, items = service.activity_links(session, activity.id)
+    return ActivityPublic(
+        id=activity.id,
+        lesson_id=activity.lesson_id,
+        position=activity.position,
+        title=activity.title,
+        kind=activity.kind,
+        content=activity.content,
+        metadata=activity.details,
+        skill_ids=skills,
+        item_ids=items,
+    )
+
+
+@router.post("/lessons/{lesson_id}/activities", response_model=ActivityPublic, status_code=201)
+def create_activity(
+    session: SessionDep, lesson_id: int, body: ActivityCreate, principal: Annotated[Principal, permit(Writer, "lesson")]
+) -> ActivityPublic:
+    lesson = _get(session, Lesson, lesson_id, "lesson")
+    service.check_links(session, principal.tenant_id, body.skill_ids, body.item_ids)
+    position = (
+        body.position
+        if body.position is not None
+        else service.next_position(session, Activity.position, Activity.lesson_id, lesson_id)
+    )
+    activity = Activity(
+        lesson_id=lesson_id,
+        position=position,
+        kind=body.kind,
+        title=body.title,
+        content=to_safe_html(body.content, body.content_format),
+        details=body.metadata.model_dump(),
+    )
+    session.add(activity)
+    _flush(session, "activity")
+    service.set_links(session, activity.id, body.skill_ids, body.item_ids)
+    unit = _get(session, Unit, lesson.unit_id, "unit")
+    service.index(
+        session,
+        principal.tenant_id,
+        unit.course_id,
+        "activity",
+        activity.id,
+        activity.title,
+        plain_text(activity.content),
+    )
+    session.commit()
+    return _public(session, activity)
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityPublic)
+def get_activity(
+    session: SessionDep, activity_id: int, _: Annotated[Principal, permit("courses:read", "activity")]
+) -> ActivityPublic:
+    return _public(session, _get(session, Activity, activity_id, "activity"))
+
+
+@router.patch("/activities/{activity_id}", response_model=ActivityPublic)
+def update_activity(
+    session: SessionDep,
+    activity_id: int,
+    body: ActivityUpdate,
+    principal: Annotated[Principal, permit(Writer, "activity")],
+) -> ActivityPublic:
+    activity = _get(session, Activity, activity_id, "activity")
+    service.check_links(session, principal.tenant_id, body.skill_ids or [], body.item_ids or [])
+    activity.title = body.title or activity.title
+    activity.kind = body.kind or activity.kind
+    if body.content is not None:
+        activity.content = to_safe_html(body.content, body.content_format)
+    if body.metadata is not None:
+        activity.details = body.metadata.model_dump()
+    service.set_links(session, activity.id, body.skill_ids, body.item_ids)
+    lesson = _get(session, Lesson, activity.lesson_id, "lesson")
+    unit = _get(session, Unit, lesson.unit_id, "unit")
+    service.index(
+        session,
+        principal.tenant_id,
+        unit.course_id,
+        "activity",
+        activity.id,
+        activity.title,
+        plain_text(activity.content),
+    )
+    session.commit()
+    return _public(session, activity)
+
+
+@router.delete("/activities/{activity_id}", status_code=204)
+def delete_activity(
+    session: SessionDep, activity_id: int, _: Annotated[Principal, permit(Writer, "activity")]
+) -> Response:
+    activity = _get(session, Activity, activity_id, "activity")
+    service.unindex(session, "activity", [activity_id])
+    session.delete(activity)
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,234 @@
+"""Courses: drafts, published versions (diff, rollback), scheduled publishing, full-text search."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from platform_api.api.deps import PageDep, SessionDep, permit, require
+from platform_api.api.pages import Page, paginate
+from platform_api.api.targets import org_unit_target
+from platform_api.core.errors import ProblemError
+from platform_api.core.events import emit
+from platform_api.domain.content import service
+from platform_api.domain.content.models import Course, CourseVersion, PublishSchedule
+from platform_api.domain.content.sanitize import plain_text, to_safe_html
+from platform_api.domain.content.schemas import (
+    CourseCreate,
+    CoursePublic,
+    CourseUpdate,
+    ScheduleCreate,
+    SchedulePublic,
+    SearchHit,
+    VersionDetail,
+    VersionDiff,
+    VersionPublic,
+)
+from platform_api.domain.identity.authz import Principal
+
+router = APIRouter(prefix="/v1", tags=["courses"])
+
+
+def _course(session: SessionDep, course_id: int) -> Course:
+    course = session.get(Course, course_id)
+    if course is None:
+        raise ProblemError(404, f"course {course_id} not found")
+    return course
+
+
+@router.get("/courses", response_model=Page[CoursePublic], summary="Courses you may read")
+def list_courses(
+    session: SessionDep, page: PageDep, principal: Annotated[Principal, permit("courses:read")]
+) -> Page[CoursePublic]:
+    query = select(Course).where(service.visible_courses_clause(principal)).order_by(Course.id)
+    return paginate(session, query, page, CoursePublic)
+
+
+@router.post("/courses", response_model=CoursePublic, status_code=201, summary="Create a draft course")
+def create_course(
+    session: SessionDep, body: CourseCreate, principal: Annotated[Principal, permit("course.structure:write")]
+) -> Course:
+    require(principal, "course.structure:write", org_unit_target(session, principal, body.org_unit_id))
+    course = Course(
+        org_unit_id=body.org_unit_id,
+        code=body.code,
+        title=body.title,
+        description=to_safe_html(body.description, "markdown"),
+        language=body.language,
+        details=body.metadata.model_dump(),
+    )
+    session.add(course)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, f"unit {body.org_unit_id} already has a course with code {body.code!r}") from None
+    service.index(
+        session, principal.tenant_id, course.id, "course", course.id, course.title, plain_text(course.description)
+    )
+    emit(session, "course.created", tenant_id=principal.tenant_id, data={"course_id": course.id})
+    session.commit()
+    return course
+
+
+@router.get("/courses/{course_id}", response_model=CoursePublic)
+def get_course(
+    session: SessionDep, course_id: int, _: Annotated[Principal, permit("courses:read", "course")]
+) -> Course:
+    return _course(session, course_id)
+
+
+@router.patch("/courses/{course_id}", response_model=CoursePublic, summary="Edit the draft")
+def update_course(
+    session: SessionDep,
+    course_id: int,
+    body: CourseUpdate,
+    principal: Annotated[Principal, permit("course.structure:write", "course")],
+) -> Course:
+    course = _course(session, course_id)
+    if body.title is not None:
+        course.title = body.title
+    if body.description is not None:
+        course.description = to_safe_html(body.description, "markdown")
+    if body.language is not None:
+        course.language = body.language
+    if body.metadata is not None:
+        course.details = body.metadata.model_dump()
+    service.index(
+        session, principal.tenant_id, course.id, "course", course.id, course.title, plain_text(course.description)
+    )
+    emit(session, "course.updated", tenant_id=principal.tenant_id, data={"course_id": course.id})
+    session.commit()
+    return course
+
+
+@router.delete("/courses/{course_id}", status_code=204, summary="Archive a course (history is kept)")
+def archive_course(
+    session: SessionDep, course_id: int, principal: Annotated[Principal, permit("course.structure:write", "course")]
+) -> Response:
+    course = _course(session, course_id)
+    course.status = "archived"
+    emit(session, "course.archived", tenant_id=principal.tenant_id, data={"course_id": course.id})
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/courses/{course_id}/tree", summary="The draft tree as one document")
+def course_tree(
+    session: SessionDep, course_id: int, _: Annotated[Principal, permit("courses:read", "course")]
+) -> dict[str, Any]:
+    return service.snapshot(session, _course(session, course_id))
+
+
+@router.post(
+    "/courses/{course_id}/versions", response_model=VersionPublic, status_code=201, summary="Publish the draft"
+)
+def publish(
+    session: SessionDep, course_id: int, principal: Annotated[Principal, permit("content:publish", "course")]
+) -> CourseVersion:
+    version = service.publish(session, _course(session, course_id), principal.user.id)
+    session.commit()
+    return version
+
+
+@router.get("/courses/{course_id}/versions", response_model=Page[VersionPublic])
+def list_versions(
+    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("courses:read", "course")]
+) -> Page[VersionPublic]:
+    query = select(CourseVersion).where(CourseVersion.course_id == course_id).order_by(CourseVersion.version)
+    return paginate(session, query, page, VersionPublic)
+
+
+@router.get("/courses/{course_id}/versions/{version}", response_model=VersionDetail)
+def get_version(
+    session: SessionDep, course_id: int, version: int, _: Annotated[Principal, permit("courses:read", "course")]
+) -> CourseVersion:
+    return service.get_version(session, course_id, version)
+
+
+@router.get("/courses/{course_id}/versions/{version}/diff", response_model=VersionDiff, summary="Compare two versions")
+def diff_versions(
+    session: SessionDep,
+    course_id: int,
+    version: int,
+    _: Annotated[Principal, permit("courses:read", "course")],
+    against: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="default: the previous version")] = None,
+) -> VersionDiff:
+    after = service.get_version(session, course_id, version)
+    base = against if against is not None else version - 1
+    before = service.get_version(session, course_id, base).snapshot if base >= 1 else {"course": {}, "units": []}
+    return VersionDiff.model_validate(
+        {
+            "course_id": course_id,
+            "from_version": base,
+            "to_version": version,
+            "changes": service.diff(before, after.snapshot),
+        }
+    )
+
+
+@router.post(
+    "/courses/{course_id}/versions/{version}/rollback",
+    response_model=VersionPublic,
+    status_code=201,
+    summary="Restore a version into the draft and publish it as a new version",
+)
+def rollback(
+    session: SessionDep,
+    course_id: int,
+    version: int,
+    principal: Annotated[Principal, permit("content:publish", "course")],
+) -> CourseVersion:
+    course = _course(session, course_id)
+    old = service.get_version(session, course_id, version)
+    service.restore(session, course, old.snapshot, principal.tenant_id)
+    new = service.publish(session, course, principal.user.id)
+    session.commit()
+    return new
+
+
+@router.post(
+    "/courses/{course_id}/schedules", response_model=SchedulePublic, status_code=201, summary="Schedule publishing"
+)
+def schedule(
+    session: SessionDep,
+    course_id: int,
+    body: ScheduleCreate,
+    principal: Annotated[Principal, permit("content:publish", "course")],
+) -> PublishSchedule:
+    if body.publish_at.tzinfo is None:
+        raise ProblemError(422, "publish_at must carry a timezone offset")
+    if body.publish_at <= datetime.now(UTC):
+        raise ProblemError(422, "publish_at must be in the future")
+    _course(session, course_id)
+    row = PublishSchedule(course_id=course_id, publish_at=body.publish_at, created_by=principal.user.id)
+    session.add(row)
+    session.commit()
+    return row
+
+
+@router.delete("/schedules/{schedule_id}", status_code=204, summary="Cancel a pending schedule")
+def cancel_schedule(
+    session: SessionDep, schedule_id: int, _: Annotated[Principal, permit("content:publish", "schedule")]
+) -> Response:
+    row = session.get(PublishSchedule, schedule_id)
+    if row is None or row.status != "pending":
+        raise ProblemError(409, f"schedule {schedule_id} is not pending")
+    row.status = "cancelled"
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/search", response_model=Page[SearchHit], summary="Full-text search over content you may read")
+def search(
+    session: SessionDep,
+    page: PageDep,
+    principal: Annotated[Principal, permit("courses:read")],
+    q: Annotated[str, Query(min_length=1, max_length=200, examples=["fractions"])],
+) -> Page[SearchHit]:
+    total, hits = service.search(session, principal, q, page.limit, page.offset)
+    return Page[SearchHit](items=[SearchHit(**h) for h in hits], total=total, limit=page.limit, offset=page.offset)

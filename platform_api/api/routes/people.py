@@ -1,0 +1,390 @@
+"""Enrollments, cohorts, guardian links, attempts and grades; every change emits an event."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from platform_api.api.deps import PageDep, SessionDep, permit, require
+from platform_api.api.pages import Page, paginate
+from platform_api.api.targets import course_target, org_unit_target, user_target
+from platform_api.core.errors import ProblemError
+from platform_api.core.events import emit
+from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.content.models import ActivityItem
+from platform_api.domain.enrollment.models import Enrollment
+from platform_api.domain.enrollment.schemas import (
+    AttemptCreate,
+    AttemptPublic,
+    EnrollmentCreate,
+    EnrollmentPublic,
+    EnrollmentUpdate,
+    GradeCreate,
+)
+from platform_api.domain.identity.authz import Principal
+from platform_api.domain.identity.models import Grant, Role, User
+from platform_api.domain.identity.permissions import LEARNER
+from platform_api.domain.identity.schemas import UserPublic
+from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
+from platform_api.domain.org.schemas import (
+    CohortCreate,
+    CohortMemberCreate,
+    CohortPublic,
+    GuardianLinkCreate,
+    GuardianLinkPublic,
+)
+
+router = APIRouter(prefix="/v1", tags=["people"])
+
+
+def _tenant_user(session: SessionDep, principal: Principal, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.tenant_id != principal.tenant_id:
+        raise ProblemError(404, f"user {user_id} not found")
+    return user
+
+
+# --- enrollments ----------------------------------------------------------------------------
+
+
+@router.get("/courses/{course_id}/enrollments", response_model=Page[EnrollmentPublic], tags=["enrollments"])
+def list_enrollments(
+    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("enrollments:read", "course")]
+) -> Page[EnrollmentPublic]:
+    return paginate(
+        session,
+        select(Enrollment).where(Enrollment.course_id == course_id).order_by(Enrollment.id),
+        page,
+        EnrollmentPublic,
+    )
+
+
+@router.post("/courses/{course_id}/enrollments", response_model=EnrollmentPublic, status_code=201, tags=["enrollments"])
+def enroll(
+    session: SessionDep,
+    course_id: int,
+    body: EnrollmentCreate,
+    principal: Annotated[Principal, permit("enrollments:write", "course")],
+) -> Enrollment:
+    """Enroll a learner; they also get the Learner role on the course so they can open it."""
+    user = _tenant_user(session, principal, body.user_id)
+    row = Enrollment(user_id=user.id, course_id=course_id)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, f"user {user.id} is already enrolled in course {course_id}") from None
+    learner_role = session.scalar(select(Role.id).where(Role.name == LEARNER))
+    exists = session.scalar(
+        select(func.count())
+        .select_from(Grant)
+        .where(
+            Grant.user_id == user.id,
+            Grant.role_id == learner_role,
+            Grant.scope_type == "course",
+            Grant.scope_id == course_id,
+        )
+    )
+    if learner_role is not None and not exists:
+        session.add(
+            Grant(
+                user_id=user.id,
+                role_id=learner_role,
+                scope_type="course",
+                scope_id=course_id,
+                granted_by=principal.user.id,
+            )
+        )
+    emit(
+        session,
+        "enrollment.created",
+        tenant_id=principal.tenant_id,
+        data={"id": row.id, "user_id": user.id, "course_id": course_id},
+        audience=(user.id,),
+    )
+    session.commit()
+    return row
+
+
+@router.patch("/enrollments/{enrollment_id}", response_model=EnrollmentPublic, tags=["enrollments"])
+def update_enrollment(
+    session: SessionDep,
+    enrollment_id: int,
+    body: EnrollmentUpdate,
+    principal: Annotated[Principal, permit("enrollments:write", "enrollment")],
+) -> Enrollment | None:
+    row = session.get(Enrollment, enrollment_id)
+    assert row is not None  # the permit resolved it
+    row.status = body.status
+    emit(
+        session,
+        "enrollment.updated",
+        tenant_id=principal.tenant_id,
+        data={"id": row.id, "status": row.status},
+        audience=(row.user_id,),
+    )
+    session.commit()
+    return row
+
+
+@router.delete("/enrollments/{enrollment_id}", status_code=204, tags=["enrollments"])
+def delete_enrollment(
+    session: SessionDep, enrollment_id: int, principal: Annotated[Principal, permit("enrollments:write", "enrollment")]
+) -> Response:
+    row = session.get(Enrollment, enrollment_id)
+    assert row is not None
+    session.delete(row)
+    emit(
+        session,
+        "enrollment.deleted",
+        tenant_id=principal.tenant_id,
+        data={"id": enrollment_id, "user_id": row.user_id},
+        audience=(row.user_id,),
+    )
+    session.commit()
+    return Response(status_code=204)
+
+
+# --- cohorts --------------------------------------------------------------------------------
+
+
+@router.get("/cohorts", response_model=Page[CohortPublic], tags=["cohorts"])
+def list_cohorts(
+    session: SessionDep, page: PageDep, principal: Annotated[Principal, permit("cohorts:read")]
+) -> Page[CohortPublic]:
+    units = select(OrgUnit.id).where(
+        OrgUnit.tenant_id == principal.tenant_id, principal.visible_units_clause("cohorts:read", OrgUnit.path)
+    )
+    direct = principal.scoped_ids("cohorts:read", "cohort")
+    courses = principal.scoped_ids("cohorts:read", "course")
+    query = select(Cohort).where(
+        Cohort.tenant_id == principal.tenant_id,
+        Cohort.org_unit_id.in_(units) | Cohort.id.in_(direct) | Cohort.course_id.in_(courses),
+    )
+    return paginate(session, query.order_by(Cohort.id), page, CohortPublic)
+
+
+@router.post("/cohorts", response_model=CohortPublic, status_code=201, tags=["cohorts"])
+def create_cohort(
+    session: SessionDep, body: CohortCreate, principal: Annotated[Principal, permit("cohorts:write")]
+) -> Cohort:
+    require(principal, "cohorts:write", org_unit_target(session, principal, body.org_unit_id))
+    if body.course_id is not None:
+        course_target(session, principal, body.course_id)  # 404 outside the tenant
+    cohort = Cohort(
+        tenant_id=principal.tenant_id, org_unit_id=body.org_unit_id, course_id=body.course_id, name=body.name
+    )
+    session.add(cohort)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, f"unit {body.org_unit_id} already has a cohort named {body.name!r}") from None
+    emit(session, "cohort.created", tenant_id=principal.tenant_id, data={"id": cohort.id})
+    session.commit()
+    return cohort
+
+
+@router.get("/cohorts/{cohort_id}", response_model=CohortPublic, tags=["cohorts"])
+def get_cohort(
+    session: SessionDep, cohort_id: int, _: Annotated[Principal, permit("cohorts:read", "cohort")]
+) -> Cohort | None:
+    return session.get(Cohort, cohort_id)
+
+
+@router.get("/cohorts/{cohort_id}/members", response_model=Page[UserPublic], tags=["cohorts"])
+def list_members(
+    session: SessionDep, cohort_id: int, page: PageDep, _: Annotated[Principal, permit("cohorts:read", "cohort")]
+) -> Page[UserPublic]:
+    query = (
+        select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort_id)
+        .order_by(User.id)
+    )
+    return paginate(session, query, page, UserPublic)
+
+
+@router.post("/cohorts/{cohort_id}/members", status_code=204, tags=["cohorts"])
+def add_member(
+    session: SessionDep,
+    cohort_id: int,
+    body: CohortMemberCreate,
+    principal: Annotated[Principal, permit("cohorts:write", "cohort")],
+) -> Response:
+    user = _tenant_user(session, principal, body.user_id)
+    if session.get(CohortMember, (cohort_id, user.id)) is None:
+        session.add(CohortMember(cohort_id=cohort_id, user_id=user.id))
+        emit(
+            session,
+            "cohort.member.added",
+            tenant_id=principal.tenant_id,
+            data={"cohort_id": cohort_id, "user_id": user.id},
+            audience=(user.id,),
+        )
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.delete("/cohorts/{cohort_id}/members/{user_id}", status_code=204, tags=["cohorts"])
+def remove_member(
+    session: SessionDep,
+    cohort_id: int,
+    user_id: int,
+    principal: Annotated[Principal, permit("cohorts:write", "cohort")],
+) -> Response:
+    member = session.get(CohortMember, (cohort_id, user_id))
+    if member is None:
+        raise ProblemError(404, f"user {user_id} is not in cohort {cohort_id}")
+    session.delete(member)
+    emit(
+        session,
+        "cohort.member.removed",
+        tenant_id=principal.tenant_id,
+        data={"cohort_id": cohort_id, "user_id": user_id},
+        audience=(user_id,),
+    )
+    session.commit()
+    return Response(status_code=204)
+
+
+# --- guardians ------------------------------------------------------------------------------
+
+
+@router.post("/guardian-links", response_model=GuardianLinkPublic, status_code=201, tags=["guardians"])
+def link_guardian(
+    session: SessionDep, body: GuardianLinkCreate, principal: Annotated[Principal, permit("guardians:write", "tenant")]
+) -> GuardianLink:
+    if body.guardian_id == body.learner_id:
+        raise ProblemError(422, "a user cannot be their own guardian")
+    _tenant_user(session, principal, body.guardian_id)
+    _tenant_user(session, principal, body.learner_id)
+    link = GuardianLink(guardian_id=body.guardian_id, learner_id=body.learner_id, relationship=body.relationship)
+    session.add(link)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, "this guardian is already linked to this learner") from None
+    emit(
+        session,
+        "guardian.linked",
+        tenant_id=principal.tenant_id,
+        data={"id": link.id, "learner_id": body.learner_id},
+        audience=(body.guardian_id,),
+    )
+    session.commit()
+    return link
+
+
+@router.delete("/guardian-links/{link_id}", status_code=204, tags=["guardians"])
+def unlink_guardian(
+    session: SessionDep,
+    link_id: int,
+    principal: Annotated[Principal, permit("guardians:write", "guardian_link", "link_id")],
+) -> Response:
+    link = session.get(GuardianLink, link_id)
+    assert link is not None
+    session.delete(link)
+    emit(
+        session, "guardian.unlinked", tenant_id=principal.tenant_id, data={"id": link_id}, audience=(link.guardian_id,)
+    )
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/me/learners", response_model=Page[UserPublic], tags=["guardians"], summary="Learners linked to me")
+def my_learners(
+    session: SessionDep, page: PageDep, principal: Annotated[Principal, permit("linked_learners:read")]
+) -> Page[UserPublic]:
+    query = (
+        select(User)
+        .join(GuardianLink, GuardianLink.learner_id == User.id)
+        .where(GuardianLink.guardian_id == principal.user.id, User.tenant_id == principal.tenant_id)
+        .order_by(User.id)
+    )
+    return paginate(session, query, page, UserPublic)
+
+
+# --- attempts and grades --------------------------------------------------------------------
+
+
+@router.get("/users/{user_id}/attempts", response_model=Page[AttemptPublic], tags=["grades"])
+def list_attempts(
+    session: SessionDep,
+    user_id: int,
+    page: PageDep,
+    _: Annotated[Principal, permit("learners:read", "user", "user_id")],
+) -> Page[AttemptPublic]:
+    return paginate(
+        session,
+        select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.seq, Attempt.id),
+        page,
+        AttemptPublic,
+    )
+
+
+@router.post("/activities/{activity_id}/attempts", response_model=AttemptPublic, status_code=201, tags=["grades"])
+def submit_attempt(
+    session: SessionDep,
+    activity_id: int,
+    body: AttemptCreate,
+    principal: Annotated[Principal, permit("attempts:write", "activity")],
+) -> Attempt:
+    if session.get(ActivityItem, (activity_id, body.item_id)) is None:
+        raise ProblemError(422, f"item {body.item_id} is not part of activity {activity_id}")
+    seq = (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == principal.user.id)) or 0) + 1
+    attempt = Attempt(
+        user_id=principal.user.id,
+        item_id=body.item_id,
+        activity_id=activity_id,
+        seq=seq,
+        correct=body.correct,
+        score=None if body.correct is None else float(body.correct),
+        response=body.response,
+        duration_ms=body.duration_ms,
+    )
+    session.add(attempt)
+    session.flush()
+    emit(
+        session,
+        "activity.attempted",
+        tenant_id=principal.tenant_id,
+        data={"attempt_id": attempt.id, "activity_id": activity_id, "user_id": principal.user.id},
+        audience=(principal.user.id,),
+    )
+    session.commit()
+    return attempt
+
+
+@router.post("/attempts/{attempt_id}/grade", response_model=AttemptPublic, tags=["grades"], summary="Grade an attempt")
+def grade_attempt(
+    session: SessionDep,
+    attempt_id: int,
+    body: GradeCreate,
+    principal: Annotated[Principal, permit("grades:write", "attempt")],
+) -> Attempt:
+    attempt = session.get(Attempt, attempt_id)
+    assert attempt is not None
+    attempt.score = body.score
+    attempt.response = {**attempt.response, "feedback": body.feedback, "graded_by": principal.user.id}
+    emit(
+        session,
+        "grade.recorded",
+        tenant_id=principal.tenant_id,
+        data={"attempt_id": attempt.id, "score": body.score, "user_id": attempt.user_id},
+        audience=(attempt.user_id, *_guardians(session, attempt.user_id)),
+    )
+    session.commit()
+    return attempt
+
+
+def _guardians(session: SessionDep, learner_id: int) -> tuple[int, ...]:
+    return tuple(session.scalars(select(GuardianLink.guardian_id).where(GuardianLink.learner_id == learner_id)))
+
+
+__all__ = ["router", "user_target"]

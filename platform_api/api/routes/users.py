@@ -1,0 +1,179 @@
+"""Users of the tenant and the role grants that place them in units, courses and cohorts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from platform_api.api.deps import PageDep, SessionDep, permit, require
+from platform_api.api.pages import Page, paginate
+from platform_api.api.targets import scope_target
+from platform_api.core.errors import ProblemError
+from platform_api.core.events import emit
+from platform_api.core.security import hash_password
+from platform_api.domain.identity.auth import revoke_user_tokens
+from platform_api.domain.identity.authz import WILDCARD, Principal
+from platform_api.domain.identity.models import Grant, Role, RolePermission, User
+from platform_api.domain.identity.schemas import GrantCreate, GrantPublic, UserCreate, UserPublic, UserUpdate
+
+router = APIRouter(prefix="/v1", tags=["users"])
+
+
+@router.get("/users", response_model=Page[UserPublic], summary="Users of your organization")
+def list_users(
+    session: SessionDep, page: PageDep, principal: Annotated[Principal, permit("users:read", "tenant")]
+) -> Page[UserPublic]:
+    query = select(User).where(User.tenant_id == principal.tenant_id).order_by(User.id)
+    return paginate(session, query, page, UserPublic)
+
+
+@router.post("/users", response_model=UserPublic, status_code=201)
+def create_user(
+    session: SessionDep, body: UserCreate, principal: Annotated[Principal, permit("users:write", "tenant")]
+) -> User:
+    user = User(
+        tenant_id=principal.tenant_id,
+        email=body.email,
+        display_name=body.display_name,
+        external_id=body.external_id,
+        password_hash=hash_password(body.password) if body.password else None,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, f"a user with e-mail {body.email!r} already exists") from None
+    emit(session, "user.created", tenant_id=principal.tenant_id, data={"id": user.id})
+    session.commit()
+    return user
+
+
+@router.get("/users/{user_id}", response_model=UserPublic, summary="A user (self, linked learners, your learners)")
+def get_user(
+    session: SessionDep, user_id: int, _: Annotated[Principal, permit("learners:read", "user", "user_id")]
+) -> User | None:
+    return session.get(User, user_id)
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic, summary="Rename, deactivate or reset a password")
+def update_user(
+    session: SessionDep,
+    user_id: int,
+    body: UserUpdate,
+    principal: Annotated[Principal, permit("users:write", "user", "user_id")],
+) -> User:
+    user = session.get(User, user_id)
+    assert user is not None  # the permit resolved it inside the tenant
+    if body.display_name is not None:
+        user.display_name = body.display_name
+    if body.password is not None:
+        user.password_hash = hash_password(body.password)
+        revoke_user_tokens(session, [user.id])
+    if body.is_active is not None:
+        user.is_active = body.is_active
+        if not body.is_active:
+            revoke_user_tokens(session, [user.id])
+    emit(session, "user.updated", tenant_id=principal.tenant_id, data={"id": user.id})
+    session.commit()
+    return user
+
+
+@router.get("/users/{user_id}/grants", response_model=Page[GrantPublic], summary="A user's role grants")
+def list_grants(
+    session: SessionDep,
+    user_id: int,
+    page: PageDep,
+    _: Annotated[Principal, permit("users:read", "user", "user_id")],
+) -> Page[GrantPublic]:
+    query = (
+        select(
+            Grant.id,
+            Grant.user_id,
+            Role.name.label("role"),
+            Grant.scope_type,
+            Grant.scope_id,
+            Grant.granted_by,
+            Grant.expires_at,
+        )
+        .join(Role, Role.id == Grant.role_id)
+        .where(Grant.user_id == user_id)
+        .order_by(Grant.id)
+    )
+    total = len(session.execute(query).all())
+    rows = session.execute(query.limit(page.limit).offset(page.offset)).mappings().all()
+    return Page[GrantPublic](
+        items=[GrantPublic.model_validate(dict(r)) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.post("/grants", response_model=GrantPublic, status_code=201, summary="Grant a role (delegation)")
+def create_grant(
+    session: SessionDep, body: GrantCreate, principal: Annotated[Principal, permit("grants:write")]
+) -> GrantPublic:
+    """You may grant a role only where you hold ``grants:write`` and every permission the role carries."""
+    target = scope_target(session, principal, body.scope_type, body.scope_id)
+    require(principal, "grants:write", target)
+    role = session.scalar(select(Role).where(Role.name == body.role))
+    if role is None:
+        raise ProblemError(422, f"unknown role {body.role!r}")
+    grantee = session.get(User, body.user_id)
+    if grantee is None or grantee.tenant_id != principal.tenant_id:
+        raise ProblemError(404, f"user {body.user_id} not found")
+    role_scopes = set(session.scalars(select(RolePermission.scope).where(RolePermission.role_id == role.id)))
+    mine = principal.scopes_on(target)
+    if WILDCARD not in mine and (WILDCARD in role_scopes or not role_scopes <= mine):
+        missing = sorted(role_scopes - mine)
+        raise ProblemError(
+            403, f"you cannot delegate {body.role!r} here: you lack {missing}", required_permission=missing
+        )
+    grant = Grant(
+        user_id=grantee.id,
+        role_id=role.id,
+        scope_type=body.scope_type,
+        scope_id=body.scope_id,
+        granted_by=principal.user.id,
+        expires_at=body.expires_at,
+    )
+    session.add(grant)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, "this grant already exists") from None
+    emit(
+        session,
+        "grant.created",
+        tenant_id=principal.tenant_id,
+        data={"id": grant.id, "user_id": grantee.id, "role": role.name},
+    )
+    session.commit()
+    return GrantPublic(
+        id=grant.id,
+        user_id=grant.user_id,
+        role=role.name,
+        scope_type=grant.scope_type,
+        scope_id=grant.scope_id,
+        granted_by=grant.granted_by,
+        expires_at=grant.expires_at,
+    )
+
+
+@router.delete("/grants/{grant_id}", status_code=204, summary="Revoke a grant")
+def delete_grant(
+    session: SessionDep, grant_id: int, principal: Annotated[Principal, permit("grants:write", "grant", "grant_id")]
+) -> Response:
+    grant = session.get(Grant, grant_id)
+    if grant is None:
+        raise ProblemError(404, f"grant {grant_id} not found")
+    role_scopes = set(session.scalars(select(RolePermission.scope).where(RolePermission.role_id == grant.role_id)))
+    mine = principal.scopes_on(scope_target(session, principal, grant.scope_type, grant.scope_id))
+    if WILDCARD not in mine and (WILDCARD in role_scopes or not role_scopes <= mine):
+        raise ProblemError(403, "you cannot revoke a role that holds permissions you lack")
+    session.delete(grant)
+    emit(session, "grant.revoked", tenant_id=principal.tenant_id, data={"id": grant_id, "user_id": grant.user_id})
+    session.commit()
+    return Response(status_code=204)

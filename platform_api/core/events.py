@@ -1,0 +1,59 @@
+"""The one place domain changes become platform events.
+
+Services call :func:`emit` inside their transaction; the events leave only after the
+commit (an ``after_commit`` hook), so a rolled-back change announces nothing. Today they
+go to the log and to the in-process WebSocket hub; the outbox replaces :func:`_dispatch`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from pathwise.logs import get_logger
+
+log = get_logger(__name__)
+PENDING = "pathwise_pending_events"
+
+
+@dataclass(frozen=True)
+class PlatformEvent:
+    type: str
+    tenant_id: int
+    data: dict[str, Any]
+    audience: tuple[int, ...] = ()
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+
+Listener = Callable[[PlatformEvent], None]
+
+
+def emit(session: Session, type_: str, *, tenant_id: int, data: dict[str, Any], audience: tuple[int, ...] = ()) -> None:
+    session.info.setdefault(PENDING, []).append(PlatformEvent(type_, tenant_id, data, audience))
+
+
+def install(factory: sessionmaker[Session], listeners: list[Listener]) -> None:
+    """Deliver each committed session's events to ``listeners``; drop them on rollback."""
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        for item in session.info.pop(PENDING, []):
+            _dispatch(item, listeners)
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(PENDING, None)
+
+
+def _dispatch(item: PlatformEvent, listeners: list[Listener]) -> None:
+    log.info("platform event", type=item.type, tenant_id=item.tenant_id, **{"data": item.data})
+    for listener in listeners:
+        try:
+            listener(item)
+        except Exception:  # a broken listener must not undo a committed change
+            log.exception("event listener failed", type=item.type)

@@ -1,0 +1,328 @@
+"""The course tree: edits to the draft, published snapshots, diff, rollback, schedules, search."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from platform_api.core.errors import ProblemError
+from platform_api.core.events import emit
+from platform_api.domain.content.models import (
+    Activity,
+    ActivityItem,
+    ActivitySkill,
+    Course,
+    CourseVersion,
+    Lesson,
+    PublishSchedule,
+    SearchDocument,
+    Unit,
+)
+from platform_api.domain.content.sanitize import plain_text
+from platform_api.domain.identity.authz import Principal
+from platform_api.domain.items.models import Item
+from platform_api.domain.org.models import Cohort, OrgUnit
+from platform_api.domain.skills.models import Skill
+
+NODE_FIELDS = ("title", "metadata")
+
+
+def visible_courses_clause(principal: Principal, permission: str = "courses:read") -> ColumnElement[bool]:
+    """Courses under a unit granted ``permission``, granted directly, or taught through a cohort."""
+    course_ids = principal.scoped_ids(permission, "course")
+    cohort_ids = principal.scoped_ids(permission, "cohort")
+    clauses: list[ColumnElement[bool]] = [
+        Course.org_unit_id.in_(
+            select(OrgUnit.id).where(
+                OrgUnit.tenant_id == principal.tenant_id, principal.visible_units_clause(permission, OrgUnit.path)
+            )
+        )
+    ]
+    if course_ids:
+        clauses.append(Course.id.in_(course_ids))
+    if cohort_ids:
+        clauses.append(Course.id.in_(select(Cohort.course_id).where(Cohort.id.in_(cohort_ids))))
+    tenant_units = select(OrgUnit.id).where(OrgUnit.tenant_id == principal.tenant_id)
+    return Course.org_unit_id.in_(tenant_units) & (or_(*clauses) if clauses else false())
+
+
+def next_position(session: Session, column: Any, parent_column: Any, parent_id: int) -> int:
+    current = session.scalar(select(func.max(column)).where(parent_column == parent_id))
+    return 0 if current is None else int(current) + 1
+
+
+def check_links(session: Session, tenant_id: int, skill_ids: list[int], item_ids: list[int]) -> None:
+    """Skills and items must exist in the same tenant; anything else is a precise 422."""
+    for model, ids, name in ((Skill, skill_ids, "skill"), (Item, item_ids, "item")):
+        if not ids:
+            continue
+        found = set(session.scalars(select(model.id).where(model.id.in_(ids), model.tenant_id == tenant_id)))
+        missing = sorted(set(ids) - found)
+        if missing:
+            raise ProblemError(422, f"unknown {name} id(s) {missing}")
+
+
+def set_links(session: Session, activity_id: int, skill_ids: list[int] | None, item_ids: list[int] | None) -> None:
+    if skill_ids is not None:
+        session.execute(delete(ActivitySkill).where(ActivitySkill.activity_id == activity_id))
+        session.add_all(ActivitySkill(activity_id=activity_id, skill_id=s) for s in sorted(set(skill_ids)))
+    if item_ids is not None:
+        session.execute(delete(ActivityItem).where(ActivityItem.activity_id == activity_id))
+        session.add_all(ActivityItem(activity_id=activity_id, item_id=i) for i in sorted(set(item_ids)))
+
+
+def activity_links(session: Session, activity_id: int) -> tuple[list[int], list[int]]:
+    skills = sorted(session.scalars(select(ActivitySkill.skill_id).where(ActivitySkill.activity_id == activity_id)))
+    items = sorted(session.scalars(select(ActivityItem.item_id).where(ActivityItem.activity_id == activity_id)))
+    return skills, items
+
+
+# --- search index ---------------------------------------------------------------------------
+
+
+def index(
+    session: Session, tenant_id: int, course_id: int, entity_type: str, entity_id: int, title: str, body: str
+) -> None:
+    doc = session.scalar(
+        select(SearchDocument).where(SearchDocument.entity_type == entity_type, SearchDocument.entity_id == entity_id)
+    )
+    if doc is None:
+        session.add(
+            SearchDocument(
+                tenant_id=tenant_id,
+                course_id=course_id,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                title=title,
+                body=body,
+            )
+        )
+    else:
+        doc.title, doc.body = title, body
+
+
+def unindex(session: Session, entity_type: str, entity_ids: list[int]) -> None:
+    if entity_ids:
+        session.execute(
+            delete(SearchDocument).where(
+                SearchDocument.entity_type == entity_type, SearchDocument.entity_id.in_(entity_ids)
+            )
+        )
+
+
+def search(
+    session: Session, principal: Principal, query: str, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """PostgreSQL full-text (``websearch_to_tsquery``) or SQLite FTS5 (``MATCH``, bm25 order)."""
+    visible = select(Course.id).where(visible_courses_clause(principal))
+    base = select(SearchDocument).where(
+        SearchDocument.tenant_id == principal.tenant_id, SearchDocument.course_id.in_(visible)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        vector = func.to_tsvector(text("'english'"), SearchDocument.title + " " + SearchDocument.body)
+        tsq = func.websearch_to_tsquery(text("'english'"), query)
+        matched = base.where(vector.op("@@")(tsq)).order_by(func.ts_rank(vector, tsq).desc(), SearchDocument.id)
+    else:
+        terms = re.findall(r"\w+", query)
+        if not terms:
+            return 0, []
+        fts = " ".join(f'"{t}"' for t in terms)
+        ids = (
+            select(text("rowid"))
+            .select_from(text("search_fts"))
+            .where(text("search_fts MATCH :q"))
+            .order_by(text("bm25(search_fts)"))
+        )
+        ranked = [r[0] for r in session.execute(ids, {"q": fts})]
+        rank = {doc_id: i for i, doc_id in enumerate(ranked)}
+        docs = session.scalars(base.where(SearchDocument.id.in_(ranked))).all()
+        ordered = sorted(docs, key=lambda d: rank[d.id])
+        return len(ordered), [_hit(d, terms) for d in ordered[offset : offset + limit]]
+    total = session.scalar(select(func.count()).select_from(matched.subquery())) or 0
+    docs = session.scalars(matched.limit(limit).offset(offset)).all()
+    return total, [_hit(d, re.findall(r"\w+", query)) for d in docs]
+
+
+def _hit(doc: SearchDocument, terms: list[str]) -> dict[str, Any]:
+    body = doc.body
+    lower = body.lower()
+    at = min((i for i in (lower.find(t.lower()) for t in terms) if i >= 0), default=0)
+    start = max(0, at - 60)
+    return {
+        "course_id": doc.course_id,
+        "entity_type": doc.entity_type,
+        "entity_id": doc.entity_id,
+        "title": doc.title,
+        "snippet": body[start : start + 200],
+    }
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def snapshot(session: Session, course: Course) -> dict[str, Any]:
+    """The whole draft tree as plain data, in position order."""
+    units = session.scalars(select(Unit).where(Unit.course_id == course.id).order_by(Unit.position)).all()
+    out_units = []
+    for unit in units:
+        lessons = session.scalars(select(Lesson).where(Lesson.unit_id == unit.id).order_by(Lesson.position)).all()
+        out_lessons = []
+        for lesson in lessons:
+            acts = session.scalars(
+                select(Activity).where(Activity.lesson_id == lesson.id).order_by(Activity.position)
+            ).all()
+            out_acts = []
+            for act in acts:
+                skills, items = activity_links(session, act.id)
+                out_acts.append(
+                    {
+                        "title": act.title,
+                        "kind": act.kind,
+                        "content": act.content,
+                        "metadata": act.details,
+                        "skill_ids": skills,
+                        "item_ids": items,
+                    }
+                )
+            out_lessons.append({"title": lesson.title, "metadata": lesson.details, "activities": out_acts})
+        out_units.append({"title": unit.title, "metadata": unit.details, "lessons": out_lessons})
+    return {
+        "course": {
+            "title": course.title,
+            "description": course.description,
+            "language": course.language,
+            "metadata": course.details,
+        },
+        "units": out_units,
+    }
+
+
+def publish(session: Session, course: Course, user_id: int | None) -> CourseVersion:
+    number = (
+        session.scalar(select(func.max(CourseVersion.version)).where(CourseVersion.course_id == course.id)) or 0
+    ) + 1
+    version = CourseVersion(
+        course_id=course.id, version=number, snapshot=snapshot(session, course), published_by=user_id
+    )
+    session.add(version)
+    course.status = "published"
+    session.flush()
+    tenant_id = session.scalar(select(OrgUnit.tenant_id).where(OrgUnit.id == course.org_unit_id)) or 0
+    emit(session, "course.published", tenant_id=tenant_id, data={"course_id": course.id, "version": number})
+    return version
+
+
+def get_version(session: Session, course_id: int, number: int) -> CourseVersion:
+    version = session.scalar(
+        select(CourseVersion).where(CourseVersion.course_id == course_id, CourseVersion.version == number)
+    )
+    if version is None:
+        raise ProblemError(404, f"course {course_id} has no version {number}")
+    return version
+
+
+def _flatten(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    nodes: dict[str, dict[str, Any]] = {"course": snap["course"]}
+    for u, unit in enumerate(snap["units"]):
+        nodes[f"unit[{u}]"] = {k: unit[k] for k in NODE_FIELDS}
+        for lesson_pos, lesson in enumerate(unit["lessons"]):
+            key = f"unit[{u}]/lesson[{lesson_pos}]"
+            nodes[key] = {k: lesson[k] for k in NODE_FIELDS}
+            for a, act in enumerate(lesson["activities"]):
+                nodes[f"{key}/activity[{a}]"] = act
+    return nodes
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Changes between two snapshots, node by node, keyed by position in the tree."""
+    old, new = _flatten(before), _flatten(after)
+    changes: list[dict[str, Any]] = []
+    for path in sorted(old.keys() | new.keys()):
+        if path not in new:
+            changes.append({"path": path, "change": "removed"})
+        elif path not in old:
+            changes.append({"path": path, "change": "added"})
+        else:
+            fields = {
+                k: [old[path].get(k), new[path].get(k)]
+                for k in old[path].keys() | new[path].keys()
+                if old[path].get(k) != new[path].get(k)
+            }
+            if fields:
+                changes.append({"path": path, "change": "changed", "fields": fields})
+    return changes
+
+
+def restore(session: Session, course: Course, snap: dict[str, Any], tenant_id: int) -> None:
+    """Replace the draft tree with a snapshot's (new ids; links to deleted skills/items are dropped)."""
+    old_units = list(session.scalars(select(Unit.id).where(Unit.course_id == course.id)))
+    _unindex_course_children(session, course.id)
+    session.execute(delete(Unit).where(Unit.id.in_(old_units)))
+    session.flush()
+    head = snap["course"]
+    course.title, course.description, course.language, course.details = (
+        head["title"],
+        head["description"],
+        head["language"],
+        head["metadata"],
+    )
+    index(session, tenant_id, course.id, "course", course.id, course.title, plain_text(course.description))
+    skills = set(session.scalars(select(Skill.id).where(Skill.tenant_id == tenant_id)))
+    for u, unit_data in enumerate(snap["units"]):
+        unit = Unit(course_id=course.id, position=u, title=unit_data["title"], details=unit_data["metadata"])
+        session.add(unit)
+        session.flush()
+        index(session, tenant_id, course.id, "unit", unit.id, unit.title, "")
+        for lesson_pos, lesson_data in enumerate(unit_data["lessons"]):
+            lesson = Lesson(
+                unit_id=unit.id, position=lesson_pos, title=lesson_data["title"], details=lesson_data["metadata"]
+            )
+            session.add(lesson)
+            session.flush()
+            index(session, tenant_id, course.id, "lesson", lesson.id, lesson.title, "")
+            for a, act_data in enumerate(lesson_data["activities"]):
+                act = Activity(
+                    lesson_id=lesson.id,
+                    position=a,
+                    kind=act_data["kind"],
+                    title=act_data["title"],
+                    content=act_data["content"],
+                    details=act_data["metadata"],
+                )
+                session.add(act)
+                session.flush()
+                items = set(
+                    session.scalars(
+                        select(Item.id).where(Item.id.in_(act_data["item_ids"]), Item.tenant_id == tenant_id)
+                    )
+                )
+                set_links(session, act.id, [s for s in act_data["skill_ids"] if s in skills], sorted(items))
+                index(session, tenant_id, course.id, "activity", act.id, act.title, plain_text(act.content))
+
+
+def _unindex_course_children(session: Session, course_id: int) -> None:
+    session.execute(
+        delete(SearchDocument).where(SearchDocument.course_id == course_id, SearchDocument.entity_type != "course")
+    )
+
+
+def publish_due(session: Session, now: datetime | None = None) -> int:
+    """Publish every pending schedule whose time has come; returns how many were published."""
+    now = now or datetime.now(UTC)
+    due = session.scalars(
+        select(PublishSchedule)
+        .where(PublishSchedule.status == "pending", PublishSchedule.publish_at <= now)
+        .order_by(PublishSchedule.publish_at)
+    ).all()
+    for schedule in due:
+        course = session.get(Course, schedule.course_id)
+        if course is None:
+            schedule.status = "cancelled"
+            continue
+        schedule.version = publish(session, course, schedule.created_by).version
+        schedule.status = "done"
+    return len(due)

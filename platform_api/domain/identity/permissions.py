@@ -1,0 +1,70 @@
+"""Roles and the fine-grained permission scopes each one holds by default."""
+
+from __future__ import annotations
+
+LEARNER = "Learner"
+INSTRUCTOR = "Instructor"
+ASSISTANT = "Assistant Instructor"
+ADMINISTRATOR = "Administrator"
+GUARDIAN = "Guardian"
+ROLES = (LEARNER, INSTRUCTOR, ASSISTANT, ADMINISTRATOR, GUARDIAN)
+
+#: Every scope the API checks. ``*`` (administrators) implies all of them.
+PERMISSIONS = {
+    "org:read": "see org units",
+    "org:write": "create, rename, move and delete org units",
+    "users:read": "list and see users",
+    "users:write": "create users, deactivate them, bulk onboarding and revocation",
+    "grants:write": "grant roles to others, never more than one holds (delegation)",
+    "guardians:write": "link guardians to learners",
+    "courses:read": "read course content",
+    "course.structure:write": "create, change and delete courses, units, lessons, activities",
+    "content:publish": "publish, schedule and roll back course versions",
+    "enrollments:read": "see enrollments",
+    "enrollments:write": "enroll and drop learners",
+    "cohorts:read": "see cohorts and their members",
+    "cohorts:write": "create cohorts and change their members",
+    "learners:read": "see a learner's progress",
+    "linked_learners:read": "see the progress of linked learners only (guardians)",
+    "grades:read": "see grades",
+    "grades:write": "grade attempts",
+    "attempts:write": "submit one's own attempts",
+    "recommendations:read": "get recommendations",
+    "analytics:read": "see analytics",
+    "rules:write": "override models with rules",
+    "self:read": "see one's own profile and progress",
+}
+
+ROLE_SCOPES: dict[str, list[str]] = {
+    LEARNER: ["courses:read", "attempts:write", "recommendations:read", "self:read"],
+    INSTRUCTOR: [
+        "org:read",
+        "courses:read",
+        "course.structure:write",
+        "content:publish",
+        "grades:read",
+        "grades:write",
+        "enrollments:read",
+        "enrollments:write",
+        "cohorts:read",
+        "cohorts:write",
+        "learners:read",
+        "grants:write",
+        "rules:write",
+        "analytics:read",
+        "self:read",
+    ],
+    ASSISTANT: [
+        "org:read",
+        "courses:read",
+        "grades:read",
+        "grades:write",
+        "enrollments:read",
+        "cohorts:read",
+        "learners:read",
+        "analytics:read",
+        "self:read",
+    ],
+    ADMINISTRATOR: ["*"],
+    GUARDIAN: ["linked_learners:read", "self:read"],
+}

@@ -1,0 +1,117 @@
+"""Request and response shapes for identity: tokens, users, grants, multi-factor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from platform_api.core.timestamps import Timestamp
+
+ScopeType = Literal["org_unit", "course", "cohort"]
+#: A pragmatic address check (one @, a dot in the domain, no spaces); delivery proves the rest.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=320, strip_whitespace=True, to_lower=True)]
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="seconds the access token stays valid")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"access_token": "eyJhbGciOi…", "refresh_token": "k3X…", "token_type": "bearer", "expires_in": 900}
+            ]
+        }
+    )
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class MFAVerify(BaseModel):
+    mfa_token: str = Field(min_length=10, max_length=2000, description="from the 401 mfa_required problem")
+    code: str = Field(min_length=6, max_length=20, description="TOTP code or a recovery code")
+
+
+class MFASMSRequest(BaseModel):
+    mfa_token: str = Field(min_length=10, max_length=2000)
+
+
+class MFASetup(BaseModel):
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164, for SMS codes")
+
+
+class MFASetupPublic(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class MFAEnable(BaseModel):
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class RecoveryCodesPublic(BaseModel):
+    recovery_codes: list[str] = Field(description="shown once; each works once")
+
+
+class UserCreate(BaseModel):
+    email: Email
+    display_name: str = Field(min_length=1, max_length=200)
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+    external_id: str | None = Field(default=None, max_length=200)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ana@school.example", "display_name": "Ana", "password": "correct horse battery"}]
+        }
+    )
+
+
+class UserUpdate(BaseModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=200)
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    tenant_id: int
+    email: str
+    display_name: str
+    external_id: str | None
+    is_active: bool
+    created_at: Timestamp
+
+
+class MePublic(UserPublic):
+    roles: list[str]
+    permissions: list[str]
+    mfa_enabled: bool
+
+
+class GrantCreate(BaseModel):
+    user_id: int = Field(ge=1, le=2**31 - 1)
+    role: str = Field(min_length=1, max_length=60, examples=["Assistant Instructor"])
+    scope_type: ScopeType
+    scope_id: int = Field(ge=1, le=2**31 - 1)
+    expires_at: datetime | None = None
+
+
+class GrantPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    role: str
+    scope_type: str
+    scope_id: int
+    granted_by: int | None
+    expires_at: Timestamp | None

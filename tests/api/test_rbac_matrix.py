@@ -1,0 +1,281 @@
+"""Every route x every role: allowed or denied, generated from the app's own route table.
+
+A route that is added without an entry here fails :func:`test_every_route_has_a_matrix_entry`.
+Mutating requests carry an invalid body where possible, so an allowed role gets 422 from
+validation (which runs after the permission gate) and nothing changes; deletions act on
+a throw-away resource made by a factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from platform_api.api.deps import Permit
+from tests.api.world import ROLE_USERS, World
+
+ALL = frozenset(ROLE_USERS)
+READERS = frozenset({"admin", "instructor", "assistant", "learner"})
+STAFF = frozenset({"admin", "instructor", "assistant"})
+AUTHORS = frozenset({"admin", "instructor"})
+ADMIN = frozenset({"admin"})
+
+#: Routes that need no token: login flows, health probes, the OpenAPI documents.
+PUBLIC = {
+    "POST /v1/auth/token",
+    "POST /v1/auth/mfa/verify",
+    "POST /v1/auth/mfa/sms",
+    "POST /v1/auth/refresh",
+    "POST /v1/auth/logout",
+    "GET /healthz",
+    "GET /readyz",
+    "GET /openapi.json",
+    "GET /docs",
+    "GET /docs/oauth2-redirect",
+    "GET /redoc",
+}
+Factory = Callable[[TestClient, World], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Case:
+    allowed: frozenset[str]
+    params: dict[str, str] | None = None  # path parameter → key in World.ids
+    body: Any = None
+    query: dict[str, Any] | None = None
+    factory: Factory | None = None  # returns extra path parameters (fresh resources)
+
+
+def _admin(client: TestClient, world: World, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    response = client.request(method, path, json=body, headers={"Authorization": f"Bearer {world.tokens['admin']}"})
+    assert response.status_code in (200, 201, 204), response.text
+    return response.json() if response.content else {}
+
+
+def fresh_unit(client: TestClient, w: World) -> dict[str, Any]:
+    slug = f"tmp-{_next(w)}"
+    return {
+        "unit_id": _admin(client, w, "POST", "/v1/org-units", {"parent_id": w.ids["dept"], "slug": slug, "name": "t"})[
+            "id"
+        ]
+    }
+
+
+def fresh_course_unit(client: TestClient, w: World) -> dict[str, Any]:
+    return {"unit_id": _admin(client, w, "POST", f"/v1/courses/{w.ids['course']}/units", {"title": "tmp"})["id"]}
+
+
+def fresh_lesson(client: TestClient, w: World) -> dict[str, Any]:
+    return {"lesson_id": _admin(client, w, "POST", f"/v1/units/{w.ids['unit']}/lessons", {"title": "tmp"})["id"]}
+
+
+def fresh_activity(client: TestClient, w: World) -> dict[str, Any]:
+    return {
+        "activity_id": _admin(client, w, "POST", f"/v1/lessons/{w.ids['lesson']}/activities", {"title": "tmp"})["id"]
+    }
+
+
+def _next(w: World) -> int:
+    w.ids["_n"] = w.ids.get("_n", 0) + 1
+    return w.ids["_n"]
+
+
+def fresh_user(client: TestClient, w: World) -> int:
+    return int(_admin(client, w, "POST", "/v1/users", {"email": f"u{_next(w)}@world.test", "display_name": "u"})["id"])
+
+
+def fresh_grant(client: TestClient, w: World) -> dict[str, Any]:
+    body = {
+        "user_id": fresh_user(client, w),
+        "role": "Assistant Instructor",
+        "scope_type": "course",
+        "scope_id": w.ids["course"],
+    }
+    return {"grant_id": _admin(client, w, "POST", "/v1/grants", body)["id"]}
+
+
+def fresh_schedule(client: TestClient, w: World) -> dict[str, Any]:
+    body = {"publish_at": "2999-01-01T00:00:00+00:00"}
+    return {"schedule_id": _admin(client, w, "POST", f"/v1/courses/{w.ids['course']}/schedules", body)["id"]}
+
+
+def fresh_enrollment(client: TestClient, w: World) -> dict[str, Any]:
+    body = {"user_id": fresh_user(client, w)}
+    return {"enrollment_id": _admin(client, w, "POST", f"/v1/courses/{w.ids['course']}/enrollments", body)["id"]}
+
+
+def fresh_member(client: TestClient, w: World) -> dict[str, Any]:
+    _admin(client, w, "POST", f"/v1/cohorts/{w.ids['cohort']}/members", {"user_id": w.ids["user_learner2"]})
+    return {"user_id": w.ids["user_learner2"]}
+
+
+def fresh_link(client: TestClient, w: World) -> dict[str, Any]:
+    body = {"guardian_id": w.ids["user_guardian"], "learner_id": fresh_user(client, w)}
+    return {"link_id": _admin(client, w, "POST", "/v1/guardian-links", body)["id"]}
+
+
+C, U, L, A = {"course_id": "course"}, {"unit_id": "unit"}, {"lesson_id": "lesson"}, {"activity_id": "activity"}
+MATRIX: dict[str, Case] = {
+    "GET /v1/auth/me": Case(ALL),
+    "POST /v1/auth/mfa/setup": Case(ALL, body={"phone": "not-a-phone"}),
+    "POST /v1/auth/mfa/enable": Case(ALL, body={}),
+    "GET /v1/users": Case(ADMIN),
+    "POST /v1/users": Case(ADMIN, body={}),
+    # learner2 has no guardian and is not the learner: guardian and learner are denied
+    "GET /v1/users/{user_id}": Case(STAFF, params={"user_id": "user_learner2"}),
+    "PATCH /v1/users/{user_id}": Case(ADMIN, params={"user_id": "user_learner2"}, body={"display_name": ""}),
+    "GET /v1/users/{user_id}/grants": Case(ADMIN, params={"user_id": "user_learner"}),
+    "POST /v1/grants": Case(AUTHORS, body={}),
+    "DELETE /v1/grants/{grant_id}": Case(AUTHORS, factory=fresh_grant),
+    "GET /v1/org-units": Case(STAFF),
+    "POST /v1/org-units": Case(ADMIN, body={}),
+    "GET /v1/org-units/{unit_id}": Case(AUTHORS, params={"unit_id": "dept"}),
+    "PATCH /v1/org-units/{unit_id}": Case(ADMIN, params={"unit_id": "dept"}, body={"name": ""}),
+    "DELETE /v1/org-units/{unit_id}": Case(ADMIN, factory=fresh_unit),
+    "POST /v1/org-units/{unit_id}/onboarding": Case(ADMIN, params={"unit_id": "dept"}, body={}),
+    "POST /v1/org-units/{unit_id}/onboarding/csv": Case(ADMIN, params={"unit_id": "dept"}),
+    "GET /v1/courses": Case(READERS),
+    "POST /v1/courses": Case(AUTHORS, body={}),
+    "GET /v1/courses/{course_id}": Case(READERS, params=C),
+    "PATCH /v1/courses/{course_id}": Case(AUTHORS, params=C, body={"title": ""}),
+    "DELETE /v1/courses/{course_id}": Case(AUTHORS, params=C),
+    "GET /v1/courses/{course_id}/tree": Case(READERS, params=C),
+    "POST /v1/courses/{course_id}/versions": Case(AUTHORS, params=C),
+    "GET /v1/courses/{course_id}/versions": Case(READERS, params=C),
+    "GET /v1/courses/{course_id}/versions/{version}": Case(READERS, params=C, query={"version": 1}),
+    "GET /v1/courses/{course_id}/versions/{version}/diff": Case(READERS, params=C, query={"version": 1}),
+    "POST /v1/courses/{course_id}/versions/{version}/rollback": Case(AUTHORS, params=C, query={"version": 999}),
+    "POST /v1/courses/{course_id}/schedules": Case(AUTHORS, params=C, body={}),
+    "DELETE /v1/schedules/{schedule_id}": Case(AUTHORS, factory=fresh_schedule),
+    "GET /v1/search": Case(READERS, query={"q": "fractions"}),
+    "POST /v1/courses/{course_id}/units": Case(AUTHORS, params=C, body={}),
+    "PATCH /v1/units/{unit_id}": Case(AUTHORS, params=U, body={"title": ""}),
+    "DELETE /v1/units/{unit_id}": Case(AUTHORS, factory=fresh_course_unit),
+    "POST /v1/units/{unit_id}/lessons": Case(AUTHORS, params=U, body={}),
+    "PATCH /v1/lessons/{lesson_id}": Case(AUTHORS, params=L, body={"title": ""}),
+    "DELETE /v1/lessons/{lesson_id}": Case(AUTHORS, factory=fresh_lesson),
+    "POST /v1/lessons/{lesson_id}/activities": Case(AUTHORS, params=L, body={}),
+    "GET /v1/activities/{activity_id}": Case(READERS, params=A),
+    "PATCH /v1/activities/{activity_id}": Case(AUTHORS, params=A, body={"title": ""}),
+    "DELETE /v1/activities/{activity_id}": Case(AUTHORS, factory=fresh_activity),
+    "GET /v1/courses/{course_id}/enrollments": Case(STAFF, params=C),
+    "POST /v1/courses/{course_id}/enrollments": Case(AUTHORS, params=C, body={}),
+    "PATCH /v1/enrollments/{enrollment_id}": Case(AUTHORS, factory=fresh_enrollment, body={"status": "unknown"}),
+    "DELETE /v1/enrollments/{enrollment_id}": Case(AUTHORS, factory=fresh_enrollment),
+    "GET /v1/cohorts": Case(STAFF),
+    "POST /v1/cohorts": Case(AUTHORS, body={}),
+    "GET /v1/cohorts/{cohort_id}": Case(STAFF, params={"cohort_id": "cohort"}),
+    "GET /v1/cohorts/{cohort_id}/members": Case(STAFF, params={"cohort_id": "cohort"}),
+    "POST /v1/cohorts/{cohort_id}/members": Case(AUTHORS, params={"cohort_id": "cohort"}, body={}),
+    "DELETE /v1/cohorts/{cohort_id}/members/{user_id}": Case(
+        AUTHORS, params={"cohort_id": "cohort"}, factory=fresh_member
+    ),
+    "POST /v1/guardian-links": Case(ADMIN, body={}),
+    "DELETE /v1/guardian-links/{link_id}": Case(ADMIN, factory=fresh_link),
+    "GET /v1/me/learners": Case(frozenset({"admin", "guardian"})),
+    "GET /v1/users/{user_id}/attempts": Case(ALL, params={"user_id": "user_learner"}),
+    "POST /v1/activities/{activity_id}/attempts": Case(frozenset({"admin", "learner"}), params=A, body={}),
+    # delegation: the assistant may grade but (above) never change structure
+    "POST /v1/attempts/{attempt_id}/grade": Case(STAFF, params={"attempt_id": "attempt"}, body={}),
+}
+
+
+def _flatten(routes: list[Any]) -> list[Any]:
+    """FastAPI keeps included routers as nodes; their ``original_router`` holds the routes."""
+    out: list[Any] = []
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        out.extend(_flatten(list(nested.routes)) if nested is not None else [route])
+    return out
+
+
+def app_routes(client: TestClient) -> dict[str, APIRoute]:
+    out = {}
+    for route in _flatten(list(client.app.routes)):  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute):
+            for method in route.methods:
+                out[f"{method} {route.path}"] = route
+    return out
+
+
+def test_every_route_has_a_matrix_entry(world_client: tuple[TestClient, World]) -> None:
+    client, _ = world_client
+    routes = {
+        key
+        for key in app_routes(client)
+        if key not in PUBLIC and not key.startswith(("HEAD ", "GET /graphql", "POST /graphql"))
+    }
+    assert sorted(routes - MATRIX.keys()) == [], "new routes need an RBAC matrix entry"
+    assert sorted(MATRIX.keys() - routes) == [], "matrix entries for routes that no longer exist"
+
+
+def test_every_protected_route_depends_on_permit(world_client: tuple[TestClient, World]) -> None:
+    client, _ = world_client
+    for key, route in app_routes(client).items():
+        if key in PUBLIC or key.startswith("HEAD "):
+            continue
+        gates = [d for d in route.dependant.dependencies if isinstance(d.call, Permit)]
+        assert len(gates) == 1, f"{key} must depend on exactly one Permit"
+
+
+def _request(client: TestClient, world: World, key: str, case: Case, role: str) -> int:
+    method, template = key.split(" ", 1)
+    values: dict[str, Any] = {p: world.ids[k] for p, k in (case.params or {}).items()}
+    if case.factory is not None:
+        values.update(case.factory(client, world))
+    query = dict(case.query or {})
+    path = template
+    for name in [*values, *query]:
+        if "{" + name + "}" in path:
+            path = path.replace("{" + name + "}", str(values.get(name, query.pop(name, None))))
+    headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role != "anonymous" else {}
+    kwargs: dict[str, Any] = {"headers": headers, "params": query}
+    if case.body is not None:
+        kwargs["json"] = case.body
+    return client.request(method, path, **kwargs).status_code
+
+
+def test_rbac_matrix(world_client: tuple[TestClient, World], record_property: Any) -> None:
+    client, world = world_client
+    _admin(client, world, "POST", f"/v1/courses/{world.ids['course']}/versions")  # version 1 exists
+    failures, checked = [], 0
+    for key, case in MATRIX.items():
+        for role in (*ROLE_USERS, "anonymous", "outsider"):
+            status = _request(client, world, key, case, role)
+            checked += 1
+            has_id = "{" in key
+            if role == "anonymous":
+                ok = status == 401
+            elif role == "outsider":  # another tenant's administrator
+                ok = status in (403, 404) if has_id else status not in (401, 403, 500)
+            elif role in case.allowed:
+                ok = status not in (401, 403) and status < 500
+            else:
+                ok = status == 403
+            if not ok:
+                failures.append(f"{key} as {role}: {status}")
+    record_property("rbac_checks", checked)
+    print(f"RBAC matrix: {len(MATRIX)} routes x 7 principals = {checked} checks")
+    assert failures == [], "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", ["/v1/courses", "/v1/org-units", "/v1/cohorts", "/v1/users", "/v1/search?q=fractions"])
+def test_lists_never_show_another_tenant(world_client: tuple[TestClient, World], path: str) -> None:
+    client, world = world_client
+    body = client.get(path, headers={"Authorization": f"Bearer {world.tokens['outsider']}"}).json()
+    alpha = {
+        "/v1/courses": ("id", {world.ids["course"]}),
+        "/v1/org-units": ("id", {world.ids[k] for k in ("root", "school", "dept")}),
+        "/v1/cohorts": ("id", {world.ids["cohort"]}),
+        "/v1/search?q=fractions": ("course_id", {world.ids["course"]}),
+    }
+    if path in alpha:
+        key, ids = alpha[path]
+        assert not {item[key] for item in body["items"]} & ids
+    else:
+        assert all(item["tenant_id"] == world.ids["other_root"] for item in body["items"])

@@ -1,0 +1,162 @@
+"""A small two-tenant world for API tests: every role, a course tree, a cohort, a guardian link."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipelines.seed import _ensure_roles
+from platform_api.core.config import APISettings
+from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.core.migrate import upgrade
+from platform_api.core.models import (
+    Activity,
+    ActivityItem,
+    ActivitySkill,
+    Attempt,
+    Cohort,
+    CohortMember,
+    Course,
+    Enrollment,
+    Grant,
+    GuardianLink,
+    Item,
+    Lesson,
+    OrgUnit,
+    Skill,
+    Unit,
+    User,
+)
+from platform_api.core.security import hash_password
+from platform_api.main import create_app
+
+PASSWORD = "world-password-1"
+ROLE_USERS = ("admin", "instructor", "assistant", "learner", "guardian")
+
+
+@dataclass
+class World:
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _tenant(session, slug: str) -> tuple[OrgUnit, OrgUnit, OrgUnit]:  # type: ignore[no-untyped-def]
+    root = OrgUnit(slug=slug, name=slug.title(), kind="district")
+    session.add(root)
+    session.flush()
+    root.tenant_id, root.path = root.id, f"/{root.id}/"
+    school = OrgUnit(parent_id=root.id, tenant_id=root.id, slug="school", name="School", kind="school")
+    session.add(school)
+    session.flush()
+    school.path = f"{root.path}{school.id}/"
+    dept = OrgUnit(parent_id=school.id, tenant_id=root.id, slug="dept", name="Dept", kind="department")
+    session.add(dept)
+    session.flush()
+    dept.path = f"{school.path}{dept.id}/"
+    return root, school, dept
+
+
+def build_world(db_url: str) -> World:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    world = World()
+    pw = hash_password(PASSWORD)
+    with transaction(make_session_factory(engine)) as s:
+        roles = _ensure_roles(s)
+        root, school, dept = _tenant(s, "alpha")
+        other_root, _, other_dept = _tenant(s, "beta")
+        course = Course(org_unit_id=dept.id, code="C1", title="Fractions and ratios", details={})
+        other_course = Course(org_unit_id=other_dept.id, code="C9", title="Other tenant course", details={})
+        s.add_all([course, other_course])
+        s.flush()
+        unit = Unit(course_id=course.id, position=0, title="Unit one")
+        s.add(unit)
+        s.flush()
+        lesson = Lesson(unit_id=unit.id, position=0, title="Lesson one")
+        s.add(lesson)
+        s.flush()
+        activity = Activity(lesson_id=lesson.id, position=0, title="Practice", content="<p>Add fractions</p>")
+        skill = Skill(tenant_id=root.id, code="frac", name="Fractions")
+        s.add_all([activity, skill])
+        s.flush()
+        item = Item(tenant_id=root.id, skill_id=skill.id, external_id="i1")
+        s.add(item)
+        s.flush()
+        s.add_all(
+            [
+                ActivitySkill(activity_id=activity.id, skill_id=skill.id),
+                ActivityItem(activity_id=activity.id, item_id=item.id),
+            ]
+        )
+        users: dict[str, User] = {}
+        for name in (*ROLE_USERS, "learner2", "outsider"):
+            tenant = other_root if name == "outsider" else root
+            users[name] = User(tenant_id=tenant.id, email=f"{name}@world.test", display_name=name, password_hash=pw)
+        s.add_all(users.values())
+        s.flush()
+        cohort = Cohort(tenant_id=root.id, org_unit_id=dept.id, course_id=course.id, name="Period 1")
+        s.add(cohort)
+        s.flush()
+        grants = [
+            ("admin", "Administrator", "org_unit", root.id),
+            ("instructor", "Instructor", "org_unit", dept.id),
+            ("assistant", "Assistant Instructor", "course", course.id),
+            ("learner", "Learner", "course", course.id),
+            ("learner2", "Learner", "course", course.id),
+            ("guardian", "Guardian", "org_unit", root.id),
+            ("outsider", "Administrator", "org_unit", other_root.id),
+        ]
+        s.add_all(Grant(user_id=users[u].id, role_id=roles[r], scope_type=t, scope_id=i) for u, r, t, i in grants)
+        s.add_all(Enrollment(user_id=users[u].id, course_id=course.id) for u in ("learner", "learner2"))
+        s.add(CohortMember(cohort_id=cohort.id, user_id=users["learner"].id))
+        link = GuardianLink(guardian_id=users["guardian"].id, learner_id=users["learner"].id)
+        s.add(link)
+        s.flush()
+        attempt = Attempt(
+            user_id=users["learner"].id, item_id=item.id, activity_id=activity.id, seq=1, correct=True, response={}
+        )
+        s.add(attempt)
+        s.flush()
+        world.ids.update(
+            root=root.id,
+            school=school.id,
+            dept=dept.id,
+            other_root=other_root.id,
+            other_dept=other_dept.id,
+            course=course.id,
+            other_course=other_course.id,
+            unit=unit.id,
+            lesson=lesson.id,
+            activity=activity.id,
+            skill=skill.id,
+            item=item.id,
+            cohort=cohort.id,
+            link=link.id,
+            attempt=attempt.id,
+            **{f"user_{k}": v.id for k, v in users.items()},
+        )
+    engine.dispose()
+    return world
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    response = client.post("/v1/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def make_client(db_url: str, **overrides: object) -> TestClient:
+    settings = APISettings(database_url=db_url, secret_key="test-secret-" + "x" * 32, **overrides)  # type: ignore[arg-type]
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def world_client(sqlite_url: str) -> Iterator[tuple[TestClient, World]]:
+    world = build_world(sqlite_url)
+    with make_client(sqlite_url) as client:
+        for name in (*ROLE_USERS, "learner2", "outsider"):
+            world.tokens[name] = login(client, f"{name}@world.test")
+        yield client, world
