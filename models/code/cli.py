@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from pydantic import BaseModel
 
+from pathwise.bench import bench_app
+
 if TYPE_CHECKING:
     from models.code.hostile import CaseOutcome
     from models.code.report import GradeReport
@@ -130,8 +132,8 @@ def grade_similarity(
         typer.echo(f"{pair.score:.3f}  {pair.a}  {pair.b}  ({detail})")
 
 
-@grade_app.command("bench")
-def grade_bench(
+@bench_app.command("sandbox")
+def bench_sandbox(
     out: Annotated[Path | None, typer.Option(help="Write the markdown results table here")] = None,
     case: Annotated[list[str] | None, typer.Option(help="Run only these cases (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
@@ -219,7 +221,7 @@ def _bench_markdown(rows: list[BenchRow], outcomes: list[CaseOutcome], context: 
     lines = [
         "# Sandbox: hostile submissions",
         "",
-        "Produced by `PYTHONPATH=$PWD pathwise grade bench --out experiments/results/sandbox.md` "
+        "Produced by `pathwise bench sandbox --out experiments/results/sandbox.md` "
         f"on {datetime.now(UTC):%Y-%m-%d} ({_tool_version(['bwrap', '--version'])}, "
         f"Linux {platform.release()}, {platform.machine()}).",
         "",

@@ -1,6 +1,6 @@
 """A catalogue of hostile submissions and the containment each must produce.
 
-Shared by the integration tests and ``pathwise grade bench``, so the committed results table and
+Shared by the integration tests and ``pathwise bench sandbox``, so the committed results table and
 the test suite check the same cases. Each case's tests run the hostile call first and a benign
 test after it, which shows that grading goes on after the sandbox contains the attack.
 """
