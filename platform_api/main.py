@@ -12,6 +12,10 @@ from platform_api.api.routes import health
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import install_problem_handlers
+from platform_api.events.backbone import make_relay
+from platform_api.lrs.credentials import CredentialCache
+from platform_api.lrs.http import VersionHeaderMiddleware
+from platform_api.lrs.router import build_router
 
 
 def create_app(settings: APISettings | None = None) -> FastAPI:
@@ -20,7 +24,14 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        relay = None
+        if settings.events_relay:
+            relay = make_relay(settings, app.state.session_factory)
+            relay.start()
+        app.state.relay = relay
         yield
+        if relay is not None:
+            relay.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -34,6 +45,15 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         settings.db_url, pool_size=settings.db_pool_size, connect_timeout_s=settings.db_connect_timeout_s
     )
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.lrs_credentials = CredentialCache(app.state.session_factory)
+    app.state.relay = None
     install_problem_handlers(app)
+    app.add_middleware(VersionHeaderMiddleware)
     app.include_router(health.router)
+    app.include_router(build_router())
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for multi-worker uvicorn (``--factory``): each worker reads settings from the environment."""
+    return create_app(APISettings())

@@ -15,3 +15,8 @@ class APISettings(CommonSettings):
     db_pool_size: int = Field(default=5, ge=1, le=200)
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    lrs_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
+    events_relay: bool = True
+    events_stream: str = "pathwise.events"
+    workers: int = Field(default=1, ge=1, le=64)

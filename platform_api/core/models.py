@@ -14,26 +14,36 @@ from platform_api.domain.content.models import (
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
 from platform_api.domain.items.models import Item
+from platform_api.domain.lrs.models import Attachment, Document, LRSCredential, Statement, StatementRef
 from platform_api.domain.org.models import OrgUnit
 from platform_api.domain.skills.models import Skill, SkillPrerequisite
+from platform_api.events.models import ConsumedEvent, OutboxEvent, VerbCount
 
 __all__ = [
     "Activity",
     "ActivityItem",
     "ActivitySkill",
+    "Attachment",
     "Attempt",
     "Base",
+    "ConsumedEvent",
     "Course",
     "CourseVersion",
+    "Document",
     "Enrollment",
     "Grant",
     "Item",
+    "LRSCredential",
     "Lesson",
     "OrgUnit",
+    "OutboxEvent",
     "Role",
     "RolePermission",
     "Skill",
     "SkillPrerequisite",
+    "Statement",
+    "StatementRef",
     "Unit",
     "User",
+    "VerbCount",
 ]
