@@ -19,6 +19,8 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pathwise.up",
     "platform_api.cli",
     "pipelines.cli",
+    "platform_api.lrs.cli",
+    "platform_api.events.cli",
 )
 
 
@@ -39,6 +41,9 @@ def build_cli() -> typer.Typer:
 
     for module_name in COMMAND_PACKAGES:
         importlib.import_module(module_name).register(app)
+    from pathwise.bench import bench_app
+
+    app.add_typer(bench_app, name="bench")
     return app
 
 

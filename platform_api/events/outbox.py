@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from platform_api.core.db import utcnow
 from platform_api.events.models import OutboxEvent
+from platform_api.lrs.bulk import bulk_insert
 
 #: Event type of an accepted xAPI statement; its key is the statement id.
 STATEMENT_EVENT = "xapi.statement"
@@ -33,7 +33,5 @@ def emit_many(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -
     if not events:
         return
     now = utcnow()
-    session.execute(
-        insert(OutboxEvent),
-        [{"type": t, "key": k, "payload": p, "created_at": now} for t, k, p in events],
-    )
+    rows = [{"type": t, "key": k, "payload": p, "created_at": now} for t, k, p in events]
+    bulk_insert(session, OutboxEvent.__table__, rows)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from features.xapi_vocabulary import ACCOUNT_HOMEPAGE
 from platform_api.core.db import utcnow
 from platform_api.domain.lrs.models import Attachment, Statement, StatementRef
 from platform_api.events.outbox import STATEMENT_EVENT, emit_many
+from platform_api.lrs.bulk import bulk_insert
 from platform_api.lrs.mentions import display_key, mentions
 from platform_api.lrs.validation import VOIDED_VERB, StatementError, parse_timestamp, validate_statement
 
@@ -188,8 +189,8 @@ def store_statements(
             for kind, value, direct in mentions(statement)
         )
         events.append((STATEMENT_EVENT, statement["id"], statement))
-    session.execute(insert(Statement), rows)
-    session.execute(insert(StatementRef), refs)
+    bulk_insert(session, Statement.__table__, rows)  # type: ignore[arg-type]
+    bulk_insert(session, StatementRef.__table__, refs)  # type: ignore[arg-type]
     emit_many(session, events)
     if void_targets:
         session.execute(update(Statement).where(Statement.statement_id.in_(void_targets)).values(voided=True))

@@ -15,6 +15,9 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from platform_api.core.db import Base, utcnow
+from platform_api.domain.org.models import OrgUnit
+
+__all__ = ["Attachment", "Document", "LRSCredential", "OrgUnit", "Statement", "StatementRef"]
 
 #: An auto-increment 64-bit key that SQLite also treats as its rowid.
 BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
