@@ -13,6 +13,7 @@ from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import install_problem_handlers
 from platform_api.events.backbone import make_relay
+from platform_api.lrs.alternate import AlternateRequestSyntax
 from platform_api.lrs.credentials import CredentialCache
 from platform_api.lrs.http import VersionHeaderMiddleware
 from platform_api.lrs.router import build_router
@@ -48,6 +49,7 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     app.state.lrs_credentials = CredentialCache(app.state.session_factory)
     app.state.relay = None
     install_problem_handlers(app)
+    app.add_middleware(AlternateRequestSyntax)
     app.add_middleware(VersionHeaderMiddleware)
     app.include_router(health.router)
     app.include_router(build_router())

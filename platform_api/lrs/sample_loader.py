@@ -32,37 +32,33 @@ class LoadReport:
 def load_sample_statements(db_url: str, tenant_slug: str = "demo", chunk: int = 2000) -> LoadReport:
     """Store every sample attempt as a statement; one transaction, so a failure leaves none."""
     sample = load_sample()
-    statements = [
-        answered_statement(
-            row.user_id,
-            row.item_id,
-            row.skill_id,
-            bool(row.correct),
-            seq=int(row.seq),
-            timestamp=EPOCH + timedelta(minutes=int(row.seq)),
-            statement_id=deterministic_id(SOURCE, row.user_id, row.seq),
-            source=SOURCE,
-        )
-        for row in sample.itertuples(index=False)
-    ]
+    ids = [deterministic_id(SOURCE, user, seq) for user, seq in zip(sample["user_id"], sample["seq"], strict=True)]
     engine = make_engine(db_url)
     try:
         with transaction(make_session_factory(engine)) as session:
             tenant_id = session.scalar(
                 select(OrgUnit.id).where(OrgUnit.slug == tenant_slug, OrgUnit.parent_id.is_(None))
             )
-            created = 0
-            for start in range(0, len(statements), chunk):
-                part = statements[start : start + chunk]
-                present = set(
-                    session.scalars(
-                        select(Statement.statement_id).where(Statement.statement_id.in_([s["id"] for s in part]))
-                    )
+            present: set[str] = set()
+            for start in range(0, len(ids), chunk):
+                part = ids[start : start + chunk]
+                present.update(session.scalars(select(Statement.statement_id).where(Statement.statement_id.in_(part))))
+            missing = [
+                answered_statement(
+                    row.user_id,
+                    row.item_id,
+                    row.skill_id,
+                    bool(row.correct),
+                    seq=int(row.seq),
+                    timestamp=EPOCH + timedelta(minutes=int(row.seq)),
+                    statement_id=statement_id,
+                    source=SOURCE,
                 )
-                missing = [s for s in part if s["id"] not in present]
-                if missing:
-                    store_statements(session, missing, Authority(tenant_id=tenant_id), batch=True)
-                    created += len(missing)
+                for statement_id, row in zip(ids, sample.itertuples(index=False), strict=True)
+                if statement_id not in present
+            ]
+            for start in range(0, len(missing), chunk):
+                store_statements(session, missing[start : start + chunk], Authority(tenant_id=tenant_id), batch=True)
     finally:
         engine.dispose()
-    return LoadReport(total=len(statements), created=created)
+    return LoadReport(total=len(ids), created=len(missing))

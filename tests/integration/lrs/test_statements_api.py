@@ -256,3 +256,26 @@ def test_attachments_multipart_round_trip(lrs: TestClient) -> None:
     tampered = multipart.replace(b"binary\r\n--not", b"BINARY\r\n--not")
     refused = lrs.post("/xAPI/statements", content=tampered, headers=headers)
     assert refused.status_code == 400 and "does not match" in refused.json()["detail"]
+
+
+def test_alternate_request_syntax(lrs: TestClient) -> None:
+    sid = str(uuid.uuid4())
+    auth = lrs.headers["Authorization"]
+    form = {
+        "Authorization": auth,
+        "X-Experience-API-Version": "1.0.3",
+        "Content-Type": "application/json",
+        "statementId": sid,
+        "content": json.dumps(statement(3)),
+    }
+    bare = TestClient(lrs.app)
+    put = bare.post("/xAPI/statements", params={"method": "PUT"}, data=form)
+    assert put.status_code == 204, put.text
+    got = bare.post(
+        "/xAPI/statements",
+        params={"method": "GET"},
+        data={"Authorization": auth, "X-Experience-API-Version": "1.0.3", "statementId": sid},
+    )
+    assert got.status_code == 200 and got.json()["id"] == sid
+    extra = bare.post("/xAPI/statements", params={"method": "GET", "statementId": sid}, data=form)
+    assert extra.status_code == 400 and "only query parameter" in extra.json()["detail"]
