@@ -127,3 +127,32 @@ def answered_statement(
         },
         "timestamp": (timestamp or datetime.now(UTC)).isoformat(),
     }
+
+
+def build_statement(
+    actor: dict[str, Any],
+    verb_id: str,
+    activity_id: str,
+    *,
+    activity_type: str | None = None,
+    result: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+    statement_id: str | None = None,
+    timestamp: datetime | None = None,
+) -> dict[str, Any]:
+    """Any platform action as a statement (completed a lesson, progressed in a course, scored …)."""
+    obj: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+    if activity_type:
+        obj["definition"] = {"type": activity_type}
+    statement: dict[str, Any] = {
+        "id": statement_id or str(uuid.uuid4()),
+        "actor": actor,
+        "verb": verb(verb_id),
+        "object": obj,
+        "timestamp": (timestamp or datetime.now(UTC)).isoformat(),
+    }
+    if result:
+        statement["result"] = result
+    if context:
+        statement["context"] = context
+    return statement

@@ -238,3 +238,17 @@ def test_invalid_statements_name_the_property(statement: Any, path: str, message
         validate_statement(statement)
     assert path in caught.value.path
     assert message in caught.value.message
+
+
+def test_vocabulary_builders_make_valid_statements() -> None:
+    from features.xapi_vocabulary import COURSE_IRI, ActivityType, Verb, build_statement, learner_agent
+
+    for verb_id in (Verb.COMPLETED, Verb.PROGRESSED, Verb.EXPERIENCED, Verb.SCORED):
+        built = build_statement(
+            learner_agent(5, "Ada"),
+            verb_id,
+            f"{COURSE_IRI}algebra",
+            activity_type=ActivityType.COURSE,
+            result={"score": {"scaled": 0.8}, "completion": True},
+        )
+        assert validate_statement(built)["verb"]["display"]["en-US"] == verb_id.rsplit("/", 1)[1]
