@@ -188,7 +188,7 @@ def store_statements(
             {"statement_id": statement["id"], "kind": kind, "value": value, "direct": direct}
             for kind, value, direct in mentions(statement)
         )
-        events.append((STATEMENT_EVENT, statement["id"], statement))
+        events.append((STATEMENT_EVENT, statement["id"], {}))  # the relay reads the stored statement
     bulk_insert(session, Statement.__table__, rows)  # type: ignore[arg-type]
     bulk_insert(session, StatementRef.__table__, refs)  # type: ignore[arg-type]
     emit_many(session, events)

@@ -16,7 +16,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from features.xapi_vocabulary import answered_statement
+from features.xapi_vocabulary import Verb, answered_statement
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
 from platform_api.events.consumer import StreamConsumer
@@ -77,11 +77,12 @@ def test_in_process_dispatcher_is_idempotent(factory: sessionmaker[Session]) -> 
     with transaction(factory) as session:
         for i in range(3):
             record_statement(session, answered_statement(i, i, i % 5, True, statement_id=str(uuid.uuid4())))
-    from platform_api.events.handlers import Event, process_batch
+    from platform_api.events.handlers import process_batch
+    from platform_api.events.relay import next_events
 
     with factory() as session:
-        rows = session.execute(select(OutboxEvent.type, OutboxEvent.key, OutboxEvent.payload)).all()
-    events = [Event(*row) for row in rows]
+        _, events = next_events(session, 100)
+    assert len(events) == 3 and all(e.payload["verb"]["id"] == Verb.ANSWERED for e in events)
     assert process_batch(factory, "embedded", count_verbs, events) == 3
     assert process_batch(factory, "embedded", count_verbs, events) == 0
     assert _verb_total(factory, "embedded") == 33
