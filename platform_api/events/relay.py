@@ -125,16 +125,23 @@ class Relay:
         return total
 
     def _run(self) -> None:
+        """Drain, wait, repeat; on errors back off (up to 30 s) and log each distinct failure once."""
+        delay, last_error = self.poll_s, ""
         while not self._stop.is_set():
             try:
                 moved = self.drain()
-            except Exception:
-                log.exception("outbox relay failed; retrying")
+                delay, last_error = self.poll_s, ""
+            except Exception as error:
                 moved = 0
+                delay = min(30.0, max(delay * 2, 1.0))
+                if str(error) != last_error:
+                    last_error = str(error)
+                    log.warning("outbox relay failed; retrying", error=last_error.splitlines()[0], retry_in_s=delay)
             if not moved:
-                self._wake.wait(self.poll_s)
+                self._wake.wait(delay)
                 self._wake.clear()
-        try:
-            self.drain()
-        except Exception:
-            log.exception("final outbox drain failed")
+        if not last_error:
+            try:
+                self.drain()
+            except Exception as error:
+                log.warning("final outbox drain failed", error=str(error).splitlines()[0])

@@ -161,3 +161,31 @@ def test_consumer_killed_mid_stream_loses_nothing_and_double_counts_nothing(
     assert markers == total
     assert _verb_total(factory, group) == total, "a re-delivered entry was counted twice or one was lost"
     assert client.xpending(name, group)["pending"] == 0
+
+
+def test_api_relay_feeds_the_embedded_dispatcher(sqlite_url: str) -> None:
+    """The embedded default: a POST is relayed in-process without Redis and counted exactly once."""
+    from fastapi.testclient import TestClient
+
+    from platform_api.core.config import APISettings
+    from platform_api.events.backbone import EMBEDDED_GROUP
+    from platform_api.lrs.credentials import create_credential
+    from platform_api.main import create_app
+
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        issued = create_credential(session, "relay test")
+    app = create_app(APISettings(database_url=sqlite_url))
+    headers = {"Authorization": issued.basic_header, "X-Experience-API-Version": "1.0.3"}
+    with TestClient(app, headers=headers) as client:
+        batch = [answered_statement(i, i, 1, True) for i in range(40)]
+        assert client.post("/xAPI/statements", json=batch).status_code == 200
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _verb_total(factory, EMBEDDED_GROUP) < 40:
+            time.sleep(0.05)
+    assert _verb_total(factory, EMBEDDED_GROUP) == 40
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+    engine.dispose()
