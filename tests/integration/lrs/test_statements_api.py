@@ -279,3 +279,15 @@ def test_alternate_request_syntax(lrs: TestClient) -> None:
     assert got.status_code == 200 and got.json()["id"] == sid
     extra = bare.post("/xAPI/statements", params={"method": "GET", "statementId": sid}, data=form)
     assert extra.status_code == 400 and "only query parameter" in extra.json()["detail"]
+
+
+def test_awkward_text_round_trips_exactly(lrs: TestClient) -> None:
+    """Tabs, newlines, backslashes, quotes and non-ASCII survive storage (COPY escaping on PostgreSQL)."""
+    awkward = 'tab\there\nnew line\r\\back\\slash "quoted" \\N ünïcødé 📘'
+    body = statement(1, result={"response": awkward}, context={"extensions": {"https://e.com/x": {"v": awkward}}})
+    body["actor"]["name"] = awkward
+    (sid,) = lrs.post("/xAPI/statements", json=body).json()
+    fetched = lrs.get("/xAPI/statements", params={"statementId": sid}).json()
+    assert fetched["result"]["response"] == awkward
+    assert fetched["actor"]["name"] == awkward
+    assert fetched["context"]["extensions"]["https://e.com/x"] == {"v": awkward}
