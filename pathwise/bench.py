@@ -1,4 +1,4 @@
-"""``pathwise bench …``: the shared group where every part of Pathwise puts its benchmarks."""
+"""``pathwise bench …``: benchmark commands; each package registers its own on :data:`bench_app`."""
 
 from __future__ import annotations
 

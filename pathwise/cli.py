@@ -20,6 +20,8 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "platform_api.cli",
     "pipelines.cli",
     "models.code.cli",
+    "platform_api.lrs.cli",
+    "platform_api.events.cli",
     "platform_api.bench",
     "pathwise.bench",
 )

@@ -44,10 +44,20 @@ def _seed(settings: APISettings) -> str:
     return "demo data already present, reused"
 
 
+def _load_lrs(settings: APISettings) -> str:
+    from platform_api.lrs.sample_loader import load_sample_statements
+
+    report = load_sample_statements(settings.db_url)
+    if report.created:
+        return f"stored {report.created} xAPI statements from the ASSISTments sample"
+    return f"all {report.total} sample statements already in the LRS"
+
+
 #: The steps run before the API starts, in order.
 UP_STEPS: list[UpStep] = [
     UpStep("migrate database", _migrate),
     UpStep("seed demo organization and course", _seed),
+    UpStep("load sample attempts into the LRS", _load_lrs),
 ]
 
 

@@ -20,6 +20,11 @@ from platform_api.core.errors import install_problem_handlers
 from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
 from platform_api.core.security import resolve_secret
 from platform_api.domain.identity.sms import load_sender
+from platform_api.events.backbone import make_relay
+from platform_api.lrs.alternate import AlternateRequestSyntax
+from platform_api.lrs.credentials import CredentialCache
+from platform_api.lrs.http import VersionHeaderMiddleware
+from platform_api.lrs.router import build_router
 
 log = get_logger(__name__)
 PUBLISH_POLL_S = 30.0
@@ -33,7 +38,14 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.hub.bind(asyncio.get_running_loop())
         publisher = asyncio.create_task(_publish_loop(app))
+        relay = None
+        if settings.events_relay:
+            relay = make_relay(settings, app.state.session_factory)
+            relay.start()
+        app.state.relay = relay
         yield
+        if relay is not None:
+            relay.stop()
         publisher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await publisher
@@ -60,9 +72,14 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     app.state.sms_sender = load_sender(settings.sms_sender)
     app.state.hub = ws.NotificationHub()
     events.install(app.state.session_factory, [app.state.hub.publish])
+    app.state.lrs_credentials = CredentialCache(app.state.session_factory)
+    app.state.relay = None
     install_problem_handlers(app)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.request_limiter)
+    app.add_middleware(AlternateRequestSyntax)
+    app.add_middleware(VersionHeaderMiddleware)
     app.include_router(health.router)
+    app.include_router(build_router())
     for module in (auth, users, org_units, courses, content, people):
         app.include_router(module.router)
     app.include_router(ws.router)
@@ -82,3 +99,8 @@ async def _publish_loop(app: FastAPI) -> None:
                 log.info("scheduled publishing ran", published=count)
         except Exception:  # the database may be down for a while; try again next tick
             log.exception("scheduled publishing failed")
+
+
+def app_from_env() -> FastAPI:
+    """Factory for multi-worker uvicorn (``--factory``): each worker reads settings from the environment."""
+    return create_app(APISettings())

@@ -56,3 +56,9 @@ class APISettings(CommonSettings):
 
     graphql_max_depth: int = Field(default=8, ge=2, le=50)
     graphql_max_complexity: int = Field(default=400, ge=10)
+
+    lrs_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
+    events_relay: bool = True
+    events_stream: str = "pathwise.events"
+    workers: int = Field(default=1, ge=1, le=64)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -65,8 +66,19 @@ def make_engine(url: str, *, pool_size: int = 5, connect_timeout_s: float = 3.0)
     if url.startswith("postgresql"):
         connect_args["connect_timeout"] = max(1, int(connect_timeout_s))
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, connect_args=connect_args
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
     )
+
+
+def _json_dumps(value: Any) -> str:
+    """orjson for JSON/JSONB columns: several times faster than the stdlib on the ingest path."""
+    return orjson.dumps(value).decode()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

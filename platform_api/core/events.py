@@ -2,7 +2,9 @@
 
 Services call :func:`emit` inside their transaction; the events leave only after the
 commit (an ``after_commit`` hook), so a rolled-back change announces nothing. Today they
-go to the log and to the in-process WebSocket hub; the outbox replaces :func:`_dispatch`.
+are also written to the transactional outbox (``platform_api.events``) in the same
+transaction, from which the relay publishes them to the event stream; the in-process
+listeners (the WebSocket hub) hear them after commit.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.logs import get_logger
+from platform_api.events.outbox import emit_event
 
 log = get_logger(__name__)
 PENDING = "pathwise_pending_events"
@@ -34,7 +37,9 @@ Listener = Callable[[PlatformEvent], None]
 
 
 def emit(session: Session, type_: str, *, tenant_id: int, data: dict[str, Any], audience: tuple[int, ...] = ()) -> None:
-    session.info.setdefault(PENDING, []).append(PlatformEvent(type_, tenant_id, data, audience))
+    item = PlatformEvent(type_, tenant_id, data, audience)
+    emit_event(session, type_, {"tenant_id": tenant_id, "data": data, "audience": list(audience), "at": item.at})
+    session.info.setdefault(PENDING, []).append(item)
 
 
 def install(factory: sessionmaker[Session], listeners: list[Listener]) -> None:

@@ -16,25 +16,32 @@ from platform_api.domain.content.models import (
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.models import Grant, RefreshToken, Role, RolePermission, User, UserSecurity
 from platform_api.domain.items.models import Item
+from platform_api.domain.lrs.models import Attachment, Document, LRSCredential, Statement, StatementRef
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.skills.models import Skill, SkillPrerequisite
+from platform_api.events.models import ConsumedEvent, OutboxEvent, VerbCount
 
 __all__ = [
     "Activity",
     "ActivityItem",
     "ActivitySkill",
+    "Attachment",
     "Attempt",
     "Base",
     "Cohort",
     "CohortMember",
+    "ConsumedEvent",
     "Course",
     "CourseVersion",
+    "Document",
     "Enrollment",
     "Grant",
     "GuardianLink",
     "Item",
+    "LRSCredential",
     "Lesson",
     "OrgUnit",
+    "OutboxEvent",
     "PublishSchedule",
     "RefreshToken",
     "Role",
@@ -42,7 +49,10 @@ __all__ = [
     "SearchDocument",
     "Skill",
     "SkillPrerequisite",
+    "Statement",
+    "StatementRef",
     "Unit",
     "User",
     "UserSecurity",
+    "VerbCount",
 ]

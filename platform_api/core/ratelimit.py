@@ -57,12 +57,15 @@ def client_key(request: Request) -> str:
 class RateLimitMiddleware(BaseHTTPMiddleware):
     """429 problem+json with ``Retry-After`` once a client exceeds its per-minute budget."""
 
-    def __init__(self, app: object, limiter: RateLimiter, exempt: tuple[str, ...] = ("/healthz", "/readyz")) -> None:
+    #: Probes, and the LRS, whose machine clients post batches far above a person's request rate.
+    DEFAULT_EXEMPT = ("/healthz", "/readyz", "/xAPI")
+
+    def __init__(self, app: object, limiter: RateLimiter, exempt: tuple[str, ...] = DEFAULT_EXEMPT) -> None:
         super().__init__(app)  # type: ignore[arg-type]
         self.limiter, self.exempt = limiter, exempt
 
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.url.path not in self.exempt:
+        if not request.url.path.startswith(self.exempt):
             retry = self.limiter.hit(client_key(request))
             if retry is not None:
                 return problem_response(

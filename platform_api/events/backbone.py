@@ -1,0 +1,26 @@
+"""Choose the event transport from settings: Redis Streams when configured, in-process otherwise."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from platform_api.core.config import APISettings
+from platform_api.events.handlers import count_verbs
+from platform_api.events.relay import InProcessDispatcher, Publisher, RedisStreamPublisher, Relay
+
+#: The group name of the built-in verb-count projection in the embedded default.
+EMBEDDED_GROUP = "pathwise.embedded"
+
+
+def make_publisher(settings: APISettings, factory: sessionmaker[Session]) -> Publisher:
+    if settings.redis_url:
+        import redis
+
+        return RedisStreamPublisher(redis.Redis.from_url(settings.redis_url), settings.events_stream)
+    dispatcher = InProcessDispatcher(factory)
+    dispatcher.subscribe(EMBEDDED_GROUP, count_verbs)
+    return dispatcher
+
+
+def make_relay(settings: APISettings, factory: sessionmaker[Session]) -> Relay:
+    return Relay(factory, make_publisher(settings, factory))

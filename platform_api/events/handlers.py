@@ -1,0 +1,95 @@
+"""Idempotent event handling: a consumed-marker and the handler's effects share one transaction.
+
+Delivery is at-least-once (a relay or consumer can die between doing and acknowledging),
+so each group records the keys it has handled; a redelivered key finds its marker and
+is skipped, which turns at-least-once delivery into exactly-once effects.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from platform_api.core.db import transaction, utcnow
+from platform_api.events.models import ConsumedEvent, VerbCount
+from platform_api.events.outbox import STATEMENT_EVENT
+
+
+@dataclass(frozen=True)
+class Event:
+    """One delivered event; ``key`` is the idempotency key (the statement id for statements)."""
+
+    type: str
+    key: str
+    payload: dict[str, Any]
+
+
+#: A handler applies a batch of not-yet-seen events using the given session.
+Handler = Callable[[Session, str, Sequence[Event]], None]
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """The dialect's INSERT, which offers ON CONFLICT (both PostgreSQL and SQLite have it)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"idempotent handlers need PostgreSQL or SQLite, not {name}")
+
+
+def process_batch(factory: sessionmaker[Session], group: str, handler: Handler, events: Sequence[Event]) -> int:
+    """Apply ``handler`` to the events this group has not handled yet; returns how many were new."""
+    unique: dict[str, Event] = {}
+    for event in events:
+        unique.setdefault(event.key, event)
+    if not unique:
+        return 0
+    with transaction(factory) as session:
+        now = utcnow()
+        stmt = dialect_insert(session, ConsumedEvent).values(
+            [{"consumer": group, "key": key, "consumed_at": now} for key in unique]
+        )
+        inserted = set(session.scalars(stmt.on_conflict_do_nothing().returning(ConsumedEvent.key)))
+        fresh = [event for key, event in unique.items() if key in inserted]
+        if fresh:
+            handler(session, group, fresh)
+    return len(fresh)
+
+
+def count_verbs(session: Session, group: str, events: Sequence[Event]) -> None:
+    """Projection: statements per verb. Deliberately not idempotent on its own (a counter)."""
+    counts = Counter(e.payload["verb"]["id"] for e in events if e.type == STATEMENT_EVENT)
+    if not counts:
+        return
+    stmt = dialect_insert(session, VerbCount).values(
+        [{"consumer": group, "verb_id": verb, "count": n} for verb, n in counts.items()]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[VerbCount.consumer, VerbCount.verb_id], set_={"count": VerbCount.count + stmt.excluded.count}
+    )
+    session.execute(stmt)
+
+
+def markers_only(session: Session, group: str, events: Sequence[Event]) -> None:
+    """Handler that keeps only the consumed markers (benchmarks count them)."""
+
+
+def throttled(handler: Handler, delay_s: float) -> Handler:
+    """Slow a handler down per event, so fault drills can kill a consumer mid-batch."""
+
+    def wrapper(session: Session, group: str, events: Sequence[Event]) -> None:
+        for _ in events:
+            time.sleep(delay_s)
+        handler(session, group, events)
+
+    return wrapper
+
+
+HANDLERS: dict[str, Handler] = {"verb-counts": count_verbs, "markers": markers_only}

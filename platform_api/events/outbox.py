@@ -1,0 +1,37 @@
+"""Writing events into the outbox, inside the caller's own transaction.
+
+Whatever a request changes and the events announcing it commit or roll back together, so
+the stream never carries an event for a change that did not happen, nor misses one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from platform_api.core.db import utcnow
+from platform_api.events.models import OutboxEvent
+from platform_api.lrs.bulk import bulk_insert
+
+#: Event type of an accepted xAPI statement; its key is the statement id.
+STATEMENT_EVENT = "xapi.statement"
+
+
+def emit_event(session: Session, type: str, payload: dict[str, Any], *, key: str | None = None) -> str:
+    """Queue one platform event (``attempt.graded``, ``enrollment.changed`` …); returns its key."""
+    if not type or len(type) > 100:
+        raise ValueError("event type must be 1 to 100 characters")
+    event_key = key or str(uuid.uuid4())
+    emit_many(session, [(type, event_key, payload)])
+    return event_key
+
+
+def emit_many(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Queue several events with one multi-row insert (the statement ingest path)."""
+    if not events:
+        return
+    now = utcnow()
+    rows = [{"type": t, "key": k, "payload": p, "created_at": now} for t, k, p in events]
+    bulk_insert(session, OutboxEvent.__table__, rows)  # type: ignore[arg-type]

@@ -1,0 +1,147 @@
+"""The outbox relay: publish committed events in order, then delete them from the outbox.
+
+With ``PATHWISE_REDIS_URL`` set, events go to a Redis Stream (``pathwise.events``) that
+consumer groups read; otherwise an in-process dispatcher hands them to subscribed
+handlers directly, which is the embedded default. Either way delivery is at-least-once:
+a relay that dies after publishing and before deleting publishes again on restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import orjson
+from sqlalchemy import and_, delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from pathwise.logs import get_logger
+from platform_api.core.db import transaction
+from platform_api.domain.lrs.models import Statement
+from platform_api.events.handlers import Event, Handler, process_batch
+from platform_api.events.models import OutboxEvent
+from platform_api.events.outbox import STATEMENT_EVENT
+
+log = get_logger(__name__)
+DEFAULT_STREAM = "pathwise.events"
+
+
+class Publisher(Protocol):
+    def publish(self, events: Sequence[Event]) -> None: ...
+
+
+class RedisStreamPublisher:
+    """XADD each event to the stream; ``maxlen`` trims approximately to bound memory."""
+
+    def __init__(self, redis: Any, stream: str = DEFAULT_STREAM, maxlen: int = 5_000_000) -> None:
+        self.redis, self.stream, self.maxlen = redis, stream, maxlen
+
+    def publish(self, events: Sequence[Event]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for event in events:
+            fields = {"type": event.type, "key": event.key, "payload": orjson.dumps(event.payload)}
+            pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
+        pipe.execute()
+
+
+class InProcessDispatcher:
+    """The embedded event bus: each subscribed group handles events idempotently, in-process."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self.groups: dict[str, Handler] = {}
+
+    def subscribe(self, group: str, handler: Handler) -> None:
+        self.groups[group] = handler
+
+    def publish(self, events: Sequence[Event]) -> None:
+        for group, handler in self.groups.items():
+            process_batch(self.factory, group, handler, events)
+
+
+def next_events(session: Session, batch: int) -> tuple[list[int], list[Event]]:
+    """The oldest outbox rows, locked; statement events take their payload from the stored statement.
+
+    Statement rows in the outbox carry no copy of the statement (it is already in
+    ``lrs_statements``, written in the same transaction), which halves the JSON the ingest
+    path writes.
+    """
+    rows = session.execute(
+        select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.key, OutboxEvent.payload, Statement.payload)
+        .outerjoin(Statement, and_(OutboxEvent.type == STATEMENT_EVENT, Statement.statement_id == OutboxEvent.key))
+        .order_by(OutboxEvent.id)
+        .limit(batch)
+        .with_for_update(of=OutboxEvent, skip_locked=True)
+    ).all()
+    events = [
+        Event(type_, key, statement if statement is not None else payload) for _, type_, key, payload, statement in rows
+    ]
+    return [row[0] for row in rows], events
+
+
+def relay_once(factory: sessionmaker[Session], publisher: Publisher, batch: int = 1000) -> int:
+    """Publish up to ``batch`` outbox events; concurrent relays on PostgreSQL skip each other's rows."""
+    with transaction(factory) as session:
+        ids, events = next_events(session, batch)
+        if not ids:
+            return 0
+        publisher.publish(events)
+        session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(ids)))
+    return len(ids)
+
+
+class Relay:
+    """A background thread that drains the outbox; ``wake()`` skips the poll wait after a commit."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], publisher: Publisher, *, poll_s: float = 0.2, batch: int = 1000
+    ) -> None:
+        self.factory, self.publisher, self.poll_s, self.batch = factory, publisher, poll_s, batch
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.published = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def drain(self) -> int:
+        """Publish everything now (tests and shutdown)."""
+        total = 0
+        while moved := relay_once(self.factory, self.publisher, self.batch):
+            total += moved
+        self.published += total
+        return total
+
+    def _run(self) -> None:
+        """Drain, wait, repeat; on errors back off (up to 30 s) and log each distinct failure once."""
+        delay, last_error = self.poll_s, ""
+        while not self._stop.is_set():
+            try:
+                moved = self.drain()
+                delay, last_error = self.poll_s, ""
+            except Exception as error:
+                moved = 0
+                delay = min(30.0, max(delay * 2, 1.0))
+                if str(error) != last_error:
+                    last_error = str(error)
+                    log.warning("outbox relay failed; retrying", error=last_error.splitlines()[0], retry_in_s=delay)
+            if not moved:
+                self._wake.wait(delay)
+                self._wake.clear()
+        if not last_error:
+            try:
+                self.drain()
+            except Exception as error:
+                log.warning("final outbox drain failed", error=str(error).splitlines()[0])
