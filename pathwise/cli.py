@@ -19,6 +19,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pathwise.up",
     "platform_api.cli",
     "pipelines.cli",
+    "pipelines.essay.cli",
 )
 
 
