@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from models.essay.scorer import EssayScorer
 
@@ -26,7 +26,7 @@ def default_cache_path() -> Path:
     return Path(os.environ.get("PATHWISE_HOME", ".pathwise")) / "cache" / "essay_embeddings.sqlite"
 
 
-class EssayPyfunc(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class EssayPyfunc(PythonModel):
     """Input: a frame with ``essay_set`` and ``essay``; output: the scorer's frame."""
 
     def __init__(self) -> None:

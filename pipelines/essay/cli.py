@@ -54,6 +54,7 @@ def cv_cmd(
     as_json: JsonOption = False,
     report: Annotated[Path | None, typer.Option(help="Also write the markdown results table here")] = None,
     plots: Annotated[Path | None, typer.Option(help="Folder for the confidence reliability plot")] = None,
+    jobs: Annotated[int, typer.Option(help="Folds fitted in parallel processes")] = 1,
 ) -> None:
     """Cross-validate over the ASAP parts (each part is one fold) and report QWK per prompt."""
     from models.essay.data import EssayDataError
@@ -63,7 +64,7 @@ def cv_cmd(
 
     settings = _settings()
     try:
-        result = cross_validate(_data_dir(settings, data), settings.home, ScorerConfig(seed=seed), plots)
+        result = cross_validate(_data_dir(settings, data), settings.home, ScorerConfig(seed=seed), plots, jobs)
     except EssayDataError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None

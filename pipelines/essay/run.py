@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from models.essay.calibration import tolerance_for
 from models.essay.data import SCORE_COLUMN, SCORE_RANGES, EssayDataError, digest, read_asap, read_folds
@@ -33,25 +34,36 @@ CHAMPION = "champion"
 log = get_logger(__name__)
 
 
-def cross_validate(data_dir: Path, home: Path, config: ScorerConfig, plots_dir: Path | None = None) -> dict[str, Any]:
+def _score_fold(
+    frame: pd.DataFrame, features: pd.DataFrame, embeddings: np.ndarray, config: ScorerConfig, fold: int
+) -> pd.DataFrame:
+    """Fit on every other part and score part ``fold``."""
+    train = (frame["fold"] != fold).to_numpy()
+    scorer = EssayScorer(config).fit(
+        frame[train].reset_index(drop=True), embeddings[train], features[train].reset_index(drop=True)
+    )
+    test = frame[~train].reset_index(drop=True)
+    out = scorer.predict(test, embeddings[~train], features[~train].reset_index(drop=True))
+    out["fold"] = fold
+    out[SCORE_COLUMN] = test[SCORE_COLUMN].to_numpy()
+    return out
+
+
+def cross_validate(
+    data_dir: Path, home: Path, config: ScorerConfig, plots_dir: Path | None = None, n_jobs: int = 1
+) -> dict[str, Any]:
     frame = read_folds(data_dir)
     features = features_for(frame, home)
     # All essays when the stack reads embeddings; otherwise only what is cached (review flags).
     rows = None if config.embedding_in_stack else np.zeros(0, dtype=np.int64)
     embeddings = embeddings_for(frame, home, rows)
-    predictions = []
     started = time.perf_counter()
-    for fold in sorted(frame["fold"].unique()):
-        train = (frame["fold"] != fold).to_numpy()
-        scorer = EssayScorer(config).fit(
-            frame[train].reset_index(drop=True), embeddings[train], features[train].reset_index(drop=True)
-        )
-        test = frame[~train].reset_index(drop=True)
-        out = scorer.predict(test, embeddings[~train], features[~train].reset_index(drop=True))
-        out["fold"] = int(fold)
-        out[SCORE_COLUMN] = test[SCORE_COLUMN].to_numpy()
-        predictions.append(out)
-        log.info("essay cv fold done", fold=int(fold), seconds=round(time.perf_counter() - started, 1))
+    folds = sorted(int(f) for f in frame["fold"].unique())
+    jobs = Parallel(n_jobs=min(n_jobs, len(folds)), backend="loky")(
+        delayed(_score_fold)(frame, features, embeddings, config, fold) for fold in folds
+    )
+    predictions = list(jobs)
+    log.info("essay cv folds done", folds=len(folds), seconds=round(time.perf_counter() - started, 1))
     scored = pd.concat(predictions, ignore_index=True)
     per_fold = {int(fold): qwk_by_prompt(part, SCORE_COLUMN) for fold, part in scored.groupby("fold", sort=True)}
     prompts = sorted(SCORE_RANGES)
@@ -187,7 +199,7 @@ def evaluate(path: Path, tracking_uri: str, model_uri: str = f"models:/{REGISTER
     except Exception as error:  # MLflow raises several types for a missing model or alias
         raise EssayDataError(f"cannot load {model_uri} from {tracking_uri}: {error}") from None
     started = time.perf_counter()
-    out = pd.DataFrame(model.predict(frame[["essay_id", "essay_set", "essay"]]))
+    out = pd.DataFrame(model.predict(frame[["essay_set", "essay"]]))
     seconds = time.perf_counter() - started
     out[SCORE_COLUMN] = frame[SCORE_COLUMN].to_numpy()
     per_prompt = qwk_by_prompt(out, SCORE_COLUMN)

@@ -224,7 +224,7 @@ def test_missing_file_and_non_frame() -> None:
     with pytest.raises(EssayDataError, match="no such file"):
         read_asap(Path("/nonexistent/essays.tsv"))
     with pytest.raises(EssayDataError, match="DataFrame"):
-        validate_essays([{"essay_set": 1, "essay": "x"}])  # type: ignore[arg-type]
+        validate_essays([{"essay_set": 1, "essay": "x"}])
 
 
 def test_cli_evaluate_reports_malformed_file(tmp_path: Path) -> None:
@@ -254,6 +254,7 @@ def write_asap(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_registry_round_trip(tmp_path: Path) -> None:
     """Train on a tiny set with the real encoder, register, load by alias, get identical scores."""
     import mlflow
