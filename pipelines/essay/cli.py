@@ -55,6 +55,7 @@ def cv_cmd(
     report: Annotated[Path | None, typer.Option(help="Also write the markdown results table here")] = None,
     plots: Annotated[Path | None, typer.Option(help="Folder for the confidence reliability plot")] = None,
     jobs: Annotated[int, typer.Option(help="Folds fitted in parallel processes")] = 1,
+    folds: Annotated[str | None, typer.Option(help="Comma-separated folds to score (default: all)")] = None,
 ) -> None:
     """Cross-validate over the ASAP parts (each part is one fold) and report QWK per prompt."""
     from models.essay.data import EssayDataError
@@ -64,7 +65,12 @@ def cv_cmd(
 
     settings = _settings()
     try:
-        result = cross_validate(_data_dir(settings, data), settings.home, ScorerConfig(seed=seed), plots, jobs)
+        only = [int(f) for f in folds.split(",")] if folds else None
+    except ValueError:
+        typer.echo(f"pathwise: --folds must be comma-separated integers, got {folds!r}", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        result = cross_validate(_data_dir(settings, data), settings.home, ScorerConfig(seed=seed), plots, jobs, only)
     except EssayDataError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None

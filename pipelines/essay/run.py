@@ -50,7 +50,12 @@ def _score_fold(
 
 
 def cross_validate(
-    data_dir: Path, home: Path, config: ScorerConfig, plots_dir: Path | None = None, n_jobs: int = 1
+    data_dir: Path,
+    home: Path,
+    config: ScorerConfig,
+    plots_dir: Path | None = None,
+    n_jobs: int = 1,
+    only_folds: list[int] | None = None,
 ) -> dict[str, Any]:
     frame = read_folds(data_dir)
     features = features_for(frame, home)
@@ -59,6 +64,11 @@ def cross_validate(
     embeddings = embeddings_for(frame, home, rows)
     started = time.perf_counter()
     folds = sorted(int(f) for f in frame["fold"].unique())
+    if only_folds:
+        unknown = sorted(set(only_folds) - set(folds))
+        if unknown:
+            raise EssayDataError(f"no such fold(s) {unknown}; the data has folds {folds}")
+        folds = sorted(set(only_folds))
     jobs = Parallel(n_jobs=min(n_jobs, len(folds)), backend="loky")(
         delayed(_score_fold)(frame, features, embeddings, config, fold) for fold in folds
     )
