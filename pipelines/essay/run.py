@@ -76,7 +76,7 @@ def cross_validate(
     log.info("essay cv folds done", folds=len(folds), seconds=round(time.perf_counter() - started, 1))
     scored = pd.concat(predictions, ignore_index=True)
     per_fold = {int(fold): qwk_by_prompt(part, SCORE_COLUMN) for fold, part in scored.groupby("fold", sort=True)}
-    prompts = sorted(SCORE_RANGES)
+    prompts = sorted({p for fold_qwk in per_fold.values() for p in fold_qwk})
     per_prompt = {p: float(np.mean([per_fold[f][p] for f in per_fold if p in per_fold[f]])) for p in prompts}
     report: dict[str, Any] = {
         "qwk_per_prompt": per_prompt,
@@ -216,7 +216,7 @@ def evaluate(path: Path, tracking_uri: str, model_uri: str = f"models:/{REGISTER
     scored = out.dropna(subset=["score"])
     return {
         "model_uri": model_uri,
-        "model_version": _version_of(model),
+        "model_run_id": _run_id_of(model),
         "file": str(path),
         "essays": len(frame),
         "scored": len(scored),
@@ -227,7 +227,7 @@ def evaluate(path: Path, tracking_uri: str, model_uri: str = f"models:/{REGISTER
     }
 
 
-def _version_of(model: Any) -> str | None:
+def _run_id_of(model: Any) -> str | None:
     meta = getattr(model, "metadata", None)
     run_id = getattr(meta, "run_id", None)
     return str(run_id) if run_id else None
