@@ -1,8 +1,8 @@
 """Essay embeddings from the bundled all-MiniLM-L6-v2 encoder, cached on disk by content hash.
 
 An essay is split into sentence-aligned chunks and its vector is the word-weighted mean of
-the first ``MAX_CHUNKS`` chunk vectors (re-normalised). Embedding ten
-thousand essays on two CPU cores takes minutes, hence the cache: a single SQLite file
+the first ``MAX_CHUNKS`` chunk vectors (re-normalised). Embedding ten thousand essays on
+two shared CPU cores takes tens of minutes or more, hence the cache: a single SQLite file
 (stdlib, safe for concurrent readers) keyed by sha256 of model, chunking version and text.
 """
 

@@ -3,7 +3,8 @@
 Per prompt, a small stack turns an essay into a rubric score:
 
 1. ridge regression on TF-IDF word uni/bigrams (what the essay talks about, and how);
-2. ridge regression on the sentence embedding plus the linguistic features;
+2. ridge regression on the linguistic features, plus the sentence embedding when
+   ``ScorerConfig.embedding_in_stack`` is on (off by default; see the config comment);
 3. gradient boosting on the linguistic features and the two ridge predictions (taken out
    of fold during training, so the booster never sees a leaked fit), predicting the
    score rescaled to [0, 1];
