@@ -24,6 +24,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "platform_api.events.cli",
     "platform_api.bench",
     "pathwise.bench",
+    "pipelines.essay.cli",
 )
 
 

@@ -1,0 +1,334 @@
+"""``EssayScorer``: the one predictor that training, evaluation and serving share.
+
+Per prompt, a small stack turns an essay into a rubric score:
+
+1. ridge regression on TF-IDF word uni/bigrams (what the essay talks about, and how);
+2. ridge regression on the linguistic features, plus the sentence embedding when
+   ``ScorerConfig.embedding_in_stack`` is on (off by default; see the config comment);
+3. gradient boosting on the linguistic features and the two ridge predictions (taken out
+   of fold during training, so the booster never sees a leaked fit), predicting the
+   score rescaled to [0, 1];
+4. QWK-tuned cut points turn the prediction into an integer score, and a calibrated
+   confidence says how likely that score is within the prompt's tolerance.
+
+Review flags (with a reason each): empty or too short, non-English, unknown prompt,
+out of distribution in embedding space, apparently written for another prompt, and low
+confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
+
+from models.essay.calibration import ConfidenceCalibrator, apply_cutpoints, fit_cutpoints, tolerance_for
+from models.essay.data import SCORE_COLUMN, SCORE_RANGES, EssayDataError, validate_essays
+from models.essay.features import FEATURE_NAMES, feature_frame
+from models.essay.ood import KnnNovelty, fit_prompt_classifier
+from models.essay.qwk import quadratic_weighted_kappa
+from models.essay.text import normalise
+
+
+def _dense_inputs(scaler: StandardScaler, feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
+    return np.hstack([emb, scaler.transform(feats)])
+
+
+OUTPUT_COLUMNS = ("essay_set", "score", "confidence", "flagged", "reasons")
+EmbedFn = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass
+class ScorerConfig:
+    seed: int = 0
+    inner_folds: int = 4
+    tfidf_max_features: int = 30000
+    text_alpha: float = 1.0
+    embedding_alpha: float = 3.0
+    boost_iterations: int = 250
+    boost_learning_rate: float = 0.05
+    boost_leaf_nodes: int = 15
+    tune_cutpoints: bool = True
+    #: Feed the embedding to the scoring stack. Off by default: embedding all ASAP essays takes
+    #: hours on the shared two-core machine, so the embedding serves the review flags only.
+    embedding_in_stack: bool = False
+    confidence_threshold: float = 0.4
+    ood_quantile: float = 0.995
+    wrong_prompt_probability: float = 0.8
+    min_english_ratio: float = 0.6
+    min_words_floor: int = 5
+
+
+@dataclass
+class PromptModel:
+    prompt: int
+    low: int
+    high: int
+    tfidf: TfidfVectorizer
+    text_ridge: Ridge
+    scaler: StandardScaler
+    embedding_ridge: Ridge
+    booster: HistGradientBoostingRegressor
+    cutpoints: np.ndarray
+    calibrator: ConfidenceCalibrator
+    novelty: KnnNovelty | None
+    min_words: int
+    n_train: int
+    oof_qwk: float = float("nan")
+    uses_embedding: bool = False
+
+    def _text_pred(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.text_ridge.predict(self.tfidf.transform(texts)), dtype=float)
+
+    def _embedding_pred(self, feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        return np.asarray(self.embedding_ridge.predict(_dense_inputs(self.scaler, feats, emb)), dtype=float)
+
+    def continuous(self, texts: Sequence[str], feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        """The prediction in score units, before cut points."""
+        stack_emb = emb if self.uses_embedding else emb[:, :0]
+        level2 = np.column_stack([feats, self._text_pred(texts), self._embedding_pred(feats, stack_emb)])
+        scaled = self.booster.predict(level2)
+        return np.asarray(self.low + scaled * (self.high - self.low), dtype=float)
+
+
+@dataclass
+class EssayScorer:
+    """Per-prompt essay scorer with calibrated confidence and review flags."""
+
+    config: ScorerConfig = field(default_factory=ScorerConfig)
+    prompts: dict[int, PromptModel] = field(default_factory=dict)
+    prompt_classifier: LogisticRegression | None = None
+    embed_fn: EmbedFn | None = field(default=None, repr=False, compare=False)
+
+    # ----------------------------------------------------------------- training
+    def fit(
+        self,
+        frame: pd.DataFrame,
+        embeddings: np.ndarray,
+        features: pd.DataFrame | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> EssayScorer:
+        """Fit one model per prompt in ``frame``; ``embeddings`` (and ``features``) are row-aligned with it."""
+        frame = validate_essays(frame, require_scores=True)
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if len(embeddings) != len(frame):
+            raise EssayDataError(f"{len(embeddings)} embeddings for {len(frame)} essays")
+        embedded = ~np.isnan(embeddings).any(axis=1)
+        if self.config.embedding_in_stack and not embedded.all():
+            raise EssayDataError(f"{int((~embedded).sum())} essays lack embeddings; embedding_in_stack needs all")
+        feats = (feature_frame(frame["essay"]) if features is None else features).to_numpy(dtype=np.float64)
+        texts = frame["essay"].map(normalise).to_numpy()
+        for prompt in sorted(frame["essay_set"].unique()):
+            if prompt not in SCORE_RANGES:
+                raise EssayDataError(f"no rubric range known for essay_set {prompt}")
+            mask = (frame["essay_set"] == prompt).to_numpy()
+            self.prompts[int(prompt)] = self._fit_prompt(
+                int(prompt), texts[mask], feats[mask], embeddings[mask], frame.loc[mask, SCORE_COLUMN].to_numpy(float)
+            )
+            if progress is not None:
+                progress(1)
+        prompts_seen = frame["essay_set"].to_numpy()[embedded]
+        if len(np.unique(prompts_seen)) > 1:
+            self.prompt_classifier = fit_prompt_classifier(embeddings[embedded], prompts_seen, self.config.seed)
+        return self
+
+    def _fit_prompt(
+        self, prompt: int, texts: np.ndarray, feats: np.ndarray, emb: np.ndarray, y: np.ndarray
+    ) -> PromptModel:
+        cfg = self.config
+        low, high = SCORE_RANGES[prompt]
+        if y.min() < low or y.max() > high:
+            raise EssayDataError(f"prompt {prompt}: scores outside its rubric range [{low}, {high}]")
+        target = (y - low) / (high - low)
+        n = len(y)
+        stack_emb = emb if cfg.embedding_in_stack else emb[:, :0]
+        folds = KFold(n_splits=min(cfg.inner_folds, n), shuffle=True, random_state=cfg.seed)
+        oof_text = np.zeros(n)
+        oof_emb = np.zeros(n)
+        for train, test in folds.split(texts):
+            tfidf, ridge = self._fit_text(texts[train], target[train])
+            oof_text[test] = ridge.predict(tfidf.transform(texts[test]))
+            scaler, eridge = self._fit_embedding(feats[train], stack_emb[train], target[train])
+            oof_emb[test] = eridge.predict(_dense_inputs(scaler, feats[test], stack_emb[test]))
+        level2 = np.column_stack([feats, oof_text, oof_emb])
+        oof_scaled = np.zeros(n)
+        for train, test in folds.split(level2):
+            oof_scaled[test] = self._booster().fit(level2[train], target[train]).predict(level2[test])
+        oof = low + oof_scaled * (high - low)
+        cuts = fit_cutpoints(oof, y, low, high) if cfg.tune_cutpoints else np.arange(low, high) + 0.5
+        labels = apply_cutpoints(oof, low, cuts)
+        calibrator = ConfidenceCalibrator.fit(oof, labels.astype(float), y, tolerance_for(low, high))
+        tfidf, ridge = self._fit_text(texts, target)
+        scaler, eridge = self._fit_embedding(feats, stack_emb, target)
+        booster = self._booster().fit(level2, target)
+        n_words = np.expm1(feats[:, FEATURE_NAMES.index("log_words")])
+        embedded = ~np.isnan(emb).any(axis=1)
+
+        return PromptModel(
+            prompt=prompt,
+            low=low,
+            high=high,
+            tfidf=tfidf,
+            text_ridge=ridge,
+            scaler=scaler,
+            embedding_ridge=eridge,
+            booster=booster,
+            cutpoints=cuts,
+            calibrator=calibrator,
+            novelty=KnnNovelty.fit(emb[embedded], quantile=cfg.ood_quantile) if embedded.sum() > 5 else None,
+            min_words=max(cfg.min_words_floor, int(np.quantile(n_words, 0.005))),
+            n_train=n,
+            oof_qwk=quadratic_weighted_kappa(y.astype(int), labels, low, high),
+            uses_embedding=cfg.embedding_in_stack,
+        )
+
+    def _fit_text(self, texts: np.ndarray, target: np.ndarray) -> tuple[TfidfVectorizer, Ridge]:
+        tfidf = TfidfVectorizer(
+            ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=self.config.tfidf_max_features
+        )
+        matrix = tfidf.fit_transform(texts)
+        return tfidf, Ridge(alpha=self.config.text_alpha).fit(sparse.csr_matrix(matrix), target)
+
+    def _fit_embedding(self, feats: np.ndarray, emb: np.ndarray, target: np.ndarray) -> tuple[StandardScaler, Ridge]:
+        scaler = StandardScaler().fit(feats)
+        ridge = Ridge(alpha=self.config.embedding_alpha).fit(_dense_inputs(scaler, feats, emb), target)
+        return scaler, ridge
+
+    def _booster(self) -> HistGradientBoostingRegressor:
+        cfg = self.config
+        return HistGradientBoostingRegressor(
+            max_iter=cfg.boost_iterations,
+            learning_rate=cfg.boost_learning_rate,
+            max_leaf_nodes=cfg.boost_leaf_nodes,
+            min_samples_leaf=20,
+            l2_regularization=1.0,
+            random_state=cfg.seed,
+        )
+
+    # --------------------------------------------------------------- prediction
+    def predict(
+        self, frame: pd.DataFrame, embeddings: np.ndarray | None = None, features: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Score every essay: ``essay_set, score, confidence, flagged, reasons`` (reasons joined by '; ')."""
+        if not self.prompts:
+            raise RuntimeError("EssayScorer is not fitted")
+        frame = validate_essays(frame)
+        if embeddings is None:
+            embeddings = self._embed(frame["essay"].tolist())
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if len(embeddings) != len(frame):
+            raise EssayDataError(f"{len(embeddings)} embeddings for {len(frame)} essays")
+        embedded = ~np.isnan(embeddings).any(axis=1)
+        feats_frame = feature_frame(frame["essay"]) if features is None else features.reset_index(drop=True)
+        feats = feats_frame.to_numpy()
+        texts = frame["essay"].map(normalise).to_numpy()
+        n = len(frame)
+        score = np.full(n, np.nan)
+        confidence = np.zeros(n)
+        reasons: list[list[str]] = [[] for _ in range(n)]
+        prompt_ids = frame["essay_set"].to_numpy()
+        guessed, guessed_p = self._guess_prompts(embeddings)
+        n_words = np.expm1(feats_frame["log_words"].to_numpy()).round().astype(int)
+        english = feats_frame["english_ratio"].to_numpy()
+        for prompt in np.unique(prompt_ids):
+            mask = prompt_ids == prompt
+            idx = np.flatnonzero(mask)
+            model = self.prompts.get(int(prompt))
+            if model is None:
+                for i in idx:
+                    reasons[i].append(f"unknown_prompt(essay_set={prompt}; known: {sorted(self.prompts)})")
+                continue
+            cont = model.continuous(texts[mask], feats[mask], embeddings[mask])
+            labels = apply_cutpoints(cont, model.low, model.cutpoints)
+            score[mask] = labels
+            confidence[mask] = model.calibrator(cont, labels.astype(float))
+            distance = np.full(len(idx), -np.inf)
+            checkable = embedded[mask]
+            if model.novelty is not None and checkable.any():
+                distance[checkable] = model.novelty.distance(embeddings[mask][checkable])
+            threshold = model.novelty.threshold if model.novelty is not None else np.inf
+            for j, i in enumerate(idx):
+                why = reasons[i]
+                if n_words[i] == 0:
+                    why.append("empty")
+                elif n_words[i] < model.min_words:
+                    why.append(f"too_short({n_words[i]} words < {model.min_words})")
+                if n_words[i] > 0 and english[i] < self.config.min_english_ratio:
+                    why.append(f"non_english(english_ratio={english[i]:.2f} < {self.config.min_english_ratio})")
+                if distance[j] > threshold:
+                    why.append(f"out_of_distribution(knn_distance={distance[j]:.3f} > {threshold:.3f})")
+                if (
+                    guessed is not None
+                    and guessed[i] != prompt
+                    and guessed_p[i] >= self.config.wrong_prompt_probability
+                ):
+                    why.append(f"wrong_prompt(reads like prompt {guessed[i]}, p={guessed_p[i]:.2f})")
+                if confidence[i] < self.config.confidence_threshold:
+                    why.append(f"low_confidence({confidence[i]:.2f} < {self.config.confidence_threshold})")
+        return pd.DataFrame(
+            {
+                "essay_set": prompt_ids.astype("int64"),
+                "score": score,
+                "confidence": confidence.round(4),
+                "flagged": [bool(r) for r in reasons],
+                "reasons": ["; ".join(r) for r in reasons],
+            }
+        )
+
+    def _guess_prompts(self, embeddings: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """Most likely prompt and its probability; rows without an embedding get probability 0."""
+        if self.prompt_classifier is None:
+            return None, np.zeros(len(embeddings))
+        safe = np.nan_to_num(embeddings.astype(np.float64))
+        proba = self.prompt_classifier.predict_proba(safe)
+        best = proba.argmax(axis=1)
+        prob = np.where(np.isnan(embeddings).any(axis=1), 0.0, proba[np.arange(len(best)), best])
+        return self.prompt_classifier.classes_[best], prob
+
+    def _embed(self, essays: list[str]) -> np.ndarray:
+        if self.embed_fn is None:
+            raise RuntimeError("no embeddings given and no embed_fn set; call use_embedder() first")
+        return self.embed_fn(essays)
+
+    def use_embedder(self, cache_path: Path | None) -> EssayScorer:
+        """Attach the bundled encoder (with an on-disk cache) for scoring raw text."""
+        from models.essay.embed import EssayEmbedder
+
+        embedder = EssayEmbedder(cache_path)
+        self.embed_fn = lambda essays: embedder.embed(list(essays))
+        return self
+
+    # ------------------------------------------------------------- persistence
+    def params(self) -> dict[str, Any]:
+        return {**asdict(self.config), "prompts": sorted(self.prompts)}
+
+    def save(self, directory: Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "essay_scorer.joblib"
+        embed_fn, self.embed_fn = self.embed_fn, None
+        try:
+            joblib.dump(self, path, compress=3)
+        finally:
+            self.embed_fn = embed_fn
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> EssayScorer:
+        path = Path(directory)
+        path = path / "essay_scorer.joblib" if path.is_dir() else path
+        scorer = joblib.load(path)
+        if not isinstance(scorer, cls):
+            raise TypeError(f"{path} does not hold an EssayScorer")
+        return scorer

@@ -1,0 +1,1 @@
+"""Essay scoring stages: cross-validate, train and register, evaluate the champion."""

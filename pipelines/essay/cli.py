@@ -1,0 +1,128 @@
+"""``pathwise essay …``: cross-validate, train and register, and evaluate the essay scorer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+essay_app = typer.Typer(help="Essay scoring model (ASAP): cv, train, evaluate.", no_args_is_help=True)
+
+DataOption = Annotated[
+    Path | None, typer.Option("--data", help="Folder with part*.tsv (default: <shared_data_dir>/essays/asap)")
+]
+SeedOption = Annotated[int, typer.Option(help="Random seed for inner folds and boosting")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON")]
+
+
+def _settings() -> Any:
+    from pathwise.cli import settings_or_exit
+    from pathwise.config import CommonSettings
+
+    settings = settings_or_exit(CommonSettings)
+    settings.ensure_home()
+    return settings
+
+
+def _data_dir(settings: Any, data: Path | None) -> Path:
+    path = data if data is not None else settings.shared_data_dir / "essays" / "asap"
+    if not path.is_dir():
+        typer.echo(f"pathwise: essay data folder {path} not found (pass --data DIR with part*.tsv)", err=True)
+        raise typer.Exit(code=2)
+    return path
+
+
+def _emit(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    for prompt, value in report.get("qwk_per_prompt", {}).items():
+        typer.echo(f"prompt {prompt}: QWK {value:.4f}")
+    if "mean_qwk" in report:
+        typer.echo(f"mean QWK {report['mean_qwk']:.4f}")
+    for key in ("run_id", "version", "champion_version"):
+        if key in report:
+            typer.echo(f"{key}: {report[key]}")
+
+
+@essay_app.command("cv")
+def cv_cmd(
+    data: DataOption = None,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the markdown results table here")] = None,
+    plots: Annotated[Path | None, typer.Option(help="Folder for the confidence reliability plot")] = None,
+    jobs: Annotated[int, typer.Option(help="Folds fitted in parallel processes")] = 1,
+    folds: Annotated[str | None, typer.Option(help="Comma-separated folds to score (default: all)")] = None,
+) -> None:
+    """Cross-validate over the ASAP parts (each part is one fold) and report QWK per prompt."""
+    from models.essay.data import EssayDataError
+    from models.essay.scorer import ScorerConfig
+    from pipelines.essay.report import write_markdown
+    from pipelines.essay.run import cross_validate
+
+    settings = _settings()
+    try:
+        only = [int(f) for f in folds.split(",")] if folds else None
+    except ValueError:
+        typer.echo(f"pathwise: --folds must be comma-separated integers, got {folds!r}", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        result = cross_validate(_data_dir(settings, data), settings.home, ScorerConfig(seed=seed), plots, jobs, only)
+    except EssayDataError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if report is not None:
+        write_markdown(result, report, seed)
+    _emit(result, as_json)
+
+
+@essay_app.command("train")
+def train_cmd(
+    data: DataOption = None,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit on every part, log to MLflow and register ``pathwise-essay`` (champion alias if none)."""
+    from models.essay.data import EssayDataError
+    from models.essay.scorer import ScorerConfig
+    from pipelines.essay.run import train
+
+    settings = _settings()
+    try:
+        result = train(
+            _data_dir(settings, data),
+            settings.home,
+            ScorerConfig(seed=seed),
+            settings.mlflow_uri,
+            settings.mlflow_artifacts,
+        )
+    except EssayDataError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    _emit(result, as_json)
+
+
+@essay_app.command("evaluate")
+def evaluate_cmd(
+    data: Annotated[Path, typer.Option("--data", help="An ASAP-format TSV with domain1_score")],
+    as_json: JsonOption = False,
+    model_uri: Annotated[str, typer.Option(help="Registry URI of the model")] = "models:/pathwise-essay@champion",
+) -> None:
+    """Score an ASAP-format file with the champion model and print QWK per prompt and the mean."""
+    from models.essay.data import EssayDataError
+    from pipelines.essay.run import evaluate
+
+    settings = _settings()
+    try:
+        result = evaluate(data, settings.mlflow_uri, model_uri)
+    except EssayDataError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    _emit(result, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(essay_app, name="essay")
