@@ -1,10 +1,7 @@
-"""The shared ``pathwise bench`` group; packages attach their benchmark commands to it."""
+"""``pathwise bench …``: the shared group every package adds its benchmark commands to."""
 
 from __future__ import annotations
 
 import typer
 
-bench_app = typer.Typer(
-    help="Benchmarks: model quality against published anchors, speed, parity.",
-    no_args_is_help=True,
-)
+bench_app = typer.Typer(help="Benchmarks that measure the project's performance targets.", no_args_is_help=True)

@@ -44,10 +44,17 @@ def _seed(settings: APISettings) -> str:
     return "demo data already present, reused"
 
 
+def _champion(settings: APISettings) -> str:
+    from pipelines.champion import ensure_default_champion
+
+    return ensure_default_champion(settings)
+
+
 #: The steps run before the API starts, in order.
 UP_STEPS: list[UpStep] = [
     UpStep("migrate database", _migrate),
     UpStep("seed demo organization and course", _seed),
+    UpStep("default knowledge-tracing champion", _champion),
 ]
 
 
