@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from models.catalog import predictor_class
 
@@ -36,7 +36,7 @@ def load_predictor(directory: Path) -> Any:
     return predictor_class(name).load(Path(directory))
 
 
-class KTPyfunc(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class KTPyfunc(PythonModel):
     """Scores an interaction table: P(correct) per row from the learner's earlier rows."""
 
     def load_context(self, context: Any) -> None:

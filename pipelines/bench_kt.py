@@ -40,7 +40,11 @@ def check_models(names: list[str]) -> list[Any]:
         if name not in KT_MODELS:
             raise ValueError(f"unknown model {name!r}; known: {', '.join(sorted(KT_MODELS))}")
         module = KT_MODELS[name].partition(":")[0]
-        if importlib.util.find_spec(module) is None:
+        try:
+            spec = importlib.util.find_spec(module)
+        except ModuleNotFoundError:  # a missing parent package raises instead of returning None
+            spec = None
+        if spec is None:
             raise ModelUnavailable(f"model {name!r} is not available: its module {module} is not in this checkout")
         classes.append(predictor_class(name))
     return classes

@@ -81,7 +81,7 @@ class ReviewScheduler:
             raise KTInputError("column 'timestamp' has values that are not timestamps")
         if not attempts["correct"].isin([0, 1, True, False]).all():
             raise KTInputError("column 'correct' must contain only 0 and 1")
-        ordered = attempts.assign(_ts=times).sort_values("_ts", kind="stable")
+        ordered = attempts.assign(at_utc=times).sort_values("at_utc", kind="stable")
         ratings = ordered["rating"] if "rating" in ordered.columns else [None] * len(ordered)
         for row, rating in zip(ordered.itertuples(index=False), ratings, strict=True):
             self.record(
@@ -89,7 +89,7 @@ class ReviewScheduler:
                 str(row.item_id),
                 str(row.skill_id),
                 bool(row.correct),
-                row._ts.to_pydatetime(),
+                row.at_utc.to_pydatetime(),
                 None if rating is None or pd.isna(rating) else int(rating),
             )
         return len(ordered)
