@@ -11,6 +11,7 @@ KT_MODELS: dict[str, str] = {
     "bkt-forgets": "models.bkt.model:BKTForgets",
     "dkt": "models.dkt.dkt:DKT",
     "attn": "models.dkt.attention:AttentionKT",
+    "irt": "models.irt.model:IRT2PL",
 }
 
 

@@ -23,8 +23,10 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "platform_api.lrs.cli",
     "platform_api.events.cli",
     "platform_api.bench",
+    "pathwise.train",
     "pathwise.bench",
     "pipelines.essay.cli",
+    "pipelines.kt_cli",
 )
 
 

@@ -53,11 +53,18 @@ def _load_lrs(settings: APISettings) -> str:
     return f"all {report.total} sample statements already in the LRS"
 
 
+def _champion(settings: APISettings) -> str:
+    from pipelines.champion import ensure_default_champion
+
+    return ensure_default_champion(settings)
+
+
 #: The steps run before the API starts, in order.
 UP_STEPS: list[UpStep] = [
     UpStep("migrate database", _migrate),
     UpStep("seed demo organization and course", _seed),
     UpStep("load sample attempts into the LRS", _load_lrs),
+    UpStep("default knowledge-tracing champion", _champion),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Bayesian Knowledge Tracing: a vectorized EM engine and the ``BKT`` / ``BKTForgets`` predictors."""

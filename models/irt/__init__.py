@@ -1,0 +1,1 @@
+"""Item response theory: 2PL calibration and an ability-tracking predictor."""

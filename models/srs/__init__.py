@@ -1,0 +1,1 @@
+"""Spaced-repetition scheduling (FSRS) fed by attempts."""

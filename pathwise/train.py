@@ -1,0 +1,11 @@
+"""``pathwise train …``: the shared group every model package adds its training command to."""
+
+from __future__ import annotations
+
+import typer
+
+train_app = typer.Typer(help="Train models, log them to MLflow and register them.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(train_app, name="train")

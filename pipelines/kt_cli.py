@@ -1,0 +1,222 @@
+"""Knowledge-tracing commands: ``pathwise train``, ``pathwise models …`` and ``pathwise bench kt|bkt-parity``.
+
+Heavy imports (MLflow, torch, pandas) stay inside the commands so that ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from pathwise.config import CommonSettings
+    from pipelines.kt_splits import Splits
+
+models_app = typer.Typer(help="The model registry: list versions, promote champions.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"pathwise: {message}", err=True)
+    return typer.Exit(code=code)
+
+
+def bench_bkt_parity(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Folder with the Piech split (default: <shared_data_dir>/kt/assist2009)")
+    ] = None,
+    venv_dir: Annotated[
+        Path | None, typer.Option(help="Where to build pyBKT's private virtualenv (default: <home>/bench/pybkt-venv)")
+    ] = None,
+    skip_pybkt: Annotated[bool, typer.Option("--skip-pybkt", help="Only run Pathwise BKT")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
+) -> None:
+    """Pathwise BKT vs pyBKT 1.4.3 on the ASSISTments 2009 Piech split: AUC gap and fit speed-up."""
+    from pathwise.cli import settings_or_exit
+    from pathwise.config import CommonSettings
+    from pipelines.bkt_parity import AUC_TOLERANCE, SPEEDUP_TARGET, describe_environment, parity
+
+    settings = settings_or_exit(CommonSettings)
+    data = data_dir or settings.shared_data_dir / "kt" / "assist2009"
+    venv = venv_dir or settings.home / "bench" / "pybkt-venv"
+    try:
+        results = parity(data, venv, with_pybkt=not skip_pybkt, log=lambda line: err.log(line))
+    except FileNotFoundError as error:
+        raise _fail(str(error)) from None
+    report = {
+        "benchmark": "bkt-parity",
+        "dataset": str(data),
+        "num_fits": 1,
+        "auc_tolerance": AUC_TOLERANCE,
+        "speedup_target": SPEEDUP_TARGET,
+        "environment": describe_environment(),
+        "results": [r.as_dict() for r in results],
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for r in results:
+        line = f"{r.variant:12s} pathwise auc {r.pathwise_auc:.4f} rmse {r.pathwise_rmse:.4f}"
+        line += f" fit {r.pathwise_fit_s:.2f}s"
+        if r.pybkt_auc is not None and r.speedup is not None and r.auc_gap is not None:
+            line += f" | pyBKT auc {r.pybkt_auc:.4f} fit {r.pybkt_fit_s:.1f}s"
+            line += f" | gap {r.auc_gap:+.4f} speed-up {r.speedup:.0f}x"
+        typer.echo(line)
+
+
+def _settings() -> CommonSettings:
+    from pathwise.cli import settings_or_exit
+    from pathwise.config import CommonSettings
+
+    return settings_or_exit(CommonSettings)
+
+
+def _splits(dataset: str, train: Path | None, test: Path | None, settings: CommonSettings) -> Splits:
+    from pipelines.datasets import DatasetError
+    from pipelines.kt_splits import load_splits
+
+    try:
+        return load_splits(dataset, settings.shared_data_dir / "kt", train_path=train, test_path=test)
+    except DatasetError as error:
+        raise _fail(str(error)) from None
+
+
+DatasetOpt = Annotated[str, typer.Option("--dataset", help="sample | assist2009 | assist2009_pid | assist2015 | PATH")]
+TrainOpt = Annotated[Path | None, typer.Option("--train", help="Train on this file (with --test)")]
+TestOpt = Annotated[Path | None, typer.Option("--test", help="Evaluate on this file (with --train)")]
+
+
+def _train_command(model_name: str) -> Callable[..., None]:
+    def command(
+        dataset: DatasetOpt = "sample",
+        train: TrainOpt = None,
+        test: TestOpt = None,
+        experiment: Annotated[str, typer.Option(help="MLflow experiment")] = "pathwise-kt",
+        feature_service: Annotated[str, typer.Option(help="kt_v1 or lrs-history")] = "kt_v1",
+        no_register: Annotated[bool, typer.Option("--no-register", help="Log the run without registering")] = False,
+    ) -> None:
+        from pipelines.train import train as run_training
+
+        settings = _settings()
+        splits = _splits(dataset, train, test, settings)
+        try:
+            result = run_training(
+                model_name,
+                splits,
+                settings,
+                experiment=experiment,
+                feature_service=feature_service,
+                register=not no_register,
+            )
+        except (ValueError, ImportError) as error:
+            raise _fail(str(error)) from None
+        summary = {
+            "model": result.model,
+            "dataset": splits.name,
+            "run_id": result.run_id,
+            "registered_model": result.registered_model,
+            "version": result.version,
+            "fit_seconds": round(result.fit_seconds, 3),
+            **{k: round(v, 4) for k, v in result.metrics.items()},
+        }
+        typer.echo(json.dumps(summary, indent=2))
+
+    command.__doc__ = f"Train {model_name}, log it to MLflow and register it as pathwise-{model_name}."
+    return command
+
+
+@models_app.command("list")
+def list_cmd(
+    name: Annotated[str | None, typer.Argument(help="Only this model (e.g. bkt or pathwise-bkt)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Registered versions with their aliases, validation status and metrics."""
+    from rich.table import Table
+
+    from pipelines.registry import list_versions
+
+    rows = list_versions(_settings(), name)
+    if as_json:
+        typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        return
+    table = Table("model", "version", "aliases", "status", "test AUC", "holdout AUC", "dataset")
+    for r in rows:
+        table.add_row(r.name, r.version, ",".join(r.aliases), r.status, r.test_auc, r.holdout_auc, r.dataset)
+    Console().print(table)
+
+
+@models_app.command("promote")
+def promote_cmd(
+    name: Annotated[str, typer.Argument(help="Model name, e.g. bkt or pathwise-bkt")],
+    version: Annotated[str, typer.Option("--version", help="Version to promote")],
+    tolerance: Annotated[float, typer.Option(help="Allowed holdout AUC shortfall vs the champion")] = 0.0,
+    challenger: Annotated[bool, typer.Option("--challenger", help="Set the challenger (canary) alias instead")] = False,
+    dataset: Annotated[str | None, typer.Option(help="Holdout dataset (default: the version's dataset)")] = None,
+) -> None:
+    """Give a version the champion alias if it beats the current champion on the holdout."""
+    from pipelines.registry import CHALLENGER, CHAMPION, RegistryError, full_name, promote
+    from pipelines.train import configure_mlflow
+
+    settings = _settings()
+    holdout = None
+    if not challenger:
+        client = configure_mlflow(settings)
+        try:
+            tags = client.get_model_version(full_name(name), version).tags
+        except Exception:
+            raise _fail(f"{full_name(name)} has no version {version}") from None
+        holdout = _splits(dataset or tags.get("dataset", "sample"), None, None, settings).test
+    try:
+        result = promote(
+            settings, name, version, holdout, tolerance=tolerance, alias=CHALLENGER if challenger else CHAMPION
+        )
+    except RegistryError as error:
+        raise _fail(str(error)) from None
+    typer.echo(json.dumps(result.__dict__, indent=2))
+    if not result.promoted and result.reason != "already the champion":
+        raise typer.Exit(code=1)
+
+
+def bench_kt(
+    dataset: DatasetOpt = "assist2009",
+    train: TrainOpt = None,
+    test: TestOpt = None,
+    models: Annotated[str, typer.Option(help="Comma-separated catalog names")] = "bkt,bkt-forgets",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Each model on a dataset's published protocol, next to the published anchors."""
+    from pipelines.bench_kt import ModelUnavailable, run_benchmark
+
+    settings = _settings()
+    splits = _splits(dataset, train, test, settings)
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    try:
+        report = run_benchmark(splits, names, log=lambda line: err.log(line))
+    except (ModelUnavailable, ValueError) as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("model", "AUC", "RMSE", "fit s", "published anchor")
+    for row in report["results"]:
+        cells = (f"{row['auc']:.4f}", f"{row['rmse']:.4f}", f"{row['fit_seconds']:.1f}")
+        table.add_row(row["model"], *cells, row["anchor"])
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    from pathwise.bench import bench_app
+    from pathwise.train import train_app
+
+    for model_name in ("bkt", "bkt-forgets", "dkt", "attn", "irt"):
+        train_app.command(model_name)(_train_command(model_name))
+    bench_app.command("bkt-parity")(bench_bkt_parity)
+    bench_app.command("kt")(bench_kt)
+    app.add_typer(models_app, name="models")
