@@ -22,7 +22,7 @@ FAST: dict[str, dict[str, Any]] = {
     "dkt": {"embed_dim": 16, "hidden_dim": 32, "lr": 1e-2, "batch_size": 16},
     "attn": {"d_model": 32, "n_heads": 2, "d_ff": 64, "final_dim": 32, "lr": 3e-3, "batch_size": 16},
 }
-COMMON: dict[str, Any] = {"max_len": 50, "progress": False, "patience": 100, "seed": 3}
+COMMON: dict[str, Any] = {"max_len": 50, "progress": False, "patience": 4, "seed": 3, "threads": 1}
 
 
 def synthetic(learners: int = 30, steps: int = 60, skills: int = 4, seed: int = 0) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def data() -> pd.DataFrame:
 
 @pytest.fixture(scope="module", params=["dkt", "attn"])
 def fitted(request: pytest.FixtureRequest, data: pd.DataFrame) -> NeuralKT:
-    return make(request.param, max_epochs=40).fit(data, data)
+    return make(request.param, max_epochs=30).fit(data, data)
 
 
 def test_catalog_names_resolve_to_the_classes() -> None:
