@@ -191,3 +191,9 @@ def test_full_assist2009_pid(name: str, shared_data: Path) -> None:
     train, valid, test = load_protocol(shared_data / "kt", "assist2009_pid")
     result = fit_and_score(name, train, test, valid, progress=False)
     assert result.metrics["auc"] > (0.74 if name == "dkt" else 0.80)
+
+
+def test_time_budget_stops_training(data: pd.DataFrame) -> None:
+    model = make("dkt", max_epochs=5, time_budget_s=0.0).fit(data, data)
+    assert model.history.epochs == 1
+    assert "time budget" in model.history.stopped
