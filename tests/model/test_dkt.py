@@ -197,3 +197,13 @@ def test_time_budget_stops_training(data: pd.DataFrame) -> None:
     model = make("dkt", max_epochs=5, time_budget_s=0.0).fit(data, data)
     assert model.history.epochs == 1
     assert "time budget" in model.history.stopped
+
+
+def test_fit_and_score_returns_metrics_and_saves(data: pd.DataFrame, tmp_path: Path) -> None:
+    from models.dkt.evaluate import fit_and_score
+
+    result = fit_and_score("dkt", data, data, None, tmp_path / "saved", **COMMON, **FAST["dkt"], max_epochs=1)
+    assert set(result.metrics) >= {"auc", "rmse", "log_loss", "ece"}
+    assert result.params["epochs"] == 1
+    reloaded = DKT.load(tmp_path / "saved")
+    assert reloaded.params()["n_skills"] == 4
