@@ -19,6 +19,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pathwise.up",
     "platform_api.cli",
     "pipelines.cli",
+    "features.cli",
 )
 
 
@@ -39,6 +40,9 @@ def build_cli() -> typer.Typer:
 
     for module_name in COMMAND_PACKAGES:
         importlib.import_module(module_name).register(app)
+    from pathwise.bench import bench_app
+
+    app.add_typer(bench_app, name="bench")
     return app
 
 

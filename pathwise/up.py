@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pathwise.config import CommonSettings
 from platform_api.core.config import APISettings
 
 
@@ -44,10 +45,18 @@ def _seed(settings: APISettings) -> str:
     return "demo data already present, reused"
 
 
+def _features(settings: APISettings) -> str:
+    from features.config import FeatureSettings
+    from pipelines.feature_backfill import backfill_sample
+
+    return backfill_sample(FeatureSettings(**settings.model_dump(include=set(CommonSettings.model_fields))))
+
+
 #: The steps run before the API starts, in order.
 UP_STEPS: list[UpStep] = [
     UpStep("migrate database", _migrate),
     UpStep("seed demo organization and course", _seed),
+    UpStep("apply feature repo and materialize the sample", _features),
 ]
 
 
