@@ -26,6 +26,8 @@ from features.config import FeatureSettings
 from features.definitions import Definitions, build_definitions, file_sources, postgres_sources, push_source_for
 from features.offline import ensure_datasets
 
+_ROW = "__pathwise_row"
+
 
 def _redis_connection_string(url: str) -> str:
     """``redis://[:pw@]host:port/db`` as Feast's ``host:port,password=..,db=..``."""
@@ -129,9 +131,18 @@ class FeatureRepo:
         return response.to_df()
 
     def historical(self, service: str, entity_df: pd.DataFrame) -> pd.DataFrame:
-        """Point-in-time join of a FeatureService onto ``entity_df`` (needs ``event_timestamp``)."""
+        """Point-in-time join of a FeatureService onto ``entity_df`` (needs ``event_timestamp``).
+
+        Returns one row per entity row, in the input order. Feast's file (dask) offline
+        store drops an entity row whose every candidate feature row is newer than it,
+        instead of returning nulls; the rows are restored here by a row number.
+        """
         feature_service = self.store.get_feature_service(service)
-        return self.store.get_historical_features(entity_df=entity_df, features=feature_service).to_df()
+        numbered = entity_df.reset_index(drop=True).assign(**{_ROW: range(len(entity_df))})
+        joined = self.store.get_historical_features(entity_df=numbered, features=feature_service).to_df()
+        added = [c for c in joined.columns if c not in numbered.columns]
+        restored = numbered.merge(joined[[_ROW, *added]], on=_ROW, how="left", validate="one_to_one")
+        return restored.sort_values(_ROW).drop(columns=[_ROW]).reset_index(drop=True)
 
     def teardown(self) -> None:
         """Remove this project's online tables/keys (used by tests on shared Redis)."""
