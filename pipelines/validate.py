@@ -341,10 +341,14 @@ class Gates:
         return self._run(training_suite(feature_columns, bounds or TrainingBounds()), frame, {}, build_docs)
 
     def require_training_set(
-        self, frame: pd.DataFrame, feature_columns: Sequence[str], bounds: TrainingBounds | None = None
+        self,
+        frame: pd.DataFrame,
+        feature_columns: Sequence[str],
+        bounds: TrainingBounds | None = None,
+        build_docs: bool = True,
     ) -> GateResult:
         """Validate; raise :class:`DataQualityError` naming each failed expectation."""
-        result = self.check_training_set(frame, feature_columns, bounds)
+        result = self.check_training_set(frame, feature_columns, bounds, build_docs)
         if not result.success:
             raise DataQualityError(result)
         return result
