@@ -10,6 +10,7 @@ writers).
 from __future__ import annotations
 
 import string
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -116,7 +117,10 @@ class FeatureRepo:
         """Load the latest offline values up to ``end`` (default now) into the online store."""
         end = end or datetime.now(UTC)
         views = list(self.defs.views)
-        self.store.materialize(start_date=datetime(1970, 1, 2, tzinfo=UTC), end_date=end, feature_views=views)
+        with warnings.catch_warnings():
+            # dask, inside Feast's file store, warns about a pandas downcast on every read.
+            warnings.simplefilter("ignore", FutureWarning)
+            self.store.materialize(start_date=datetime(1970, 1, 2, tzinfo=UTC), end_date=end, feature_views=views)
         return end
 
     def push(self, view: str, frame: pd.DataFrame) -> None:
@@ -139,7 +143,9 @@ class FeatureRepo:
         """
         feature_service = self.store.get_feature_service(service)
         numbered = entity_df.reset_index(drop=True).assign(**{_ROW: range(len(entity_df))})
-        joined = self.store.get_historical_features(entity_df=numbered, features=feature_service).to_df()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            joined = self.store.get_historical_features(entity_df=numbered, features=feature_service).to_df()
         added = [c for c in joined.columns if c not in numbered.columns]
         restored = numbered.merge(joined[[_ROW, *added]], on=_ROW, how="left", validate="one_to_one")
         return restored.sort_values(_ROW).drop(columns=[_ROW]).reset_index(drop=True)

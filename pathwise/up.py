@@ -56,7 +56,7 @@ def _features(settings: APISettings) -> str:
 UP_STEPS: list[UpStep] = [
     UpStep("migrate database", _migrate),
     UpStep("seed demo organization and course", _seed),
-    UpStep("apply feature repo and materialize the sample", _features),
+    UpStep("feature store", _features),
 ]
 
 

@@ -89,13 +89,12 @@ def backfill_sample(settings: FeatureSettings) -> str:
     finally:
         state.close()
     if done:
-        return f"feature repo applied; sample already backfilled ({done}), reused"
+        return "sample already backfilled, reused"
     report = backfill(settings, sample_statements(load_sample()))
     end = repo.materialize()
-    summary = f"{report.processed} events, rows {report.rows}, quarantined {report.quarantined}"
     state = StateStore(settings.home / "stream" / "state.db")
     try:
         state.set_mark(SAMPLE_MARK, f"{report.processed} events at {end.isoformat()}")
     finally:
         state.close()
-    return f"feature repo applied; sample backfilled ({summary}) and materialized"
+    return f"{report.processed} events backfilled, {report.quarantined} quarantined, materialized"
