@@ -21,10 +21,9 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import yaml
 from feast import FeatureStore
-from feast.data_source import PushMode
 
 from features.config import FeatureSettings
-from features.definitions import Definitions, build_definitions, file_sources, postgres_sources, push_source_for
+from features.definitions import Definitions, build_definitions, file_sources, postgres_sources
 from features.offline import ensure_datasets
 
 _ROW = "__pathwise_row"
@@ -124,9 +123,18 @@ class FeatureRepo:
         return end
 
     def push(self, view: str, frame: pd.DataFrame) -> None:
-        """Write the newest rows of ``view`` online (Feast push)."""
-        if not frame.empty:
-            self.store.push(push_source_for(view), frame, to=PushMode.ONLINE)
+        """Write the newest rows of ``view`` online, as a Feast push to its push source does.
+
+        ``FeatureStore.push`` first lists every feature view in the registry to find those fed
+        by the push source; the definitions already say which view that is, so the rows go
+        straight to ``write_to_online_store`` for it (the same write the push makes), which
+        saves a registry scan per micro-batch.
+        """
+        if frame.empty:
+            return
+        if self.defs.views[view].stream_source is None:
+            raise ValueError(f"{view} has no push source")
+        self.store.write_to_online_store(view, frame, allow_registry_cache=True)
 
     def online(self, service: str, entity_rows: list[dict[str, Any]]) -> pd.DataFrame:
         """Read a FeatureService for the given entity rows."""
