@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -114,3 +116,19 @@ def read_rows(offline_dir: Path, view: str) -> pd.DataFrame:
     files = sorted((offline_dir / view).glob("date=*/part-*.parquet"))
     tables = [pq.read_table(f, schema=SCHEMAS[view]) for f in files]
     return pa.concat_tables(tables).to_pandas() if tables else SCHEMAS[view].empty_table().to_pandas()
+
+
+class OfflineSink(Protocol):
+    """Where the stream appends offline rows; ``token`` names the batch (replays overwrite)."""
+
+    def append(self, view: str, frame: pd.DataFrame, token: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ParquetSink:
+    """The embedded offline store: date-partitioned parquet under ``offline_dir``."""
+
+    offline_dir: Path
+
+    def append(self, view: str, frame: pd.DataFrame, token: str) -> None:
+        append_rows(self.offline_dir, view, frame, token)

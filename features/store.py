@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pandas as pd
 import yaml
@@ -24,7 +24,7 @@ from feast import FeatureStore
 
 from features.config import FeatureSettings
 from features.definitions import Definitions, build_definitions, file_sources, postgres_sources
-from features.offline import ensure_datasets
+from features.offline import OfflineSink, ParquetSink, ensure_datasets
 
 _ROW = "__pathwise_row"
 
@@ -46,7 +46,8 @@ def _redis_connection_string(url: str) -> str:
 
 
 def _postgres_offline(url: str) -> dict[str, Any]:
-    parts = urlsplit(url.replace("+psycopg", "").replace("+psycopg2", ""))
+    parts = urlsplit(url.replace("+psycopg2", "").replace("+psycopg", ""))
+    query = dict(parse_qsl(parts.query))
     return {
         "type": "postgres",
         "host": parts.hostname or "localhost",
@@ -55,6 +56,8 @@ def _postgres_offline(url: str) -> dict[str, Any]:
         "db_schema": "public",
         "user": unquote(parts.username or "postgres"),
         "password": unquote(parts.password or ""),
+        # Feast defaults to sslmode=require; follow the URL, else let libpq negotiate.
+        "sslmode": query.get("sslmode", "prefer"),
     }
 
 
@@ -104,10 +107,22 @@ class FeatureRepo:
     store: FeatureStore
     defs: Definitions
 
+    def offline_sink(self) -> OfflineSink:
+        """Where the stream appends offline rows for this store."""
+        if self.settings.features_offline_store == "postgres":
+            from features.offline_postgres import PostgresSink
+
+            return PostgresSink(self.settings.effective_postgres_url)
+        return ParquetSink(self.settings.offline_dir)
+
     def apply(self) -> list[str]:
-        """Register every object (idempotent); return their names."""
+        """Create the offline datasets/tables, then register every object (idempotent)."""
         if self.settings.features_offline_store == "file":
             ensure_datasets(self.settings.offline_dir)
+        else:
+            from features.offline_postgres import PostgresSink
+
+            PostgresSink(self.settings.effective_postgres_url).ensure_tables()
         objects = self.defs.objects()
         self.store.apply(objects)  # type: ignore[arg-type]
         return [str(getattr(o, "name", o)) for o in objects]

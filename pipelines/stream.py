@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from features.events import Interaction, StatementError, statement_to_interaction
-from features.offline import append_rows, batch_token
+from features.offline import OfflineSink, batch_token
 from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL, VIEWS, FeatureState, StateKey
 from pathwise.logs import get_logger
 from pipelines.stream_source import EventSource, StreamMessage
@@ -77,13 +77,13 @@ class StreamProcessor:
         self,
         state: StateStore,
         push: Pusher | None,
-        offline_dir: Path | None,
+        offline: OfflineSink | None,
         quarantine_dir: Path,
         gates: Gates | None,
     ) -> None:
         self.state = state
         self.push = push
-        self.offline_dir = offline_dir
+        self.offline = offline
         self.quarantine_dir = quarantine_dir
         self.gates = gates
 
@@ -155,8 +155,8 @@ class StreamProcessor:
             frame = pd.DataFrame(items)
             if self.push is not None:
                 self.push(view, frame.drop_duplicates(KEYS[view], keep="last"))
-            if self.offline_dir is not None:
-                append_rows(self.offline_dir, view, frame, token)
+            if self.offline is not None:
+                self.offline.append(view, frame, token)
             report.rows[view] = len(items)
         self.state.commit(state, ids)
         pushed_at = time.time() * 1000
@@ -200,7 +200,7 @@ def build_processor(settings: Any, with_gate: bool = True, online: bool = True) 
     processor = StreamProcessor(
         state=StateStore(settings.home / "stream" / "state.db"),
         push=repo.push if online else None,
-        offline_dir=settings.offline_dir if settings.features_offline_store == "file" else None,
+        offline=repo.offline_sink(),
         quarantine_dir=settings.quarantine_dir,
         gates=Gates(settings.gx_root) if with_gate else None,
     )

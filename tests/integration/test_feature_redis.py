@@ -56,7 +56,7 @@ def test_stream_from_redis_streams_into_the_redis_online_store(redis_repo: Featu
             source.publish(statement)
         source.publish(history[4])  # a redelivered duplicate
         processor = StreamProcessor(
-            StateStore(tmp_path / "state.db"), redis_repo.push, redis_repo.settings.offline_dir, tmp_path / "q", None
+            StateStore(tmp_path / "state.db"), redis_repo.push, redis_repo.offline_sink(), tmp_path / "q", None
         )
         # First consumer reads a batch and "crashes" before acknowledging it.
         unacked = source.read(10, 100)

@@ -14,7 +14,7 @@ import pytest
 
 from features.config import FeatureSettings
 from features.events import answer_statement, statement_to_interaction
-from features.offline import read_rows
+from features.offline import ParquetSink, read_rows
 from features.store import FeatureRepo, open_repo
 from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL, compute_feature_rows
 from pipelines.stream import StreamProcessor
@@ -38,7 +38,7 @@ def make_processor(repo: FeatureRepo) -> StreamProcessor:
     return StreamProcessor(
         state=StateStore(settings.home / "stream" / "state.db"),
         push=repo.push,
-        offline_dir=settings.offline_dir,
+        offline=ParquetSink(settings.offline_dir),
         quarantine_dir=settings.quarantine_dir,
         gates=None,
     )

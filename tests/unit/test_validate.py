@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from features.config import FeatureSettings
 from features.events import answer_statement
+from features.offline import ParquetSink
 from pathwise.cli import build_cli
 from pipelines.stream import StreamProcessor
 from pipelines.stream_source import IterableSource
@@ -116,7 +117,9 @@ def test_stream_quarantines_bad_statements_and_keeps_good_ones(gates: Gates, tmp
     batch = clean_batch()
     batch[1]["verb"]["id"] = "http://example.org/verbs/liked"
     batch[4]["result"]["score"]["scaled"] = 9
-    processor = StreamProcessor(StateStore(tmp_path / "state.db"), None, tmp_path / "offline", tmp_path / "q", gates)
+    processor = StreamProcessor(
+        StateStore(tmp_path / "state.db"), None, ParquetSink(tmp_path / "offline"), tmp_path / "q", gates
+    )
     source = IterableSource(batch)
     report = processor.run(source, batch_size=100, block_ms=0, idle_exit_s=0.0)
     assert (report.processed, report.quarantined) == (6, 2)
