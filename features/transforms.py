@@ -147,13 +147,17 @@ class FeatureState:
             best = state.videos.get(event.object_id, 0.0)
             state.videos[event.object_id] = max(best, event.video_progress or 0.0)
         day_start = now - WINDOW_1D.total_seconds()
-        day = week = 0.0
-        for moment, minutes in reversed(state.recent):
-            if moment > now:
-                continue
-            week += minutes
-            if moment > day_start:
-                day += minutes
+        # Usually every kept entry is at or before ``now`` (events in order): the week is the
+        # whole list and the day its tail. A late event excludes entries after it.
+        visible = (
+            state.recent if not state.recent or state.recent[-1][0] <= now else [e for e in state.recent if e[0] <= now]
+        )
+        week = float(sum(minutes for _, minutes in visible))
+        day = 0.0
+        for moment, minutes in reversed(visible):
+            if moment <= day_start:
+                break
+            day += minutes
         watch = 100.0 * sum(state.videos.values()) / len(state.videos) if state.videos else math.nan
         return {
             "learner_id": event.learner_id,

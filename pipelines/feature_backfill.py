@@ -62,7 +62,7 @@ def sample_statements(frame: pd.DataFrame, epoch: datetime = SAMPLE_EPOCH) -> li
 def backfill(
     settings: FeatureSettings,
     statements: list[dict[str, Any]],
-    batch_size: int = 5000,
+    batch_size: int = 50_000,
     on_batch: Callable[[BatchReport], None] | None = None,
 ) -> BatchReport:
     """Gate, transform and append ``statements`` offline (no online push: materialize after)."""

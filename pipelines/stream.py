@@ -2,8 +2,9 @@
 
 For each micro-batch read from an :class:`~pipelines.stream_source.EventSource`:
 
-1. gate the raw statements with the ``raw_events`` GX suite; statements that fail (or the
-   whole batch, when a table-level expectation fails) are quarantined with the report;
+1. drop redelivered copies of a statement id within the batch, then gate the raw
+   statements with the ``raw_events`` GX suite; statements that fail (or the whole batch,
+   when a table-level expectation fails) are quarantined with the report;
 2. map statements to interactions (:func:`features.events.statement_to_interaction`)
    and drop statement ids already processed (in this batch or in a committed one);
 3. fold them, in event-time order, through the shared transforms
@@ -87,6 +88,20 @@ class StreamProcessor:
         self.quarantine_dir = quarantine_dir
         self.gates = gates
 
+    @staticmethod
+    def _dedupe(messages: list[StreamMessage], report: BatchReport) -> list[StreamMessage]:
+        """Drop redelivered copies of a statement within the batch (they are not bad data)."""
+        kept, seen = [], set()
+        for message in messages:
+            statement_id = (message.statement or {}).get("id")
+            if isinstance(statement_id, str):
+                if statement_id in seen:
+                    report.duplicates += 1
+                    continue
+                seen.add(statement_id)
+            kept.append(message)
+        return kept
+
     def _gate(self, messages: list[StreamMessage], report: BatchReport) -> list[StreamMessage]:
         if self.gates is None:
             return messages
@@ -132,7 +147,7 @@ class StreamProcessor:
         report = BatchReport(received=len(messages))
         if not messages:
             return report
-        events = self._interactions(self._gate(messages, report), report)
+        events = self._interactions(self._gate(self._dedupe(messages, report), report), report)
         if not events:
             return report
         keys: dict[str, set[StateKey]] = {view: set() for view in VIEWS}

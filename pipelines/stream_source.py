@@ -70,8 +70,9 @@ class IterableSource:
         batch = []
         for item in self._iter:
             self._count += 1
-            raw = item if isinstance(item, str) else json.dumps(item)
-            batch.append(decode(f"mem-{self._count}", raw))
+            message_id = f"mem-{self._count}"
+            # Statements already in memory are passed as they are; text is parsed like a stream entry.
+            batch.append(decode(message_id, item) if isinstance(item, str) else StreamMessage(message_id, item, ""))
             if len(batch) >= max_count:
                 break
         return batch
