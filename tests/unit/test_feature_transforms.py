@@ -88,3 +88,13 @@ def test_state_store_round_trip_and_seen_ids(tmp_path: Path) -> None:
     assert store.skills_of("ada") == ["k1", "k2"]
     assert store.skills_of("ad") == []
     store.close()
+
+
+def test_a_late_event_sees_only_activity_up_to_its_own_time() -> None:
+    state = FeatureState()
+    state.apply(answer(1, True, 0, duration=60.0))
+    state.apply(answer(2, True, 30, duration=120.0))
+    late = state.apply(answer(3, True, 10, duration=60.0))[ENGAGEMENT]
+    assert (late["active_minutes_1d"], late["active_minutes_7d"]) == (2.0, 2.0)  # not the 2 minutes at t+30
+    after = state.apply(answer(4, True, 40, duration=60.0))[ENGAGEMENT]
+    assert after["active_minutes_7d"] == 5.0
