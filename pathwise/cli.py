@@ -27,6 +27,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pathwise.bench",
     "pipelines.essay.cli",
     "pipelines.kt_cli",
+    "features.cli",
 )
 
 

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pathwise.config import CommonSettings
 from platform_api.core.config import APISettings
 
 
@@ -59,12 +60,20 @@ def _champion(settings: APISettings) -> str:
     return ensure_default_champion(settings)
 
 
+def _features(settings: APISettings) -> str:
+    from features.config import FeatureSettings
+    from pipelines.feature_backfill import backfill_sample
+
+    return backfill_sample(FeatureSettings(**settings.model_dump(include=set(CommonSettings.model_fields))))
+
+
 #: The steps run before the API starts, in order.
 UP_STEPS: list[UpStep] = [
     UpStep("migrate database", _migrate),
     UpStep("seed demo organization and course", _seed),
     UpStep("load sample attempts into the LRS", _load_lrs),
     UpStep("default knowledge-tracing champion", _champion),
+    UpStep("feature store", _features),
 ]
 
 

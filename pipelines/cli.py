@@ -58,5 +58,143 @@ def seed_cmd() -> None:
     typer.echo(json.dumps(report.__dict__, indent=2))
 
 
+def _read_statements(path: Path) -> list[object]:
+    """A JSON array, or JSON Lines (one statement per line; unparsable lines kept as text)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not JSON ({error})") from None
+        if not isinstance(loaded, list):
+            raise ValueError(f"{path}: expected a JSON array of statements")
+        return list(loaded)
+    records: list[object] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            records.append(line)
+    return records
+
+
+@data_app.command("validate")
+def validate_cmd(
+    path: Annotated[Path, typer.Argument(help="Event batch (.jsonl/.ndjson/.json) or training set (.parquet)")],
+) -> None:
+    """Run the GX gate for PATH; quarantine a failing event batch; build Data Docs. Exit 1 on failure."""
+    import pandas as pd
+
+    from features.config import FeatureSettings
+    from features.offline import batch_token
+    from pathwise.cli import settings_or_exit
+    from pipelines.validate import Gates, events_frame, quarantine
+
+    if not path.is_file():
+        typer.echo(f"pathwise: {path}: no such file", err=True)
+        raise typer.Exit(code=2)
+    settings = settings_or_exit(FeatureSettings)
+    gates = Gates(settings.gx_root)
+    folder = None
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        features = [c for c in frame.columns if c.endswith(("_s", "_pct", "mastery", "attempts", "corrects", "streak"))]
+        result = gates.check_training_set(frame, features, build_docs=True)
+        rows = len(frame)
+    else:
+        try:
+            records = _read_statements(path)
+        except (ValueError, UnicodeDecodeError) as error:
+            typer.echo(f"pathwise: {error}", err=True)
+            raise typer.Exit(code=2) from None
+        result = gates.check_events(events_frame(records), build_docs=True)
+        rows = len(records)
+        if not result.success:
+            token = batch_token([path.name, str(rows)])
+            folder = quarantine(settings.quarantine_dir, "events", records, result, token)
+    summary = {
+        "path": str(path),
+        "suite": result.suite,
+        "rows": rows,
+        "success": result.success,
+        "failed_expectations": [f.describe() for f in result.failures],
+        "quarantined_to": None if folder is None else str(folder),
+        "data_docs": str(gates.docs_dir / "index.html"),
+    }
+    typer.echo(json.dumps(summary, indent=2))
+    if not result.success:
+        raise typer.Exit(code=1)
+
+
+stream_app = typer.Typer(help="The feature stream processor.", no_args_is_help=True)
+
+
+@stream_app.command("run")
+def stream_run_cmd(
+    from_file: Annotated[
+        Path | None, typer.Option(help="Read statements from a JSON Lines file instead of the Redis stream")
+    ] = None,
+    max_events: Annotated[int | None, typer.Option(help="Stop after this many events")] = None,
+    idle_exit: Annotated[float | None, typer.Option(help="Stop after this many seconds without events")] = None,
+    no_gate: Annotated[bool, typer.Option("--no-gate", help="Skip the raw-event GX gate (benchmarks only)")] = False,
+) -> None:
+    """Consume events, push features online, append offline rows (at-least-once, idempotent)."""
+    from rich.console import Console
+
+    from features.config import FeatureSettings
+    from pathwise.cli import settings_or_exit
+    from pipelines.stream import BatchReport, build_processor
+    from pipelines.stream_source import EventSource, IterableSource, RedisStreamSource
+
+    settings = settings_or_exit(FeatureSettings)
+    source: EventSource
+    if from_file is not None:
+        if not from_file.is_file():
+            typer.echo(f"pathwise: {from_file}: no such file", err=True)
+            raise typer.Exit(code=2)
+        source = IterableSource(_read_statements(from_file))  # type: ignore[arg-type]
+        idle_exit = 0.0 if idle_exit is None else idle_exit
+    elif settings.redis_url:
+        source = RedisStreamSource(
+            settings.redis_url, settings.stream_name, settings.stream_group, settings.stream_consumer
+        )
+    else:
+        typer.echo("pathwise: set PATHWISE_REDIS_URL (the event stream) or pass --from-file", err=True)
+        raise typer.Exit(code=2)
+    processor, _ = build_processor(settings, with_gate=not no_gate)
+    console = Console(stderr=True)
+
+    def progress(report: BatchReport) -> None:
+        console.print(
+            f"batch: {report.received} received, {report.processed} processed, "
+            f"{report.duplicates} duplicates, {report.quarantined} quarantined"
+        )
+
+    try:
+        total = processor.run(
+            source, settings.stream_batch_size, settings.stream_block_ms, max_events, idle_exit, on_batch=progress
+        )
+    except KeyboardInterrupt:
+        return
+    finally:
+        processor.state.close()
+    typer.echo(
+        json.dumps(
+            {
+                "received": total.received,
+                "processed": total.processed,
+                "duplicates": total.duplicates,
+                "quarantined": total.quarantined,
+                "rows": total.rows,
+                "quarantine_folders": [str(f) for f in total.quarantine_folders],
+            },
+            indent=2,
+        )
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(data_app, name="data")
+    app.add_typer(stream_app, name="stream")

@@ -50,7 +50,7 @@ def test_up_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 300  # the feature-store step backfills and materializes the sample
         while True:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             try:

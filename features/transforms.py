@@ -1,0 +1,209 @@
+"""Feature transforms shared by the batch (offline) path and the stream (online) path.
+
+Both paths fold interactions, in event-time order per entity, through
+:class:`FeatureState.apply`, which returns the new feature rows that the event changes.
+The batch backfill writes those rows to the offline store; the stream processor pushes
+the very same rows online and appends them offline. Training and serving therefore see
+values computed by one function.
+
+Definitions (all as of the event that produced the row):
+
+* learner x skill - ``attempts``, ``corrects``, ``streak`` (consecutive correct answers,
+  0 after a wrong one), ``last_attempt_at``, ``mean_response_time_s`` (over answers that
+  carry ``result.duration``; NaN when none did) and ``bkt_mastery``
+  (:func:`features.mastery.bkt_update`).
+* learner engagement - ``active_minutes_1d`` / ``active_minutes_7d`` (summed
+  ``result.duration`` over the trailing 24 h / 7 days), ``video_watch_pct`` (mean over
+  the videos the learner opened of the furthest progress reached, in percent),
+  ``sessions`` (a new session starts after :data:`SESSION_GAP` of inactivity) and
+  ``last_activity_at``. ``days_since_last_activity`` is computed at read time from
+  ``last_activity_at`` by an on-demand view, because it changes without events.
+* item - ``item_attempts``, ``item_p_correct`` and ``item_mean_time_s``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from features.events import Interaction
+from features.mastery import bkt_update
+
+SESSION_GAP = timedelta(minutes=30)
+WINDOW_1D = timedelta(days=1)
+WINDOW_7D = timedelta(days=7)
+
+#: Feature view name -> the push source that feeds it from the stream.
+LEARNER_SKILL = "learner_skill_fv"
+ENGAGEMENT = "learner_engagement_fv"
+ITEM_STATS = "item_stats_fv"
+VIEWS = (LEARNER_SKILL, ENGAGEMENT, ITEM_STATS)
+
+
+@dataclass
+class LearnerSkillState:
+    attempts: int = 0
+    corrects: int = 0
+    streak: int = 0
+    last_attempt_at: float = 0.0
+    time_total_s: float = 0.0
+    timed_attempts: int = 0
+    mastery: float | None = None
+
+
+@dataclass
+class EngagementState:
+    sessions: int = 0
+    last_activity_at: float | None = None
+    #: (epoch seconds, minutes) of timed activity in the trailing 7 days.
+    recent: list[tuple[float, float]] = field(default_factory=list)
+    #: object id -> furthest video progress (0..1).
+    videos: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ItemState:
+    attempts: int = 0
+    corrects: int = 0
+    time_total_s: float = 0.0
+    timed_attempts: int = 0
+
+
+StateKey = tuple[str, ...]
+
+
+def _ts(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+@dataclass
+class FeatureState:
+    """Per-entity running state; one instance folds any number of interactions.
+
+    The stream processor persists it between batches (:mod:`pipelines.stream_state`);
+    the batch backfill keeps it in memory. Both call :meth:`apply`.
+    """
+
+    learner_skill: dict[StateKey, LearnerSkillState] = field(default_factory=dict)
+    engagement: dict[StateKey, EngagementState] = field(default_factory=dict)
+    item: dict[StateKey, ItemState] = field(default_factory=dict)
+
+    def apply(self, event: Interaction) -> dict[str, dict[str, Any]]:
+        """Fold one interaction; return the changed feature row per feature view."""
+        rows: dict[str, dict[str, Any]] = {ENGAGEMENT: self._engagement(event)}
+        if event.kind == "answer" and event.skill_id is not None and event.correct is not None:
+            rows[LEARNER_SKILL] = self._learner_skill(event)
+            if event.item_id is not None:
+                rows[ITEM_STATS] = self._item(event)
+        return rows
+
+    def _learner_skill(self, event: Interaction) -> dict[str, Any]:
+        assert event.skill_id is not None and event.correct is not None
+        key = (event.learner_id, event.skill_id)
+        state = self.learner_skill.setdefault(key, LearnerSkillState())
+        state.attempts += 1
+        state.corrects += int(event.correct)
+        state.streak = state.streak + 1 if event.correct else 0
+        state.last_attempt_at = event.timestamp.timestamp()
+        if event.duration_s is not None:
+            state.time_total_s += event.duration_s
+            state.timed_attempts += 1
+        state.mastery = bkt_update(state.mastery, event.correct)
+        return {
+            "learner_id": event.learner_id,
+            "skill_id": event.skill_id,
+            "event_timestamp": _ts(state.last_attempt_at),
+            "attempts": state.attempts,
+            "corrects": state.corrects,
+            "streak": state.streak,
+            "last_attempt_at": _ts(state.last_attempt_at),
+            "mean_response_time_s": state.time_total_s / state.timed_attempts if state.timed_attempts else math.nan,
+            "bkt_mastery": state.mastery,
+        }
+
+    def _engagement(self, event: Interaction) -> dict[str, Any]:
+        key = (event.learner_id,)
+        state = self.engagement.setdefault(key, EngagementState())
+        now = event.timestamp.timestamp()
+        if state.last_activity_at is None or now - state.last_activity_at > SESSION_GAP.total_seconds():
+            state.sessions += 1
+        state.last_activity_at = max(now, state.last_activity_at or now)
+        if event.duration_s:
+            state.recent.append((now, event.duration_s / 60.0))
+            if len(state.recent) > 1 and state.recent[-2][0] > now:
+                state.recent.sort()  # a late event: keep the window ordered by time
+        week_start = now - WINDOW_7D.total_seconds()
+        drop = 0
+        while drop < len(state.recent) and state.recent[drop][0] <= week_start:
+            drop += 1
+        if drop:
+            del state.recent[:drop]
+        if event.kind == "video":
+            best = state.videos.get(event.object_id, 0.0)
+            state.videos[event.object_id] = max(best, event.video_progress or 0.0)
+        day_start = now - WINDOW_1D.total_seconds()
+        # Usually every kept entry is at or before ``now`` (events in order): the week is the
+        # whole list and the day its tail. A late event excludes entries after it.
+        visible = (
+            state.recent if not state.recent or state.recent[-1][0] <= now else [e for e in state.recent if e[0] <= now]
+        )
+        week = float(sum(minutes for _, minutes in visible))
+        day = 0.0
+        for moment, minutes in reversed(visible):
+            if moment <= day_start:
+                break
+            day += minutes
+        watch = 100.0 * sum(state.videos.values()) / len(state.videos) if state.videos else math.nan
+        return {
+            "learner_id": event.learner_id,
+            "event_timestamp": _ts(now),
+            "active_minutes_1d": day,
+            "active_minutes_7d": week,
+            "video_watch_pct": watch,
+            "sessions": state.sessions,
+            "last_activity_at": _ts(state.last_activity_at),
+        }
+
+    def _item(self, event: Interaction) -> dict[str, Any]:
+        assert event.item_id is not None and event.correct is not None
+        key = (event.item_id,)
+        state = self.item.setdefault(key, ItemState())
+        state.attempts += 1
+        state.corrects += int(event.correct)
+        if event.duration_s is not None:
+            state.time_total_s += event.duration_s
+            state.timed_attempts += 1
+        return {
+            "item_id": event.item_id,
+            "event_timestamp": _ts(event.timestamp.timestamp()),
+            "item_attempts": state.attempts,
+            "item_p_correct": state.corrects / state.attempts,
+            "item_mean_time_s": state.time_total_s / state.timed_attempts if state.timed_attempts else math.nan,
+        }
+
+    def to_records(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """A JSON-ready copy, keyed by view then by ``|``-joined entity key."""
+        return {
+            LEARNER_SKILL: {"|".join(k): asdict(v) for k, v in self.learner_skill.items()},
+            ENGAGEMENT: {"|".join(k): asdict(v) for k, v in self.engagement.items()},
+            ITEM_STATS: {"|".join(k): asdict(v) for k, v in self.item.items()},
+        }
+
+
+def empty_frames() -> dict[str, list[dict[str, Any]]]:
+    return {view: [] for view in VIEWS}
+
+
+def compute_feature_rows(events: Iterable[Interaction], state: FeatureState | None = None) -> dict[str, pd.DataFrame]:
+    """Batch path: fold events (sorted by time, ties by statement id) into feature rows per view."""
+    state = state or FeatureState()
+    rows = empty_frames()
+    for event in sorted(events, key=lambda e: (e.timestamp, e.statement_id)):
+        for view, row in state.apply(event).items():
+            rows[view].append(row)
+    return {view: pd.DataFrame(items) for view, items in rows.items()}

@@ -1,0 +1,99 @@
+"""Reading xAPI statements into interactions, and the BKT step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from features.events import (
+    EXT_VIDEO_PROGRESS,
+    VIDEO,
+    StatementError,
+    answer_statement,
+    iri,
+    parse_duration,
+    statement_to_interaction,
+)
+from features.mastery import BKTParams, bkt_update
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def test_answer_statement_round_trips() -> None:
+    statement = answer_statement("s1", "ada", "i9", "k3", True, T0, duration_s=12.5, course_id="c1")
+    event = statement_to_interaction(statement)
+    assert (event.statement_id, event.learner_id, event.item_id, event.skill_id, event.course_id) == (
+        "s1",
+        "ada",
+        "i9",
+        "k3",
+        "c1",
+    )
+    assert event.kind == "answer" and event.correct is True and event.score == 1.0
+    assert event.duration_s == pytest.approx(12.5)
+    assert event.timestamp == T0
+
+
+def test_skill_and_course_come_from_context_activities_without_extensions() -> None:
+    statement = answer_statement("s1", "ada", "i9", "k3", False, T0)
+    statement["context"] = {
+        "contextActivities": {"grouping": [{"id": iri("skills", "k7")}], "parent": [{"id": iri("courses", "algebra")}]}
+    }
+    event = statement_to_interaction(statement)
+    assert (event.skill_id, event.course_id, event.correct) == ("k7", "algebra", False)
+
+
+def test_success_falls_back_to_scaled_score() -> None:
+    statement = answer_statement("s1", "ada", "i9", "k3", True, T0)
+    statement["result"] = {"score": {"scaled": 0.4}}
+    assert statement_to_interaction(statement).correct is False
+
+
+def test_video_progress_is_read_and_clamped() -> None:
+    statement = {
+        "id": "v1",
+        "actor": {"account": {"name": "ada"}},
+        "verb": {"id": VIDEO + "paused"},
+        "object": {"id": iri("videos", "intro")},
+        "result": {"extensions": {EXT_VIDEO_PROGRESS: 1.3}, "duration": "PT2M"},
+        "timestamp": "2026-03-01T09:00:00Z",
+    }
+    event = statement_to_interaction(statement)
+    assert event.kind == "video" and event.video_progress == 1.0 and event.duration_s == 120.0
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda s: s.pop("id"), "id is missing"),
+        (lambda s: s["actor"].pop("account"), "actor.account.name"),
+        (lambda s: s.update(verb={"id": "http://example.org/verbs/liked"}), "not a Pathwise verb"),
+        (lambda s: s.update(timestamp="yesterday"), "not ISO 8601"),
+        (lambda s: s["result"].update(duration="12 seconds"), "not an ISO 8601 duration"),
+        (lambda s: s["result"].update(score={"scaled": 1.5}), "outside [-1, 1]"),
+        (lambda s: s.update(context={}), "needs a skill"),
+        (lambda s: s.update(result={}), "needs result.success"),
+    ],
+)
+def test_bad_statements_name_the_field(mutate: object, message: str) -> None:
+    statement = answer_statement("s1", "ada", "i9", "k3", True, T0, duration_s=3)
+    mutate(statement)  # type: ignore[operator]
+    with pytest.raises(StatementError, match=message.replace("[", r"\[")):
+        statement_to_interaction(statement)
+
+
+def test_parse_duration_subset() -> None:
+    assert parse_duration("P1DT2H3M4.5S") == 86400 + 7200 + 180 + 4.5
+    with pytest.raises(StatementError):
+        parse_duration("PT")
+
+
+def test_bkt_update_moves_toward_the_evidence() -> None:
+    params = BKTParams(p_init=0.3, p_learn=0.1, p_slip=0.1, p_guess=0.2)
+    after_right = bkt_update(None, True, params)
+    after_wrong = bkt_update(None, False, params)
+    # posterior 0.27 / (0.27 + 0.14) then learning: exact value of the standard update
+    expected = 0.27 / 0.41 + (1 - 0.27 / 0.41) * 0.1
+    assert after_right == pytest.approx(expected)
+    assert after_wrong < 0.3 < after_right

@@ -1,0 +1,51 @@
+"""``pathwise features …`` and ``pathwise stream run`` end to end on the embedded stores."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from features.events import answer_statement
+from pathwise.cli import build_cli
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def test_apply_stream_and_get(tmp_path: Path) -> None:
+    runner = CliRunner()
+    cli = build_cli()
+    applied = runner.invoke(cli, ["features", "apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "kt_v1" in json.loads(applied.stdout)["applied"]
+
+    events = tmp_path / "events.jsonl"
+    statements = [
+        answer_statement("a1", "ada", "i1", "k1", True, T0, duration_s=10),
+        answer_statement("a2", "ada", "i2", "k2", False, T0 + timedelta(minutes=1), duration_s=20),
+        answer_statement("a3", "ada", "i1", "k1", True, T0 + timedelta(minutes=2), duration_s=30),
+    ]
+    events.write_text("\n".join(json.dumps(s) for s in [*statements, statements[0]]) + "\nnot json\n")
+    streamed = runner.invoke(cli, ["stream", "run", "--from-file", str(events)])
+    assert streamed.exit_code == 0, streamed.output
+    summary = json.loads(streamed.stdout[streamed.stdout.index("{") :])
+    assert (summary["processed"], summary["duplicates"], summary["quarantined"]) == (3, 1, 1)
+
+    got = runner.invoke(cli, ["features", "get", "--learner", "ada"])
+    assert got.exit_code == 0, got.output
+    features = {f["skill_id"]: f for f in json.loads(got.stdout)["features"]}
+    assert (features["k1"]["attempts"], features["k1"]["streak"]) == (2, 2)
+    assert (features["k2"]["attempts"], features["k2"]["streak"]) == (1, 0)
+
+    risk = runner.invoke(cli, ["features", "get", "--learner", "ada", "--service", "risk_v1"])
+    assert risk.exit_code == 0, risk.output
+    assert json.loads(risk.stdout)["features"][0]["days_since_last_activity"] > 0
+
+    unknown = runner.invoke(cli, ["features", "get", "--learner", "ada", "--service", "kt_v9"])
+    assert unknown.exit_code == 2 and "unknown FeatureService" in unknown.stderr
+    nobody = runner.invoke(cli, ["features", "get", "--learner", "nobody"])
+    assert nobody.exit_code == 2 and "pass --skill" in nobody.stderr
+    sequencer = runner.invoke(cli, ["features", "get", "--learner", "ada", "--service", "sequencer_v1"])
+    assert sequencer.exit_code == 2 and "one --item per --skill" in sequencer.stderr
