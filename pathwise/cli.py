@@ -19,6 +19,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pathwise.up",
     "platform_api.cli",
     "pipelines.cli",
+    "models.rl.cli",
 )
 
 
@@ -37,6 +38,11 @@ def build_cli() -> typer.Typer:
         settings = settings_or_exit(CommonSettings)
         configure_logging(settings.log_level, settings.log_format)
 
+    from pathwise.bench import bench_app
+    from pathwise.train import train_app
+
+    app.add_typer(train_app, name="train")
+    app.add_typer(bench_app, name="bench")
     for module_name in COMMAND_PACKAGES:
         importlib.import_module(module_name).register(app)
     return app
