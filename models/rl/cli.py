@@ -54,7 +54,7 @@ def calibrate_cmd(
 
 @train_app.command("rl")
 def train_rl_cmd(
-    iterations: Annotated[int, typer.Option(min=1, help="PPO iterations")] = 80,
+    iterations: Annotated[int, typer.Option(min=1, help="PPO iterations")] = 100,
     seed: Annotated[int, typer.Option(help="RLlib seed")] = 7,
     eval_learners: Annotated[int, typer.Option(min=0, help="Held-out learners evaluated after training")] = 200,
     register: Annotated[bool, typer.Option(help=f"Register the model as {REGISTERED_MODEL}")] = True,

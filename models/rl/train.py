@@ -17,15 +17,15 @@ from models.simulator.config import SimulatorConfig
 
 @dataclass(frozen=True)
 class TrainSettings:
-    iterations: int = 80
+    iterations: int = 100
     seed: int = 7
     batch_size: int = 4000
     minibatch_size: int = 256
     epochs: int = 6
-    lr: float = 5e-4
+    lr: float = 1e-3
     gamma: float = 0.99
     lambda_: float = 0.95
-    entropy_coeff: float = 0.01
+    entropy_coeff: float = 0.0
     hidden: tuple[int, ...] = (128, 128)
     envs_per_runner: int = 8
     num_cpus: int = 2
