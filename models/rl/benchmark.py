@@ -111,8 +111,10 @@ class BenchmarkResult:
         lines += ["", "Means with 95% confidence intervals (normal for means, Wilson for rates)."]
         comparison = self.comparison()
         if comparison is not None:
+            change = comparison["activity_reduction"]
+            direction = "fewer" if change >= 0 else "more"
             lines.append(
-                f"RL vs mastery-threshold: {comparison['activity_reduction']:.1%} fewer activities, post-test "
+                f"RL vs mastery-threshold: {abs(change):.1%} {direction} activities, post-test "
                 f"{comparison['post_test_difference']:+.3f}, dropout {comparison['dropout_difference']:+.3f}; "
                 f"target (≥ 25% fewer, post-test ≥, dropout ≤) {'met' if comparison['target_met'] else 'NOT met'}."
             )
