@@ -28,6 +28,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pipelines.essay.cli",
     "pipelines.kt_cli",
     "features.cli",
+    "models.rl.cli",
 )
 
 

@@ -1,0 +1,1 @@
+"""Curriculum sequencing policies: the RLlib-trained sequencer and the baselines it must beat."""

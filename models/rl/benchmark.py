@@ -1,0 +1,151 @@
+"""``pathwise bench sequencing``: every policy on the same held-out simulated learners.
+
+Target (issue 9): the RL policy needs at least 25% fewer activities to mastery than the
+mastery-threshold policy, with an equal or better post-test score and no higher dropout.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models.rl.baselines import BASELINES, Policy
+from models.rl.evaluate import PolicyReport, run_episodes, summarize
+from models.simulator.config import SimulatorConfig, heldout_config, training_config
+
+RL_POLICY = "rl-ppo"
+REFERENCE = "mastery-threshold"
+TARGET_REDUCTION = 0.25
+
+
+class BenchmarkError(ValueError):
+    """A benchmark that cannot run as asked (unknown policy, no trained model)."""
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip()
+
+
+def load_learned_policy(model: str | None) -> Policy:
+    """An RLModule checkpoint folder, or an MLflow model URI (default: latest ``pathwise-sequencer``)."""
+    from models.rl.predictor import LearnedPolicy, SequencerPredictor
+
+    if model is not None and Path(model).is_dir():
+        return LearnedPolicy(SequencerPredictor.load(Path(model)))
+    import mlflow
+
+    from pathwise.config import CommonSettings, load
+
+    settings = load(CommonSettings)
+    mlflow.set_tracking_uri(settings.mlflow_uri)
+    uri = model or "models:/pathwise-sequencer/latest"
+    try:
+        wrapped = mlflow.pyfunc.load_model(uri).unwrap_python_model()
+    except Exception as error:  # MLflow raises several types for "not there"
+        raise BenchmarkError(
+            f"cannot load the RL policy from {uri} ({type(error).__name__}: {error}); run `pathwise train rl` "
+            "first, pass --model, or leave rl-ppo out of --policies"
+        ) from None
+    return LearnedPolicy(wrapped.predictor)
+
+
+@dataclass
+class BenchmarkResult:
+    config: SimulatorConfig
+    learners: int
+    seed: int
+    reports: list[PolicyReport]
+    seconds: float
+    commit: str = field(default_factory=git_commit)
+
+    def comparison(self) -> dict[str, Any] | None:
+        by = {r.policy: r for r in self.reports}
+        if RL_POLICY not in by or REFERENCE not in by:
+            return None
+        rl, ref = by[RL_POLICY], by[REFERENCE]
+        reduction = 1 - rl.activities_to_mastery.mean / ref.activities_to_mastery.mean
+        return {
+            "activity_reduction": reduction,
+            "post_test_difference": rl.post_test.mean - ref.post_test.mean,
+            "dropout_difference": rl.dropout_rate.mean - ref.dropout_rate.mean,
+            "target_met": bool(
+                reduction >= TARGET_REDUCTION
+                and rl.post_test.mean >= ref.post_test.mean
+                and rl.dropout_rate.mean <= ref.dropout_rate.mean
+            ),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config.name,
+            "learners": self.learners,
+            "seed": self.seed,
+            "commit": self.commit,
+            "seconds": round(self.seconds, 1),
+            "policies": [r.as_dict() for r in self.reports],
+            "rl_vs_mastery_threshold": self.comparison(),
+        }
+
+    def markdown(self) -> str:
+        lines = [
+            f"Simulator `{self.config.name}` (learners: `{self.config.learner_params}`, KT estimator: "
+            f"`{self.config.estimator_params}`), {self.learners} learners per policy, seeds {self.seed}…"
+            f"{self.seed + self.learners - 1}, commit `{self.commit[:12]}`, {platform.python_version()}.",
+            "",
+            "| policy | activities to mastery | post-test | dropout | completed | minutes to mastery |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in self.reports:
+            lines.append(
+                f"| {r.policy} | {r.activities_to_mastery.fmt(1)} | {r.post_test.fmt(3)} | "
+                f"{r.dropout_rate.fmt(3)} | {r.completion_rate.fmt(3)} | {r.minutes_to_mastery.fmt(0)} |"
+            )
+        lines += ["", "Means with 95% confidence intervals (normal for means, Wilson for rates)."]
+        comparison = self.comparison()
+        if comparison is not None:
+            change = comparison["activity_reduction"]
+            direction = "fewer" if change >= 0 else "more"
+            lines.append(
+                f"RL vs mastery-threshold: {abs(change):.1%} {direction} activities, post-test "
+                f"{comparison['post_test_difference']:+.3f}, dropout {comparison['dropout_difference']:+.3f}; "
+                f"target (≥ 25% fewer, post-test ≥, dropout ≤) {'met' if comparison['target_met'] else 'NOT met'}."
+            )
+        return "\n".join(lines) + "\n"
+
+
+def run_benchmark(
+    *, learners: int, seed: int, model: str | None, policies: str | None, config_name: str = "heldout"
+) -> BenchmarkResult:
+    from rich.progress import Progress, TaskID
+
+    configs = {"heldout": heldout_config, "train": training_config}
+    if config_name not in configs:
+        raise BenchmarkError(f"unknown simulator configuration {config_name!r}; known: {', '.join(configs)}")
+    names = [*BASELINES, RL_POLICY] if policies is None else [p.strip() for p in policies.split(",") if p.strip()]
+    unknown = [n for n in names if n not in BASELINES and n != RL_POLICY]
+    if unknown or not names:
+        raise BenchmarkError(f"unknown policies {unknown}; known: {', '.join([*BASELINES, RL_POLICY])}")
+    chosen: dict[str, Policy] = {n: BASELINES[n]() for n in names if n in BASELINES}
+    if RL_POLICY in names:
+        chosen[RL_POLICY] = load_learned_policy(model)
+    config = configs[config_name]()
+    started = time.perf_counter()
+    reports = []
+    with Progress(transient=True) as progress:
+        for name, policy in chosen.items():
+            task = progress.add_task(name, total=learners)
+
+            def advance(n: int, task: TaskID = task) -> None:
+                progress.advance(task, n)
+
+            episodes = run_episodes(policy, config, learners, seed, advance)
+            reports.append(summarize(name, episodes))
+    return BenchmarkResult(config, learners, seed, reports, time.perf_counter() - started)

@@ -1,0 +1,97 @@
+"""``pathwise train rl``, ``pathwise bench sequencing`` and ``pathwise simulator calibrate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathwise.bench import bench_app
+from pathwise.train import train_app
+
+simulator_app = typer.Typer(help="The learner simulator: calibration and inspection.", no_args_is_help=True)
+
+REGISTERED_MODEL = "pathwise-sequencer"
+DEFAULT_BENCH_SEED = 20_261_124
+
+
+@simulator_app.command("calibrate")
+def calibrate_cmd(
+    data: Annotated[
+        Path | None, typer.Option(help="ASSISTments 2009 folder; default: shared data, else the bundled sample")
+    ] = None,
+    skills: Annotated[int, typer.Option(min=2, max=30, help="Skills in the simulated course")] = 8,
+    out_dir: Annotated[Path, typer.Option(help="Where the parameter files go")] = Path("models/simulator/params"),
+) -> None:
+    """Fit per-skill BKT(+forget) on the training learners and, separately, on the test learners."""
+    from models.simulator.calibration import calibrate
+    from models.simulator.params import CalibrationError
+    from pathwise.cli import settings_or_exit
+    from pathwise.config import CommonSettings
+    from pipelines.datasets import DatasetError, load_sample, read_kt
+
+    folder = data or settings_or_exit(CommonSettings).shared_data_dir / "kt" / "assist2009"
+    try:
+        if (folder / "builder_train_preprocessed.csv").is_file():
+            train = read_kt(folder / "builder_train_preprocessed.csv")
+            test = read_kt(folder / "builder_test_preprocessed.csv")
+            sources = ("assist2009/builder_train_preprocessed.csv", "assist2009/builder_test_preprocessed.csv")
+        else:
+            sample = load_sample()
+            train, test = sample[sample["split"] == "train"], sample[sample["split"] != "train"]
+            sources = ("bundled sample (train split)", "bundled sample (valid+test splits)")
+        fitted = calibrate(train, size=skills, source=sources[0])
+        held_out = calibrate(test, size=skills, source=sources[1], curriculum=fitted)
+    except (CalibrationError, DatasetError) as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    fitted.save(out_dir / "assist2009_train_bkt.json")
+    held_out.save(out_dir / "assist2009_test_bkt.json")
+    typer.echo(json.dumps({"skills": fitted.skills, "prerequisites": fitted.prerequisites, "out": str(out_dir)}))
+
+
+@train_app.command("rl")
+def train_rl_cmd(
+    iterations: Annotated[int, typer.Option(min=1, help="PPO iterations")] = 100,
+    seed: Annotated[int, typer.Option(help="RLlib seed")] = 7,
+    eval_learners: Annotated[int, typer.Option(min=0, help="Held-out learners evaluated after training")] = 200,
+    register: Annotated[bool, typer.Option(help=f"Register the model as {REGISTERED_MODEL}")] = True,
+) -> None:
+    """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
+    from models.rl.tracking import train_and_log
+
+    report = train_and_log(iterations=iterations, seed=seed, eval_learners=eval_learners, register=register)
+    typer.echo(json.dumps(report, indent=2))
+
+
+@bench_app.command("sequencing")
+def bench_sequencing_cmd(
+    learners: Annotated[int, typer.Option(min=10, help="Simulated learners per policy")] = 1000,
+    seed: Annotated[int, typer.Option(help="Learner i is drawn with seed + i")] = DEFAULT_BENCH_SEED,
+    model: Annotated[
+        str | None,
+        typer.Option(help="RL policy: an RLModule checkpoint folder or an MLflow URI (default: latest registered)"),
+    ] = None,
+    policies: Annotated[str | None, typer.Option(help="Comma-separated subset of policies")] = None,
+    config: Annotated[str, typer.Option(help="Simulator configuration: heldout or train")] = "heldout",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON")] = False,
+    markdown: Annotated[Path | None, typer.Option(help="Also write the table as Markdown here")] = None,
+) -> None:
+    """Activities to mastery, post-test score and dropout per policy, with 95% CIs."""
+    from models.rl.benchmark import BenchmarkError, run_benchmark
+
+    try:
+        result = run_benchmark(learners=learners, seed=seed, model=model, policies=policies, config_name=config)
+    except BenchmarkError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(result.markdown(), encoding="utf-8")
+    typer.echo(json.dumps(result.as_dict(), indent=2) if as_json else result.markdown())
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(simulator_app, name="simulator")

@@ -1,0 +1,102 @@
+"""Train, evaluate, log and register the sequencer in one MLflow run.
+
+The run records: training settings as params, per-iteration training metrics, a held-out
+evaluation, the simulator configurations (training and held-out) and their calibrated
+parameter files as artifacts, the git commit, and the ``pathwise-sequencer`` pyfunc.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from models.rl.benchmark import git_commit
+from models.rl.train import TrainSettings, train_policy
+from models.simulator.config import heldout_config, training_config
+from models.simulator.params import bundled_params_path
+from pathwise.logs import get_logger
+
+log = get_logger(__name__)
+
+EXPERIMENT = "pathwise-sequencer"
+REGISTERED_MODEL = "pathwise-sequencer"
+
+
+def _experiment_id(mlflow: Any, artifacts: Path) -> str:
+    existing = mlflow.get_experiment_by_name(EXPERIMENT)
+    if existing is not None:
+        return str(existing.experiment_id)
+    return str(mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts.resolve().as_uri()))
+
+
+def train_and_log(
+    *,
+    iterations: int,
+    seed: int,
+    eval_learners: int,
+    register: bool,
+    settings: TrainSettings | None = None,
+) -> dict[str, Any]:
+    import mlflow
+    from rich.progress import Progress
+
+    from models.rl.evaluate import run_episodes, summarize
+    from models.rl.predictor import LearnedPolicy, SequencerPredictor
+    from models.rl.pyfunc import MODULE_ARTIFACT, SequencerPyfunc
+    from pathwise.config import CommonSettings, load
+
+    common = load(CommonSettings)
+    common.ensure_home()
+    mlflow.set_tracking_uri(common.mlflow_uri)
+    experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
+    train_settings = settings or TrainSettings(iterations=iterations, seed=seed)
+    sim, held_out = training_config(), heldout_config()
+
+    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
+        out = Path(tmp)
+        mlflow.set_tags({"git_commit": git_commit(), "model": "ppo-masked", "simulator": sim.name})
+        mlflow.log_params(train_settings.as_params() | {"simulator": sim.name, "eval_simulator": held_out.name})
+        for config in (sim, held_out):
+            (out / f"simulator_{config.name}.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
+            mlflow.log_artifact(str(out / f"simulator_{config.name}.json"), artifact_path="simulator")
+        for name in {sim.learner_params, sim.estimator_params, held_out.learner_params}:
+            mlflow.log_artifact(str(bundled_params_path(name)), artifact_path="simulator/params")
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task("PPO", total=train_settings.iterations)
+
+            def on_iteration(i: int, metrics: dict[str, float]) -> None:
+                mlflow.log_metrics({f"train_{k}": v for k, v in metrics.items()}, step=i)
+                progress.advance(task)
+
+            result = train_policy(sim, train_settings, out, on_iteration)
+        mlflow.log_metric("train_seconds", result.seconds)
+
+        report: dict[str, Any] = {"run_id": run.info.run_id, "iterations": train_settings.iterations}
+        if eval_learners:
+            policy = LearnedPolicy(SequencerPredictor.load(result.checkpoint))
+            summary = summarize("rl-ppo", run_episodes(policy, held_out, eval_learners, seed=1_000_000))
+            metrics = {
+                "heldout_activities_to_mastery": summary.activities_to_mastery.mean,
+                "heldout_post_test": summary.post_test.mean,
+                "heldout_dropout_rate": summary.dropout_rate.mean,
+                "heldout_completion_rate": summary.completion_rate.mean,
+            }
+            mlflow.log_metrics({k: v for k, v in metrics.items() if v == v})  # drop NaN (no completers)
+            report["heldout"] = metrics
+        info = mlflow.pyfunc.log_model(
+            name="sequencer",
+            python_model=SequencerPyfunc(),
+            artifacts={MODULE_ARTIFACT: str(result.checkpoint)},
+            code_paths=None,
+            registered_model_name=REGISTERED_MODEL if register else None,
+        )
+        report["model_uri"] = info.model_uri
+        if register and info.registered_model_version is not None:
+            report["registered"] = f"{REGISTERED_MODEL}/{info.registered_model_version}"
+        (out / "history.json").write_text(json.dumps(result.history), encoding="utf-8")
+        mlflow.log_artifact(str(out / "history.json"))
+    log.info("sequencer trained", **{k: v for k, v in report.items() if isinstance(v, str | int)})
+    return report

@@ -1,0 +1,43 @@
+"""``pathwise bench sequencing`` and ``pathwise train rl`` wiring (no Ray here)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from pathwise.cli import build_cli
+
+runner = CliRunner()
+
+
+def test_bench_sequencing_json_for_baselines() -> None:
+    result = runner.invoke(
+        build_cli(), ["bench", "sequencing", "--learners", "10", "--policies", "random,mastery-threshold", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout[result.stdout.index("{") :])
+    assert [p["policy"] for p in body["policies"]] == ["random", "mastery-threshold"]
+    assert body["rl_vs_mastery_threshold"] is None
+    assert body["policies"][0]["learners"] == 10
+
+
+def test_bench_sequencing_rejects_unknown_policy_and_config() -> None:
+    result = runner.invoke(build_cli(), ["bench", "sequencing", "--policies", "oracle"])
+    assert result.exit_code == 2
+    assert "unknown policies ['oracle']" in result.output
+    result = runner.invoke(build_cli(), ["bench", "sequencing", "--config", "mars", "--policies", "random"])
+    assert result.exit_code == 2
+    assert "unknown simulator configuration 'mars'" in result.output
+
+
+def test_bench_without_a_registered_model_says_what_to_do() -> None:
+    result = runner.invoke(build_cli(), ["bench", "sequencing", "--learners", "10", "--policies", "rl-ppo"])
+    assert result.exit_code == 2
+    assert "pathwise train rl" in result.output
+
+
+def test_train_rl_is_on_the_train_group() -> None:
+    result = runner.invoke(build_cli(), ["train", "rl", "--help"])
+    assert result.exit_code == 0
+    assert "--iterations" in result.output

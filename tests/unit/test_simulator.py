@@ -1,0 +1,121 @@
+"""The learner simulator: calibration, parameter files, env contract and masking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from models.simulator.activities import Activity, decode_action, encode_action
+from models.simulator.calibration import fit_skill_params
+from models.simulator.config import heldout_config, training_config
+from models.simulator.env import MaskedActionError, SequencingEnv
+from models.simulator.params import BKTParams, CalibratedSkills, CalibrationError, load_bundled
+from pipelines.datasets import load_sample
+
+
+def _synthetic(params: BKTParams, learners: int, length: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(learners):
+        known = rng.random() < params.prior
+        for t in range(length):
+            p = 1 - params.slip if known else params.guess
+            rows.append((str(user), "s", None, int(rng.random() < p), t))
+            known = (rng.random() >= params.forget) if known else (rng.random() < params.learn)
+    return pd.DataFrame(rows, columns=["user_id", "skill_id", "item_id", "correct", "seq"])
+
+
+def test_em_recovers_known_parameters() -> None:
+    truth = BKTParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1, forget=0.03)
+    fitted = fit_skill_params(_synthetic(truth, 800, 20, seed=1))["s"]
+    assert abs(fitted.prior - truth.prior) < 0.07
+    assert abs(fitted.learn - truth.learn) < 0.06
+    assert abs(fitted.guess - truth.guess) < 0.05
+    assert abs(fitted.slip - truth.slip) < 0.05
+    assert abs(fitted.forget - truth.forget) < 0.03
+
+
+def test_fit_on_bundled_sample_gives_probabilities() -> None:
+    sample = load_sample()
+    skills = sample["skill_id"].value_counts().index[:3].tolist()
+    fitted = fit_skill_params(sample, skills=skills)
+    assert set(fitted) == set(skills)
+    for p in fitted.values():
+        assert 0 < p.learn < 1 and p.guess <= 0.3 and p.slip <= 0.3
+
+
+def test_calibration_rejects_bad_input() -> None:
+    with pytest.raises(CalibrationError, match="lacks columns"):
+        fit_skill_params(pd.DataFrame({"user_id": ["a"], "correct": [1]}))
+    with pytest.raises(CalibrationError, match="no interactions for skills"):
+        fit_skill_params(load_sample(), skills=["no-such-skill"])
+
+
+def test_bundled_parameter_files_agree_on_the_curriculum() -> None:
+    train, test = load_bundled("assist2009_train_bkt"), load_bundled("assist2009_test_bkt")
+    assert train.skills == test.skills and len(train.skills) == 8
+    assert train.prerequisites and train.params != test.params
+
+
+def test_parameter_file_errors_are_specific(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format_version": 99}')
+    with pytest.raises(CalibrationError, match="format_version 99"):
+        CalibratedSkills.load(bad)
+    with pytest.raises(CalibrationError, match="no such parameter file"):
+        CalibratedSkills.load(tmp_path / "missing.json")
+    text = load_bundled("assist2009_train_bkt").to_json().replace('"prior": 0.', '"prior": 1.')
+    bad.write_text(text)
+    with pytest.raises(CalibrationError, match="not a probability"):
+        CalibratedSkills.load(bad)
+
+
+@pytest.mark.parametrize("config", [training_config(), heldout_config(), training_config(skills=3)])
+def test_env_passes_gymnasium_checker(config: object) -> None:
+    check_env(SequencingEnv(config), skip_render_check=True)  # type: ignore[arg-type]
+
+
+def test_masked_action_is_rejected_with_reason() -> None:
+    env = SequencingEnv(training_config())
+    env.reset(seed=3)
+    locked = [a for a in range(env.n_actions) if not env.unlocked[decode_action(a)[0]]]
+    assert locked, "the course has prerequisites, so something starts locked"
+    with pytest.raises(MaskedActionError, match="locked by prerequisites"):
+        env.step(locked[0])
+    first = env.skills.index(env.skills[0])
+    with pytest.raises(MaskedActionError, match="not available now"):
+        env.step(encode_action(first, Activity.REVIEW))  # nothing practised yet
+    with pytest.raises(MaskedActionError, match="outside"):
+        env.step(env.n_actions)
+
+
+def test_observation_is_the_estimate_not_the_truth() -> None:
+    env = SequencingEnv(training_config())
+    obs, _ = env.reset(seed=11)
+    for _ in range(10):
+        obs, _, term, trunc, _ = env.step(env.action_space.sample())
+        if term or trunc:
+            break
+    mastery = obs["observations"][: env.n_skills * 5 : 5]
+    np.testing.assert_allclose(mastery, env.estimator.mastery, atol=1e-6)
+    assert env.observation_space.contains(obs)
+
+
+def test_episodes_are_reproducible_from_the_seed() -> None:
+    def play(seed: int) -> list[float]:
+        env = SequencingEnv(training_config())
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+        rewards = []
+        for _ in range(30):
+            _, r, term, trunc, _ = env.step(env.action_space.sample())
+            rewards.append(r)
+            if term or trunc:
+                break
+        return rewards
+
+    assert play(5) == play(5)
