@@ -39,6 +39,8 @@ PUBLIC = {
     "GET /docs/oauth2-redirect",
     "GET /redoc",
 }
+#: The xAPI LRS authenticates LRS clients (HTTP Basic per organization), not users.
+LRS_PREFIX = "/xAPI"
 Factory = Callable[[TestClient, World], dict[str, Any]]
 
 
@@ -185,40 +187,46 @@ MATRIX: dict[str, Case] = {
 }
 
 
-def _flatten(routes: list[Any]) -> list[Any]:
+def _flatten(routes: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
     """FastAPI keeps included routers as nodes; their ``original_router`` holds the routes."""
-    out: list[Any] = []
+    out: list[tuple[str, Any]] = []
     for route in routes:
         nested = getattr(route, "original_router", None)
-        out.extend(_flatten(list(nested.routes)) if nested is not None else [route])
+        if nested is not None:
+            out.extend(_flatten(list(nested.routes), prefix + route.include_context.prefix))
+        else:
+            out.append((prefix, route))
     return out
 
 
 def app_routes(client: TestClient) -> dict[str, APIRoute]:
     out = {}
-    for route in _flatten(list(client.app.routes)):  # type: ignore[attr-defined]
+    for prefix, route in _flatten(list(client.app.routes)):  # type: ignore[attr-defined]
         if isinstance(route, APIRoute):
             for method in route.methods:
-                out[f"{method} {route.path}"] = route
+                out[f"{method} {prefix}{route.path}"] = route
     return out
+
+
+def _user_routes(client: TestClient) -> dict[str, APIRoute]:
+    """Routes under user RBAC: not public, not HEAD, and not the LRS (LRS client credentials guard it)."""
+    return {
+        key: route
+        for key, route in app_routes(client).items()
+        if key not in PUBLIC and not key.startswith("HEAD ") and not key.split(" ", 1)[1].startswith(LRS_PREFIX)
+    }
 
 
 def test_every_route_has_a_matrix_entry(world_client: tuple[TestClient, World]) -> None:
     client, _ = world_client
-    routes = {
-        key
-        for key in app_routes(client)
-        if key not in PUBLIC and not key.startswith(("HEAD ", "GET /graphql", "POST /graphql"))
-    }
+    routes = {key for key in _user_routes(client) if not key.startswith(("GET /graphql", "POST /graphql"))}
     assert sorted(routes - MATRIX.keys()) == [], "new routes need an RBAC matrix entry"
     assert sorted(MATRIX.keys() - routes) == [], "matrix entries for routes that no longer exist"
 
 
 def test_every_protected_route_depends_on_permit(world_client: tuple[TestClient, World]) -> None:
     client, _ = world_client
-    for key, route in app_routes(client).items():
-        if key in PUBLIC or key.startswith("HEAD "):
-            continue
+    for key, route in _user_routes(client).items():
         gates = [d for d in route.dependant.dependencies if isinstance(d.call, Permit)]
         assert len(gates) == 1, f"{key} must depend on exactly one Permit"
 
@@ -279,3 +287,17 @@ def test_lists_never_show_another_tenant(world_client: tuple[TestClient, World],
         assert not {item[key] for item in body["items"]} & ids
     else:
         assert all(item["tenant_id"] == world.ids["other_root"] for item in body["items"])
+
+
+def test_every_lrs_route_requires_lrs_credentials(world_client: tuple[TestClient, World]) -> None:
+    """Outside the user matrix, the LRS is still closed: no credentials, no access (About is public by spec)."""
+    client, _ = world_client
+    lrs = [k for k in app_routes(client) if k.split(" ", 1)[1].startswith(LRS_PREFIX) and not k.startswith("HEAD ")]
+    assert len(lrs) > 10
+    for key in lrs:
+        method, path = key.split(" ", 1)
+        response = client.request(method, path, headers={"X-Experience-API-Version": "1.0.3"})
+        if path == f"{LRS_PREFIX}/about":
+            assert response.status_code == 200, key
+        else:
+            assert response.status_code == 401, f"{key} answered {response.status_code} without credentials"
