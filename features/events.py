@@ -27,20 +27,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-ADL = "http://adlnet.gov/expapi/verbs/"
-VIDEO = "https://w3id.org/xapi/video/verbs/"
-PATHWISE_XAPI = "https://pathwise.dev/xapi/"
+from features.xapi_vocabulary import ACCOUNT_HOMEPAGE, PATHWISE_IRI, Extension, Verb
 
-VERB_ANSWERED = ADL + "answered"
-VERB_ATTEMPTED = ADL + "attempted"
-VERB_COMPLETED = ADL + "completed"
-VERB_PASSED = ADL + "passed"
-VERB_FAILED = ADL + "failed"
-VERB_EXPERIENCED = ADL + "experienced"
-VERB_LAUNCHED = ADL + "launched"
-VERB_INITIALIZED = ADL + "initialized"
-VERB_TERMINATED = ADL + "terminated"
-VERB_PROGRESSED = ADL + "progressed"
+VIDEO = "https://w3id.org/xapi/video/verbs/"
+
+# ADL verbs and Pathwise extension IRIs come from the one vocabulary the LRS also uses.
+VERB_ANSWERED = Verb.ANSWERED
+VERB_ATTEMPTED = Verb.ATTEMPTED
+VERB_COMPLETED = Verb.COMPLETED
+VERB_PASSED = Verb.PASSED
+VERB_FAILED = Verb.FAILED
+VERB_EXPERIENCED = Verb.EXPERIENCED
+VERB_LAUNCHED = Verb.LAUNCHED
+VERB_INITIALIZED = Verb.INITIALIZED
+VERB_TERMINATED = Verb.TERMINATED
+VERB_PROGRESSED = Verb.PROGRESSED
 
 ANSWER_VERBS = frozenset({VERB_ANSWERED})
 VIDEO_VERBS = frozenset({VIDEO + "played", VIDEO + "paused", VIDEO + "seeked", VIDEO + "completed"})
@@ -60,8 +61,8 @@ ACTIVITY_VERBS = frozenset(
 #: Every verb the platform emits; anything else fails the raw-event gate.
 ALLOWED_VERBS = ANSWER_VERBS | VIDEO_VERBS | ACTIVITY_VERBS
 
-EXT_SKILL = PATHWISE_XAPI + "extensions/skill"
-EXT_COURSE = PATHWISE_XAPI + "extensions/course"
+EXT_SKILL = Extension.SKILL_ID
+EXT_COURSE = Extension.COURSE_ID
 EXT_VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
 
 InteractionKind = Literal["answer", "video", "activity"]
@@ -97,7 +98,7 @@ class Interaction:
 
 def iri(kind: str, ident: str) -> str:
     """The activity IRI Pathwise uses for an item, skill or course id."""
-    return f"{PATHWISE_XAPI}{kind}/{ident}"
+    return f"{PATHWISE_IRI}/{kind}/{ident}"
 
 
 def parse_duration(value: str) -> float:
@@ -237,7 +238,7 @@ def answer_statement(
         extensions[EXT_COURSE] = course_id
     return {
         "id": statement_id,
-        "actor": {"objectType": "Agent", "account": {"homePage": PATHWISE_XAPI, "name": learner_id}},
+        "actor": {"objectType": "Agent", "account": {"homePage": ACCOUNT_HOMEPAGE, "name": learner_id}},
         "verb": {"id": VERB_ANSWERED, "display": {"en-US": "answered"}},
         "object": {"objectType": "Activity", "id": iri("items", item_id)},
         "result": result,

@@ -67,6 +67,7 @@ class Extension:
     ITEM_ID = f"{PATHWISE_IRI}/extensions/item-id"
     SEQ = f"{PATHWISE_IRI}/extensions/seq"
     SOURCE = f"{PATHWISE_IRI}/extensions/source"
+    COURSE_ID = f"{PATHWISE_IRI}/extensions/course-id"
 
 
 def learner_agent(user_id: str | int, name: str | None = None) -> dict[str, Any]:

@@ -2,14 +2,16 @@
 
 Two sources share the :class:`EventSource` protocol:
 
-* :class:`RedisStreamSource` - a consumer-group reader of the Redis stream
-  ``pathwise.events`` whose entries carry the xAPI statement JSON in the field
-  ``statement``. It first re-reads this consumer's pending (delivered, unacknowledged)
-  entries, then new ones, which gives at-least-once delivery across restarts.
+* :class:`RedisStreamSource` - a consumer-group reader of the event backbone's Redis
+  stream ``pathwise.events`` (see ``platform_api.events.relay``): each entry has the fields
+  ``type``, ``key``, ``payload`` (JSON) and ``enqueued_ms``. Statement events
+  (``type == "xapi.statement"``) carry the xAPI statement as their payload; other platform
+  events are acknowledged and skipped here. It first re-reads this consumer's pending
+  (delivered, unacknowledged) entries, then new ones: at-least-once across restarts.
 * :class:`IterableSource` - an in-process source over statements, for tests, backfills
   and the embedded mode.
 
-A message whose ``statement`` is not JSON is still delivered (``statement=None`` and the
+A message whose payload is not JSON is still delivered (``statement=None`` and the
 raw text) so that the processor can quarantine it rather than lose it.
 """
 
@@ -21,7 +23,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-STATEMENT_FIELD = "statement"
+STATEMENT_FIELD = "payload"
+TYPE_FIELD = "type"
+KEY_FIELD = "key"
+#: The backbone's event type for an accepted xAPI statement (``platform_api.events.outbox``).
+STATEMENT_EVENT = "xapi.statement"
 #: The field the backbone stamps with the enqueue time (epoch ms), when present.
 ENQUEUED_FIELD = "enqueued_ms"
 
@@ -106,11 +112,16 @@ class RedisStreamSource:
         if start == "0" and not entries:
             self._pending_done = True
             return self.read(max_count, block_ms)
-        messages = []
+        messages, other_events = [], []
         for message_id, raw_fields in entries:
             fields = raw_fields or {}
             mid = message_id.decode() if isinstance(message_id, bytes) else str(message_id)
+            if fields.get(TYPE_FIELD.encode(), STATEMENT_EVENT.encode()).decode() != STATEMENT_EVENT:
+                other_events.append(mid)
+                continue
             messages.append(decode(mid, fields.get(STATEMENT_FIELD.encode()), fields.get(ENQUEUED_FIELD.encode())))
+        if other_events:
+            self.client.xack(self.stream, self.group, *other_events)
         return messages
 
     def ack(self, messages: list[StreamMessage]) -> None:
@@ -119,6 +130,11 @@ class RedisStreamSource:
 
     def publish(self, statement: dict[str, Any]) -> str:
         """Append one statement (what the event backbone does; used by tests and benchmarks)."""
-        fields = {STATEMENT_FIELD: json.dumps(statement), ENQUEUED_FIELD: f"{time.time() * 1000:.3f}"}
+        fields = {
+            TYPE_FIELD: STATEMENT_EVENT,
+            KEY_FIELD: str(statement.get("id", "")),
+            STATEMENT_FIELD: json.dumps(statement),
+            ENQUEUED_FIELD: f"{time.time() * 1000:.3f}",
+        }
         message_id = self.client.xadd(self.stream, fields)
         return message_id.decode() if isinstance(message_id, bytes) else str(message_id)

@@ -9,6 +9,7 @@ a relay that dies after publishing and before deleting publishes again on restar
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -40,7 +41,13 @@ class RedisStreamPublisher:
     def publish(self, events: Sequence[Event]) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for event in events:
-            fields = {"type": event.type, "key": event.key, "payload": orjson.dumps(event.payload)}
+            fields = {
+                "type": event.type,
+                "key": event.key,
+                "payload": orjson.dumps(event.payload),
+                # When the event left the outbox: consumers measure event-to-feature freshness from it.
+                "enqueued_ms": f"{time.time() * 1000:.3f}",
+            }
             pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
         pipe.execute()
 
