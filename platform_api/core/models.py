@@ -15,6 +15,7 @@ from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import OrgUnit
+from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride, Rollout, RolloutDecisionRecord
 from platform_api.domain.skills.models import Skill, SkillPrerequisite
 
 __all__ = [
@@ -27,11 +28,15 @@ __all__ = [
     "CourseVersion",
     "Enrollment",
     "Grant",
+    "InstructorRule",
     "Item",
+    "LearnerOverride",
     "Lesson",
     "OrgUnit",
     "Role",
     "RolePermission",
+    "Rollout",
+    "RolloutDecisionRecord",
     "Skill",
     "SkillPrerequisite",
     "Unit",
