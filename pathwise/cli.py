@@ -20,6 +20,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "platform_api.cli",
     "pipelines.cli",
     "models.code.cli",
+    "serving.cli",
 )
 
 
