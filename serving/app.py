@@ -9,8 +9,8 @@ Degradation: if the assigned variant fails, the Router retries the champion; if 
 too it estimates mastery with a smoothed share correct. The response's ``fallback`` says which.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI must see real types on the route methods
+# (string annotations inside ``serve.ingress`` views turn bodies into 422s).
 import asyncio
 import time
 from dataclasses import replace
@@ -108,12 +108,26 @@ class Router:
         self.config = RouterConfig()
         self.rules: list[ScopedRule] = []
         self.log = get_logger("serving.router")
+        self._background: set[asyncio.Task[None]] = set()
 
-    def reconfigure(self, config: dict[str, Any]) -> None:
+    async def reconfigure(self, config: dict[str, Any]) -> None:
         new = RouterConfig.model_validate(config)
         rules = parse_rules(new)
         self.config, self.rules = new, rules
         self.log.info("router_reconfigured", rollouts={k: v.model_dump(mode="json") for k, v in new.rollouts.items()})
+        for spec in new.rollouts.values():
+            for version in {spec.champion, spec.challenger} - {None}:
+                task = asyncio.get_running_loop().create_task(self._warm(str(version)))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    async def _warm(self, version: str) -> None:
+        """Load a version before learners need it (a cold MLflow load can exceed the request timeout)."""
+        probe = {"user_id": ["warmup"], "skill_id": ["warmup"], "item_id": ["warmup"], "correct": [0], "seq": [1]}
+        try:
+            await self.tracer.options(multiplexed_model_id=version).predict.remote(probe)
+        except Exception as error:
+            self.log.warning("warmup_failed", version=version, error=repr(error))
 
     # --- model calls -------------------------------------------------------------------------
     async def _call(self, spec: RolloutSpec, variant: Variant, frame: dict[str, list[Any]]) -> list[float]:
@@ -151,7 +165,9 @@ class Router:
         table = self.state.history(learner_id, skills)
         frame = {column: table[column].tolist() for column in table.columns}
         if spec.shadowing:
-            asyncio.get_running_loop().create_task(self._shadow(spec, learner_id, frame))
+            task = asyncio.get_running_loop().create_task(self._shadow(spec, learner_id, frame))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         attempts = [variant] if variant is Variant.CHAMPION else [variant, Variant.CHAMPION]
         for index, attempt in enumerate(attempts):
             try:

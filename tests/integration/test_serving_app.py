@@ -28,7 +28,7 @@ def _register(uri: str, artifacts: Path) -> None:
     import mlflow.pyfunc
 
     class ShareCorrect(mlflow.pyfunc.PythonModel):  # local classes are pickled by value
-        def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+        def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
             right: dict[str, int] = {}
             seen: dict[str, int] = {}
             out = []
@@ -39,7 +39,7 @@ def _register(uri: str, artifacts: Path) -> None:
             return out
 
     class Broken(mlflow.pyfunc.PythonModel):
-        def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+        def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
             raise RuntimeError("injected failure")
 
     mlflow.set_tracking_uri(uri)
@@ -89,6 +89,19 @@ def _wait_ready(client: httpx.Client) -> None:
     raise AssertionError("serving did not become ready in 120 s")
 
 
+def _until(client: httpx.Client, done: Any, seconds: float = 90) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = client.get("/v1/learners/u1/recommendations", params={"course": "algebra-1", "k": 3})
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        if done(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.5)
+
+
 @pytest.mark.integration
 @pytest.mark.timeout(420)
 def test_recommendations_name_version_and_variant_and_fall_back(served: tuple[str, Any]) -> None:
@@ -104,9 +117,7 @@ def test_recommendations_name_version_and_variant_and_fall_back(served: tuple[st
                 ).status_code
                 == 202
             )
-        answer = client.get("/v1/learners/u1/recommendations", params={"course": "algebra-1", "k": 3})
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
+        body = _until(client, lambda b: b["fallback"] is None)  # the first load of a version may be slow here
         assert body["model_versions"] == {"kt": f"{MODEL}/1"} and body["variant"] == {"kt": "champion"}
         assert body["fallback"] is None
         assert body["mastery"]["Fractions"] == pytest.approx(0.8)  # (7 + 1) / (8 + 2) from the registered model
@@ -122,14 +133,7 @@ def test_recommendations_name_version_and_variant_and_fall_back(served: tuple[st
             update={"challenger": "2", "traffic_percent": 100.0, "mode": Mode.CANARY, "state": RolloutState.RUNNING}
         )
         deploy(canary)
-        import time
-
-        deadline = time.monotonic() + 60
-        while True:
-            body = client.get("/v1/learners/u1/recommendations", params={"course": "algebra-1"}).json()
-            if body["fallback"] or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        body = _until(client, lambda b: b["fallback"] is not None)
         assert body["variant"] == {"kt": "champion"} and body["model_versions"] == {"kt": f"{MODEL}/1"}
         assert body["fallback"] == "champion: the challenger failed"
         live = client.get("/v1/rollouts/metrics").json()
