@@ -260,10 +260,15 @@ class Router:
         return {str(variant): self.metrics.snapshot(variant).to_dict() for variant in Variant}
 
 
+def router_config_for(args: AppArgs) -> RouterConfig:
+    """The Router's initial ``user_config``: the configured rules plus the ``kt`` rollout spec."""
+    return args.router.model_copy(update={"rollouts": {**args.router.rollouts, "kt": args.kt}})
+
+
 def build_app(args: AppArgs | dict[str, Any]) -> Application:
-    """Typed builder: the whole application from validated arguments (also works with ``serve run``)."""
+    """Typed builder: the whole application from validated arguments (also ``serve run``/config deploys)."""
     parsed = args if isinstance(args, AppArgs) else AppArgs.model_validate(args)
-    router_config = parsed.router.model_copy(update={"rollouts": {**parsed.router.rollouts, "kt": parsed.kt}})
+    router_config = router_config_for(parsed)
     # serve.deployment turns the classes into Deployment objects; mypy only sees the class
     tracer = (
         cast(Deployment, KnowledgeTracer)

@@ -50,7 +50,7 @@ def serve(
     import ray
     from ray import serve as ray_serve
 
-    from serving.app import build_app
+    from serving.deploy import deploy
     from serving.rollout import RolloutSpec, Slot
     from serving.schemas import AppArgs
 
@@ -62,7 +62,7 @@ def serve(
     ray.init(address="local", num_cpus=settings.ray_num_cpus, include_dashboard=False)
     try:
         ray_serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})
-        ray_serve.run(build_app(AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec)), name="pathwise", route_prefix="/")
+        deploy(AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec))
         typer.echo(f"serving {spec.model_name} v{spec.champion} on http://{settings.serve_host}:{settings.serve_port}")
         started = time.monotonic()
         while not seconds or time.monotonic() - started < seconds:

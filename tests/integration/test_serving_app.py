@@ -54,7 +54,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     ray = pytest.importorskip("ray")
     from ray import serve
 
-    from serving.app import build_app
+    from serving.app import router_config_for
+    from serving.deploy import deploy as deploy_app
     from serving.schemas import AppArgs
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -64,10 +65,15 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
 
+        first: list[AppArgs] = []
+
         def deploy(spec: RolloutSpec) -> None:
-            args = AppArgs(mlflow_uri=uri, kt=spec)
-            serve.run(build_app(args), name="pathwise", route_prefix="/", blocking=False)
-            serve.status()
+            """The first call deploys; later calls change only the Router's user_config (no restart)."""
+            if not first:
+                first.append(AppArgs(mlflow_uri=uri, kt=spec))
+                deploy_app(first[0])
+            else:
+                deploy_app(first[0], router_config_for(first[0].model_copy(update={"kt": spec})))
 
         yield f"http://127.0.0.1:{port}", deploy
     finally:
@@ -128,7 +134,8 @@ def test_recommendations_name_version_and_variant_and_fall_back(served: tuple[st
         assert bad.status_code == 404 and bad.headers["content-type"].startswith("application/problem+json")
         assert client.get("/v1/learners/ghost/recommendations", params={"course": "algebra-1"}).status_code == 404
 
-        # every learner on the (failing) challenger; the spec reaches the Router through reconfigure
+        # every learner on the (failing) challenger; the spec reaches the live Router through reconfigure,
+        # so the learner state it holds survives (a restart would make u1 unknown: 404)
         canary = champion_only.model_copy(
             update={"challenger": "2", "traffic_percent": 100.0, "mode": Mode.CANARY, "state": RolloutState.RUNNING}
         )
