@@ -24,11 +24,23 @@ def _settings() -> ServingSettings:
 
 
 def _store(settings: ServingSettings) -> RolloutStore:
-    from sqlalchemy import create_engine
+    """The rollout store, after checking that the database is reachable and migrated."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
 
     from serving.rollout.store import RolloutStore
 
-    return RolloutStore(create_engine(engine_url(settings.db_url)))
+    settings.ensure_home()
+    engine = create_engine(engine_url(settings.db_url))
+    try:
+        migrated = inspect(engine).has_table("rollouts")
+    except SQLAlchemyError as error:
+        typer.echo(f"pathwise: cannot open the database: {getattr(error, 'orig', error)}", err=True)
+        raise typer.Exit(code=2) from None
+    if not migrated:
+        typer.echo("pathwise: the database has no rollouts table; run `pathwise db upgrade` first", err=True)
+        raise typer.Exit(code=2)
+    return RolloutStore(engine)
 
 
 def _champion_from_registry(settings: ServingSettings) -> str:
