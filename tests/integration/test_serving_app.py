@@ -109,6 +109,7 @@ def _until(client: httpx.Client, done: Any, seconds: float = 90) -> dict[str, An
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # starts Ray Serve for real: about 100 s on this 2-core machine
 @pytest.mark.timeout(420)
 def test_recommendations_name_version_and_variant_and_fall_back(served: tuple[str, Any]) -> None:
     base, deploy = served
