@@ -29,6 +29,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "pipelines.kt_cli",
     "features.cli",
     "models.rl.cli",
+    "serving.cli",
 )
 
 

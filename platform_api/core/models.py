@@ -18,6 +18,7 @@ from platform_api.domain.identity.models import Grant, RefreshToken, Role, RoleP
 from platform_api.domain.items.models import Item
 from platform_api.domain.lrs.models import Attachment, Document, LRSCredential, Statement, StatementRef
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
+from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride, Rollout, RolloutDecisionRecord
 from platform_api.domain.skills.models import Skill, SkillPrerequisite
 from platform_api.events.models import ConsumedEvent, OutboxEvent, VerbCount
 
@@ -37,8 +38,10 @@ __all__ = [
     "Enrollment",
     "Grant",
     "GuardianLink",
+    "InstructorRule",
     "Item",
     "LRSCredential",
+    "LearnerOverride",
     "Lesson",
     "OrgUnit",
     "OutboxEvent",
@@ -46,6 +49,8 @@ __all__ = [
     "RefreshToken",
     "Role",
     "RolePermission",
+    "Rollout",
+    "RolloutDecisionRecord",
     "SearchDocument",
     "Skill",
     "SkillPrerequisite",

@@ -1,0 +1,290 @@
+"""The Ray Serve application: a ``Router`` ingress plus one ``KnowledgeTracer`` deployment.
+
+Hot path: HTTP proxy → Router → KnowledgeTracer (one hop). Variant assignment, the
+sequencer and instructor rules run inside the Router, because on this machine every extra
+deployment hop costs about a third of the throughput. Rollout specs, rules and overrides
+reach running replicas through ``user_config``/``reconfigure()``, never a restart.
+
+Degradation: if the assigned variant fails, the Router retries the champion; if that fails
+too it estimates mastery with a smoothed share correct. The response's ``fallback`` says which.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI must see real types on the route methods
+# (string annotations inside ``serve.ingress`` views turn bodies into 422s).
+import asyncio
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Annotated, Any, cast
+
+from fastapi import FastAPI, Query
+from fastapi.responses import JSONResponse
+from ray import serve
+from ray.serve import Application
+from ray.serve.deployment import Deployment
+from ray.serve.handle import DeploymentHandle
+
+from pathwise.logs import get_logger
+from serving.catalog import Catalog
+from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
+from serving.rules import (
+    Candidate,
+    LearnerContext,
+    Override,
+    RuleError,
+    Scope,
+    ScopedRule,
+    ScopeKind,
+    apply,
+    decide,
+)
+from serving.schemas import AppArgs, EventIn, RecommendationOut, RecommendationsOut, RouterConfig
+from serving.sequencer import rank
+from serving.state import StateStore
+from serving.tracer import KnowledgeTracer
+
+api = FastAPI(title="Pathwise recommendations", docs_url=None, redoc_url=None)
+
+
+class ServingProblem(Exception):
+    """An HTTP problem (RFC 9457) raised inside the Router."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+
+
+@api.exception_handler(ServingProblem)
+async def _problem(_request: Any, error: ServingProblem) -> JSONResponse:
+    body = {"type": "about:blank", "title": error.title, "status": error.status, "detail": error.detail}
+    return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
+
+
+def parse_rules(config: RouterConfig) -> list[ScopedRule]:
+    """Parse every configured rule, failing the whole reconfigure on the first bad one (nothing half-applied)."""
+    rules = []
+    for item in config.rules:
+        try:
+            scope = Scope(ScopeKind(item.scope_kind), item.scope_id)
+            parsed = ScopedRule.from_source(item.id, item.name, item.source, scope, item.priority)
+            rules.append(replace(parsed, enabled=item.enabled))
+        except RuleError as error:
+            raise ValueError(f"rule {item.id!r}: {error}") from error
+    return rules
+
+
+class _Meters:
+    """Per-deployment, per-variant Prometheus metrics through Ray's metrics agent (created per replica)."""
+
+    def __init__(self) -> None:
+        from ray.util import metrics
+
+        tags = ("deployment", "slot", "variant", "version")
+        self.requests = metrics.Counter("pathwise_requests_total", "Recommendation requests", tag_keys=tags)
+        self.errors = metrics.Counter("pathwise_errors_total", "Failed model calls", tag_keys=tags)
+        self.latency = metrics.Histogram(
+            "pathwise_latency_ms", "Model call latency", boundaries=[1, 2, 5, 10, 25, 50, 100, 250, 1000], tag_keys=tags
+        )
+        self.served = metrics.Gauge("pathwise_served_version", "1 for each version currently served", tag_keys=tags)
+
+    def observe(self, slot: str, variant: str, version: str, latency_ms: float, ok: bool) -> None:
+        tags = {"deployment": "KnowledgeTracer", "slot": slot, "variant": variant, "version": version}
+        self.requests.inc(1, tags)
+        self.latency.observe(latency_ms, tags)
+        self.served.set(1, tags)
+        if not ok:
+            self.errors.inc(1, tags)
+
+
+@serve.deployment(name="Router", max_ongoing_requests=256)
+@serve.ingress(api)
+class Router:
+    def __init__(self, tracer: DeploymentHandle, catalog: dict[str, Any]) -> None:
+        self.tracer = tracer
+        self.catalog = Catalog.model_validate(catalog)
+        self.state = StateStore()
+        self.metrics = LiveMetrics()
+        self.meters = _Meters()
+        self.config = RouterConfig()
+        self.rules: list[ScopedRule] = []
+        self.log = get_logger("serving.router")
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def reconfigure(self, config: dict[str, Any]) -> None:
+        new = RouterConfig.model_validate(config)
+        rules = parse_rules(new)
+        self.config, self.rules = new, rules
+        self.log.info("router_reconfigured", rollouts={k: v.model_dump(mode="json") for k, v in new.rollouts.items()})
+        for spec in new.rollouts.values():
+            for version in {spec.champion, spec.challenger} - {None}:
+                task = asyncio.get_running_loop().create_task(self._warm(str(version)))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    async def _warm(self, version: str) -> None:
+        """Load a version before learners need it (a cold MLflow load can exceed the request timeout)."""
+        probe = {"user_id": ["warmup"], "skill_id": ["warmup"], "item_id": ["warmup"], "correct": [0], "seq": [1]}
+        try:
+            await self.tracer.options(multiplexed_model_id=version).predict.remote(probe)
+        except Exception as error:
+            self.log.warning("warmup_failed", version=version, error=repr(error))
+
+    # --- model calls -------------------------------------------------------------------------
+    async def _call(self, spec: RolloutSpec, variant: Variant, frame: dict[str, list[Any]]) -> list[float]:
+        version = spec.challenger if variant is Variant.CHALLENGER and spec.challenger else spec.champion
+        started = time.perf_counter()
+        ok = False
+        try:
+            handle = self.tracer.options(multiplexed_model_id=version)
+            result = await asyncio.wait_for(handle.predict.remote(frame), timeout=self.config.model_timeout_s)
+            ok = True
+            return list(result["p_correct"])
+        finally:
+            latency = (time.perf_counter() - started) * 1000
+            self.metrics.record_request(variant, latency, ok=ok)
+            self.meters.observe(str(spec.slot), str(variant), version, latency, ok)
+
+    async def _shadow(self, spec: RolloutSpec, learner_id: str, frame: dict[str, list[Any]]) -> None:
+        try:
+            scores = await self._call(spec, Variant.CHALLENGER, frame)
+            self.log.info("shadow_scored", learner_id=learner_id, version=spec.challenger, probes=scores[-5:])
+        except Exception as error:
+            self.log.warning("shadow_failed", learner_id=learner_id, version=spec.challenger, error=str(error))
+
+    async def _mastery(
+        self, learner_id: str, skills: list[str]
+    ) -> tuple[dict[str, float], dict[str, str], dict[str, str], str | None]:
+        spec = self.config.rollouts.get(str(Slot.KT))
+        if spec is None:
+            return self.state.fallback_mastery(learner_id, skills), {}, {"kt": "fallback"}, "rule_based: no kt rollout"
+        variant = (
+            assign(learner_id, spec.traffic_percent, slot="kt", salt=spec.salt)
+            if spec.serving_challenger
+            else Variant.CHAMPION
+        )
+        table = self.state.history(learner_id, skills)
+        frame = {column: table[column].tolist() for column in table.columns}
+        if spec.shadowing:
+            task = asyncio.get_running_loop().create_task(self._shadow(spec, learner_id, frame))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        attempts = [variant] if variant is Variant.CHAMPION else [variant, Variant.CHAMPION]
+        for index, attempt in enumerate(attempts):
+            try:
+                scores = await self._call(spec, attempt, frame)
+            except Exception as error:
+                self.log.warning("model_call_failed", learner_id=learner_id, variant=str(attempt), error=repr(error))
+                continue
+            version = spec.challenger if attempt is Variant.CHALLENGER else spec.champion
+            mastery = dict(zip(skills, scores[-len(skills) :], strict=True)) if skills else {}
+            fallback = "champion: the challenger failed" if index > 0 else None
+            return mastery, {"kt": f"{spec.model_name}/{version}"}, {"kt": str(attempt)}, fallback
+        mastery = self.state.fallback_mastery(learner_id, skills)
+        return mastery, {}, {"kt": "fallback"}, "rule_based: no model version answered"
+
+    # --- routes ------------------------------------------------------------------------------
+    @api.get("/healthz")
+    async def healthz(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.get("/v1/learners/{learner_id}/recommendations", response_model=RecommendationsOut)
+    async def recommendations(
+        self,
+        learner_id: str,
+        course: Annotated[str, Query(min_length=1, max_length=100)],
+        k: Annotated[int, Query(ge=1, le=50)] = 5,
+        cohort: Annotated[list[str] | None, Query()] = None,
+        org_unit: Annotated[list[str] | None, Query()] = None,
+    ) -> RecommendationsOut:
+        found = self.catalog.course(course)
+        if found is None:
+            raise ServingProblem(404, "Unknown course", f"course {course!r} is not in the serving catalog")
+        if not self.state.knows(learner_id):
+            raise ServingProblem(404, "Unknown learner", f"learner {learner_id!r} has no activity yet; post an event")
+        skills = found.skills
+        mastery, versions, variant, fallback = await self._mastery(learner_id, skills)
+        if variant.get("kt") in {"champion", "challenger"}:
+            self.state.remember_served(learner_id, variant["kt"], mastery)
+        model_ranked = [
+            Candidate(r.activity.id, r.activity.title, r.reason, source="model") for r in rank(found, mastery)
+        ]
+        by_id = {a.id: a for a in found.activities}
+        types = {r.activity.id: str(r.type) for r in rank(found, mastery)}
+        context = LearnerContext(learner_id, course, frozenset(cohort or ()), frozenset(org_unit or ()))
+        override_raw = self.config.overrides.get(learner_id)
+        override = Override(learner_id, **override_raw) if override_raw else None
+        now = datetime.now(UTC)
+        decision = decide(self.rules, context, self.state.rules_state(learner_id, mastery), now=now, override=override)
+        items = []
+        for candidate in apply(decision, model_ranked, k=k):
+            activity = by_id.get(candidate.activity_id) or next(
+                (a for a in found.activities if a.title.casefold() == candidate.title.casefold()), None
+            )
+            if activity is not None and any(mastery.get(s, 0.0) < 0.8 for s in activity.prerequisites):
+                continue  # never offer a locked activity, whatever a rule says
+            items.append(
+                RecommendationOut(
+                    activity_id=activity.id if activity else candidate.activity_id,
+                    title=activity.title if activity else candidate.title,
+                    type=types.get(activity.id, "practice") if activity else "practice",
+                    reason=candidate.reason,
+                    skill=activity.skill if activity else None,
+                    mastery=round(mastery.get(activity.skill, 0.0), 4) if activity else None,
+                    source=candidate.source,
+                )
+            )
+        return RecommendationsOut(
+            learner_id=learner_id,
+            course=course,
+            items=items,
+            mastery={s: round(v, 4) for s, v in mastery.items()},
+            model_versions=versions,
+            variant=variant,
+            fallback=fallback,
+            rules_applied=[
+                {"source": a.source, "verb": str(a.verb), "target": a.target, "shadowed_by": a.shadowed_by}
+                for a in decision.applied
+            ],
+        )
+
+    @api.post("/v1/learners/{learner_id}/events", status_code=202)
+    async def events(self, learner_id: str, event: EventIn) -> dict[str, Any]:
+        served = self.state.record(learner_id, event.skill, event.item, event.correct, event.seconds, event.at)
+        if served is not None and served[0] in {"champion", "challenger"}:
+            self.metrics.record_outcome(Variant(served[0]), served[1], event.correct)
+        return {"accepted": True, "learner_id": learner_id}
+
+    @api.get("/v1/rollouts/metrics")
+    async def rollout_metrics(self) -> dict[str, Any]:
+        """This replica's live per-variant window (what the canary gates read)."""
+        return {str(variant): self.metrics.snapshot(variant).to_dict() for variant in Variant}
+
+
+def router_config_for(args: AppArgs) -> RouterConfig:
+    """The Router's initial ``user_config``: the configured rules plus the ``kt`` rollout spec."""
+    return args.router.model_copy(update={"rollouts": {**args.router.rollouts, "kt": args.kt}})
+
+
+def build_app(args: AppArgs | dict[str, Any]) -> Application:
+    """Typed builder: the whole application from validated arguments (also ``serve run``/config deploys)."""
+    parsed = args if isinstance(args, AppArgs) else AppArgs.model_validate(args)
+    router_config = router_config_for(parsed)
+    # serve.deployment turns the classes into Deployment objects; mypy only sees the class
+    tracer = (
+        cast(Deployment, KnowledgeTracer)
+        .options(
+            num_replicas=parsed.tracer_replicas,
+            ray_actor_options={"num_cpus": parsed.replica_cpus},
+            user_config={"model_name": parsed.kt.model_name},
+        )
+        .bind(parsed.mlflow_uri, parsed.kt.model_name)
+    )
+    return (
+        cast(Deployment, Router)
+        .options(
+            num_replicas=parsed.router_replicas,
+            ray_actor_options={"num_cpus": parsed.replica_cpus},
+            user_config=router_config.model_dump(mode="json"),
+        )
+        .bind(tracer, parsed.catalog.model_dump(mode="json"))
+    )

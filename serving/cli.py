@@ -1,0 +1,163 @@
+"""``pathwise serve`` and ``pathwise rollout status|start|promote|abort``."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from serving.config import ServingSettings, engine_url
+
+if TYPE_CHECKING:
+    from serving.rollout import CanaryController
+    from serving.rollout.store import RolloutStore
+
+rollout_app = typer.Typer(help="Model rollouts per slot: A/B, canary and shadow.", no_args_is_help=True)
+
+
+def _settings() -> ServingSettings:
+    from pathwise.cli import settings_or_exit
+
+    return settings_or_exit(ServingSettings)
+
+
+def _store(settings: ServingSettings) -> RolloutStore:
+    """The rollout store, after checking that the database is reachable and migrated."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from serving.rollout.store import RolloutStore
+
+    settings.ensure_home()
+    engine = create_engine(engine_url(settings.db_url))
+    try:
+        migrated = inspect(engine).has_table("rollouts")
+    except SQLAlchemyError as error:
+        typer.echo(f"pathwise: cannot open the database: {getattr(error, 'orig', error)}", err=True)
+        raise typer.Exit(code=2) from None
+    if not migrated:
+        typer.echo("pathwise: the database has no rollouts table; run `pathwise db upgrade` first", err=True)
+        raise typer.Exit(code=2)
+    return RolloutStore(engine)
+
+
+def _champion_from_registry(settings: ServingSettings) -> str:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
+    try:
+        return str(client.get_model_version_by_alias(settings.kt_model_name, "champion").version)
+    except MlflowException as error:
+        typer.echo(f"pathwise: no champion for {settings.kt_model_name!r} in the registry: {error.message}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def serve(
+    seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
+) -> None:
+    """Serve recommendations with Ray Serve (Router + KnowledgeTracer) from the registered champion."""
+    import ray
+    from ray import serve as ray_serve
+
+    from serving.deploy import deploy
+    from serving.rollout import RolloutSpec, Slot
+    from serving.schemas import AppArgs
+
+    settings = _settings()
+    stored = _store(settings).load(Slot.KT)
+    spec = stored or RolloutSpec(
+        slot=Slot.KT, model_name=settings.kt_model_name, champion=_champion_from_registry(settings)
+    )
+    ray.init(address="local", num_cpus=settings.ray_num_cpus, include_dashboard=False)
+    try:
+        ray_serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})
+        deploy(AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec))
+        typer.echo(f"serving {spec.model_name} v{spec.champion} on http://{settings.serve_host}:{settings.serve_port}")
+        started = time.monotonic()
+        while not seconds or time.monotonic() - started < seconds:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ray_serve.shutdown()
+        ray.shutdown()
+
+
+@rollout_app.command("status")
+def status(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt", limit: int = 20) -> None:
+    """Show the slot's rollout spec and its latest decisions."""
+    store = _store(_settings())
+    spec = store.load(slot)
+    if spec is None:
+        typer.echo(f"no rollout stored for slot {slot!r}")
+        raise typer.Exit(code=1)
+    typer.echo(json.dumps(spec.model_dump(mode="json"), indent=2))
+    for row in store.decisions(slot, limit):
+        moved = f"{row['traffic_before']:>5g}% → {row['traffic_after']:>5g}%"
+        typer.echo(f"{row['at']}  {row['action']:<8} {moved}  {row['reason']}")
+
+
+def _controller(slot: str) -> CanaryController:
+    from serving.rollout import CanaryController, RolloutSpec, Slot
+
+    settings = _settings()
+    store = _store(settings)
+    spec = store.load(slot)
+    if spec is None:
+        spec = RolloutSpec(
+            slot=Slot(slot), model_name=settings.kt_model_name, champion=_champion_from_registry(settings)
+        )
+        store.save(spec)
+    return CanaryController(spec, on_decision=store.record)
+
+
+@rollout_app.command("start")
+def start(
+    challenger: Annotated[str, typer.Argument(help="Registry version number of the challenger")],
+    slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt",
+    mode: Annotated[str, typer.Option(help="ab, canary or shadow")] = "canary",
+    traffic: Annotated[float | None, typer.Option(help="A/B share for the challenger, 0-100")] = None,
+) -> None:
+    """Start an A/B test, canary or shadow rollout of CHALLENGER."""
+    from pydantic import ValidationError
+
+    from serving.rollout import Mode, RolloutError
+
+    try:
+        decision = _controller(slot).start(challenger, mode=Mode(mode), traffic_percent=traffic)
+    except (ValueError, ValidationError, RolloutError) as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(decision.reason)
+
+
+@rollout_app.command("promote")
+def promote(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> None:
+    """Make the running challenger the champion."""
+    from serving.rollout import RolloutError
+
+    try:
+        typer.echo(_controller(slot).promote().reason)
+    except RolloutError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@rollout_app.command("abort")
+def abort(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> None:
+    """Stop the running rollout; every learner returns to the champion."""
+    from serving.rollout import RolloutError
+
+    try:
+        typer.echo(_controller(slot).abort().reason)
+    except RolloutError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(rollout_app, name="rollout")

@@ -1,0 +1,22 @@
+"""Settings for the serving deployable (``PATHWISE_SERVE_*`` on top of the common ones)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from pathwise.config import CommonSettings
+
+
+class ServingSettings(CommonSettings):
+    serve_host: str = "127.0.0.1"
+    serve_port: int = Field(8001, ge=1, le=65535)
+    kt_model_name: str = "pathwise-bkt"
+    ray_num_cpus: int = Field(2, ge=1, le=512)
+
+
+def engine_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use the psycopg 3 driver (the only one shipped)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,251 @@
+"""Scoped instructor rules: who they apply to, which wins, and how they reshape a model's ranking.
+
+Precedence, highest first:
+1. a manual per-learner override (set by an instructor for one learner);
+2. rules, by scope specificity (learner > cohort > course > org unit), then priority (higher
+   first), then rule id, so that the order never depends on storage order;
+3. the model's ranking.
+The first decision about an activity wins; later rules that disagree are reported as shadowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from serving.rules.ast import Rule, Verb
+from serving.rules.evaluate import LearnerState, describe, holds
+from serving.rules.parser import parse_rule
+
+MAX_PREVIEW_LEARNERS = 100_000
+
+
+class ScopeKind(StrEnum):
+    ORG_UNIT = "org_unit"
+    COURSE = "course"
+    COHORT = "cohort"
+    LEARNER = "learner"
+
+    @property
+    def specificity(self) -> int:
+        return {"org_unit": 0, "course": 1, "cohort": 2, "learner": 3}[self.value]
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: ScopeKind
+    id: str
+
+
+@dataclass(frozen=True)
+class LearnerContext:
+    """Where a learner sits: their course, cohorts and org units (the unit and its ancestors)."""
+
+    learner_id: str
+    course_id: str | None = None
+    cohort_ids: frozenset[str] = frozenset()
+    org_unit_ids: frozenset[str] = frozenset()
+
+    def in_scope(self, scope: Scope) -> bool:
+        if scope.kind == ScopeKind.LEARNER:
+            return scope.id == self.learner_id
+        if scope.kind == ScopeKind.COURSE:
+            return scope.id == self.course_id
+        if scope.kind == ScopeKind.COHORT:
+            return scope.id in self.cohort_ids
+        return scope.id in self.org_unit_ids
+
+
+@dataclass(frozen=True)
+class ScopedRule:
+    """A rule as stored: its parsed form plus scope, priority and whether it is switched on."""
+
+    id: str
+    name: str
+    rule: Rule
+    scope: Scope
+    priority: int = 0
+    enabled: bool = True
+
+    @classmethod
+    def from_source(cls, id: str, name: str, source: str, scope: Scope, priority: int = 0) -> ScopedRule:
+        return cls(id=id, name=name, rule=parse_rule(source), scope=scope, priority=priority)
+
+    def precedence(self) -> tuple[int, int, str]:
+        return (-self.scope.kind.specificity, -self.priority, self.id)
+
+
+@dataclass(frozen=True)
+class Override:
+    """An instructor's manual choice for one learner; it beats every rule and, if asked, the model."""
+
+    learner_id: str
+    recommend: tuple[str, ...] = ()
+    block: tuple[str, ...] = ()
+    replace_model: bool = False
+    expires_at: datetime | None = None
+    note: str = ""
+
+    def active(self, now: datetime) -> bool:
+        return self.expires_at is None or now < self.expires_at
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One decision about one activity, with the sentence a learner or instructor is shown."""
+
+    source: str  # "override" or the rule id
+    verb: Verb
+    target: str
+    reason: str
+    shadowed_by: str | None = None
+
+
+@dataclass
+class Decision:
+    """Everything the rules decided for one learner, in precedence order."""
+
+    applied: list[Applied] = field(default_factory=list)
+    replace_model: bool = False
+
+    @property
+    def effective(self) -> list[Applied]:
+        return [item for item in self.applied if item.shadowed_by is None]
+
+    def by_verb(self, verb: Verb) -> list[Applied]:
+        return [item for item in self.effective if item.verb == verb]
+
+
+def _key(name: str) -> str:
+    return name.casefold()
+
+
+def decide(
+    rules: Iterable[ScopedRule],
+    context: LearnerContext,
+    state: LearnerState,
+    *,
+    now: datetime | None = None,
+    override: Override | None = None,
+) -> Decision:
+    """Evaluate every enabled, in-scope rule for one learner and resolve conflicts by precedence."""
+    now = now or datetime.now(UTC)
+    decision = Decision()
+    decided: dict[str, str] = {}
+
+    def record(source: str, verb: Verb, target: str, reason: str) -> None:
+        key = _key(target)
+        winner = decided.get(key)
+        decision.applied.append(Applied(source, verb, target, reason, shadowed_by=winner))
+        if winner is None:
+            decided[key] = source
+
+    if override is not None and override.learner_id == context.learner_id and override.active(now):
+        note = f": {override.note}" if override.note else ""
+        for target in override.block:
+            record("override", Verb.BLOCK, target, f"Hidden by your instructor{note}")
+        for target in override.recommend:
+            record("override", Verb.RECOMMEND, target, f"Chosen for you by your instructor{note}")
+        decision.replace_model = override.replace_model
+
+    matching = sorted((r for r in rules if r.enabled and context.in_scope(r.scope)), key=ScopedRule.precedence)
+    for scoped in matching:
+        if not holds(scoped.rule.condition, state, now):
+            continue
+        why = describe(scoped.rule.condition)
+        for action in scoped.rule.actions:
+            reason = f'Instructor rule "{scoped.name}" ({scoped.scope.kind} scope, {action.verb}): {why}'
+            record(scoped.id, action.verb, action.target, reason)
+    return decision
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An activity in a ranking; rules match it by id or title, case-insensitively."""
+
+    activity_id: str
+    title: str
+    reason: str
+    source: str = "model"  # model, rule or override
+    rule_id: str | None = None
+
+    def match_keys(self) -> set[str]:
+        return {_key(self.activity_id), _key(self.title)}
+
+
+def apply(decision: Decision, ranked: Sequence[Candidate], k: int | None = None) -> list[Candidate]:
+    """Reshape the model's ranking: drop blocked, put rule picks first, then prioritized, then the rest."""
+    blocked = {_key(item.target) for item in decision.by_verb(Verb.BLOCK)}
+    model = [] if decision.replace_model else [c for c in ranked if not (c.match_keys() & blocked)]
+    by_key = {key: c for c in model for key in c.match_keys()}
+    out: list[Candidate] = []
+    used: set[int] = set()
+
+    def push(candidate: Candidate) -> None:
+        if id(candidate) not in used and not (candidate.match_keys() & {k2 for c in out for k2 in c.match_keys()}):
+            out.append(candidate)
+            used.add(id(candidate))
+
+    for item in decision.by_verb(Verb.RECOMMEND) + decision.by_verb(Verb.PRIORITIZE):
+        existing = by_key.get(_key(item.target))
+        source = "override" if item.source == "override" else "rule"
+        rule_id = None if item.source == "override" else item.source
+        if existing is not None:
+            push(replace(existing, reason=f"{item.reason}. {existing.reason}", source=source, rule_id=rule_id))
+            used.add(id(existing))
+        else:
+            push(
+                Candidate(
+                    activity_id=item.target, title=item.target, reason=item.reason, source=source, rule_id=rule_id
+                )
+            )
+    for candidate in model:
+        if id(candidate) not in used:
+            push(candidate)
+    return out[:k] if k is not None else out
+
+
+@dataclass(frozen=True)
+class LearnerPreview:
+    learner_id: str
+    actions: tuple[Applied, ...]
+
+
+@dataclass
+class PreviewReport:
+    """A dry run: how many learners a rule set would touch, and how."""
+
+    learners: int = 0
+    affected: list[LearnerPreview] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # "block:Practice Set B" → learners
+
+    @property
+    def affected_count(self) -> int:
+        return len(self.affected)
+
+
+def preview(
+    rules: Sequence[ScopedRule],
+    cohort: Iterable[tuple[LearnerContext, LearnerState]],
+    *,
+    now: datetime | None = None,
+    overrides: dict[str, Override] | None = None,
+) -> PreviewReport:
+    """Evaluate ``rules`` over a cohort without changing anything; at most 100,000 learners."""
+    now = now or datetime.now(UTC)
+    report = PreviewReport()
+    for context, state in cohort:
+        report.learners += 1
+        if report.learners > MAX_PREVIEW_LEARNERS:
+            raise ValueError(f"a preview covers at most {MAX_PREVIEW_LEARNERS} learners; narrow the cohort")
+        override = (overrides or {}).get(context.learner_id)
+        decision = decide(rules, context, state, now=now, override=override)
+        effective = tuple(decision.effective)
+        if effective:
+            report.affected.append(LearnerPreview(context.learner_id, effective))
+            for item in effective:
+                label = f"{item.verb}:{item.target}"
+                report.counts[label] = report.counts.get(label, 0) + 1
+    return report

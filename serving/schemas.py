@@ -1,0 +1,81 @@
+"""Builder arguments and the recommendation API's request/response shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from serving.catalog import Catalog, demo_catalog
+from serving.rollout import RolloutSpec
+
+
+class RuleConfig(BaseModel):
+    """An instructor rule as pushed to the Router (parsed there; a bad one is rejected at reconfigure)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    source: str
+    scope_kind: str = "course"
+    scope_id: str
+    priority: int = 0
+    enabled: bool = True
+
+
+class RouterConfig(BaseModel):
+    """The Router's ``user_config``: changing it calls ``reconfigure()``, replicas keep running."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rollouts: dict[str, RolloutSpec] = Field(default_factory=dict)
+    rules: list[RuleConfig] = Field(default_factory=list)
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    model_timeout_s: float = Field(2.0, gt=0, le=30)
+
+
+class AppArgs(BaseModel):
+    """Everything :func:`serving.app.build_app` needs; also accepted as ``serve run`` args."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mlflow_uri: str
+    kt: RolloutSpec
+    catalog: Catalog = Field(default_factory=demo_catalog)
+    router: RouterConfig = Field(default_factory=RouterConfig)
+    router_replicas: int = Field(1, ge=1, le=64)
+    tracer_replicas: int = Field(1, ge=1, le=64)
+    replica_cpus: float = Field(0.5, gt=0, le=16, description="CPUs reserved per replica of each deployment")
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skill: str = Field(min_length=1, max_length=100)
+    item: str = Field(min_length=1, max_length=100)
+    correct: bool
+    seconds: float = Field(0.0, ge=0, le=86_400)
+    at: datetime | None = None
+
+
+class RecommendationOut(BaseModel):
+    activity_id: str
+    title: str
+    type: str
+    reason: str
+    skill: str | None
+    mastery: float | None
+    source: str
+
+
+class RecommendationsOut(BaseModel):
+    learner_id: str
+    course: str
+    items: list[RecommendationOut]
+    mastery: dict[str, float]
+    model_versions: dict[str, str]
+    variant: dict[str, str]
+    fallback: str | None = None
+    rules_applied: list[dict[str, Any]] = Field(default_factory=list)

@@ -1,0 +1,79 @@
+"""Turn mastery estimates into ranked, typed activities (in-process: no extra deployment hop).
+
+Locked activities (a prerequisite skill below the mastery bar) are never offered. Each
+activity gets a type from the learner's mastery of its skill, and a score that prefers
+activities whose predicted success is near a target rate (desirable difficulty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from serving.catalog import Activity, Course
+
+MASTERED = 0.8
+STRUGGLING = 0.4
+TARGET_SUCCESS = 0.7
+
+
+class RecommendationType(StrEnum):
+    REMEDIAL = "remedial"
+    PRACTICE = "practice"
+    CHALLENGE = "challenge"
+    REVIEW = "review"
+    PEER = "peer-collaboration"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    activity: Activity
+    type: RecommendationType
+    score: float
+    reason: str
+
+
+def unlocked(activity: Activity, mastery: dict[str, float]) -> bool:
+    return all(mastery.get(skill, 0.0) >= MASTERED for skill in activity.prerequisites)
+
+
+def classify(activity: Activity, level: float) -> RecommendationType | None:
+    """The role an activity plays for a learner at ``level`` on its skill, or None if it does not fit."""
+    if activity.kind == "lesson":
+        return RecommendationType.REMEDIAL if level < STRUGGLING else None
+    if activity.kind == "review":
+        return RecommendationType.REVIEW if level >= MASTERED else None
+    if activity.kind == "challenge":
+        return RecommendationType.CHALLENGE if level >= MASTERED else None
+    if activity.kind == "peer":
+        return RecommendationType.PEER if STRUGGLING <= level < MASTERED else None
+    return RecommendationType.PRACTICE if level < MASTERED else None
+
+
+def rank(course: Course, mastery: dict[str, float]) -> list[Ranked]:
+    ranked: list[Ranked] = []
+    for activity in course.activities:
+        if not unlocked(activity, mastery):
+            continue
+        level = mastery.get(activity.skill, 0.0)
+        kind = classify(activity, level)
+        if kind is None:
+            continue
+        success = max(0.0, min(1.0, level + 0.5 - activity.difficulty))
+        score = 1.0 - abs(success - TARGET_SUCCESS)
+        if kind is RecommendationType.REMEDIAL:
+            score += 0.5  # close gaps first
+        reason = _reason(kind, activity.skill, level)
+        ranked.append(Ranked(activity, kind, round(score, 4), reason))
+    return sorted(ranked, key=lambda r: (-r.score, r.activity.id))
+
+
+def _reason(kind: RecommendationType, skill: str, level: float) -> str:
+    pct = f"{level:.0%}"
+    return {
+        RecommendationType.REMEDIAL: f"Your mastery of {skill} is {pct}; this short lesson rebuilds the basics",
+        RecommendationType.PRACTICE: f"Your mastery of {skill} is {pct}; practice at this level moves it fastest",
+        RecommendationType.CHALLENGE: f"You have mastered {skill} ({pct}); try a harder problem",
+        RecommendationType.REVIEW: f"You mastered {skill} ({pct}); a quick review keeps it fresh",
+        RecommendationType.PEER: f"Your mastery of {skill} is {pct}; solving with a peer helps at this stage",
+    }[kind]

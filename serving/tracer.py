@@ -1,0 +1,43 @@
+"""The ``KnowledgeTracer`` deployment: registered KT models loaded from MLflow, multiplexed by version.
+
+The multiplexed model id is the registry *version number*, never an alias: ``serve.multiplexed``
+caches by id, so an alias would pin whatever it pointed to at first load. The Router resolves
+which version a learner gets from the rollout spec. The registered model name arrives through
+``user_config`` so pointing the slot at another model needs no restart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray import serve
+
+
+@serve.deployment(name="KnowledgeTracer", max_ongoing_requests=64)
+class KnowledgeTracer:
+    def __init__(self, mlflow_uri: str, model_name: str) -> None:
+        import mlflow
+
+        mlflow.set_tracking_uri(mlflow_uri)
+        mlflow.set_registry_uri(mlflow_uri)
+        self.model_name = model_name
+
+    def reconfigure(self, config: dict[str, Any]) -> None:
+        self.model_name = str(config.get("model_name", self.model_name))
+
+    @serve.multiplexed(max_num_models_per_replica=4)
+    async def load(self, version: str) -> Any:
+        import mlflow.pyfunc
+
+        return mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
+
+    async def predict(self, rows: dict[str, list[Any]]) -> dict[str, Any]:
+        """Next-answer probabilities for a tidy KT frame (columns as lists); the last rows are probes."""
+        import pandas as pd
+
+        version = serve.get_multiplexed_model_id()
+        model = await self.load(version)
+        frame = pd.DataFrame(rows)
+        output = model.predict(frame)
+        values = output.iloc[:, -1] if hasattr(output, "iloc") and getattr(output, "ndim", 1) == 2 else output
+        return {"model": self.model_name, "version": version, "p_correct": [float(v) for v in list(values)]}

@@ -1,0 +1,43 @@
+"""Rollout specs and decisions round-trip through the real database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from platform_api.core.db import make_engine
+from platform_api.core.migrate import upgrade
+from serving.rollout import CanaryController, LiveMetrics, RolloutSpec, RolloutState, Slot, Variant
+from serving.rollout.store import RolloutStore
+
+
+def test_decisions_and_specs_are_stored_together(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    store = RolloutStore(engine)
+    spec = RolloutSpec(slot=Slot.KT, model_name="pathwise-bkt", champion="1")
+    store.save(spec)
+    controller = CanaryController(spec, on_decision=store.record)
+    controller.start("2")
+    metrics = LiveMetrics()
+    for _ in range(300):
+        metrics.record_request(Variant.CHALLENGER, 3.0, ok=False)  # an injected failing challenger
+    controller.evaluate(metrics.snapshot(Variant.CHAMPION), metrics.snapshot(Variant.CHALLENGER))
+    loaded = store.load("kt")
+    assert loaded is not None and loaded.state == RolloutState.ROLLED_BACK and loaded.traffic_percent == 0
+    history = store.decisions("kt")
+    assert [row["action"] for row in history] == ["rollback", "start"]
+    assert history[0]["metrics"]["challenger"]["errors"] == 300
+    assert "error rate" in history[0]["reason"]
+    assert store.load("sequencer") is None and [s.slot for s in store.load_all()] == [Slot.KT]
+    engine.dispose()
+
+
+def test_the_database_refuses_traffic_outside_0_100(db_url: str) -> None:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    spec = RolloutSpec(slot=Slot.SEQUENCER, model_name="pathwise-seq", champion="1")
+    RolloutStore(engine).save(spec)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE rollouts SET traffic_percent = 150")
+    engine.dispose()
