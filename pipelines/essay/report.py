@@ -14,8 +14,7 @@ def write_markdown(report: dict[str, Any], path: Path, seed: int) -> Path:
     lines = [
         "# Essay scoring (ASAP, prompts 1-8): cross-validated QWK",
         "",
-        f"Command: `pathwise essay cv --seed {seed} --jobs 4 --json "
-        f"--report {path} --plots {path.with_suffix('')}`",
+        f"Command: `pathwise essay cv --seed {seed} --jobs 4 --json --report {path} --plots {path.with_suffix('')}`",
         "",
         f"Data: the four ASAP parts under `essays/asap` ({report['essays']} essays, digest "
         f"`{report['data_digest']}`). Each part is one fold, scored by a model fitted on the other three; "
