@@ -16,7 +16,6 @@ whose skill column is called ``skill_name``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from sklearn.exceptions import NotFittedError
 from models.base import KTInputError, validate_interactions
 from models.bkt.engine import Indices, ParamTables, em_fit, filter_sequences, final_states
 from models.metrics import binary_metrics
+from models.persistence import read_state, write_state
 
 CANONICAL = ("user_id", "skill_id", "item_id", "correct", "seq")
 PARAM_NAMES = ("prior", "learns", "forgets", "guesses", "slips")
@@ -299,10 +299,9 @@ class BKT:
         return {m: scores[m] for m in metrics}
 
     # ------------------------------------------------------------------ parameters
-    def params(self) -> dict[str, Any]:
-        """Hyperparameters and fit summary (flat, loggable); see :meth:`parameter_table` for values."""
-        out: dict[str, Any] = {
-            "model": self.name,
+    def _hyper(self) -> dict[str, Any]:
+        """The constructor arguments, as ``load`` passes them back."""
+        return {
             "forgets": self.forgets,
             "multigs": self.multigs,
             "multilearn": self.multilearn,
@@ -311,7 +310,14 @@ class BKT:
             "seed": self.seed,
             "tol": self.tol,
             "max_iter": self.max_iter,
+            "strict": self.strict,
+            "columns": self.columns,
         }
+
+    def params(self) -> dict[str, Any]:
+        """Hyperparameters and fit summary (flat, loggable); see :meth:`parameter_table` for values."""
+        out: dict[str, Any] = {"model": self.name}
+        out.update({k: v for k, v in self._hyper().items() if k not in ("strict", "columns")})
         if self._vocab is not None:
             out["n_skills"] = len(self._vocab.skills)
         return out
@@ -383,34 +389,18 @@ class BKT:
     # ------------------------------------------------------------------ persistence
     def save(self, directory: Path) -> None:
         vocab, tables, _ = self._fitted()
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         state = {
             "class": type(self).__name__,
-            "hyper": {
-                "forgets": self.forgets,
-                "multigs": self.multigs,
-                "multilearn": self.multilearn,
-                "multiprior": self.multiprior,
-                "num_fits": self.num_fits,
-                "seed": self.seed,
-                "tol": self.tol,
-                "max_iter": self.max_iter,
-                "strict": self.strict,
-                "columns": self.columns,
-            },
+            "hyper": self._hyper(),
             "vocab": vocab.__dict__,
             "tables": {f: getattr(tables, f).tolist() for f in ("prior", "learn", "forget", "guess", "slip")},
             "fit_info": self.fit_info_,
         }
-        (directory / STATE_FILE).write_text(json.dumps(state))
+        write_state(directory, STATE_FILE, state)
 
     @classmethod
     def load(cls, directory: Path) -> Self:
-        path = Path(directory) / STATE_FILE
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no saved BKT model there")
-        state = json.loads(path.read_text())
+        state = read_state(directory, STATE_FILE, "BKT")
         model = cls(**state["hyper"])
         model._vocab = _Vocab(**state["vocab"])
         model._tables = ParamTables(**{k: np.asarray(v, dtype=np.float64) for k, v in state["tables"].items()})

@@ -16,7 +16,6 @@ Items are ``item_id`` when the data has them, else the skill stands in for the i
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -27,6 +26,7 @@ from scipy.special import expit, log_expit
 from sklearn.exceptions import NotFittedError
 
 from models.base import KTInputError, validate_interactions
+from models.persistence import read_state, write_state
 
 STATE_FILE = "irt2pl.json"
 GRID = np.linspace(-4.0, 4.0, 41)
@@ -157,18 +157,13 @@ class IRT2PL:
 
     def save(self, directory: Path) -> None:
         items = self._fitted()
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         hyper = {k: v for k, v in self.params().items() if k not in ("model", "n_items")}
-        payload = {"hyper": {**hyper, "strict": self.strict}, "items": items, "fit_info": self.fit_info_}
-        (directory / STATE_FILE).write_text(json.dumps(payload))
+        state = {"hyper": {**hyper, "strict": self.strict}, "items": items, "fit_info": self.fit_info_}
+        write_state(directory, STATE_FILE, state)
 
     @classmethod
     def load(cls, directory: Path) -> Self:
-        path = Path(directory) / STATE_FILE
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no saved IRT model there")
-        payload = json.loads(path.read_text())
+        payload = read_state(directory, STATE_FILE, "IRT")
         model = cls(**payload["hyper"])
         model.items_ = {k: (float(v[0]), float(v[1])) for k, v in payload["items"].items()}
         model.fit_info_ = payload.get("fit_info", {})
