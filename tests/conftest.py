@@ -6,7 +6,9 @@ the server at ``PATHWISE_TEST_PG_URL`` (default 127.0.0.1:5432, trust auth, db `
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 from psycopg import sql
 
 from pathwise.logs import configure_logging
+from platform_api.core.migrate import MIGRATIONS_DIR, upgrade
 
 PG_ADMIN_URL = os.environ.get("PATHWISE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PATHWISE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -71,6 +74,76 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+def _migrations_digest() -> str:
+    """Changes whenever a migration changes, so a stale template is never reused."""
+    digest = hashlib.sha256()
+    for path in sorted(MIGRATIONS_DIR.rglob("*.py")):
+        digest.update(path.relative_to(MIGRATIONS_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session; tests get copies of it."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> str:
+    """A PostgreSQL database migrated to head once, named by the migrations' digest.
+
+    ``CREATE DATABASE … TEMPLATE`` copies it in a fraction of the time that running every
+    migration takes. It is built under a temporary name and renamed when complete, so an
+    interrupted session never leaves a half-migrated template behind.
+    """
+    name = f"pathwise_tpl_{_migrations_digest()}"
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    with _admin_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(4242)")
+        try:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                building = f"{name}_building"
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(building)))
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
+                upgrade(f"{base}/{building}".replace("postgresql://", "postgresql+psycopg://", 1))
+                rename = sql.SQL("ALTER DATABASE {} RENAME TO {}")
+                conn.execute(rename.format(sql.Identifier(building), sql.Identifier(name)))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(4242)")
+    return name
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def migrated_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Like ``db_url``, but already migrated to head (copied from a per-session template)."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("_pg_template")
+    name = f"pathwise_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        with _admin_connection() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def migrated_sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """A SQLite database already migrated to head."""
+    path = tmp_path / "migrated.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

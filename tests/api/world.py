@@ -154,9 +154,9 @@ def make_client(db_url: str, **overrides: object) -> TestClient:
 
 
 @pytest.fixture
-def world_client(sqlite_url: str) -> Iterator[tuple[TestClient, World]]:
-    world = build_world(sqlite_url)
-    with make_client(sqlite_url) as client:
+def world_client(migrated_sqlite_url: str) -> Iterator[tuple[TestClient, World]]:
+    world = build_world(migrated_sqlite_url)
+    with make_client(migrated_sqlite_url) as client:
         for name in (*ROLE_USERS, "learner2", "outsider"):
             world.tokens[name] = login(client, f"{name}@world.test")
         yield client, world

@@ -9,14 +9,13 @@ from fastapi.testclient import TestClient
 
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.migrate import upgrade
 from platform_api.lrs.credentials import create_credential
 from platform_api.main import create_app
 
 
 @pytest.fixture
-def lrs(db_url: str) -> Iterator[TestClient]:
-    upgrade(db_url)
+def lrs(migrated_db_url: str) -> Iterator[TestClient]:
+    db_url = migrated_db_url
     engine = make_engine(db_url)
     with transaction(make_session_factory(engine)) as session:
         issued = create_credential(session, "test client")
