@@ -95,9 +95,7 @@ def get_rule(
     return _rule(session, rule_id)
 
 
-@router.patch(
-    "/rules/{rule_id}", response_model=RulePublic, summary="Change a rule; a new scope needs rights there too"
-)
+@router.patch("/rules/{rule_id}", response_model=RulePublic, summary="Change a rule (a new scope needs rights there)")
 def update_rule(
     session: SessionDep,
     rule_id: int,
