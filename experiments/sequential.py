@@ -128,9 +128,7 @@ class Comparison:
         return {**self.difference.to_dict(), "p_value": round(self.p_value, 6), "significant": self.significant}
 
 
-def compare(
-    control: ArrayLike, treatment: ArrayLike, *, alpha: float = ALPHA, effect: float = EFFECT
-) -> Comparison:
+def compare(control: ArrayLike, treatment: ArrayLike, *, alpha: float = ALPHA, effect: float = EFFECT) -> Comparison:
     a, b = np.asarray(control, dtype=float), np.asarray(treatment, dtype=float)
     var_a = float(a.var(ddof=1)) if len(a) > 1 else 0.0
     var_b = float(b.var(ddof=1)) if len(b) > 1 else 0.0

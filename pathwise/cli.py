@@ -30,6 +30,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "features.cli",
     "models.rl.cli",
     "serving.cli",
+    "experiments.cli",
 )
 
 
