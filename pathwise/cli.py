@@ -31,6 +31,7 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "models.rl.cli",
     "serving.cli",
     "experiments.cli",
+    "platform_api.domain.rollouts.cli",
 )
 
 

@@ -6,6 +6,7 @@ tests close that loop with the same engine functions the Router calls.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
+from typer.testing import CliRunner
 
+from pathwise.cli import build_cli
 from platform_api.core.db import make_engine
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
 from platform_api.events.models import OutboxEvent
@@ -353,3 +356,21 @@ def test_serving_loads_what_the_api_wrote_and_shows_it_in_the_reason(world_clien
     ]
     assert items[0].reason == "Chosen for you by your instructor: exam prep"
     assert items[1].reason.startswith('Instructor rule "catch-up" (course scope, recommend): mastery(')
+
+
+def test_rules_cli_check_and_preview(world_client: tuple[TestClient, World], monkeypatch: pytest.MonkeyPatch) -> None:
+    client, world = world_client
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", str(client.app.state.settings.db_url))  # type: ignore[attr-defined]
+    cli, runner = build_cli(), CliRunner()
+    ok = runner.invoke(cli, ["rules", "check", RULE])
+    assert ok.exit_code == 0 and "ok: if mastery('Fractions') < 80% then recommend \"Extra worksheet\"" in ok.output
+    bad = runner.invoke(cli, ["rules", "check", 'if mastery("A") >= 80 then block "x"'])
+    assert bad.exit_code == 1
+    assert "line 1, column 20: mastery is a percentage" in bad.output and "\n" + " " * 19 + "^" in bad.output
+    shown = runner.invoke(cli, ["rules", "preview", str(world.ids["cohort"]), "--source", RULE, "--k", "3"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["counts"] == {"recommend:Extra worksheet": 1}
+    missing = runner.invoke(cli, ["rules", "preview", "999999", "--source", RULE])
+    assert missing.exit_code == 1 and "cohort 999999 not found" in missing.output
+    neither = runner.invoke(cli, ["rules", "preview", str(world.ids["cohort"])])
+    assert neither.exit_code == 2 and "give either source or rule_id" in neither.output

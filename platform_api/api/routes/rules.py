@@ -20,15 +20,11 @@ from platform_api.api.targets import rule_scope_target, rule_target
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.identity.authz import Principal
-from platform_api.domain.org.models import Cohort
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
-from platform_api.domain.rollouts.rules import BASELINE, check_source, cohort_preview, invalid_rule, scoped
+from platform_api.domain.rollouts.rules import check_source, preview_cohort
 from platform_api.domain.rollouts.schemas import (
-    LearnerChange,
     OverridePublic,
     OverrideSet,
-    PreviewAction,
-    PreviewItem,
     PreviewPublic,
     PreviewRequest,
     RuleCreate,
@@ -36,8 +32,6 @@ from platform_api.domain.rollouts.schemas import (
     RuleUpdate,
     ScopeKind,
 )
-from serving.rules import RuleError, Scope, ScopedRule
-from serving.rules import ScopeKind as RuleScope
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -139,44 +133,9 @@ def preview_rule(
     body: PreviewRequest,
     principal: Annotated[Principal, permit("rules:read", "cohort")],
 ) -> PreviewPublic:
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise ProblemError(404, f"cohort {cohort_id} not found")
     if body.rule_id is not None:
         require(principal, "rules:read", rule_target(session, principal, body.rule_id))
-        candidate = scoped(_rule(session, body.rule_id))
-    else:
-        assert body.source is not None
-        if body.scope_id is None and body.scope_kind != "cohort":
-            raise ProblemError(422, "scope_id is required when scope_kind is not the cohort itself")
-        scope_id = body.scope_id or cohort_id
-        try:
-            candidate = ScopedRule.from_source(
-                "preview", body.name, body.source, Scope(RuleScope(body.scope_kind), str(scope_id)), body.priority
-            )
-        except RuleError as error:
-            raise invalid_rule(error) from None
-    course_id, report = cohort_preview(session, cohort, candidate, k=body.k, now=datetime.now(UTC))
-    return PreviewPublic(
-        cohort_id=cohort_id,
-        course_id=course_id,
-        learners=report.learners,
-        affected_count=report.affected_count,
-        counts=report.counts,
-        affected=[
-            LearnerChange(
-                learner_id=int(item.learner_id),
-                before=[PreviewItem(activity_id=c.activity_id, title=c.title, source=c.source) for c in item.before],
-                after=[PreviewItem(activity_id=c.activity_id, title=c.title, source=c.source) for c in item.after],
-                actions=[
-                    PreviewAction(verb=str(a.verb), target=a.target, reason=a.reason, shadowed_by=a.shadowed_by)
-                    for a in item.actions
-                ],
-            )
-            for item in report.affected
-        ],
-        baseline=BASELINE,
-    )
+    return preview_cohort(session, cohort_id, body)
 
 
 def _override(session: SessionDep, user_id: int) -> LearnerOverride:

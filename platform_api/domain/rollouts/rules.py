@@ -21,6 +21,13 @@ from platform_api.domain.content.models import Activity, ActivitySkill, Course, 
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
+from platform_api.domain.rollouts.schemas import (
+    LearnerChange,
+    PreviewAction,
+    PreviewItem,
+    PreviewPublic,
+    PreviewRequest,
+)
 from platform_api.domain.skills.models import Skill, SkillPrerequisite
 from serving.catalog import Activity as CatalogActivity
 from serving.catalog import Course as CatalogCourse
@@ -208,3 +215,51 @@ def cohort_preview(
         rows.append((context, state))
     report = preview([candidate], rows, now=now, overrides=overrides, baseline=baseline, rankings=rankings, k=k)
     return course_id, report
+
+
+def _items(candidates: Sequence[Candidate]) -> list[PreviewItem]:
+    return [PreviewItem(activity_id=c.activity_id, title=c.title, source=c.source) for c in candidates]
+
+
+def preview_cohort(
+    session: Session, cohort_id: int, body: PreviewRequest, now: datetime | None = None
+) -> PreviewPublic:
+    """The preview the API and ``pathwise rules preview`` return (callers check permissions first)."""
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise ProblemError(404, f"cohort {cohort_id} not found")
+    if body.rule_id is not None:
+        row = session.get(InstructorRule, body.rule_id)
+        if row is None:
+            raise ProblemError(404, f"rule {body.rule_id} not found")
+        candidate = scoped(row)
+    else:
+        assert body.source is not None
+        if body.scope_id is None and body.scope_kind != "cohort":
+            raise ProblemError(422, "scope_id is required when scope_kind is not the cohort itself")
+        scope = Scope(ScopeKind(body.scope_kind), str(body.scope_id or cohort_id))
+        try:
+            candidate = ScopedRule.from_source("preview", body.name, body.source, scope, body.priority)
+        except RuleError as error:
+            raise invalid_rule(error) from None
+    course_id, report = cohort_preview(session, cohort, candidate, k=body.k, now=now or datetime.now(UTC))
+    return PreviewPublic(
+        cohort_id=cohort_id,
+        course_id=course_id,
+        learners=report.learners,
+        affected_count=report.affected_count,
+        counts=report.counts,
+        affected=[
+            LearnerChange(
+                learner_id=int(item.learner_id),
+                before=_items(item.before),
+                after=_items(item.after),
+                actions=[
+                    PreviewAction(verb=str(a.verb), target=a.target, reason=a.reason, shadowed_by=a.shadowed_by)
+                    for a in item.actions
+                ],
+            )
+            for item in report.affected
+        ],
+        baseline=BASELINE,
+    )
