@@ -75,5 +75,19 @@ def report(
     typer.echo(json.dumps(data, indent=2) if as_json else render(data))
 
 
+@experiments_app.command("simulate")
+def simulate(
+    control: Annotated[float, typer.Option(min=0.0, max=1.0, help="Control success rate")] = 0.3,
+    treatment: Annotated[float, typer.Option(min=0.0, max=1.0, help="Treatment success rate")] = 0.3,
+    experiments: Annotated[int, typer.Option(min=10, max=100_000)] = 600,
+    seed: int = 20261125,
+) -> None:
+    """Simulate experiments checked every 50 learners per arm: how often each test rejects (JSON)."""
+    from experiments.sequential import simulate_peeking
+
+    rates = simulate_peeking(control, treatment, experiments=experiments, seed=seed)
+    typer.echo(json.dumps({"control": control, "treatment": treatment, "experiments": experiments, **rates}))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(experiments_app, name="experiments")

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import norm
 
 ALPHA = 0.05
 EFFECT = 0.25  # standardized effect the mixture is tuned to
@@ -137,3 +138,39 @@ def compare(control: ArrayLike, treatment: ArrayLike, *, alpha: float = ALPHA, e
     estimate, width, p_value = difference(len(a), mean_a, var_a, len(b), mean_b, var_b, alpha=alpha, effect=effect)
     est, w = float(estimate), float(width)
     return Comparison(Interval(len(a) + len(b), est, est - w, est + w), float(p_value), alpha)
+
+
+LOOKS = tuple(range(50, 2001, 50))
+
+
+def peeking_rejections(
+    a: NDArray[np.float64], b: NDArray[np.float64], looks: tuple[int, ...] = LOOKS, alpha: float = ALPHA
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """For experiments in rows (outcomes of arm a and arm b): rejected at *any* look by this test, and by a
+    fixed-sample z-test read the same way."""
+    mixture, naive = np.zeros(len(a), bool), np.zeros(len(a), bool)
+    z_crit = float(norm.ppf(1 - alpha / 2))
+    for n in looks:
+        xa, xb = a[:, :n], b[:, :n]
+        ma, mb, va, vb = xa.mean(1), xb.mean(1), xa.var(1, ddof=1), xb.var(1, ddof=1)
+        _, _, p_value = difference(n, ma, va, n, mb, vb, alpha=alpha)
+        mixture |= p_value <= alpha
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.nan_to_num(np.abs(mb - ma) / np.sqrt((va + vb) / n))
+        naive |= z > z_crit
+    return mixture, naive
+
+
+def simulate_peeking(
+    p_control: float, p_treatment: float, *, experiments: int = 600, alpha: float = ALPHA, seed: int = 0
+) -> dict[str, float]:
+    """Share of simulated binary experiments rejected at any of 40 looks, by this test and by a z-test.
+
+    With equal rates this is the false-positive rate under peeking; with different ones, the power.
+    """
+    rng = np.random.default_rng(seed)
+    shape = (experiments, max(LOOKS))
+    a = (rng.random(shape) < p_control).astype(float)
+    b = (rng.random(shape) < p_treatment).astype(float)
+    mixture, naive = peeking_rejections(a, b, LOOKS, alpha)
+    return {"mixture": float(mixture.mean()), "fixed_sample_z": float(naive.mean()), "looks": float(len(LOOKS))}

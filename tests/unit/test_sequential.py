@@ -9,44 +9,34 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.sequential import ALPHA, compare, difference, mean_interval
-
-LOOKS = np.arange(50, 2001, 50)  # learners per arm at each look
-
-
-def _peeking(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per experiment: did the mixture test ever reject, and did a fixed-sample z-test ever reject?"""
-    mixture, naive = np.zeros(len(a), bool), np.zeros(len(a), bool)
-    for n in LOOKS:
-        xa, xb = a[:, :n], b[:, :n]
-        ma, mb, va, vb = xa.mean(1), xb.mean(1), xa.var(1, ddof=1), xb.var(1, ddof=1)
-        _, _, p = difference(n, ma, va, n, mb, vb)
-        mixture |= p <= ALPHA
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.abs(mb - ma) / np.sqrt(va / n + vb / n)
-        naive |= np.nan_to_num(z) > 1.959964
-    return mixture, naive
+from experiments.sequential import ALPHA, LOOKS, compare, mean_interval, peeking_rejections, simulate_peeking
 
 
 @pytest.mark.parametrize("kind", ["binary", "skewed"])
 def test_aa_false_positive_rate_stays_below_alpha_under_peeking(kind: str) -> None:
     rng = np.random.default_rng(20261125)
-    shape = (600, LOOKS[-1])
+    shape = (600, max(LOOKS))
     if kind == "binary":  # next-attempt correctness, completion, drop-off
         a, b = (rng.random(shape) < 0.3).astype(float), (rng.random(shape) < 0.3).astype(float)
     else:  # mastery gained per hour: skewed, heavy right tail
         a, b = rng.lognormal(0, 0.75, shape), rng.lognormal(0, 0.75, shape)
-    mixture, naive = _peeking(a, b)
+    mixture, naive = peeking_rejections(a, b)
     assert mixture.mean() <= ALPHA
     # the same looks with a fixed-sample test: the simulation would catch an invalid method
     assert naive.mean() > 2 * ALPHA
 
 
+def test_the_simulation_command_reports_both_tests() -> None:
+    null = simulate_peeking(0.3, 0.3, experiments=300, seed=1)
+    assert null["mixture"] <= ALPHA < null["fixed_sample_z"]
+    assert simulate_peeking(0.3, 0.37, experiments=100, seed=2)["mixture"] >= 0.8
+
+
 def test_a_real_effect_is_detected() -> None:
     rng = np.random.default_rng(7)
-    shape = (300, LOOKS[-1])
+    shape = (300, max(LOOKS))
     a, b = (rng.random(shape) < 0.30).astype(float), (rng.random(shape) < 0.37).astype(float)
-    mixture, _ = _peeking(a, b)
+    mixture, _ = peeking_rejections(a, b)
     assert mixture.mean() >= 0.8
     last = compare(a[0], b[0])
     assert last.significant and last.difference.low > 0
