@@ -244,6 +244,10 @@ def test_preview_shows_who_changes_and_how(world_client: tuple[TestClient, World
 
 def test_preview_of_a_stored_rule_and_of_a_shadowed_one(world_client: tuple[TestClient, World]) -> None:
     client, world = world_client
+    off = _create(client, world, source='if attempts() >= 1 then recommend "Quiz"', enabled=False).json()
+    enabling = _preview(client, world, rule_id=off["id"]).json()
+    assert enabling["counts"] == {"recommend:Quiz": 1}  # what switching it on would do
+    client.delete(f"/v1/rules/{off['id']}", headers=_auth(world, "instructor"))
     stored = _create(client, world, source='if attempts() >= 1 then block "Practice"', priority=10).json()
     again = _preview(client, world, rule_id=stored["id"]).json()
     assert again["affected"][0]["before"][0]["title"] == "Practice"  # "before" leaves the previewed rule out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
@@ -76,7 +77,7 @@ def scoped(row: InstructorRule) -> ScopedRule:
     rule = ScopedRule.from_source(
         f"rule-{row.id}", row.name, row.source, Scope(ScopeKind(row.scope_kind), row.scope_id), row.priority
     )
-    return rule if row.enabled else ScopedRule(rule.id, rule.name, rule.rule, rule.scope, rule.priority, False)
+    return replace(rule, enabled=row.enabled)
 
 
 def override_of(row: LearnerOverride) -> Override:
@@ -232,7 +233,7 @@ def preview_cohort(
         row = session.get(InstructorRule, body.rule_id)
         if row is None:
             raise ProblemError(404, f"rule {body.rule_id} not found")
-        candidate = scoped(row)
+        candidate = replace(scoped(row), enabled=True)  # a disabled rule previews what enabling it would do
     else:
         assert body.source is not None
         if body.scope_id is None and body.scope_kind != "cohort":
