@@ -238,6 +238,14 @@ def test_preview_shows_who_changes_and_how(world_client: tuple[TestClient, World
 
     blocked = _preview(client, world, source='if attempts("Fractions") >= 1 then block "Practice"').json()
     assert blocked["affected"][0]["after"] == []
+    members = f"/v1/cohorts/{world.ids['cohort']}/members"
+    client.post(members, json={"user_id": world.ids["user_learner2"]}, headers=_auth(world, "admin"))
+    try:  # learner2 has answered nothing: mastery 0%, so the rule applies to both; only one is listed
+        capped = _preview(client, world, source=RULE, limit=1, k=1).json()
+    finally:
+        client.delete(f"{members}/{world.ids['user_learner2']}", headers=_auth(world, "admin"))
+    assert (capped["learners"], capped["affected_count"], len(capped["affected"])) == (2, 2, 1)
+    assert len(capped["affected"][0]["after"]) == 1
     nobody = _preview(client, world, source='if attempts("Fractions") >= 5 then block "Practice"').json()
     assert (nobody["learners"], nobody["affected_count"], nobody["affected"]) == (1, 0, [])
 

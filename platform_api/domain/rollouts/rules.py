@@ -260,7 +260,7 @@ def preview_cohort(
                     for a in item.actions
                 ],
             )
-            for item in report.affected
+            for item in report.affected[: body.limit]
         ],
         baseline=BASELINE,
     )

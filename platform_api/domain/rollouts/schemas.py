@@ -110,6 +110,7 @@ class PreviewRequest(BaseModel):
     scope_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     priority: int = Priority
     k: int = Field(default=5, ge=1, le=20, description="recommendations compared per learner")
+    limit: int = Field(default=200, ge=1, le=1000, description="affected learners listed (all are counted)")
 
     @model_validator(mode="after")
     def _one_rule(self) -> PreviewRequest:
