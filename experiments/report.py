@@ -42,7 +42,7 @@ def _aware(value: datetime) -> datetime:
 
 
 @dataclass
-class _Answers:
+class LearnerAnswers:
     """One learner's answers in order: (time, skill id, correct, seconds)."""
 
     rows: list[tuple[datetime, int | None, bool, float]]
@@ -82,7 +82,7 @@ def learner_outcomes(
     if not exposures:
         raise UnknownExperiment(f"no exposures recorded for experiment {experiment!r}")
     users = sorted({int(e.learner_id) for e in exposures if e.learner_id.isdigit() and int(e.learner_id) < 2**31})
-    answers: dict[int, _Answers] = defaultdict(lambda: _Answers([]))
+    answers: dict[int, LearnerAnswers] = defaultdict(lambda: LearnerAnswers([]))
     for user_id, at, skill_id, correct, duration_ms in session.execute(
         select(Attempt.user_id, Attempt.submitted_at, Item.skill_id, Attempt.correct, Attempt.duration_ms)
         .join(Item, Item.id == Attempt.item_id)
