@@ -49,6 +49,11 @@ class Exposure:
         return f"{self.experiment}:{self.learner_id}"
 
 
+def experiment_name(slot: str, champion: str, challenger: str) -> str:
+    """The one spelling of an A/B experiment's name, e.g. ``kt-v6-vs-v7`` (what the report is asked for)."""
+    return f"{slot}-v{champion}-vs-v{challenger}"
+
+
 def record_exposures(session: Session, exposures: list[Exposure]) -> int:
     """Store the first exposure of each (experiment, learner) and emit its event; returns how many were new.
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from experiments.exposures import EXPOSURE_EVENT, ExposureLog, record_exposure
+from experiments.exposures import EXPOSURE_EVENT, ExposureLog, experiment_name, record_exposure
 from experiments.report import build_report
 from pathwise.cli import build_cli
 from platform_api.core.db import make_engine, make_session_factory, transaction
@@ -77,6 +77,7 @@ def test_exposures_are_stored_once_and_announced_through_the_outbox(db_url: str)
                 "kt-v7", variant, str(uid), slot="kt", version="7" if index % 2 else "6", at=START + timedelta(days=4)
             )
     assert log.flush() == len(ids)
+    assert experiment_name("kt", "6", "7") == "kt-v6-vs-v7"
     assert log.flush() == 0
     with factory() as session:
         assert record_exposure(session, "kt-v7", "champion", str(ids[0])) is False  # already exposed
