@@ -30,6 +30,8 @@ COMMAND_PACKAGES: tuple[str, ...] = (
     "features.cli",
     "models.rl.cli",
     "serving.cli",
+    "experiments.cli",
+    "platform_api.domain.rollouts.cli",
 )
 
 

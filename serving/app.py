@@ -242,7 +242,13 @@ class Router:
             variant=variant,
             fallback=fallback,
             rules_applied=[
-                {"source": a.source, "verb": str(a.verb), "target": a.target, "shadowed_by": a.shadowed_by}
+                {
+                    "source": a.source,
+                    "verb": str(a.verb),
+                    "target": a.target,
+                    "reason": a.reason,
+                    "shadowed_by": a.shadowed_by,
+                }
                 for a in decision.applied
             ],
         )

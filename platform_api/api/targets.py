@@ -18,6 +18,7 @@ from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.authz import Principal, Target
 from platform_api.domain.identity.models import Grant, User
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
+from platform_api.domain.rollouts.models import InstructorRule
 
 Resolver = Callable[[Session, Principal, int], Target]
 
@@ -175,6 +176,23 @@ def scope_target(session: Session, principal: Principal, scope_type: str, scope_
     return resolver(session, principal, scope_id)
 
 
+def rule_scope_target(session: Session, principal: Principal, scope_kind: str, scope_id: int) -> Target:
+    """Where a rule scope lives: an org unit, a course, a cohort, or one learner."""
+    if scope_kind == "learner":
+        return user_target(session, principal, scope_id)
+    return scope_target(session, principal, scope_kind, scope_id)
+
+
+def rule_target(session: Session, principal: Principal, rule_id: int) -> Target:
+    rule = session.get(InstructorRule, rule_id)
+    if rule is None or not rule.scope_id.isdigit():
+        raise not_found("rule", rule_id)
+    try:
+        return rule_scope_target(session, principal, rule.scope_kind, int(rule.scope_id))
+    except ProblemError:
+        raise not_found("rule", rule_id) from None
+
+
 RESOLVERS: dict[str, Resolver] = {
     "org_unit": org_unit_target,
     "course": course_target,
@@ -188,4 +206,5 @@ RESOLVERS: dict[str, Resolver] = {
     "attempt": attempt_target,
     "grant": grant_target,
     "guardian_link": guardian_link_target,
+    "rule": rule_target,
 }

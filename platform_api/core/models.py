@@ -14,6 +14,7 @@ from platform_api.domain.content.models import (
     Unit,
 )
 from platform_api.domain.enrollment.models import Enrollment
+from platform_api.domain.experiments.models import ExperimentExposure
 from platform_api.domain.identity.models import Grant, RefreshToken, Role, RolePermission, User, UserSecurity
 from platform_api.domain.items.models import Item
 from platform_api.domain.lrs.models import Attachment, Document, LRSCredential, Statement, StatementRef
@@ -36,6 +37,7 @@ __all__ = [
     "CourseVersion",
     "Document",
     "Enrollment",
+    "ExperimentExposure",
     "Grant",
     "GuardianLink",
     "InstructorRule",

@@ -10,7 +10,7 @@ The first decision about an activity wins; later rules that disagree are reporte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -87,6 +87,15 @@ class Override:
     replace_model: bool = False
     expires_at: datetime | None = None
     note: str = ""
+
+    def __post_init__(self) -> None:
+        """Accept the JSON shape of ``user_config`` too: lists for tuples, ISO text for the expiry."""
+        object.__setattr__(self, "recommend", tuple(self.recommend))
+        object.__setattr__(self, "block", tuple(self.block))
+        expires: object = self.expires_at
+        if isinstance(expires, str):
+            parsed = datetime.fromisoformat(expires)
+            object.__setattr__(self, "expires_at", parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
     def active(self, now: datetime) -> bool:
         return self.expires_at is None or now < self.expires_at
@@ -209,8 +218,12 @@ def apply(decision: Decision, ranked: Sequence[Candidate], k: int | None = None)
 
 @dataclass(frozen=True)
 class LearnerPreview:
+    """How the previewed rules change one learner: their decisions, and the top ``k`` before and after."""
+
     learner_id: str
     actions: tuple[Applied, ...]
+    before: tuple[Candidate, ...] = ()
+    after: tuple[Candidate, ...] = ()
 
 
 @dataclass
@@ -232,19 +245,38 @@ def preview(
     *,
     now: datetime | None = None,
     overrides: dict[str, Override] | None = None,
+    baseline: Sequence[ScopedRule] = (),
+    rankings: Mapping[str, Sequence[Candidate]] | None = None,
+    k: int = 5,
 ) -> PreviewReport:
-    """Evaluate ``rules`` over a cohort without changing anything; at most 100,000 learners."""
+    """Evaluate ``rules`` over a cohort without changing anything; at most 100,000 learners.
+
+    ``baseline`` are the rules already in force: the previewed ones are decided together with
+    them, so precedence and shadowing are what serving would do. With ``rankings`` (the
+    model's candidates per learner id) each affected learner also gets the top ``k`` before
+    (baseline only) and after (baseline plus ``rules``); a learner is affected when one of
+    the previewed rules decides something for them or their top ``k`` changes.
+    """
     now = now or datetime.now(UTC)
+    previewed = {r.id for r in rules}
+    together = [*[r for r in baseline if r.id not in previewed], *rules]
     report = PreviewReport()
     for context, state in cohort:
         report.learners += 1
         if report.learners > MAX_PREVIEW_LEARNERS:
             raise ValueError(f"a preview covers at most {MAX_PREVIEW_LEARNERS} learners; narrow the cohort")
         override = (overrides or {}).get(context.learner_id)
-        decision = decide(rules, context, state, now=now, override=override)
-        effective = tuple(decision.effective)
-        if effective:
-            report.affected.append(LearnerPreview(context.learner_id, effective))
+        decision = decide(together, context, state, now=now, override=override)
+        effective = tuple(item for item in decision.effective if item.source in previewed)
+        before: tuple[Candidate, ...] = ()
+        after: tuple[Candidate, ...] = ()
+        if rankings is not None:
+            ranked = rankings.get(context.learner_id, ())
+            old = decide(together[: len(together) - len(rules)], context, state, now=now, override=override)
+            before, after = tuple(apply(old, ranked, k)), tuple(apply(decision, ranked, k))
+        changed = [c.activity_id for c in before] != [c.activity_id for c in after]
+        if effective or changed:
+            report.affected.append(LearnerPreview(context.learner_id, effective, before, after))
             for item in effective:
                 label = f"{item.verb}:{item.target}"
                 report.counts[label] = report.counts.get(label, 0) + 1

@@ -51,6 +51,7 @@ class Case:
     body: Any = None
     query: dict[str, Any] | None = None
     factory: Factory | None = None  # returns extra path parameters (fresh resources)
+    query_ids: dict[str, str] | None = None  # query parameter → key in World.ids
 
 
 def _admin(client: TestClient, world: World, method: str, path: str, body: Any = None) -> dict[str, Any]:
@@ -113,6 +114,21 @@ def fresh_enrollment(client: TestClient, w: World) -> dict[str, Any]:
 
 def fresh_member(client: TestClient, w: World) -> dict[str, Any]:
     _admin(client, w, "POST", f"/v1/cohorts/{w.ids['cohort']}/members", {"user_id": w.ids["user_learner2"]})
+    return {"user_id": w.ids["user_learner2"]}
+
+
+def fresh_rule(client: TestClient, w: World) -> dict[str, Any]:
+    body = {
+        "name": f"r{_next(w)}",
+        "source": 'if mastery("Fractions") < 40% then recommend "Practice"',
+        "scope_kind": "course",
+        "scope_id": w.ids["course"],
+    }
+    return {"rule_id": _admin(client, w, "POST", "/v1/rules", body)["id"]}
+
+
+def fresh_override(client: TestClient, w: World) -> dict[str, Any]:
+    _admin(client, w, "PUT", f"/v1/users/{w.ids['user_learner2']}/override", {"recommend": ["Practice"]})
     return {"user_id": w.ids["user_learner2"]}
 
 
@@ -184,6 +200,16 @@ MATRIX: dict[str, Case] = {
     "POST /v1/activities/{activity_id}/attempts": Case(frozenset({"admin", "learner"}), params=A, body={}),
     # delegation: the assistant may grade but (above) never change structure
     "POST /v1/attempts/{attempt_id}/grade": Case(STAFF, params={"attempt_id": "attempt"}, body={}),
+    # instructor rules: assistants read and preview, only authors write
+    "GET /v1/rules": Case(STAFF, query={"scope_kind": "course"}, query_ids={"scope_id": "course"}),
+    "POST /v1/rules": Case(AUTHORS, body={}),
+    "GET /v1/rules/{rule_id}": Case(STAFF, factory=fresh_rule),
+    "PATCH /v1/rules/{rule_id}": Case(AUTHORS, factory=fresh_rule, body={"name": ""}),
+    "DELETE /v1/rules/{rule_id}": Case(AUTHORS, factory=fresh_rule),
+    "POST /v1/cohorts/{cohort_id}/rules/preview": Case(STAFF, params={"cohort_id": "cohort"}, body={}),
+    "GET /v1/users/{user_id}/override": Case(STAFF, factory=fresh_override),
+    "PUT /v1/users/{user_id}/override": Case(AUTHORS, params={"user_id": "user_learner2"}, body={}),
+    "DELETE /v1/users/{user_id}/override": Case(AUTHORS, factory=fresh_override),
 }
 
 
@@ -236,7 +262,7 @@ def _request(client: TestClient, world: World, key: str, case: Case, role: str) 
     values: dict[str, Any] = {p: world.ids[k] for p, k in (case.params or {}).items()}
     if case.factory is not None:
         values.update(case.factory(client, world))
-    query = dict(case.query or {})
+    query = dict(case.query or {}) | {q: world.ids[k] for q, k in (case.query_ids or {}).items()}
     path = template
     for name in [*values, *query]:
         if "{" + name + "}" in path:

@@ -125,3 +125,12 @@ def test_preview_reports_who_is_affected_and_how_without_side_effects() -> None:
     assert report.counts == {"recommend:Algebra challenge": 2, "recommend:Welcome back": 3}
     assert sorted(p.learner_id for p in report.affected) == ["u5", "u7", "u8", "u9"]
     assert report.affected_count == 4
+
+
+def test_override_accepts_the_json_shape_of_user_config() -> None:
+    raw = {"recommend": ["a"], "block": ["b"], "expires_at": "2026-11-25T00:00:00+00:00", "note": "n"}
+    override = Override("u1", **raw)  # type: ignore[arg-type]
+    assert (override.recommend, override.block) == (("a",), ("b",))
+    assert override.active(NOW) and not override.active(NOW + timedelta(days=2))
+    naive = Override("u1", recommend=("a",), expires_at="2026-11-25T00:00:00")  # type: ignore[arg-type]
+    assert naive.expires_at == datetime(2026, 11, 25, tzinfo=UTC)

@@ -31,7 +31,8 @@ PERMISSIONS = {
     "attempts:write": "submit one's own attempts",
     "recommendations:read": "get recommendations",
     "analytics:read": "see analytics",
-    "rules:write": "override models with rules",
+    "rules:read": "see instructor rules and overrides, and preview them",
+    "rules:write": "override models with rules and per-learner overrides",
     "self:read": "see one's own profile and progress",
 }
 
@@ -50,6 +51,7 @@ ROLE_SCOPES: dict[str, list[str]] = {
         "cohorts:write",
         "learners:read",
         "grants:write",
+        "rules:read",
         "rules:write",
         "analytics:read",
         "self:read",
@@ -62,6 +64,7 @@ ROLE_SCOPES: dict[str, list[str]] = {
         "enrollments:read",
         "cohorts:read",
         "learners:read",
+        "rules:read",
         "analytics:read",
         "self:read",
     ],

@@ -1,0 +1,153 @@
+"""Record A/B exposures: the first time a learner is served a variant of an experiment.
+
+Each new exposure is a row in ``experiment_exposures`` (what reports read) and an
+``experiment.exposure`` platform event in the outbox, written in the same transaction, so
+the stream and the table never disagree. Later exposures of the same learner to the same
+experiment are ignored: analysis is per learner (assignment is sticky), from first exposure.
+
+Serving calls :class:`ExposureLog` (``record`` is an in-memory append, cheap enough for the
+request path; ``flush`` writes a batch and belongs in a background thread), or
+:func:`record_exposures` directly with a session of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from platform_api.domain.experiments.models import ExperimentExposure
+from platform_api.events.outbox import emit_many
+
+EXPOSURE_EVENT = "experiment.exposure"
+MAX_REMEMBERED = 1_000_000
+
+
+@dataclass(frozen=True)
+class Exposure:
+    experiment: str
+    variant: str
+    learner_id: str
+    slot: str = ""
+    version: str = ""
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, limit in (("experiment", 100), ("variant", 50), ("learner_id", 100)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not 1 <= len(value) <= limit:
+                raise ValueError(f"{name} must be 1 to {limit} characters")
+
+    def key(self) -> str:
+        """The event's idempotency key: one exposure per learner and experiment."""
+        return f"{self.experiment}:{self.learner_id}"
+
+
+def experiment_name(slot: str, champion: str, challenger: str) -> str:
+    """The one spelling of an A/B experiment's name, e.g. ``kt-v6-vs-v7`` (what the report is asked for)."""
+    return f"{slot}-v{champion}-vs-v{challenger}"
+
+
+def record_exposures(session: Session, exposures: list[Exposure]) -> int:
+    """Store the first exposure of each (experiment, learner) and emit its event; returns how many were new.
+
+    The caller commits. Duplicates within the batch or already stored are skipped.
+    """
+    fresh: dict[str, Exposure] = {}
+    for item in exposures:
+        fresh.setdefault(item.key(), item)
+    for experiment in {item.experiment for item in fresh.values()}:
+        learners = [item.learner_id for item in fresh.values() if item.experiment == experiment]
+        stored = session.scalars(
+            select(ExperimentExposure.learner_id).where(
+                ExperimentExposure.experiment == experiment, ExperimentExposure.learner_id.in_(learners)
+            )
+        )
+        for learner_id in stored:
+            fresh.pop(f"{experiment}:{learner_id}", None)
+    new = list(fresh.values())
+    session.add_all(
+        ExperimentExposure(
+            experiment=e.experiment,
+            variant=e.variant,
+            learner_id=e.learner_id,
+            slot=e.slot,
+            version=e.version,
+            details=e.details,
+            exposed_at=e.at,
+        )
+        for e in new
+    )
+    emit_many(
+        session,
+        [
+            (
+                EXPOSURE_EVENT,
+                e.key(),
+                {
+                    "experiment": e.experiment,
+                    "variant": e.variant,
+                    "learner_id": e.learner_id,
+                    "slot": e.slot,
+                    "version": e.version,
+                    "at": e.at.isoformat(),
+                },
+            )
+            for e in new
+        ],
+    )
+    session.flush()
+    return len(new)
+
+
+def record_exposure(session: Session, experiment: str, variant: str, learner_id: str, **fields: Any) -> bool:
+    """One exposure (see :func:`record_exposures`); True if it was the learner's first in this experiment."""
+    return record_exposures(session, [Exposure(experiment, variant, learner_id, **fields)]) == 1
+
+
+class ExposureLog:
+    """A thread-safe buffer in front of :func:`record_exposures` that also forgets repeats in memory."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self._pending: list[Exposure] = []
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def record(self, experiment: str, variant: str, learner_id: str, **fields: Any) -> None:
+        item = Exposure(experiment, variant, learner_id, **fields)
+        with self._lock:
+            if item.key() in self._seen:
+                return
+            if len(self._seen) >= MAX_REMEMBERED:
+                self._seen.clear()  # the database still deduplicates
+            self._seen.add(item.key())
+            self._pending.append(item)
+
+    def flush(self) -> int:
+        """Write what is buffered in one transaction; if that fails the batch stays buffered and the error is raised."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return 0
+        try:
+            try:
+                return self._write(batch)
+            except IntegrityError:  # another replica stored one of these first; the retry skips it
+                return self._write(batch)
+        except Exception:
+            with self._lock:
+                self._pending = batch + self._pending
+            raise
+
+    def _write(self, batch: list[Exposure]) -> int:
+        with self.factory() as session:
+            count = record_exposures(session, batch)
+            session.commit()
+            return count

@@ -1,0 +1,1 @@
+"""A/B experiment exposures: which learner saw which variant first, and when."""
