@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
+from platform_api.domain.assessment.models import Assessment, AssessmentSession
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Activity, Course, Lesson, PublishSchedule, Unit
 from platform_api.domain.enrollment.models import Enrollment
@@ -150,6 +151,30 @@ def attempt_target(session: Session, principal: Principal, attempt_id: int) -> T
     )
 
 
+def assessment_target(session: Session, principal: Principal, assessment_id: int) -> Target:
+    course_id = session.scalar(select(Assessment.course_id).where(Assessment.id == assessment_id))
+    return _course_of(session, principal, "assessment", assessment_id, course_id)
+
+
+def assessment_session_target(session: Session, principal: Principal, session_id: int) -> Target:
+    """A sitting lives in its assessment's course and belongs to its learner."""
+    sitting = session.get(AssessmentSession, session_id)
+    if sitting is None:
+        raise not_found("assessment session", session_id)
+    try:
+        course = assessment_target(session, principal, sitting.assessment_id)
+        learner = user_target(session, principal, sitting.user_id)
+    except ProblemError:
+        raise not_found("assessment session", session_id) from None
+    return Target(
+        course.tenant_id,
+        (*course.org_paths, *learner.org_paths),
+        course.course_ids,
+        course.cohort_ids | learner.cohort_ids,
+        learner_id=sitting.user_id,
+    )
+
+
 def grant_target(session: Session, principal: Principal, grant_id: int) -> Target:
     grant = session.get(Grant, grant_id)
     if grant is None:
@@ -186,6 +211,8 @@ RESOLVERS: dict[str, Resolver] = {
     "user": user_target,
     "enrollment": enrollment_target,
     "attempt": attempt_target,
+    "assessment": assessment_target,
+    "assessment_session": assessment_session_target,
     "grant": grant_target,
     "guardian_link": guardian_link_target,
 }
