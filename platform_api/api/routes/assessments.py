@@ -95,7 +95,7 @@ def start_session(
 
 @router.get("/assessment-sessions/{session_id}", response_model=SessionPublic)
 def get_session(
-    session: SessionDep, session_id: int, _: Annotated[Principal, permit("learners:read", "assessment_session")]
+    session: SessionDep, session_id: int, _: Annotated[Principal, permit("learners:read", "assessment_session", "session_id")]
 ) -> SessionPublic:
     """The sitting; scores, pass/fail and per-item results appear once it is finished."""
     sitting = session.get(AssessmentSession, session_id)
@@ -106,7 +106,7 @@ def get_session(
 @router.get("/assessment-sessions/{session_id}/next", response_model=ItemForLearner | None)
 def next_item(
     session: SessionDep,
-    _: Annotated[Principal, permit("attempts:write", "assessment_session")],
+    _: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
     sitting: OwnSitting,
 ) -> ItemForLearner | None:
     """The next item to work on: the CAT's pick, or the first unanswered (or retryable) item."""
@@ -117,7 +117,7 @@ def next_item(
 def submit_answer(
     session: SessionDep,
     body: AnswerSubmit,
-    principal: Annotated[Principal, permit("attempts:write", "assessment_session")],
+    principal: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
     sitting: OwnSitting,
 ) -> AnswerResult:
     """Grade one answer. Formative quizzes answer with score, feedback and the next hint at once."""
@@ -129,7 +129,7 @@ def submit_answer(
 @router.post("/assessment-sessions/{session_id}/finish", response_model=SessionPublic)
 def finish_session(
     session: SessionDep,
-    principal: Annotated[Principal, permit("attempts:write", "assessment_session")],
+    principal: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
     sitting: OwnSitting,
 ) -> SessionPublic:
     assessment = _assessment(session, sitting.assessment_id)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from platform_api.api.deps import PageDep, SessionDep, permit
+from platform_api.api.deps import CurrentUser, PageDep, SessionDep, permit
 from platform_api.api.pages import Page
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.bank import BAND_EDGES, BANK_KINDS, band_of, parse_bank_key
@@ -35,11 +35,18 @@ def _public(item: Item) -> ItemPublic:
     return out
 
 
-def _get(session: SessionDep, principal: Principal, item_id: int) -> Item:
+def tenant_item(session: SessionDep, principal: CurrentUser, item_id: int) -> Item:
+    """The bank belongs to the tenant: another tenant's item is as absent as a missing one.
+
+    A dependency (declared after the route's Permit) so it answers 404 before the body is validated.
+    """
     item = session.get(Item, item_id)
     if item is None or item.tenant_id != principal.tenant_id:
         raise ProblemError(404, f"item {item_id} not found")
     return item
+
+
+TenantItem = Annotated[Item, Depends(tenant_item)]
 
 
 def _key(raw: dict[str, object]) -> dict[str, object]:
@@ -108,16 +115,15 @@ def create_item(
 
 
 @router.get("/items/{item_id}", response_model=ItemPublic)
-def get_item(session: SessionDep, item_id: int, principal: Annotated[Principal, permit("items:read")]) -> ItemPublic:
-    return _public(_get(session, principal, item_id))
+def get_item(_: Annotated[Principal, permit("items:read")], item: TenantItem) -> ItemPublic:
+    return _public(item)
 
 
 @router.patch("/items/{item_id}", response_model=ItemPublic, description=KEY_DOC)
 def update_item(
-    session: SessionDep, item_id: int, body: ItemUpdate, principal: Annotated[Principal, permit("items:write")]
+    session: SessionDep, body: ItemUpdate, principal: Annotated[Principal, permit("items:write")], item: TenantItem
 ) -> ItemPublic:
     """Change an item; a new key may change its kind. Earlier attempts keep the score they got."""
-    item = _get(session, principal, item_id)
     if body.key is not None:
         item.answer_key = _key(body.key)
         item.kind = str(item.answer_key["kind"])
@@ -132,8 +138,10 @@ def update_item(
 
 
 @router.delete("/items/{item_id}", status_code=204)
-def delete_item(session: SessionDep, item_id: int, principal: Annotated[Principal, permit("items:write")]) -> Response:
-    item = _get(session, principal, item_id)
+def delete_item(
+    session: SessionDep, principal: Annotated[Principal, permit("items:write")], item: TenantItem
+) -> Response:
+    item_id = item.id
     used = session.scalar(select(func.count()).select_from(Attempt).where(Attempt.item_id == item_id)) or 0
     if used:
         raise ProblemError(409, f"item {item_id} has {used} attempt(s); it stays for their history")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from platform_api.domain.assessment.grading import ITEM_KINDS, GradingError, ItemKey, parse_key
 
@@ -77,7 +77,16 @@ class MultipleResponseAnswer(_Answer):
 
 
 class NumericAnswer(_Answer):
-    value: float | str = Field(description="a number, or its text (a decimal comma is accepted)")
+    value: Any = Field(description="a number, or its text (a decimal comma is accepted)")
+
+    @field_validator("value")
+    @classmethod
+    def _number_or_text(cls, value: Any) -> float | str:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"expected a number or numeric text, got {type(value).__name__}")
+        if isinstance(value, str) and len(value) > 100:
+            raise ValueError("at most 100 characters")
+        return float(value) if isinstance(value, int | float) else value
 
 
 class ShortTextAnswer(_Answer):
@@ -139,8 +148,8 @@ def band_of(difficulty: float | None) -> str | None:
     return "easy" if difficulty < low else "hard" if difficulty > high else "medium"
 
 
-def learner_view(key: BankKey, body: Mapping[str, Any]) -> dict[str, Any]:
-    """What a learner needs to answer: the author's display ``body`` plus the option ids, never the key.
+def answer_options(key: BankKey) -> dict[str, Any]:
+    """The ids a learner answers with (shown beside the author's display ``body``), never the key.
 
     Ordering items are listed sorted (the key's order is the answer); matching lists its
     prompts and every option, distractors included, sorted.
@@ -153,4 +162,4 @@ def learner_view(key: BankKey, body: Mapping[str, Any]) -> dict[str, Any]:
     elif key.kind == "matching":
         options["prompts"] = sorted(key.pairs)  # type: ignore[union-attr]
         options["options"] = sorted(key.options)  # type: ignore[union-attr]
-    return {**dict(body), **options}
+    return options

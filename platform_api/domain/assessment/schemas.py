@@ -59,12 +59,7 @@ class ItemForLearner(BaseModel):
     kind: str
     stem: str
     body: dict[str, Any]
-
-
-class CalibrationReport(BaseModel):
-    items_calibrated: int
-    attempts_used: int
-    learners: int
+    options: dict[str, Any] = Field(default_factory=dict, description="choice / item / prompt / option ids")
 
 
 class AssessmentCreate(BaseModel):

@@ -27,7 +27,7 @@ from features.xapi_vocabulary import (
 )
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
-from platform_api.domain.assessment.bank import BankKey, learner_view, parse_answer, parse_bank_key
+from platform_api.domain.assessment.bank import BankKey, answer_options, parse_answer, parse_bank_key
 from platform_api.domain.assessment.cat import START_THETA, AdaptiveTest, CatSettings
 from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall, Candidate, draw, learner_seed
 from platform_api.domain.assessment.grading import GradeResult, GradingError, grade_answer
@@ -64,7 +64,7 @@ def item_key(item: Item) -> BankKey:
 
 
 def for_learner(item: Item) -> ItemForLearner:
-    return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=learner_view(item_key(item), item.body))
+    return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=answer_options(item_key(item)))
 
 
 def learner_account(user_id: int) -> str:
