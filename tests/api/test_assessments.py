@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 from features.events import statement_to_interaction
 from features.xapi_vocabulary import Extension, Verb
 from platform_api.core.db import make_engine, make_session_factory
-from platform_api.core.models import Attempt, Item, OutboxEvent, Statement
+from platform_api.core.models import Attempt, OutboxEvent, Statement
 from tests.api.world import World, build_world, login, make_client
-
 
 FRACTION_ITEMS: list[dict[str, Any]] = [
     {
@@ -27,7 +26,11 @@ FRACTION_ITEMS: list[dict[str, Any]] = [
         "correct": "b",
         "hints": ["Use a common denominator.", "1/2 = 2/4."],
     },
-    {"kind": "multiple_response", "choices": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}], "correct": ["a", "b", "d"]},
+    {
+        "kind": "multiple_response",
+        "choices": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}],
+        "correct": ["a", "b", "d"],
+    },
     {"kind": "numeric", "value": 0.4167, "tolerance": 0.005},
     {"kind": "short_text", "accepted": ["denominator"], "wrong_answers": {"numerator": "That is the top number."}},
     {"kind": "ordering", "order": ["a", "b", "c", "d"]},
@@ -131,6 +134,25 @@ def test_bank_crud_and_bad_input(api: tuple[TestClient, World, str]) -> None:
     used = client.delete(f"/v1/items/{world.ids['item']}", headers=_h(world, "instructor"))
     assert used.status_code == 409 and "attempt" in used.json()["detail"]
 
+    # assessments refuse what they cannot sit
+    course = f"/v1/courses/{world.ids['course']}/assessments"
+    cat = {
+        "title": "CAT",
+        "kind": "summative",
+        "selection": "adaptive",
+        "adaptive": {"skill_ids": [world.ids["skill"]]},
+    }
+    response = client.post(course, json=cat, headers=_h(world, "admin"))
+    assert response.status_code == 422 and "calibrate" in response.json()["detail"]
+    formative = {"title": "q", "kind": "formative", "item_ids": [world.ids["quiz_item"]]}
+    missing = client.post(course, json=formative, headers=_h(world, "admin"))
+    assert missing.status_code == 422 and "activity_id" in missing.json()["detail"]
+    keyless = {"title": "q", "kind": "summative", "item_ids": [world.ids["item"]]}
+    unusable = client.post(course, json=keyless, headers=_h(world, "admin"))
+    assert unusable.status_code == 422 and "no usable answer key" in unusable.json()["detail"]
+    listed = client.delete(f"/v1/items/{world.ids['quiz_item']}", headers=_h(world, "admin"))
+    assert listed.status_code == 409 and "assessment" in listed.json()["detail"]  # no sitting can lose an item
+
 
 def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tuple[TestClient, World, str]) -> None:
     client, world, db_url = api
@@ -167,22 +189,35 @@ def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tup
         response = client.post(answers, json=payload, headers=_h(world, "learner"))
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
-    assert client.post(answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "admin")).status_code == 403
+    assert (
+        client.post(
+            answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "admin")
+        ).status_code
+        == 403
+    )
     assert client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner2")).status_code == 403
     assert _counts(db_url) == before
 
-    wrong = client.post(answers, json={"item_id": ids[0], "answer": {"choice": "a"}}, headers=_h(world, "learner")).json()
+    wrong = client.post(
+        answers, json={"item_id": ids[0], "answer": {"choice": "a"}}, headers=_h(world, "learner")
+    ).json()
     assert wrong["score"] == 0.0 and wrong["tries_left"] == 2
     assert "That adds the denominators too." in wrong["feedback"]
     assert wrong["hint"] == "Use a common denominator." and wrong["hints_remaining"] == 1
-    again = client.post(answers, json={"item_id": ids[0], "answer": {"choice": "c"}}, headers=_h(world, "learner")).json()
+    again = client.post(
+        answers, json={"item_id": ids[0], "answer": {"choice": "c"}}, headers=_h(world, "learner")
+    ).json()
     assert again["hint"] == "1/2 = 2/4." and again["try_number"] == 2
-    right = client.post(answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "learner")).json()
+    right = client.post(
+        answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "learner")
+    ).json()
     assert right["correct"] is True and right["hint"] is None
     done = client.post(answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "learner"))
     assert done.status_code == 409
 
-    partial = client.post(answers, json={"item_id": ids[1], "answer": {"choices": ["a", "d"]}}, headers=_h(world, "learner"))
+    partial = client.post(
+        answers, json={"item_id": ids[1], "answer": {"choices": ["a", "d"]}}, headers=_h(world, "learner")
+    )
     assert partial.json()["score"] == pytest.approx(2 / 3)
     for item_id, answer in zip(ids[2:], RIGHT[2:], strict=True):
         graded = client.post(answers, json={"item_id": item_id, "answer": answer}, headers=_h(world, "learner")).json()
@@ -194,7 +229,9 @@ def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tup
     assert finished["status"] == "finished"
     assert finished["score"] == pytest.approx((5 + 2 / 3) / 6, abs=1e-6) and finished["passed"] is True
     assert [r["tries"] for r in finished["results"]] == [3, 1, 1, 1, 1, 1]
-    assert client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).status_code == 409
+    assert (
+        client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).status_code == 409
+    )
     seen_by_guardian = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "guardian"))
     assert seen_by_guardian.status_code == 200 and seen_by_guardian.json()["score"] == finished["score"]
 
@@ -225,9 +262,13 @@ def test_summative_blueprint_draws_reproducibly_and_withholds_feedback(api: tupl
     blueprint = [{"skill_id": world.ids["skill"], "band": "easy", "count": 4}]
     body = {"title": "Unit test", "kind": "summative", "selection": "blueprint", "blueprint": blueprint}
     url = f"/v1/courses/{world.ids['course']}/assessments"
-    short = client.post(url, json={**body, "blueprint": [{**blueprint[0], "count": 9}]}, headers=_h(world, "instructor"))
+    short = client.post(
+        url, json={**body, "blueprint": [{**blueprint[0], "count": 9}]}, headers=_h(world, "instructor")
+    )
     assert short.status_code == 422 and short.json()["shortfall"][0]["available"] == 8
-    hard = client.post(url, json={**body, "blueprint": [{**blueprint[0], "band": "hard"}]}, headers=_h(world, "instructor"))
+    hard = client.post(
+        url, json={**body, "blueprint": [{**blueprint[0], "band": "hard"}]}, headers=_h(world, "instructor")
+    )
     assert hard.status_code == 422
     retries = client.post(url, json={**body, "max_tries": 2}, headers=_h(world, "instructor"))
     assert retries.status_code == 422
@@ -294,7 +335,10 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
         stale = client.post(url, json={"item_id": given[0], "answer": {"choice": "yes"}}, headers=_h(world, "learner"))
         assert stale.status_code == 409
         current = out.json()["next_item"]["id"]
-        assert client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner")).json()["id"] == current
+        assert (
+            client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner")).json()["id"]
+            == current
+        )
     view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "instructor")).json()
     assert view["status"] == "finished" and 3 <= len(given) <= 15
     assert len(set(given)) == len(given)
@@ -302,27 +346,3 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
     assert -1.5 < view["theta"] < 1.5
     answered = [s for s in _statements(db_url) if s["verb"]["id"] == Verb.ANSWERED]
     assert len(answered) == len(given)
-
-
-def test_adaptive_test_needs_calibrated_items(api: tuple[TestClient, World, str]) -> None:
-    client, world, _ = api
-    body = {"title": "CAT", "kind": "summative", "selection": "adaptive", "adaptive": {"skill_ids": [world.ids["skill"]]}}
-    response = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "admin"))
-    assert response.status_code == 422 and "calibrate" in response.json()["detail"]
-    formative = {"title": "q", "kind": "formative", "item_ids": [world.ids["quiz_item"]]}
-    missing = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=formative, headers=_h(world, "admin"))
-    assert missing.status_code == 422 and "activity_id" in missing.json()["detail"]
-    keyless = {"title": "q", "kind": "summative", "item_ids": [world.ids["item"]]}
-    unusable = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=keyless, headers=_h(world, "admin"))
-    assert unusable.status_code == 422 and "no usable answer key" in unusable.json()["detail"]
-
-
-def test_item_count_stays_consistent(api: tuple[TestClient, World, str]) -> None:
-    """Deleting an item an assessment lists is refused, so no sitting can lose an item."""
-    client, world, db_url = api
-    response = client.delete(f"/v1/items/{world.ids['quiz_item']}", headers=_h(world, "admin"))
-    assert response.status_code == 409 and "assessment" in response.json()["detail"]
-    engine = make_engine(db_url)
-    with make_session_factory(engine)() as s:
-        assert s.get(Item, world.ids["quiz_item"]) is not None
-    engine.dispose()

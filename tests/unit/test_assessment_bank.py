@@ -10,8 +10,8 @@ import pytest
 from platform_api.domain.assessment.bank import (
     ANSWER_MODELS,
     BANK_KINDS,
-    band_of,
     answer_options,
+    band_of,
     parse_answer,
     parse_bank_key,
 )
@@ -144,7 +144,8 @@ def test_overlapping_rows_do_not_reuse_items() -> None:
 
 def _bank(n: int = 60) -> tuple[list[int], list[tuple[float, float]]]:
     rng = np.random.default_rng(0)
-    return list(range(100, 100 + n)), [(float(a), float(b)) for a, b in zip(rng.uniform(0.8, 2.0, n), rng.normal(0, 1.2, n), strict=True)]
+    a, b = rng.uniform(0.8, 2.0, n), rng.normal(0, 1.2, n)
+    return list(range(100, 100 + n)), [(float(x), float(y)) for x, y in zip(a, b, strict=True)]
 
 
 def _simulate(test: AdaptiveTest, true_theta: float, seed: int) -> tuple[float, list[int], float | None]:

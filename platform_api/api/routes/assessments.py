@@ -95,7 +95,9 @@ def start_session(
 
 @router.get("/assessment-sessions/{session_id}", response_model=SessionPublic)
 def get_session(
-    session: SessionDep, session_id: int, _: Annotated[Principal, permit("learners:read", "assessment_session", "session_id")]
+    session: SessionDep,
+    session_id: int,
+    _: Annotated[Principal, permit("learners:read", "assessment_session", "session_id")],
 ) -> SessionPublic:
     """The sitting; scores, pass/fail and per-item results appear once it is finished."""
     sitting = session.get(AssessmentSession, session_id)

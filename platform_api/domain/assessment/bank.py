@@ -14,7 +14,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from platform_api.domain.assessment.grading import ITEM_KINDS, GradingError, ItemKey, parse_key
+from platform_api.domain.assessment.grading import (
+    ITEM_KINDS,
+    GradingError,
+    ItemKey,
+    MatchingKey,
+    MultipleChoiceKey,
+    MultipleResponseKey,
+    OrderingKey,
+    parse_key,
+)
 
 OBJECTIVE_KINDS = ITEM_KINDS
 REVIEWED_KINDS = ("essay", "code")
@@ -50,13 +59,12 @@ def parse_bank_key(data: Mapping[str, Any]) -> BankKey:
     if not isinstance(data, Mapping):
         raise GradingError("key", "must be an object")
     kind = data.get("kind")
-    model = {"essay": EssayKey, "code": CodeKey}.get(str(kind))
-    if model is None:
-        if kind not in OBJECTIVE_KINDS:
-            raise GradingError("key.kind", f"unknown item kind {kind!r}; known: {', '.join(BANK_KINDS)}")
+    if kind in OBJECTIVE_KINDS:
         return parse_key(data)
+    if kind not in REVIEWED_KINDS:
+        raise GradingError("key.kind", f"unknown item kind {kind!r}; known: {', '.join(BANK_KINDS)}")
     try:
-        return model.model_validate(dict(data))
+        return EssayKey.model_validate(dict(data)) if kind == "essay" else CodeKey.model_validate(dict(data))
     except ValidationError as error:
         raise _first_error("key", error) from None
 
@@ -154,12 +162,10 @@ def answer_options(key: BankKey) -> dict[str, Any]:
     Ordering items are listed sorted (the key's order is the answer); matching lists its
     prompts and every option, distractors included, sorted.
     """
-    options: dict[str, Any] = {}
-    if key.kind in ("multiple_choice", "multiple_response"):
-        options["choices"] = [choice.id for choice in key.choices]  # type: ignore[union-attr]
-    elif key.kind == "ordering":
-        options["items"] = sorted(key.order)  # type: ignore[union-attr]
-    elif key.kind == "matching":
-        options["prompts"] = sorted(key.pairs)  # type: ignore[union-attr]
-        options["options"] = sorted(key.options)  # type: ignore[union-attr]
-    return options
+    if isinstance(key, MultipleChoiceKey | MultipleResponseKey):
+        return {"choices": [choice.id for choice in key.choices]}
+    if isinstance(key, OrderingKey):
+        return {"items": sorted(key.order)}
+    if isinstance(key, MatchingKey):
+        return {"prompts": sorted(key.pairs), "options": sorted(key.options)}
+    return {}

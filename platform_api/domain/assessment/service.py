@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from features.xapi_vocabulary import (
 )
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
-from platform_api.domain.assessment.bank import BankKey, answer_options, parse_answer, parse_bank_key
+from platform_api.domain.assessment.bank import BankKey, CodeKey, EssayKey, answer_options, parse_answer, parse_bank_key
 from platform_api.domain.assessment.cat import START_THETA, AdaptiveTest, CatSettings
 from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall, Candidate, draw, learner_seed
 from platform_api.domain.assessment.grading import GradeResult, GradingError, grade_answer
@@ -64,7 +64,8 @@ def item_key(item: Item) -> BankKey:
 
 
 def for_learner(item: Item) -> ItemForLearner:
-    return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=answer_options(item_key(item)))
+    options = answer_options(item_key(item))
+    return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=options)
 
 
 def learner_account(user_id: int) -> str:
@@ -219,7 +220,7 @@ def answer(
     try_number = len(previous) + 1
     try:
         payload = parse_answer(key.kind, body.answer)
-        graded = None if key.kind in ("essay", "code") else grade_answer(key, payload, attempt=try_number)
+        graded = None if isinstance(key, EssayKey | CodeKey) else grade_answer(key, payload, attempt=try_number)
     except GradingError as error:
         raise invalid(error, "Invalid answer") from None
 
@@ -344,7 +345,9 @@ def _outcomes(session: Session, sitting: AssessmentSession) -> list[ItemOutcome]
         tries = [a for a in attempts if a.item_id == item_id]
         item = session.get(Item, item_id)
         last = tries[-1] if tries else None
-        status = "unanswered" if last is None else str(last.response.get("status", "graded"))
+        status: Literal["graded", "pending_review", "unanswered"] = (
+            "unanswered" if last is None else "pending_review" if last.score is None else "graded"
+        )
         best = max((a.score for a in tries if a.score is not None), default=None)
         out.append(
             ItemOutcome(
@@ -353,7 +356,7 @@ def _outcomes(session: Session, sitting: AssessmentSession) -> list[ItemOutcome]
                 score=best,
                 correct=None if best is None else best == 1.0,
                 tries=len(tries),
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 feedback=list(last.response.get("feedback", [])) if last else [],
             )
         )
