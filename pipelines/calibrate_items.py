@@ -14,8 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.irt.model import IRT2PL
-from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.items.models import Item
+from platform_api.core.models import Attempt, Item  # every model, so the foreign keys resolve
 
 MIN_RESPONSES = 5
 

@@ -142,12 +142,17 @@ def attempt_target(session: Session, principal: Principal, attempt_id: int) -> T
     if attempt.activity_id is None:
         return learner
     course = _course_of(session, principal, "attempt", attempt_id, activity_course_id(session, attempt.activity_id))
+    return _learner_in_course(course, learner)
+
+
+def _learner_in_course(course: Target, learner: Target) -> Target:
+    """A learner's record in a course: covered by grants on either, and by the learner's own."""
     return Target(
         course.tenant_id,
         (*course.org_paths, *learner.org_paths),
         course.course_ids,
         course.cohort_ids | learner.cohort_ids,
-        learner_id=attempt.user_id,
+        learner_id=learner.learner_id,
     )
 
 
@@ -166,13 +171,7 @@ def assessment_session_target(session: Session, principal: Principal, session_id
         learner = user_target(session, principal, sitting.user_id)
     except ProblemError:
         raise not_found("assessment session", session_id) from None
-    return Target(
-        course.tenant_id,
-        (*course.org_paths, *learner.org_paths),
-        course.course_ids,
-        course.cohort_ids | learner.cohort_ids,
-        learner_id=sitting.user_id,
-    )
+    return _learner_in_course(course, learner)
 
 
 def grant_target(session: Session, principal: Principal, grant_id: int) -> Target:

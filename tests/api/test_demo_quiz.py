@@ -67,6 +67,18 @@ def test_demo_quiz_grades_end_to_end(sqlite_url: str) -> None:
         result = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=headers).json()
         assert result["score"] == 1.0 and result["passed"] is True
 
+        unit_test = next(a for a in listed if a["title"] == UNIT_TEST_TITLE)
+        drawn = client.post(f"/v1/assessments/{unit_test['id']}/sessions", headers=headers).json()["items"]
+        assert len(drawn) == 4 and {i["id"] for i in drawn} <= set(externals)
+
+        admin = {"Authorization": f"Bearer {login(client, 'admin@demo.pathwise.local', DEMO_PASSWORD)}"}
+        bands = {
+            band: client.get("/v1/items", params={"band": band, "limit": 1}, headers=admin).json()["total"]
+            for band in ("easy", "medium", "hard", "uncalibrated")
+        }
+        assert bands["easy"] + bands["medium"] + bands["hard"] == report.calibrated_items
+        assert min(bands.values()) > 0
+
         xapi = {"Authorization": lrs.basic_header, "X-Experience-API-Version": "1.0.3"}
         stored = client.get("/xAPI/statements", params={"registration": sitting["registration"]}, headers=xapi)
         assert stored.status_code == 200, stored.text
