@@ -6,7 +6,8 @@ maximum Fisher information), re-estimates ability by maximum likelihood (Dodd's 
 all answers agree), and stops once the standard error of the estimate falls below
 ``max_se`` (between ``min_items`` and ``max_items``). The state lives in the learner's
 session row, so each request rebuilds the bank and continues; the random generator is
-seeded per session and step, so a session replays identically.
+seeded per session and step, so a session replays identically. The 2PL model is
+dichotomous: an answer counts as correct for the ability estimate only with full credit.
 """
 
 from __future__ import annotations

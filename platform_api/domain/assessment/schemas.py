@@ -7,10 +7,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from platform_api.core.timestamps import Timestamp
+from platform_api.domain.assessment.bank import ANSWER_MODELS
 from platform_api.domain.assessment.cat import CatSettings
 from platform_api.domain.assessment.draw import BlueprintRow
 
 MAX_ID = 2**31 - 1
+ANSWER_DOC = "One object per item kind: " + "; ".join(
+    f"{kind}: {{{', '.join(model.model_fields)}}}" for kind, model in ANSWER_MODELS.items()
+)
 
 
 class ItemCreate(BaseModel):
@@ -113,7 +117,7 @@ class AnswerSubmit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_id: int = Field(ge=1, le=MAX_ID)
-    answer: dict[str, Any] = Field(description="shape depends on the item kind (see the item-bank docs)")
+    answer: dict[str, Any] = Field(description=ANSWER_DOC)
     duration_ms: int | None = Field(None, ge=0, le=86_400_000)
 
 

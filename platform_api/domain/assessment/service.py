@@ -195,6 +195,12 @@ def _attempts(session: Session, sitting: AssessmentSession) -> list[Attempt]:
     return list(session.scalars(select(Attempt).where(Attempt.session_id == sitting.id).order_by(Attempt.id)))
 
 
+def _lock(session: Session, sitting: AssessmentSession) -> None:
+    """Serialize answers to one sitting (PostgreSQL row lock), so two at once cannot both pass the try limit."""
+    session.execute(select(AssessmentSession.id).where(AssessmentSession.id == sitting.id).with_for_update()).one()
+    session.refresh(sitting)
+
+
 def _is_cat(assessment: Assessment) -> bool:
     return assessment.selection == "adaptive"
 
@@ -203,6 +209,7 @@ def answer(
     session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment, body: AnswerSubmit
 ) -> AnswerResult:
     """Grade one answer; everything is checked before the first write."""
+    _lock(session, sitting)
     if sitting.status != "open":
         raise ProblemError(409, f"session {sitting.id} is finished; start a new one")
     if body.item_id not in sitting.item_ids:
@@ -271,7 +278,7 @@ def answer(
         if tries_left:
             result.hint, result.hints_remaining = graded.hint, graded.hints_remaining
     if finished:
-        finish(session, principal, sitting, assessment)
+        _close(session, principal, sitting, assessment)
     return result
 
 
@@ -364,9 +371,15 @@ def _outcomes(session: Session, sitting: AssessmentSession) -> list[ItemOutcome]
 
 
 def finish(session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment) -> None:
-    """Close the sitting: score = mean best score per item (unanswered count 0); emit the result."""
+    """Close the sitting on the learner's request (409 when it is closed already)."""
+    _lock(session, sitting)
     if sitting.status != "open":
         raise ProblemError(409, f"session {sitting.id} is already finished")
+    _close(session, principal, sitting, assessment)
+
+
+def _close(session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment) -> None:
+    """Score = mean best score per item (unanswered count 0, pending reviews left out); emit the result."""
     outcomes = _outcomes(session, sitting)
     scored = [o.score or 0.0 for o in outcomes if o.status != "pending_review"]
     sitting.score = round(sum(scored) / len(scored), 6) if scored else None
