@@ -346,3 +346,37 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
     assert -1.5 < view["theta"] < 1.5
     answered = [s for s in _statements(db_url) if s["verb"]["id"] == Verb.ANSWERED]
     assert len(answered) == len(given)
+
+
+def test_essay_and_code_answers_wait_for_review(api: tuple[TestClient, World, str]) -> None:
+    client, world, db_url = api
+    keys = [
+        {"kind": "essay", "prompt_set": 1},
+        {"kind": "code", "hidden_tests": "def test_add():\n    assert add(1, 2) == 3\n"},
+        {"kind": "numeric", "value": 2},
+    ]
+    ids = _bank(client, world, keys, "rv")
+    body = {"title": "Written test", "kind": "summative", "item_ids": ids}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    before = _counts(db_url)
+    empty = client.post(url, json={"item_id": ids[0], "answer": {"text": ""}}, headers=_h(world, "learner"))
+    assert empty.status_code == 422 and empty.json()["field"] == "answer.text"
+    wrong_shape = client.post(url, json={"item_id": ids[1], "answer": {"text": "x"}}, headers=_h(world, "learner"))
+    assert wrong_shape.status_code == 422 and wrong_shape.json()["field"] == "answer.source"
+    assert _counts(db_url) == before
+    essay = client.post(url, json={"item_id": ids[0], "answer": {"text": "Fractions..."}}, headers=_h(world, "learner"))
+    code = client.post(
+        url,
+        json={"item_id": ids[1], "answer": {"source": "def add(a, b):\n    return a + b\n"}},
+        headers=_h(world, "learner"),
+    )
+    assert essay.json()["status"] == code.json()["status"] == "pending_review"
+    numeric = client.post(url, json={"item_id": ids[2], "answer": {"value": 2}}, headers=_h(world, "learner"))
+    assert numeric.json()["status"] == "graded"
+    attempts, statements, _ = _counts(db_url)
+    assert (attempts - before[0], statements - before[1]) == (3, 1)  # only the graded answer reaches the LRS
+    result = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    assert [r["status"] for r in result["results"]] == ["pending_review", "pending_review", "graded"]
+    assert result["score"] == 1.0  # pending reviews are not counted as zero
