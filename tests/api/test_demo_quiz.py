@@ -51,6 +51,10 @@ def test_demo_quiz_grades_end_to_end(sqlite_url: str) -> None:
         assert {a["title"] for a in listed} == {QUIZ_TITLE, UNIT_TEST_TITLE}
         quiz = next(a for a in listed if a["title"] == QUIZ_TITLE)
         assert quiz["kind"] == "formative" and quiz["activity_id"] is not None
+        in_lesson = client.get(
+            f"/v1/courses/{course_id}/assessments", params={"activity_id": quiz["activity_id"]}, headers=headers
+        )
+        assert [a["id"] for a in in_lesson.json()["items"]] == [quiz["id"]]
 
         sitting = client.post(f"/v1/assessments/{quiz['id']}/sessions", headers=headers).json()
         answers = f"/v1/assessment-sessions/{sitting['id']}/answers"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from platform_api.api.deps import CurrentUser, PageDep, SessionDep, forbidden, permit
@@ -64,10 +64,16 @@ def create_assessment(
 
 @router.get("/courses/{course_id}/assessments", response_model=Page[AssessmentPublic])
 def list_assessments(
-    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("courses:read", "course")]
+    session: SessionDep,
+    course_id: int,
+    page: PageDep,
+    _: Annotated[Principal, permit("courses:read", "course")],
+    activity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the quiz of this activity")] = None,
 ) -> Page[AssessmentPublic]:
-    query = select(Assessment).where(Assessment.course_id == course_id).order_by(Assessment.id)
-    return paginate(session, query, page, AssessmentPublic)
+    query = select(Assessment).where(Assessment.course_id == course_id)
+    if activity_id is not None:
+        query = query.where(Assessment.activity_id == activity_id)
+    return paginate(session, query.order_by(Assessment.id), page, AssessmentPublic)
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentPublic)
