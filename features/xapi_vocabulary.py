@@ -17,6 +17,7 @@ XAPI_VERSION = "1.0.3"
 PATHWISE_IRI = "https://pathwise.example/xapi"
 ACCOUNT_HOMEPAGE = "https://pathwise.example"
 ITEM_IRI = f"{PATHWISE_IRI}/items/"
+ASSESSMENT_IRI = f"{PATHWISE_IRI}/assessments/"
 SKILL_IRI = f"{PATHWISE_IRI}/skills/"
 COURSE_IRI = f"{PATHWISE_IRI}/courses/"
 #: Namespace for deterministic statement ids (uuid5) so that re-loading a source is idempotent.
@@ -68,6 +69,10 @@ class Extension:
     SEQ = f"{PATHWISE_IRI}/extensions/seq"
     SOURCE = f"{PATHWISE_IRI}/extensions/source"
     COURSE_ID = f"{PATHWISE_IRI}/extensions/course-id"
+    ASSESSMENT_ID = f"{PATHWISE_IRI}/extensions/assessment-id"
+    ITEM_KIND = f"{PATHWISE_IRI}/extensions/item-kind"
+    TRY_NUMBER = f"{PATHWISE_IRI}/extensions/try-number"
+    PARTIAL_CREDIT = f"{PATHWISE_IRI}/extensions/partial-credit"
 
 
 def learner_agent(user_id: str | int, name: str | None = None) -> dict[str, Any]:
@@ -109,23 +114,40 @@ def answered_statement(
     timestamp: datetime | None = None,
     statement_id: str | None = None,
     source: str | None = None,
+    score: float | None = None,
+    registration: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An ``answered`` statement for one graded item response: what every KT model learns from."""
+    """An ``answered`` statement for one graded item response: what every KT model learns from.
+
+    ``score`` (0..1) carries partial credit, defaulting to 1 or 0 from ``correct``; it is
+    also copied to the result extension :attr:`Extension.PARTIAL_CREDIT`. ``extra`` adds
+    context extensions (assessment, try number, item kind).
+    """
     extensions: dict[str, Any] = {Extension.SKILL_ID: str(skill_id), Extension.ITEM_ID: str(item_id)}
     if seq is not None:
         extensions[Extension.SEQ] = seq
     if source is not None:
         extensions[Extension.SOURCE] = source
+    extensions.update(extra or {})
+    scaled = (1.0 if correct else 0.0) if score is None else float(score)
+    result: dict[str, Any] = {"success": bool(correct), "score": {"scaled": scaled}, "completion": True}
+    if score is not None:
+        result["score"].update(raw=scaled, min=0.0, max=1.0)
+        result["extensions"] = {Extension.PARTIAL_CREDIT: scaled}
+    context: dict[str, Any] = {
+        "contextActivities": {"category": [skill_activity(skill_id)]},
+        "extensions": extensions,
+    }
+    if registration is not None:
+        context["registration"] = registration
     return {
         "id": statement_id or str(uuid.uuid4()),
         "actor": learner_agent(user_id),
         "verb": verb(Verb.ANSWERED),
         "object": item_activity(item_id),
-        "result": {"success": bool(correct), "score": {"scaled": 1.0 if correct else 0.0}, "completion": True},
-        "context": {
-            "contextActivities": {"category": [skill_activity(skill_id)]},
-            "extensions": extensions,
-        },
+        "result": result,
+        "context": context,
         "timestamp": (timestamp or datetime.now(UTC)).isoformat(),
     }
 

@@ -58,6 +58,34 @@ def seed_cmd() -> None:
     typer.echo(json.dumps(report.__dict__, indent=2))
 
 
+@data_app.command("calibrate-items")
+def calibrate_items_cmd(
+    tenant: Annotated[str, typer.Option(help="Slug of the tenant (top-level org unit)")] = "demo",
+    min_responses: Annotated[int, typer.Option(min=1, help="Leave items with fewer graded attempts out")] = 5,
+) -> None:
+    """Fit 2PL IRT on a tenant's graded attempts; store each item's difficulty (b) and discrimination (a)."""
+    from sqlalchemy import select
+
+    from pathwise.cli import settings_or_exit
+    from pathwise.config import CommonSettings
+    from pipelines.calibrate_items import calibrate_items
+    from platform_api.core.db import make_engine, make_session_factory, transaction
+    from platform_api.domain.org.models import OrgUnit
+
+    settings = settings_or_exit(CommonSettings)
+    engine = make_engine(settings.db_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            tenant_id = session.scalar(select(OrgUnit.id).where(OrgUnit.slug == tenant, OrgUnit.parent_id.is_(None)))
+            if tenant_id is None:
+                typer.echo(f"no tenant with slug {tenant!r}", err=True)
+                raise typer.Exit(2)
+            report = calibrate_items(session, tenant_id, min_responses)
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(report.__dict__, indent=2))
+
+
 def _read_statements(path: Path) -> list[object]:
     """A JSON array, or JSON Lines (one statement per line; unparsable lines kept as text)."""
     text = path.read_text(encoding="utf-8")

@@ -13,7 +13,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from pathwise.logs import get_logger
+from pipelines.calibrate_items import calibrate_items
 from pipelines.datasets import load_sample, skill_names
+from pipelines.demo_quiz import ensure_demo_assessments
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.models import (
     Activity,
@@ -56,6 +58,7 @@ class SeedReport:
     items: int = 0
     attempts: int = 0
     prerequisites: int = 0
+    calibrated_items: int = 0
 
 
 def derive_prerequisites(sample: pd.DataFrame, min_support: int = 15, min_ratio: float = 0.8) -> list[tuple[str, str]]:
@@ -119,6 +122,13 @@ def seed_demo(db_url: str) -> SeedReport:
                 select(OrgUnit).where(OrgUnit.slug == DEMO_TENANT_SLUG, OrgUnit.parent_id.is_(None))
             )
             if tenant is not None:
+                course_id = session.scalar(
+                    select(Course.id)
+                    .join(OrgUnit, OrgUnit.id == Course.org_unit_id)
+                    .where(OrgUnit.tenant_id == tenant.id, Course.code == DEMO_COURSE_CODE)
+                )
+                if course_id is not None:  # demo data seeded before assessments existed gets them now
+                    ensure_demo_assessments(session, tenant.id, course_id)
                 return SeedReport(created=False, tenant_id=tenant.id)
             return _seed(session, roles)
     finally:
@@ -261,14 +271,17 @@ def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
         for u, i, s, c in sample[["user_id", "item_id", "seq", "correct"]].itertuples(index=False)
     ]
     session.execute(insert(Attempt), attempts)
+    calibration = calibrate_items(session, tenant.id)
+    quiz_items = ensure_demo_assessments(session, tenant.id, course.id)
     report = SeedReport(
         created=True,
         tenant_id=tenant.id,
         learners=len(learner_ids),
         skills=len(skills),
-        items=len(item_ids),
+        items=len(item_ids) + quiz_items,
         attempts=len(attempts),
         prerequisites=len(edges),
+        calibrated_items=calibration.items_calibrated,
     )
     log.info("seeded demo data", **report.__dict__)
     return report

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
+from platform_api.domain.assessment.models import Assessment, AssessmentSession
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Activity, Course, Lesson, PublishSchedule, Unit
 from platform_api.domain.enrollment.models import Enrollment
@@ -142,13 +143,36 @@ def attempt_target(session: Session, principal: Principal, attempt_id: int) -> T
     if attempt.activity_id is None:
         return learner
     course = _course_of(session, principal, "attempt", attempt_id, activity_course_id(session, attempt.activity_id))
+    return _learner_in_course(course, learner)
+
+
+def _learner_in_course(course: Target, learner: Target) -> Target:
+    """A learner's record in a course: covered by grants on either, and by the learner's own."""
     return Target(
         course.tenant_id,
         (*course.org_paths, *learner.org_paths),
         course.course_ids,
         course.cohort_ids | learner.cohort_ids,
-        learner_id=attempt.user_id,
+        learner_id=learner.learner_id,
     )
+
+
+def assessment_target(session: Session, principal: Principal, assessment_id: int) -> Target:
+    course_id = session.scalar(select(Assessment.course_id).where(Assessment.id == assessment_id))
+    return _course_of(session, principal, "assessment", assessment_id, course_id)
+
+
+def assessment_session_target(session: Session, principal: Principal, session_id: int) -> Target:
+    """A sitting lives in its assessment's course and belongs to its learner."""
+    sitting = session.get(AssessmentSession, session_id)
+    if sitting is None:
+        raise not_found("assessment session", session_id)
+    try:
+        course = assessment_target(session, principal, sitting.assessment_id)
+        learner = user_target(session, principal, sitting.user_id)
+    except ProblemError:
+        raise not_found("assessment session", session_id) from None
+    return _learner_in_course(course, learner)
 
 
 def grant_target(session: Session, principal: Principal, grant_id: int) -> Target:
@@ -204,6 +228,8 @@ RESOLVERS: dict[str, Resolver] = {
     "user": user_target,
     "enrollment": enrollment_target,
     "attempt": attempt_target,
+    "assessment": assessment_target,
+    "assessment_session": assessment_session_target,
     "grant": grant_target,
     "guardian_link": guardian_link_target,
     "rule": rule_target,

@@ -1,6 +1,7 @@
 """Import every domain model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from platform_api.core.db import Base
+from platform_api.domain.assessment.models import Assessment, AssessmentSession
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import (
     Activity,
@@ -27,6 +28,8 @@ __all__ = [
     "Activity",
     "ActivityItem",
     "ActivitySkill",
+    "Assessment",
+    "AssessmentSession",
     "Attachment",
     "Attempt",
     "Base",

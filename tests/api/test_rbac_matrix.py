@@ -137,7 +137,22 @@ def fresh_link(client: TestClient, w: World) -> dict[str, Any]:
     return {"link_id": _admin(client, w, "POST", "/v1/guardian-links", body)["id"]}
 
 
+def fresh_item(client: TestClient, w: World) -> dict[str, Any]:
+    key = {"kind": "numeric", "value": 1}
+    body = {"external_id": f"tmp-{_next(w)}", "stem": "1 = ?", "key": key}
+    return {"item_id": _admin(client, w, "POST", "/v1/items", body)["id"]}
+
+
+def fresh_sitting(client: TestClient, w: World) -> dict[str, Any]:
+    """The learner's open sitting of the world quiz (a new one once the last was finished)."""
+    headers = {"Authorization": f"Bearer {w.tokens['learner']}"}
+    response = client.post(f"/v1/assessments/{w.ids['assessment']}/sessions", headers=headers)
+    assert response.status_code in (200, 201), response.text
+    return {"session_id": response.json()["id"]}
+
+
 C, U, L, A = {"course_id": "course"}, {"unit_id": "unit"}, {"lesson_id": "lesson"}, {"activity_id": "activity"}
+Q, S = {"assessment_id": "assessment"}, {"session_id": "sitting"}
 MATRIX: dict[str, Case] = {
     "GET /v1/auth/me": Case(ALL),
     "POST /v1/auth/mfa/setup": Case(ALL, body={"phone": "not-a-phone"}),
@@ -210,6 +225,21 @@ MATRIX: dict[str, Case] = {
     "GET /v1/users/{user_id}/override": Case(STAFF, factory=fresh_override),
     "PUT /v1/users/{user_id}/override": Case(AUTHORS, params={"user_id": "user_learner2"}, body={}),
     "DELETE /v1/users/{user_id}/override": Case(AUTHORS, factory=fresh_override),
+    # the question bank: staff read keys, authors change them; learners never see keys
+    "GET /v1/items": Case(STAFF),
+    "POST /v1/items": Case(AUTHORS, body={}),
+    "GET /v1/items/{item_id}": Case(STAFF, params={"item_id": "quiz_item"}),
+    "PATCH /v1/items/{item_id}": Case(AUTHORS, params={"item_id": "quiz_item"}, body={"stem": ""}),
+    "DELETE /v1/items/{item_id}": Case(AUTHORS, factory=fresh_item),
+    "POST /v1/courses/{course_id}/assessments": Case(AUTHORS, params=C, body={}),
+    "GET /v1/courses/{course_id}/assessments": Case(READERS, params=C),
+    "GET /v1/assessments/{assessment_id}": Case(READERS, params=Q),
+    "POST /v1/assessments/{assessment_id}/sessions": Case(frozenset({"admin", "learner"}), params=Q),
+    # a sitting: staff and the linked guardian may look; only its learner answers
+    "GET /v1/assessment-sessions/{session_id}": Case(ALL, params=S),
+    "GET /v1/assessment-sessions/{session_id}/next": Case(frozenset({"learner"}), params=S),
+    "POST /v1/assessment-sessions/{session_id}/answers": Case(frozenset({"learner"}), params=S, body={}),
+    "POST /v1/assessment-sessions/{session_id}/finish": Case(frozenset({"learner"}), factory=fresh_sitting),
 }
 
 

@@ -16,6 +16,8 @@ from platform_api.core.models import (
     Activity,
     ActivityItem,
     ActivitySkill,
+    Assessment,
+    AssessmentSession,
     Attempt,
     Cohort,
     CohortMember,
@@ -119,6 +121,36 @@ def build_world(db_url: str) -> World:
             user_id=users["learner"].id, item_id=item.id, activity_id=activity.id, seq=1, correct=True, response={}
         )
         s.add(attempt)
+        quiz_item = Item(
+            tenant_id=root.id,
+            skill_id=skill.id,
+            external_id="quiz-1",
+            kind="multiple_choice",
+            stem="1/2 + 1/4 = ?",
+            answer_key={"kind": "multiple_choice", "choices": [{"id": "a"}, {"id": "b"}], "correct": "b"},
+        )
+        s.add(quiz_item)
+        s.flush()
+        assessment = Assessment(
+            tenant_id=root.id,
+            course_id=course.id,
+            activity_id=activity.id,
+            kind="formative",
+            selection="fixed",
+            title="Quiz",
+            spec={"item_ids": [quiz_item.id]},
+            max_tries=3,
+        )
+        s.add(assessment)
+        s.flush()
+        sitting = AssessmentSession(
+            assessment_id=assessment.id,
+            user_id=users["learner"].id,
+            registration="00000000-0000-4000-8000-000000000001",
+            seed=1,
+            item_ids=[quiz_item.id],
+        )
+        s.add(sitting)
         s.flush()
         world.ids.update(
             root=root.id,
@@ -136,6 +168,9 @@ def build_world(db_url: str) -> World:
             cohort=cohort.id,
             link=link.id,
             attempt=attempt.id,
+            quiz_item=quiz_item.id,
+            assessment=assessment.id,
+            sitting=sitting.id,
             **{f"user_{k}": v.id for k, v in users.items()},
         )
     engine.dispose()

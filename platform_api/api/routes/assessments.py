@@ -1,0 +1,146 @@
+"""Quizzes and unit tests of a course, and a learner's sittings of them (fixed, drawn or adaptive)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import select
+
+from platform_api.api.deps import CurrentUser, PageDep, SessionDep, forbidden, permit
+from platform_api.api.pages import Page, paginate
+from platform_api.core.errors import ProblemError
+from platform_api.domain.assessment import service
+from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.schemas import (
+    AnswerResult,
+    AnswerSubmit,
+    AssessmentCreate,
+    AssessmentPublic,
+    ItemForLearner,
+    SessionPublic,
+)
+from platform_api.domain.identity.authz import Principal
+
+router = APIRouter(prefix="/v1", tags=["assessments"])
+
+
+def _assessment(session: SessionDep, assessment_id: int) -> Assessment:
+    row = session.get(Assessment, assessment_id)
+    if row is None:
+        raise ProblemError(404, f"assessment {assessment_id} not found")
+    return row
+
+
+def own_sitting(session: SessionDep, principal: CurrentUser, session_id: int) -> AssessmentSession:
+    """Only the learner who sits an assessment answers in it (staff may look, not answer)."""
+    sitting = session.get(AssessmentSession, session_id)
+    if sitting is None:
+        raise ProblemError(404, f"assessment session {session_id} not found")
+    if sitting.user_id != principal.user.id:
+        raise forbidden("attempts:write")
+    return sitting
+
+
+OwnSitting = Annotated[AssessmentSession, Depends(own_sitting)]
+
+
+@router.post("/courses/{course_id}/assessments", response_model=AssessmentPublic, status_code=201)
+def create_assessment(
+    session: SessionDep,
+    course_id: int,
+    body: AssessmentCreate,
+    principal: Annotated[Principal, permit("course.structure:write", "course")],
+) -> Assessment:
+    """A formative quiz (inside a lesson activity) or a summative unit test.
+
+    Items come from a fixed list, a blueprint (n items per skill and difficulty band,
+    drawn per learner) or adaptively (CAT over calibrated items).
+    """
+    assessment = service.create_assessment(session, principal, course_id, body)
+    session.commit()
+    return assessment
+
+
+@router.get("/courses/{course_id}/assessments", response_model=Page[AssessmentPublic])
+def list_assessments(
+    session: SessionDep,
+    course_id: int,
+    page: PageDep,
+    _: Annotated[Principal, permit("courses:read", "course")],
+    activity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the quiz of this activity")] = None,
+) -> Page[AssessmentPublic]:
+    query = select(Assessment).where(Assessment.course_id == course_id)
+    if activity_id is not None:
+        query = query.where(Assessment.activity_id == activity_id)
+    return paginate(session, query.order_by(Assessment.id), page, AssessmentPublic)
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentPublic)
+def get_assessment(
+    session: SessionDep, assessment_id: int, _: Annotated[Principal, permit("courses:read", "assessment")]
+) -> Assessment:
+    return _assessment(session, assessment_id)
+
+
+@router.post("/assessments/{assessment_id}/sessions", response_model=SessionPublic, status_code=201)
+def start_session(
+    session: SessionDep,
+    assessment_id: int,
+    response: Response,
+    principal: Annotated[Principal, permit("attempts:write", "assessment")],
+) -> SessionPublic:
+    """Start a sitting (201) or resume the open one (200). The same learner always gets the same draw."""
+    assessment = _assessment(session, assessment_id)
+    sitting, created = service.start_session(session, principal, assessment)
+    session.commit()
+    if not created:
+        response.status_code = 200
+    return service.view(session, sitting, assessment)
+
+
+@router.get("/assessment-sessions/{session_id}", response_model=SessionPublic)
+def get_session(
+    session: SessionDep,
+    session_id: int,
+    _: Annotated[Principal, permit("learners:read", "assessment_session", "session_id")],
+) -> SessionPublic:
+    """The sitting; scores, pass/fail and per-item results appear once it is finished."""
+    sitting = session.get(AssessmentSession, session_id)
+    assert sitting is not None  # the permit resolved it
+    return service.view(session, sitting, _assessment(session, sitting.assessment_id))
+
+
+@router.get("/assessment-sessions/{session_id}/next", response_model=ItemForLearner | None)
+def next_item(
+    session: SessionDep,
+    _: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
+    sitting: OwnSitting,
+) -> ItemForLearner | None:
+    """The next item to work on: the CAT's pick, or the first unanswered (or retryable) item."""
+    return service.next_item(session, sitting, _assessment(session, sitting.assessment_id))
+
+
+@router.post("/assessment-sessions/{session_id}/answers", response_model=AnswerResult, status_code=201)
+def submit_answer(
+    session: SessionDep,
+    body: AnswerSubmit,
+    principal: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
+    sitting: OwnSitting,
+) -> AnswerResult:
+    """Grade one answer. Formative quizzes answer with score, feedback and the next hint at once."""
+    result = service.answer(session, principal, sitting, _assessment(session, sitting.assessment_id), body)
+    session.commit()
+    return result
+
+
+@router.post("/assessment-sessions/{session_id}/finish", response_model=SessionPublic)
+def finish_session(
+    session: SessionDep,
+    principal: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
+    sitting: OwnSitting,
+) -> SessionPublic:
+    assessment = _assessment(session, sitting.assessment_id)
+    service.finish(session, principal, sitting, assessment)
+    session.commit()
+    return service.view(session, sitting, assessment)

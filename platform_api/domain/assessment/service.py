@@ -1,0 +1,439 @@
+"""Assessment sittings: create, start (draw or adapt), grade each answer, finish.
+
+Every answer is validated and graded before anything is written; the attempt row, the
+session's new state and the xAPI ``answered`` statement (LRS + outbox) then go into the
+caller's one transaction, so a rejected answer leaves the sitting exactly as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from features.xapi_vocabulary import (
+    ASSESSMENT_IRI,
+    COURSE_IRI,
+    ActivityType,
+    Extension,
+    Verb,
+    answered_statement,
+    build_statement,
+    learner_agent,
+)
+from platform_api.core.errors import ProblemError
+from platform_api.core.events import emit
+from platform_api.domain.assessment.bank import BankKey, CodeKey, EssayKey, answer_options, parse_answer, parse_bank_key
+from platform_api.domain.assessment.cat import START_THETA, AdaptiveTest, CatSettings
+from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall, Candidate, draw, learner_seed
+from platform_api.domain.assessment.grading import GradeResult, GradingError, grade_answer
+from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.schemas import (
+    AnswerResult,
+    AnswerSubmit,
+    AssessmentCreate,
+    ItemForLearner,
+    ItemOutcome,
+    SessionPublic,
+)
+from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.content.models import Activity, Lesson, Unit
+from platform_api.domain.content.service import check_links
+from platform_api.domain.identity.authz import Principal
+from platform_api.domain.items.models import Item
+from platform_api.domain.skills.models import Skill
+from platform_api.lrs.store import record_statement
+
+FORMATIVE_TRIES = 3
+
+
+def invalid(error: GradingError, title: str) -> ProblemError:
+    return ProblemError(422, f"{error.field}: {error.message}", title=title, field=error.field)
+
+
+def item_key(item: Item) -> BankKey:
+    """The item's stored key; items without a usable key (imported practice items) cannot be sat."""
+    try:
+        return parse_bank_key(item.answer_key)
+    except GradingError as error:
+        raise ProblemError(422, f"item {item.id} has no usable answer key ({error.field}: {error.message})") from None
+
+
+def for_learner(item: Item) -> ItemForLearner:
+    options = answer_options(item_key(item))
+    return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=options)
+
+
+def learner_account(user_id: int) -> str:
+    """The xAPI account name of a platform user."""
+    return str(user_id)
+
+
+# ---- creating ------------------------------------------------------------------------------
+
+
+def create_assessment(session: Session, principal: Principal, course_id: int, body: AssessmentCreate) -> Assessment:
+    """Check every referenced item, skill and activity before storing the assessment."""
+    if body.activity_id is not None:
+        owner = session.scalar(
+            select(Unit.course_id)
+            .join(Lesson, Lesson.unit_id == Unit.id)
+            .join(Activity, Activity.lesson_id == Lesson.id)
+            .where(Activity.id == body.activity_id)
+        )
+        if owner != course_id:
+            raise ProblemError(422, f"activity {body.activity_id} is not part of course {course_id}")
+    skills = [row.skill_id for row in body.blueprint] + (body.adaptive.skill_ids if body.adaptive else [])
+    check_links(session, principal.tenant_id, sorted(set(skills)), body.item_ids)
+    for item in session.scalars(select(Item).where(Item.id.in_(body.item_ids))):
+        item_key(item)
+    spec: dict[str, Any]
+    if body.selection == "fixed":
+        spec = {"item_ids": body.item_ids}
+    elif body.selection == "blueprint":
+        spec = {"blueprint": [row.model_dump() for row in body.blueprint]}
+        _blueprint_draw(session, principal.tenant_id, body.blueprint, seed=0)  # fails now if the bank is short
+    else:
+        assert body.adaptive is not None
+        spec = {"adaptive": body.adaptive.model_dump(), "item_ids": body.item_ids}
+        _adaptive_test(session, principal.tenant_id, spec)  # fails now if the pool is empty
+    tries = body.max_tries or (FORMATIVE_TRIES if body.kind == "formative" and body.selection != "adaptive" else 1)
+    assessment = Assessment(
+        tenant_id=principal.tenant_id,
+        course_id=course_id,
+        activity_id=body.activity_id,
+        kind=body.kind,
+        selection=body.selection,
+        title=body.title,
+        spec=spec,
+        max_tries=tries,
+        pass_mark=body.pass_mark,
+        created_by=principal.user.id,
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def _blueprint_draw(session: Session, tenant_id: int, rows: Sequence[BlueprintRow], seed: int) -> list[int]:
+    skills = sorted({row.skill_id for row in rows})
+    items = session.scalars(select(Item).where(Item.tenant_id == tenant_id, Item.skill_id.in_(skills))).all()
+    candidates = [Candidate(i.id, i.skill_id, i.difficulty) for i in items if _usable(i)]
+    try:
+        return draw(rows, candidates, seed)
+    except BlueprintShortfall as error:
+        raise ProblemError(422, str(error), title="Blueprint cannot be satisfied", shortfall=error.short) from None
+
+
+def _usable(item: Item) -> bool:
+    try:
+        parse_bank_key(item.answer_key)
+    except GradingError:
+        return False
+    return True
+
+
+def _adaptive_test(session: Session, tenant_id: int, spec: dict[str, Any]) -> AdaptiveTest:
+    """The CAT pool: calibrated, objectively graded items of the listed skills or item ids."""
+    settings = CatSettings.model_validate(spec["adaptive"])
+    query = select(Item).where(
+        Item.tenant_id == tenant_id, Item.difficulty.is_not(None), Item.discrimination.is_not(None)
+    )
+    if settings.skill_ids or spec.get("item_ids"):
+        query = query.where(Item.skill_id.in_(settings.skill_ids) | Item.id.in_(spec.get("item_ids") or []))
+    pool = [i for i in session.scalars(query.order_by(Item.id)) if _usable(i) and i.kind not in ("essay", "code")]
+    if not pool:
+        raise ProblemError(422, "the adaptive pool has no calibrated, auto-graded items; calibrate the bank first")
+    params = [(float(i.discrimination or 1.0), float(i.difficulty or 0.0)) for i in pool]
+    return AdaptiveTest([i.id for i in pool], params, settings)
+
+
+# ---- sitting -------------------------------------------------------------------------------
+
+
+def start_session(session: Session, principal: Principal, assessment: Assessment) -> tuple[AssessmentSession, bool]:
+    """Resume the learner's open sitting, or start one with their reproducible draw."""
+    open_one = session.scalar(
+        select(AssessmentSession).where(
+            AssessmentSession.assessment_id == assessment.id,
+            AssessmentSession.user_id == principal.user.id,
+            AssessmentSession.status == "open",
+        )
+    )
+    if open_one is not None:
+        return open_one, False
+    seed = learner_seed(assessment.id, principal.user.id)
+    theta = None
+    if assessment.selection == "fixed":
+        item_ids = list(assessment.spec["item_ids"])
+    elif assessment.selection == "blueprint":
+        rows = [BlueprintRow.model_validate(row) for row in assessment.spec["blueprint"]]
+        item_ids = _blueprint_draw(session, assessment.tenant_id, rows, seed)
+    else:
+        test = _adaptive_test(session, assessment.tenant_id, assessment.spec)
+        theta = START_THETA
+        first = test.next_item([], theta, seed)
+        item_ids = [first] if first is not None else []
+    sitting = AssessmentSession(
+        assessment_id=assessment.id,
+        user_id=principal.user.id,
+        registration=str(uuid.uuid4()),
+        seed=seed,
+        item_ids=item_ids,
+        theta=theta,
+    )
+    session.add(sitting)
+    session.flush()
+    return sitting, True
+
+
+def _attempts(session: Session, sitting: AssessmentSession) -> list[Attempt]:
+    return list(session.scalars(select(Attempt).where(Attempt.session_id == sitting.id).order_by(Attempt.id)))
+
+
+def _lock(session: Session, sitting: AssessmentSession) -> None:
+    """Serialize answers to one sitting (PostgreSQL row lock), so two at once cannot both pass the try limit."""
+    session.execute(select(AssessmentSession.id).where(AssessmentSession.id == sitting.id).with_for_update()).one()
+    session.refresh(sitting)
+
+
+def _is_cat(assessment: Assessment) -> bool:
+    return assessment.selection == "adaptive"
+
+
+def answer(
+    session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment, body: AnswerSubmit
+) -> AnswerResult:
+    """Grade one answer; everything is checked before the first write."""
+    _lock(session, sitting)
+    if sitting.status != "open":
+        raise ProblemError(409, f"session {sitting.id} is finished; start a new one")
+    if body.item_id not in sitting.item_ids:
+        raise ProblemError(422, f"item {body.item_id} is not part of session {sitting.id}", field="item_id")
+    previous = [a for a in _attempts(session, sitting) if a.item_id == body.item_id]
+    if _is_cat(assessment) and body.item_id != sitting.item_ids[-1]:
+        raise ProblemError(409, f"item {body.item_id} was already answered; answer item {sitting.item_ids[-1]}")
+    if len(previous) >= assessment.max_tries:
+        raise ProblemError(409, f"item {body.item_id} allows {assessment.max_tries} tr(y/ies); none left")
+    if previous and previous[-1].correct:
+        raise ProblemError(409, f"item {body.item_id} is already answered correctly")
+    item = session.get(Item, body.item_id)
+    assert item is not None  # the session only holds existing items (FK RESTRICT)
+    key = item_key(item)
+    try_number = len(previous) + 1
+    try:
+        payload = parse_answer(key.kind, body.answer)
+        graded = None if isinstance(key, EssayKey | CodeKey) else grade_answer(key, payload, attempt=try_number)
+    except GradingError as error:
+        raise invalid(error, "Invalid answer") from None
+
+    seq = (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == principal.user.id)) or 0) + 1
+    attempt = Attempt(
+        user_id=principal.user.id,
+        item_id=item.id,
+        activity_id=assessment.activity_id,
+        session_id=sitting.id,
+        seq=seq,
+        correct=None if graded is None else graded.correct,
+        score=None if graded is None else graded.score,
+        response={
+            "answer": payload,
+            "try": try_number,
+            "status": "pending_review" if graded is None else "graded",
+            "feedback": [] if graded is None else graded.feedback,
+        },
+        duration_ms=body.duration_ms,
+    )
+    session.add(attempt)
+    session.flush()
+    if graded is not None:
+        _record_answer(session, principal, assessment, sitting, item, graded, try_number, seq)
+    emit(
+        session,
+        "assessment.answered",
+        tenant_id=principal.tenant_id,
+        data={"session_id": sitting.id, "attempt_id": attempt.id, "item_id": item.id, "user_id": principal.user.id},
+        audience=(principal.user.id,),
+    )
+    next_item, finished = None, False
+    if _is_cat(assessment):
+        next_item, finished = _advance_cat(session, sitting, assessment)
+    tries_left = 0 if graded is None or graded.correct else assessment.max_tries - try_number
+    formative = assessment.kind == "formative"
+    result = AnswerResult(
+        attempt_id=attempt.id,
+        item_id=item.id,
+        try_number=try_number,
+        tries_left=tries_left,
+        status="pending_review" if graded is None else "graded",
+        next_item=next_item,
+        finished=finished,
+    )
+    if graded is not None and formative:  # immediate, scaffolded feedback
+        result.score, result.correct, result.feedback = graded.score, graded.correct, graded.feedback
+        if tries_left:
+            result.hint, result.hints_remaining = graded.hint, graded.hints_remaining
+    if finished:
+        _close(session, principal, sitting, assessment)
+    return result
+
+
+def _record_answer(
+    session: Session,
+    principal: Principal,
+    assessment: Assessment,
+    sitting: AssessmentSession,
+    item: Item,
+    graded: GradeResult,
+    try_number: int,
+    seq: int,
+) -> None:
+    skill = session.get(Skill, item.skill_id) if item.skill_id is not None else None
+    statement = answered_statement(
+        learner_account(principal.user.id),
+        item.external_id,
+        skill.code if skill is not None else "unassigned",
+        graded.correct,
+        seq=seq,
+        score=graded.score,
+        registration=sitting.registration,
+        extra={
+            Extension.ASSESSMENT_ID: str(assessment.id),
+            Extension.COURSE_ID: str(assessment.course_id),
+            Extension.TRY_NUMBER: try_number,
+            Extension.ITEM_KIND: item.kind,
+        },
+    )
+    record_statement(session, statement, tenant_id=principal.tenant_id)
+
+
+def _advance_cat(
+    session: Session, sitting: AssessmentSession, assessment: Assessment
+) -> tuple[ItemForLearner | None, bool]:
+    """Re-estimate ability from the graded answers, then stop or pick the next item."""
+    test = _adaptive_test(session, assessment.tenant_id, assessment.spec)
+    graded = [a for a in _attempts(session, sitting) if a.correct is not None and a.item_id in test.index]
+    administered = [a.item_id for a in graded]
+    state = test.update(administered, [bool(a.correct) for a in graded], sitting.theta or START_THETA)
+    sitting.theta, sitting.standard_error = state.theta, state.standard_error
+    if state.done:
+        return None, True
+    following = test.next_item(administered, state.theta, sitting.seed)
+    if following is None:
+        return None, True
+    sitting.item_ids = [*sitting.item_ids, following]
+    item = session.get(Item, following)
+    assert item is not None
+    return for_learner(item), False
+
+
+def next_item(session: Session, sitting: AssessmentSession, assessment: Assessment) -> ItemForLearner | None:
+    """The first item the learner may still work on (``None`` when nothing is left)."""
+    if sitting.status != "open":
+        return None
+    attempts = _attempts(session, sitting)
+    for item_id in sitting.item_ids:
+        tries = [a for a in attempts if a.item_id == item_id]
+        if not tries or (len(tries) < assessment.max_tries and tries[-1].correct is False):
+            item = session.get(Item, item_id)
+            assert item is not None
+            return for_learner(item)
+    return None
+
+
+def _outcomes(session: Session, sitting: AssessmentSession) -> list[ItemOutcome]:
+    attempts = _attempts(session, sitting)
+    out = []
+    for item_id in sitting.item_ids:
+        tries = [a for a in attempts if a.item_id == item_id]
+        item = session.get(Item, item_id)
+        last = tries[-1] if tries else None
+        status: Literal["graded", "pending_review", "unanswered"] = (
+            "unanswered" if last is None else "pending_review" if last.score is None else "graded"
+        )
+        best = max((a.score for a in tries if a.score is not None), default=None)
+        out.append(
+            ItemOutcome(
+                item_id=item_id,
+                skill_id=item.skill_id if item else None,
+                score=best,
+                correct=None if best is None else best == 1.0,
+                tries=len(tries),
+                status=status,
+                feedback=list(last.response.get("feedback", [])) if last else [],
+            )
+        )
+    return out
+
+
+def finish(session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment) -> None:
+    """Close the sitting on the learner's request (409 when it is closed already)."""
+    _lock(session, sitting)
+    if sitting.status != "open":
+        raise ProblemError(409, f"session {sitting.id} is already finished")
+    _close(session, principal, sitting, assessment)
+
+
+def _close(session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment) -> None:
+    """Score = mean best score per item (unanswered count 0, pending reviews left out); emit the result."""
+    outcomes = _outcomes(session, sitting)
+    scored = [o.score or 0.0 for o in outcomes if o.status != "pending_review"]
+    sitting.score = round(sum(scored) / len(scored), 6) if scored else None
+    sitting.status, sitting.finished_at = "finished", datetime.now(UTC)
+    passed = _passed(sitting, assessment)
+    verb = Verb.COMPLETED if passed is None else Verb.PASSED if passed else Verb.FAILED
+    result: dict[str, Any] = {"completion": True}
+    if sitting.score is not None:
+        result["score"] = {"scaled": sitting.score, "raw": sitting.score, "min": 0.0, "max": 1.0}
+    if passed is not None:
+        result["success"] = passed
+    statement = build_statement(
+        learner_agent(learner_account(principal.user.id)),
+        verb,
+        f"{ASSESSMENT_IRI}{assessment.id}",
+        activity_type=ActivityType.ASSESSMENT,
+        result=result,
+        context={
+            "registration": sitting.registration,
+            "contextActivities": {"parent": [{"id": f"{COURSE_IRI}{assessment.course_id}"}]},
+            "extensions": {Extension.ASSESSMENT_ID: str(assessment.id), Extension.COURSE_ID: str(assessment.course_id)},
+        },
+    )
+    record_statement(session, statement, tenant_id=principal.tenant_id)
+    emit(
+        session,
+        "assessment.finished",
+        tenant_id=principal.tenant_id,
+        data={"session_id": sitting.id, "assessment_id": assessment.id, "score": sitting.score, "passed": passed},
+        audience=(principal.user.id,),
+    )
+
+
+def _passed(sitting: AssessmentSession, assessment: Assessment) -> bool | None:
+    if assessment.pass_mark is None or sitting.score is None:
+        return None
+    return sitting.score >= assessment.pass_mark
+
+
+def view(session: Session, sitting: AssessmentSession, assessment: Assessment) -> SessionPublic:
+    finished = sitting.status == "finished"
+    items = [session.get(Item, item_id) for item_id in sitting.item_ids]
+    return SessionPublic(
+        id=sitting.id,
+        assessment_id=sitting.assessment_id,
+        user_id=sitting.user_id,
+        registration=sitting.registration,
+        status=sitting.status,
+        items=[for_learner(item) for item in items if item is not None],
+        theta=sitting.theta,
+        standard_error=sitting.standard_error,
+        score=sitting.score if finished else None,
+        passed=_passed(sitting, assessment) if finished else None,
+        results=_outcomes(session, sitting) if finished else None,
+        started_at=sitting.started_at,
+        finished_at=sitting.finished_at,
+    )

@@ -1,0 +1,382 @@
+"""The question bank and assessment sittings through the API, on SQLite and PostgreSQL.
+
+Each answer must leave exactly one attempt and one ``answered`` statement (plus its outbox
+event) behind; each rejected answer must leave nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from features.events import statement_to_interaction
+from features.xapi_vocabulary import Extension, Verb
+from platform_api.core.db import make_engine, make_session_factory
+from platform_api.core.models import Attempt, OutboxEvent, Statement
+from tests.api.world import World, build_world, login, make_client
+
+FRACTION_ITEMS: list[dict[str, Any]] = [
+    {
+        "kind": "multiple_choice",
+        "choices": [{"id": "a", "feedback": "That adds the denominators too."}, {"id": "b"}, {"id": "c"}],
+        "correct": "b",
+        "hints": ["Use a common denominator.", "1/2 = 2/4."],
+    },
+    {
+        "kind": "multiple_response",
+        "choices": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}],
+        "correct": ["a", "b", "d"],
+    },
+    {"kind": "numeric", "value": 0.4167, "tolerance": 0.005},
+    {"kind": "short_text", "accepted": ["denominator"], "wrong_answers": {"numerator": "That is the top number."}},
+    {"kind": "ordering", "order": ["a", "b", "c", "d"]},
+    {"kind": "matching", "pairs": {"p1": "1/2", "p2": "2/3"}, "distractors": ["2/8"]},
+]
+RIGHT = [
+    {"choice": "b"},
+    {"choices": ["a", "b", "d"]},
+    {"value": "0,417"},
+    {"text": " Denominator. "},
+    {"order": ["a", "b", "c", "d"]},
+    {"pairs": {"p1": "1/2", "p2": "2/3"}},
+]
+
+
+@pytest.fixture
+def api(db_url: str) -> Iterator[tuple[TestClient, World, str]]:
+    world = build_world(db_url)
+    with make_client(db_url, events_relay=False) as client:  # the outbox rows stay for the checks
+        CLIENTS[id(world)] = client
+        yield client, world, db_url
+        CLIENTS.pop(id(world))
+
+
+#: Logging in hashes a password (slow by design), so each role logs in only when a test needs it.
+CLIENTS: dict[int, TestClient] = {}
+
+
+def _h(world: World, role: str) -> dict[str, str]:
+    if role not in world.tokens:
+        world.tokens[role] = login(CLIENTS[id(world)], f"{role}@world.test")
+    return {"Authorization": f"Bearer {world.tokens[role]}"}
+
+
+def _counts(db_url: str) -> tuple[int, int, int]:
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        out = (
+            s.scalar(select(func.count()).select_from(Attempt)) or 0,
+            s.scalar(select(func.count()).select_from(Statement)) or 0,
+            s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.type == "xapi.statement")) or 0,
+        )
+    engine.dispose()
+    return out
+
+
+def _statements(db_url: str) -> list[dict[str, Any]]:
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        rows = list(s.scalars(select(Statement.payload).order_by(Statement.seq)))
+    engine.dispose()
+    return rows
+
+
+def _bank(client: TestClient, world: World, keys: list[dict[str, Any]], prefix: str, **extra: Any) -> list[int]:
+    ids = []
+    for n, key in enumerate(keys):
+        body = {"external_id": f"{prefix}-{n}", "skill_id": world.ids["skill"], "stem": f"Q{n}", "key": key, **extra}
+        response = client.post("/v1/items", json=body, headers=_h(world, "instructor"))
+        assert response.status_code == 201, response.text
+        assert response.json()["kind"] == key["kind"]
+        ids.append(response.json()["id"])
+    return ids
+
+
+def test_bank_crud_and_bad_input(api: tuple[TestClient, World, str]) -> None:
+    client, world, _ = api
+    ids = _bank(client, world, [*FRACTION_ITEMS, {"kind": "essay", "prompt_set": 1}], "bank")
+    bad = client.post(
+        "/v1/items", json={"external_id": "x", "stem": "?", "key": {"kind": "hotspot"}}, headers=_h(world, "admin")
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.json()["field"] == "key.kind" and "unknown item kind 'hotspot'" in bad.json()["detail"]
+    malformed = {"external_id": "y", "stem": "?", "key": {"kind": "numeric", "value": "many"}}
+    assert client.post("/v1/items", json=malformed, headers=_h(world, "admin")).json()["field"] == "key.value"
+    duplicate = {"external_id": "bank-0", "stem": "?", "key": FRACTION_ITEMS[0]}
+    assert client.post("/v1/items", json=duplicate, headers=_h(world, "admin")).status_code == 409
+    foreign = {"external_id": "z", "stem": "?", "key": FRACTION_ITEMS[0], "skill_id": 10_000}
+    assert client.post("/v1/items", json=foreign, headers=_h(world, "admin")).status_code == 422
+
+    page = client.get("/v1/items", params={"limit": 3, "skill_id": world.ids["skill"]}, headers=_h(world, "assistant"))
+    assert page.status_code == 200
+    assert page.json()["total"] == len(ids) + 2 and len(page.json()["items"]) == 3  # + the world's two items
+    essays = client.get("/v1/items", params={"kind": "essay"}, headers=_h(world, "assistant")).json()
+    assert [i["id"] for i in essays["items"]] == [ids[-1]]
+    assert client.get("/v1/items", params={"kind": "hotspot"}, headers=_h(world, "admin")).status_code == 422
+    assert client.get("/v1/items", headers=_h(world, "learner")).status_code == 403
+    outsider = client.get("/v1/items", headers=_h(world, "outsider")).json()
+    assert outsider["total"] == 0
+
+    changed = client.patch(
+        f"/v1/items/{ids[0]}", json={"key": {"kind": "numeric", "value": 0.75}}, headers=_h(world, "instructor")
+    )
+    assert changed.status_code == 200 and changed.json()["kind"] == "numeric"
+    unchanged = client.patch(f"/v1/items/{ids[0]}", json={"key": {"kind": "numeric"}}, headers=_h(world, "instructor"))
+    assert unchanged.status_code == 422
+    assert client.get(f"/v1/items/{ids[0]}", headers=_h(world, "admin")).json()["answer_key"]["value"] == 0.75
+    assert client.get(f"/v1/items/{ids[0]}", headers=_h(world, "outsider")).status_code == 404
+    assert client.delete(f"/v1/items/{ids[-1]}", headers=_h(world, "instructor")).status_code == 204
+    assert client.get(f"/v1/items/{ids[-1]}", headers=_h(world, "admin")).status_code == 404
+    used = client.delete(f"/v1/items/{world.ids['item']}", headers=_h(world, "instructor"))
+    assert used.status_code == 409 and "attempt" in used.json()["detail"]
+
+    # assessments refuse what they cannot sit
+    course = f"/v1/courses/{world.ids['course']}/assessments"
+    cat = {
+        "title": "CAT",
+        "kind": "summative",
+        "selection": "adaptive",
+        "adaptive": {"skill_ids": [world.ids["skill"]]},
+    }
+    response = client.post(course, json=cat, headers=_h(world, "admin"))
+    assert response.status_code == 422 and "calibrate" in response.json()["detail"]
+    formative = {"title": "q", "kind": "formative", "item_ids": [world.ids["quiz_item"]]}
+    missing = client.post(course, json=formative, headers=_h(world, "admin"))
+    assert missing.status_code == 422 and "activity_id" in missing.json()["detail"]
+    keyless = {"title": "q", "kind": "summative", "item_ids": [world.ids["item"]]}
+    unusable = client.post(course, json=keyless, headers=_h(world, "admin"))
+    assert unusable.status_code == 422 and "no usable answer key" in unusable.json()["detail"]
+    listed = client.delete(f"/v1/items/{world.ids['quiz_item']}", headers=_h(world, "admin"))
+    assert listed.status_code == 409 and "assessment" in listed.json()["detail"]  # no sitting can lose an item
+
+
+def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tuple[TestClient, World, str]) -> None:
+    client, world, db_url = api
+    ids = _bank(client, world, FRACTION_ITEMS, "fq")
+    body = {
+        "title": "Fractions quiz",
+        "kind": "formative",
+        "activity_id": world.ids["activity"],
+        "item_ids": ids,
+        "pass_mark": 0.8,
+    }
+    created = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    assert created.status_code == 201, created.text
+    assert created.json()["max_tries"] == 3
+    quiz = created.json()["id"]
+
+    started = client.post(f"/v1/assessments/{quiz}/sessions", headers=_h(world, "learner"))
+    assert started.status_code == 201
+    sitting = started.json()
+    assert [i["id"] for i in sitting["items"]] == ids
+    assert "answer_key" not in sitting["items"][0] and sitting["items"][0]["options"] == {"choices": ["a", "b", "c"]}
+    resumed = client.post(f"/v1/assessments/{quiz}/sessions", headers=_h(world, "learner"))
+    assert resumed.status_code == 200 and resumed.json()["id"] == sitting["id"]
+    answers = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    before = _counts(db_url)
+
+    # Bad input changes nothing: wrong shape, unknown choice, an item not in the sitting, someone else's sitting.
+    for payload, status in [
+        ({"item_id": ids[0], "answer": {"choice": 2}}, 422),
+        ({"item_id": ids[0], "answer": {"choice": "z"}}, 422),
+        ({"item_id": ids[1], "answer": {"choice": "a"}}, 422),
+        ({"item_id": world.ids["item"], "answer": {"choice": "a"}}, 422),
+    ]:
+        response = client.post(answers, json=payload, headers=_h(world, "learner"))
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (
+        client.post(
+            answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "admin")
+        ).status_code
+        == 403
+    )
+    assert client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner2")).status_code == 403
+    assert _counts(db_url) == before
+
+    wrong = client.post(
+        answers, json={"item_id": ids[0], "answer": {"choice": "a"}}, headers=_h(world, "learner")
+    ).json()
+    assert wrong["score"] == 0.0 and wrong["tries_left"] == 2
+    assert "That adds the denominators too." in wrong["feedback"]
+    assert wrong["hint"] == "Use a common denominator." and wrong["hints_remaining"] == 1
+    again = client.post(
+        answers, json={"item_id": ids[0], "answer": {"choice": "c"}}, headers=_h(world, "learner")
+    ).json()
+    assert again["hint"] == "1/2 = 2/4." and again["try_number"] == 2
+    right = client.post(
+        answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "learner")
+    ).json()
+    assert right["correct"] is True and right["hint"] is None
+    done = client.post(answers, json={"item_id": ids[0], "answer": {"choice": "b"}}, headers=_h(world, "learner"))
+    assert done.status_code == 409
+
+    partial = client.post(
+        answers, json={"item_id": ids[1], "answer": {"choices": ["a", "d"]}}, headers=_h(world, "learner")
+    )
+    assert partial.json()["score"] == pytest.approx(2 / 3)
+    for item_id, answer in zip(ids[2:], RIGHT[2:], strict=True):
+        graded = client.post(answers, json={"item_id": item_id, "answer": answer}, headers=_h(world, "learner")).json()
+        assert graded["correct"] is True, graded
+    nxt = client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner"))
+    assert nxt.json()["id"] == ids[1]  # the partly right item may still be retried
+
+    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    assert finished["status"] == "finished"
+    assert finished["score"] == pytest.approx((5 + 2 / 3) / 6, abs=1e-6) and finished["passed"] is True
+    assert [r["tries"] for r in finished["results"]] == [3, 1, 1, 1, 1, 1]
+    assert (
+        client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).status_code == 409
+    )
+    seen_by_guardian = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "guardian"))
+    assert seen_by_guardian.status_code == 200 and seen_by_guardian.json()["score"] == finished["score"]
+
+    # 8 graded answers: 8 attempts and 8 answered statements; one closing statement; each with an outbox event.
+    attempts, statements, events = _counts(db_url)
+    assert (attempts - before[0], statements - before[1], events - before[2]) == (8, 9, 9)
+    new = _statements(db_url)[-9:]
+    answered = [s for s in new if s["verb"]["id"] == Verb.ANSWERED]
+    assert len(answered) == 8
+    assert [s["result"]["score"]["scaled"] for s in answered[:4]] == [0.0, 0.0, 1.0, pytest.approx(2 / 3)]
+    first = answered[0]
+    assert first["actor"]["account"]["name"] == str(world.ids["user_learner"])
+    assert first["context"]["registration"] == sitting["registration"]
+    assert first["context"]["extensions"][Extension.TRY_NUMBER] == 1
+    assert first["context"]["extensions"][Extension.ITEM_KIND] == "multiple_choice"
+    assert answered[3]["result"]["extensions"][Extension.PARTIAL_CREDIT] == pytest.approx(2 / 3)
+    interaction = statement_to_interaction(answered[3])  # what the KT feature stream reads
+    assert (interaction.kind, interaction.skill_id, interaction.item_id) == ("answer", "frac", "fq-1")
+    assert interaction.correct is False and interaction.score == pytest.approx(2 / 3)
+    closing = new[-1]
+    assert closing["verb"]["id"] == Verb.PASSED and closing["result"]["score"]["scaled"] == finished["score"]
+
+
+def test_summative_blueprint_draws_reproducibly_and_withholds_feedback(api: tuple[TestClient, World, str]) -> None:
+    client, world, db_url = api
+    keys = [{"kind": "numeric", "value": n} for n in range(8)]
+    ids = _bank(client, world, keys, "bp", difficulty=-1.0)
+    blueprint = [{"skill_id": world.ids["skill"], "band": "easy", "count": 4}]
+    body = {"title": "Unit test", "kind": "summative", "selection": "blueprint", "blueprint": blueprint}
+    url = f"/v1/courses/{world.ids['course']}/assessments"
+    short = client.post(
+        url, json={**body, "blueprint": [{**blueprint[0], "count": 9}]}, headers=_h(world, "instructor")
+    )
+    assert short.status_code == 422 and short.json()["shortfall"][0]["available"] == 8
+    hard = client.post(
+        url, json={**body, "blueprint": [{**blueprint[0], "band": "hard"}]}, headers=_h(world, "instructor")
+    )
+    assert hard.status_code == 422
+    retries = client.post(url, json={**body, "max_tries": 2}, headers=_h(world, "instructor"))
+    assert retries.status_code == 422
+    test = client.post(url, json=body, headers=_h(world, "instructor")).json()["id"]
+
+    mine = client.post(f"/v1/assessments/{test}/sessions", headers=_h(world, "learner")).json()
+    drawn = [i["id"] for i in mine["items"]]
+    assert len(drawn) == 4 and set(drawn) <= set(ids)
+    first = drawn[0]
+    value = ids.index(first)
+    graded = client.post(
+        f"/v1/assessment-sessions/{mine['id']}/answers",
+        json={"item_id": first, "answer": {"value": value}},
+        headers=_h(world, "learner"),
+    ).json()
+    assert graded["status"] == "graded" and graded["score"] is None and graded["feedback"] == []
+    again = client.post(
+        f"/v1/assessment-sessions/{mine['id']}/answers",
+        json={"item_id": first, "answer": {"value": value}},
+        headers=_h(world, "learner"),
+    )
+    assert again.status_code == 409  # one try per item
+    result = client.post(f"/v1/assessment-sessions/{mine['id']}/finish", headers=_h(world, "learner")).json()
+    assert result["score"] == 0.25 and [r["status"] for r in result["results"]].count("unanswered") == 3
+    retake = client.post(f"/v1/assessments/{test}/sessions", headers=_h(world, "learner")).json()
+    assert retake["id"] != mine["id"] and [i["id"] for i in retake["items"]] == drawn
+    forms = {tuple(i["id"] for i in mine["items"])}
+    other = client.post(f"/v1/assessments/{test}/sessions", headers=_h(world, "learner2")).json()
+    forms.add(tuple(i["id"] for i in other["items"]))
+    assert all(len(f) == 4 for f in forms)
+    assert _counts(db_url)[1] >= 2
+
+
+def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, World, str]) -> None:
+    client, world, db_url = api
+    ids = []
+    for n in range(30):
+        difficulty = -2.5 + n * 5 / 29
+        body = {
+            "external_id": f"cat-{n}",
+            "skill_id": world.ids["skill"],
+            "stem": f"Is {n} even?",
+            "key": {"kind": "multiple_choice", "choices": [{"id": "yes"}, {"id": "no"}], "correct": "yes"},
+            "difficulty": difficulty,
+            "discrimination": 1.7,
+        }
+        ids.append(client.post("/v1/items", json=body, headers=_h(world, "instructor")).json()["id"])
+    settings = {"skill_ids": [world.ids["skill"]], "max_se": 0.55, "min_items": 3, "max_items": 15, "bin_size": 2}
+    body = {"title": "Placement", "kind": "summative", "selection": "adaptive", "adaptive": settings}
+    created = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    assert created.status_code == 201, created.text
+    sitting = client.post(f"/v1/assessments/{created.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    assert len(sitting["items"]) == 1 and sitting["theta"] == 0.0
+    current = sitting["items"][0]["id"]
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    given = []
+    for _ in range(15):
+        answer = "yes" if ids.index(current) < 15 else "no"  # a learner of about middle ability
+        out = client.post(url, json={"item_id": current, "answer": {"choice": answer}}, headers=_h(world, "learner"))
+        assert out.status_code == 201, out.text
+        given.append(current)
+        if out.json()["finished"]:
+            break
+        stale = client.post(url, json={"item_id": given[0], "answer": {"choice": "yes"}}, headers=_h(world, "learner"))
+        assert stale.status_code == 409
+        current = out.json()["next_item"]["id"]
+        assert (
+            client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner")).json()["id"]
+            == current
+        )
+    view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "instructor")).json()
+    assert view["status"] == "finished" and 3 <= len(given) <= 15
+    assert len(set(given)) == len(given)
+    assert view["standard_error"] is not None and (view["standard_error"] < 0.55 or len(given) == 15)
+    assert -1.5 < view["theta"] < 1.5
+    answered = [s for s in _statements(db_url) if s["verb"]["id"] == Verb.ANSWERED]
+    assert len(answered) == len(given)
+
+
+def test_essay_and_code_answers_wait_for_review(api: tuple[TestClient, World, str]) -> None:
+    client, world, db_url = api
+    keys = [
+        {"kind": "essay", "prompt_set": 1},
+        {"kind": "code", "hidden_tests": "def test_add():\n    assert add(1, 2) == 3\n"},
+        {"kind": "numeric", "value": 2},
+    ]
+    ids = _bank(client, world, keys, "rv")
+    body = {"title": "Written test", "kind": "summative", "item_ids": ids}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    before = _counts(db_url)
+    empty = client.post(url, json={"item_id": ids[0], "answer": {"text": ""}}, headers=_h(world, "learner"))
+    assert empty.status_code == 422 and empty.json()["field"] == "answer.text"
+    wrong_shape = client.post(url, json={"item_id": ids[1], "answer": {"text": "x"}}, headers=_h(world, "learner"))
+    assert wrong_shape.status_code == 422 and wrong_shape.json()["field"] == "answer.source"
+    assert _counts(db_url) == before
+    essay = client.post(url, json={"item_id": ids[0], "answer": {"text": "Fractions..."}}, headers=_h(world, "learner"))
+    code = client.post(
+        url,
+        json={"item_id": ids[1], "answer": {"source": "def add(a, b):\n    return a + b\n"}},
+        headers=_h(world, "learner"),
+    )
+    assert essay.json()["status"] == code.json()["status"] == "pending_review"
+    numeric = client.post(url, json={"item_id": ids[2], "answer": {"value": 2}}, headers=_h(world, "learner"))
+    assert numeric.json()["status"] == "graded"
+    attempts, statements, _ = _counts(db_url)
+    assert (attempts - before[0], statements - before[1]) == (3, 1)  # only the graded answer reaches the LRS
+    result = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    assert [r["status"] for r in result["results"]] == ["pending_review", "pending_review", "graded"]
+    assert result["score"] == 1.0  # pending reviews are not counted as zero
