@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from features.events import (
@@ -338,7 +339,11 @@ class Gates:
         bounds: TrainingBounds | None = None,
         build_docs: bool = True,
     ) -> GateResult:
-        return self._run(training_suite(feature_columns, bounds or TrainingBounds()), frame, {}, build_docs)
+        # Failing rows are reported by a ``row`` column (as for event batches); without one GX
+        # errors on any expectation that finds unexpected values, e.g. the null features of
+        # every first attempt, instead of measuring them against ``mostly``.
+        numbered = frame if "row" in frame.columns else frame.assign(row=np.arange(len(frame), dtype="int64"))
+        return self._run(training_suite(feature_columns, bounds or TrainingBounds()), numbered, {}, build_docs)
 
     def require_training_set(
         self,
