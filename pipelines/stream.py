@@ -52,7 +52,8 @@ class BatchReport:
     quarantined: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     quarantine_folders: list[Path] = field(default_factory=list)
-    #: Seconds from enqueue to online push, for messages that carry their enqueue time.
+    #: Seconds from enqueue until the batch's online push completed, for messages that carry
+    #: their enqueue time.
     freshness_s: list[float] = field(default_factory=list)
 
     def add(self, other: BatchReport) -> None:
@@ -170,17 +171,18 @@ class StreamProcessor:
                 rows[view].append(row)
         ids = [e.statement_id for e in events]
         token = batch_token(ids)
-        for view, items in rows.items():
-            if not items:
-                continue
-            frame = pd.DataFrame(items)
-            if self.push is not None:
+        frames = {view: pd.DataFrame(items) for view, items in rows.items() if items}
+        # Online first: the features are fresh once pushed; the offline append and the
+        # checkpoint follow (a crash in between replays the batch, and both are idempotent).
+        if self.push is not None:
+            for view, frame in frames.items():
                 self.push(view, frame.drop_duplicates(KEYS[view], keep="last"))
+        pushed_at = time.time() * 1000
+        for view, frame in frames.items():
             if self.offline is not None:
                 self.offline.append(view, frame, token)
-            report.rows[view] = len(items)
+            report.rows[view] = len(frame)
         self.state.commit(state, ids)
-        pushed_at = time.time() * 1000
         report.freshness_s = [(pushed_at - m.enqueued_ms) / 1000 for m in messages if m.enqueued_ms is not None]
         report.processed = len(events)
         return report
