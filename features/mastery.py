@@ -13,15 +13,15 @@ same mastery for the same history; :attr:`MasteryModel.source` names the paramet
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from models.bkt.model import BKT, MasteryState
+from pathwise.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_PARAMS = {"prior": 0.3, "learns": 0.1, "forgets": 0.0, "guesses": 0.2, "slips": 0.1}
 #: The registered model whose champion supplies fitted parameters.
@@ -75,7 +75,7 @@ def champion_mastery(settings: Any) -> MasteryModel:
     target = Path(settings.home) / "features" / "champion" / f"{CHAMPION_MODEL}-v{version}"
     model = _load_version(version, target)
     if not usable(model):
-        log.warning("%s@%s v%s is not a plain per-skill BKT; using default mastery parameters", *(CHAMPION_MODEL, CHAMPION, version))
+        log.warning("champion is not a plain per-skill BKT; using default mastery parameters", version=version)
         return default_mastery()
     return MasteryModel(fitted=model, source=f"{CHAMPION_MODEL} v{version}")
 

@@ -18,13 +18,17 @@ from typing import Protocol
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from feast.types import Float64, Int64, String, UnixTimestamp
+from feast.types import FeastType, Float64, Int64, String, UnixTimestamp
 
 from features.definitions import VIEW_SPECS, ViewSpec
 
 _TS = pa.timestamp("us", tz="UTC")
-_ARROW = {Int64: pa.int64(), Float64: pa.float64(), UnixTimestamp: _TS, String: pa.string()}
+_ARROW: dict[FeastType, pa.DataType] = {
+    Int64: pa.int64(),
+    Float64: pa.float64(),
+    UnixTimestamp: _TS,
+    String: pa.string(),
+}
 
 
 def _schema(spec: ViewSpec) -> pa.Schema:

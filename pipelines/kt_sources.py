@@ -107,12 +107,12 @@ def load_source(source: str, settings: CommonSettings, dataset: str = "sample", 
 
 
 def _from_feature_service(labels: pd.DataFrame, settings: CommonSettings) -> SourcedSplits:
+    from feast.errors import FeatureServiceNotFoundException
+
     from features.config import FeatureSettings
     from features.store import open_repo
     from pipelines.training_set import build_training_set
     from pipelines.validate import Gates
-
-    from feast.errors import FeatureServiceNotFoundException
 
     feature_settings = FeatureSettings(**settings.model_dump(include=set(CommonSettings.model_fields)))
     repo = open_repo(feature_settings)

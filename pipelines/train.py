@@ -3,8 +3,8 @@
 Every run logs the model's parameters; AUC, RMSE, log loss and ECE on the test split
 (and on validation when there is one); the data source (``dataset``, ``lrs`` or ``kt_v1``,
 see :mod:`pipelines.kt_sources`), the FeatureService read (``none`` unless the source is
-a FeatureService), the dataset digests and the git commit as tags; the ROC curve and reliability diagram; and the model itself as a
-pyfunc with a signature and an input example.
+a FeatureService), the dataset digests and the git commit as tags; the ROC curve and
+reliability diagram; and the model itself as a pyfunc with a signature and an input example.
 """
 
 from __future__ import annotations
