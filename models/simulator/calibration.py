@@ -116,6 +116,6 @@ def calibrate(
         "rows": len(frame),
         "learners": int(frame["user_id"].nunique()),
         "digest": digest(frame) if "item_id" in frame.columns else "",
-        "method": "Baum-Welch EM, BKT + forgetting, max 50 opportunities per learner-skill",
+        "method": "models.bkt BKTForgets EM (bounded guess/slip/forget), max 50 opportunities per learner-skill",
     }
     return CalibratedSkills(params=params, skills=skills, prerequisites=edges, meta=meta)
