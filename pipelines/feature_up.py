@@ -37,9 +37,11 @@ DEFINITION_FILES = (
     "features/offline_postgres.py",
     "features/store.py",
     "features/transforms.py",
+    "models/bkt/model.py",
     "pipelines/feature_backfill.py",
     "pipelines/stream.py",
     "pipelines/stream_state.py",
+    "pipelines/validate.py",
 )
 _STORE_SETTINGS = {
     "features_project",
