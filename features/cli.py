@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 features_app = typer.Typer(help="The Feast feature store: apply, materialize, read.", no_args_is_help=True)
-SERVICES = ("kt_v1", "sequencer_v1", "risk_v1")
+SERVICES = ("kt_v1", "sequencer_v1", "risk_v1", "risk_v2")
 
 
 def _settings() -> Any:
@@ -84,6 +84,7 @@ def get_cmd(
     service: Annotated[str, typer.Option(help=f"FeatureService: {', '.join(SERVICES)}")] = "kt_v1",
     skill: Annotated[list[str] | None, typer.Option(help="Skill id (repeat); default: every skill seen")] = None,
     item: Annotated[list[str] | None, typer.Option(help="Item id, paired with --skill (sequencer_v1)")] = None,
+    course: Annotated[list[str] | None, typer.Option(help="Course id (repeat; risk_v2)")] = None,
 ) -> None:
     """Read a FeatureService online for one learner and print JSON records."""
     from features.store import open_repo
@@ -94,6 +95,11 @@ def get_cmd(
     rows: list[dict[str, Any]]
     if service == "risk_v1":
         rows = [{"learner_id": learner, "as_of": datetime.now(UTC)}]
+    elif service == "risk_v2":
+        if not course:
+            raise _fail("risk_v2 reads the learner's progress in a course; pass --course")
+        now = datetime.now(UTC)
+        rows = [{"learner_id": learner, "course_id": c, "as_of": now} for c in course]
     else:
         skills = list(skill or []) or _known_skills(settings, learner)
         if not skills:

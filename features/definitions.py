@@ -20,11 +20,10 @@ import pandas as pd
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, RequestSource, ValueType
 from feast.data_source import DataSource
 from feast.on_demand_feature_view import OnDemandFeatureView
-from feast.types import Float64, Int64, UnixTimestamp
+from feast.types import FeastType, Float64, Int64, UnixTimestamp
 
-from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL
+from features.transforms import ENGAGEMENT, ITEM_IRT, ITEM_STATS, LEARNER_COURSE, LEARNER_SKILL
 
-ITEM_IRT = "item_irt_fv"
 RECENCY = "learner_recency_odfv"
 #: No expiry: counts and mastery stay valid until the next event changes them.
 NO_TTL = timedelta(0)
@@ -103,107 +102,142 @@ def postgres_sources() -> SourceFactory:
     return make
 
 
+@dataclass(frozen=True)
+class ViewSpec:
+    """One feature view's shape: its entities, its features and what it is for.
+
+    The offline Arrow schemas (:mod:`features.offline`) and the stream's entity keys are
+    derived from these, so a feature is declared once.
+    """
+
+    entities: tuple[str, ...]
+    fields: tuple[tuple[str, FeastType], ...]
+    description: str
+    pushed: bool = True
+
+    @property
+    def join_keys(self) -> list[str]:
+        return [JOIN_KEYS[e] for e in self.entities]
+
+
+JOIN_KEYS = {"learner": "learner_id", "skill": "skill_id", "item": "item_id", "course": "course_id"}
+VIEW_SPECS: dict[str, ViewSpec] = {
+    LEARNER_SKILL: ViewSpec(
+        ("learner", "skill"),
+        (
+            ("attempts", Int64),
+            ("corrects", Int64),
+            ("streak", Int64),
+            ("last_attempt_at", UnixTimestamp),
+            ("mean_response_time_s", Float64),
+            ("bkt_mastery", Float64),
+        ),
+        "Learner x skill performance, updated per answer",
+    ),
+    ENGAGEMENT: ViewSpec(
+        ("learner",),
+        (
+            ("active_minutes_1d", Float64),
+            ("active_minutes_7d", Float64),
+            ("video_watch_pct", Float64),
+            ("sessions", Int64),
+            ("last_activity_at", UnixTimestamp),
+        ),
+        "Learner engagement, as of the learner's last event",
+    ),
+    LEARNER_COURSE: ViewSpec(
+        ("learner", "course"),
+        (
+            ("course_attempts", Int64),
+            ("course_p_correct", Float64),
+            ("course_skills_practised", Int64),
+            ("course_active_minutes", Float64),
+            ("course_last_activity_at", UnixTimestamp),
+        ),
+        "Learner progress in one course, updated per event that names the course",
+    ),
+    ITEM_STATS: ViewSpec(
+        ("item",),
+        (("item_attempts", Int64), ("item_p_correct", Float64), ("item_mean_time_s", Float64)),
+        "Item statistics, updated per answer",
+    ),
+    ITEM_IRT: ViewSpec(
+        ("item",),
+        (("irt_difficulty", Float64), ("irt_discrimination", Float64)),
+        "IRT parameters, written by each calibration run (empty until the first one)",
+        pushed=False,
+    ),
+}
+
+
+def _view(name: str, spec: ViewSpec, entities: dict[str, Entity], source: DataSource) -> FeatureView:
+    return FeatureView(
+        name=name,
+        entities=[entities[e] for e in spec.entities],
+        ttl=NO_TTL,
+        schema=[Field(name=field, dtype=dtype) for field, dtype in spec.fields],
+        source=source,
+        online=True,
+        description=spec.description,
+    )
+
+
 def build_definitions(make_source: SourceFactory) -> Definitions:
     """The whole feature repo for one offline store."""
     entities = _entities()
-    learner, skill, item = entities["learner"], entities["skill"], entities["item"]
     #: Request-time input of the recency view: the moment the features are read for.
     as_of_request = RequestSource(name="as_of_request", schema=[Field(name="as_of", dtype=UnixTimestamp)])
-    batch = {view: make_source(view) for view in (LEARNER_SKILL, ENGAGEMENT, ITEM_STATS, ITEM_IRT)}
+    batch = {view: make_source(view) for view in VIEW_SPECS}
     push = {
-        view: PushSource(name=f"{view.removesuffix('_fv')}_push_source", batch_source=batch[view])
-        for view in (LEARNER_SKILL, ENGAGEMENT, ITEM_STATS)
+        view: PushSource(name=push_source_for(view), batch_source=batch[view])
+        for view, spec in VIEW_SPECS.items()
+        if spec.pushed
     }
-    learner_skill_fv = FeatureView(
-        name=LEARNER_SKILL,
-        entities=[learner, skill],
-        ttl=NO_TTL,
-        schema=[
-            Field(name="attempts", dtype=Int64),
-            Field(name="corrects", dtype=Int64),
-            Field(name="streak", dtype=Int64),
-            Field(name="last_attempt_at", dtype=UnixTimestamp),
-            Field(name="mean_response_time_s", dtype=Float64),
-            Field(name="bkt_mastery", dtype=Float64),
-        ],
-        source=push[LEARNER_SKILL],
-        online=True,
-        description="Learner x skill performance, updated per answer",
-    )
-    engagement_fv = FeatureView(
-        name=ENGAGEMENT,
-        entities=[learner],
-        ttl=NO_TTL,
-        schema=[
-            Field(name="active_minutes_1d", dtype=Float64),
-            Field(name="active_minutes_7d", dtype=Float64),
-            Field(name="video_watch_pct", dtype=Float64),
-            Field(name="sessions", dtype=Int64),
-            Field(name="last_activity_at", dtype=UnixTimestamp),
-        ],
-        source=push[ENGAGEMENT],
-        online=True,
-        description="Learner engagement, as of the learner's last event",
-    )
-    item_stats_fv = FeatureView(
-        name=ITEM_STATS,
-        entities=[item],
-        ttl=NO_TTL,
-        schema=[
-            Field(name="item_attempts", dtype=Int64),
-            Field(name="item_p_correct", dtype=Float64),
-            Field(name="item_mean_time_s", dtype=Float64),
-        ],
-        source=push[ITEM_STATS],
-        online=True,
-        description="Item statistics, updated per answer",
-    )
-    item_irt_fv = FeatureView(
-        name=ITEM_IRT,
-        entities=[item],
-        ttl=NO_TTL,
-        schema=[Field(name="irt_difficulty", dtype=Float64), Field(name="irt_discrimination", dtype=Float64)],
-        source=batch[ITEM_IRT],
-        online=True,
-        description="IRT parameters, written by each calibration run (empty until the first one)",
-    )
+    views = {name: _view(name, spec, entities, push.get(name, batch[name])) for name, spec in VIEW_SPECS.items()}
     # Built directly rather than with the decorator, which renames the function's module to
     # ``__main__`` and so breaks when the definitions are built a second time in one process.
     recency = OnDemandFeatureView(
         name=RECENCY,
-        sources=[engagement_fv, as_of_request],
+        sources=[views[ENGAGEMENT], as_of_request],
         schema=[Field(name="days_since_last_activity", dtype=Float64)],
         mode="pandas",
         udf=cast(FunctionType, days_since_last_activity),
         udf_string=inspect.getsource(days_since_last_activity),
         description="Days since the learner's last activity, at read time",
     )
+    learner_skill = views[LEARNER_SKILL]
     services = {
         "kt_v1": FeatureService(
             name="kt_v1",
-            features=[learner_skill_fv],
+            features=[learner_skill],
             description="Knowledge tracing: learner x skill performance and mastery",
         ),
         "sequencer_v1": FeatureService(
             name="sequencer_v1",
             features=[
-                learner_skill_fv[["attempts", "streak", "last_attempt_at", "bkt_mastery"]],
-                item_stats_fv,
-                item_irt_fv,
+                learner_skill[["attempts", "streak", "last_attempt_at", "bkt_mastery"]],
+                views[ITEM_STATS],
+                views[ITEM_IRT],
             ],
             description="Curriculum sequencer: mastery per candidate skill and item difficulty",
         ),
         "risk_v1": FeatureService(
             name="risk_v1",
-            features=[engagement_fv, recency],
+            features=[views[ENGAGEMENT], recency],
             description="Dropout risk: engagement and recency (pass as_of with the entity rows)",
+        ),
+        "risk_v2": FeatureService(
+            name="risk_v2",
+            features=[views[ENGAGEMENT], recency, views[LEARNER_COURSE]],
+            description="Dropout risk in one course: risk_v1 plus the learner's progress in the course "
+            "(entity rows carry learner_id, course_id and as_of)",
         ),
     }
     return Definitions(
         entities=list(entities.values()),
         sources=batch,
         push_sources={p.name: p for p in push.values()},
-        views={v.name: v for v in (learner_skill_fv, engagement_fv, item_stats_fv, item_irt_fv)},
+        views=views,
         on_demand={RECENCY: recency},
         services=services,
     )

@@ -18,56 +18,26 @@ from typing import Protocol
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from feast.types import FeastType, Float64, Int64, String, UnixTimestamp
 
-from features.definitions import ITEM_IRT
-from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL
+from features.definitions import VIEW_SPECS, ViewSpec
 
 _TS = pa.timestamp("us", tz="UTC")
+_ARROW: dict[FeastType, pa.DataType] = {
+    Int64: pa.int64(),
+    Float64: pa.float64(),
+    UnixTimestamp: _TS,
+    String: pa.string(),
+}
+
+
+def _schema(spec: ViewSpec) -> pa.Schema:
+    keys = [(key, pa.string()) for key in spec.join_keys]
+    return pa.schema([*keys, ("event_timestamp", _TS), *((name, _ARROW[dtype]) for name, dtype in spec.fields)])
+
 
 #: Arrow schema of each view's offline rows (entity keys, event_timestamp, features).
-SCHEMAS: dict[str, pa.Schema] = {
-    LEARNER_SKILL: pa.schema(
-        [
-            ("learner_id", pa.string()),
-            ("skill_id", pa.string()),
-            ("event_timestamp", _TS),
-            ("attempts", pa.int64()),
-            ("corrects", pa.int64()),
-            ("streak", pa.int64()),
-            ("last_attempt_at", _TS),
-            ("mean_response_time_s", pa.float64()),
-            ("bkt_mastery", pa.float64()),
-        ]
-    ),
-    ENGAGEMENT: pa.schema(
-        [
-            ("learner_id", pa.string()),
-            ("event_timestamp", _TS),
-            ("active_minutes_1d", pa.float64()),
-            ("active_minutes_7d", pa.float64()),
-            ("video_watch_pct", pa.float64()),
-            ("sessions", pa.int64()),
-            ("last_activity_at", _TS),
-        ]
-    ),
-    ITEM_STATS: pa.schema(
-        [
-            ("item_id", pa.string()),
-            ("event_timestamp", _TS),
-            ("item_attempts", pa.int64()),
-            ("item_p_correct", pa.float64()),
-            ("item_mean_time_s", pa.float64()),
-        ]
-    ),
-    ITEM_IRT: pa.schema(
-        [
-            ("item_id", pa.string()),
-            ("event_timestamp", _TS),
-            ("irt_difficulty", pa.float64()),
-            ("irt_discrimination", pa.float64()),
-        ]
-    ),
-}
+SCHEMAS: dict[str, pa.Schema] = {view: _schema(spec) for view, spec in VIEW_SPECS.items()}
 #: The partition that holds each dataset's empty schema file, so a view with no rows yet is readable.
 SCHEMA_PARTITION = "date=1970-01-01"
 

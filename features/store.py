@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pandas as pd
 import yaml
-from feast import FeatureStore
+from feast import FeatureService, FeatureStore
 
 from features.config import FeatureSettings
 from features.definitions import Definitions, build_definitions, file_sources, postgres_sources
@@ -106,6 +106,16 @@ class FeatureRepo:
     settings: FeatureSettings
     store: FeatureStore
     defs: Definitions
+    #: FeatureServices resolved once: a registry lookup rebuilds the object from its proto
+    #: on every call, which costs more than the online read itself.
+    _services: dict[str, FeatureService] = field(default_factory=dict, repr=False)
+
+    def service(self, name: str) -> FeatureService:
+        """The registered FeatureService ``name`` (cached; :meth:`apply` clears the cache)."""
+        found = self._services.get(name)
+        if found is None:
+            found = self._services[name] = self.store.get_feature_service(name, allow_cache=True)
+        return found
 
     def offline_sink(self) -> OfflineSink:
         """Where the stream appends offline rows for this store."""
@@ -125,6 +135,7 @@ class FeatureRepo:
             PostgresSink(self.settings.effective_postgres_url).ensure_tables()
         objects = self.defs.objects()
         self.store.apply(objects)  # type: ignore[arg-type]
+        self._services.clear()
         return [str(getattr(o, "name", o)) for o in objects]
 
     def materialize(self, end: datetime | None = None) -> datetime:
@@ -153,9 +164,11 @@ class FeatureRepo:
 
     def online(self, service: str, entity_rows: list[dict[str, Any]]) -> pd.DataFrame:
         """Read a FeatureService for the given entity rows."""
-        feature_service = self.store.get_feature_service(service)
-        response = self.store.get_online_features(features=feature_service, entity_rows=entity_rows)
-        return response.to_df()
+        return self.store.get_online_features(features=self.service(service), entity_rows=entity_rows).to_df()
+
+    def online_dict(self, service: str, entity_rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+        """The serving read: a FeatureService for the entity rows, as column lists (no DataFrame)."""
+        return self.store.get_online_features(features=self.service(service), entity_rows=entity_rows).to_dict()
 
     def historical(self, service: str, entity_df: pd.DataFrame) -> pd.DataFrame:
         """Point-in-time join of a FeatureService onto ``entity_df`` (needs ``event_timestamp``).
@@ -164,7 +177,7 @@ class FeatureRepo:
         store drops an entity row whose every candidate feature row is newer than it,
         instead of returning nulls; the rows are restored here by a row number.
         """
-        feature_service = self.store.get_feature_service(service)
+        feature_service = self.service(service)
         numbered = entity_df.reset_index(drop=True).assign(**{_ROW: range(len(entity_df))})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)

@@ -10,14 +10,17 @@ Definitions (all as of the event that produced the row):
 
 * learner x skill - ``attempts``, ``corrects``, ``streak`` (consecutive correct answers,
   0 after a wrong one), ``last_attempt_at``, ``mean_response_time_s`` (over answers that
-  carry ``result.duration``; NaN when none did) and ``bkt_mastery``
-  (:func:`features.mastery.bkt_update`).
+  carry ``result.duration``; NaN when none did) and ``bkt_mastery`` (the BKT engine's
+  online update, :class:`features.mastery.MasteryModel`).
 * learner engagement - ``active_minutes_1d`` / ``active_minutes_7d`` (summed
   ``result.duration`` over the trailing 24 h / 7 days), ``video_watch_pct`` (mean over
   the videos the learner opened of the furthest progress reached, in percent),
   ``sessions`` (a new session starts after :data:`SESSION_GAP` of inactivity) and
   ``last_activity_at``. ``days_since_last_activity`` is computed at read time from
   ``last_activity_at`` by an on-demand view, because it changes without events.
+* learner x course - over the events that name the course: ``course_attempts`` (answers),
+  ``course_p_correct``, ``course_skills_practised`` (distinct skills answered),
+  ``course_active_minutes`` (summed ``result.duration``) and ``course_last_activity_at``.
 * item - ``item_attempts``, ``item_p_correct`` and ``item_mean_time_s``.
 """
 
@@ -32,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from features.events import Interaction
-from features.mastery import bkt_update
+from features.mastery import MasteryModel, default_mastery
 
 SESSION_GAP = timedelta(minutes=30)
 WINDOW_1D = timedelta(days=1)
@@ -41,8 +44,12 @@ WINDOW_7D = timedelta(days=7)
 #: Feature view name -> the push source that feeds it from the stream.
 LEARNER_SKILL = "learner_skill_fv"
 ENGAGEMENT = "learner_engagement_fv"
+LEARNER_COURSE = "learner_course_fv"
 ITEM_STATS = "item_stats_fv"
-VIEWS = (LEARNER_SKILL, ENGAGEMENT, ITEM_STATS)
+#: Written by IRT calibration runs, not by these transforms.
+ITEM_IRT = "item_irt_fv"
+#: The views these transforms feed (each has a push source).
+VIEWS = (LEARNER_SKILL, ENGAGEMENT, LEARNER_COURSE, ITEM_STATS)
 
 
 @dataclass
@@ -64,6 +71,15 @@ class EngagementState:
     recent: list[tuple[float, float]] = field(default_factory=list)
     #: object id -> furthest video progress (0..1).
     videos: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class LearnerCourseState:
+    attempts: int = 0
+    corrects: int = 0
+    skills: list[str] = field(default_factory=list)
+    active_minutes: float = 0.0
+    last_activity_at: float | None = None
 
 
 @dataclass
@@ -92,10 +108,15 @@ class FeatureState:
     learner_skill: dict[StateKey, LearnerSkillState] = field(default_factory=dict)
     engagement: dict[StateKey, EngagementState] = field(default_factory=dict)
     item: dict[StateKey, ItemState] = field(default_factory=dict)
+    learner_course: dict[StateKey, LearnerCourseState] = field(default_factory=dict)
+    #: Where ``bkt_mastery`` comes from (the champion's parameters or the defaults).
+    bkt: MasteryModel = field(default_factory=default_mastery)
 
     def apply(self, event: Interaction) -> dict[str, dict[str, Any]]:
         """Fold one interaction; return the changed feature row per feature view."""
         rows: dict[str, dict[str, Any]] = {ENGAGEMENT: self._engagement(event)}
+        if event.course_id is not None:
+            rows[LEARNER_COURSE] = self._learner_course(event)
         if event.kind == "answer" and event.skill_id is not None and event.correct is not None:
             rows[LEARNER_SKILL] = self._learner_skill(event)
             if event.item_id is not None:
@@ -113,7 +134,7 @@ class FeatureState:
         if event.duration_s is not None:
             state.time_total_s += event.duration_s
             state.timed_attempts += 1
-        state.mastery = bkt_update(state.mastery, event.correct)
+        state.mastery = self.bkt.update(event.skill_id, state.mastery, event.correct)
         return {
             "learner_id": event.learner_id,
             "skill_id": event.skill_id,
@@ -169,6 +190,29 @@ class FeatureState:
             "last_activity_at": _ts(state.last_activity_at),
         }
 
+    def _learner_course(self, event: Interaction) -> dict[str, Any]:
+        assert event.course_id is not None
+        state = self.learner_course.setdefault((event.learner_id, event.course_id), LearnerCourseState())
+        now = event.timestamp.timestamp()
+        if event.kind == "answer" and event.correct is not None:
+            state.attempts += 1
+            state.corrects += int(event.correct)
+            if event.skill_id is not None and event.skill_id not in state.skills:
+                state.skills.append(event.skill_id)
+        if event.duration_s:
+            state.active_minutes += event.duration_s / 60.0
+        state.last_activity_at = max(now, state.last_activity_at or now)
+        return {
+            "learner_id": event.learner_id,
+            "course_id": event.course_id,
+            "event_timestamp": _ts(now),
+            "course_attempts": state.attempts,
+            "course_p_correct": state.corrects / state.attempts if state.attempts else math.nan,
+            "course_skills_practised": len(state.skills),
+            "course_active_minutes": state.active_minutes,
+            "course_last_activity_at": _ts(state.last_activity_at),
+        }
+
     def _item(self, event: Interaction) -> dict[str, Any]:
         assert event.item_id is not None and event.correct is not None
         key = (event.item_id,)
@@ -186,13 +230,18 @@ class FeatureState:
             "item_mean_time_s": state.time_total_s / state.timed_attempts if state.timed_attempts else math.nan,
         }
 
+    def tables(self) -> dict[str, dict[StateKey, Any]]:
+        """Each view's running state by entity key (the stream checkpoint saves these)."""
+        return {
+            LEARNER_SKILL: self.learner_skill,
+            ENGAGEMENT: self.engagement,
+            LEARNER_COURSE: self.learner_course,
+            ITEM_STATS: self.item,
+        }
+
     def to_records(self) -> dict[str, dict[str, dict[str, Any]]]:
         """A JSON-ready copy, keyed by view then by ``|``-joined entity key."""
-        return {
-            LEARNER_SKILL: {"|".join(k): asdict(v) for k, v in self.learner_skill.items()},
-            ENGAGEMENT: {"|".join(k): asdict(v) for k, v in self.engagement.items()},
-            ITEM_STATS: {"|".join(k): asdict(v) for k, v in self.item.items()},
-        }
+        return {view: {"|".join(k): asdict(v) for k, v in table.items()} for view, table in self.tables().items()}
 
 
 def empty_frames() -> dict[str, list[dict[str, Any]]]:

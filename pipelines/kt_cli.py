@@ -96,21 +96,40 @@ def _train_command(model_name: str) -> Callable[..., None]:
         dataset: DatasetOpt = "sample",
         train: TrainOpt = None,
         test: TestOpt = None,
+        source: Annotated[
+            str,
+            typer.Option(
+                help="Where rows come from: dataset (--dataset/--train/--test), lrs (the LRS answers) "
+                "or kt_v1 (LRS answers joined point-in-time with the kt_v1 FeatureService, gated)"
+            ),
+        ] = "dataset",
         experiment: Annotated[str, typer.Option(help="MLflow experiment")] = "pathwise-kt",
-        feature_service: Annotated[str, typer.Option(help="kt_v1 or lrs-history")] = "kt_v1",
         no_register: Annotated[bool, typer.Option("--no-register", help="Log the run without registering")] = False,
     ) -> None:
+        from pipelines.datasets import DatasetError
+        from pipelines.kt_sources import load_source
         from pipelines.train import train as run_training
+        from pipelines.validate import DataQualityError
 
         settings = _settings()
-        splits = _splits(dataset, train, test, settings)
+        if source != "dataset" and (train is not None or test is not None or dataset != "sample"):
+            raise _fail(f"--dataset, --train and --test choose rows only with --source dataset (got --source {source})")
+        try:
+            sourced = load_source(source, settings, dataset, train_path=train, test_path=test)
+        except DatasetError as error:
+            raise _fail(str(error)) from None
+        except DataQualityError as error:
+            raise _fail(f"training data refused: {error}", code=1) from None
+        splits = sourced.splits
         try:
             result = run_training(
                 model_name,
                 splits,
                 settings,
                 experiment=experiment,
-                feature_service=feature_service,
+                source=sourced.source,
+                feature_service=sourced.feature_service,
+                source_tags=sourced.tags,
                 register=not no_register,
             )
         except (ValueError, ImportError) as error:
@@ -118,6 +137,8 @@ def _train_command(model_name: str) -> Callable[..., None]:
         summary = {
             "model": result.model,
             "dataset": splits.name,
+            "source": sourced.source,
+            "feature_service": sourced.feature_service,
             "run_id": result.run_id,
             "registered_model": result.registered_model,
             "version": result.version,

@@ -63,7 +63,7 @@ class Splits:
     protocol: str
 
 
-def _split_learners(frame: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_learners(frame: pd.DataFrame, fraction: float, seed: int = SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     users = np.sort(frame["user_id"].astype(str).unique())
     rng = np.random.default_rng(seed)
     held = set(rng.choice(users, size=max(1, round(len(users) * fraction)), replace=False))
@@ -73,7 +73,7 @@ def _split_learners(frame: pd.DataFrame, fraction: float, seed: int) -> tuple[pd
 
 def holdout_valid(train: pd.DataFrame, seed: int = SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Carve validation learners out of the training table (never out of test)."""
-    return _split_learners(train, VALID_FRACTION, seed)
+    return split_learners(train, VALID_FRACTION, seed)
 
 
 def load_splits(
@@ -108,7 +108,7 @@ def load_splits(
     path = Path(dataset)
     if path.is_file():
         frame = read_kt(path)
-        train, test = _split_learners(frame, TEST_FRACTION, seed)
+        train, test = split_learners(frame, TEST_FRACTION, seed)
         return Splits(path.name, train, None, test, f"single file split by learner 80/20 (seed {seed})")
     known = ", ".join(["sample", *PROTOCOLS])
     raise DatasetError(f"unknown dataset {dataset!r}: use one of {known}, or a path to a KT file")

@@ -26,9 +26,11 @@ from typing import Any
 
 import pandas as pd
 
+from features.definitions import VIEW_SPECS
 from features.events import Interaction, StatementError, statement_to_interaction
+from features.mastery import MasteryModel
 from features.offline import OfflineSink, batch_token
-from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL, VIEWS, FeatureState, StateKey
+from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_COURSE, LEARNER_SKILL, VIEWS, FeatureState, StateKey
 from pathwise.logs import get_logger
 from pipelines.stream_source import EventSource, StreamMessage
 from pipelines.stream_state import StateStore
@@ -37,7 +39,7 @@ from pipelines.validate import GateResult, Gates, events_frame, quarantine
 log = get_logger(__name__)
 
 #: Entity key columns per view, used to keep only the newest row per entity for the push.
-KEYS = {LEARNER_SKILL: ["learner_id", "skill_id"], ENGAGEMENT: ["learner_id"], ITEM_STATS: ["item_id"]}
+KEYS = {view: VIEW_SPECS[view].join_keys for view in VIEWS}
 
 Pusher = Callable[[str, pd.DataFrame], None]
 
@@ -50,7 +52,8 @@ class BatchReport:
     quarantined: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     quarantine_folders: list[Path] = field(default_factory=list)
-    #: Seconds from enqueue to online push, for messages that carry their enqueue time.
+    #: Seconds from enqueue until the batch's online push completed, for messages that carry
+    #: their enqueue time.
     freshness_s: list[float] = field(default_factory=list)
 
     def add(self, other: BatchReport) -> None:
@@ -81,8 +84,10 @@ class StreamProcessor:
         offline: OfflineSink | None,
         quarantine_dir: Path,
         gates: Gates | None,
+        bkt: MasteryModel | None = None,
     ) -> None:
         self.state = state
+        self.bkt = bkt
         self.push = push
         self.offline = offline
         self.quarantine_dir = quarantine_dir
@@ -157,24 +162,27 @@ class StreamProcessor:
                 keys[LEARNER_SKILL].add((event.learner_id, event.skill_id))
             if event.item_id is not None:
                 keys[ITEM_STATS].add((event.item_id,))
-        state: FeatureState = self.state.load(keys)
+            if event.course_id is not None:
+                keys[LEARNER_COURSE].add((event.learner_id, event.course_id))
+        state: FeatureState = self.state.load(keys, self.bkt)
         rows: dict[str, list[dict[str, Any]]] = {view: [] for view in VIEWS}
         for event in events:
             for view, row in state.apply(event).items():
                 rows[view].append(row)
         ids = [e.statement_id for e in events]
         token = batch_token(ids)
-        for view, items in rows.items():
-            if not items:
-                continue
-            frame = pd.DataFrame(items)
-            if self.push is not None:
+        frames = {view: pd.DataFrame(items) for view, items in rows.items() if items}
+        # Online first: the features are fresh once pushed; the offline append and the
+        # checkpoint follow (a crash in between replays the batch, and both are idempotent).
+        if self.push is not None:
+            for view, frame in frames.items():
                 self.push(view, frame.drop_duplicates(KEYS[view], keep="last"))
+        pushed_at = time.time() * 1000
+        for view, frame in frames.items():
             if self.offline is not None:
                 self.offline.append(view, frame, token)
-            report.rows[view] = len(items)
+            report.rows[view] = len(frame)
         self.state.commit(state, ids)
-        pushed_at = time.time() * 1000
         report.freshness_s = [(pushed_at - m.enqueued_ms) / 1000 for m in messages if m.enqueued_ms is not None]
         report.processed = len(events)
         return report
@@ -207,16 +215,25 @@ class StreamProcessor:
         return total
 
 
-def build_processor(settings: Any, with_gate: bool = True, online: bool = True) -> tuple[StreamProcessor, Any]:
-    """The processor for ``settings`` (a :class:`features.config.FeatureSettings`) and its repo."""
+def build_processor(
+    settings: Any, with_gate: bool = True, online: bool = True, bkt: MasteryModel | None = None
+) -> tuple[StreamProcessor, Any]:
+    """The processor for ``settings`` (a :class:`features.config.FeatureSettings`) and its repo.
+
+    ``bkt`` defaults to the champion's mastery parameters (or the documented defaults).
+    """
+    from features.mastery import champion_mastery
     from features.store import open_repo
 
     repo = open_repo(settings)
+    bkt = bkt or champion_mastery(settings)
+    log.info("stream mastery parameters", source=bkt.source)
     processor = StreamProcessor(
         state=StateStore(settings.home / "stream" / "state.db"),
         push=repo.push if online else None,
         offline=repo.offline_sink(),
         quarantine_dir=settings.quarantine_dir,
         gates=Gates(settings.gx_root) if with_gate else None,
+        bkt=bkt,
     )
     return processor, repo

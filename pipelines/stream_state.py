@@ -16,13 +16,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from features.mastery import MasteryModel, default_mastery
 from features.transforms import (
     ENGAGEMENT,
     ITEM_STATS,
+    LEARNER_COURSE,
     LEARNER_SKILL,
     EngagementState,
     FeatureState,
     ItemState,
+    LearnerCourseState,
     LearnerSkillState,
     StateKey,
 )
@@ -35,13 +38,18 @@ CREATE TABLE IF NOT EXISTS marks (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 _SEP = "\x1f"
 
 
+_STATE_TYPES: dict[str, type] = {
+    LEARNER_SKILL: LearnerSkillState,
+    ENGAGEMENT: EngagementState,
+    LEARNER_COURSE: LearnerCourseState,
+    ITEM_STATS: ItemState,
+}
+
+
 def _decode(view: str, body: dict[str, Any]) -> Any:
-    if view == LEARNER_SKILL:
-        return LearnerSkillState(**body)
     if view == ENGAGEMENT:
         body["recent"] = [tuple(pair) for pair in body.get("recent", [])]
-        return EngagementState(**body)
-    return ItemState(**body)
+    return _STATE_TYPES[view](**body)
 
 
 class StateStore:
@@ -69,14 +77,10 @@ class StateStore:
             seen.update(r[0] for r in rows)
         return set(ids) - seen
 
-    def load(self, keys: dict[str, set[StateKey]]) -> FeatureState:
+    def load(self, keys: dict[str, set[StateKey]], bkt: MasteryModel | None = None) -> FeatureState:
         """A :class:`FeatureState` holding the committed state of the given entity keys."""
-        state = FeatureState()
-        targets: dict[str, dict[StateKey, Any]] = {
-            LEARNER_SKILL: state.learner_skill,
-            ENGAGEMENT: state.engagement,
-            ITEM_STATS: state.item,
-        }
+        state = FeatureState(bkt=bkt or default_mastery())
+        targets = state.tables()
         for view, wanted in keys.items():
             encoded = [_SEP.join(k) for k in wanted]
             for start in range(0, len(encoded), 500):
@@ -91,11 +95,7 @@ class StateStore:
 
     def commit(self, state: FeatureState, statement_ids: Iterable[str]) -> None:
         """Save ``state`` and mark ``statement_ids`` processed, atomically."""
-        items: list[tuple[str, StateKey, LearnerSkillState | EngagementState | ItemState]] = [
-            *((LEARNER_SKILL, k, v) for k, v in state.learner_skill.items()),
-            *((ENGAGEMENT, k, v) for k, v in state.engagement.items()),
-            *((ITEM_STATS, k, v) for k, v in state.item.items()),
-        ]
+        items = [(view, key, value) for view, table in state.tables().items() for key, value in table.items()]
         with self._transaction():
             self._conn.executemany(
                 "INSERT OR REPLACE INTO state (view, key, body) VALUES (?, ?, ?)",

@@ -1,9 +1,10 @@
 """Train a knowledge-tracing model, track it in MLflow and register it as ``pathwise-<name>``.
 
 Every run logs the model's parameters; AUC, RMSE, log loss and ECE on the test split
-(and on validation when there is one); the dataset digests, the feature-service name and
-the git commit as tags; the ROC curve and reliability diagram; and the model itself as a
-pyfunc with a signature and an input example.
+(and on validation when there is one); the data source (``dataset``, ``lrs`` or ``kt_v1``,
+see :mod:`pipelines.kt_sources`), the FeatureService read (``none`` unless the source is
+a FeatureService), the dataset digests and the git commit as tags; the ROC curve and
+reliability diagram; and the model itself as a pyfunc with a signature and an input example.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from pipelines.datasets import digest
 from pipelines.kt_splits import Splits
 
 DEFAULT_EXPERIMENT = "pathwise-kt"
-FEATURE_SERVICES = ("kt_v1", "lrs-history")
 INPUT_COLUMNS = ["user_id", "skill_id", "item_id", "correct", "seq"]
 
 
@@ -114,19 +114,28 @@ def train(
     settings: CommonSettings,
     *,
     experiment: str = DEFAULT_EXPERIMENT,
-    feature_service: str = "kt_v1",
+    source: str = "dataset",
+    feature_service: str = "none",
+    source_tags: dict[str, str] | None = None,
     register: bool = True,
     model_kwargs: dict[str, Any] | None = None,
 ) -> TrainResult:
-    """Fit ``model_name`` on ``splits``, evaluate on test, log everything and register the model."""
+    """Fit ``model_name`` on ``splits``, evaluate on test, log everything and register the model.
+
+    ``source`` and ``feature_service`` say where ``splits`` came from; both are logged as
+    tags and params (``data_source``, ``feature_service``) and tagged on the model version.
+    """
     import mlflow
 
     from models.pyfunc import ARTIFACT_KEY, KTPyfunc, save_predictor
+    from pipelines.kt_sources import FEATURE_SERVICE, SOURCES
 
     if model_name not in KT_MODELS:
         raise ValueError(f"unknown model {model_name!r}; known: {', '.join(sorted(KT_MODELS))}")
-    if feature_service not in FEATURE_SERVICES:
-        raise ValueError(f"feature service must be one of {FEATURE_SERVICES}, got {feature_service!r}")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if feature_service != FEATURE_SERVICE[source]:
+        raise ValueError(f"source {source!r} reads FeatureService {FEATURE_SERVICE[source]!r}, not {feature_service!r}")
     cls = predictor_class(model_name)  # a missing module fails here, before any run is opened
     client = configure_mlflow(settings)
     exp_id = experiment_id(client, experiment, settings)
@@ -139,10 +148,13 @@ def train(
                 "protocol": splits.protocol,
                 "dataset_digest_train": digest(splits.train),
                 "dataset_digest_test": digest(splits.test),
+                "data_source": source,
                 "feature_service": feature_service,
                 "git_commit": git_commit(),
+                **(source_tags or {}),
             }
         )
+        mlflow.log_params({"data_source": source, "feature_service": feature_service})
         started = time.perf_counter()
         predictor.fit(splits.train, splits.valid)
         fit_seconds = time.perf_counter() - started
@@ -174,6 +186,8 @@ def train(
         if version is not None:
             client.set_model_version_tag(registered_name(model_name), version, "validation_status", "pending")
             client.set_model_version_tag(registered_name(model_name), version, "dataset", splits.name)
+            client.set_model_version_tag(registered_name(model_name), version, "data_source", source)
+            client.set_model_version_tag(registered_name(model_name), version, "feature_service", feature_service)
             for key, value in metrics.items():
                 client.set_model_version_tag(registered_name(model_name), version, f"test_{key}", f"{value:.6f}")
     return TrainResult(

@@ -67,8 +67,10 @@ def build_training_set(
             "label": labels["correct"].astype("int64"),
         }
     )
-    if service == "sequencer_v1":
+    if "item_id" in labels.columns:  # a join key of sequencer_v1; carried along for the others
         entity["item_id"] = labels["item_id"].astype(str)
+    elif service == "sequencer_v1":
+        raise ValueError("sequencer_v1 labels need an item_id column")
     joined = repo.historical(service, entity)
     joined = joined.sort_values(["label_timestamp", "learner_id", "skill_id"], kind="stable").reset_index(drop=True)
     joined["feature_timestamp"] = pd.to_datetime(joined[FEATURE_TIME[service]], utc=True)

@@ -15,7 +15,7 @@ vectorized BKT with the usual knowledge-tracing parameterization (see ``models.b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -287,16 +287,20 @@ def em_fit(
     tol: float = 0.005,
     max_iter: int = 100,
     progress: Callable[[int, int], None] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
 ) -> EMResult:
     """EM for every skill at once, each skill stopping on its own.
 
     A skill stops when its log-likelihood changes by at most ``tol`` between iterations
     (after the third), keeping the parameters that produced that likelihood; skills that
-    stop are dropped from the batch so the remaining iterations get cheaper.
+    stop are dropped from the batch so the remaining iterations get cheaper. ``bounds``
+    keeps named tables inside a range after every M-step (a guard against degenerate
+    solutions where "known" means "answers wrong").
     """
     tables = init.copy()
     if not fit_forgets:
         tables.forget[:] = 0.0
+    _clip(tables, bounds)
     seq_ids = np.asarray(seq_ids, dtype=np.int64)
     correct = np.asarray(correct, dtype=np.float64)
     active = np.ones(n_skills, dtype=bool)
@@ -340,7 +344,14 @@ def em_fit(
             break
         post = backward(batch.layout, fw, rp)
         _m_step(batch, post, tables, active, fit_forgets)
+        _clip(tables, bounds)
     return EMResult(tables=tables, log_likelihood=ll_now, iterations=iterations, history=history)
+
+
+def _clip(tables: ParamTables, bounds: Mapping[str, tuple[float, float]] | None) -> None:
+    for name, (low, high) in (bounds or {}).items():
+        values = getattr(tables, name)
+        np.clip(values, low, high, out=values)
 
 
 def _m_step(batch: _Batch, post: Posterior, tables: ParamTables, active: np.ndarray, fit_forgets: bool) -> None:

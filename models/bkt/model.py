@@ -33,6 +33,8 @@ from models.persistence import read_state, write_state
 CANONICAL = ("user_id", "skill_id", "item_id", "correct", "seq")
 PARAM_NAMES = ("prior", "learns", "forgets", "guesses", "slips")
 STATE_FILE = "bkt.json"
+#: Parameter tables an EM fit can keep inside a range (``BKT(bounds={"slip": (0.01, 0.3)})``).
+BOUNDABLE = ("prior", "learn", "forget", "guess", "slip")
 _SEP = "\x1f"
 _Prepared = tuple[pd.DataFrame, np.ndarray, np.ndarray, Indices, ParamTables]
 
@@ -68,6 +70,20 @@ def _key(skill: str, cls: str) -> str:
     return f"{skill}{_SEP}{cls}"
 
 
+def posterior_known(p_known: float, correct: bool, guess: float, slip: float) -> float:
+    """P(known | this answer) from P(known) before it (Bayes' rule on one observation)."""
+    if correct:
+        hit = p_known * (1.0 - slip)
+        return hit / (hit + (1.0 - p_known) * guess)
+    miss = p_known * slip
+    return miss / (miss + (1.0 - p_known) * (1.0 - guess))
+
+
+def transition(p_known: float, learn: float, forget: float = 0.0) -> float:
+    """P(known) at the next opportunity after one learn/forget step."""
+    return float(learn + p_known * (1.0 - forget - learn))
+
+
 class BKT:
     """Bayesian Knowledge Tracing fitted by batched EM (see :mod:`models.bkt.engine`)."""
 
@@ -87,6 +103,7 @@ class BKT:
         max_iter: int = 100,
         strict: bool = False,
         columns: Mapping[str, str] | None = None,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         if num_fits < 1 or max_iter < 1:
             raise ValueError("num_fits and max_iter must be at least 1")
@@ -103,6 +120,10 @@ class BKT:
         self.max_iter = max_iter
         self.strict = strict
         self.columns = dict(columns or {})
+        unknown_bounds = set(bounds or {}) - set(BOUNDABLE)
+        if unknown_bounds:
+            raise ValueError(f"bounds can limit only {list(BOUNDABLE)}, not {sorted(unknown_bounds)}")
+        self.bounds = {k: (float(lo), float(hi)) for k, (lo, hi) in (bounds or {}).items()}
         self._vocab: _Vocab | None = None
         self._tables: ParamTables | None = None
         self._lookups: tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]] | None = None
@@ -191,6 +212,7 @@ class BKT:
                 init,
                 n_skills,
                 fit_forgets=self.forgets,
+                bounds=self.bounds,
                 tol=self.tol,
                 max_iter=self.max_iter,
                 progress=progress,
@@ -312,12 +334,13 @@ class BKT:
             "max_iter": self.max_iter,
             "strict": self.strict,
             "columns": self.columns,
+            "bounds": self.bounds,
         }
 
     def params(self) -> dict[str, Any]:
         """Hyperparameters and fit summary (flat, loggable); see :meth:`parameter_table` for values."""
         out: dict[str, Any] = {"model": self.name}
-        out.update({k: v for k, v in self._hyper().items() if k not in ("strict", "columns")})
+        out.update({k: v for k, v in self._hyper().items() if k not in ("strict", "columns", "bounds")})
         if self._vocab is not None:
             out["n_skills"] = len(self._vocab.skills)
         return out
@@ -369,13 +392,42 @@ class BKT:
         _, tables, (_, learn_ix, gs_ix, _) = self._fitted()
         g = self._entry(gs_ix, state.skill_id, gs_class)
         k = self._entry(learn_ix, state.skill_id, learn_class)
-        p, slip, guess = state.p_known, tables.slip[g], tables.guess[g]
-        if int(correct):
-            post = p * (1.0 - slip) / (p * (1.0 - slip) + (1.0 - p) * guess)
-        else:
-            post = p * slip / (p * slip + (1.0 - p) * (1.0 - guess))
-        learn, forget = tables.learn[k], tables.forget[k]
-        return MasteryState(state.skill_id, float(learn + post * (1.0 - forget - learn)), state.attempts + 1)
+        post = posterior_known(state.p_known, bool(int(correct)), float(tables.guess[g]), float(tables.slip[g]))
+        p_next = transition(post, float(tables.learn[k]), float(tables.forget[k]))
+        return MasteryState(state.skill_id, p_next, state.attempts + 1)
+
+    def knows(self, skill_id: str) -> bool:
+        """Whether ``skill_id`` has fitted parameters (online updates need them)."""
+        _, _, (skill_ix, *_rest) = self._fitted()
+        return str(skill_id) in skill_ix
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Mapping[str, float]], **hyper: Any) -> Self:
+        """A fitted model with given per-skill parameters (keys of :data:`PARAM_NAMES`), no EM.
+
+        Used where parameters are known up front: documented defaults for skills no
+        model was fitted on, or values carried over from a calibration file.
+        """
+        if not params:
+            raise ValueError("from_params needs at least one skill")
+        rows = []
+        for skill, values in params.items():
+            missing = set(PARAM_NAMES) - set(values)
+            if missing:
+                raise ValueError(f"skill {skill!r} lacks parameters {sorted(missing)}")
+            bad = {k: v for k, v in values.items() if k in PARAM_NAMES and not 0.0 <= float(v) <= 1.0}
+            if bad:
+                raise ValueError(f"skill {skill!r}: parameters must be probabilities, got {bad}")
+            rows.append([float(values[name]) for name in PARAM_NAMES])
+        table = np.asarray(rows, dtype=np.float64)
+        model = cls(**hyper)
+        skills = [str(s) for s in params]
+        keys = [_key(s, "") for s in skills]
+        model._vocab = _Vocab(skills, keys, keys, keys)
+        model._tables = ParamTables(*(table[:, i].copy() for i in range(len(PARAM_NAMES))))
+        model.forgets = bool(model.forgets or table[:, PARAM_NAMES.index("forgets")].any())
+        model._lookups = model._vocab.lookups()
+        return model
 
     def mastery(self, history: pd.DataFrame) -> pd.DataFrame:
         """P(known) before the next attempt for every (learner, skill) in ``history``."""

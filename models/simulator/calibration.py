@@ -1,31 +1,30 @@
 """The simulator's calibration step: per-skill BKT (+ forgetting) parameters fitted by EM.
 
-Why our own fit: the project's reference BKT (pyBKT) does not run on the main environment's
-numpy 2, and the simulator needs only the five scalars per skill. This module is a small,
-vectorized Baum-Welch for the two-state BKT hidden Markov model with a forget transition;
-the lead may later swap in the vectorized BKT engine behind the same function,
-:func:`fit_skill_params`. Fitted files are versioned JSON under ``models/simulator/params``
+The fit is the project's BKT engine (:class:`models.bkt.model.BKTForgets`); this module
+only prepares the interactions and turns the fitted tables into the five scalars per
+skill the simulator needs. Fitted files are versioned JSON under ``models/simulator/params``
 so simulator runs never refit.
 
 Choices worth knowing:
 
 * One sequence per (learner, skill), in the learner's order, capped at ``max_opportunities``
   (long tails of the same skill add little and dominate the cost).
-* Guess and slip are capped at 0.3 and forget at 0.2 after every M-step: the usual guard
-  against the degenerate BKT solutions where "known" means "answers wrong".
+* Guess and slip are kept at or below 0.3 and forget at or below 0.2 after every M-step
+  (:data:`BOUNDS`): the usual guard against the degenerate BKT solutions where "known"
+  means "answers wrong".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
+from models.base import KTInputError
+from models.bkt.model import BKTForgets
 from models.simulator.params import BKTParams, CalibratedSkills, CalibrationError
 from pipelines.datasets import digest
 
-INITIAL = BKTParams(prior=0.4, learn=0.15, guess=0.2, slip=0.1, forget=0.02)
 BOUNDS: dict[str, tuple[float, float]] = {
     "prior": (0.01, 0.99),
     "learn": (0.005, 0.6),
@@ -33,10 +32,12 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "slip": (0.01, 0.3),
     "forget": (0.0, 0.2),
 }
+#: Table names of :class:`BKTParams` fields in the engine's parameter table.
+_ENGINE_NAMES = {"prior": "prior", "learn": "learns", "guess": "guesses", "slip": "slips", "forget": "forgets"}
 
 
-def _sequences(frame: pd.DataFrame, max_opportunities: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Skill → (answers, valid) matrices, one left-aligned row per learner."""
+def _capped(frame: pd.DataFrame, max_opportunities: int) -> pd.DataFrame:
+    """The first ``max_opportunities`` rows of every (learner, skill), in the learner's order."""
     needed = {"user_id", "skill_id", "correct", "seq"}
     missing = needed - set(frame.columns)
     if missing:
@@ -45,71 +46,7 @@ def _sequences(frame: pd.DataFrame, max_opportunities: int) -> dict[str, tuple[n
         raise CalibrationError("interaction table is empty")
     ordered = frame.sort_values(["user_id", "seq"], kind="stable")
     opportunity = ordered.groupby(["user_id", "skill_id"], sort=False).cumcount().to_numpy()
-    keep = opportunity < max_opportunities
-    ordered, opportunity = ordered[keep], opportunity[keep]
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for skill, part in ordered.groupby("skill_id", sort=True):
-        rows = pd.factorize(part["user_id"])[0]
-        cols = opportunity[ordered["skill_id"].to_numpy() == skill]
-        width = int(cols.max()) + 1
-        answers = np.zeros((rows.max() + 1, width), dtype=np.float64)
-        valid = np.zeros_like(answers, dtype=bool)
-        answers[rows, cols] = part["correct"].to_numpy()
-        valid[rows, cols] = True
-        out[str(skill)] = (answers, valid)
-    return out
-
-
-def _em(answers: np.ndarray, valid: np.ndarray, iterations: int, tol: float) -> tuple[BKTParams, float]:
-    """Baum-Welch on left-aligned sequences; padded steps carry the state unchanged."""
-    p = INITIAL
-    n, width = answers.shape
-    last_ll = -np.inf
-    ll = last_ll
-    for _ in range(iterations):
-        trans = np.array([[1 - p.learn, p.learn], [p.forget, 1 - p.forget]])
-        emit_correct = np.array([p.guess, 1 - p.slip])
-        emissions = np.where(answers[..., None] == 1, emit_correct, 1 - emit_correct)  # (n, T, 2)
-        emissions[~valid] = 1.0
-        alpha = np.empty((n, width, 2))
-        scale = np.ones((n, width))
-        a = np.array([1 - p.prior, p.prior]) * emissions[:, 0]
-        scale[:, 0] = a.sum(1)
-        alpha[:, 0] = a / scale[:, :1]
-        for t in range(1, width):
-            moved = alpha[:, t - 1] @ trans
-            step = valid[:, t, None]
-            a = np.where(step, moved, alpha[:, t - 1]) * emissions[:, t]
-            scale[:, t] = a.sum(1)
-            alpha[:, t] = a / scale[:, t, None]
-        beta = np.ones((n, width, 2))
-        xi = np.zeros((2, 2))
-        for t in range(width - 1, 0, -1):
-            step = valid[:, t, None]
-            weighted = emissions[:, t] * beta[:, t]  # (n, 2)
-            back = (weighted @ trans.T) / scale[:, t, None]
-            beta[:, t - 1] = np.where(step, back, beta[:, t])
-            pair = alpha[:, t - 1, :, None] * trans[None] * weighted[:, None, :] / scale[:, t, None, None]
-            xi += (pair * valid[:, t, None, None]).sum(0)
-        gamma = alpha * beta
-        gamma /= gamma.sum(-1, keepdims=True)
-        g = gamma * valid[..., None]
-        from_states = (g[:, :-1] * valid[:, 1:, None]).sum((0, 1))
-        known = g[..., 1].sum()
-        unknown = g[..., 0].sum()
-        estimate = {
-            "prior": gamma[:, 0, 1].mean(),
-            "learn": xi[0, 1] / max(from_states[0], 1e-12),
-            "forget": xi[1, 0] / max(from_states[1], 1e-12),
-            "guess": (g[..., 0] * answers).sum() / max(unknown, 1e-12),
-            "slip": (g[..., 1] * (1 - answers)).sum() / max(known, 1e-12),
-        }
-        p = BKTParams(**{k: float(np.clip(v, *BOUNDS[k])) for k, v in estimate.items()})
-        ll = float(np.log(scale).sum())
-        if ll - last_ll < tol * max(1.0, abs(ll)):
-            break
-        last_ll = ll
-    return p, ll
+    return ordered[opportunity < max_opportunities].assign(skill_id=lambda f: f["skill_id"].astype(str))
 
 
 def fit_skill_params(
@@ -119,14 +56,25 @@ def fit_skill_params(
     max_opportunities: int = 50,
     iterations: int = 60,
     tol: float = 1e-6,
+    num_fits: int = 3,
 ) -> dict[str, BKTParams]:
     """Fit BKT + forgetting per skill on a tidy interaction table (``pipelines.datasets``)."""
-    sequences = _sequences(frame, max_opportunities)
-    wanted = list(sequences) if skills is None else [str(s) for s in skills]
-    absent = [s for s in wanted if s not in sequences]
+    capped = _capped(frame, max_opportunities)
+    present = set(capped["skill_id"].unique())
+    wanted = sorted(present) if skills is None else [str(s) for s in skills]
+    absent = [s for s in wanted if s not in present]
     if absent:
         raise CalibrationError(f"no interactions for skills {absent}")
-    return {s: _em(*sequences[s], iterations=iterations, tol=tol)[0] for s in wanted}
+    part = capped[capped["skill_id"].isin(wanted)][["user_id", "skill_id", "correct", "seq"]]
+    model = BKTForgets(num_fits=num_fits, max_iter=iterations, tol=tol, bounds=BOUNDS)
+    try:
+        table = model.fit(part).parameter_table()["value"]
+    except KTInputError as error:
+        raise CalibrationError(str(error)) from None
+    return {
+        s: BKTParams(**{field: float(table[(s, name, "default")]) for field, name in _ENGINE_NAMES.items()})
+        for s in wanted
+    }
 
 
 def select_curriculum(frame: pd.DataFrame, size: int, candidates: int = 30) -> tuple[list[str], list[tuple[str, str]]]:
@@ -168,6 +116,6 @@ def calibrate(
         "rows": len(frame),
         "learners": int(frame["user_id"].nunique()),
         "digest": digest(frame) if "item_id" in frame.columns else "",
-        "method": "Baum-Welch EM, BKT + forgetting, max 50 opportunities per learner-skill",
+        "method": "models.bkt BKTForgets EM (bounded guess/slip/forget), max 50 opportunities per learner-skill",
     }
     return CalibratedSkills(params=params, skills=skills, prerequisites=edges, meta=meta)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.bkt.model import posterior_known, transition
 from models.simulator.activities import EFFECTS, MAX_STABILITY, Activity
 from models.simulator.params import BKTParams
 
@@ -39,14 +40,11 @@ class OnlineBKT:
     def posterior(self, skill: int, activity: Activity, correct: bool) -> float:
         effect = EFFECTS[activity]
         g, s = effect.item_guess(self.guess[skill]), effect.item_slip(self.slip[skill])
-        m = self.mastery[skill]
-        if correct:
-            return float(m * (1 - s) / (m * (1 - s) + (1 - m) * g))
-        return float(m * s / (m * s + (1 - m) * (1 - g)))
+        return posterior_known(float(self.mastery[skill]), correct, float(g), float(s))
 
     def transition(self, skill: int, activity: Activity, mastery: float) -> float:
         """Mastery after the activity's learning step, assuming the nominal learner."""
-        return mastery + (1 - mastery) * min(1.0, self.learn[skill] * EFFECTS[activity].learn_factor)
+        return transition(mastery, min(1.0, float(self.learn[skill]) * EFFECTS[activity].learn_factor))
 
     def update(self, skill: int, activity: Activity, correct: bool | None) -> None:
         effect = EFFECTS[activity]

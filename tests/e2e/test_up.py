@@ -38,6 +38,7 @@ def test_up_twice_reuses_state(tmp_path: Path) -> None:
     )
     assert second.returncode == 0, second.stderr
     assert "already present, reused" in second.stdout
+    assert "feature store: unchanged" in second.stdout.replace("\n", " ")
 
 
 def test_up_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:

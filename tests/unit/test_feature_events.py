@@ -15,7 +15,8 @@ from features.events import (
     parse_duration,
     statement_to_interaction,
 )
-from features.mastery import BKTParams, bkt_update
+from features.mastery import MasteryModel, default_mastery
+from models.bkt.model import BKT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -89,11 +90,27 @@ def test_parse_duration_subset() -> None:
         parse_duration("PT")
 
 
-def test_bkt_update_moves_toward_the_evidence() -> None:
-    params = BKTParams(p_init=0.3, p_learn=0.1, p_slip=0.1, p_guess=0.2)
-    after_right = bkt_update(None, True, params)
-    after_wrong = bkt_update(None, False, params)
-    # posterior 0.27 / (0.27 + 0.14) then learning: exact value of the standard update
+def test_default_mastery_is_the_engine_update_with_documented_defaults() -> None:
+    mastery = default_mastery()
+    after_right = mastery.update("any-skill", None, True)
+    after_wrong = mastery.update("any-skill", None, False)
+    # prior 0.3, slip 0.1, guess 0.2: posterior 0.27 / (0.27 + 0.14), then learn 0.1
     expected = 0.27 / 0.41 + (1 - 0.27 / 0.41) * 0.1
     assert after_right == pytest.approx(expected)
     assert after_wrong < 0.3 < after_right
+
+
+def test_fitted_parameters_apply_to_known_skills_only() -> None:
+    fitted = BKT.from_params({"k1": {"prior": 0.6, "learns": 0.0, "forgets": 0.0, "guesses": 0.5, "slips": 0.0}})
+    mastery = MasteryModel(fitted=fitted, source="test")
+    # slip 0 and learn 0: a wrong answer proves the skill unknown; guess 0.5 halves the evidence of a right one
+    assert mastery.update("k1", None, False) == 0.0
+    assert mastery.update("k1", 0.5, True) == pytest.approx(0.5 / 0.75)
+    assert mastery.update("other", None, True) == default_mastery().update("other", None, True)
+
+
+def test_from_params_rejects_bad_parameters() -> None:
+    with pytest.raises(ValueError, match="lacks parameters"):
+        BKT.from_params({"k1": {"prior": 0.5}})
+    with pytest.raises(ValueError, match="probabilities"):
+        BKT.from_params({"k1": {"prior": 1.5, "learns": 0.1, "forgets": 0.0, "guesses": 0.2, "slips": 0.1}})

@@ -195,3 +195,27 @@ def test_repo_config_is_generated_from_settings(tmp_path: Path) -> None:
         repo_config_dict(FeatureSettings(home=tmp_path, features_online_store="redis"))
     with pytest.raises(ValueError, match="PostgreSQL offline store"):
         repo_config_dict(FeatureSettings(home=tmp_path, features_offline_store="postgres"))
+
+
+def test_course_progress_is_keyed_by_learner_and_course(repo: FeatureRepo) -> None:
+    at = lambda minutes: T0 + timedelta(minutes=minutes)  # noqa: E731
+    history = [
+        answer_statement("c1", "ada", "i1", "k1", True, at(0), duration_s=60, course_id="algebra"),
+        answer_statement("c2", "ada", "i2", "k2", False, at(5), duration_s=120, course_id="algebra"),
+        answer_statement("c3", "ada", "i3", "k1", True, at(9), duration_s=30, course_id="geometry"),
+        answer_statement("c4", "ada", "i1", "k1", True, at(12), duration_s=60),  # no course: not counted
+    ]
+    run(make_processor(repo), history)
+    as_of = at(30)
+    rows = [{"learner_id": "ada", "course_id": c, "as_of": as_of} for c in ("algebra", "geometry", "nope")]
+    frame = repo.online("risk_v2", rows)
+    assert frame["course_attempts"].tolist()[:2] == [2, 1]
+    assert frame["course_p_correct"].tolist()[:2] == [0.5, 1.0]
+    assert frame["course_skills_practised"].tolist()[:2] == [2, 1]
+    assert frame["course_active_minutes"].iloc[0] == pytest.approx(3.0)
+    assert pd.isna(frame["course_attempts"].iloc[2])  # a course the learner never touched
+    assert frame["sessions"].tolist() == [1, 1, 1]  # risk_v1's engagement features come along
+    # Point in time: as of minute 3 only the first algebra answer is visible.
+    entity = pd.DataFrame({"learner_id": ["ada"], "course_id": ["algebra"], "event_timestamp": [at(3)]})
+    past = repo.historical("risk_v2", entity.assign(as_of=at(3)))
+    assert past["course_attempts"].iloc[0] == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from features.events import Interaction
-from features.mastery import bkt_update
+from features.mastery import default_mastery
 from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL, FeatureState, compute_feature_rows
 from pipelines.stream_state import StateStore
 
@@ -39,7 +39,7 @@ def test_learner_skill_counts_streak_and_mastery() -> None:
     assert rows["streak"].tolist() == [1, 2, 0, 1]
     mastery = None
     for outcome in (True, True, False, True):
-        mastery = bkt_update(mastery, outcome)
+        mastery = default_mastery().update("k1", mastery, outcome)
     assert rows["bkt_mastery"].iloc[-1] == pytest.approx(mastery)
     assert rows["last_attempt_at"].iloc[-1] == T0 + timedelta(minutes=3)
 

@@ -49,3 +49,5 @@ def test_apply_stream_and_get(tmp_path: Path) -> None:
     assert nobody.exit_code == 2 and "pass --skill" in nobody.stderr
     sequencer = runner.invoke(cli, ["features", "get", "--learner", "ada", "--service", "sequencer_v1"])
     assert sequencer.exit_code == 2 and "one --item per --skill" in sequencer.stderr
+    no_course = runner.invoke(cli, ["features", "get", "--learner", "ada", "--service", "risk_v2"])
+    assert no_course.exit_code == 2 and "pass --course" in no_course.stderr

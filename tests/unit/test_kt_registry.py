@@ -29,7 +29,7 @@ def test_train_register_promote_and_serve_by_alias(settings: CommonSettings) -> 
     client = configure_mlflow(settings)
     run = client.get_run(first.run_id)
     assert {"auc", "rmse", "log_loss", "ece"} <= set(run.data.metrics)
-    assert run.data.tags["feature_service"] == "kt_v1"
+    assert (run.data.tags["data_source"], run.data.tags["feature_service"]) == ("dataset", "none")
     assert len(run.data.tags["dataset_digest_train"]) == 16
     assert run.data.tags["git_commit"]
     assert run.data.params["forgets"] == "False"
