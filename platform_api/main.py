@@ -15,7 +15,7 @@ from platform_api.api import ws
 from platform_api.api.routes import auth, content, courses, health, org_units, people, users
 from platform_api.core import events
 from platform_api.core.config import APISettings
-from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import install_problem_handlers
 from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
 from platform_api.core.security import resolve_secret
@@ -88,13 +88,12 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
 
 async def _publish_loop(app: FastAPI) -> None:
     """Run due publishing schedules every ``PUBLISH_POLL_S`` seconds."""
-    from platform_api.domain.content.service import publish_due
+    from platform_api.domain.content.service import run_due_schedules
 
     while True:
         await asyncio.sleep(PUBLISH_POLL_S)
         try:
-            with transaction(app.state.session_factory) as session:
-                count = await asyncio.to_thread(publish_due, session)
+            count = await asyncio.to_thread(run_due_schedules, app.state.session_factory)
             if count:
                 log.info("scheduled publishing ran", published=count)
         except Exception:  # the database may be down for a while; try again next tick

@@ -15,6 +15,7 @@ from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import ActivityItem
+from platform_api.domain.enrollment import service as enrollment_service
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.enrollment.schemas import (
     AttemptCreate,
@@ -25,8 +26,7 @@ from platform_api.domain.enrollment.schemas import (
     GradeCreate,
 )
 from platform_api.domain.identity.authz import Principal
-from platform_api.domain.identity.models import Grant, Role, User
-from platform_api.domain.identity.permissions import LEARNER
+from platform_api.domain.identity.models import User
 from platform_api.domain.identity.schemas import UserPublic
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.org.schemas import (
@@ -41,10 +41,7 @@ router = APIRouter(prefix="/v1", tags=["people"])
 
 
 def _tenant_user(session: SessionDep, principal: Principal, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
-        raise ProblemError(404, f"user {user_id} not found")
-    return user
+    return enrollment_service.tenant_user(session, principal.tenant_id, user_id)
 
 
 # --- enrollments ----------------------------------------------------------------------------
@@ -70,42 +67,7 @@ def enroll(
     principal: Annotated[Principal, permit("enrollments:write", "course")],
 ) -> Enrollment:
     """Enroll a learner; they also get the Learner role on the course so they can open it."""
-    user = _tenant_user(session, principal, body.user_id)
-    row = Enrollment(user_id=user.id, course_id=course_id)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"user {user.id} is already enrolled in course {course_id}") from None
-    learner_role = session.scalar(select(Role.id).where(Role.name == LEARNER))
-    exists = session.scalar(
-        select(func.count())
-        .select_from(Grant)
-        .where(
-            Grant.user_id == user.id,
-            Grant.role_id == learner_role,
-            Grant.scope_type == "course",
-            Grant.scope_id == course_id,
-        )
-    )
-    if learner_role is not None and not exists:
-        session.add(
-            Grant(
-                user_id=user.id,
-                role_id=learner_role,
-                scope_type="course",
-                scope_id=course_id,
-                granted_by=principal.user.id,
-            )
-        )
-    emit(
-        session,
-        "enrollment.created",
-        tenant_id=principal.tenant_id,
-        data={"id": row.id, "user_id": user.id, "course_id": course_id},
-        audience=(user.id,),
-    )
+    row = enrollment_service.enroll(session, principal.tenant_id, course_id, body.user_id, principal.user.id)
     session.commit()
     return row
 
