@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from pathwise import __version__
 from pathwise.logs import get_logger
 from platform_api.api import ws
+from platform_api.api.gql.router import build_router as build_graphql_router
 from platform_api.api.routes import auth, content, courses, health, org_units, people, users
 from platform_api.core import events
 from platform_api.core.config import APISettings
@@ -57,7 +58,8 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         description=(
             "Courses, users and grading around the Pathwise models. Authenticate with "
             "`POST /v1/auth/token` (OAuth2 password flow) and send `Authorization: Bearer <token>`. "
-            "Errors are RFC 9457 problem+json. Lists take `limit`/`offset`."
+            "Errors are RFC 9457 problem+json. Lists take `limit`/`offset`. GraphQL over the same data "
+            "and permissions: `POST /graphql`; real-time notifications: the `/ws` WebSocket."
         ),
         lifespan=lifespan,
     )
@@ -83,6 +85,7 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     for module in (auth, users, org_units, courses, content, people):
         app.include_router(module.router)
     app.include_router(ws.router)
+    app.include_router(build_graphql_router(settings))
     return app
 
 

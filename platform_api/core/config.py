@@ -55,7 +55,9 @@ class APISettings(CommonSettings):
     ldap: LDAPSettings | None = None
 
     graphql_max_depth: int = Field(default=8, ge=2, le=50)
-    graphql_max_complexity: int = Field(default=400, ge=10)
+    graphql_max_complexity: int = Field(
+        default=25_000, ge=10, description="fields a query may resolve, lists counted at their page size"
+    )
 
     lrs_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
