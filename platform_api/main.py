@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from pathwise import __version__
 from pathwise.logs import get_logger
 from platform_api.api import ws
 from platform_api.api.gql.router import build_router as build_graphql_router
-from platform_api.api.routes import auth, content, courses, health, org_units, people, users
+from platform_api.api.routes import auth, content, courses, health, org_units, people, sso, users
 from platform_api.core import events
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
@@ -76,13 +77,18 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     events.install(app.state.session_factory, [app.state.hub.publish])
     app.state.lrs_credentials = CredentialCache(app.state.session_factory)
     app.state.relay = None
+    app.state.oauth = sso.build_oauth(settings)
     install_problem_handlers(app)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.request_limiter)
     app.add_middleware(AlternateRequestSyntax)
     app.add_middleware(VersionHeaderMiddleware)
+    if settings.oidc_providers:  # the login's state and nonce wait in a signed cookie until the callback
+        app.add_middleware(
+            SessionMiddleware, secret_key=app.state.jwt_secret, session_cookie="pathwise_sso", max_age=600
+        )
     app.include_router(health.router)
     app.include_router(build_router())
-    for module in (auth, users, org_units, courses, content, people):
+    for module in (auth, sso, users, org_units, courses, content, people):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

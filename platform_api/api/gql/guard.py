@@ -74,9 +74,7 @@ def _shape(error: GraphQLError) -> GraphQLError:
         extensions.update(original.extra, code=_code(original.status), status=original.status)
     elif isinstance(original, ValidationError):
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in original.errors())
-        return GraphQLError(
-            detail, error.nodes, path=error.path, extensions={"code": _code(422), "status": 422}
-        )
+        return GraphQLError(detail, error.nodes, path=error.path, extensions={"code": _code(422), "status": 422})
     elif original is not None and not isinstance(original, GraphQLError):
         log.error("graphql resolver failed", path=error.path, exc_info=original)
         return GraphQLError(
