@@ -50,6 +50,10 @@ class LDAPSettings(ExternalLogin):
     url: str
     user_dn_template: str = Field(description="e.g. uid={username},ou=people,dc=example,dc=org")
     group_base: str
+    group_filter: str = Field(
+        default="(|(member={dn})(uniqueMember={dn}))",
+        description="finds the user's groups; {dn} and {username} are filled in escaped (posixGroup: memberUid)",
+    )
     email_attribute: str = "mail"
     name_attribute: str = "cn"
     timeout_s: float = Field(default=3.0, gt=0, le=60)

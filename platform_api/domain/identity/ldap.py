@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from ldap3 import BASE, SUBTREE, Connection, Server
-from ldap3.core.exceptions import LDAPException
+from ldap3.core.exceptions import LDAPCommunicationError, LDAPException
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn
 
@@ -33,21 +34,25 @@ def authenticate(config: LDAPSettings, username: str, password: str) -> External
     dn = config.user_dn_template.format(username=escape_rdn(username))
     server = Server(config.url, connect_timeout=config.timeout_s)
     try:
-        conn = Connection(server, user=dn, password=password, receive_timeout=config.timeout_s, raise_exceptions=False)
+        conn = Connection(
+            server, user=dn, password=password, receive_timeout=math.ceil(config.timeout_s), raise_exceptions=False
+        )
         if not conn.bind():
             raise InvalidCredentials
         try:
             conn.search(dn, "(objectClass=*)", BASE, attributes=[config.email_attribute, config.name_attribute])
             entry = conn.entries[0].entry_attributes_as_dict if conn.entries else {}
-            member = f"(|(member={escape_filter_chars(dn)})(uniqueMember={escape_filter_chars(dn)})"
-            member += f"(memberUid={escape_filter_chars(username)}))"
+            member = config.group_filter.format(dn=escape_filter_chars(dn), username=escape_filter_chars(username))
             conn.search(config.group_base, member, SUBTREE, attributes=["cn"])
             groups = frozenset(str(e.cn.value) for e in conn.entries)
         finally:
             conn.unbind()
-    except LDAPException as error:
+    except LDAPCommunicationError as error:
         log.warning("directory unreachable", url=config.url, error=str(error))
         raise ProblemError(503, "the directory server is unreachable; try again later") from None
+    except LDAPException as error:  # e.g. a group filter naming an attribute the directory lacks
+        log.error("directory query failed", url=config.url, error=str(error))
+        raise ProblemError(502, f"the directory server refused the query: {error}") from None
     email = _first(entry.get(config.email_attribute))
     return ExternalIdentity(
         external_id=f"ldap:{username.lower()}",
