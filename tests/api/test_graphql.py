@@ -39,7 +39,11 @@ def test_learner_reads_the_course_tree(world_client: tuple[TestClient, World]) -
     assert data["me"]["enrollments"] == [{"courseId": world.ids["course"]}]
     [course] = data["courses"]
     activity = course["units"][0]["lessons"][0]["activities"][0]
-    assert (course["title"], activity["title"], activity["skills"]) == ("Fractions and ratios", "Practice", [{"code": "frac"}])
+    assert (course["title"], activity["title"], activity["skills"]) == (
+        "Fractions and ratios",
+        "Practice",
+        [{"code": "frac"}],
+    )
     assert data["skills"] == [{"code": "frac"}]
 
 
@@ -154,7 +158,7 @@ def test_depth_cost_alias_and_syntax_limits(sqlite_url: str) -> None:
         token = login(client, "admin@world.test")
         courses_before = _count(sqlite_url, Course)
         deep = (
-            "mutation { createCourse(input: {orgUnitId: %d, code: \"DEEP\", title: \"t\"}) "
+            'mutation { createCourse(input: {orgUnitId: %d, code: "DEEP", title: "t"}) '
             "{ units { lessons { activities { title } } } } }" % world.ids["dept"]
         )
         response = gql(client, token, deep)
