@@ -8,6 +8,7 @@ REST routes; every root field and every field that exposes more than its parent 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
@@ -292,10 +293,10 @@ def build_schema(max_depth: int, max_cost: int, max_aliases: int = 30, max_token
         query=Query,
         mutation=Mutation,
         extensions=[
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
-            MaxTokensLimiter(max_token_count=max_tokens),
-            AddValidationRules([cost_rule(max_cost)]),
+            partial(QueryDepthLimiter, max_depth=max_depth),
+            partial(MaxAliasesLimiter, max_alias_count=max_aliases),
+            partial(MaxTokensLimiter, max_token_count=max_tokens),
+            partial(AddValidationRules, [cost_rule(max_cost)]),
             ProblemCodes,
         ],
     )
