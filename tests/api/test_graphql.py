@@ -158,10 +158,10 @@ def test_depth_cost_alias_and_syntax_limits(sqlite_url: str) -> None:
         token = login(client, "admin@world.test")
         courses_before = _count(sqlite_url, Course)
         deep = (
-            'mutation { createCourse(input: {orgUnitId: %d, code: "DEEP", title: "t"}) '
-            "{ units { lessons { activities { title } } } } }" % world.ids["dept"]
+            'mutation($u: Int!) { createCourse(input: {orgUnitId: $u, code: "DEEP", title: "t"}) '
+            "{ units { lessons { activities { title } } } } }"
         )
-        response = gql(client, token, deep)
+        response = gql(client, token, deep, {"u": world.ids["dept"]})
         assert response.status_code == 400
         assert "exceeds maximum operation depth of 3" in response.json()["errors"][0]["message"]
         assert _count(sqlite_url, Course) == courses_before  # rejected before anything ran

@@ -56,7 +56,7 @@ def selection_cost(
 
 
 def _list_size(node: FieldNode, field: GraphQLField) -> int:
-    if not is_list_type(get_nullable_type(field.type)):
+    if not is_list_type(get_nullable_type(field.type)):  # type: ignore[arg-type]
         return 1
     if "limit" not in field.args:
         return NOMINAL_LIST_SIZE

@@ -42,5 +42,5 @@ def build_router(settings: APISettings) -> PathwiseGraphQLRouter:
         context_getter=get_context,
         include_in_schema=False,
     )
-    router.routes = [r for r in router.routes if isinstance(r, APIRoute) and "POST" in r.methods]
+    router.routes = [r for r in router.routes if isinstance(r, APIRoute) and "POST" in (r.methods or ())]
     return router

@@ -16,6 +16,7 @@ from graphql import GraphQLError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
@@ -36,7 +37,7 @@ T = TypeVar("T")
 MAX_PAGE = 200
 
 
-def needs(permission: str, on: str = "any", arg: str | None = None) -> list[PermissionExtension]:
+def needs(permission: str, on: str = "any", arg: str | None = None) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[Allowed(permission, on, arg)])]
 
 
@@ -281,7 +282,7 @@ class Mutation:
 class ThreadedSchema(strawberry.Schema):
     """Runs each operation in the thread pool: resolvers use the blocking SQLAlchemy session."""
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
         return await run_in_threadpool(self.execute_sync, *args, **kwargs)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
