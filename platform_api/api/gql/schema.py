@@ -7,7 +7,9 @@ REST routes; every root field and every field that exposes more than its parent 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -78,21 +80,16 @@ class EnrollmentType:
     user_id: int
     course_id: int
     status: str
-    enrolled_at: str
+    enrolled_at: datetime
 
 
-def _enrollment(row: Enrollment) -> EnrollmentType:
-    return EnrollmentType(
-        id=row.id,
-        user_id=row.user_id,
-        course_id=row.course_id,
-        status=row.status,
-        enrolled_at=row.enrolled_at.isoformat(),
-    )
+def _from(cls: type[T], row: Any) -> T:
+    """A GraphQL object from an ORM row: the type's fields are a subset of the row's columns."""
+    return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls) if f.init})  # type: ignore[arg-type]
 
 
-def _rows(info: Info, query: Any, make: Callable[[Any], T]) -> list[T]:
-    return [make(row) for row in context_of(info).session.scalars(query)]
+def _rows(info: Info, query: Any, cls: type[T]) -> list[T]:
+    return [_from(cls, row) for row in context_of(info).session.scalars(query)]
 
 
 @strawberry.type(name="Activity")
@@ -106,7 +103,7 @@ class ActivityType:
     @strawberry.field
     def skills(self, info: Info) -> list[SkillType]:
         query = select(Skill).join(ActivitySkill, ActivitySkill.skill_id == Skill.id)
-        return _rows(info, query.where(ActivitySkill.activity_id == self.id).order_by(Skill.id), _skill)
+        return _rows(info, query.where(ActivitySkill.activity_id == self.id).order_by(Skill.id), SkillType)
 
 
 @strawberry.type(name="Lesson")
@@ -118,11 +115,7 @@ class LessonType:
     @strawberry.field
     def activities(self, info: Info) -> list[ActivityType]:
         query = select(Activity).where(Activity.lesson_id == self.id).order_by(Activity.position)
-        return _rows(
-            info,
-            query,
-            lambda a: ActivityType(id=a.id, position=a.position, title=a.title, kind=a.kind, content=a.content),
-        )
+        return _rows(info, query, ActivityType)
 
 
 @strawberry.type(name="Unit")
@@ -134,7 +127,7 @@ class UnitType:
     @strawberry.field
     def lessons(self, info: Info) -> list[LessonType]:
         query = select(Lesson).where(Lesson.unit_id == self.id).order_by(Lesson.position)
-        return _rows(info, query, lambda row: LessonType(id=row.id, position=row.position, title=row.title))
+        return _rows(info, query, LessonType)
 
 
 @strawberry.type(name="Course")
@@ -150,33 +143,13 @@ class CourseType:
     @strawberry.field
     def units(self, info: Info) -> list[UnitType]:
         query = select(Unit).where(Unit.course_id == self.id).order_by(Unit.position)
-        return _rows(info, query, lambda row: UnitType(id=row.id, position=row.position, title=row.title))
+        return _rows(info, query, UnitType)
 
     @strawberry.field(extensions=needs("enrollments:read", "course"))
     def enrollments(self, info: Info, limit: int = 50, offset: int = 0) -> list[EnrollmentType]:
         _page(limit, offset)
         query = select(Enrollment).where(Enrollment.course_id == self.id).order_by(Enrollment.id)
-        return _rows(info, query.limit(limit).offset(offset), _enrollment)
-
-
-def _skill(row: Skill) -> SkillType:
-    return SkillType(id=row.id, code=row.code, name=row.name, description=row.description)
-
-
-def _course(row: Course) -> CourseType:
-    return CourseType(
-        id=row.id,
-        org_unit_id=row.org_unit_id,
-        code=row.code,
-        title=row.title,
-        description=row.description,
-        language=row.language,
-        status=row.status,
-    )
-
-
-def _unit(row: OrgUnit) -> OrgUnitType:
-    return OrgUnitType(id=row.id, parent_id=row.parent_id, slug=row.slug, name=row.name, kind=row.kind, path=row.path)
+        return _rows(info, query.limit(limit).offset(offset), EnrollmentType)
 
 
 @strawberry.type(name="Me")
@@ -191,7 +164,7 @@ class MeType:
     @strawberry.field
     def enrollments(self, info: Info) -> list[EnrollmentType]:
         query = select(Enrollment).where(Enrollment.user_id == self.id).order_by(Enrollment.id)
-        return _rows(info, query, _enrollment)
+        return _rows(info, query, EnrollmentType)
 
 
 @strawberry.input
@@ -226,25 +199,25 @@ class Query:
         query = select(OrgUnit).where(
             OrgUnit.tenant_id == principal.tenant_id, principal.visible_units_clause("org:read", OrgUnit.path)
         )
-        return _rows(info, query.order_by(OrgUnit.path).limit(limit).offset(offset), _unit)
+        return _rows(info, query.order_by(OrgUnit.path).limit(limit).offset(offset), OrgUnitType)
 
     @strawberry.field(extensions=needs("courses:read"))
     def courses(self, info: Info, limit: int = 50, offset: int = 0) -> list[CourseType]:
         _page(limit, offset)
         query = select(Course).where(content.visible_courses_clause(context_of(info).principal)).order_by(Course.id)
-        return _rows(info, query.limit(limit).offset(offset), _course)
+        return _rows(info, query.limit(limit).offset(offset), CourseType)
 
     @strawberry.field(extensions=needs("courses:read", "course", "id"))
     def course(self, info: Info, id: int) -> CourseType | None:
         row = context_of(info).session.get(Course, _id(id, "course"))
-        return _course(row) if row is not None else None
+        return _from(CourseType, row) if row is not None else None
 
     @strawberry.field(extensions=needs("courses:read"))
     def skills(self, info: Info, limit: int = 50, offset: int = 0) -> list[SkillType]:
         _page(limit, offset)
         tenant = context_of(info).principal.tenant_id
         query = select(Skill).where(Skill.tenant_id == tenant).order_by(Skill.id)
-        return _rows(info, query.limit(limit).offset(offset), _skill)
+        return _rows(info, query.limit(limit).offset(offset), SkillType)
 
 
 def _write(info: Info, change: Callable[[], T]) -> T:
@@ -269,14 +242,15 @@ class Mutation:
             info,
             lambda: enrollments.enroll(ctx.session, principal.tenant_id, course_id, user_id, principal.user.id),
         )
-        return _enrollment(row)
+        return _from(EnrollmentType, row)
 
     @strawberry.mutation(extensions=needs("course.structure:write"))
     def create_course(self, info: Info, input: CourseInput) -> CourseType:
         data = CourseCreate.model_validate(strawberry.asdict(input))
         authorize(info, "course.structure:write", "org_unit", _id(data.org_unit_id, "org unit"))
         ctx = context_of(info)
-        return _course(_write(info, lambda: content.create_course(ctx.session, ctx.principal.tenant_id, data)))
+        course = _write(info, lambda: content.create_course(ctx.session, ctx.principal.tenant_id, data))
+        return _from(CourseType, course)
 
 
 class ThreadedSchema(strawberry.Schema):
