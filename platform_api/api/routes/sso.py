@@ -17,7 +17,7 @@ from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from platform_api.api.deps import SessionDep, SettingsDep
-from platform_api.api.routes.auth import AUTH_ERRORS, PROBLEM, _limit_login, finish_login
+from platform_api.api.routes.auth import AUTH_ERRORS, PROBLEM, finish_login, limit_login
 from platform_api.core.config import APISettings, OIDCProvider
 from platform_api.core.errors import ProblemError
 from platform_api.domain.identity import auth, external, ldap
@@ -80,7 +80,7 @@ async def oidc_login(request: Request, settings: SettingsDep, provider: str) -> 
 )
 async def oidc_callback(request: Request, session: SessionDep, settings: SettingsDep, provider: str) -> TokenPublic:
     config, client = _provider(request, settings, provider)
-    _limit_login(request, f"oidc:{provider}")
+    limit_login(request, f"oidc:{provider}")
     try:
         token = await client.authorize_access_token(request)
     except AuthlibBaseError as error:  # state, provider errors, and claim checks (nonce, issuer, audience, expiry)
@@ -118,7 +118,7 @@ def ldap_login(
     config = settings.ldap
     if config is None:
         raise ProblemError(404, "directory (LDAP) login is not configured")
-    _limit_login(request, form.username)
+    limit_login(request, form.username)
     known = session.scalar(select(User).where(User.external_id == f"ldap:{form.username.lower()}"))
     if known is not None:
         auth.ensure_not_locked(session, known)
