@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.api.targets import course_target, org_unit_target, user_target
-from platform_api.core.errors import ProblemError
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import ActivityItem
@@ -141,11 +140,7 @@ def create_cohort(
         tenant_id=principal.tenant_id, org_unit_id=body.org_unit_id, course_id=body.course_id, name=body.name
     )
     session.add(cohort)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"unit {body.org_unit_id} already has a cohort named {body.name!r}") from None
+    flush_or_conflict(session, f"unit {body.org_unit_id} already has a cohort named {body.name!r}")
     emit(session, "cohort.created", tenant_id=principal.tenant_id, data={"id": cohort.id})
     session.commit()
     return cohort
@@ -227,11 +222,7 @@ def link_guardian(
     _tenant_user(session, principal, body.learner_id)
     link = GuardianLink(guardian_id=body.guardian_id, learner_id=body.learner_id, relationship=body.relationship)
     session.add(link)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, "this guardian is already linked to this learner") from None
+    flush_or_conflict(session, "this guardian is already linked to this learner")
     emit(
         session,
         "guardian.linked",

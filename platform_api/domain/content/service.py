@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.core.db import transaction
-from platform_api.core.errors import ProblemError
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
 from platform_api.domain.content.models import (
     Activity,
@@ -64,11 +63,7 @@ def create_course(session: Session, tenant_id: int, data: CourseCreate) -> Cours
         details=data.metadata.model_dump(),
     )
     session.add(course)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"unit {data.org_unit_id} already has a course with code {data.code!r}") from None
+    flush_or_conflict(session, f"unit {data.org_unit_id} already has a course with code {data.code!r}")
     index(session, tenant_id, course.id, "course", course.id, course.title, plain_text(course.description))
     emit(session, "course.created", tenant_id=tenant_id, data={"course_id": course.id})
     return course

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from platform_api.core.errors import ProblemError
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.models import Grant, Role, User
@@ -26,11 +25,7 @@ def enroll(session: Session, tenant_id: int, course_id: int, user_id: int, grant
     user = tenant_user(session, tenant_id, user_id)
     row = Enrollment(user_id=user.id, course_id=course_id)
     session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"user {user.id} is already enrolled in course {course_id}") from None
+    flush_or_conflict(session, f"user {user.id} is already enrolled in course {course_id}")
     learner_role = session.scalar(select(Role.id).where(Role.name == LEARNER))
     exists = session.scalar(
         select(func.count())
