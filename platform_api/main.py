@@ -8,14 +8,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from pathwise import __version__
 from pathwise.logs import get_logger
 from platform_api.api import ws
-from platform_api.api.routes import assessments, auth, content, courses, health, items, org_units, people, rules, users
+from platform_api.api.gql.router import build_router as build_graphql_router
+from platform_api.api.routes import (
+    assessments,
+    auth,
+    content,
+    courses,
+    health,
+    items,
+    org_units,
+    people,
+    rules,
+    sso,
+    users,
+)
 from platform_api.core import events
 from platform_api.core.config import APISettings
-from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import install_problem_handlers
 from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
 from platform_api.core.security import resolve_secret
@@ -57,7 +71,8 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         description=(
             "Courses, users and grading around the Pathwise models. Authenticate with "
             "`POST /v1/auth/token` (OAuth2 password flow) and send `Authorization: Bearer <token>`. "
-            "Errors are RFC 9457 problem+json. Lists take `limit`/`offset`."
+            "Errors are RFC 9457 problem+json. Lists take `limit`/`offset`. GraphQL over the same data "
+            "and permissions: `POST /graphql`; real-time notifications: the `/ws` WebSocket."
         ),
         lifespan=lifespan,
     )
@@ -74,27 +89,32 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     events.install(app.state.session_factory, [app.state.hub.publish])
     app.state.lrs_credentials = CredentialCache(app.state.session_factory)
     app.state.relay = None
+    app.state.oauth = sso.build_oauth(settings)
     install_problem_handlers(app)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.request_limiter)
     app.add_middleware(AlternateRequestSyntax)
     app.add_middleware(VersionHeaderMiddleware)
+    if settings.oidc_providers:  # the login's state and nonce wait in a signed cookie until the callback
+        app.add_middleware(
+            SessionMiddleware, secret_key=app.state.jwt_secret, session_cookie="pathwise_sso", max_age=600
+        )
     app.include_router(health.router)
     app.include_router(build_router())
-    for module in (auth, users, org_units, courses, content, people, rules, items, assessments):
+    for module in (auth, sso, users, org_units, courses, content, people, rules, items, assessments):
         app.include_router(module.router)
     app.include_router(ws.router)
+    app.include_router(build_graphql_router(settings))
     return app
 
 
 async def _publish_loop(app: FastAPI) -> None:
     """Run due publishing schedules every ``PUBLISH_POLL_S`` seconds."""
-    from platform_api.domain.content.service import publish_due
+    from platform_api.domain.content.service import run_due_schedules
 
     while True:
         await asyncio.sleep(PUBLISH_POLL_S)
         try:
-            with transaction(app.state.session_factory) as session:
-                count = await asyncio.to_thread(publish_due, session)
+            count = await asyncio.to_thread(run_due_schedules, app.state.session_factory)
             if count:
                 log.info("scheduled publishing ran", published=count)
         except Exception:  # the database may be down for a while; try again next tick

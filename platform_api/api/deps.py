@@ -83,22 +83,23 @@ class Permit:
         for name, raw in request.path_params.items():  # ids beyond the column range name nothing
             if not (isinstance(raw, str) and raw.isdigit() and 1 <= int(raw) <= MAX_ID):
                 raise ProblemError(404, f"{name} {raw} not found")
-        if self.on == "any":
-            allowed = principal.holds_anywhere(self.permission)
-        elif self.on == "tenant":
-            allowed = principal.is_tenant_wide(self.permission)
-        else:
-            raw = request.path_params.get(self.param)
-            try:
-                ident = int(raw) if raw is not None else None
-            except ValueError:
-                ident = None
-            if ident is None:
-                raise ProblemError(404, f"{self.on} {raw} not found")
-            allowed = principal.can(self.permission, RESOLVERS[self.on](session, principal, ident))
-        if not allowed:
+        raw = request.path_params.get(self.param)
+        if not self.allows(session, principal, int(raw) if raw is not None else None):
             raise forbidden(self.permission)
         return principal
+
+    def allows(self, session: Session, principal: Principal, ident: int | None) -> bool:
+        """The decision itself, shared with GraphQL's field permissions; ``ident`` names the target.
+
+        Raises the 404 problem when ``ident`` names nothing in the principal's tenant.
+        """
+        if self.on == "any":
+            return principal.holds_anywhere(self.permission)
+        if self.on == "tenant":
+            return principal.is_tenant_wide(self.permission)
+        if ident is None or not 1 <= ident <= MAX_ID:
+            raise ProblemError(404, f"{self.on} {ident} not found")
+        return principal.can(self.permission, RESOLVERS[self.on](session, principal, ident))
 
 
 def forbidden(permission: str) -> ProblemError:

@@ -64,8 +64,8 @@ def _authenticate(websocket: WebSocket, token: str | None) -> int:
     factory: sessionmaker[Session] = websocket.app.state.session_factory
     with factory() as session:
         user = session.get(User, int(claims["sub"]))
-        if user is None or not user.is_active:
-            raise ProblemError(401, "inactive account")
+        if user is None or not user.is_active or user.tenant_id != claims.get("tid"):
+            raise ProblemError(401, "the account behind this token is not active")
         return user.id
 
 

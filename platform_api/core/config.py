@@ -2,30 +2,60 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from pathwise.config import CommonSettings
+from platform_api.domain.identity.permissions import ROLES
 
 
-class OIDCProvider(BaseModel):
-    """One OpenID Connect identity provider; users are matched or created by e-mail."""
+def _known_roles(mapping: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(mapping.values()) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; roles are {list(ROLES)}")
+    return mapping
 
-    metadata_url: str
+
+class ExternalLogin(BaseModel):
+    """What single sign-on and directory logins share: the tenant and the group → role mapping."""
+
+    tenant_slug: str = "demo"
+    group_role_map: dict[str, str] = Field(default_factory=dict, description="group name → Pathwise role")
+    default_role: str | None = Field(default=None, description="role for members of no mapped group; none: refused")
+
+    @field_validator("group_role_map")
+    @classmethod
+    def _roles(cls, value: dict[str, str]) -> dict[str, str]:
+        return _known_roles(value)
+
+    @field_validator("default_role")
+    @classmethod
+    def _default(cls, value: str | None) -> str | None:
+        return value if value is None else _known_roles({"": value})[""]
+
+
+class OIDCProvider(ExternalLogin):
+    """One OpenID Connect identity provider; users are matched by subject, then by e-mail."""
+
+    metadata_url: str = Field(description="the issuer's /.well-known/openid-configuration")
     client_id: str
     client_secret: SecretStr
-    tenant_slug: str = "demo"
     scope: str = "openid email profile"
+    redirect_uri: str | None = Field(default=None, description="default: this API's callback URL")
+    groups_claim: str = "groups"
 
 
-class LDAPSettings(BaseModel):
-    """Bind-as-the-user LDAP login; group membership decides the Pathwise role."""
+class LDAPSettings(ExternalLogin):
+    """Bind-as-the-user LDAP / Active Directory login; group membership decides the Pathwise role."""
 
     url: str
     user_dn_template: str = Field(description="e.g. uid={username},ou=people,dc=example,dc=org")
     group_base: str
-    group_role_map: dict[str, str] = Field(default_factory=dict, description="group cn → role name")
-    tenant_slug: str = "demo"
+    group_filter: str = Field(
+        default="(|(member={dn})(uniqueMember={dn}))",
+        description="finds the user's groups; {dn} and {username} are filled in escaped (posixGroup: memberUid)",
+    )
     email_attribute: str = "mail"
+    name_attribute: str = "cn"
     timeout_s: float = Field(default=3.0, gt=0, le=60)
 
 
@@ -55,7 +85,9 @@ class APISettings(CommonSettings):
     ldap: LDAPSettings | None = None
 
     graphql_max_depth: int = Field(default=8, ge=2, le=50)
-    graphql_max_complexity: int = Field(default=400, ge=10)
+    graphql_max_complexity: int = Field(
+        default=25_000, ge=10, description="fields a query may resolve, lists counted at their page size"
+    )
 
     lrs_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)

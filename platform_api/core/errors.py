@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pathwise.logs import get_logger
@@ -36,6 +38,15 @@ class ProblemError(Exception):
         self.type = type_
         self.headers = headers
         self.extra = extra
+
+
+def flush_or_conflict(session: Session, detail: str) -> None:
+    """Flush; a unique-constraint violation rolls the session back and becomes a 409 with ``detail``."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProblemError(409, detail) from None
 
 
 def problem_response(

@@ -152,7 +152,8 @@ def _routes(path: str, resource: Resource) -> None:
     name = resource.kind.replace("_", " ")
     router.add_api_route(path, put, methods=["PUT"], status_code=204, summary=f"Store a {name} document")
     router.add_api_route(path, post, methods=["POST"], status_code=204, summary=f"Create or merge a {name} document")
-    router.add_api_route(path, get, methods=["GET", "HEAD"], summary=f"Fetch a {name} document or list ids")
+    router.add_api_route(path, get, methods=["GET"], summary=f"Fetch a {name} document or list ids")
+    router.add_api_route(path, get, methods=["HEAD"], include_in_schema=False)  # one operation id per method
     router.add_api_route(path, delete, methods=["DELETE"], status_code=204, summary=f"Delete {name} document(s)")
 
 

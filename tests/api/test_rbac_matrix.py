@@ -32,6 +32,9 @@ PUBLIC = {
     "POST /v1/auth/mfa/sms",
     "POST /v1/auth/refresh",
     "POST /v1/auth/logout",
+    "GET /v1/auth/oidc/{provider}/login",
+    "GET /v1/auth/oidc/{provider}/callback",
+    "POST /v1/auth/ldap/token",
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",
@@ -240,6 +243,8 @@ MATRIX: dict[str, Case] = {
     "GET /v1/assessment-sessions/{session_id}/next": Case(frozenset({"learner"}), params=S),
     "POST /v1/assessment-sessions/{session_id}/answers": Case(frozenset({"learner"}), params=S, body={}),
     "POST /v1/assessment-sessions/{session_id}/finish": Case(frozenset({"learner"}), factory=fresh_sitting),
+    # any signed-in user reaches GraphQL (an empty body is a 400); its fields are in GRAPHQL_MATRIX
+    "POST /graphql": Case(ALL, body={}),
 }
 
 
@@ -275,7 +280,7 @@ def _user_routes(client: TestClient) -> dict[str, APIRoute]:
 
 def test_every_route_has_a_matrix_entry(world_client: tuple[TestClient, World]) -> None:
     client, _ = world_client
-    routes = {key for key in _user_routes(client) if not key.startswith(("GET /graphql", "POST /graphql"))}
+    routes = set(_user_routes(client))
     assert sorted(routes - MATRIX.keys()) == [], "new routes need an RBAC matrix entry"
     assert sorted(MATRIX.keys() - routes) == [], "matrix entries for routes that no longer exist"
 
@@ -283,8 +288,13 @@ def test_every_route_has_a_matrix_entry(world_client: tuple[TestClient, World]) 
 def test_every_protected_route_depends_on_permit(world_client: tuple[TestClient, World]) -> None:
     client, _ = world_client
     for key, route in _user_routes(client).items():
-        gates = [d for d in route.dependant.dependencies if isinstance(d.call, Permit)]
-        assert len(gates) == 1, f"{key} must depend on exactly one Permit"
+        assert _permits(route.dependant) == 1, f"{key} must depend on exactly one Permit"
+
+
+def _permits(dependant: Any) -> int:
+    """Permits anywhere in the dependency tree (GraphQL's sits in its context getter)."""
+    own = 1 if isinstance(dependant.call, Permit) else 0
+    return own + sum(_permits(d) for d in dependant.dependencies)
 
 
 def _request(client: TestClient, world: World, key: str, case: Case, role: str) -> int:
@@ -357,3 +367,43 @@ def test_every_lrs_route_requires_lrs_credentials(world_client: tuple[TestClient
             assert response.status_code == 200, key
         else:
             assert response.status_code == 401, f"{key} answered {response.status_code} without credentials"
+
+
+#: GraphQL root fields (and one per-field check) x role, with the same role sets as their REST twins.
+#: Arguments name nothing changeable (user 2**31-1 does not exist; code C1 is taken),
+#: so an allowed role gets a 404/409 and nothing changes.
+GRAPHQL_MATRIX: dict[str, tuple[frozenset[str], str]] = {
+    "me": (ALL, "{ me { id } }"),
+    "orgUnits": (STAFF, "{ orgUnits { id } }"),
+    "courses": (READERS, "{ courses { id } }"),
+    "course": (READERS, "{ course(id: $course) { id } }"),
+    "skills": (READERS, "{ skills { id } }"),
+    "Course.enrollments": (STAFF, "{ course(id: $course) { enrollments { id } } }"),
+    "enroll": (AUTHORS, "mutation { enroll(courseId: $course, userId: 2147483647) { id } }"),
+    "createCourse": (AUTHORS, 'mutation { createCourse(input: {orgUnitId: $dept, code: "C1", title: "t"}) { id } }'),
+}
+
+
+def test_graphql_matrix(world_client: tuple[TestClient, World]) -> None:
+    """Each field x role: allowed roles never see FORBIDDEN; the others see exactly that; outsiders see nothing."""
+    client, world = world_client
+    failures, checked = [], 0
+    for name, (allowed, template) in GRAPHQL_MATRIX.items():
+        query = template.replace("$course", str(world.ids["course"])).replace("$dept", str(world.ids["dept"]))
+        for role in (*ROLE_USERS, "anonymous", "outsider"):
+            headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role != "anonymous" else {}
+            response = client.post("/graphql", json={"query": query}, headers=headers)
+            checked += 1
+            codes = {(e.get("extensions") or {}).get("code") for e in response.json().get("errors", [])}
+            if role == "anonymous":
+                ok = response.status_code == 401
+            elif role == "outsider":
+                ok = "$" not in template or codes & {"NOT_FOUND", "FORBIDDEN"} != set()
+            elif role in allowed:
+                ok = "FORBIDDEN" not in codes and response.status_code < 500
+            else:
+                ok = codes == {"FORBIDDEN"} and response.status_code in (200, 403)
+            if not ok:
+                failures.append(f"{name} as {role}: {response.status_code} {codes}")
+    print(f"GraphQL matrix: {len(GRAPHQL_MATRIX)} fields x 7 principals = {checked} checks")
+    assert failures == [], "\n".join(failures)

@@ -34,7 +34,7 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _limit_login(request: Request, identity: str) -> None:
+def limit_login(request: Request, identity: str) -> None:
     limiter = request.app.state.login_limiter
     for key in (f"login-ip:{request.client.host if request.client else '?'}", f"login-id:{identity.lower()}"):
         retry = limiter.hit(key)
@@ -69,7 +69,7 @@ def finish_login(request: Request, session: SessionDep, settings: SettingsDep, u
 def login(
     request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenPublic:
-    _limit_login(request, form.username)
+    limit_login(request, form.username)
     user = auth.check_password(session, settings, form.username, form.password)
     return finish_login(request, session, settings, user)
 
@@ -88,7 +88,7 @@ def _mfa_user(request: Request, session: SessionDep, token: str) -> User:
 @router.post("/mfa/verify", response_model=TokenPublic, responses=AUTH_ERRORS, summary="Complete a login with a code")
 def mfa_verify(request: Request, session: SessionDep, settings: SettingsDep, body: MFAVerify) -> TokenPublic:
     user = _mfa_user(request, session, body.mfa_token)
-    _limit_login(request, f"mfa:{user.id}")
+    limit_login(request, f"mfa:{user.id}")
     auth.verify_second_factor(session, user, body.code)
     pair = auth.issue_tokens(session, settings, request.app.state.jwt_secret, user)
     session.commit()
@@ -98,7 +98,7 @@ def mfa_verify(request: Request, session: SessionDep, settings: SettingsDep, bod
 @router.post("/mfa/sms", status_code=202, responses=AUTH_ERRORS, summary="Send the current code by SMS")
 def mfa_sms(request: Request, session: SessionDep, body: MFASMSRequest) -> dict[str, str]:
     user = _mfa_user(request, session, body.mfa_token)
-    _limit_login(request, f"sms:{user.id}")
+    limit_login(request, f"sms:{user.id}")
     phone, message = auth.send_sms_code(session, user)
     session.commit()
     request.app.state.sms_sender.send(phone, message)

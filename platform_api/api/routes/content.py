@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Response
-from sqlalchemy.exc import IntegrityError
 
 from platform_api.api.deps import SessionDep, permit
-from platform_api.core.errors import ProblemError
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.domain.content import service
 from platform_api.domain.content.models import Activity, Lesson, Unit
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
@@ -31,11 +30,7 @@ T = TypeVar("T")
 
 
 def _flush(session: SessionDep, what: str) -> None:
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"another {what} already has this position") from None
+    flush_or_conflict(session, f"another {what} already has this position")
 
 
 def _get(session: SessionDep, model: type[T], ident: int, name: str) -> T:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
@@ -53,24 +52,7 @@ def create_course(
     session: SessionDep, body: CourseCreate, principal: Annotated[Principal, permit("course.structure:write")]
 ) -> Course:
     require(principal, "course.structure:write", org_unit_target(session, principal, body.org_unit_id))
-    course = Course(
-        org_unit_id=body.org_unit_id,
-        code=body.code,
-        title=body.title,
-        description=to_safe_html(body.description, "markdown"),
-        language=body.language,
-        details=body.metadata.model_dump(),
-    )
-    session.add(course)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"unit {body.org_unit_id} already has a course with code {body.code!r}") from None
-    service.index(
-        session, principal.tenant_id, course.id, "course", course.id, course.title, plain_text(course.description)
-    )
-    emit(session, "course.created", tenant_id=principal.tenant_id, data={"course_id": course.id})
+    course = service.create_course(session, principal.tenant_id, body)
     session.commit()
     return course
 

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.api.targets import course_target, org_unit_target, user_target
-from platform_api.core.errors import ProblemError
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import ActivityItem
+from platform_api.domain.enrollment import service as enrollment_service
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.enrollment.schemas import (
     AttemptCreate,
@@ -25,8 +25,7 @@ from platform_api.domain.enrollment.schemas import (
     GradeCreate,
 )
 from platform_api.domain.identity.authz import Principal
-from platform_api.domain.identity.models import Grant, Role, User
-from platform_api.domain.identity.permissions import LEARNER
+from platform_api.domain.identity.models import User
 from platform_api.domain.identity.schemas import UserPublic
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.org.schemas import (
@@ -41,10 +40,7 @@ router = APIRouter(prefix="/v1", tags=["people"])
 
 
 def _tenant_user(session: SessionDep, principal: Principal, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or user.tenant_id != principal.tenant_id:
-        raise ProblemError(404, f"user {user_id} not found")
-    return user
+    return enrollment_service.tenant_user(session, principal.tenant_id, user_id)
 
 
 # --- enrollments ----------------------------------------------------------------------------
@@ -70,42 +66,7 @@ def enroll(
     principal: Annotated[Principal, permit("enrollments:write", "course")],
 ) -> Enrollment:
     """Enroll a learner; they also get the Learner role on the course so they can open it."""
-    user = _tenant_user(session, principal, body.user_id)
-    row = Enrollment(user_id=user.id, course_id=course_id)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"user {user.id} is already enrolled in course {course_id}") from None
-    learner_role = session.scalar(select(Role.id).where(Role.name == LEARNER))
-    exists = session.scalar(
-        select(func.count())
-        .select_from(Grant)
-        .where(
-            Grant.user_id == user.id,
-            Grant.role_id == learner_role,
-            Grant.scope_type == "course",
-            Grant.scope_id == course_id,
-        )
-    )
-    if learner_role is not None and not exists:
-        session.add(
-            Grant(
-                user_id=user.id,
-                role_id=learner_role,
-                scope_type="course",
-                scope_id=course_id,
-                granted_by=principal.user.id,
-            )
-        )
-    emit(
-        session,
-        "enrollment.created",
-        tenant_id=principal.tenant_id,
-        data={"id": row.id, "user_id": user.id, "course_id": course_id},
-        audience=(user.id,),
-    )
+    row = enrollment_service.enroll(session, principal.tenant_id, course_id, body.user_id, principal.user.id)
     session.commit()
     return row
 
@@ -179,11 +140,7 @@ def create_cohort(
         tenant_id=principal.tenant_id, org_unit_id=body.org_unit_id, course_id=body.course_id, name=body.name
     )
     session.add(cohort)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"unit {body.org_unit_id} already has a cohort named {body.name!r}") from None
+    flush_or_conflict(session, f"unit {body.org_unit_id} already has a cohort named {body.name!r}")
     emit(session, "cohort.created", tenant_id=principal.tenant_id, data={"id": cohort.id})
     session.commit()
     return cohort
@@ -265,11 +222,7 @@ def link_guardian(
     _tenant_user(session, principal, body.learner_id)
     link = GuardianLink(guardian_id=body.guardian_id, learner_id=body.learner_id, relationship=body.relationship)
     session.add(link)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, "this guardian is already linked to this learner") from None
+    flush_or_conflict(session, "this guardian is already linked to this learner")
     emit(
         session,
         "guardian.linked",

@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.api.targets import scope_target
-from platform_api.core.errors import ProblemError
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
 from platform_api.core.security import hash_password
 from platform_api.domain.identity.auth import revoke_user_tokens
@@ -42,11 +41,7 @@ def create_user(
         password_hash=hash_password(body.password) if body.password else None,
     )
     session.add(user)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"a user with e-mail {body.email!r} already exists") from None
+    flush_or_conflict(session, f"a user with e-mail {body.email!r} already exists")
     emit(session, "user.created", tenant_id=principal.tenant_id, data={"id": user.id})
     session.commit()
     return user
@@ -139,11 +134,7 @@ def create_grant(
         expires_at=body.expires_at,
     )
     session.add(grant)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, "this grant already exists") from None
+    flush_or_conflict(session, "this grant already exists")
     emit(
         session,
         "grant.created",

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from platform_api.core.errors import ProblemError
+from platform_api.core.db import transaction
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
 from platform_api.domain.content.models import (
     Activity,
@@ -22,7 +23,8 @@ from platform_api.domain.content.models import (
     SearchDocument,
     Unit,
 )
-from platform_api.domain.content.sanitize import plain_text
+from platform_api.domain.content.sanitize import plain_text, to_safe_html
+from platform_api.domain.content.schemas import CourseCreate
 from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, OrgUnit
@@ -48,6 +50,23 @@ def visible_courses_clause(principal: Principal, permission: str = "courses:read
         clauses.append(Course.id.in_(select(Cohort.course_id).where(Cohort.id.in_(cohort_ids))))
     tenant_units = select(OrgUnit.id).where(OrgUnit.tenant_id == principal.tenant_id)
     return Course.org_unit_id.in_(tenant_units) & (or_(*clauses) if clauses else false())
+
+
+def create_course(session: Session, tenant_id: int, data: CourseCreate) -> Course:
+    """A new draft course, indexed for search; the caller has checked the grant on its unit."""
+    course = Course(
+        org_unit_id=data.org_unit_id,
+        code=data.code,
+        title=data.title,
+        description=to_safe_html(data.description, "markdown"),
+        language=data.language,
+        details=data.metadata.model_dump(),
+    )
+    session.add(course)
+    flush_or_conflict(session, f"unit {data.org_unit_id} already has a course with code {data.code!r}")
+    index(session, tenant_id, course.id, "course", course.id, course.title, plain_text(course.description))
+    emit(session, "course.created", tenant_id=tenant_id, data={"course_id": course.id})
+    return course
 
 
 def next_position(session: Session, column: Any, parent_column: Any, parent_id: int) -> int:
@@ -308,6 +327,16 @@ def _unindex_course_children(session: Session, course_id: int) -> None:
     session.execute(
         delete(SearchDocument).where(SearchDocument.course_id == course_id, SearchDocument.entity_type != "course")
     )
+
+
+def run_due_schedules(factory: sessionmaker[Session], now: datetime | None = None) -> int:
+    """Publish what is due in a transaction of its own: call it in the thread that does the work.
+
+    A session must never cross threads, so the publishing loop hands this function the
+    session *factory*; it opens, commits (or rolls back) and closes its session here.
+    """
+    with transaction(factory) as session:
+        return publish_due(session, now)
 
 
 def publish_due(session: Session, now: datetime | None = None) -> int:

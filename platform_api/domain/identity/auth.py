@@ -67,24 +67,39 @@ def check_password(session: Session, settings: APISettings, email: str, password
     if user is None or not user.is_active:
         verify_password(password, None)  # same cost as a real check
         raise invalid_credentials()
-    sec = security_of(session, user.id)
-    locked_until = _aware(sec.locked_until)
-    if locked_until is not None and locked_until > _now():
-        retry = int((locked_until - _now()).total_seconds()) + 1
-        raise ProblemError(423, "account locked after repeated failed logins", headers={"Retry-After": str(retry)})
+    ensure_not_locked(session, user)
     if not verify_password(password, user.password_hash):
-        sec.failed_logins += 1
-        if sec.failed_logins >= settings.login_max_failures:
-            sec.locked_until = _now() + timedelta(seconds=settings.lockout_s)
-            sec.failed_logins = 0
-            log.warning("account locked", user_id=user.id)
-        session.commit()
+        record_failure(session, settings, user)
         raise invalid_credentials()
-    sec.failed_logins, sec.locked_until = 0, None
+    clear_failures(session, user)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.flush()
     return user
+
+
+def ensure_not_locked(session: Session, user: User) -> None:
+    """423 with ``Retry-After`` while the account is locked, whichever way the login comes (password, LDAP)."""
+    locked_until = _aware(security_of(session, user.id).locked_until)
+    if locked_until is not None and locked_until > _now():
+        retry = int((locked_until - _now()).total_seconds()) + 1
+        raise ProblemError(423, "account locked after repeated failed logins", headers={"Retry-After": str(retry)})
+
+
+def record_failure(session: Session, settings: APISettings, user: User) -> None:
+    """Count a failed login and lock the account after too many; committed at once, as the request fails."""
+    sec = security_of(session, user.id)
+    sec.failed_logins += 1
+    if sec.failed_logins >= settings.login_max_failures:
+        sec.locked_until = _now() + timedelta(seconds=settings.lockout_s)
+        sec.failed_logins = 0
+        log.warning("account locked", user_id=user.id)
+    session.commit()
+
+
+def clear_failures(session: Session, user: User) -> None:
+    sec = security_of(session, user.id)
+    sec.failed_logins, sec.locked_until = 0, None
 
 
 def issue_tokens(

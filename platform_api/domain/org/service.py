@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from platform_api.core.errors import ProblemError
+from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.domain.content.models import Course
 from platform_api.domain.identity.models import Grant, User
 from platform_api.domain.org.models import Cohort, OrgUnit
@@ -16,11 +15,7 @@ from platform_api.domain.org.schemas import OrgUnitCreate, OrgUnitUpdate
 def create_unit(session: Session, parent: OrgUnit, data: OrgUnitCreate) -> OrgUnit:
     unit = OrgUnit(parent_id=parent.id, tenant_id=parent.tenant_id, slug=data.slug, name=data.name, kind=data.kind)
     session.add(unit)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, f"unit {parent.id} already has a child with slug {data.slug!r}") from None
+    flush_or_conflict(session, f"unit {parent.id} already has a child with slug {data.slug!r}")
     unit.path = f"{parent.path}{unit.id}/"
     return unit
 
@@ -45,11 +40,7 @@ def update_unit(session: Session, unit: OrgUnit, data: OrgUnitUpdate, new_parent
             .execution_options(synchronize_session=False)
         )
         session.refresh(unit)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ProblemError(409, "the new parent already has a child with this slug") from None
+    flush_or_conflict(session, "the new parent already has a child with this slug")
     return unit
 
 
