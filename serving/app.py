@@ -20,6 +20,7 @@ from typing import Annotated, Any, cast
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from ray import serve
+from ray.exceptions import ActorUnavailableError, RayActorError
 from ray.serve import Application
 from ray.serve.deployment import Deployment
 from ray.serve.handle import DeploymentHandle
@@ -40,8 +41,11 @@ from serving.rules import (
 )
 from serving.schemas import AppArgs, EventIn, RecommendationOut, RecommendationsOut, RouterConfig
 from serving.sequencer import rank
-from serving.state import StateStore
-from serving.tracer import KnowledgeTracer
+from serving.state import Learner, open_state
+from serving.tracer import KnowledgeTracer, tracer_config
+
+#: mastery per skill, model versions, variants and the fallback note, as the Router returns them
+Mastery = tuple[dict[str, float], dict[str, str], dict[str, str], str | None]
 
 api = FastAPI(title="Pathwise recommendations", docs_url=None, redoc_url=None)
 
@@ -99,10 +103,13 @@ class _Meters:
 @serve.deployment(name="Router", max_ongoing_requests=256)
 @serve.ingress(api)
 class Router:
-    def __init__(self, tracer: DeploymentHandle, catalog: dict[str, Any]) -> None:
+    def __init__(
+        self, tracer: DeploymentHandle, catalog: dict[str, Any], redis_url: str | None = None, prefix: str = ""
+    ) -> None:
         self.tracer = tracer
         self.catalog = Catalog.model_validate(catalog)
-        self.state = StateStore()
+        self.state = open_state(redis_url, prefix or "pathwise:serving:")
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
         self.metrics = LiveMetrics()
         self.meters = _Meters()
         self.config = RouterConfig()
@@ -115,19 +122,6 @@ class Router:
         rules = parse_rules(new)
         self.config, self.rules = new, rules
         self.log.info("router_reconfigured", rollouts={k: v.model_dump(mode="json") for k, v in new.rollouts.items()})
-        for spec in new.rollouts.values():
-            for version in {spec.champion, spec.challenger} - {None}:
-                task = asyncio.get_running_loop().create_task(self._warm(str(version)))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
-
-    async def _warm(self, version: str) -> None:
-        """Load a version before learners need it (a cold MLflow load can exceed the request timeout)."""
-        probe = {"user_id": ["warmup"], "skill_id": ["warmup"], "item_id": ["warmup"], "correct": [0], "seq": [1]}
-        try:
-            await self.tracer.options(multiplexed_model_id=version).predict.remote(probe)
-        except Exception as error:
-            self.log.warning("warmup_failed", version=version, error=repr(error))
 
     # --- model calls -------------------------------------------------------------------------
     async def _call(self, spec: RolloutSpec, variant: Variant, frame: dict[str, list[Any]]) -> list[float]:
@@ -135,14 +129,29 @@ class Router:
         started = time.perf_counter()
         ok = False
         try:
-            handle = self.tracer.options(multiplexed_model_id=version)
-            result = await asyncio.wait_for(handle.predict.remote(frame), timeout=self.config.model_timeout_s)
+            result = await self._predict(version, frame)
             ok = True
             return list(result["p_correct"])
         finally:
             latency = (time.perf_counter() - started) * 1000
             self.metrics.record_request(variant, latency, ok=ok)
             self.meters.observe(str(spec.slot), str(variant), version, latency, ok)
+
+    async def _predict(self, version: str, frame: dict[str, list[Any]]) -> dict[str, Any]:
+        """One model call; a replica that dies or vanishes mid-call is retried on another one
+        (the handle drops dead replicas), a model error is not (the caller falls back instead)."""
+        handle = self.tracer.options(multiplexed_model_id=version)
+        for attempt in range(self.config.model_retries + 1):
+            try:
+                return cast(
+                    dict[str, Any],
+                    await asyncio.wait_for(handle.predict.remote(frame), timeout=self.config.model_timeout_s),
+                )
+            except (RayActorError, ActorUnavailableError) as error:
+                if attempt == self.config.model_retries:
+                    raise
+                self.log.warning("model_replica_lost", version=version, attempt=attempt + 1, error=type(error).__name__)
+        raise AssertionError("unreachable")
 
     async def _shadow(self, spec: RolloutSpec, learner_id: str, frame: dict[str, list[Any]]) -> None:
         try:
@@ -151,23 +160,18 @@ class Router:
         except Exception as error:
             self.log.warning("shadow_failed", learner_id=learner_id, version=spec.challenger, error=str(error))
 
-    async def _mastery(
-        self, learner_id: str, skills: list[str]
-    ) -> tuple[dict[str, float], dict[str, str], dict[str, str], str | None]:
-        spec = self.config.rollouts.get(str(Slot.KT))
-        if spec is None:
-            return self.state.fallback_mastery(learner_id, skills), {}, {"kt": "fallback"}, "rule_based: no kt rollout"
-        variant = (
-            assign(learner_id, spec.traffic_percent, slot="kt", salt=spec.salt)
-            if spec.serving_challenger
-            else Variant.CHAMPION
-        )
-        table = self.state.history(learner_id, skills)
-        frame = {column: table[column].tolist() for column in table.columns}
+    def _variant(self, spec: RolloutSpec, learner_id: str) -> Variant:
+        if not spec.serving_challenger:
+            return Variant.CHAMPION
+        return assign(learner_id, spec.traffic_percent, slot="kt", salt=spec.salt)
+
+    async def _score(
+        self, spec: RolloutSpec, variant: Variant, learner_id: str, learner: Learner, skills: list[str]
+    ) -> Mastery:
+        """Ask the model (one hop) for ``skills``; cache what it answers under its version."""
+        frame = learner.frame(learner_id, skills)
         if spec.shadowing:
-            task = asyncio.get_running_loop().create_task(self._shadow(spec, learner_id, frame))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._spawn(self._shadow(spec, learner_id, frame))
         attempts = [variant] if variant is Variant.CHAMPION else [variant, Variant.CHAMPION]
         for index, attempt in enumerate(attempts):
             try:
@@ -175,12 +179,52 @@ class Router:
             except Exception as error:
                 self.log.warning("model_call_failed", learner_id=learner_id, variant=str(attempt), error=repr(error))
                 continue
-            version = spec.challenger if attempt is Variant.CHALLENGER else spec.champion
+            key = f"{spec.model_name}/{spec.challenger if attempt is Variant.CHALLENGER else spec.champion}"
             mastery = dict(zip(skills, scores[-len(skills) :], strict=True)) if skills else {}
+            self.state.store_mastery(learner_id, key, learner.seq, mastery)
             fallback = "champion: the challenger failed" if index > 0 else None
-            return mastery, {"kt": f"{spec.model_name}/{version}"}, {"kt": str(attempt)}, fallback
-        mastery = self.state.fallback_mastery(learner_id, skills)
+            return mastery, {"kt": key}, {"kt": str(attempt)}, fallback
+        mastery = learner.fallback_mastery(skills)
         return mastery, {}, {"kt": "fallback"}, "rule_based: no model version answered"
+
+    async def _mastery(self, learner_id: str, learner: Learner, skills: list[str]) -> Mastery:
+        """The latest mastery per skill: cached when the learner's assigned version computed it after their
+        last event (no hop), else scored now. An event refresh still in flight is awaited first."""
+        spec = self.config.rollouts.get(str(Slot.KT))
+        if spec is None:
+            return learner.fallback_mastery(skills), {}, {"kt": "fallback"}, "rule_based: no kt rollout"
+        pending = self._refreshing.get(learner_id)
+        if pending is not None:
+            await asyncio.wait([pending], timeout=self.config.model_timeout_s)
+            learner = self.state.load(learner_id) or learner
+        variant = self._variant(spec, learner_id)
+        key = f"{spec.model_name}/{spec.challenger if variant is Variant.CHALLENGER else spec.champion}"
+        cached = learner.cached_mastery(key, skills)
+        if cached is not None:
+            return cached, {"kt": key}, {"kt": str(variant)}, None
+        wanted = sorted(set(skills) | (set(learner.mastery) if learner.mastery_key == key else set()))
+        mastery, versions, variants, fallback = await self._score(spec, variant, learner_id, learner, wanted)
+        return {s: mastery[s] for s in skills}, versions, variants, fallback
+
+    async def _refresh(self, learner_id: str, skill: str) -> None:
+        """After an event: rescore the skills the learner's cache holds (plus the event's) off the request path."""
+        spec = self.config.rollouts.get(str(Slot.KT))
+        learner = self.state.load(learner_id)
+        if spec is None or learner is None:
+            return
+        variant = self._variant(spec, learner_id)
+        skills = sorted(set(learner.mastery) | {skill})
+        try:
+            await self._score(spec, variant, learner_id, learner, skills)
+        finally:
+            if self._refreshing.get(learner_id) is asyncio.current_task():
+                del self._refreshing[learner_id]
+
+    def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     # --- routes ------------------------------------------------------------------------------
     @api.get("/healthz")
@@ -199,22 +243,22 @@ class Router:
         found = self.catalog.course(course)
         if found is None:
             raise ServingProblem(404, "Unknown course", f"course {course!r} is not in the serving catalog")
-        if not self.state.knows(learner_id):
+        learner = self.state.load(learner_id)
+        if learner is None:
             raise ServingProblem(404, "Unknown learner", f"learner {learner_id!r} has no activity yet; post an event")
         skills = found.skills
-        mastery, versions, variant, fallback = await self._mastery(learner_id, skills)
+        mastery, versions, variant, fallback = await self._mastery(learner_id, learner, skills)
         if variant.get("kt") in {"champion", "challenger"}:
             self.state.remember_served(learner_id, variant["kt"], mastery)
-        model_ranked = [
-            Candidate(r.activity.id, r.activity.title, r.reason, source="model") for r in rank(found, mastery)
-        ]
+        ranked = rank(found, mastery)
+        model_ranked = [Candidate(r.activity.id, r.activity.title, r.reason, source="model") for r in ranked]
         by_id = {a.id: a for a in found.activities}
-        types = {r.activity.id: str(r.type) for r in rank(found, mastery)}
+        types = {r.activity.id: str(r.type) for r in ranked}
         context = LearnerContext(learner_id, course, frozenset(cohort or ()), frozenset(org_unit or ()))
         override_raw = self.config.overrides.get(learner_id)
         override = Override(learner_id, **override_raw) if override_raw else None
         now = datetime.now(UTC)
-        decision = decide(self.rules, context, self.state.rules_state(learner_id, mastery), now=now, override=override)
+        decision = decide(self.rules, context, learner.rules_state(learner_id, mastery), now=now, override=override)
         items = []
         for candidate in apply(decision, model_ranked, k=k):
             activity = by_id.get(candidate.activity_id) or next(
@@ -252,6 +296,7 @@ class Router:
         served = self.state.record(learner_id, event.skill, event.item, event.correct, event.seconds, event.at)
         if served is not None and served[0] in {"champion", "challenger"}:
             self.metrics.record_outcome(Variant(served[0]), served[1], event.correct)
+        self._refreshing[learner_id] = self._spawn(self._refresh(learner_id, event.skill))
         return {"accepted": True, "learner_id": learner_id}
 
     @api.get("/v1/rollouts/metrics")
@@ -275,7 +320,9 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
         .options(
             num_replicas=parsed.tracer_replicas,
             ray_actor_options={"num_cpus": parsed.replica_cpus},
-            user_config={"model_name": parsed.kt.model_name},
+            user_config=tracer_config(parsed.kt.model_name, [parsed.kt.champion, parsed.kt.challenger]),
+            health_check_period_s=2.0,
+            health_check_timeout_s=10.0,
         )
         .bind(parsed.mlflow_uri, parsed.kt.model_name)
     )
@@ -286,5 +333,5 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
             ray_actor_options={"num_cpus": parsed.replica_cpus},
             user_config=router_config.model_dump(mode="json"),
         )
-        .bind(tracer, parsed.catalog.model_dump(mode="json"))
+        .bind(tracer, parsed.catalog.model_dump(mode="json"), parsed.state_redis_url, parsed.state_prefix)
     )

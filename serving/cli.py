@@ -43,7 +43,7 @@ def _store(settings: ServingSettings) -> RolloutStore:
     return RolloutStore(engine)
 
 
-def _champion_from_registry(settings: ServingSettings) -> str:
+def champion_from_registry(settings: ServingSettings) -> str:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
@@ -69,7 +69,7 @@ def serve(
     settings = _settings()
     stored = _store(settings).load(Slot.KT)
     spec = stored or RolloutSpec(
-        slot=Slot.KT, model_name=settings.kt_model_name, champion=_champion_from_registry(settings)
+        slot=Slot.KT, model_name=settings.kt_model_name, champion=champion_from_registry(settings)
     )
     ray.init(address="local", num_cpus=settings.ray_num_cpus, include_dashboard=False)
     try:
@@ -108,7 +108,7 @@ def _controller(slot: str) -> CanaryController:
     spec = store.load(slot)
     if spec is None:
         spec = RolloutSpec(
-            slot=Slot(slot), model_name=settings.kt_model_name, champion=_champion_from_registry(settings)
+            slot=Slot(slot), model_name=settings.kt_model_name, champion=champion_from_registry(settings)
         )
         store.save(spec)
     return CanaryController(spec, on_decision=store.record)
@@ -161,3 +161,7 @@ def abort(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(rollout_app, name="rollout")
+
+    from serving.bench import register_bench
+
+    register_bench()
