@@ -13,8 +13,6 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -62,32 +60,6 @@ def canary_copy(settings: ServingSettings, spec: RolloutSpec) -> str:
         model_id=getattr(champion, "model_id", None),
     )
     return str(copy.version)
-
-
-@contextmanager
-def ray_serve(settings: ServingSettings, port: int) -> Iterator[None]:
-    """A private local Ray (own namespace, no dashboard) with Serve's proxy on ``port``."""
-    import logging
-
-    import ray
-    from ray import serve
-
-    from serving.deploy import LOGGING
-
-    ray.init(
-        address="local",
-        num_cpus=settings.ray_num_cpus,
-        include_dashboard=False,
-        namespace=f"pathwise-bench-{uuid.uuid4().hex[:8]}",
-        log_to_driver=False,
-        logging_level=logging.WARNING,
-    )
-    try:
-        serve.start(http_options={"host": "127.0.0.1", "port": port}, logging_config=LOGGING)
-        yield
-    finally:
-        serve.shutdown()
-        ray.shutdown()
 
 
 async def seed(base: str, learners: int) -> None:
@@ -143,13 +115,15 @@ def bench_serve(
     from serving.deploy import deploy
     from serving.loadgen import run_load
     from serving.noop import noop_config
+    from serving.runtime import ray_serve
     from serving.schemas import AppArgs
 
     settings = _settings()
     spec = champion_spec(settings)
     base = f"http://127.0.0.1:{port}"
     load_before = os.getloadavg()
-    with ray_serve(settings, port), _progress() as progress:
+    namespace = f"pathwise-bench-{uuid.uuid4().hex[:8]}"
+    with ray_serve(settings, "127.0.0.1", port, namespace), _progress() as progress:
         args = AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec, tracer_replicas=2 if fault else 1)
         floor = [] if fault else [noop_config()]
         deploy(args, extra=floor)

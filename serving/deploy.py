@@ -25,7 +25,6 @@ LOGGING = {"enable_access_log": False, "log_level": "WARNING"}
 def app_config(args: AppArgs, router: RouterConfig | None = None) -> dict[str, Any]:
     """The Pathwise application as a Serve config entry; ``router`` overrides the Router's ``user_config``."""
     from serving.app import router_config_for
-
     from serving.tracer import tracer_config
 
     config = router or router_config_for(args)

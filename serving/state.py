@@ -215,7 +215,9 @@ class RedisState:
 
     def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None:
         if predictions:
-            mapping: dict[str | bytes, str] = {f"served:{skill}": f"{variant}{_SEP}{p}" for skill, p in predictions.items()}
+            mapping: dict[str | bytes, str] = {
+                f"served:{skill}": f"{variant}{_SEP}{p}" for skill, p in predictions.items()
+            }
             self._redis.hset(self._keys(learner_id)[0], mapping=mapping)
 
     def store_mastery(self, learner_id: str, key: str, seq: int, mastery: dict[str, float]) -> None:
