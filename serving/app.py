@@ -27,6 +27,8 @@ from ray.serve.handle import DeploymentHandle
 
 from pathwise.logs import get_logger
 from serving.catalog import Catalog
+from serving.policy import REGISTERED_MODEL as POLICY_MODEL
+from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
 from serving.rules import (
     Candidate,
@@ -104,8 +106,15 @@ class _Meters:
 @serve.ingress(api)
 class Router:
     def __init__(
-        self, tracer: DeploymentHandle, catalog: dict[str, Any], redis_url: str | None = None, prefix: str = ""
+        self,
+        tracer: DeploymentHandle,
+        catalog: dict[str, Any],
+        redis_url: str | None = None,
+        prefix: str = "",
+        mlflow_uri: str = "",
     ) -> None:
+        self.mlflow_uri = mlflow_uri
+        self.policy: PolicyHook | None = None
         self.tracer = tracer
         self.catalog = Catalog.model_validate(catalog)
         self.state = open_state(redis_url, prefix or "pathwise:serving:")
@@ -121,7 +130,18 @@ class Router:
         new = RouterConfig.model_validate(config)
         rules = parse_rules(new)
         self.config, self.rules = new, rules
+        await self._load_policy(new.rollouts.get(str(Slot.SEQUENCER)))
         self.log.info("router_reconfigured", rollouts={k: v.model_dump(mode="json") for k, v in new.rollouts.items()})
+
+    async def _load_policy(self, spec: RolloutSpec | None) -> None:
+        """Load the registered sequencing policy in this process (no extra hop); keep the old one on failure."""
+        if spec is None:
+            self.policy = None
+        elif self.policy is None or self.policy.version != spec.champion:
+            try:
+                self.policy = await asyncio.to_thread(load_policy, self.mlflow_uri, spec.champion)
+            except Exception as error:
+                self.log.warning("policy_load_failed", version=spec.champion, error=repr(error))
 
     # --- model calls -------------------------------------------------------------------------
     async def _call(self, spec: RolloutSpec, variant: Variant, frame: dict[str, list[Any]]) -> list[float]:
@@ -250,14 +270,16 @@ class Router:
         mastery, versions, variant, fallback = await self._mastery(learner_id, learner, skills)
         if variant.get("kt") in {"champion", "challenger"}:
             self.state.remember_served(learner_id, variant["kt"], mastery)
-        ranked = rank(found, mastery)
+        now = datetime.now(UTC)
+        ranked = rank(found, mastery, learner.due_by_skill(now))
+        if self.policy is not None and self.policy.reorder(found, mastery, learner, ranked):
+            versions = {**versions, "sequencer": f"{POLICY_MODEL}/{self.policy.version}"}
         model_ranked = [Candidate(r.activity.id, r.activity.title, r.reason, source="model") for r in ranked]
         by_id = {a.id: a for a in found.activities}
         types = {r.activity.id: str(r.type) for r in ranked}
         context = LearnerContext(learner_id, course, frozenset(cohort or ()), frozenset(org_unit or ()))
         override_raw = self.config.overrides.get(learner_id)
         override = Override(learner_id, **override_raw) if override_raw else None
-        now = datetime.now(UTC)
         decision = decide(self.rules, context, learner.rules_state(learner_id, mastery), now=now, override=override)
         items = []
         for candidate in apply(decision, model_ranked, k=k):
@@ -306,8 +328,9 @@ class Router:
 
 
 def router_config_for(args: AppArgs) -> RouterConfig:
-    """The Router's initial ``user_config``: the configured rules plus the ``kt`` rollout spec."""
-    return args.router.model_copy(update={"rollouts": {**args.router.rollouts, "kt": args.kt}})
+    """The Router's initial ``user_config``: the configured rules plus the ``kt`` (and ``sequencer``) specs."""
+    slots = {"kt": args.kt, **({"sequencer": args.sequencer} if args.sequencer else {})}
+    return args.router.model_copy(update={"rollouts": {**args.router.rollouts, **slots}})
 
 
 def build_app(args: AppArgs | dict[str, Any]) -> Application:
@@ -333,5 +356,11 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
             ray_actor_options={"num_cpus": parsed.replica_cpus},
             user_config=router_config.model_dump(mode="json"),
         )
-        .bind(tracer, parsed.catalog.model_dump(mode="json"), parsed.state_redis_url, parsed.state_prefix)
+        .bind(
+            tracer,
+            parsed.catalog.model_dump(mode="json"),
+            parsed.state_redis_url,
+            parsed.state_prefix,
+            parsed.mlflow_uri,
+        )
     )

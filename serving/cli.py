@@ -65,6 +65,28 @@ def serving_spec(settings: ServingSettings) -> RolloutSpec:
     )
 
 
+def policy_spec(settings: ServingSettings) -> RolloutSpec | None:
+    """The stored ``sequencer`` rollout, else ``pathwise-sequencer``'s champion (or latest) version, else None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from serving.policy import REGISTERED_MODEL
+    from serving.rollout import RolloutSpec, Slot
+
+    stored = _store(settings).load(Slot.SEQUENCER)
+    if stored is not None:
+        return stored
+    client = MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
+    try:
+        version = str(client.get_model_version_by_alias(REGISTERED_MODEL, "champion").version)
+    except MlflowException:
+        found = client.search_model_versions(f"name='{REGISTERED_MODEL}'")
+        if not found:
+            return None
+        version = str(max(int(v.version) for v in found))
+    return RolloutSpec(slot=Slot.SEQUENCER, model_name=REGISTERED_MODEL, champion=version)
+
+
 def serve(
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
 ) -> None:

@@ -44,8 +44,8 @@ def ray_serve(settings: ServingSettings, host: str, port: int, namespace: str | 
         ray.shutdown()
 
 
-def app_args(settings: ServingSettings, spec: RolloutSpec) -> AppArgs:
-    return AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec, state_redis_url=settings.redis_url)
+def app_args(settings: ServingSettings, spec: RolloutSpec, sequencer: RolloutSpec | None = None) -> AppArgs:
+    return AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec, sequencer=sequencer, state_redis_url=settings.redis_url)
 
 
 class RolloutWatcher:
@@ -58,7 +58,7 @@ class RolloutWatcher:
 
         self.store = RolloutStore(create_engine(engine_url(settings.db_url)))
         self.args = args
-        self.applied = args.kt
+        self.applied = {Slot.KT: args.kt, Slot.SEQUENCER: args.sequencer}
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rollout-watcher", daemon=True)
@@ -77,12 +77,13 @@ class RolloutWatcher:
         from serving.app import router_config_for
         from serving.deploy import deploy
 
-        stored = self.store.load(Slot.KT)
-        if stored is None or stored == self.applied:
+        stored = {slot: self.store.load(slot) or self.applied[slot] for slot in self.applied}
+        if stored == self.applied:
             return False
-        deploy(self.args, router_config_for(self.args.model_copy(update={"kt": stored})))
+        live = self.args.model_copy(update={"kt": stored[Slot.KT], "sequencer": stored[Slot.SEQUENCER]})
+        deploy(self.args, router_config_for(live))
         self.applied = stored
-        self._log.info("rollout_applied", **stored.model_dump(mode="json"))
+        self._log.info("rollout_applied", **{str(k): v.model_dump(mode="json") for k, v in stored.items() if v})
         return True
 
     def _run(self) -> None:
@@ -95,10 +96,11 @@ class RolloutWatcher:
 
 @contextmanager
 def serving(settings: ServingSettings, spec: RolloutSpec, host: str, port: int) -> Iterator[str]:
-    """Ray Serve with the Pathwise app for ``spec`` and the rollout watcher; yields the base URL."""
+    """Ray Serve with the Pathwise app for ``spec`` (plus a registered policy) and the rollout watcher."""
+    from serving.cli import policy_spec
     from serving.deploy import deploy
 
-    args = app_args(settings, spec)
+    args = app_args(settings, spec, policy_spec(settings))
     with ray_serve(settings, host, port):
         deploy(args)
         with RolloutWatcher(settings, args):

@@ -44,6 +44,7 @@ class AppArgs(BaseModel):
 
     mlflow_uri: str
     kt: RolloutSpec
+    sequencer: RolloutSpec | None = Field(None, description="the RL policy slot, when one is registered")
     catalog: Catalog = Field(default_factory=demo_catalog)
     router: RouterConfig = Field(default_factory=RouterConfig)
     router_replicas: int = Field(1, ge=1, le=64)

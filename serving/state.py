@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from models.base import KTInputError
+from models.srs.scheduler import ReviewScheduler
 from serving.rules import LearnerState
+
+#: (skill, fsrs card as a dict, reviews)
+Card = tuple[str, dict[str, Any], int]
 
 HISTORY = 200
 MAX_LEARNERS = 100_000
@@ -36,6 +41,15 @@ class Learner:
     mastery_key: str | None = None  # "model/version" that computed ``mastery``
     mastery_seq: int = -1  # the learner's ``seq`` when it was computed
     mastery: dict[str, float] = field(default_factory=dict)
+    cards: dict[str, Card] = field(default_factory=dict)  # item → FSRS card: spaced-repetition due dates
+
+    def due_by_skill(self, now: datetime) -> dict[str, int]:
+        """How many items per skill FSRS says are due for review at ``now``."""
+        due: dict[str, int] = {}
+        for skill, card, _ in self.cards.values():
+            if datetime.fromisoformat(card["due"]) <= now:
+                due[skill] = due.get(skill, 0) + 1
+        return due
 
     def frame(self, learner_id: str, probe_skills: list[str]) -> dict[str, list[Any]]:
         """History then one probe row per skill, as columns: the probe's next-answer probability
@@ -88,12 +102,28 @@ class State(Protocol):
     def store_mastery(self, learner_id: str, key: str, seq: int, mastery: dict[str, float]) -> None: ...
 
 
+def review(
+    srs: ReviewScheduler, learner_id: str, item: str, skill: str, correct: bool, at: datetime, previous: Card | None
+) -> Card | None:
+    """The item's FSRS card after this answer (``models.srs``); None for an answer older than its last review."""
+    srs.cards.clear()
+    if previous is not None:
+        srs.restore(learner_id, item, previous[0], previous[1], previous[2])
+    try:
+        srs.record(learner_id, item, skill, correct, at)
+    except KTInputError:
+        return None
+    card, reviews = srs.saved(learner_id, item)
+    return skill, card, reviews
+
+
 class MemoryState:
     """Bounded in-process state (least recently active learners are evicted first)."""
 
     def __init__(self, max_learners: int = MAX_LEARNERS) -> None:
         self._learners: OrderedDict[str, Learner] = OrderedDict()
         self._max = max_learners
+        self._srs = ReviewScheduler()
 
     def load(self, learner_id: str) -> Learner | None:
         return self._learners.get(learner_id)
@@ -113,6 +143,9 @@ class MemoryState:
         learner.streak[skill] = learner.streak.get(skill, 0) + 1 if correct else 0
         learner.overall_streak = learner.overall_streak + 1 if correct else 0
         learner.last_at = at or datetime.now(UTC)
+        card = review(self._srs, learner_id, item, skill, correct, learner.last_at, learner.cards.get(item))
+        if card is not None:
+            learner.cards[item] = card
         return learner.served.pop(skill, None)
 
     def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None:
@@ -154,6 +187,7 @@ class RedisState:
         self._redis = redis.Redis.from_url(url, decode_responses=True)
         self._prefix = prefix
         self._store_mastery = self._redis.register_script(self._STORE_MASTERY)
+        self._srs = ReviewScheduler()
 
     def _keys(self, learner_id: str) -> tuple[str, str]:
         base = f"{self._prefix}learner:{learner_id}"
@@ -179,6 +213,9 @@ class RedisState:
                 learner.attempts[skill] = int(value)
             elif kind == "streak":
                 learner.streak[skill] = int(value)
+            elif kind == "card":
+                card_skill, card, reviews = json.loads(value)
+                learner.cards[skill] = (card_skill, card, int(reviews))  # the field's suffix is the item here
             elif kind == "served":
                 variant, p = value.split(_SEP)
                 learner.served[skill] = (variant, float(p))
@@ -191,6 +228,10 @@ class RedisState:
         self, learner_id: str, skill: str, item: str, correct: bool, seconds: float, at: datetime | None = None
     ) -> tuple[str, float] | None:
         main, rows_key = self._keys(learner_id)
+        at = at or datetime.now(UTC)
+        stored = self._redis.hget(main, f"card:{item}")
+        previous = json.loads(stored) if stored else None
+        card = review(self._srs, learner_id, item, skill, correct, at, tuple(previous) if previous else None)
         pipe = self._redis.pipeline(transaction=True)
         pipe.hget(main, f"served:{skill}")
         pipe.hdel(main, f"served:{skill}")
@@ -204,7 +245,9 @@ class RedisState:
             pipe.hincrby(main, "overall_streak", 1)
         else:
             pipe.hset(main, mapping={f"streak:{skill}": 0, "overall_streak": 0})
-        pipe.hset(main, "last_at", (at or datetime.now(UTC)).isoformat())
+        pipe.hset(main, "last_at", at.isoformat())
+        if card is not None:
+            pipe.hset(main, f"card:{item}", json.dumps(card))
         pipe.expire(main, TTL_S)
         pipe.expire(rows_key, TTL_S)
         served = pipe.execute()[0]
