@@ -108,13 +108,14 @@ def up(
         return
     with ExitStack() as running:
         if recommendations:
-            running.enter_context(_recommendations(console, settings.host, serve_port))
+            base = running.enter_context(_recommendations(console, settings.host, serve_port))
+            settings = settings.model_copy(update={"recommendations_url": base})
         console.print("Press Ctrl-C to stop.")
         serve_api(settings)
 
 
 @contextmanager
-def _recommendations(console: Console, host: str, port: int | None) -> Iterator[None]:
+def _recommendations(console: Console, host: str, port: int | None) -> Iterator[str]:
     """Serving beside the API: Ray Serve with the stored rollout, or the registered champion alone."""
     from pathwise.cli import settings_or_exit
     from serving.cli import serving_spec
@@ -130,7 +131,7 @@ def _recommendations(console: Console, host: str, port: int | None) -> Iterator[
         took = time.perf_counter() - started
         console.print(f"serving  : {spec.model_name} v{spec.champion} on {base} ({took:.1f}s)")
         console.print(f"           {base}/v1/learners/{{id}}/recommendations?course=algebra-1")
-        yield
+        yield base
 
 
 def register(app: typer.Typer) -> None:

@@ -93,8 +93,10 @@ class _Meters:
         )
         self.served = metrics.Gauge("pathwise_served_version", "1 for each version currently served", tag_keys=tags)
 
-    def observe(self, slot: str, variant: str, version: str, latency_ms: float, ok: bool) -> None:
-        tags = {"deployment": "KnowledgeTracer", "slot": slot, "variant": variant, "version": version}
+    def observe(
+        self, slot: str, variant: str, version: str, latency_ms: float, ok: bool, deployment: str = "KnowledgeTracer"
+    ) -> None:
+        tags = {"deployment": deployment, "slot": slot, "variant": variant, "version": version}
         self.requests.inc(1, tags)
         self.latency.observe(latency_ms, tags)
         self.served.set(1, tags)
@@ -259,6 +261,23 @@ class Router:
         k: Annotated[int, Query(ge=1, le=50)] = 5,
         cohort: Annotated[list[str] | None, Query()] = None,
         org_unit: Annotated[list[str] | None, Query()] = None,
+    ) -> RecommendationsOut:
+        """Ranked activities; every answer is counted per variant and version (a 4xx is the caller's, not ours)."""
+        started = time.perf_counter()
+        try:
+            answer = await self._recommend(learner_id, course, k, cohort, org_unit)
+        except ServingProblem:
+            raise
+        except Exception:
+            self.meters.observe("kt", "unknown", "unknown", (time.perf_counter() - started) * 1000, False, "Router")
+            raise
+        version = answer.model_versions.get("kt", "fallback")
+        latency = (time.perf_counter() - started) * 1000
+        self.meters.observe("kt", answer.variant.get("kt", "fallback"), version, latency, True, "Router")
+        return answer
+
+    async def _recommend(
+        self, learner_id: str, course: str, k: int, cohort: list[str] | None, org_unit: list[str] | None
     ) -> RecommendationsOut:
         found = self.catalog.course(course)
         if found is None:

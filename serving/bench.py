@@ -94,6 +94,24 @@ async def wait_model(base: str, timeout_s: float = 180.0, variant: str = "champi
     raise TimeoutError(f"no {variant} recommendation from the model within {timeout_s:.0f} s")
 
 
+def pathwise_series(url: str, wait_s: float = 30.0) -> list[str]:
+    """The Pathwise metric series Ray's agent exports (Prometheus text), to show they are live."""
+    import httpx
+
+    deadline = time.monotonic() + wait_s
+    names: set[str] = set()
+    while time.monotonic() < deadline:
+        try:
+            text = httpx.get(url, timeout=5).text
+        except httpx.HTTPError:
+            text = ""
+        names = {line.split("{")[0] for line in text.splitlines() if line.startswith("ray_pathwise_")}
+        if any(name.startswith("ray_pathwise_requests") for name in names):
+            break
+        time.sleep(2)
+    return sorted(names)
+
+
 def _progress() -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -123,7 +141,7 @@ def bench_serve(
     base = f"http://127.0.0.1:{port}"
     load_before = os.getloadavg()
     namespace = f"pathwise-bench-{uuid.uuid4().hex[:8]}"
-    with ray_serve(settings, "127.0.0.1", port, namespace), _progress() as progress:
+    with ray_serve(settings, "127.0.0.1", port, namespace, metrics_port=port + 1), _progress() as progress:
         args = AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec, tracer_replicas=2 if fault else 1)
         floor = [] if fault else [noop_config()]
         deploy(args, extra=floor)
@@ -191,6 +209,7 @@ def bench_serve(
                     "rps_vs_champion_only": round(summary["rps"] / max(result["pathwise"]["rps"], 1e-9), 3),
                 }
             result["errors"] = errors
+        result["prometheus_series"] = pathwise_series(f"http://127.0.0.1:{port + 1}/metrics")
     result["load_avg"] = {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]}
     typer.echo(json.dumps(result) if json_out else json.dumps(result, indent=2))
 

@@ -21,8 +21,11 @@ from serving.schemas import AppArgs
 
 
 @contextmanager
-def ray_serve(settings: ServingSettings, host: str, port: int, namespace: str | None = None) -> Iterator[None]:
-    """A private local Ray (own namespace, no dashboard, access logs off) with Serve's proxy on ``port``."""
+def ray_serve(
+    settings: ServingSettings, host: str, port: int, namespace: str | None = None, metrics_port: int | None = None
+) -> Iterator[None]:
+    """A private local Ray (own namespace, no dashboard, access logs off) with Serve's proxy on ``port``;
+    Ray's metrics agent serves Prometheus text on ``metrics_port`` (a free one when None)."""
     import ray
     from ray import serve
 
@@ -35,6 +38,7 @@ def ray_serve(settings: ServingSettings, host: str, port: int, namespace: str | 
         namespace=namespace or f"pathwise-{uuid.uuid4().hex[:8]}",
         log_to_driver=False,
         logging_level=logging.WARNING,
+        _metrics_export_port=metrics_port,
     )
     try:
         serve.start(http_options={"host": host, "port": port}, logging_config=LOGGING)

@@ -62,6 +62,8 @@ def test_up_serves_health_and_recommendations_and_stops_cleanly_on_ctrl_c(tmp_pa
             time.sleep(0.3)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
         serving = f"http://127.0.0.1:{serve_port}"  # up at once: the API starts only after serving is deployed
+        links = httpx.get(f"http://127.0.0.1:{port}/v1/recommendations").json()
+        assert links["events"] == serving + "/v1/learners/{learner_id}/events"
         event = {"skill": "Fractions", "item": "f-1", "correct": True, "seconds": 40}
         assert httpx.post(f"{serving}/v1/learners/e2e-1/events", json=event).status_code == 202
         answer = httpx.get(f"{serving}/v1/learners/e2e-1/recommendations", params={"course": "algebra-1"}, timeout=30)
