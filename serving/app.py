@@ -230,14 +230,12 @@ class Router:
 
     async def _refresh(self, learner_id: str, skill: str) -> None:
         """After an event: rescore the skills the learner's cache holds (plus the event's) off the request path."""
-        spec = self.config.rollouts.get(str(Slot.KT))
-        learner = self.state.load(learner_id)
-        if spec is None or learner is None:
-            return
-        variant = self._variant(spec, learner_id)
-        skills = sorted(set(learner.mastery) | {skill})
         try:
-            await self._score(spec, variant, learner_id, learner, skills)
+            spec = self.config.rollouts.get(str(Slot.KT))
+            learner = self.state.load(learner_id)
+            if spec is not None and learner is not None:
+                skills = sorted(set(learner.mastery) | {skill})
+                await self._score(spec, self._variant(spec, learner_id), learner_id, learner, skills)
         finally:
             if self._refreshing.get(learner_id) is asyncio.current_task():
                 del self._refreshing[learner_id]

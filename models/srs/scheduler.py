@@ -97,7 +97,8 @@ class ReviewScheduler:
 
     def restore(self, user_id: str, item_id: str, skill_id: str, card: dict[str, Any], reviews: int) -> None:
         """Put back a card saved with :meth:`saved` (serving keeps cards per learner between events)."""
-        self.cards[(str(user_id), str(item_id))] = _Entry(Card.from_dict(card), str(skill_id), reviews)
+        restored = Card.from_dict(card)  # type: ignore[arg-type]  # a CardDict read back from JSON
+        self.cards[(str(user_id), str(item_id))] = _Entry(restored, str(skill_id), reviews)
 
     def saved(self, user_id: str, item_id: str) -> tuple[dict[str, Any], int]:
         """A card as a JSON-ready dict, with its review count."""
