@@ -34,6 +34,7 @@ PUBLIC = {
     "POST /v1/auth/logout",
     "GET /healthz",
     "GET /readyz",
+    "GET /v1/recommendations",  # links to the serving app, like a service discovery document
     "GET /openapi.json",
     "GET /docs",
     "GET /docs/oauth2-redirect",
