@@ -27,6 +27,7 @@ from ray.serve.handle import DeploymentHandle
 
 from pathwise.logs import get_logger
 from serving.catalog import Catalog
+from serving.feast_seed import FeastSeed
 from serving.policy import REGISTERED_MODEL as POLICY_MODEL
 from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
@@ -114,8 +115,10 @@ class Router:
         redis_url: str | None = None,
         prefix: str = "",
         mlflow_uri: str = "",
+        features_home: str | None = None,
     ) -> None:
         self.mlflow_uri = mlflow_uri
+        self.feast = FeastSeed(features_home) if features_home else None
         self.policy: PolicyHook | None = None
         self.tracer = tracer
         self.catalog = Catalog.model_validate(catalog)
@@ -240,6 +243,18 @@ class Router:
             if self._refreshing.get(learner_id) is asyncio.current_task():
                 del self._refreshing[learner_id]
 
+    async def _from_features(self, learner_id: str, skills: list[str]) -> Learner | None:
+        """Seed an unseen learner's state from Feast (``serving.feast_seed``); None when Feast knows nothing."""
+        assert self.feast is not None
+        try:
+            answers = await asyncio.to_thread(self.feast.answers, learner_id, skills)
+        except Exception as error:  # the online store may be empty or unreachable: the learner stays unknown
+            self.log.warning("feast_seed_failed", learner_id=learner_id, error=repr(error))
+            return None
+        for skill, correct, seconds, at in answers:
+            self.state.record(learner_id, skill, f"features:{skill}", correct, seconds, at)
+        return self.state.load(learner_id) if answers else None
+
     def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
@@ -281,6 +296,8 @@ class Router:
         if found is None:
             raise ServingProblem(404, "Unknown course", f"course {course!r} is not in the serving catalog")
         learner = self.state.load(learner_id)
+        if learner is None and self.feast is not None:
+            learner = await self._from_features(learner_id, found.skills)
         if learner is None:
             raise ServingProblem(404, "Unknown learner", f"learner {learner_id!r} has no activity yet; post an event")
         skills = found.skills

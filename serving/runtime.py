@@ -49,7 +49,14 @@ def ray_serve(
 
 
 def app_args(settings: ServingSettings, spec: RolloutSpec, sequencer: RolloutSpec | None = None) -> AppArgs:
-    return AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec, sequencer=sequencer, state_redis_url=settings.redis_url)
+    features = settings.home / "features"
+    return AppArgs(
+        mlflow_uri=settings.mlflow_uri,
+        kt=spec,
+        sequencer=sequencer,
+        state_redis_url=settings.redis_url,
+        features_home=str(settings.home) if features.is_dir() else None,
+    )
 
 
 class RolloutWatcher:

@@ -50,6 +50,7 @@ class AppArgs(BaseModel):
     router_replicas: int = Field(1, ge=1, le=64)
     tracer_replicas: int = Field(1, ge=1, le=64)
     state_redis_url: str | None = Field(None, description="shared learner state in Redis; None: per replica")
+    features_home: str | None = Field(None, description="PATHWISE_HOME whose Feast store seeds unseen learners")
     state_prefix: str = Field("pathwise:serving:", min_length=1, max_length=100)
     replica_cpus: float = Field(0.5, gt=0, le=16, description="CPUs reserved per replica of each deployment")
 
