@@ -186,6 +186,9 @@ def bench_serve(
             result["answer_then_read"] = samples["mixed"].summary(duration)  # every read follows a fresh event
             errors = {key: sample.errors for key, sample in samples.items()}
             if canary:
+                # the comparison run right before the canary, so both see the same machine load
+                before = phase(pathwise_url, concurrency, duration, f"pathwise c={concurrency}, before the canary")
+                errors["before_canary"] = before.errors
                 challenger = canary_copy(settings, spec)
                 running = spec.model_copy(
                     update={
@@ -206,7 +209,8 @@ def bench_serve(
                 result["canary"] = {
                     **summary,
                     "challenger": f"{spec.model_name}/{challenger}",
-                    "rps_vs_champion_only": round(summary["rps"] / max(result["pathwise"]["rps"], 1e-9), 3),
+                    "champion_only_rps": before.summary(duration)["rps"],
+                    "rps_vs_champion_only": round(summary["rps"] / max(before.summary(duration)["rps"], 1e-9), 3),
                 }
             result["errors"] = errors
         result["prometheus_series"] = pathwise_series(f"http://127.0.0.1:{port + 1}/metrics")
