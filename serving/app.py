@@ -118,7 +118,7 @@ class Router:
         features_home: str | None = None,
     ) -> None:
         self.mlflow_uri = mlflow_uri
-        self.feast = FeastSeed(features_home) if features_home else None
+        self.feast = self._open_feast(features_home) if features_home else None
         self.policy: PolicyHook | None = None
         self.tracer = tracer
         self.catalog = Catalog.model_validate(catalog)
@@ -242,6 +242,14 @@ class Router:
         finally:
             if self._refreshing.get(learner_id) is asyncio.current_task():
                 del self._refreshing[learner_id]
+
+    def _open_feast(self, home: str) -> FeastSeed | None:
+        """The Feast store, or None (logged) when it cannot be opened: serving must start without it."""
+        try:
+            return FeastSeed(home)
+        except Exception as error:
+            get_logger("serving.router").warning("feast_unavailable", home=home, error=repr(error))
+            return None
 
     async def _from_features(self, learner_id: str, skills: list[str]) -> Learner | None:
         """Seed an unseen learner's state from Feast (``serving.feast_seed``); None when Feast knows nothing."""
