@@ -9,7 +9,8 @@ reuses it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import typer
@@ -81,6 +82,8 @@ def up(
     host: str | None = typer.Option(None, help="Interface for the API (default PATHWISE_HOST)"),
     port: int | None = typer.Option(None, help="Port for the API (default PATHWISE_PORT)"),
     no_serve: bool = typer.Option(False, "--no-serve", help="Run the set-up steps, then exit"),
+    recommendations: bool = typer.Option(True, help="Serve recommendations (Ray Serve) beside the API"),
+    serve_port: int | None = typer.Option(None, help="Port for recommendations (default PATHWISE_SERVE_PORT)"),
 ) -> None:
     """Migrate, seed, and start the platform on embedded defaults."""
     from pathwise.cli import settings_or_exit
@@ -103,8 +106,32 @@ def up(
     console.print(f"API      : {base}   health {base}/healthz   ready {base}/readyz   docs {base}/docs")
     if no_serve:
         return
-    console.print("Press Ctrl-C to stop.")
-    serve_api(settings)
+    with ExitStack() as running:
+        if recommendations:
+            base = running.enter_context(_recommendations(console, settings.host, serve_port))
+            settings = settings.model_copy(update={"recommendations_url": base})
+        console.print("Press Ctrl-C to stop.")
+        serve_api(settings)
+
+
+@contextmanager
+def _recommendations(console: Console, host: str, port: int | None) -> Iterator[str]:
+    """Serving beside the API: Ray Serve with the stored rollout, or the registered champion alone."""
+    from pathwise.cli import settings_or_exit
+    from serving.cli import serving_spec
+    from serving.config import ServingSettings
+    from serving.runtime import serving
+
+    settings = settings_or_exit(ServingSettings)
+    spec = serving_spec(settings)
+    with ExitStack() as stack:
+        with console.status("starting recommendation serving (Ray Serve)"):
+            started = time.perf_counter()
+            base = stack.enter_context(serving(settings, spec, host, port or settings.serve_port))
+        took = time.perf_counter() - started
+        console.print(f"serving  : {spec.model_name} v{spec.champion} on {base} ({took:.1f}s)")
+        console.print(f"           {base}/v1/learners/{{id}}/recommendations?course=algebra-1")
+        yield base
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,7 @@ from platform_api.api.routes import (
     items,
     org_units,
     people,
+    recommendations,
     rules,
     sso,
     users,
@@ -100,7 +101,7 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         )
     app.include_router(health.router)
     app.include_router(build_router())
-    for module in (auth, sso, users, org_units, courses, content, people, rules, items, assessments):
+    for module in (auth, sso, users, org_units, courses, content, people, rules, items, assessments, recommendations):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

@@ -20,12 +20,16 @@ from typing import Annotated, Any, cast
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from ray import serve
+from ray.exceptions import ActorUnavailableError, RayActorError
 from ray.serve import Application
 from ray.serve.deployment import Deployment
 from ray.serve.handle import DeploymentHandle
 
 from pathwise.logs import get_logger
 from serving.catalog import Catalog
+from serving.feast_seed import FeastSeed
+from serving.policy import REGISTERED_MODEL as POLICY_MODEL
+from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
 from serving.rules import (
     Candidate,
@@ -40,8 +44,11 @@ from serving.rules import (
 )
 from serving.schemas import AppArgs, EventIn, RecommendationOut, RecommendationsOut, RouterConfig
 from serving.sequencer import rank
-from serving.state import StateStore
-from serving.tracer import KnowledgeTracer
+from serving.state import Learner, open_state
+from serving.tracer import KnowledgeTracer, tracer_config
+
+#: mastery per skill, model versions, variants and the fallback note, as the Router returns them
+Mastery = tuple[dict[str, float], dict[str, str], dict[str, str], str | None]
 
 api = FastAPI(title="Pathwise recommendations", docs_url=None, redoc_url=None)
 
@@ -87,8 +94,10 @@ class _Meters:
         )
         self.served = metrics.Gauge("pathwise_served_version", "1 for each version currently served", tag_keys=tags)
 
-    def observe(self, slot: str, variant: str, version: str, latency_ms: float, ok: bool) -> None:
-        tags = {"deployment": "KnowledgeTracer", "slot": slot, "variant": variant, "version": version}
+    def observe(
+        self, slot: str, variant: str, version: str, latency_ms: float, ok: bool, deployment: str = "KnowledgeTracer"
+    ) -> None:
+        tags = {"deployment": deployment, "slot": slot, "variant": variant, "version": version}
         self.requests.inc(1, tags)
         self.latency.observe(latency_ms, tags)
         self.served.set(1, tags)
@@ -99,10 +108,22 @@ class _Meters:
 @serve.deployment(name="Router", max_ongoing_requests=256)
 @serve.ingress(api)
 class Router:
-    def __init__(self, tracer: DeploymentHandle, catalog: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        tracer: DeploymentHandle,
+        catalog: dict[str, Any],
+        redis_url: str | None = None,
+        prefix: str = "",
+        mlflow_uri: str = "",
+        features_home: str | None = None,
+    ) -> None:
+        self.mlflow_uri = mlflow_uri
+        self.feast = self._open_feast(features_home) if features_home else None
+        self.policy: PolicyHook | None = None
         self.tracer = tracer
         self.catalog = Catalog.model_validate(catalog)
-        self.state = StateStore()
+        self.state = open_state(redis_url, prefix or "pathwise:serving:")
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
         self.metrics = LiveMetrics()
         self.meters = _Meters()
         self.config = RouterConfig()
@@ -114,20 +135,18 @@ class Router:
         new = RouterConfig.model_validate(config)
         rules = parse_rules(new)
         self.config, self.rules = new, rules
+        await self._load_policy(new.rollouts.get(str(Slot.SEQUENCER)))
         self.log.info("router_reconfigured", rollouts={k: v.model_dump(mode="json") for k, v in new.rollouts.items()})
-        for spec in new.rollouts.values():
-            for version in {spec.champion, spec.challenger} - {None}:
-                task = asyncio.get_running_loop().create_task(self._warm(str(version)))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
 
-    async def _warm(self, version: str) -> None:
-        """Load a version before learners need it (a cold MLflow load can exceed the request timeout)."""
-        probe = {"user_id": ["warmup"], "skill_id": ["warmup"], "item_id": ["warmup"], "correct": [0], "seq": [1]}
-        try:
-            await self.tracer.options(multiplexed_model_id=version).predict.remote(probe)
-        except Exception as error:
-            self.log.warning("warmup_failed", version=version, error=repr(error))
+    async def _load_policy(self, spec: RolloutSpec | None) -> None:
+        """Load the registered sequencing policy in this process (no extra hop); keep the old one on failure."""
+        if spec is None:
+            self.policy = None
+        elif self.policy is None or self.policy.version != spec.champion:
+            try:
+                self.policy = await asyncio.to_thread(load_policy, self.mlflow_uri, spec.champion)
+            except Exception as error:
+                self.log.warning("policy_load_failed", version=spec.champion, error=repr(error))
 
     # --- model calls -------------------------------------------------------------------------
     async def _call(self, spec: RolloutSpec, variant: Variant, frame: dict[str, list[Any]]) -> list[float]:
@@ -135,14 +154,29 @@ class Router:
         started = time.perf_counter()
         ok = False
         try:
-            handle = self.tracer.options(multiplexed_model_id=version)
-            result = await asyncio.wait_for(handle.predict.remote(frame), timeout=self.config.model_timeout_s)
+            result = await self._predict(version, frame)
             ok = True
             return list(result["p_correct"])
         finally:
             latency = (time.perf_counter() - started) * 1000
             self.metrics.record_request(variant, latency, ok=ok)
             self.meters.observe(str(spec.slot), str(variant), version, latency, ok)
+
+    async def _predict(self, version: str, frame: dict[str, list[Any]]) -> dict[str, Any]:
+        """One model call; a replica that dies or vanishes mid-call is retried on another one
+        (the handle drops dead replicas), a model error is not (the caller falls back instead)."""
+        handle = self.tracer.options(multiplexed_model_id=version)
+        for attempt in range(self.config.model_retries + 1):
+            try:
+                return cast(
+                    dict[str, Any],
+                    await asyncio.wait_for(handle.predict.remote(frame), timeout=self.config.model_timeout_s),
+                )
+            except (RayActorError, ActorUnavailableError) as error:
+                if attempt == self.config.model_retries:
+                    raise
+                self.log.warning("model_replica_lost", version=version, attempt=attempt + 1, error=type(error).__name__)
+        raise AssertionError("unreachable")
 
     async def _shadow(self, spec: RolloutSpec, learner_id: str, frame: dict[str, list[Any]]) -> None:
         try:
@@ -151,23 +185,18 @@ class Router:
         except Exception as error:
             self.log.warning("shadow_failed", learner_id=learner_id, version=spec.challenger, error=str(error))
 
-    async def _mastery(
-        self, learner_id: str, skills: list[str]
-    ) -> tuple[dict[str, float], dict[str, str], dict[str, str], str | None]:
-        spec = self.config.rollouts.get(str(Slot.KT))
-        if spec is None:
-            return self.state.fallback_mastery(learner_id, skills), {}, {"kt": "fallback"}, "rule_based: no kt rollout"
-        variant = (
-            assign(learner_id, spec.traffic_percent, slot="kt", salt=spec.salt)
-            if spec.serving_challenger
-            else Variant.CHAMPION
-        )
-        table = self.state.history(learner_id, skills)
-        frame = {column: table[column].tolist() for column in table.columns}
+    def _variant(self, spec: RolloutSpec, learner_id: str) -> Variant:
+        if not spec.serving_challenger:
+            return Variant.CHAMPION
+        return assign(learner_id, spec.traffic_percent, slot="kt", salt=spec.salt)
+
+    async def _score(
+        self, spec: RolloutSpec, variant: Variant, learner_id: str, learner: Learner, skills: list[str]
+    ) -> Mastery:
+        """Ask the model (one hop) for ``skills``; cache what it answers under its version."""
+        frame = learner.frame(learner_id, skills)
         if spec.shadowing:
-            task = asyncio.get_running_loop().create_task(self._shadow(spec, learner_id, frame))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._spawn(self._shadow(spec, learner_id, frame))
         attempts = [variant] if variant is Variant.CHAMPION else [variant, Variant.CHAMPION]
         for index, attempt in enumerate(attempts):
             try:
@@ -175,12 +204,70 @@ class Router:
             except Exception as error:
                 self.log.warning("model_call_failed", learner_id=learner_id, variant=str(attempt), error=repr(error))
                 continue
-            version = spec.challenger if attempt is Variant.CHALLENGER else spec.champion
+            key = f"{spec.model_name}/{spec.challenger if attempt is Variant.CHALLENGER else spec.champion}"
             mastery = dict(zip(skills, scores[-len(skills) :], strict=True)) if skills else {}
+            self.state.store_mastery(learner_id, key, learner.seq, mastery)
             fallback = "champion: the challenger failed" if index > 0 else None
-            return mastery, {"kt": f"{spec.model_name}/{version}"}, {"kt": str(attempt)}, fallback
-        mastery = self.state.fallback_mastery(learner_id, skills)
+            return mastery, {"kt": key}, {"kt": str(attempt)}, fallback
+        mastery = learner.fallback_mastery(skills)
         return mastery, {}, {"kt": "fallback"}, "rule_based: no model version answered"
+
+    async def _mastery(self, learner_id: str, learner: Learner, skills: list[str]) -> Mastery:
+        """The latest mastery per skill: cached when the learner's assigned version computed it after their
+        last event (no hop), else scored now. An event refresh still in flight is awaited first."""
+        spec = self.config.rollouts.get(str(Slot.KT))
+        if spec is None:
+            return learner.fallback_mastery(skills), {}, {"kt": "fallback"}, "rule_based: no kt rollout"
+        pending = self._refreshing.get(learner_id)
+        if pending is not None:
+            await asyncio.wait([pending], timeout=self.config.model_timeout_s)
+            learner = self.state.load(learner_id) or learner
+        variant = self._variant(spec, learner_id)
+        key = f"{spec.model_name}/{spec.challenger if variant is Variant.CHALLENGER else spec.champion}"
+        cached = learner.cached_mastery(key, skills)
+        if cached is not None:
+            return cached, {"kt": key}, {"kt": str(variant)}, None
+        wanted = sorted(set(skills) | (set(learner.mastery) if learner.mastery_key == key else set()))
+        mastery, versions, variants, fallback = await self._score(spec, variant, learner_id, learner, wanted)
+        return {s: mastery[s] for s in skills}, versions, variants, fallback
+
+    async def _refresh(self, learner_id: str, skill: str) -> None:
+        """After an event: rescore the skills the learner's cache holds (plus the event's) off the request path."""
+        try:
+            spec = self.config.rollouts.get(str(Slot.KT))
+            learner = self.state.load(learner_id)
+            if spec is not None and learner is not None:
+                skills = sorted(set(learner.mastery) | {skill})
+                await self._score(spec, self._variant(spec, learner_id), learner_id, learner, skills)
+        finally:
+            if self._refreshing.get(learner_id) is asyncio.current_task():
+                del self._refreshing[learner_id]
+
+    def _open_feast(self, home: str) -> FeastSeed | None:
+        """The Feast store, or None (logged) when it cannot be opened: serving must start without it."""
+        try:
+            return FeastSeed(home)
+        except Exception as error:
+            get_logger("serving.router").warning("feast_unavailable", home=home, error=repr(error))
+            return None
+
+    async def _from_features(self, learner_id: str, skills: list[str]) -> Learner | None:
+        """Seed an unseen learner's state from Feast (``serving.feast_seed``); None when Feast knows nothing."""
+        assert self.feast is not None
+        try:
+            answers = await asyncio.to_thread(self.feast.answers, learner_id, skills)
+        except Exception as error:  # the online store may be empty or unreachable: the learner stays unknown
+            self.log.warning("feast_seed_failed", learner_id=learner_id, error=repr(error))
+            return None
+        for skill, correct, seconds, at in answers:
+            self.state.record(learner_id, skill, f"features:{skill}", correct, seconds, at)
+        return self.state.load(learner_id) if answers else None
+
+    def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     # --- routes ------------------------------------------------------------------------------
     @api.get("/healthz")
@@ -196,25 +283,46 @@ class Router:
         cohort: Annotated[list[str] | None, Query()] = None,
         org_unit: Annotated[list[str] | None, Query()] = None,
     ) -> RecommendationsOut:
+        """Ranked activities; every answer is counted per variant and version (a 4xx is the caller's, not ours)."""
+        started = time.perf_counter()
+        try:
+            answer = await self._recommend(learner_id, course, k, cohort, org_unit)
+        except ServingProblem:
+            raise
+        except Exception:
+            self.meters.observe("kt", "unknown", "unknown", (time.perf_counter() - started) * 1000, False, "Router")
+            raise
+        version = answer.model_versions.get("kt", "fallback")
+        latency = (time.perf_counter() - started) * 1000
+        self.meters.observe("kt", answer.variant.get("kt", "fallback"), version, latency, True, "Router")
+        return answer
+
+    async def _recommend(
+        self, learner_id: str, course: str, k: int, cohort: list[str] | None, org_unit: list[str] | None
+    ) -> RecommendationsOut:
         found = self.catalog.course(course)
         if found is None:
             raise ServingProblem(404, "Unknown course", f"course {course!r} is not in the serving catalog")
-        if not self.state.knows(learner_id):
+        learner = self.state.load(learner_id)
+        if learner is None and self.feast is not None:
+            learner = await self._from_features(learner_id, found.skills)
+        if learner is None:
             raise ServingProblem(404, "Unknown learner", f"learner {learner_id!r} has no activity yet; post an event")
         skills = found.skills
-        mastery, versions, variant, fallback = await self._mastery(learner_id, skills)
+        mastery, versions, variant, fallback = await self._mastery(learner_id, learner, skills)
         if variant.get("kt") in {"champion", "challenger"}:
             self.state.remember_served(learner_id, variant["kt"], mastery)
-        model_ranked = [
-            Candidate(r.activity.id, r.activity.title, r.reason, source="model") for r in rank(found, mastery)
-        ]
+        now = datetime.now(UTC)
+        ranked = rank(found, mastery, learner.due_by_skill(now))
+        if self.policy is not None and self.policy.reorder(found, mastery, learner, ranked):
+            versions = {**versions, "sequencer": f"{POLICY_MODEL}/{self.policy.version}"}
+        model_ranked = [Candidate(r.activity.id, r.activity.title, r.reason, source="model") for r in ranked]
         by_id = {a.id: a for a in found.activities}
-        types = {r.activity.id: str(r.type) for r in rank(found, mastery)}
+        types = {r.activity.id: str(r.type) for r in ranked}
         context = LearnerContext(learner_id, course, frozenset(cohort or ()), frozenset(org_unit or ()))
         override_raw = self.config.overrides.get(learner_id)
         override = Override(learner_id, **override_raw) if override_raw else None
-        now = datetime.now(UTC)
-        decision = decide(self.rules, context, self.state.rules_state(learner_id, mastery), now=now, override=override)
+        decision = decide(self.rules, context, learner.rules_state(learner_id, mastery), now=now, override=override)
         items = []
         for candidate in apply(decision, model_ranked, k=k):
             activity = by_id.get(candidate.activity_id) or next(
@@ -258,6 +366,7 @@ class Router:
         served = self.state.record(learner_id, event.skill, event.item, event.correct, event.seconds, event.at)
         if served is not None and served[0] in {"champion", "challenger"}:
             self.metrics.record_outcome(Variant(served[0]), served[1], event.correct)
+        self._refreshing[learner_id] = self._spawn(self._refresh(learner_id, event.skill))
         return {"accepted": True, "learner_id": learner_id}
 
     @api.get("/v1/rollouts/metrics")
@@ -267,8 +376,9 @@ class Router:
 
 
 def router_config_for(args: AppArgs) -> RouterConfig:
-    """The Router's initial ``user_config``: the configured rules plus the ``kt`` rollout spec."""
-    return args.router.model_copy(update={"rollouts": {**args.router.rollouts, "kt": args.kt}})
+    """The Router's initial ``user_config``: the configured rules plus the ``kt`` (and ``sequencer``) specs."""
+    slots = {"kt": args.kt, **({"sequencer": args.sequencer} if args.sequencer else {})}
+    return args.router.model_copy(update={"rollouts": {**args.router.rollouts, **slots}})
 
 
 def build_app(args: AppArgs | dict[str, Any]) -> Application:
@@ -281,7 +391,9 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
         .options(
             num_replicas=parsed.tracer_replicas,
             ray_actor_options={"num_cpus": parsed.replica_cpus},
-            user_config={"model_name": parsed.kt.model_name},
+            user_config=tracer_config(parsed.kt.model_name, [parsed.kt.champion, parsed.kt.challenger]),
+            health_check_period_s=2.0,
+            health_check_timeout_s=10.0,
         )
         .bind(parsed.mlflow_uri, parsed.kt.model_name)
     )
@@ -292,5 +404,11 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
             ray_actor_options={"num_cpus": parsed.replica_cpus},
             user_config=router_config.model_dump(mode="json"),
         )
-        .bind(tracer, parsed.catalog.model_dump(mode="json"))
+        .bind(
+            tracer,
+            parsed.catalog.model_dump(mode="json"),
+            parsed.state_redis_url,
+            parsed.state_prefix,
+            parsed.mlflow_uri,
+        )
     )

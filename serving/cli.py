@@ -11,7 +11,7 @@ import typer
 from serving.config import ServingSettings, engine_url
 
 if TYPE_CHECKING:
-    from serving.rollout import CanaryController
+    from serving.rollout import CanaryController, RolloutSpec
     from serving.rollout.store import RolloutStore
 
 rollout_app = typer.Typer(help="Model rollouts per slot: A/B, canary and shadow.", no_args_is_help=True)
@@ -43,7 +43,7 @@ def _store(settings: ServingSettings) -> RolloutStore:
     return RolloutStore(engine)
 
 
-def _champion_from_registry(settings: ServingSettings) -> str:
+def champion_from_registry(settings: ServingSettings) -> str:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
@@ -55,35 +55,54 @@ def _champion_from_registry(settings: ServingSettings) -> str:
         raise typer.Exit(code=2) from None
 
 
+def serving_spec(settings: ServingSettings) -> RolloutSpec:
+    """The stored ``kt`` rollout if there is one, else the registry's champion alone."""
+    from serving.rollout import RolloutSpec, Slot
+
+    stored = _store(settings).load(Slot.KT)
+    return stored or RolloutSpec(
+        slot=Slot.KT, model_name=settings.kt_model_name, champion=champion_from_registry(settings)
+    )
+
+
+def policy_spec(settings: ServingSettings) -> RolloutSpec | None:
+    """The stored ``sequencer`` rollout, else ``pathwise-sequencer``'s champion (or latest) version, else None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from serving.policy import REGISTERED_MODEL
+    from serving.rollout import RolloutSpec, Slot
+
+    stored = _store(settings).load(Slot.SEQUENCER)
+    if stored is not None:
+        return stored
+    client = MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
+    try:
+        version = str(client.get_model_version_by_alias(REGISTERED_MODEL, "champion").version)
+    except MlflowException:
+        found = client.search_model_versions(f"name='{REGISTERED_MODEL}'")
+        if not found:
+            return None
+        version = str(max(int(v.version) for v in found))
+    return RolloutSpec(slot=Slot.SEQUENCER, model_name=REGISTERED_MODEL, champion=version)
+
+
 def serve(
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
 ) -> None:
     """Serve recommendations with Ray Serve (Router + KnowledgeTracer) from the registered champion."""
-    import ray
-    from ray import serve as ray_serve
-
-    from serving.deploy import deploy
-    from serving.rollout import RolloutSpec, Slot
-    from serving.schemas import AppArgs
+    from serving.runtime import serving
 
     settings = _settings()
-    stored = _store(settings).load(Slot.KT)
-    spec = stored or RolloutSpec(
-        slot=Slot.KT, model_name=settings.kt_model_name, champion=_champion_from_registry(settings)
-    )
-    ray.init(address="local", num_cpus=settings.ray_num_cpus, include_dashboard=False)
-    try:
-        ray_serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})
-        deploy(AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec))
-        typer.echo(f"serving {spec.model_name} v{spec.champion} on http://{settings.serve_host}:{settings.serve_port}")
+    spec = serving_spec(settings)
+    with serving(settings, spec, settings.serve_host, settings.serve_port) as base:
+        typer.echo(f"serving {spec.model_name} v{spec.champion} on {base}")
         started = time.monotonic()
-        while not seconds or time.monotonic() - started < seconds:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        ray_serve.shutdown()
-        ray.shutdown()
+        try:
+            while not seconds or time.monotonic() - started < seconds:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
 
 
 @rollout_app.command("status")
@@ -108,7 +127,7 @@ def _controller(slot: str) -> CanaryController:
     spec = store.load(slot)
     if spec is None:
         spec = RolloutSpec(
-            slot=Slot(slot), model_name=settings.kt_model_name, champion=_champion_from_registry(settings)
+            slot=Slot(slot), model_name=settings.kt_model_name, champion=champion_from_registry(settings)
         )
         store.save(spec)
     return CanaryController(spec, on_decision=store.record)
@@ -131,7 +150,10 @@ def start(
     except (ValueError, ValidationError, RolloutError) as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None
-    typer.echo(decision.reason)
+    typer.echo(decision.reason + _LIVE)
+
+
+_LIVE = " (a running `pathwise serve`/`pathwise up` applies it within seconds, without restarting replicas)"
 
 
 @rollout_app.command("promote")
@@ -140,7 +162,7 @@ def promote(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -
     from serving.rollout import RolloutError
 
     try:
-        typer.echo(_controller(slot).promote().reason)
+        typer.echo(_controller(slot).promote().reason + _LIVE)
     except RolloutError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -152,7 +174,7 @@ def abort(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> 
     from serving.rollout import RolloutError
 
     try:
-        typer.echo(_controller(slot).abort().reason)
+        typer.echo(_controller(slot).abort().reason + _LIVE)
     except RolloutError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -161,3 +183,7 @@ def abort(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(rollout_app, name="rollout")
+
+    from serving.bench import register_bench
+
+    register_bench()

@@ -34,6 +34,7 @@ class RouterConfig(BaseModel):
     rules: list[RuleConfig] = Field(default_factory=list)
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     model_timeout_s: float = Field(2.0, gt=0, le=30)
+    model_retries: int = Field(2, ge=0, le=5, description="retries on another replica when one dies mid-call")
 
 
 class AppArgs(BaseModel):
@@ -43,10 +44,14 @@ class AppArgs(BaseModel):
 
     mlflow_uri: str
     kt: RolloutSpec
+    sequencer: RolloutSpec | None = Field(None, description="the RL policy slot, when one is registered")
     catalog: Catalog = Field(default_factory=demo_catalog)
     router: RouterConfig = Field(default_factory=RouterConfig)
     router_replicas: int = Field(1, ge=1, le=64)
     tracer_replicas: int = Field(1, ge=1, le=64)
+    state_redis_url: str | None = Field(None, description="shared learner state in Redis; None: per replica")
+    features_home: str | None = Field(None, description="PATHWISE_HOME whose Feast store seeds unseen learners")
+    state_prefix: str = Field("pathwise:serving:", min_length=1, max_length=100)
     replica_cpus: float = Field(0.5, gt=0, le=16, description="CPUs reserved per replica of each deployment")
 
 

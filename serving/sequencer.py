@@ -50,12 +50,20 @@ def classify(activity: Activity, level: float) -> RecommendationType | None:
     return RecommendationType.PRACTICE if level < MASTERED else None
 
 
-def rank(course: Course, mastery: dict[str, float]) -> list[Ranked]:
+def rank(course: Course, mastery: dict[str, float], due: dict[str, int] | None = None) -> list[Ranked]:
+    """Unlocked activities, best first. ``due`` counts the items per skill that FSRS says are due for
+    review: a review activity of such a skill is offered at any mastery level, ahead of new practice."""
     ranked: list[Ranked] = []
+    due = due or {}
     for activity in course.activities:
         if not unlocked(activity, mastery):
             continue
         level = mastery.get(activity.skill, 0.0)
+        if activity.kind == "review" and due.get(activity.skill):
+            count = due[activity.skill]
+            reason = f"{count} item(s) of {activity.skill} are due for review (spaced repetition, FSRS)"
+            ranked.append(Ranked(activity, RecommendationType.REVIEW, 2.0, reason))
+            continue
         kind = classify(activity, level)
         if kind is None:
             continue

@@ -1,28 +1,36 @@
-"""Online learner state kept in the Router replica (the embedded default), updated on every event.
+"""Online learner state, updated on every event: in the Router replica (embedded) or in Redis.
 
-Each learner keeps a bounded, ordered history in the tidy KT shape (``user_id, skill_id,
-item_id, correct, seq``) plus practice time and last activity; the model reads the history,
-rules read :class:`serving.rules.LearnerState`. A Redis-backed store with the same methods is
-the production switch (not written yet).
+Each learner keeps a bounded, ordered history in the tidy KT shape plus practice time,
+attempts, streaks and last activity (what rules read), the prediction served per skill (for
+online AUC), and the latest mastery per skill with the model version that computed it. The
+Router reads a :class:`Learner` snapshot in one call, so the Redis store costs one round trip
+per request. With ``PATHWISE_REDIS_URL`` set, every Router replica shares one state
+(:class:`RedisState`); otherwise each replica holds its own (:class:`MemoryState`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
-import pandas as pd
-
+from models.base import KTInputError
+from models.srs.scheduler import ReviewScheduler
 from serving.rules import LearnerState
+
+#: (skill, fsrs card as a dict, reviews)
+Card = tuple[str, dict[str, Any], int]
 
 HISTORY = 200
 MAX_LEARNERS = 100_000
+TTL_S = 30 * 86_400
 
 
 @dataclass
-class _Learner:
-    rows: deque[tuple[str, str, int, int]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+class Learner:
+    rows: deque[tuple[str, str, int]] = field(default_factory=lambda: deque(maxlen=HISTORY))  # skill, item, correct
     seconds: dict[str, float] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
     streak: dict[str, int] = field(default_factory=dict)
@@ -30,33 +38,114 @@ class _Learner:
     seq: int = 0
     last_at: datetime | None = None
     served: dict[str, tuple[str, float]] = field(default_factory=dict)  # skill → (variant, p_correct)
+    mastery_key: str | None = None  # "model/version" that computed ``mastery``
+    mastery_seq: int = -1  # the learner's ``seq`` when it was computed
+    mastery: dict[str, float] = field(default_factory=dict)
+    cards: dict[str, Card] = field(default_factory=dict)  # item → FSRS card: spaced-repetition due dates
+
+    def due_by_skill(self, now: datetime) -> dict[str, int]:
+        """How many items per skill FSRS says are due for review at ``now``."""
+        due: dict[str, int] = {}
+        for skill, card, _ in self.cards.values():
+            if datetime.fromisoformat(card["due"]) <= now:
+                due[skill] = due.get(skill, 0) + 1
+        return due
+
+    def frame(self, learner_id: str, probe_skills: list[str]) -> dict[str, list[Any]]:
+        """History then one probe row per skill, as columns: the probe's next-answer probability
+        is the current mastery of that skill."""
+        rows = [(skill, item, correct) for skill, item, correct in self.rows]
+        rows += [(skill, f"probe:{skill}", 0) for skill in probe_skills]
+        return {
+            "user_id": [learner_id] * len(rows),
+            "skill_id": [r[0] for r in rows],
+            "item_id": [r[1] for r in rows],
+            "correct": [r[2] for r in rows],
+            "seq": list(range(1, len(rows) + 1)),
+        }
+
+    def cached_mastery(self, key: str, skills: list[str]) -> dict[str, float] | None:
+        """Mastery from ``key`` that is current (no event since) and covers ``skills``, else None."""
+        if self.mastery_key != key or self.mastery_seq != self.seq or any(s not in self.mastery for s in skills):
+            return None
+        return {skill: self.mastery[skill] for skill in skills}
+
+    def rules_state(self, learner_id: str, mastery: dict[str, float]) -> LearnerState:
+        return LearnerState(
+            learner_id=learner_id,
+            mastery=mastery,
+            time_on_task_s=dict(self.seconds),
+            attempts=dict(self.attempts),
+            streak=dict(self.streak),
+            overall_streak=self.overall_streak,
+            last_activity_at=self.last_at,
+        )
+
+    def fallback_mastery(self, skills: list[str]) -> dict[str, float]:
+        """Rule-based estimate when no model answers: smoothed share correct, (right + 1) / (n + 2)."""
+        out: dict[str, float] = {}
+        for skill in skills:
+            answers = [correct for s, _, correct in self.rows if s == skill]
+            out[skill] = (sum(answers) + 1) / (len(answers) + 2)
+        return out
 
 
-class StateStore:
-    """Bounded in-memory state per learner (least recently active learners are evicted first)."""
+class State(Protocol):
+    def load(self, learner_id: str) -> Learner | None: ...
+
+    def record(
+        self, learner_id: str, skill: str, item: str, correct: bool, seconds: float, at: datetime | None = None
+    ) -> tuple[str, float] | None: ...
+
+    def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None: ...
+
+    def store_mastery(self, learner_id: str, key: str, seq: int, mastery: dict[str, float]) -> None: ...
+
+
+def review(
+    srs: ReviewScheduler, learner_id: str, item: str, skill: str, correct: bool, at: datetime, previous: Card | None
+) -> Card | None:
+    """The item's FSRS card after this answer (``models.srs``); None for an answer older than its last review."""
+    srs.cards.clear()
+    if previous is not None:
+        srs.restore(learner_id, item, previous[0], previous[1], previous[2])
+    try:
+        srs.record(learner_id, item, skill, correct, at)
+    except KTInputError:
+        return None
+    card, reviews = srs.saved(learner_id, item)
+    return skill, card, reviews
+
+
+class MemoryState:
+    """Bounded in-process state (least recently active learners are evicted first)."""
 
     def __init__(self, max_learners: int = MAX_LEARNERS) -> None:
-        self._learners: OrderedDict[str, _Learner] = OrderedDict()
+        self._learners: OrderedDict[str, Learner] = OrderedDict()
         self._max = max_learners
+        self._srs = ReviewScheduler()
 
-    def knows(self, learner_id: str) -> bool:
-        return learner_id in self._learners
+    def load(self, learner_id: str) -> Learner | None:
+        return self._learners.get(learner_id)
 
     def record(
         self, learner_id: str, skill: str, item: str, correct: bool, seconds: float, at: datetime | None = None
     ) -> tuple[str, float] | None:
         """Add one answer; return the (variant, prediction) served for that skill, for online AUC."""
-        learner = self._learners.pop(learner_id, None) or _Learner()
+        learner = self._learners.pop(learner_id, None) or Learner()
         self._learners[learner_id] = learner
         while len(self._learners) > self._max:
             self._learners.popitem(last=False)
         learner.seq += 1
-        learner.rows.append((skill, item, int(correct), learner.seq))
+        learner.rows.append((skill, item, int(correct)))
         learner.seconds[skill] = learner.seconds.get(skill, 0.0) + max(0.0, seconds)
         learner.attempts[skill] = learner.attempts.get(skill, 0) + 1
         learner.streak[skill] = learner.streak.get(skill, 0) + 1 if correct else 0
         learner.overall_streak = learner.overall_streak + 1 if correct else 0
         learner.last_at = at or datetime.now(UTC)
+        card = review(self._srs, learner_id, item, skill, correct, learner.last_at, learner.cards.get(item))
+        if card is not None:
+            learner.cards[item] = card
         return learner.served.pop(skill, None)
 
     def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None:
@@ -64,31 +153,125 @@ class StateStore:
         if learner is not None:
             learner.served.update({skill: (variant, p) for skill, p in predictions.items()})
 
-    def history(self, learner_id: str, probe_skills: list[str]) -> pd.DataFrame:
-        """The learner's history followed by one probe row per skill: the model's next-answer
-        probability on a probe is the current mastery estimate for that skill."""
-        learner = self._learners.get(learner_id) or _Learner()
-        rows = [(learner_id, skill, item, correct, seq) for skill, item, correct, seq in learner.rows]
-        rows += [(learner_id, skill, f"probe:{skill}", 0, learner.seq + 1 + i) for i, skill in enumerate(probe_skills)]
-        return pd.DataFrame(rows, columns=["user_id", "skill_id", "item_id", "correct", "seq"])
+    def store_mastery(self, learner_id: str, key: str, seq: int, mastery: dict[str, float]) -> None:
+        learner = self._learners.get(learner_id)
+        if learner is None or (learner.mastery_key == key and seq < learner.mastery_seq):
+            return  # a slower, older refresh must not overwrite a newer one
+        learner.mastery_key, learner.mastery_seq, learner.mastery = key, seq, dict(mastery)
 
-    def rules_state(self, learner_id: str, mastery: dict[str, float]) -> LearnerState:
-        learner = self._learners.get(learner_id) or _Learner()
-        return LearnerState(
-            learner_id=learner_id,
-            mastery=mastery,
-            time_on_task_s=dict(learner.seconds),
-            attempts=dict(learner.attempts),
-            streak=dict(learner.streak),
-            overall_streak=learner.overall_streak,
-            last_activity_at=learner.last_at,
-        )
 
-    def fallback_mastery(self, learner_id: str, skills: list[str]) -> dict[str, float]:
-        """Rule-based estimate when no model answers: smoothed share correct, (right + 1) / (n + 2)."""
-        learner = self._learners.get(learner_id) or _Learner()
-        out: dict[str, float] = {}
-        for skill in skills:
-            answers = [correct for s, _, correct, _ in learner.rows if s == skill]
-            out[skill] = (sum(answers) + 1) / (len(answers) + 2)
-        return out
+_SEP = "\x1f"
+
+
+class RedisState:
+    """The same state in Redis, shared by every Router replica: a hash and a capped list per learner.
+
+    Updates are single MULTI/EXEC pipelines of increments, so concurrent replicas never lose an
+    event; the mastery cache is a compare-and-set on the event counter (a Lua script).
+    """
+
+    _STORE_MASTERY = """
+    local current = redis.call('HGET', KEYS[1], 'mastery')
+    if current then
+      local old = cjson.decode(current)
+      if old['key'] == ARGV[1] and tonumber(old['seq']) > tonumber(ARGV[2]) then return 0 end
+    end
+    if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+    redis.call('HSET', KEYS[1], 'mastery', ARGV[3])
+    return 1
+    """
+
+    def __init__(self, url: str, prefix: str = "pathwise:serving:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._prefix = prefix
+        self._store_mastery = self._redis.register_script(self._STORE_MASTERY)
+        self._srs = ReviewScheduler()
+
+    def _keys(self, learner_id: str) -> tuple[str, str]:
+        base = f"{self._prefix}learner:{learner_id}"
+        return base, base + ":rows"
+
+    def load(self, learner_id: str) -> Learner | None:
+        main, rows_key = self._keys(learner_id)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hgetall(main)
+        pipe.lrange(rows_key, 0, -1)
+        fields, rows = pipe.execute()
+        if not fields:
+            return None
+        learner = Learner(seq=int(fields.get("seq", 0)), overall_streak=int(fields.get("overall_streak", 0)))
+        learner.rows.extend((s, i, int(c)) for s, i, c in (row.split(_SEP) for row in rows))
+        if "last_at" in fields:
+            learner.last_at = datetime.fromisoformat(fields["last_at"])
+        for name, value in fields.items():
+            kind, _, skill = name.partition(":")
+            if kind == "sec":
+                learner.seconds[skill] = float(value)
+            elif kind == "att":
+                learner.attempts[skill] = int(value)
+            elif kind == "streak":
+                learner.streak[skill] = int(value)
+            elif kind == "card":
+                card_skill, card, reviews = json.loads(value)
+                learner.cards[skill] = (card_skill, card, int(reviews))  # the field's suffix is the item here
+            elif kind == "served":
+                variant, p = value.split(_SEP)
+                learner.served[skill] = (variant, float(p))
+        if "mastery" in fields:
+            cached = json.loads(fields["mastery"])
+            learner.mastery_key, learner.mastery_seq, learner.mastery = cached["key"], cached["seq"], cached["values"]
+        return learner
+
+    def record(
+        self, learner_id: str, skill: str, item: str, correct: bool, seconds: float, at: datetime | None = None
+    ) -> tuple[str, float] | None:
+        main, rows_key = self._keys(learner_id)
+        at = at or datetime.now(UTC)
+        stored = self._redis.hget(main, f"card:{item}")
+        previous = json.loads(stored) if stored else None
+        card = review(self._srs, learner_id, item, skill, correct, at, tuple(previous) if previous else None)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hget(main, f"served:{skill}")
+        pipe.hdel(main, f"served:{skill}")
+        pipe.hincrby(main, "seq", 1)
+        pipe.rpush(rows_key, _SEP.join((skill, item, str(int(correct)))))
+        pipe.ltrim(rows_key, -HISTORY, -1)
+        pipe.hincrbyfloat(main, f"sec:{skill}", max(0.0, seconds))
+        pipe.hincrby(main, f"att:{skill}", 1)
+        if correct:
+            pipe.hincrby(main, f"streak:{skill}", 1)
+            pipe.hincrby(main, "overall_streak", 1)
+        else:
+            pipe.hset(main, mapping={f"streak:{skill}": 0, "overall_streak": 0})
+        pipe.hset(main, "last_at", at.isoformat())
+        if card is not None:
+            pipe.hset(main, f"card:{item}", json.dumps(card))
+        pipe.expire(main, TTL_S)
+        pipe.expire(rows_key, TTL_S)
+        served = pipe.execute()[0]
+        if served is None:
+            return None
+        variant, p = served.split(_SEP)
+        return variant, float(p)
+
+    def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None:
+        if predictions:
+            mapping: dict[str | bytes, str] = {
+                f"served:{skill}": f"{variant}{_SEP}{p}" for skill, p in predictions.items()
+            }
+            self._redis.hset(self._keys(learner_id)[0], mapping=mapping)
+
+    def store_mastery(self, learner_id: str, key: str, seq: int, mastery: dict[str, float]) -> None:
+        body = json.dumps({"key": key, "seq": seq, "values": mastery})
+        self._store_mastery(keys=[self._keys(learner_id)[0]], args=[key, seq, body])
+
+    def clear(self) -> None:
+        """Delete every key under this store's prefix (tests on a shared Redis)."""
+        for name in self._redis.scan_iter(match=self._prefix + "*", count=500):
+            self._redis.delete(name)
+
+
+def open_state(redis_url: str | None, prefix: str = "pathwise:serving:") -> State:
+    return RedisState(redis_url, prefix) if redis_url else MemoryState()

@@ -8,6 +8,7 @@ which version a learner gets from the rollout spec. The registered model name ar
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ray import serve
@@ -22,8 +23,15 @@ class KnowledgeTracer:
         mlflow.set_registry_uri(mlflow_uri)
         self.model_name = model_name
 
-    def reconfigure(self, config: dict[str, Any]) -> None:
+    async def reconfigure(self, config: dict[str, Any]) -> None:
+        """Follow the slot's model name and load the versions the rollout serves before any request
+        needs them: a replica replacing a dead one starts warm, since Serve routes to it only after this."""
         self.model_name = str(config.get("model_name", self.model_name))
+        for version in config.get("preload", []):
+            try:
+                await self.load(str(version))
+            except Exception as error:  # a bad version must not keep the replica from starting
+                logging.getLogger("serving.tracer").warning("preload of version %s failed: %r", version, error)
 
     @serve.multiplexed(max_num_models_per_replica=4)
     async def load(self, version: str) -> Any:
@@ -41,3 +49,8 @@ class KnowledgeTracer:
         output = model.predict(frame)
         values = output.iloc[:, -1] if hasattr(output, "iloc") and getattr(output, "ndim", 1) == 2 else output
         return {"model": self.model_name, "version": version, "p_correct": [float(v) for v in list(values)]}
+
+
+def tracer_config(model_name: str, versions: list[str | None]) -> dict[str, Any]:
+    """The ``KnowledgeTracer``'s ``user_config``: the slot's model and the versions to keep loaded."""
+    return {"model_name": model_name, "preload": sorted({v for v in versions if v is not None}, key=int)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 from fsrs import Card, Rating, Scheduler
@@ -93,6 +94,16 @@ class ReviewScheduler:
                 None if rating is None or pd.isna(rating) else int(rating),
             )
         return len(ordered)
+
+    def restore(self, user_id: str, item_id: str, skill_id: str, card: dict[str, Any], reviews: int) -> None:
+        """Put back a card saved with :meth:`saved` (serving keeps cards per learner between events)."""
+        restored = Card.from_dict(card)  # type: ignore[arg-type]  # a CardDict read back from JSON
+        self.cards[(str(user_id), str(item_id))] = _Entry(restored, str(skill_id), reviews)
+
+    def saved(self, user_id: str, item_id: str) -> tuple[dict[str, Any], int]:
+        """A card as a JSON-ready dict, with its review count."""
+        entry = self.cards[(str(user_id), str(item_id))]
+        return dict(entry.card.to_dict()), entry.reviews
 
     def _due_item(self, key: tuple[str, str], entry: _Entry) -> DueItem:
         card = entry.card

@@ -67,6 +67,7 @@ class APISettings(CommonSettings):
     db_pool_size: int = Field(default=5, ge=1, le=200)
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    recommendations_url: str = Field(default="http://127.0.0.1:8001", description="the serving app's base URL")
 
     # Tokens. Without a configured secret, one is generated once into $PATHWISE_HOME.
     secret_key: SecretStr | None = None

@@ -37,6 +37,7 @@ PUBLIC = {
     "POST /v1/auth/ldap/token",
     "GET /healthz",
     "GET /readyz",
+    "GET /v1/recommendations",  # links to the serving app, like a service discovery document
     "GET /openapi.json",
     "GET /docs",
     "GET /docs/oauth2-redirect",

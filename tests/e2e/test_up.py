@@ -41,10 +41,10 @@ def test_up_twice_reuses_state(tmp_path: Path) -> None:
     assert "feature store: unchanged" in second.stdout.replace("\n", " ")
 
 
-def test_up_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    port = _free_port()
+def test_up_serves_health_and_recommendations_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port, serve_port = _free_port(), _free_port()
     proc = subprocess.Popen(
-        [*PATHWISE, "up", "--port", str(port)],
+        [*PATHWISE, "up", "--port", str(port), "--serve-port", str(serve_port)],
         env=_env(tmp_path / "home"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -62,9 +62,19 @@ def test_up_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "API did not become ready"
             time.sleep(0.3)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
+        serving = f"http://127.0.0.1:{serve_port}"  # up at once: the API starts only after serving is deployed
+        links = httpx.get(f"http://127.0.0.1:{port}/v1/recommendations").json()
+        assert links["events"] == serving + "/v1/learners/{learner_id}/events"
+        event = {"skill": "Fractions", "item": "f-1", "correct": True, "seconds": 40}
+        assert httpx.post(f"{serving}/v1/learners/e2e-1/events", json=event).status_code == 202
+        answer = httpx.get(f"{serving}/v1/learners/e2e-1/recommendations", params={"course": "algebra-1"}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["model_versions"]["kt"].startswith("pathwise-bkt/") and body["variant"] == {"kt": "champion"}
+        assert body["fallback"] is None and body["items"]
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out
     assert f"http://127.0.0.1:{port}/healthz" in out
     assert "Shutting down" in out

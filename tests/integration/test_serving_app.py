@@ -54,8 +54,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     ray = pytest.importorskip("ray")
     from ray import serve
 
-    from serving.app import router_config_for
+    from platform_api.core.migrate import upgrade
+    from serving.config import ServingSettings
     from serving.deploy import deploy as deploy_app
+    from serving.runtime import RolloutWatcher
     from serving.schemas import AppArgs
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -66,14 +68,18 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
 
         first: list[AppArgs] = []
+        db_url = f"sqlite:///{tmp_path / 'app.db'}"
+        upgrade(db_url)
 
-        def deploy(spec: RolloutSpec) -> None:
-            """The first call deploys; later calls change only the Router's user_config (no restart)."""
+        def deploy(spec: RolloutSpec) -> RolloutWatcher:
+            """The first call deploys; later calls store the spec for the watcher (which changes only user_config)."""
             if not first:
                 first.append(AppArgs(mlflow_uri=uri, kt=spec))
                 deploy_app(first[0])
-            else:
-                deploy_app(first[0], router_config_for(first[0].model_copy(update={"kt": spec})))
+            settings = ServingSettings(database_url=db_url, mlflow_tracking_uri=uri)
+            watcher = RolloutWatcher(settings, first[0])
+            watcher.store.save(spec)
+            return watcher
 
         yield f"http://127.0.0.1:{port}", deploy
     finally:
@@ -135,12 +141,14 @@ def test_recommendations_name_version_and_variant_and_fall_back(served: tuple[st
         assert bad.status_code == 404 and bad.headers["content-type"].startswith("application/problem+json")
         assert client.get("/v1/learners/ghost/recommendations", params={"course": "algebra-1"}).status_code == 404
 
-        # every learner on the (failing) challenger; the spec reaches the live Router through reconfigure,
-        # so the learner state it holds survives (a restart would make u1 unknown: 404)
+        # every learner on the (failing) challenger, stored in the database as `pathwise rollout` does; the
+        # watcher of a running `pathwise serve`/`up` pushes it to the live Router through reconfigure, so the
+        # learner state it holds survives (a restart would make u1 unknown: 404)
         canary = champion_only.model_copy(
             update={"challenger": "2", "traffic_percent": 100.0, "mode": Mode.CANARY, "state": RolloutState.RUNNING}
         )
-        deploy(canary)
+        watcher = deploy(canary)
+        assert watcher.sync_once() and not watcher.sync_once()  # applied once; nothing new the second time
         body = _until(client, lambda b: b["fallback"] is not None)
         assert body["variant"] == {"kt": "champion"} and body["model_versions"] == {"kt": f"{MODEL}/1"}
         assert body["fallback"] == "champion: the challenger failed"

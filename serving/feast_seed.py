@@ -1,0 +1,60 @@
+"""Learners the Router has never seen start from their Feast online features, not from nothing.
+
+After a restart, or for a learner whose history reached the platform before serving ran (the
+LRS → stream → Feast path), the ``kt_v1`` FeatureService holds per skill the attempts, correct
+answers, mean response time and last attempt. The Router replays them once into its learner state
+(wrong answers first, then right ones: the order is not in the features) so the registered KT
+model scores them; from then on events keep the state current.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from serving.state import HISTORY
+
+SERVICE = "kt_v1"
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(number) else number
+
+
+class FeastSeed:
+    """Reads ``kt_v1`` for one learner x the course's skills from the online store under ``home``."""
+
+    def __init__(self, home: str) -> None:
+        from features.config import FeatureSettings
+        from features.store import open_repo
+
+        self.repo = open_repo(FeatureSettings(home=Path(home)))
+
+    def answers(self, learner_id: str, skills: list[str]) -> list[tuple[str, bool, float, datetime | None]]:
+        """(skill, correct, seconds, at) per reconstructed answer, at most ``HISTORY`` in all."""
+        if not skills:
+            return []
+        frame = self.repo.online(SERVICE, [{"learner_id": learner_id, "skill_id": skill} for skill in skills])
+        per_skill = max(1, HISTORY // len(skills))
+        out: list[tuple[str, bool, float, datetime | None]] = []
+        for row in frame.to_dict(orient="records"):
+            attempts = int(_number(row.get("attempts")))
+            if attempts <= 0:
+                continue
+            right = min(attempts, int(_number(row.get("corrects"))))
+            seconds = _number(row.get("mean_response_time_s"))
+            last = row.get("last_attempt_at")
+            at = last.to_pydatetime() if hasattr(last, "to_pydatetime") else last
+            if isinstance(at, int | float) and not math.isnan(at):
+                at = datetime.fromtimestamp(at, UTC)
+            at = at if isinstance(at, datetime) else None
+            answers = [(str(row["skill_id"]), False, seconds, at)] * (attempts - right)
+            answers += [(str(row["skill_id"]), True, seconds, at)] * right
+            out += answers[-per_skill:]
+        return out

@@ -1,0 +1,122 @@
+"""The RL sequencing policy hook: ``pathwise-sequencer`` picks the next activity, in the Router process.
+
+The policy was trained on the learner simulator, whose action space is *skill x activity kind*
+and whose observation is per-skill features plus global ones (``models.simulator.env``). A
+course maps onto it when it has as many skills as the policy: skills in sorted order, catalog
+kinds onto simulator kinds. The action mask holds only activities the course offers *and* the
+learner has unlocked, so a masked arg-max can never pick a locked one. The policy only reorders
+the sequencer's candidates; instructor rules and overrides are applied after it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.simulator.activities import N_ACTIVITIES
+from models.simulator.activities import Activity as SimActivity
+from models.simulator.env import GLOBAL_FEATURES, SKILL_FEATURES
+from serving.catalog import Activity, Course
+from serving.sequencer import MASTERED, Ranked, unlocked
+from serving.state import Learner
+
+REGISTERED_MODEL = "pathwise-sequencer"
+
+_KINDS = {
+    "lesson": (SimActivity.REMEDIAL,),
+    "challenge": (SimActivity.CHALLENGE,),
+    "review": (SimActivity.REVIEW,),
+    "peer": (SimActivity.PEER,),
+}
+
+
+def sim_kind(activity: Activity) -> SimActivity:
+    """The simulator kind a catalog activity plays (practice splits by difficulty)."""
+    if activity.kind in _KINDS:
+        return _KINDS[activity.kind][0]
+    if activity.difficulty < 0.34:
+        return SimActivity.PRACTICE_EASY
+    return SimActivity.PRACTICE_MEDIUM if activity.difficulty < 0.67 else SimActivity.PRACTICE_HARD
+
+
+def policy_inputs(
+    course: Course, mastery: dict[str, float], learner: Learner
+) -> tuple[np.ndarray, np.ndarray, dict[int, Activity]]:
+    """Observation, action mask and action → activity for one learner on one course."""
+    skills = course.skills
+    k = len(skills)
+    obs = np.zeros(k * SKILL_FEATURES + GLOBAL_FEATURES + N_ACTIVITIES, dtype=np.float32)
+    per_skill = obs[: k * SKILL_FEATURES].reshape(k, SKILL_FEATURES)
+    rows = list(learner.rows)
+    for index, skill in enumerate(skills):
+        seen = [n for n, row in enumerate(rows) if row[0] == skill]
+        per_skill[index] = (
+            mastery.get(skill, 0.0),
+            learner.attempts.get(skill, 0) / 20.0,
+            (len(rows) - 1 - seen[-1]) / 50.0 if seen else 1.0,
+            float(mastery.get(skill, 0.0) >= MASTERED),
+            0.0,  # stability is the simulator's own; unknown here
+        )
+    g = k * SKILL_FEATURES
+    recent = [row[2] for row in rows[-10:]]
+    minutes = sum(learner.seconds.values()) / 60.0
+    mastered = sum(1 for s in skills if mastery.get(s, 0.0) >= MASTERED)
+    obs[g : g + GLOBAL_FEATURES] = (
+        sum(recent) / len(recent) if recent else 0.5,
+        0.5,
+        0.5,
+        minutes / 300.0,
+        0.0,
+        learner.overall_streak / 5.0,
+        mastered / max(k, 1),
+        1.0,
+    )
+    np.clip(obs, 0.0, 1.0, out=obs)
+    mask = np.zeros(k * N_ACTIVITIES, dtype=np.float32)
+    actions: dict[int, Activity] = {}
+    for activity in course.activities:
+        if activity.skill in skills and unlocked(activity, mastery):
+            action = skills.index(activity.skill) * N_ACTIVITIES + int(sim_kind(activity))
+            mask[action] = 1.0
+            actions.setdefault(action, activity)
+    return obs, mask, actions
+
+
+@dataclass
+class PolicyHook:
+    """A loaded policy: ``act(observations, mask) -> actions`` (the pyfunc's contract) and its version."""
+
+    act: Callable[[dict[str, list[list[float]]]], object]
+    version: str
+    n_obs: int
+
+    def reorder(self, course: Course, mastery: dict[str, float], learner: Learner, ranked: list[Ranked]) -> bool:
+        """Move the policy's pick to the front of ``ranked``; False if the course does not fit the policy."""
+        obs, mask, actions = policy_inputs(course, mastery, learner)
+        if obs.shape[0] != self.n_obs or not mask.any():
+            return False
+        chosen = int(np.asarray(self.act({"observations": [obs.tolist()], "action_mask": [mask.tolist()]}))[0])
+        activity = actions.get(chosen)
+        if activity is None:  # the policy broke its mask: ignore it rather than offer a locked activity
+            return False
+        for position, item in enumerate(ranked):
+            if item.activity.id == activity.id:
+                reason = f"{item.reason}; picked next by the sequencing policy ({REGISTERED_MODEL}/{self.version})"
+                ranked.insert(0, Ranked(item.activity, item.type, math.inf, reason))
+                del ranked[position + 1]
+                return True
+        return False
+
+
+def load_policy(mlflow_uri: str, version: str) -> PolicyHook:
+    """``models:/pathwise-sequencer/<version>`` as a hook; its observation size comes from its signature."""
+    import mlflow.pyfunc
+
+    mlflow.set_tracking_uri(mlflow_uri)
+    mlflow.set_registry_uri(mlflow_uri)
+    model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}/{version}")
+    predictor = model.unwrap_python_model().predictor
+    return PolicyHook(act=model.predict, version=version, n_obs=predictor.n_observations or -1)

@@ -1,0 +1,84 @@
+"""The RL policy hook and FSRS review items in the sequencer: never a locked activity, reviews when due."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from models.simulator.activities import N_ACTIVITIES
+from models.simulator.env import GLOBAL_FEATURES, SKILL_FEATURES
+from serving.catalog import demo_catalog
+from serving.policy import PolicyHook, policy_inputs
+from serving.sequencer import MASTERED, RecommendationType, rank
+from serving.state import Learner, MemoryState
+
+COURSE = demo_catalog().courses[0]
+SKILLS = ("Algebra", "Fractions", "Quadratics")  # the course's skills, sorted
+N_OBS = len(SKILLS) * SKILL_FEATURES + GLOBAL_FEATURES + N_ACTIVITIES
+LEVELS = (0.0, 0.5, 0.79, 0.8, 0.95)
+
+
+def _learner(answers: int = 6) -> Learner:
+    state = MemoryState()
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for n in range(answers):
+        state.record("u", "Fractions", f"f-{n % 3}", n % 4 != 0, 30.0, start + timedelta(minutes=n))
+    learner = state.load("u")
+    assert learner is not None
+    return learner
+
+
+def _greedy_last(payload: dict[str, list[list[float]]]) -> np.ndarray:
+    """A stand-in policy: the highest-numbered allowed action (a trained one is a masked arg-max too)."""
+    mask = np.asarray(payload["action_mask"])
+    return np.asarray([int(np.flatnonzero(row)[-1]) for row in mask])
+
+
+@pytest.mark.parametrize("levels", list(itertools.product(LEVELS, repeat=3)))
+def test_the_mask_allows_only_unlocked_offered_activities(levels: tuple[float, float, float]) -> None:
+    mastery = dict(zip(SKILLS, levels, strict=True))
+    obs, mask, actions = policy_inputs(COURSE, mastery, _learner())
+    assert obs.shape == (N_OBS,) and obs.min() >= 0 and obs.max() <= 1
+    assert set(np.flatnonzero(mask)) == set(actions)
+    for activity in actions.values():
+        assert all(mastery[s] >= MASTERED for s in activity.prerequisites), activity.id
+
+
+def test_the_policy_pick_goes_first_and_names_itself() -> None:
+    mastery = {"Fractions": 0.9, "Algebra": 0.5, "Quadratics": 0.0}
+    learner = _learner()
+    ranked = rank(COURSE, mastery)
+    hook = PolicyHook(act=_greedy_last, version="3", n_obs=N_OBS)
+    assert hook.reorder(COURSE, mastery, learner, ranked)
+    _, mask, actions = policy_inputs(COURSE, mastery, learner)
+    assert ranked[0].activity == actions[int(np.flatnonzero(mask)[-1])]
+    assert "pathwise-sequencer/3" in ranked[0].reason
+    assert len({r.activity.id for r in ranked}) == len(ranked)
+
+
+def test_a_policy_that_breaks_its_mask_or_does_not_fit_is_ignored() -> None:
+    mastery = {"Fractions": 0.1, "Algebra": 0.0, "Quadratics": 0.0}
+    learner = _learner()
+    before = rank(COURSE, mastery)
+    ranked = list(before)
+    locked_action = SKILLS.index("Quadratics") * N_ACTIVITIES + 1
+    rogue = PolicyHook(act=lambda _: np.asarray([locked_action]), version="1", n_obs=N_OBS)
+    assert not rogue.reorder(COURSE, mastery, learner, ranked) and ranked == before
+    other_shape = PolicyHook(act=_greedy_last, version="1", n_obs=N_OBS + 5)
+    assert not other_shape.reorder(COURSE, mastery, learner, ranked) and ranked == before
+
+
+def test_due_items_become_review_recommendations() -> None:
+    learner = _learner()
+    mastery = {"Fractions": 0.5, "Algebra": 0.0, "Quadratics": 0.0}
+    assert learner.due_by_skill(datetime(2026, 11, 1, tzinfo=UTC)) == {}
+    later = datetime(2027, 6, 1, tzinfo=UTC)
+    due = learner.due_by_skill(later)
+    assert due == {"Fractions": 3}
+    top = rank(COURSE, mastery, due)[0]
+    assert top.activity.id == "frac-review" and top.type is RecommendationType.REVIEW
+    assert "due for review" in top.reason
+    assert "frac-review" not in {r.activity.id for r in rank(COURSE, mastery)}  # not due, not mastered: no review
