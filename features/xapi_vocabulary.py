@@ -68,6 +68,8 @@ class Extension:
     SEQ = f"{PATHWISE_IRI}/extensions/seq"
     SOURCE = f"{PATHWISE_IRI}/extensions/source"
     COURSE_ID = f"{PATHWISE_IRI}/extensions/course-id"
+    ATTEMPT_ID = f"{PATHWISE_IRI}/extensions/attempt-id"
+    REASON = f"{PATHWISE_IRI}/extensions/reason"
 
 
 def learner_agent(user_id: str | int, name: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pathwise import __version__
 from pathwise.logs import get_logger
 from platform_api.api import ws
-from platform_api.api.routes import auth, content, courses, health, org_units, people, users
+from platform_api.api.routes import assignments, auth, content, courses, health, org_units, people, review, users
 from platform_api.core import events
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
@@ -80,7 +80,7 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     app.add_middleware(VersionHeaderMiddleware)
     app.include_router(health.router)
     app.include_router(build_router())
-    for module in (auth, users, org_units, courses, content, people):
+    for module in (auth, users, org_units, courses, content, people, assignments, review):
         app.include_router(module.router)
     app.include_router(ws.router)
     return app

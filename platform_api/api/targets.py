@@ -12,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
+from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
 from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.content.models import Activity, Course, Lesson, PublishSchedule, Unit
+from platform_api.domain.content.models import Activity, ActivityItem, Course, Lesson, PublishSchedule, Unit
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.authz import Principal, Target
 from platform_api.domain.identity.models import Grant, User
+from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 
 Resolver = Callable[[Session, Principal, int], Target]
@@ -170,6 +172,63 @@ def guardian_link_target(session: Session, principal: Principal, link_id: int) -
         raise not_found("guardian link", link_id) from None
 
 
+def assignment_target(session: Session, principal: Principal, assignment_id: int) -> Target:
+    course_id = session.scalar(select(Assignment.course_id).where(Assignment.id == assignment_id))
+    return _course_of(session, principal, "assignment", assignment_id, course_id)
+
+
+def _owned(target: Target, owner_id: int) -> Target:
+    return Target(target.tenant_id, target.org_paths, target.course_ids, target.cohort_ids, learner_id=owner_id)
+
+
+def submission_target(session: Session, principal: Principal, submission_id: int) -> Target:
+    """A submission lives in its assignment's course and belongs to its learner."""
+    row = session.execute(
+        select(Submission.user_id, Assignment.course_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Submission.id == submission_id)
+    ).first()
+    course = _course_of(session, principal, "submission", submission_id, row.course_id if row else None)
+    assert row is not None
+    return _owned(course, row.user_id)
+
+
+def exam_session_target(session: Session, principal: Principal, session_id: int) -> Target:
+    row = session.execute(
+        select(ExamSession.user_id, Assignment.course_id)
+        .join(Assignment, Assignment.id == ExamSession.assignment_id)
+        .where(ExamSession.id == session_id)
+    ).first()
+    course = _course_of(session, principal, "exam session", session_id, row.course_id if row else None)
+    assert row is not None
+    return _owned(course, row.user_id)
+
+
+def item_target(session: Session, principal: Principal, item_id: int) -> Target:
+    """An item lives in every course that uses it (activities, assignments), else in its tenant's root."""
+    item = session.get(Item, item_id)
+    if item is None or item.tenant_id != principal.tenant_id:
+        raise not_found("item", item_id)
+    courses = set(session.scalars(select(Assignment.course_id).where(Assignment.item_id == item_id)))
+    courses |= set(
+        session.scalars(
+            select(Unit.course_id)
+            .join(Lesson, Lesson.unit_id == Unit.id)
+            .join(Activity, Activity.lesson_id == Lesson.id)
+            .join(ActivityItem, ActivityItem.activity_id == Activity.id)
+            .where(ActivityItem.item_id == item_id)
+        )
+    )
+    if not courses:
+        return Target(principal.tenant_id, org_paths=(principal.tenant_path,))
+    paths = tuple(
+        session.scalars(
+            select(OrgUnit.path).join(Course, Course.org_unit_id == OrgUnit.id).where(Course.id.in_(courses))
+        )
+    )
+    return Target(principal.tenant_id, org_paths=paths, course_ids=frozenset(courses))
+
+
 def scope_target(session: Session, principal: Principal, scope_type: str, scope_id: int) -> Target:
     resolver = {"org_unit": org_unit_target, "course": course_target, "cohort": cohort_target}[scope_type]
     return resolver(session, principal, scope_id)
@@ -188,4 +247,8 @@ RESOLVERS: dict[str, Resolver] = {
     "attempt": attempt_target,
     "grant": grant_target,
     "guardian_link": guardian_link_target,
+    "assignment": assignment_target,
+    "submission": submission_target,
+    "exam_session": exam_session_target,
+    "item": item_target,
 }

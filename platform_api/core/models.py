@@ -1,6 +1,7 @@
 """Import every domain model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from platform_api.core.db import Base
+from platform_api.domain.assignments.models import Assignment, ExamSession, ScoreAudit, Submission, SubmissionComment
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import (
     Activity,
@@ -26,6 +27,7 @@ __all__ = [
     "Activity",
     "ActivityItem",
     "ActivitySkill",
+    "Assignment",
     "Attachment",
     "Attempt",
     "Base",
@@ -36,6 +38,7 @@ __all__ = [
     "CourseVersion",
     "Document",
     "Enrollment",
+    "ExamSession",
     "Grant",
     "GuardianLink",
     "InstructorRule",
@@ -51,11 +54,14 @@ __all__ = [
     "RolePermission",
     "Rollout",
     "RolloutDecisionRecord",
+    "ScoreAudit",
     "SearchDocument",
     "Skill",
     "SkillPrerequisite",
     "Statement",
     "StatementRef",
+    "Submission",
+    "SubmissionComment",
     "Unit",
     "User",
     "UserSecurity",
