@@ -122,6 +122,8 @@ def fresh_link(client: TestClient, w: World) -> dict[str, Any]:
 
 
 C, U, L, A = {"course_id": "course"}, {"unit_id": "unit"}, {"lesson_id": "lesson"}, {"activity_id": "activity"}
+AS, S = {"assignment_id": "assignment"}, {"submission_id": "submission"}
+SUBMITTERS = frozenset({"admin", "learner"})
 MATRIX: dict[str, Case] = {
     "GET /v1/auth/me": Case(ALL),
     "POST /v1/auth/mfa/setup": Case(ALL, body={"phone": "not-a-phone"}),
@@ -184,6 +186,25 @@ MATRIX: dict[str, Case] = {
     "POST /v1/activities/{activity_id}/attempts": Case(frozenset({"admin", "learner"}), params=A, body={}),
     # delegation: the assistant may grade but (above) never change structure
     "POST /v1/attempts/{attempt_id}/grade": Case(STAFF, params={"attempt_id": "attempt"}, body={}),
+    # assignments, the submission portal, exams and instructor review
+    "POST /v1/courses/{course_id}/assignments": Case(AUTHORS, params=C, body={}),
+    "GET /v1/courses/{course_id}/assignments": Case(READERS, params=C),
+    "GET /v1/assignments/{assignment_id}": Case(READERS, params=AS),
+    "GET /v1/assignments/{assignment_id}/submissions": Case(STAFF, params=AS),
+    "POST /v1/assignments/{assignment_id}/submissions": Case(SUBMITTERS, params=AS),
+    "POST /v1/assignments/{assignment_id}/sessions": Case(SUBMITTERS, params=AS),
+    "POST /v1/exam-sessions/{session_id}/end": Case(SUBMITTERS, params={"session_id": "exam_session"}),
+    # the guardian is linked to the learner who owns the submission
+    "GET /v1/submissions/{submission_id}": Case(ALL, params=S),
+    "GET /v1/submissions/{submission_id}/file": Case(ALL, params=S),
+    "GET /v1/submissions/{submission_id}/comments": Case(ALL, params=S),
+    "POST /v1/submissions/{submission_id}/comments": Case(STAFF, params=S, body={}),
+    "POST /v1/submissions/{submission_id}/adjustments": Case(STAFF, params=S, body={}),
+    "GET /v1/submissions/{submission_id}/audit": Case(STAFF, params=S),
+    "GET /v1/courses/{course_id}/review-queue": Case(STAFF, params=C),
+    "GET /v1/courses/{course_id}/gradebook": Case(STAFF, params=C),
+    "GET /v1/courses/{course_id}/gradebook.csv": Case(STAFF, params=C),
+    "POST /v1/items/{item_id}/regrade": Case(STAFF, params={"item_id": "item"}, body={}),
 }
 
 

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy import func, select
 
+from pathwise.logs import get_logger
 from platform_api.api.deps import PageDep, SessionDep, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import blob_store, graders, submission_public
+from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission, SubmissionComment
@@ -30,6 +32,7 @@ from platform_api.domain.items.models import Item
 from platform_api.domain.review.service import adjust_score, grade_book, grade_book_csv, regrade_item
 
 router = APIRouter(prefix="/v1", tags=["review"])
+log = get_logger(__name__)
 
 
 @router.get("/courses/{course_id}/review-queue", response_model=Page[SubmissionPublic])
@@ -75,8 +78,13 @@ def download_submission(
     assert row is not None
     kind = FILE_TYPES[row.file_type]
     name = f"submission-{row.id}{kind.extensions[0]}"
+    try:
+        content = blob_store(request).get(row.sha256)
+    except FileNotFoundError:
+        log.error("stored submission file is missing", submission_id=row.id, sha256=row.sha256)
+        raise ProblemError(404, f"the file of submission {row.id} is missing from the store") from None
     return Response(
-        blob_store(request).get(row.sha256),
+        content,
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"},
     )
