@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
 
 from features.events import statement_to_interaction
 from features.xapi_vocabulary import Extension, Verb
+from pathwise.cli import build_cli
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.models import ActivityItem, Attempt, Item, ScoreAudit, Statement, Submission, User
@@ -520,3 +523,21 @@ def test_regrade_after_a_key_change(portal: Portal) -> None:
     ).json()
     assert sid in requeued["submissions_queued"]
     assert portal.fetch(sid)["status"] == "review"  # graded again in the background; still no model here
+
+
+def test_cli_grades_what_a_stopped_server_left_behind(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    assignment = portal.create(file_types=["text"])
+    sid = portal.submit(assignment["id"], "r.txt", b"left behind").json()["id"]
+    with transaction(_db(portal)) as s:
+        s.get(Submission, sid).status = "grading"  # the server stopped while grading it
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", portal.db_url)
+    monkeypatch.setenv("PATHWISE_HOME", str(portal.home))
+    cli = build_cli()
+    untouched = CliRunner().invoke(cli, ["submissions", "grade"])
+    assert untouched.exit_code == 0, untouched.output
+    assert json.loads(untouched.output) == {}
+    assert portal.fetch(sid)["status"] == "grading"
+    recovered = CliRunner().invoke(cli, ["submissions", "grade", "--stuck"])
+    assert recovered.exit_code == 0, recovered.output
+    assert json.loads(recovered.output) == {"review": 1}
+    assert portal.fetch(sid)["status"] == "review"

@@ -168,14 +168,7 @@ async def submit(
     if not content:
         raise ProblemError(422, "the uploaded file is empty")
     row = await run_in_threadpool(_accept, request, session, assignment, principal, content, upload.filename or "")
-    background.add_task(
-        grade_queued,
-        request.app.state.session_factory,
-        blob_store(request),
-        graders(request),
-        row.id,
-        principal.tenant_id,
-    )
+    background.add_task(grade_queued, request.app.state.session_factory, blob_store(request), graders(request), row.id)
     return submission_public(session, row)
 
 

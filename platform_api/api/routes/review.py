@@ -204,6 +204,5 @@ def regrade(
             blob_store(request),
             graders(request),
             submission_id,
-            principal.tenant_id,
         )
     return RegradePublic.model_validate(summary.__dict__)

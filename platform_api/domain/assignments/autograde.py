@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.logs import get_logger
@@ -21,6 +21,7 @@ from platform_api.core.db import transaction, utcnow
 from platform_api.domain.assignments.models import Assignment, Submission
 from platform_api.domain.assignments.results import release_score
 from platform_api.domain.assignments.storage import BlobStore
+from platform_api.domain.identity.models import User
 from platform_api.domain.items.models import Item
 
 log = get_logger(__name__)
@@ -104,9 +105,7 @@ class Graders:
             return self._essay_model
 
 
-def grade_queued(
-    factory: sessionmaker[Session], store: BlobStore, graders: Graders, submission_id: int, tenant_id: int
-) -> str:
+def grade_queued(factory: sessionmaker[Session], store: BlobStore, graders: Graders, submission_id: int) -> str:
     """Grade one queued submission; returns its final status ('' if another worker had it)."""
     with transaction(factory) as session:
         claimed = session.execute(
@@ -119,6 +118,8 @@ def grade_queued(
             return ""
         submission = session.get(Submission, submission_id)
         assert submission is not None
+        tenant_id = session.scalar(select(User.tenant_id).where(User.id == submission.user_id))
+        assert tenant_id is not None
         assignment = session.get(Assignment, submission.assignment_id)
         item = session.get(Item, assignment.item_id) if assignment else None
         kind, key, sha = (item.kind, dict(item.answer_key), submission.sha256) if item else ("", {}, submission.sha256)
@@ -129,6 +130,25 @@ def grade_queued(
         outcome = Outcome(None, [f"grader_error: {type(error).__name__}: {error}"[:300]])
     with transaction(factory) as session:
         return record_outcome(session, submission_id, outcome, tenant_id)
+
+
+def grade_all_queued(
+    factory: sessionmaker[Session], store: BlobStore, graders: Graders, *, stuck: bool = False
+) -> dict[str, int]:
+    """Grade every queued submission (the recovery path when a server stopped mid-queue).
+
+    ``stuck=True`` first puts submissions left in ``grading`` back in the queue; use it only
+    when no API process is grading, since it cannot tell a stuck grading from a running one.
+    """
+    with transaction(factory) as session:
+        if stuck:
+            session.execute(update(Submission).where(Submission.status == "grading").values(status="queued"))
+        ids = list(session.scalars(select(Submission.id).where(Submission.status == "queued").order_by(Submission.id)))
+    counts: dict[str, int] = {}
+    for submission_id in ids:
+        status = grade_queued(factory, store, graders, submission_id) or "taken_by_another_worker"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def record_outcome(session: Session, submission_id: int, outcome: Outcome, tenant_id: int) -> str:
