@@ -177,31 +177,26 @@ def assignment_target(session: Session, principal: Principal, assignment_id: int
     return _course_of(session, principal, "assignment", assignment_id, course_id)
 
 
-def _owned(target: Target, owner_id: int) -> Target:
-    return Target(target.tenant_id, target.org_paths, target.course_ids, target.cohort_ids, learner_id=owner_id)
+def _learner_row_target(
+    session: Session, principal: Principal, kind: str, model: type[Submission] | type[ExamSession], ident: int
+) -> Target:
+    """A submission or exam session lives in its assignment's course and belongs to its learner."""
+    row = session.execute(
+        select(model.user_id, Assignment.course_id)
+        .join(Assignment, Assignment.id == model.assignment_id)
+        .where(model.id == ident)
+    ).first()
+    course = _course_of(session, principal, kind, ident, row.course_id if row else None)
+    assert row is not None
+    return Target(course.tenant_id, course.org_paths, course.course_ids, course.cohort_ids, learner_id=row.user_id)
 
 
 def submission_target(session: Session, principal: Principal, submission_id: int) -> Target:
-    """A submission lives in its assignment's course and belongs to its learner."""
-    row = session.execute(
-        select(Submission.user_id, Assignment.course_id)
-        .join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Submission.id == submission_id)
-    ).first()
-    course = _course_of(session, principal, "submission", submission_id, row.course_id if row else None)
-    assert row is not None
-    return _owned(course, row.user_id)
+    return _learner_row_target(session, principal, "submission", Submission, submission_id)
 
 
 def exam_session_target(session: Session, principal: Principal, session_id: int) -> Target:
-    row = session.execute(
-        select(ExamSession.user_id, Assignment.course_id)
-        .join(Assignment, Assignment.id == ExamSession.assignment_id)
-        .where(ExamSession.id == session_id)
-    ).first()
-    course = _course_of(session, principal, "exam session", session_id, row.course_id if row else None)
-    assert row is not None
-    return _owned(course, row.user_id)
+    return _learner_row_target(session, principal, "exam session", ExamSession, session_id)
 
 
 def item_target(session: Session, principal: Principal, item_id: int) -> Target:

@@ -246,6 +246,9 @@ def test_every_refusal_leaves_attempts_and_files_unchanged(portal: Portal) -> No
         f"/v1/assignments/{open_one['id']}/submissions", headers=portal.headers("instructor")
     ).json()["items"][0]["id"]
     assert portal.client.get(f"/v1/submissions/{sid}", headers=portal.headers("learner2")).status_code == 403
+    listing = f"/v1/assignments/{open_one['id']}/submissions"
+    assert portal.client.get(listing, headers=portal.headers("learner2")).json()["total"] == 0
+    assert [r["id"] for r in portal.client.get(listing, headers=portal.headers("learner")).json()["items"]] == [sid]
     assert portal.client.get(f"/v1/submissions/{sid}", headers=portal.headers("guardian")).status_code == 200
 
 

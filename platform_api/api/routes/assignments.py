@@ -7,6 +7,8 @@ accepted file is stored, the submission is queued (202) and graded in the backgr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -18,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import activity_course_id
+from platform_api.api.targets import activity_course_id, assignment_target
 from platform_api.core.db import utcnow
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
@@ -123,9 +125,16 @@ def get_assignment(
 
 @router.get("/assignments/{assignment_id}/submissions", response_model=Page[SubmissionPublic])
 def list_submissions(
-    session: SessionDep, assignment_id: int, page: PageDep, _: Annotated[Principal, permit("grades:read", "assignment")]
+    session: SessionDep,
+    assignment_id: int,
+    page: PageDep,
+    principal: Annotated[Principal, permit("courses:read", "assignment")],
 ) -> Page[SubmissionPublic]:
-    query = select(Submission).where(Submission.assignment_id == assignment_id).order_by(Submission.id)
+    """Everyone's submissions for those who may read grades in the course; one's own for everyone else."""
+    query = select(Submission).where(Submission.assignment_id == assignment_id)
+    if not principal.can("grades:read", assignment_target(session, principal, assignment_id)):
+        query = query.where(Submission.user_id == principal.user.id)
+    query = query.order_by(Submission.id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
     items = [submission_public(session, r) for r in rows]
@@ -146,9 +155,8 @@ async def submit(
     background: BackgroundTasks,
     principal: Annotated[Principal, permit("attempts:write", "assignment")],
 ) -> SubmissionPublic:
-    assignment = session.get(Assignment, assignment_id)
-    assert assignment is not None
-    limit = min(assignment.max_bytes, request.app.state.settings.submission_max_bytes)
+    gate = await run_in_threadpool(_gate, request, session, assignment_id, principal)
+    limit = min(gate.assignment.max_bytes, request.app.state.settings.submission_max_bytes)
     declared = request.headers.get("content-length")
     if declared is None or not declared.isdigit():
         raise ProblemError(411, "send the upload with a Content-Length header")
@@ -167,7 +175,7 @@ async def submit(
         raise _too_large(len(content), limit)
     if not content:
         raise ProblemError(422, "the uploaded file is empty")
-    row = await run_in_threadpool(_accept, request, session, assignment, principal, content, upload.filename or "")
+    row = await run_in_threadpool(_accept, request, session, gate, principal, content, upload.filename or "")
     background.add_task(grade_queued, request.app.state.session_factory, blob_store(request), graders(request), row.id)
     return submission_public(session, row)
 
@@ -176,10 +184,20 @@ def _too_large(size: int, limit: int) -> ProblemError:
     return ProblemError(413, f"the upload is {size} bytes; this assignment accepts at most {limit}", max_bytes=limit)
 
 
-def _accept(
-    request: Request, session: Session, assignment: Assignment, principal: Principal, content: bytes, filename: str
-) -> Submission:
-    """Every check, then the file, the attempt and the submission in one transaction."""
+@dataclass(frozen=True)
+class Gate:
+    """What was checked before the upload was read; lateness counts from ``arrived``."""
+
+    assignment: Assignment
+    used: int
+    arrived: datetime
+    exam_session: ExamSession | None
+
+
+def _gate(request: Request, session: Session, assignment_id: int, principal: Principal) -> Gate:
+    """The cheap checks (window, attempts, exam access), before any upload byte is parsed."""
+    assignment = session.get(Assignment, assignment_id)
+    assert assignment is not None
     now = utcnow()
     user_id = principal.user.id
     check_window(assignment, now)
@@ -192,6 +210,14 @@ def _accept(
         ip = client_ip(request)
         check_exam_access(assignment, user_id, "submit", ip, str(request.url), request.headers)
         exam_session = live_session(session, assignment, user_id, request.headers.get(TOKEN_HEADER), ip)
+    return Gate(assignment, used or 0, now, exam_session)
+
+
+def _accept(
+    request: Request, session: Session, gate: Gate, principal: Principal, content: bytes, filename: str
+) -> Submission:
+    """The type check, then the file, the attempt and the submission in one transaction."""
+    assignment, user_id, now = gate.assignment, principal.user.id, gate.arrived
     file_type = sniff(filename, content, list(assignment.file_types))
     late = lateness(assignment, now)
     item = session.get(Item, assignment.item_id)
@@ -211,7 +237,7 @@ def _accept(
         assignment_id=assignment.id,
         user_id=user_id,
         attempt_id=attempt.id,
-        attempt_no=(used or 0) + 1,
+        attempt_no=gate.used + 1,
         status="queued",
         sha256=sha,
         size=len(content),
@@ -231,8 +257,8 @@ def _accept(
             "another submission was accepted at the same moment; reload and retry",
             type_=PROBLEMS + "attempt-limit",
         ) from None
-    if exam_session is not None:
-        end_session(exam_session, "submitted")
+    if gate.exam_session is not None:
+        end_session(gate.exam_session, "submitted")
     attempt.response = {"assignment_id": assignment.id, "submission_id": row.id}
     emit(
         session,
