@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,19 @@ from features.xapi_vocabulary import Extension, Verb
 from pathwise.cli import build_cli
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import ActivityItem, Attempt, Item, ScoreAudit, Statement, Submission, User
+from platform_api.core.errors import ProblemError
+from platform_api.core.models import (
+    ActivityItem,
+    Assignment,
+    Attempt,
+    ExamSession,
+    Item,
+    ScoreAudit,
+    Statement,
+    Submission,
+    User,
+)
+from platform_api.domain.exams.sessions import start_session
 from platform_api.main import create_app
 from tests.api.world import World, build_world, login
 from tests.conftest import fresh_pg_database
@@ -544,3 +557,36 @@ def test_cli_grades_what_a_stopped_server_left_behind(portal: Portal, monkeypatc
     assert recovered.exit_code == 0, recovered.output
     assert json.loads(recovered.output) == {"review": 1}
     assert portal.fetch(sid)["status"] == "review"
+
+
+def test_concurrent_session_starts_leave_exactly_one_live(portal: Portal) -> None:
+    """Two starts racing: whichever way they interleave, one session is live and the other start gets 409."""
+    if portal.db_url.startswith("sqlite"):
+        pytest.skip("SQLite has a single writer; the race needs PostgreSQL")
+    exam = portal.create(exam=True, file_types=["text"])
+    factory, learner = _db(portal), portal.world.ids["user_learner2"]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def start() -> None:
+        with factory() as s:
+            assignment = s.get(Assignment, exam["id"])
+            barrier.wait()
+            try:
+                start_session(s, assignment, learner, LEARNER_IP)
+                s.commit()
+                outcomes.append("started")
+            except ProblemError as error:
+                outcomes.append(error.status)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes, key=str) == [409, "started"]
+    with factory() as s:
+        live = s.scalar(
+            select(func.count()).where(ExamSession.assignment_id == exam["id"], ExamSession.active_key.is_not(None))
+        )
+    assert live == 1
