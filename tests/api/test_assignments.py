@@ -98,6 +98,7 @@ class Portal:
 
 
 def make_portal(db_url: str, home: Path, ip: str = LEARNER_IP, **settings: Any) -> Iterator[Portal]:
+    """A world with a file, an essay and a code item, and a client at ``ip``; no essay model unless given."""
     world = build_world(db_url)
     engine = make_engine(db_url)
     with transaction(make_session_factory(engine)) as s:
@@ -117,12 +118,8 @@ def make_portal(db_url: str, home: Path, ip: str = LEARNER_IP, **settings: Any) 
         s.flush()
         world.ids.update(file_item=file_item.id, essay_item=essay.id, code_item=code.id)
     engine.dispose()
-    app_settings = APISettings(
-        database_url=db_url,
-        secret_key="test-secret-" + "x" * 32,
-        essay_model_uri=f"file://{home}/no-such-model",
-        **settings,
-    )
+    settings.setdefault("essay_model_uri", f"file://{home}/no-such-model")
+    app_settings = APISettings(database_url=db_url, secret_key="test-secret-" + "x" * 32, **settings)
     with TestClient(create_app(app_settings), client=(ip, 50000)) as client:
         for name in ("admin", "instructor", "assistant", "learner", "learner2", "guardian"):
             world.tokens[name] = login(client, f"{name}@world.test")
@@ -590,3 +587,39 @@ def test_concurrent_session_starts_leave_exactly_one_live(portal: Portal) -> Non
             select(func.count()).where(ExamSession.assignment_id == exam["id"], ExamSession.active_key.is_not(None))
         )
     assert live == 1
+
+
+@pytest.mark.slow
+def test_essay_scored_by_the_registered_champion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Train a tiny essay model into a throw-away registry; the portal scores an essay with its champion."""
+    from pipelines.essay.run import train
+    from tests.model.test_essay import small_config, synthetic_essays, write_asap
+
+    monkeypatch.setenv("PATHWISE_HOME", str(tmp_path))
+    data = tmp_path / "asap"
+    data.mkdir()
+    frame = synthetic_essays(n_per_prompt=24, seed=3)
+    for fold in range(2):
+        write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
+    registry = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    train(data, tmp_path, small_config(), registry, tmp_path / "artifacts")
+    for portal in make_portal(
+        f"sqlite:///{tmp_path / 'essay.db'}",
+        tmp_path,
+        essay_model_uri="models:/pathwise-essay@champion",
+        mlflow_tracking_uri=registry,
+    ):
+        essay = portal.create(item_id=portal.world.ids["essay_item"])
+        text_ = frame[frame["essay_set"] == 1].iloc[0]["essay"]
+        sid = portal.submit(essay["id"], "essay.txt", text_.encode()).json()["id"]
+        result = portal.fetch(sid)
+        assert result["report"]["model"] == "models:/pathwise-essay@champion"
+        assert 2 <= result["report"]["rubric_score"] <= 12  # prompt 1's rubric
+        assert 0.0 <= result["report"]["confidence"] <= 1.0
+        assert not any(f.startswith("grader_unavailable") for f in result["flags"])
+        if result["flags"]:  # the model was unsure: an instructor decides, nothing released
+            assert result["status"] == "review" and result["score"] is None
+            assert all(f.startswith("essay: ") for f in result["flags"])
+        else:
+            assert result["status"] == "graded"
+            assert result["score"] == pytest.approx((result["report"]["rubric_score"] - 2) / 10)
