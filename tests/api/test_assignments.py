@@ -242,6 +242,24 @@ def test_every_refusal_leaves_attempts_and_files_unchanged(portal: Portal) -> No
     )
     refused(portal.submit(closed["id"], "a.pdf", PDF), 409, "hard deadline")
     assert portal.submit(closed["id"], "a.pdf", PDF).json()["type"].endswith("/deadline-passed")
+    # an extension reopens it; a PATCH that breaks the rules changes nothing
+    extend = f"/v1/assignments/{closed['id']}"
+    bad = portal.client.patch(
+        extend, json={"cutoff_at": (now - timedelta(days=5)).isoformat()}, headers=portal.headers("instructor")
+    )
+    assert bad.status_code == 422 and "cutoff_at must not be before due_at" in bad.json()["detail"]
+    assert (
+        portal.client.patch(extend, json={"max_attempts": 0}, headers=portal.headers("instructor")).status_code == 422
+    )
+    assert portal.client.patch(extend, json={"title": "x"}, headers=portal.headers("learner")).status_code == 403
+    assert portal.client.get(extend, headers=portal.headers("learner")).json()["cutoff_at"] == closed["cutoff_at"]
+    extended = portal.client.patch(
+        extend, json={"cutoff_at": (now + timedelta(days=1)).isoformat()}, headers=portal.headers("instructor")
+    )
+    assert extended.status_code == 200, extended.text
+    late = portal.submit(closed["id"], "a.pdf", PDF)
+    assert late.status_code == 202 and late.json()["late_days"] == 4  # 3 days and a moment: 4 started days
+    before = portal.counts()
     future = portal.create(opens_at=(now + timedelta(days=1)).isoformat(), file_types=["pdf"])
     refused(portal.submit(future["id"], "a.pdf", PDF), 409, "opens at")
 

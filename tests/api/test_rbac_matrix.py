@@ -190,6 +190,7 @@ MATRIX: dict[str, Case] = {
     "POST /v1/courses/{course_id}/assignments": Case(AUTHORS, params=C, body={}),
     "GET /v1/courses/{course_id}/assignments": Case(READERS, params=C),
     "GET /v1/assignments/{assignment_id}": Case(READERS, params=AS),
+    "PATCH /v1/assignments/{assignment_id}": Case(AUTHORS, params=AS, body={"title": ""}),
     "GET /v1/assignments/{assignment_id}/submissions": Case(READERS, params=AS),  # learners see their own
     "POST /v1/assignments/{assignment_id}/submissions": Case(SUBMITTERS, params=AS),
     "POST /v1/assignments/{assignment_id}/sessions": Case(SUBMITTERS, params=AS),

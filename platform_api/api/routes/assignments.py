@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, che
 from platform_api.domain.assignments.schemas import (
     AssignmentCreate,
     AssignmentPublic,
+    AssignmentUpdate,
     ExamSessionPublic,
     ExamSessionStarted,
     SubmissionPublic,
@@ -121,6 +123,35 @@ def get_assignment(
     session: SessionDep, assignment_id: int, _: Annotated[Principal, permit("courses:read", "assignment")]
 ) -> Assignment | None:
     return session.get(Assignment, assignment_id)
+
+
+@router.patch("/assignments/{assignment_id}", response_model=AssignmentPublic)
+def update_assignment(
+    session: SessionDep,
+    settings: SettingsDep,
+    assignment_id: int,
+    body: AssignmentUpdate,
+    principal: Annotated[Principal, permit("course.structure:write", "assignment")],
+) -> Assignment:
+    """Change deadlines, policy or exam settings (e.g. an extension); earlier penalties stay as they were."""
+    row = session.get(Assignment, assignment_id)
+    assert row is not None
+    current = AssignmentPublic.model_validate(row).model_dump(include=set(AssignmentCreate.model_fields))
+    try:
+        merged = AssignmentCreate.model_validate({**current, **body.model_dump(exclude_unset=True)})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ProblemError(422, f"{where}: {first['msg']}") from None
+    if merged.max_bytes > settings.submission_max_bytes:
+        raise ProblemError(422, f"max_bytes is over the server limit of {settings.submission_max_bytes}")
+    if not merged.file_types:
+        raise ProblemError(422, "file_types: an assignment needs at least one accepted file type")
+    for name, value in merged.model_dump(exclude={"item_id", "activity_id"}).items():
+        setattr(row, name, value)
+    emit(session, "assignment.updated", tenant_id=principal.tenant_id, data={"id": row.id, "course_id": row.course_id})
+    session.commit()
+    return row
 
 
 @router.get("/assignments/{assignment_id}/submissions", response_model=Page[SubmissionPublic])

@@ -67,8 +67,11 @@ class Graders:
             report = grade_submission(source, tests, hidden if isinstance(hidden, str) else None)
         except (SandboxUnavailable, GradingInputError) as error:
             return Outcome(None, [f"grader_unavailable: {error}"])
-        flags = [f"containment: {e.kind.value} ({e.suite}) {e.detail}"[:300] for e in report.events]
-        flags = [f for f, e in zip(flags, report.events, strict=True) if e.kind.value not in BENIGN_EVENTS]
+        flags = [
+            f"containment: {e.kind.value} ({e.suite}) {e.detail}"[:300]
+            for e in report.events
+            if e.kind.value not in BENIGN_EVENTS
+        ]
         if report.status == "rejected":
             flags.append("rejected: forbidden constructs, tests not run")
         return Outcome(report.score, flags, report.model_dump(mode="json", exclude={"output": {"visible_stdout"}}))

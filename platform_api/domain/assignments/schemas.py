@@ -63,6 +63,26 @@ class AssignmentCreate(BaseModel):
         return self
 
 
+class AssignmentUpdate(BaseModel):
+    """Any field of :class:`AssignmentCreate` but the item; the result is validated as a whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    opens_at: AwareDatetime | None = None
+    due_at: AwareDatetime | None = None
+    cutoff_at: AwareDatetime | None = None
+    grace_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    late_penalty_per_day: float | None = Field(default=None, ge=0, le=1)
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    max_bytes: int | None = Field(default=None, ge=1, le=100 * 1024 * 1024)
+    file_types: list[str] | None = Field(default=None, max_length=10)
+    exam: bool | None = None
+    ip_allow: list[str] | None = Field(default=None, max_length=100)
+    session_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    guards: dict[str, dict[str, Any]] | None = None
+
+
 class AssignmentPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
