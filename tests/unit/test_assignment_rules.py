@@ -156,3 +156,45 @@ def test_safe_exam_browser_hash_binds_url_and_key() -> None:
     assert not guard.check(_context({"X-SafeExamBrowser-ConfigKeyHash": other_url}, config)).allowed
     refusal = first_refusal({"none": {}, "safe_exam_browser": config}, _context({}, {}))
     assert refusal is not None and refusal[0] == "safe_exam_browser" and "Safe Exam Browser" in refusal[1].reason
+
+
+def _install_plugin(root: Path, module: str, body: str) -> None:
+    """A real installed distribution on sys.path whose entry point names a guard class."""
+    (root / f"{module}.py").write_text(body)
+    info = root / f"{module}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[pathwise.exam_guards]\nacme = {module}:Guard\n")
+
+
+def test_guards_load_from_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _install_plugin(
+        tmp_path,
+        "acme_guard_ok",
+        "class Guard:\n"
+        "    def validate_config(self, config):\n"
+        "        pass\n"
+        "    def check(self, context):\n"
+        "        from platform_api.domain.exams.guards import Verdict\n"
+        "        return Verdict(context.client_ip.startswith('10.'), 'proctor not connected')\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.cache_clear()
+    try:
+        validate_guards({"acme": {}})
+        assert first_refusal({"acme": {}}, _context({}, {})) is None
+        outside = GuardContext("submit", 1, 2, "192.0.2.1", "https://lms.test/", {}, {})
+        assert first_refusal({"acme": {}}, outside) == ("acme", registry()["acme"].check(outside))
+    finally:
+        registry.cache_clear()
+
+
+def test_a_plugin_that_is_not_a_guard_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _install_plugin(tmp_path, "acme_guard_broken", "class Guard:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.cache_clear()
+    try:
+        with pytest.raises(TypeError, match="'acme' does not implement ExamGuard"):
+            registry()
+    finally:
+        registry.cache_clear()
