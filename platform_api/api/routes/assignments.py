@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
@@ -75,12 +75,6 @@ def graders(request: Request) -> Graders:
 def client_ip(request: Request) -> str:
     """The socket peer (behind a proxy, run uvicorn with ``--proxy-headers`` and trusted ``--forwarded-allow-ips``)."""
     return request.client.host if request.client else ""
-
-
-def submission_public(session: Session, row: Submission) -> SubmissionPublic:
-    score = session.scalar(select(Attempt.score).where(Attempt.id == row.attempt_id))
-    data: dict[str, Any] = {k: getattr(row, k) for k in SubmissionPublic.model_fields if k != "score"}
-    return SubmissionPublic.model_validate({**data, "score": score})
 
 
 @router.post("/courses/{course_id}/assignments", response_model=AssignmentPublic, status_code=201)
@@ -165,11 +159,7 @@ def list_submissions(
     query = select(Submission).where(Submission.assignment_id == assignment_id)
     if not principal.can("grades:read", assignment_target(session, principal, assignment_id)):
         query = query.where(Submission.user_id == principal.user.id)
-    query = query.order_by(Submission.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
-    items = [submission_public(session, r) for r in rows]
-    return Page[SubmissionPublic](items=items, total=total, limit=page.limit, offset=page.offset)
+    return paginate(session, query.order_by(Submission.id), page, SubmissionPublic)
 
 
 @router.post(
@@ -208,7 +198,7 @@ async def submit(
         raise ProblemError(422, "the uploaded file is empty")
     row = await run_in_threadpool(_accept, request, session, gate, principal, content, upload.filename or "")
     background.add_task(grade_queued, request.app.state.session_factory, blob_store(request), graders(request), row.id)
-    return submission_public(session, row)
+    return SubmissionPublic.model_validate(row)
 
 
 def _too_large(size: int, limit: int) -> ProblemError:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pathwise.logs import get_logger
 from platform_api.api.deps import PageDep, SessionDep, permit
 from platform_api.api.pages import Page, paginate
-from platform_api.api.routes.assignments import blob_store, graders, submission_public
+from platform_api.api.routes.assignments import blob_store, graders
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.assignments.autograde import grade_queued
@@ -46,11 +46,7 @@ def review_queue(
         .where(Assignment.course_id == course_id, Submission.status == "review")
         .order_by(Submission.submitted_at, Submission.id)
     )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
-    return Page[SubmissionPublic](
-        items=[submission_public(session, r) for r in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    return paginate(session, query, page, SubmissionPublic)
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionPublic)
@@ -59,7 +55,7 @@ def get_submission(
 ) -> SubmissionPublic:
     row = session.get(Submission, submission_id)
     assert row is not None
-    return submission_public(session, row)
+    return SubmissionPublic.model_validate(row)
 
 
 @router.get(

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from platform_api.core.db import Base, utcnow
+from platform_api.domain.attempts.models import Attempt
 
 SUBMISSION_STATUSES = ("queued", "grading", "graded", "review")
 
@@ -76,6 +77,12 @@ class Submission(Base):
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     graded_at: Mapped[datetime | None]
+    attempt: Mapped[Attempt] = relationship(lazy="joined", viewonly=True)
+
+    @property
+    def score(self) -> float | None:
+        """The released score lives on the attempt (after the late penalty and any adjustments)."""
+        return self.attempt.score
 
 
 class ScoreAudit(Base):
