@@ -42,8 +42,10 @@ VERB_LAUNCHED = Verb.LAUNCHED
 VERB_INITIALIZED = Verb.INITIALIZED
 VERB_TERMINATED = Verb.TERMINATED
 VERB_PROGRESSED = Verb.PROGRESSED
+VERB_SCORED = Verb.SCORED
 
-ANSWER_VERBS = frozenset({VERB_ANSWERED})
+#: ``scored`` is a graded submission (or a later adjustment of its score): evidence like an answer.
+ANSWER_VERBS = frozenset({VERB_ANSWERED, VERB_SCORED})
 VIDEO_VERBS = frozenset({VIDEO + "played", VIDEO + "paused", VIDEO + "seeked", VIDEO + "completed"})
 ACTIVITY_VERBS = frozenset(
     {

@@ -73,6 +73,8 @@ class Extension:
     ITEM_KIND = f"{PATHWISE_IRI}/extensions/item-kind"
     TRY_NUMBER = f"{PATHWISE_IRI}/extensions/try-number"
     PARTIAL_CREDIT = f"{PATHWISE_IRI}/extensions/partial-credit"
+    ATTEMPT_ID = f"{PATHWISE_IRI}/extensions/attempt-id"
+    REASON = f"{PATHWISE_IRI}/extensions/reason"
 
 
 def learner_agent(user_id: str | int, name: str | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pathwise.logs import configure_logging
 COMMAND_PACKAGES: tuple[str, ...] = (
     "pathwise.up",
     "platform_api.cli",
+    "platform_api.domain.assignments.cli",
     "pipelines.cli",
     "models.code.cli",
     "platform_api.lrs.cli",

@@ -16,6 +16,7 @@ from platform_api.api import ws
 from platform_api.api.gql.router import build_router as build_graphql_router
 from platform_api.api.routes import (
     assessments,
+    assignments,
     auth,
     content,
     courses,
@@ -24,6 +25,7 @@ from platform_api.api.routes import (
     org_units,
     people,
     recommendations,
+    review,
     rules,
     sso,
     users,
@@ -101,7 +103,8 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         )
     app.include_router(health.router)
     app.include_router(build_router())
-    for module in (auth, sso, users, org_units, courses, content, people, rules, items, assessments, recommendations):
+    routers = (auth, sso, users, org_units, courses, content, people, rules, items, assessments, assignments, review)
+    for module in (*routers, recommendations):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
 from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.content.models import Activity, Course, Lesson, PublishSchedule, Unit
+from platform_api.domain.content.models import Activity, ActivityItem, Course, Lesson, PublishSchedule, Unit
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.authz import Principal, Target
 from platform_api.domain.identity.models import Grant, User
+from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule
 
@@ -195,6 +197,58 @@ def guardian_link_target(session: Session, principal: Principal, link_id: int) -
         raise not_found("guardian link", link_id) from None
 
 
+def assignment_target(session: Session, principal: Principal, assignment_id: int) -> Target:
+    course_id = session.scalar(select(Assignment.course_id).where(Assignment.id == assignment_id))
+    return _course_of(session, principal, "assignment", assignment_id, course_id)
+
+
+def _learner_row_target(
+    session: Session, principal: Principal, kind: str, model: type[Submission] | type[ExamSession], ident: int
+) -> Target:
+    """A submission or exam session lives in its assignment's course and belongs to its learner."""
+    row = session.execute(
+        select(model.user_id, Assignment.course_id)
+        .join(Assignment, Assignment.id == model.assignment_id)
+        .where(model.id == ident)
+    ).first()
+    course = _course_of(session, principal, kind, ident, row.course_id if row else None)
+    assert row is not None
+    return Target(course.tenant_id, course.org_paths, course.course_ids, course.cohort_ids, learner_id=row.user_id)
+
+
+def submission_target(session: Session, principal: Principal, submission_id: int) -> Target:
+    return _learner_row_target(session, principal, "submission", Submission, submission_id)
+
+
+def exam_session_target(session: Session, principal: Principal, session_id: int) -> Target:
+    return _learner_row_target(session, principal, "exam session", ExamSession, session_id)
+
+
+def item_target(session: Session, principal: Principal, item_id: int) -> Target:
+    """An item lives in every course that uses it (activities, assignments), else in its tenant's root."""
+    item = session.get(Item, item_id)
+    if item is None or item.tenant_id != principal.tenant_id:
+        raise not_found("item", item_id)
+    courses = set(session.scalars(select(Assignment.course_id).where(Assignment.item_id == item_id)))
+    courses |= set(
+        session.scalars(
+            select(Unit.course_id)
+            .join(Lesson, Lesson.unit_id == Unit.id)
+            .join(Activity, Activity.lesson_id == Lesson.id)
+            .join(ActivityItem, ActivityItem.activity_id == Activity.id)
+            .where(ActivityItem.item_id == item_id)
+        )
+    )
+    if not courses:
+        return Target(principal.tenant_id, org_paths=(principal.tenant_path,))
+    paths = tuple(
+        session.scalars(
+            select(OrgUnit.path).join(Course, Course.org_unit_id == OrgUnit.id).where(Course.id.in_(courses))
+        )
+    )
+    return Target(principal.tenant_id, org_paths=paths, course_ids=frozenset(courses))
+
+
 def scope_target(session: Session, principal: Principal, scope_type: str, scope_id: int) -> Target:
     resolver = {"org_unit": org_unit_target, "course": course_target, "cohort": cohort_target}[scope_type]
     return resolver(session, principal, scope_id)
@@ -233,4 +287,8 @@ RESOLVERS: dict[str, Resolver] = {
     "grant": grant_target,
     "guardian_link": guardian_link_target,
     "rule": rule_target,
+    "assignment": assignment_target,
+    "submission": submission_target,
+    "exam_session": exam_session_target,
+    "item": item_target,
 }

@@ -95,3 +95,6 @@ class APISettings(CommonSettings):
     events_relay: bool = True
     events_stream: str = "pathwise.events"
     workers: int = Field(default=1, ge=1, le=64)
+
+    submission_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="upper bound for any assignment")
+    essay_model_uri: str = "models:/pathwise-essay@champion"

@@ -2,6 +2,7 @@
 
 from platform_api.core.db import Base
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assignments.models import Assignment, ExamSession, ScoreAudit, Submission, SubmissionComment
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import (
     Activity,
@@ -30,6 +31,7 @@ __all__ = [
     "ActivitySkill",
     "Assessment",
     "AssessmentSession",
+    "Assignment",
     "Attachment",
     "Attempt",
     "Base",
@@ -40,6 +42,7 @@ __all__ = [
     "CourseVersion",
     "Document",
     "Enrollment",
+    "ExamSession",
     "ExperimentExposure",
     "Grant",
     "GuardianLink",
@@ -56,11 +59,14 @@ __all__ = [
     "RolePermission",
     "Rollout",
     "RolloutDecisionRecord",
+    "ScoreAudit",
     "SearchDocument",
     "Skill",
     "SkillPrerequisite",
     "Statement",
     "StatementRef",
+    "Submission",
+    "SubmissionComment",
     "Unit",
     "User",
     "UserSecurity",

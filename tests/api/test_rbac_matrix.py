@@ -157,6 +157,8 @@ def fresh_sitting(client: TestClient, w: World) -> dict[str, Any]:
 
 C, U, L, A = {"course_id": "course"}, {"unit_id": "unit"}, {"lesson_id": "lesson"}, {"activity_id": "activity"}
 Q, S = {"assessment_id": "assessment"}, {"session_id": "sitting"}
+AS, S = {"assignment_id": "assignment"}, {"submission_id": "submission"}
+SUBMITTERS = frozenset({"admin", "learner"})
 MATRIX: dict[str, Case] = {
     "GET /v1/auth/me": Case(ALL),
     "POST /v1/auth/mfa/setup": Case(ALL, body={"phone": "not-a-phone"}),
@@ -246,6 +248,26 @@ MATRIX: dict[str, Case] = {
     "POST /v1/assessment-sessions/{session_id}/finish": Case(frozenset({"learner"}), factory=fresh_sitting),
     # any signed-in user reaches GraphQL (an empty body is a 400); its fields are in GRAPHQL_MATRIX
     "POST /graphql": Case(ALL, body={}),
+    # assignments, the submission portal, exams and instructor review
+    "POST /v1/courses/{course_id}/assignments": Case(AUTHORS, params=C, body={}),
+    "GET /v1/courses/{course_id}/assignments": Case(READERS, params=C),
+    "GET /v1/assignments/{assignment_id}": Case(READERS, params=AS),
+    "PATCH /v1/assignments/{assignment_id}": Case(AUTHORS, params=AS, body={"title": ""}),
+    "GET /v1/assignments/{assignment_id}/submissions": Case(READERS, params=AS),  # learners see their own
+    "POST /v1/assignments/{assignment_id}/submissions": Case(SUBMITTERS, params=AS),
+    "POST /v1/assignments/{assignment_id}/sessions": Case(SUBMITTERS, params=AS),
+    "POST /v1/exam-sessions/{session_id}/end": Case(SUBMITTERS, params={"session_id": "exam_session"}),
+    # the guardian is linked to the learner who owns the submission
+    "GET /v1/submissions/{submission_id}": Case(ALL, params=S),
+    "GET /v1/submissions/{submission_id}/file": Case(ALL, params=S),
+    "GET /v1/submissions/{submission_id}/comments": Case(ALL, params=S),
+    "POST /v1/submissions/{submission_id}/comments": Case(STAFF, params=S, body={}),
+    "POST /v1/submissions/{submission_id}/adjustments": Case(STAFF, params=S, body={}),
+    "GET /v1/submissions/{submission_id}/audit": Case(STAFF, params=S),
+    "GET /v1/courses/{course_id}/review-queue": Case(STAFF, params=C),
+    "GET /v1/courses/{course_id}/gradebook": Case(STAFF, params=C),
+    "GET /v1/courses/{course_id}/gradebook.csv": Case(STAFF, params=C),
+    "POST /v1/items/{item_id}/regrade": Case(STAFF, params={"item_id": "item"}, body={}),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,21 +19,25 @@ from platform_api.core.models import (
     ActivitySkill,
     Assessment,
     AssessmentSession,
+    Assignment,
     Attempt,
     Cohort,
     CohortMember,
     Course,
     Enrollment,
+    ExamSession,
     Grant,
     GuardianLink,
     Item,
     Lesson,
     OrgUnit,
     Skill,
+    Submission,
     Unit,
     User,
 )
 from platform_api.core.security import hash_password
+from platform_api.domain.assignments.storage import BlobStore
 from platform_api.main import create_app
 
 PASSWORD = "world-password-1"
@@ -152,7 +157,11 @@ def build_world(db_url: str) -> World:
         )
         s.add(sitting)
         s.flush()
+        submission_id, exam_session_id, assignment_id = _assignment_world(s, course.id, item.id, users["learner"].id)
         world.ids.update(
+            assignment=assignment_id,
+            submission=submission_id,
+            exam_session=exam_session_id,
             root=root.id,
             school=school.id,
             dept=dept.id,
@@ -175,6 +184,42 @@ def build_world(db_url: str) -> World:
         )
     engine.dispose()
     return world
+
+
+def _assignment_world(s, course_id: int, item_id: int, learner_id: int) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """An assignment with one submission under review (its file in the blob store) and a live exam session."""
+    due = datetime.now(UTC) + timedelta(days=7)
+    assignment = Assignment(course_id=course_id, item_id=item_id, title="Essay one", due_at=due, file_types=["text"])
+    s.add(assignment)
+    s.flush()
+    attempt = Attempt(user_id=learner_id, item_id=item_id, seq=2, response={"assignment_id": assignment.id})
+    s.add(attempt)
+    s.flush()
+    content = b"My essay about fractions."
+    sha = BlobStore(APISettings().home / "submissions").put(content)
+    submission = Submission(
+        assignment_id=assignment.id,
+        user_id=learner_id,
+        attempt_id=attempt.id,
+        attempt_no=1,
+        status="review",
+        sha256=sha,
+        size=len(content),
+        file_type="text",
+        filename="essay.txt",
+        flags=["manual: graded by an instructor"],
+    )
+    exam_session = ExamSession(
+        assignment_id=assignment.id,
+        user_id=learner_id,
+        token_sha256="0" * 64,
+        active_key=f"{assignment.id}:{learner_id}",
+        client_ip="127.0.0.1",
+        expires_at=due,
+    )
+    s.add_all([submission, exam_session])
+    s.flush()
+    return submission.id, exam_session.id, assignment.id
 
 
 def login(client: TestClient, email: str, password: str = PASSWORD) -> str:

@@ -1,0 +1,351 @@
+"""Assignments, the submission portal and exam sessions.
+
+A submission is checked completely (window, attempts, exam session, size, type) before
+anything is written, so every refusal leaves the learner's attempts as they were. The
+accepted file is stored, the submission is queued (202) and graded in the background.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit
+from platform_api.api.pages import Page, paginate
+from platform_api.api.targets import activity_course_id, assignment_target
+from platform_api.core.db import utcnow
+from platform_api.core.errors import ProblemError
+from platform_api.core.events import emit
+from platform_api.domain.assignments.autograde import Graders, grade_queued
+from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
+from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_window, lateness
+from platform_api.domain.assignments.schemas import (
+    AssignmentCreate,
+    AssignmentPublic,
+    AssignmentUpdate,
+    ExamSessionPublic,
+    ExamSessionStarted,
+    SubmissionPublic,
+)
+from platform_api.domain.assignments.storage import DEFAULT_TYPES, BlobStore, display_name, sniff
+from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.exams.sessions import TOKEN_HEADER, check_exam_access, end_session, live_session, start_session
+from platform_api.domain.identity.authz import Principal
+from platform_api.domain.items.models import Item
+
+router = APIRouter(prefix="/v1", tags=["assignments"])
+#: Room for the multipart framing around the file.
+MULTIPART_OVERHEAD = 16 * 1024
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+def blob_store(request: Request) -> BlobStore:
+    return BlobStore(request.app.state.settings.home / "submissions")
+
+
+def graders(request: Request) -> Graders:
+    state = request.app.state
+    if getattr(state, "graders", None) is None:
+        state.graders = Graders(state.settings.essay_model_uri, state.settings.mlflow_tracking_uri)
+    return state.graders
+
+
+def client_ip(request: Request) -> str:
+    """The socket peer (behind a proxy, run uvicorn with ``--proxy-headers`` and trusted ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else ""
+
+
+@router.post("/courses/{course_id}/assignments", response_model=AssignmentPublic, status_code=201)
+def create_assignment(
+    session: SessionDep,
+    settings: SettingsDep,
+    course_id: int,
+    body: AssignmentCreate,
+    principal: Annotated[Principal, permit("course.structure:write", "course")],
+) -> Assignment:
+    item = session.get(Item, body.item_id)
+    if item is None or item.tenant_id != principal.tenant_id:
+        raise ProblemError(422, f"item {body.item_id} not found")
+    if body.activity_id is not None and activity_course_id(session, body.activity_id) != course_id:
+        raise ProblemError(422, f"activity {body.activity_id} is not part of course {course_id}")
+    types = body.file_types or DEFAULT_TYPES.get(item.kind, [])
+    if not types:
+        raise ProblemError(422, f"items of kind {item.kind!r} need explicit file_types")
+    if body.max_bytes > settings.submission_max_bytes:
+        raise ProblemError(422, f"max_bytes is over the server limit of {settings.submission_max_bytes}")
+    row = Assignment(**body.model_dump(exclude={"file_types"}), file_types=types, course_id=course_id)
+    row.created_by = principal.user.id
+    session.add(row)
+    session.flush()
+    emit(session, "assignment.created", tenant_id=principal.tenant_id, data={"id": row.id, "course_id": course_id})
+    session.commit()
+    return row
+
+
+@router.get("/courses/{course_id}/assignments", response_model=Page[AssignmentPublic])
+def list_assignments(
+    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("courses:read", "course")]
+) -> Page[AssignmentPublic]:
+    query = select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.due_at, Assignment.id)
+    return paginate(session, query, page, AssignmentPublic)
+
+
+@router.get("/assignments/{assignment_id}", response_model=AssignmentPublic)
+def get_assignment(
+    session: SessionDep, assignment_id: int, _: Annotated[Principal, permit("courses:read", "assignment")]
+) -> Assignment | None:
+    return session.get(Assignment, assignment_id)
+
+
+@router.patch("/assignments/{assignment_id}", response_model=AssignmentPublic)
+def update_assignment(
+    session: SessionDep,
+    settings: SettingsDep,
+    assignment_id: int,
+    body: AssignmentUpdate,
+    principal: Annotated[Principal, permit("course.structure:write", "assignment")],
+) -> Assignment:
+    """Change deadlines, policy or exam settings (e.g. an extension); earlier penalties stay as they were."""
+    row = session.get(Assignment, assignment_id)
+    assert row is not None
+    current = AssignmentPublic.model_validate(row).model_dump(include=set(AssignmentCreate.model_fields))
+    try:
+        merged = AssignmentCreate.model_validate({**current, **body.model_dump(exclude_unset=True)})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ProblemError(422, f"{where}: {first['msg']}") from None
+    if merged.max_bytes > settings.submission_max_bytes:
+        raise ProblemError(422, f"max_bytes is over the server limit of {settings.submission_max_bytes}")
+    if not merged.file_types:
+        raise ProblemError(422, "file_types: an assignment needs at least one accepted file type")
+    for name, value in merged.model_dump(exclude={"item_id", "activity_id"}).items():
+        setattr(row, name, value)
+    emit(session, "assignment.updated", tenant_id=principal.tenant_id, data={"id": row.id, "course_id": row.course_id})
+    session.commit()
+    return row
+
+
+@router.get("/assignments/{assignment_id}/submissions", response_model=Page[SubmissionPublic])
+def list_submissions(
+    session: SessionDep,
+    assignment_id: int,
+    page: PageDep,
+    principal: Annotated[Principal, permit("courses:read", "assignment")],
+) -> Page[SubmissionPublic]:
+    """Everyone's submissions for those who may read grades in the course; one's own for everyone else."""
+    query = select(Submission).where(Submission.assignment_id == assignment_id)
+    if not principal.can("grades:read", assignment_target(session, principal, assignment_id)):
+        query = query.where(Submission.user_id == principal.user.id)
+    return paginate(session, query.order_by(Submission.id), page, SubmissionPublic)
+
+
+@router.post(
+    "/assignments/{assignment_id}/submissions",
+    response_model=SubmissionPublic,
+    status_code=202,
+    openapi_extra=UPLOAD_BODY,
+    summary="Submit a file (multipart field 'file'); graded in the background",
+)
+async def submit(
+    request: Request,
+    session: SessionDep,
+    assignment_id: int,
+    background: BackgroundTasks,
+    principal: Annotated[Principal, permit("attempts:write", "assignment")],
+) -> SubmissionPublic:
+    gate = await run_in_threadpool(_gate, request, session, assignment_id, principal)
+    limit = min(gate.assignment.max_bytes, request.app.state.settings.submission_max_bytes)
+    declared = request.headers.get("content-length")
+    if declared is None or not declared.isdigit():
+        raise ProblemError(411, "send the upload with a Content-Length header")
+    if int(declared) > limit + MULTIPART_OVERHEAD:
+        raise _too_large(int(declared), limit)
+    try:
+        form = await request.form(max_files=1, max_fields=1)
+    except Exception as error:  # starlette raises its own types for malformed multipart
+        raise ProblemError(422, f"the body is not a usable multipart form: {error}") from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ProblemError(422, "multipart field 'file' with the submitted file is required")
+    content = await upload.read(limit + 1)
+    await upload.close()
+    if len(content) > limit:
+        raise _too_large(len(content), limit)
+    if not content:
+        raise ProblemError(422, "the uploaded file is empty")
+    row = await run_in_threadpool(_accept, request, session, gate, principal, content, upload.filename or "")
+    background.add_task(grade_queued, request.app.state.session_factory, blob_store(request), graders(request), row.id)
+    return SubmissionPublic.model_validate(row)
+
+
+def _too_large(size: int, limit: int) -> ProblemError:
+    return ProblemError(413, f"the upload is {size} bytes; this assignment accepts at most {limit}", max_bytes=limit)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What was checked before the upload was read; lateness counts from ``arrived``."""
+
+    assignment: Assignment
+    used: int
+    arrived: datetime
+    exam_session: ExamSession | None
+
+
+def _gate(request: Request, session: Session, assignment_id: int, principal: Principal) -> Gate:
+    """The cheap checks (window, attempts, exam access), before any upload byte is parsed."""
+    assignment = session.get(Assignment, assignment_id)
+    assert assignment is not None
+    now = utcnow()
+    user_id = principal.user.id
+    check_window(assignment, now)
+    used = session.scalar(
+        select(func.count()).where(Submission.assignment_id == assignment.id, Submission.user_id == user_id)
+    )
+    check_attempts(assignment, used or 0)
+    exam_session: ExamSession | None = None
+    if assignment.exam:
+        ip = client_ip(request)
+        check_exam_access(assignment, user_id, "submit", ip, str(request.url), request.headers)
+        exam_session = live_session(session, assignment, user_id, request.headers.get(TOKEN_HEADER), ip)
+    return Gate(assignment, used or 0, now, exam_session)
+
+
+def _accept(
+    request: Request, session: Session, gate: Gate, principal: Principal, content: bytes, filename: str
+) -> Submission:
+    """The type check, then the file, the attempt and the submission in one transaction."""
+    assignment, user_id, now = gate.assignment, principal.user.id, gate.arrived
+    file_type = sniff(filename, content, list(assignment.file_types))
+    late = lateness(assignment, now)
+    item = session.get(Item, assignment.item_id)
+    assert item is not None
+    seq = (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == user_id)) or 0) + 1
+    attempt = Attempt(
+        user_id=user_id,
+        item_id=item.id,
+        activity_id=assignment.activity_id,
+        seq=seq,
+        response={"assignment_id": assignment.id},
+    )
+    session.add(attempt)
+    session.flush()
+    sha = blob_store(request).put(content)
+    row = Submission(
+        assignment_id=assignment.id,
+        user_id=user_id,
+        attempt_id=attempt.id,
+        attempt_no=gate.used + 1,
+        status="queued",
+        sha256=sha,
+        size=len(content),
+        file_type=file_type.name,
+        filename=display_name(filename),
+        late_days=late.days,
+        penalty=late.penalty,
+        submitted_at=now,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent submission took this attempt number
+        session.rollback()
+        raise ProblemError(
+            409,
+            "another submission was accepted at the same moment; reload and retry",
+            type_=PROBLEMS + "attempt-limit",
+        ) from None
+    if gate.exam_session is not None:
+        end_session(gate.exam_session, "submitted")
+    attempt.response = {"assignment_id": assignment.id, "submission_id": row.id}
+    emit(
+        session,
+        "submission.received",
+        tenant_id=principal.tenant_id,
+        data={"submission_id": row.id, "assignment_id": assignment.id, "user_id": user_id, "late_days": late.days},
+        audience=(user_id,),
+    )
+    session.commit()
+    return row
+
+
+@router.post(
+    "/assignments/{assignment_id}/sessions", response_model=ExamSessionStarted, status_code=201, tags=["exams"]
+)
+def start_exam_session(
+    request: Request,
+    session: SessionDep,
+    assignment_id: int,
+    principal: Annotated[Principal, permit("attempts:write", "assignment")],
+) -> ExamSessionStarted:
+    """Start sitting an exam. A second start while one is live gets 409; the first stays valid."""
+    assignment = session.get(Assignment, assignment_id)
+    assert assignment is not None
+    if not assignment.exam:
+        raise ProblemError(
+            409, f"assignment {assignment_id} is not an exam; submit directly", type_=PROBLEMS + "not-exam"
+        )
+    ip = client_ip(request)
+    check_exam_access(assignment, principal.user.id, "start", ip, str(request.url), request.headers)
+    used = session.scalar(
+        select(func.count()).where(Submission.assignment_id == assignment.id, Submission.user_id == principal.user.id)
+    )
+    check_attempts(assignment, used or 0)
+    row, token = start_session(session, assignment, principal.user.id, ip)
+    emit(
+        session,
+        "exam.session.started",
+        tenant_id=principal.tenant_id,
+        data={"session_id": row.id, "assignment_id": assignment_id, "user_id": principal.user.id},
+        audience=(principal.user.id,),
+    )
+    session.commit()
+    return ExamSessionStarted.model_validate({**ExamSessionPublic.model_validate(row).model_dump(), "token": token})
+
+
+@router.post("/exam-sessions/{session_id}/end", response_model=ExamSessionPublic, tags=["exams"])
+def end_exam_session(
+    session: SessionDep,
+    session_id: int,
+    principal: Annotated[Principal, permit("attempts:write", "exam_session", "session_id")],
+) -> ExamSession:
+    """The learner ends their own session; it cannot be resumed."""
+    row = session.get(ExamSession, session_id)
+    assert row is not None
+    if row.user_id != principal.user.id:
+        raise ProblemError(404, f"exam session {session_id} not found")  # others' sessions are not revealed
+    if row.active_key is None:
+        raise ProblemError(409, f"exam session {session_id} has already ended ({row.end_reason})")
+    end_session(row, "ended")
+    emit(
+        session,
+        "exam.session.ended",
+        tenant_id=principal.tenant_id,
+        data={"session_id": row.id, "user_id": row.user_id, "by": principal.user.id},
+        audience=(row.user_id,),
+    )
+    session.commit()
+    return row

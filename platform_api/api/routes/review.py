@@ -1,0 +1,204 @@
+"""Instructor workflows: the review queue, audited score changes, comments, grade book and regrade."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from sqlalchemy import select
+
+from pathwise.logs import get_logger
+from platform_api.api.deps import PageDep, SessionDep, permit
+from platform_api.api.pages import Page, paginate
+from platform_api.api.routes.assignments import blob_store, graders
+from platform_api.core.errors import ProblemError
+from platform_api.core.events import emit
+from platform_api.domain.assignments.autograde import grade_queued
+from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission, SubmissionComment
+from platform_api.domain.assignments.schemas import (
+    AdjustmentCreate,
+    AssignmentPublic,
+    AuditPublic,
+    CommentCreate,
+    CommentPublic,
+    GradeBookPublic,
+    RegradeCreate,
+    RegradePublic,
+    SubmissionPublic,
+)
+from platform_api.domain.assignments.storage import FILE_TYPES
+from platform_api.domain.identity.authz import Principal
+from platform_api.domain.items.models import Item
+from platform_api.domain.review.service import adjust_score, grade_book, grade_book_csv, regrade_item
+
+router = APIRouter(prefix="/v1", tags=["review"])
+log = get_logger(__name__)
+
+
+@router.get("/courses/{course_id}/review-queue", response_model=Page[SubmissionPublic])
+def review_queue(
+    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("grades:read", "course")]
+) -> Page[SubmissionPublic]:
+    """Flagged submissions waiting for an instructor, oldest first."""
+    query = (
+        select(Submission)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.course_id == course_id, Submission.status == "review")
+        .order_by(Submission.submitted_at, Submission.id)
+    )
+    return paginate(session, query, page, SubmissionPublic)
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionPublic)
+def get_submission(
+    session: SessionDep, submission_id: int, _: Annotated[Principal, permit("learners:read", "submission")]
+) -> SubmissionPublic:
+    row = session.get(Submission, submission_id)
+    assert row is not None
+    return SubmissionPublic.model_validate(row)
+
+
+@router.get(
+    "/submissions/{submission_id}/file",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download_submission(
+    request: Request,
+    session: SessionDep,
+    submission_id: int,
+    _: Annotated[Principal, permit("learners:read", "submission")],
+) -> Response:
+    """The stored bytes, always as an attachment so that a browser never renders them inline."""
+    row = session.get(Submission, submission_id)
+    assert row is not None
+    kind = FILE_TYPES[row.file_type]
+    name = f"submission-{row.id}{kind.extensions[0]}"
+    try:
+        content = blob_store(request).get(row.sha256)
+    except FileNotFoundError:
+        log.error("stored submission file is missing", submission_id=row.id, sha256=row.sha256)
+        raise ProblemError(404, f"the file of submission {row.id} is missing from the store") from None
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.post("/submissions/{submission_id}/adjustments", response_model=AuditPublic, status_code=201)
+def adjust(
+    session: SessionDep,
+    submission_id: int,
+    body: AdjustmentCreate,
+    principal: Annotated[Principal, permit("grades:write", "submission")],
+) -> ScoreAudit:
+    """Set the score by hand with a reason (audited); this also resolves a review."""
+    row = session.get(Submission, submission_id)
+    assert row is not None
+    audit = adjust_score(session, row, body.score, body.reason, principal.user)
+    session.commit()
+    return audit
+
+
+@router.get("/submissions/{submission_id}/audit", response_model=list[AuditPublic])
+def audit_trail(
+    session: SessionDep, submission_id: int, _: Annotated[Principal, permit("grades:read", "submission")]
+) -> list[ScoreAudit]:
+    attempt_id = session.scalar(select(Submission.attempt_id).where(Submission.id == submission_id))
+    return list(session.scalars(select(ScoreAudit).where(ScoreAudit.attempt_id == attempt_id).order_by(ScoreAudit.id)))
+
+
+@router.get("/submissions/{submission_id}/comments", response_model=Page[CommentPublic])
+def list_comments(
+    session: SessionDep,
+    submission_id: int,
+    page: PageDep,
+    _: Annotated[Principal, permit("learners:read", "submission")],
+) -> Page[CommentPublic]:
+    query = select(SubmissionComment).where(SubmissionComment.submission_id == submission_id)
+    return paginate(session, query.order_by(SubmissionComment.id), page, CommentPublic)
+
+
+@router.post("/submissions/{submission_id}/comments", response_model=CommentPublic, status_code=201)
+def add_comment(
+    session: SessionDep,
+    submission_id: int,
+    body: CommentCreate,
+    principal: Annotated[Principal, permit("grades:write", "submission")],
+) -> SubmissionComment:
+    row = session.get(Submission, submission_id)
+    assert row is not None
+    comment = SubmissionComment(submission_id=submission_id, author_id=principal.user.id, body=body.body)
+    session.add(comment)
+    session.flush()
+    emit(
+        session,
+        "submission.commented",
+        tenant_id=principal.tenant_id,
+        data={"submission_id": submission_id, "comment_id": comment.id},
+        audience=(row.user_id,),
+    )
+    session.commit()
+    return comment
+
+
+@router.get("/courses/{course_id}/gradebook", response_model=GradeBookPublic)
+def gradebook(
+    session: SessionDep, course_id: int, _: Annotated[Principal, permit("grades:read", "course")]
+) -> GradeBookPublic:
+    book = grade_book(session, course_id)
+    return GradeBookPublic.model_validate(
+        {
+            "course_id": course_id,
+            "assignments": [AssignmentPublic.model_validate(a) for a in book.assignments],
+            "rows": book.rows,
+        }
+    )
+
+
+@router.get(
+    "/courses/{course_id}/gradebook.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def gradebook_csv(
+    session: SessionDep, course_id: int, _: Annotated[Principal, permit("grades:read", "course")]
+) -> Response:
+    text = grade_book_csv(grade_book(session, course_id))
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="gradebook-course-{course_id}.csv"'},
+    )
+
+
+@router.post("/items/{item_id}/regrade", response_model=RegradePublic)
+def regrade(
+    request: Request,
+    session: SessionDep,
+    item_id: int,
+    body: RegradeCreate,
+    background: BackgroundTasks,
+    principal: Annotated[Principal, permit("grades:write", "item")],
+) -> RegradePublic:
+    """Re-score every attempt at the item after its answer key changed (audited, with events)."""
+    item = session.get(Item, item_id)
+    assert item is not None
+    summary = regrade_item(session, item, body.reason, principal.user)
+    emit(
+        session,
+        "item.regraded",
+        tenant_id=principal.tenant_id,
+        data={"item_id": item_id, "rescored": summary.attempts_rescored, "queued": summary.submissions_queued},
+    )
+    session.commit()
+    for submission_id in summary.submissions_queued:
+        background.add_task(
+            grade_queued,
+            request.app.state.session_factory,
+            blob_store(request),
+            graders(request),
+            submission_id,
+        )
+    return RegradePublic.model_validate(summary.__dict__)

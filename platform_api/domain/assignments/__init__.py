@@ -1,0 +1,1 @@
+"""Assignments: deadlines, late policy, attempt limits and the file submission portal."""

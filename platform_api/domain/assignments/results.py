@@ -1,0 +1,108 @@
+"""Releasing a score: the one path by which a graded, adjusted or regraded score takes effect.
+
+Every release writes an immutable audit row, updates the attempt, records an xAPI
+``scored`` statement in the LRS (which the outbox relays to the feature stream, so the
+knowledge-tracing features update) and emits a platform event, all in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from features.xapi_vocabulary import (
+    ITEM_IRI,
+    ActivityType,
+    Extension,
+    Verb,
+    build_statement,
+    learner_agent,
+    skill_activity,
+)
+from platform_api.core.events import emit
+from platform_api.domain.assignments.models import ScoreAudit, Submission
+from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.items.models import Item
+from platform_api.domain.org.models import GuardianLink
+from platform_api.lrs.store import record_statement
+
+PASS_MARK = 0.5
+AUDIT_KINDS = ("auto", "manual", "regrade")
+
+
+def scored_statement(attempt: Attempt, item: Item, score: float, reason: str, kind: str) -> dict[str, object]:
+    """``scored`` with the scaled score, success at the pass mark, the reason, skill and item."""
+    extensions: dict[str, object] = {
+        Extension.ITEM_ID: str(item.id),
+        Extension.ATTEMPT_ID: str(attempt.id),
+        Extension.SOURCE: f"pathwise-grading:{kind}",
+    }
+    context: dict[str, object] = {"extensions": extensions}
+    if item.skill_id is not None:
+        extensions[Extension.SKILL_ID] = str(item.skill_id)
+        context["contextActivities"] = {"category": [skill_activity(item.skill_id)]}
+    result = {
+        "score": {"scaled": score, "raw": score, "min": 0.0, "max": 1.0},
+        "success": score >= PASS_MARK,
+        "completion": True,
+        "extensions": {Extension.REASON: reason[:2000]},
+    }
+    return build_statement(
+        learner_agent(attempt.user_id),
+        Verb.SCORED,
+        f"{ITEM_IRI}{item.id}",
+        activity_type=ActivityType.QUESTION,
+        result=result,
+        context=context,
+    )
+
+
+def release_score(
+    session: Session,
+    target: Attempt | Submission,
+    score: float,
+    *,
+    actor_id: int | None,
+    kind: str,
+    reason: str,
+    tenant_id: int,
+) -> ScoreAudit:
+    """Set the attempt's score to ``score`` (0..1) with an audit row, an xAPI statement and an event."""
+    if kind not in AUDIT_KINDS:
+        raise ValueError(f"unknown audit kind {kind!r}")
+    if not 0.0 <= score <= 1.0:
+        raise ValueError(f"score {score} is outside 0..1")
+    submission = target if isinstance(target, Submission) else None
+    attempt = session.get(Attempt, target.attempt_id) if isinstance(target, Submission) else target
+    assert attempt is not None
+    item = session.get(Item, attempt.item_id)
+    assert item is not None
+    audit = ScoreAudit(
+        attempt_id=attempt.id, actor_id=actor_id, kind=kind, old_score=attempt.score, new_score=score, reason=reason
+    )
+    session.add(audit)
+    attempt.score = score
+    attempt.correct = score >= PASS_MARK
+    session.flush()
+    statement_id = record_statement(session, scored_statement(attempt, item, score, reason, kind), tenant_id=tenant_id)
+    guardians = tuple(
+        session.scalars(select(GuardianLink.guardian_id).where(GuardianLink.learner_id == attempt.user_id))
+    )
+    emit(
+        session,
+        "grade.released",
+        tenant_id=tenant_id,
+        data={
+            "attempt_id": attempt.id,
+            "submission_id": submission.id if submission else None,
+            "user_id": attempt.user_id,
+            "score": score,
+            "old_score": audit.old_score,
+            "kind": kind,
+            "reason": reason,
+            "statement_id": statement_id,
+        },
+        audience=(attempt.user_id, *guardians),
+    )
+    return audit

@@ -1,0 +1,1 @@
+"""High-stakes exams: address allow-lists, time windows, single sessions and guard plugins."""

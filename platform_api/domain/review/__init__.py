@@ -1,0 +1,1 @@
+"""Instructor workflows: review queue, audited score changes, comments, grade book, regrade."""

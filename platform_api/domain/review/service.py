@@ -1,0 +1,155 @@
+"""Instructor workflows over submissions: the review queue, score changes, comments, grade book, regrade."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from platform_api.core.errors import ProblemError
+from platform_api.domain.assessment.grading import GradingError, grade_answer, parse_key
+from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
+from platform_api.domain.assignments.results import release_score
+from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.enrollment.models import Enrollment
+from platform_api.domain.identity.models import User
+from platform_api.domain.items.models import Item
+
+#: Item kinds whose attempts carry the answer itself and are re-scored from the key.
+OBJECTIVE_KINDS = frozenset({"multiple_choice", "multiple_response", "numeric", "short_text", "ordering", "matching"})
+#: Item kinds whose submissions go back through the automatic graders on regrade.
+SUBMISSION_KINDS = frozenset({"code", "essay"})
+
+
+def adjust_score(session: Session, submission: Submission, score: float, reason: str, actor: User) -> ScoreAudit:
+    """Set a submission's score by hand; resolves a review. The reason is mandatory and audited."""
+    if not reason.strip():
+        raise ProblemError(422, "a score adjustment needs a reason")
+    if submission.status in ("queued", "grading"):
+        raise ProblemError(409, f"submission {submission.id} is still being graded; adjust it afterwards")
+    submission.status = "graded"
+    return release_score(
+        session, submission, score, actor_id=actor.id, kind="manual", reason=reason.strip(), tenant_id=actor.tenant_id
+    )
+
+
+@dataclass
+class RegradeSummary:
+    item_id: int
+    attempts_rescored: int = 0
+    attempts_unchanged: int = 0
+    attempts_skipped: list[int] = field(default_factory=list)
+    submissions_queued: list[int] = field(default_factory=list)
+
+
+def regrade_item(session: Session, item: Item, reason: str, actor: User) -> RegradeSummary:
+    """Re-score every attempt at ``item`` after its key changed.
+
+    Objective attempts are re-scored here from their stored answer (audited, with an xAPI
+    statement and an event each when the score changes); code and essay submissions are put
+    back in the grading queue, and the caller starts the graders.
+    """
+    if not reason.strip():
+        raise ProblemError(422, "a regrade needs a reason")
+    summary = RegradeSummary(item.id)
+    if item.kind in SUBMISSION_KINDS:
+        rows = session.scalars(
+            select(Submission)
+            .join(Assignment, Assignment.id == Submission.assignment_id)
+            .where(Assignment.item_id == item.id, Submission.status.in_(("graded", "review")))
+            .order_by(Submission.id)
+        ).all()
+        for submission in rows:
+            submission.status = "queued"
+            submission.report = {**submission.report, "regrade_reason": reason.strip()}
+            summary.submissions_queued.append(submission.id)
+        return summary
+    if item.kind not in OBJECTIVE_KINDS:
+        raise ProblemError(422, f"items of kind {item.kind!r} cannot be regraded automatically")
+    try:
+        key = parse_key(item.answer_key)
+    except GradingError as error:
+        raise ProblemError(422, f"the answer key of item {item.id} is not usable: {error}") from None
+    for attempt in session.scalars(select(Attempt).where(Attempt.item_id == item.id).order_by(Attempt.id)):
+        answer = (attempt.response or {}).get("answer")
+        if not isinstance(answer, dict):
+            summary.attempts_skipped.append(attempt.id)
+            continue
+        try:
+            score = grade_answer(key, answer).score
+        except GradingError:  # an answer the new key cannot read keeps its old score
+            summary.attempts_skipped.append(attempt.id)
+            continue
+        if attempt.score is not None and abs(attempt.score - score) < 1e-9:
+            summary.attempts_unchanged += 1
+            continue
+        release_score(
+            session, attempt, score, actor_id=actor.id, kind="regrade", reason=reason.strip(), tenant_id=actor.tenant_id
+        )
+        summary.attempts_rescored += 1
+    return summary
+
+
+@dataclass
+class GradeBook:
+    assignments: list[Assignment]
+    rows: list[dict[str, Any]]
+
+
+def grade_book(session: Session, course_id: int) -> GradeBook:
+    """Enrolled learners x assignments: the best released score per cell, with what is pending."""
+    assignments = list(
+        session.scalars(select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.id))
+    )
+    learners = session.execute(
+        select(User.id, User.email, User.display_name)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course_id)
+        .order_by(User.id)
+    ).all()
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    if assignments:
+        found = session.execute(
+            select(Submission.user_id, Submission.assignment_id, Submission.status, Attempt.score)
+            .join(Attempt, Attempt.id == Submission.attempt_id)
+            .where(Submission.assignment_id.in_([a.id for a in assignments]))
+        ).all()
+        for user_id, assignment_id, status, score in found:
+            cell = cells.setdefault((user_id, assignment_id), {"score": None, "attempts": 0, "pending": 0})
+            cell["attempts"] += 1
+            if status in ("queued", "grading", "review"):
+                cell["pending"] += 1
+            if score is not None and (cell["score"] is None or score > cell["score"]):
+                cell["score"] = score
+    rows = []
+    for user_id, email, name in learners:
+        scores = {a.id: cells.get((user_id, a.id), {"score": None, "attempts": 0, "pending": 0}) for a in assignments}
+        released = [c["score"] for c in scores.values() if c["score"] is not None]
+        mean = round(sum(released) / len(assignments), 6) if assignments else None
+        rows.append({"user_id": user_id, "email": email, "display_name": name, "cells": scores, "mean": mean})
+    return GradeBook(assignments, rows)
+
+
+def _safe_cell(value: Any) -> Any:
+    """Spreadsheets run cells that start with = + - @ as formulas; quote them (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def grade_book_csv(book: GradeBook) -> str:
+    """One row per learner; missing scores count as 0 in the mean and are blank in their cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header: Sequence[Any] = ["user_id", "email", "display_name", *(f"{a.title} [{a.id}]" for a in book.assignments)]
+    writer.writerow([_safe_cell(h) for h in [*header, "mean"]])
+    for row in book.rows:
+        scores = ["" if row["cells"][a.id]["score"] is None else row["cells"][a.id]["score"] for a in book.assignments]
+        mean = "" if row["mean"] is None else row["mean"]
+        writer.writerow([_safe_cell(v) for v in [row["user_id"], row["email"], row["display_name"], *scores, mean]])
+    return out.getvalue()

@@ -1,0 +1,643 @@
+"""The submission portal end to end on SQLite and PostgreSQL: deadlines, late policy, limits, storage.
+
+Every refusal is checked to leave the learner's submissions, attempts and the file store
+exactly as they were.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
+
+from features.events import statement_to_interaction
+from features.xapi_vocabulary import Extension, Verb
+from pathwise.cli import build_cli
+from platform_api.core.config import APISettings
+from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.core.errors import ProblemError
+from platform_api.core.models import (
+    ActivityItem,
+    Assignment,
+    Attempt,
+    ExamSession,
+    Item,
+    ScoreAudit,
+    Statement,
+    Submission,
+    User,
+)
+from platform_api.domain.exams.sessions import start_session
+from platform_api.main import create_app
+from tests.api.world import World, build_world, login
+from tests.conftest import fresh_pg_database
+
+LEARNER_IP = "10.0.0.5"
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@dataclass
+class Portal:
+    client: TestClient
+    world: World
+    db_url: str
+    home: Path
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.world.tokens[who]}"}
+
+    def create(self, who: str = "instructor", **fields: Any) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        body = {
+            "item_id": self.world.ids["file_item"],
+            "title": "Report",
+            "due_at": (now + timedelta(days=3)).isoformat(),
+        }
+        body.update(fields)
+        response = self.client.post(
+            f"/v1/courses/{self.world.ids['course']}/assignments", json=body, headers=self.headers(who)
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def submit(self, assignment_id: int, name: str, content: bytes, who: str = "learner", **headers: str) -> Any:
+        return self.client.post(
+            f"/v1/assignments/{assignment_id}/submissions",
+            files={"file": (name, content, "application/octet-stream")},
+            headers={**self.headers(who), **headers},
+        )
+
+    def fetch(self, submission_id: int, who: str = "learner") -> dict[str, Any]:
+        response = self.client.get(f"/v1/submissions/{submission_id}", headers=self.headers(who))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def counts(self) -> tuple[int, int, int]:
+        """Submissions, attempts and stored files: what a refused request must not change."""
+        engine = make_engine(self.db_url)
+        with make_session_factory(engine)() as s:
+            subs = s.scalar(select(func.count()).select_from(Submission)) or 0
+            attempts = s.scalar(select(func.count()).select_from(Attempt)) or 0
+        engine.dispose()
+        files = sum(1 for p in (self.home / "submissions").rglob("*") if p.is_file())
+        return subs, attempts, files
+
+
+def make_portal(db_url: str, home: Path, ip: str = LEARNER_IP, **settings: Any) -> Iterator[Portal]:
+    """A world with a file, an essay and a code item, and a client at ``ip``; no essay model unless given."""
+    world = build_world(db_url)
+    engine = make_engine(db_url)
+    with transaction(make_session_factory(engine)) as s:
+        root = world.ids["root"]
+        file_item = Item(tenant_id=root, skill_id=world.ids["skill"], external_id="upload", kind="file")
+        essay = Item(
+            tenant_id=root, skill_id=world.ids["skill"], external_id="essay", kind="essay", answer_key={"essay_set": 1}
+        )
+        code = Item(
+            tenant_id=root,
+            skill_id=world.ids["skill"],
+            external_id="code",
+            kind="code",
+            answer_key={"tests": "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"},
+        )
+        s.add_all([file_item, essay, code])
+        s.flush()
+        world.ids.update(file_item=file_item.id, essay_item=essay.id, code_item=code.id)
+    engine.dispose()
+    settings.setdefault("essay_model_uri", f"file://{home}/no-such-model")
+    app_settings = APISettings(database_url=db_url, secret_key="test-secret-" + "x" * 32, **settings)
+    with TestClient(create_app(app_settings), client=(ip, 50000)) as client:
+        for name in ("admin", "instructor", "assistant", "learner", "learner2", "guardian"):
+            world.tokens[name] = login(client, f"{name}@world.test")
+        yield Portal(client, world, db_url, home)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """One world per backend for the whole module (building one costs seconds); tests use their own assignments."""
+    home = tmp_path_factory.mktemp("portal-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATHWISE_HOME", str(home))
+        if request.param == "sqlite":
+            yield from make_portal(f"sqlite:///{home / 'portal.db'}", home)
+            return
+        with fresh_pg_database() as url:
+            yield from make_portal(url, home)
+
+
+def test_late_submission_is_stored_by_content_and_released_with_an_audited_score(portal: Portal) -> None:
+    now = datetime.now(UTC)
+    assignment = portal.create(
+        due_at=(now - timedelta(days=1, hours=2)).isoformat(),
+        opens_at=(now - timedelta(days=5)).isoformat(),
+        cutoff_at=(now + timedelta(days=2)).isoformat(),
+        late_penalty_per_day=0.1,
+        grace_minutes=30,
+        max_attempts=2,
+        file_types=["pdf", "text"],
+    )
+    response = portal.submit(assignment["id"], "../../etc/passwd.pdf", PDF)
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert (body["late_days"], body["penalty"], body["file_type"]) == (2, 0.2, "pdf")
+    assert body["filename"] == "passwd.pdf"  # display text only
+    stored = portal.home / "submissions" / body["sha256"][:2] / body["sha256"][2:4] / body["sha256"]
+    assert stored.read_bytes() == PDF
+    assert not list(portal.home.rglob("passwd*"))
+    assert body["status"] == "queued"  # answered before grading; the background task grades it
+    body = portal.fetch(body["id"])
+    # a file item has no automatic grader: it waits for an instructor, no score released
+    assert body["status"] == "review" and body["score"] is None
+    assert body["flags"] == ["manual: items of kind 'file' are graded by an instructor"]
+
+    sid = body["id"]
+    download = portal.client.get(f"/v1/submissions/{sid}/file", headers=portal.headers("learner"))
+    assert download.content == PDF
+    assert download.headers["content-disposition"] == f'attachment; filename="submission-{sid}.pdf"'
+    assert download.headers["content-type"] == "application/octet-stream"
+
+    no_reason = portal.client.post(
+        f"/v1/submissions/{sid}/adjustments", json={"score": 0.8, "reason": "   "}, headers=portal.headers("instructor")
+    )
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["detail"]
+    adjusted = portal.client.post(
+        f"/v1/submissions/{sid}/adjustments",
+        json={"score": 0.8, "reason": "good analysis, late"},
+        headers=portal.headers("instructor"),
+    )
+    assert adjusted.status_code == 201, adjusted.text
+    audit = adjusted.json()
+    assert (audit["old_score"], audit["new_score"], audit["kind"]) == (None, 0.8, "manual")
+    assert audit["actor_id"] == portal.world.ids["user_instructor"]
+    after = portal.client.get(f"/v1/submissions/{sid}", headers=portal.headers("learner")).json()
+    assert (after["status"], after["score"]) == ("graded", 0.8)
+
+    again = portal.client.post(
+        f"/v1/submissions/{sid}/adjustments",
+        json={"score": 0.6, "reason": "rubric item 3 missed"},
+        headers=portal.headers("assistant"),
+    )
+    assert again.status_code == 201
+    trail = portal.client.get(f"/v1/submissions/{sid}/audit", headers=portal.headers("instructor")).json()
+    assert [(a["old_score"], a["new_score"], a["reason"]) for a in trail] == [
+        (None, 0.8, "good analysis, late"),
+        (0.8, 0.6, "rubric item 3 missed"),
+    ]
+
+    # both releases went to the LRS as `scored` statements that the KT features read as answers
+    engine = make_engine(portal.db_url)
+    with make_session_factory(engine)() as s:
+        stored = s.scalars(select(Statement.payload).where(Statement.verb_id == Verb.SCORED).order_by(Statement.stored))
+        payloads = [p for p in stored if p["context"]["extensions"][Extension.ATTEMPT_ID] == str(after["attempt_id"])]
+        audits = s.scalar(select(func.count()).where(ScoreAudit.attempt_id == after["attempt_id"]))
+    engine.dispose()
+    assert audits == 2
+    assert [p["result"]["score"]["scaled"] for p in payloads] == [0.8, 0.6]
+    assert payloads[1]["result"]["extensions"][Extension.REASON] == "rubric item 3 missed"
+    interaction = statement_to_interaction(payloads[1])
+    assert interaction.kind == "answer"
+    assert interaction.skill_id == str(portal.world.ids["skill"])
+    assert interaction.item_id == str(portal.world.ids["file_item"])
+    assert (interaction.score, interaction.correct) == (0.6, True)
+
+
+def test_every_refusal_leaves_attempts_and_files_unchanged(portal: Portal) -> None:
+    now = datetime.now(UTC)
+    open_one = portal.create(max_attempts=1, max_bytes=2048, file_types=["pdf"])
+    before = portal.counts()
+
+    def refused(response: Any, status: int, needle: str) -> None:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert needle in response.json()["detail"]
+        assert portal.counts() == before
+
+    refused(portal.submit(open_one["id"], "big.pdf", PDF + b"x" * 4096), 413, "at most 2048")
+    refused(portal.submit(open_one["id"], "notes.txt", b"hello"), 415, "'.txt' is not accepted")
+    refused(portal.submit(open_one["id"], "fake.pdf", b"just text pretending"), 415, "is not a pdf file")
+    refused(portal.submit(open_one["id"], "empty.pdf", b""), 422, "empty")
+    no_file = portal.client.post(
+        f"/v1/assignments/{open_one['id']}/submissions", data={"other": "x"}, headers=portal.headers("learner")
+    )
+    refused(no_file, 422, "'file'")
+
+    closed = portal.create(
+        due_at=(now - timedelta(days=3)).isoformat(),
+        cutoff_at=(now - timedelta(days=1)).isoformat(),
+        file_types=["pdf"],
+    )
+    refused(portal.submit(closed["id"], "a.pdf", PDF), 409, "hard deadline")
+    assert portal.submit(closed["id"], "a.pdf", PDF).json()["type"].endswith("/deadline-passed")
+    # an extension reopens it; a PATCH that breaks the rules changes nothing
+    extend = f"/v1/assignments/{closed['id']}"
+    bad = portal.client.patch(
+        extend, json={"cutoff_at": (now - timedelta(days=5)).isoformat()}, headers=portal.headers("instructor")
+    )
+    assert bad.status_code == 422 and "cutoff_at must not be before due_at" in bad.json()["detail"]
+    assert (
+        portal.client.patch(extend, json={"max_attempts": 0}, headers=portal.headers("instructor")).status_code == 422
+    )
+    assert portal.client.patch(extend, json={"title": "x"}, headers=portal.headers("learner")).status_code == 403
+    assert portal.client.get(extend, headers=portal.headers("learner")).json()["cutoff_at"] == closed["cutoff_at"]
+    extended = portal.client.patch(
+        extend, json={"cutoff_at": (now + timedelta(days=1)).isoformat()}, headers=portal.headers("instructor")
+    )
+    assert extended.status_code == 200, extended.text
+    late = portal.submit(closed["id"], "a.pdf", PDF)
+    assert late.status_code == 202 and late.json()["late_days"] == 4  # 3 days and a moment: 4 started days
+    before = portal.counts()
+    future = portal.create(opens_at=(now + timedelta(days=1)).isoformat(), file_types=["pdf"])
+    refused(portal.submit(future["id"], "a.pdf", PDF), 409, "opens at")
+
+    assert portal.submit(open_one["id"], "a.pdf", PDF).status_code == 202
+    before = portal.counts()
+    second = portal.submit(open_one["id"], "b.pdf", PDF + b"%second")
+    refused(second, 409, "all 1 attempt(s)")
+    assert second.json()["type"].endswith("/attempt-limit")
+
+    # learner2 may not see the learner's submission; the guardian of the learner may
+    sid = portal.client.get(
+        f"/v1/assignments/{open_one['id']}/submissions", headers=portal.headers("instructor")
+    ).json()["items"][0]["id"]
+    assert portal.client.get(f"/v1/submissions/{sid}", headers=portal.headers("learner2")).status_code == 403
+    listing = f"/v1/assignments/{open_one['id']}/submissions"
+    assert portal.client.get(listing, headers=portal.headers("learner2")).json()["total"] == 0
+    assert [r["id"] for r in portal.client.get(listing, headers=portal.headers("learner")).json()["items"]] == [sid]
+    assert portal.client.get(f"/v1/submissions/{sid}", headers=portal.headers("guardian")).status_code == 200
+
+
+INVALID_ASSIGNMENTS: list[tuple[dict[str, Any], str]] = [
+    ({"file_types": ["exe"]}, "unknown file type"),
+    ({"exam": True, "ip_allow": ["10.0.0.0/33"]}, "not an IP address or CIDR"),
+    ({"ip_allow": ["10.0.0.0/24"]}, "apply to exams only"),
+    ({"exam": True, "guards": {"nope": {}}}, "unknown exam guard 'nope'"),
+    ({"exam": True, "guards": {"safe_exam_browser": {}}}, "config_keys"),
+    ({"late_penalty_per_day": 1.5}, "late_penalty_per_day"),
+    ({"cutoff_at": "2000-01-01T00:00:00+00:00"}, "cutoff_at must not be before due_at"),
+    ({"due_at": "2030-01-01T00:00:00"}, "timezone"),
+    ({"item_id": 999999}, "item 999999 not found"),
+    ({"max_bytes": 10**9}, "max_bytes"),
+]
+
+
+def test_invalid_assignments_are_refused(portal: Portal) -> None:
+    for fields, needle in INVALID_ASSIGNMENTS:
+        body = {"item_id": portal.world.ids["file_item"], "title": "invalid", "due_at": "2030-01-01T00:00:00+00:00"}
+        response = portal.client.post(
+            f"/v1/courses/{portal.world.ids['course']}/assignments",
+            json={**body, **fields},
+            headers=portal.headers("instructor"),
+        )
+        assert response.status_code == 422, (fields, response.text)
+        assert needle in response.text, (fields, response.text)
+    listed = portal.client.get(
+        f"/v1/courses/{portal.world.ids['course']}/assignments", headers=portal.headers("learner")
+    ).json()
+    assert "Essay one" in {a["title"] for a in listed["items"]}
+    assert "invalid" not in {a["title"] for a in listed["items"]}
+
+
+def test_code_and_essay_submissions_go_through_their_graders(portal: Portal) -> None:
+    code = portal.create(item_id=portal.world.ids["code_item"], max_attempts=3)
+    assert code["file_types"] == ["python"]
+    binary = portal.submit(code["id"], "solution.py", b"\x00\x01binary")
+    assert binary.status_code == 415 and "UTF-8 text" in binary.json()["detail"]
+    accepted = portal.submit(code["id"], "solution.py", b"def add(a, b):\n    return a + b\n")
+    assert accepted.status_code == 202
+    graded = portal.fetch(accepted.json()["id"])
+    if shutil.which("bwrap"):
+        assert (graded["status"], graded["score"]) == ("graded", 1.0)
+        assert graded["report"]["tests"][0]["status"] == "passed"
+    else:  # no sandbox on this machine: never run untrusted code outside it, ask a human instead
+        assert graded["status"] == "review" and graded["score"] is None
+        assert graded["flags"][0].startswith("grader_unavailable: bubblewrap")
+
+    essay = portal.create(item_id=portal.world.ids["essay_item"])
+    sent = portal.submit(essay["id"], "essay.txt", b"Fractions are parts of a whole. " * 20)
+    queued = portal.fetch(sent.json()["id"])
+    assert queued["status"] == "review"
+    assert queued["flags"][0].startswith("grader_unavailable: essay model")
+    queue = portal.client.get(
+        f"/v1/courses/{portal.world.ids['course']}/review-queue", headers=portal.headers("assistant")
+    ).json()
+    assert queued["id"] in {row["id"] for row in queue["items"]}
+
+
+# --- exams ------------------------------------------------------------------------------------
+
+
+def test_exam_sessions_allow_lists_windows_and_guards(portal: Portal) -> None:
+    now = datetime.now(UTC)
+    exam = portal.create(
+        exam=True,
+        ip_allow=["10.0.0.0/24", "2001:db8::/32"],
+        session_minutes=30,
+        file_types=["text"],
+        max_attempts=2,
+        cutoff_at=(now + timedelta(days=4)).isoformat(),
+    )
+    start = f"/v1/assignments/{exam['id']}/sessions"
+    no_session = portal.submit(exam["id"], "a.txt", b"answer")
+    assert no_session.status_code == 403 and no_session.json()["type"].endswith("/no-session")
+
+    elsewhere = TestClient(portal.client.app, client=("192.168.7.9", 50000))
+    outside = elsewhere.post(start, headers=portal.headers("learner"))
+    assert outside.status_code == 403 and "192.168.7.9 is not on the allow-list" in outside.json()["detail"]
+
+    first = portal.client.post(start, headers=portal.headers("learner"))
+    assert first.status_code == 201, first.text
+    token = first.json()["token"]
+    second = portal.client.post(start, headers=portal.headers("learner"))
+    assert second.status_code == 409 and second.json()["active_session_id"] == first.json()["id"]
+
+    stolen = portal.submit(exam["id"], "a.txt", b"answer", who="learner2", **{"X-Exam-Session": token})
+    assert stolen.status_code == 403 and "not a live session of yours" in stolen.json()["detail"]
+    before = portal.counts()
+    from_elsewhere = elsewhere.post(
+        f"/v1/assignments/{exam['id']}/submissions",
+        files={"file": ("a.txt", b"answer", "text/plain")},
+        headers={**portal.headers("learner"), "X-Exam-Session": token},
+    )
+    assert from_elsewhere.status_code == 403 and portal.counts() == before
+
+    # the first session stayed valid through the refused second start
+    accepted = portal.submit(exam["id"], "a.txt", b"answer", **{"X-Exam-Session": token})
+    assert accepted.status_code == 202, accepted.text
+    reused = portal.submit(exam["id"], "a.txt", b"answer 2", **{"X-Exam-Session": token})
+    assert reused.status_code == 403  # the session ended with its submission
+
+    again = portal.client.post(start, headers=portal.headers("learner")).json()
+    end = f"/v1/exam-sessions/{again['id']}/end"
+    assert portal.client.post(end, headers=portal.headers("learner2")).status_code == 404
+    ended = portal.client.post(end, headers=portal.headers("learner"))
+    assert ended.status_code == 200 and ended.json()["end_reason"] == "ended"
+    assert portal.client.post(end, headers=portal.headers("learner")).status_code == 409
+
+    plain = portal.create(file_types=["text"])
+    not_exam = portal.client.post(f"/v1/assignments/{plain['id']}/sessions", headers=portal.headers("learner"))
+    assert not_exam.status_code == 409 and not_exam.json()["type"].endswith("/not-exam")
+    later = portal.create(exam=True, file_types=["text"], opens_at=(now + timedelta(hours=2)).isoformat())
+    too_early = portal.client.post(f"/v1/assignments/{later['id']}/sessions", headers=portal.headers("learner"))
+    assert too_early.status_code == 409 and too_early.json()["type"].endswith("/not-open")
+
+
+def test_safe_exam_browser_guard(portal: Portal) -> None:
+    exam = portal.create(exam=True, file_types=["text"], guards={"safe_exam_browser": {"config_keys": ["key-1"]}})
+    path = f"/v1/assignments/{exam['id']}/sessions"
+    refused = portal.client.post(path, headers=portal.headers("learner"))
+    assert refused.status_code == 403 and "'safe_exam_browser' refused" in refused.json()["detail"]
+    wrong = hashlib.sha256(b"http://testserver" + path.encode() + b"other-key").hexdigest()
+    mismatch = portal.client.post(path, headers={**portal.headers("learner"), "X-SafeExamBrowser-ConfigKeyHash": wrong})
+    assert mismatch.status_code == 403 and "does not match" in mismatch.json()["detail"]
+    right = hashlib.sha256(b"http://testserver" + path.encode() + b"key-1").hexdigest()
+    ok = portal.client.post(path, headers={**portal.headers("learner"), "X-SafeExamBrowser-ConfigKeyHash": right})
+    assert ok.status_code == 201, ok.text
+
+
+# --- instructor workflows ---------------------------------------------------------------------
+
+
+def _db(portal: Portal) -> Any:
+    return make_session_factory(make_engine(portal.db_url))
+
+
+def test_review_queue_comments_and_grade_book(portal: Portal) -> None:
+    with transaction(_db(portal)) as s:
+        learner2 = s.get(User, portal.world.ids["user_learner2"])
+        learner2.display_name = "=HYPERLINK(evil)"
+    assignment = portal.create(title="Lab report", file_types=["text"])
+    mine = portal.submit(assignment["id"], "r.txt", b"my report").json()["id"]
+    theirs = portal.submit(assignment["id"], "r.txt", b"their report", who="learner2").json()["id"]
+    queue = portal.client.get(
+        f"/v1/courses/{portal.world.ids['course']}/review-queue", headers=portal.headers("instructor")
+    ).json()
+    assert {mine, theirs} <= {row["id"] for row in queue["items"]}
+
+    comments = f"/v1/submissions/{mine}/comments"
+    posted = portal.client.post(comments, json={"body": "Cite your sources."}, headers=portal.headers("assistant"))
+    assert posted.status_code == 201
+    assert portal.client.post(comments, json={"body": ""}, headers=portal.headers("instructor")).status_code == 422
+    assert portal.client.post(comments, json={"body": "mine"}, headers=portal.headers("learner")).status_code == 403
+    listed = portal.client.get(comments, headers=portal.headers("learner")).json()
+    assert [c["body"] for c in listed["items"]] == ["Cite your sources."]
+
+    adjusted = portal.client.post(
+        f"/v1/submissions/{mine}/adjustments",
+        json={"score": 0.9, "reason": "rubric"},
+        headers=portal.headers("instructor"),
+    )
+    assert adjusted.status_code == 201
+    queue = portal.client.get(
+        f"/v1/courses/{portal.world.ids['course']}/review-queue", headers=portal.headers("instructor")
+    ).json()
+    assert mine not in {row["id"] for row in queue["items"]} and theirs in {row["id"] for row in queue["items"]}
+
+    book = portal.client.get(f"/v1/courses/{portal.world.ids['course']}/gradebook", headers=portal.headers("assistant"))
+    assert book.status_code == 200, book.text
+    rows = {row["user_id"]: row for row in book.json()["rows"]}
+    cell = str(assignment["id"])
+    assert rows[portal.world.ids["user_learner"]]["cells"][cell] == {"score": 0.9, "attempts": 1, "pending": 0}
+    assert rows[portal.world.ids["user_learner2"]]["cells"][cell] == {"score": None, "attempts": 1, "pending": 1}
+
+    exported = portal.client.get(
+        f"/v1/courses/{portal.world.ids['course']}/gradebook.csv", headers=portal.headers("instructor")
+    )
+    assert exported.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(exported.text)))
+    column = table[0].index(f"Lab report [{assignment['id']}]")
+    by_user = {row[0]: row for row in table[1:]}
+    assert by_user[str(portal.world.ids["user_learner"])][column] == "0.9"
+    assert by_user[str(portal.world.ids["user_learner2"])][2] == "'=HYPERLINK(evil)"  # not a formula
+    assert by_user[str(portal.world.ids["user_learner2"])][column] == ""
+
+
+def test_audit_rows_are_immutable(portal: Portal) -> None:
+    assignment = portal.create(file_types=["text"])
+    sid = portal.submit(assignment["id"], "r.txt", b"audited").json()["id"]
+    portal.client.post(
+        f"/v1/submissions/{sid}/adjustments",
+        json={"score": 0.5, "reason": "half"},
+        headers=portal.headers("instructor"),
+    )
+    engine = make_engine(portal.db_url)
+    for statement in ("UPDATE score_audit SET new_score = 1.0", "DELETE FROM score_audit"):
+        with pytest.raises(DBAPIError, match="immutable"), engine.begin() as conn:
+            conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM score_audit WHERE reason = 'half'")).scalar() == 1
+    engine.dispose()
+
+
+def test_regrade_after_a_key_change(portal: Portal) -> None:
+    ids = portal.world.ids
+    key = {"kind": "multiple_choice", "choices": [{"id": "a"}, {"id": "b"}], "correct": "a"}
+    with transaction(_db(portal)) as s:
+        item = Item(
+            tenant_id=ids["root"],
+            skill_id=ids["skill"],
+            external_id="mc-regrade",
+            kind="multiple_choice",
+            answer_key=key,
+        )
+        s.add(item)
+        s.flush()
+        s.add(ActivityItem(activity_id=ids["activity"], item_id=item.id))
+        picked_b = Attempt(
+            user_id=ids["user_learner"], item_id=item.id, response={"answer": {"choice": "b"}}, score=0.0
+        )
+        picked_a = Attempt(
+            user_id=ids["user_learner2"], item_id=item.id, response={"answer": {"choice": "a"}}, score=1.0
+        )
+        no_answer = Attempt(user_id=ids["user_learner2"], item_id=item.id, response={}, score=1.0)
+        s.add_all([picked_b, picked_a, no_answer])
+        s.flush()
+        item_id, attempt_ids = item.id, (picked_b.id, picked_a.id, no_answer.id)
+    path = f"/v1/items/{item_id}/regrade"
+    assert portal.client.post(path, json={"reason": " "}, headers=portal.headers("instructor")).status_code == 422
+    assert portal.client.post(path, json={"reason": "x"}, headers=portal.headers("learner")).status_code == 403
+
+    with transaction(_db(portal)) as s:
+        s.get(Item, item_id).answer_key = {**key, "correct": "b"}
+    done = portal.client.post(path, json={"reason": "key fixed: b is right"}, headers=portal.headers("instructor"))
+    assert done.status_code == 200, done.text
+    assert done.json() == {
+        "item_id": item_id,
+        "attempts_rescored": 2,
+        "attempts_unchanged": 0,
+        "attempts_skipped": [attempt_ids[2]],
+        "submissions_queued": [],
+    }
+    with _db(portal)() as s:
+        scores = [s.get(Attempt, i).score for i in attempt_ids]
+        audits = s.scalars(
+            select(ScoreAudit).where(ScoreAudit.attempt_id.in_(attempt_ids)).order_by(ScoreAudit.id)
+        ).all()
+        statements = s.scalar(
+            select(func.count())
+            .select_from(Statement)
+            .where(Statement.verb_id == Verb.SCORED, Statement.object_key.endswith(f"/items/{item_id}"))
+        )
+    assert scores == [1.0, 0.0, 1.0]
+    assert [(a.kind, a.old_score, a.new_score, a.actor_id) for a in audits] == [
+        ("regrade", 0.0, 1.0, ids["user_instructor"]),
+        ("regrade", 1.0, 0.0, ids["user_instructor"]),
+    ]
+    assert statements == 2
+    unchanged = portal.client.post(path, json={"reason": "again"}, headers=portal.headers("instructor")).json()
+    assert (unchanged["attempts_rescored"], unchanged["attempts_unchanged"]) == (0, 2)
+
+    with transaction(_db(portal)) as s:
+        s.get(Item, item_id).answer_key = {"kind": "multiple_choice", "choices": [{"id": "a"}], "correct": "z"}
+    broken = portal.client.post(path, json={"reason": "oops"}, headers=portal.headers("instructor"))
+    assert broken.status_code == 422 and "not usable" in broken.json()["detail"]
+    with _db(portal)() as s:
+        assert s.scalar(select(func.count()).select_from(ScoreAudit).where(ScoreAudit.attempt_id.in_(attempt_ids))) == 2
+
+    essay = portal.create(item_id=ids["essay_item"], file_types=["text"])
+    sid = portal.submit(essay["id"], "e.txt", b"An essay. " * 30).json()["id"]
+    requeued = portal.client.post(
+        f"/v1/items/{ids['essay_item']}/regrade", json={"reason": "new rubric"}, headers=portal.headers("instructor")
+    ).json()
+    assert sid in requeued["submissions_queued"]
+    assert portal.fetch(sid)["status"] == "review"  # graded again in the background; still no model here
+
+
+def test_cli_grades_what_a_stopped_server_left_behind(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    assignment = portal.create(file_types=["text"])
+    sid = portal.submit(assignment["id"], "r.txt", b"left behind").json()["id"]
+    with transaction(_db(portal)) as s:
+        s.get(Submission, sid).status = "grading"  # the server stopped while grading it
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", portal.db_url)
+    monkeypatch.setenv("PATHWISE_HOME", str(portal.home))
+    cli = build_cli()
+    untouched = CliRunner().invoke(cli, ["submissions", "grade"])
+    assert untouched.exit_code == 0, untouched.output
+    assert json.loads(untouched.output) == {}
+    assert portal.fetch(sid)["status"] == "grading"
+    recovered = CliRunner().invoke(cli, ["submissions", "grade", "--stuck"])
+    assert recovered.exit_code == 0, recovered.output
+    assert json.loads(recovered.output) == {"review": 1}
+    assert portal.fetch(sid)["status"] == "review"
+
+
+def test_concurrent_session_starts_leave_exactly_one_live(portal: Portal) -> None:
+    """Two starts racing: whichever way they interleave, one session is live and the other start gets 409."""
+    if portal.db_url.startswith("sqlite"):
+        pytest.skip("SQLite has a single writer; the race needs PostgreSQL")
+    exam = portal.create(exam=True, file_types=["text"])
+    factory, learner = _db(portal), portal.world.ids["user_learner2"]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def start() -> None:
+        with factory() as s:
+            assignment = s.get(Assignment, exam["id"])
+            barrier.wait()
+            try:
+                start_session(s, assignment, learner, LEARNER_IP)
+                s.commit()
+                outcomes.append("started")
+            except ProblemError as error:
+                outcomes.append(error.status)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes, key=str) == [409, "started"]
+    with factory() as s:
+        live = s.scalar(
+            select(func.count()).where(ExamSession.assignment_id == exam["id"], ExamSession.active_key.is_not(None))
+        )
+    assert live == 1
+
+
+@pytest.mark.slow
+def test_essay_scored_by_the_registered_champion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Train a tiny essay model into a throw-away registry; the portal scores an essay with its champion."""
+    from pipelines.essay.run import train
+    from tests.model.test_essay import small_config, synthetic_essays, write_asap
+
+    monkeypatch.setenv("PATHWISE_HOME", str(tmp_path))
+    data = tmp_path / "asap"
+    data.mkdir()
+    frame = synthetic_essays(n_per_prompt=24, seed=3)
+    for fold in range(2):
+        write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
+    registry = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    train(data, tmp_path, small_config(), registry, tmp_path / "artifacts")
+    for portal in make_portal(
+        f"sqlite:///{tmp_path / 'essay.db'}",
+        tmp_path,
+        essay_model_uri="models:/pathwise-essay@champion",
+        mlflow_tracking_uri=registry,
+    ):
+        essay = portal.create(item_id=portal.world.ids["essay_item"])
+        text_ = frame[frame["essay_set"] == 1].iloc[0]["essay"]
+        sid = portal.submit(essay["id"], "essay.txt", text_.encode()).json()["id"]
+        result = portal.fetch(sid)
+        assert result["report"]["model"] == "models:/pathwise-essay@champion"
+        assert 2 <= result["report"]["rubric_score"] <= 12  # prompt 1's rubric
+        assert 0.0 <= result["report"]["confidence"] <= 1.0
+        assert not any(f.startswith("grader_unavailable") for f in result["flags"])
+        if result["flags"]:  # the model was unsure: an instructor decides, nothing released
+            assert result["status"] == "review" and result["score"] is None
+            assert all(f.startswith("essay: ") for f in result["flags"])
+        else:
+            assert result["status"] == "graded"
+            assert result["score"] == pytest.approx((result["report"]["rubric_score"] - 2) / 10)
