@@ -156,8 +156,8 @@ def fresh_sitting(client: TestClient, w: World) -> dict[str, Any]:
 
 
 C, U, L, A = {"course_id": "course"}, {"unit_id": "unit"}, {"lesson_id": "lesson"}, {"activity_id": "activity"}
-Q, S = {"assessment_id": "assessment"}, {"session_id": "sitting"}
-AS, S = {"assignment_id": "assignment"}, {"submission_id": "submission"}
+Q, SIT = {"assessment_id": "assessment"}, {"session_id": "sitting"}
+AS, SUB = {"assignment_id": "assignment"}, {"submission_id": "submission"}
 SUBMITTERS = frozenset({"admin", "learner"})
 MATRIX: dict[str, Case] = {
     "GET /v1/auth/me": Case(ALL),
@@ -242,9 +242,9 @@ MATRIX: dict[str, Case] = {
     "GET /v1/assessments/{assessment_id}": Case(READERS, params=Q),
     "POST /v1/assessments/{assessment_id}/sessions": Case(frozenset({"admin", "learner"}), params=Q),
     # a sitting: staff and the linked guardian may look; only its learner answers
-    "GET /v1/assessment-sessions/{session_id}": Case(ALL, params=S),
-    "GET /v1/assessment-sessions/{session_id}/next": Case(frozenset({"learner"}), params=S),
-    "POST /v1/assessment-sessions/{session_id}/answers": Case(frozenset({"learner"}), params=S, body={}),
+    "GET /v1/assessment-sessions/{session_id}": Case(ALL, params=SIT),
+    "GET /v1/assessment-sessions/{session_id}/next": Case(frozenset({"learner"}), params=SIT),
+    "POST /v1/assessment-sessions/{session_id}/answers": Case(frozenset({"learner"}), params=SIT, body={}),
     "POST /v1/assessment-sessions/{session_id}/finish": Case(frozenset({"learner"}), factory=fresh_sitting),
     # any signed-in user reaches GraphQL (an empty body is a 400); its fields are in GRAPHQL_MATRIX
     "POST /graphql": Case(ALL, body={}),
@@ -258,12 +258,12 @@ MATRIX: dict[str, Case] = {
     "POST /v1/assignments/{assignment_id}/sessions": Case(SUBMITTERS, params=AS),
     "POST /v1/exam-sessions/{session_id}/end": Case(SUBMITTERS, params={"session_id": "exam_session"}),
     # the guardian is linked to the learner who owns the submission
-    "GET /v1/submissions/{submission_id}": Case(ALL, params=S),
-    "GET /v1/submissions/{submission_id}/file": Case(ALL, params=S),
-    "GET /v1/submissions/{submission_id}/comments": Case(ALL, params=S),
-    "POST /v1/submissions/{submission_id}/comments": Case(STAFF, params=S, body={}),
-    "POST /v1/submissions/{submission_id}/adjustments": Case(STAFF, params=S, body={}),
-    "GET /v1/submissions/{submission_id}/audit": Case(STAFF, params=S),
+    "GET /v1/submissions/{submission_id}": Case(ALL, params=SUB),
+    "GET /v1/submissions/{submission_id}/file": Case(ALL, params=SUB),
+    "GET /v1/submissions/{submission_id}/comments": Case(ALL, params=SUB),
+    "POST /v1/submissions/{submission_id}/comments": Case(STAFF, params=SUB, body={}),
+    "POST /v1/submissions/{submission_id}/adjustments": Case(STAFF, params=SUB, body={}),
+    "GET /v1/submissions/{submission_id}/audit": Case(STAFF, params=SUB),
     "GET /v1/courses/{course_id}/review-queue": Case(STAFF, params=C),
     "GET /v1/courses/{course_id}/gradebook": Case(STAFF, params=C),
     "GET /v1/courses/{course_id}/gradebook.csv": Case(STAFF, params=C),
@@ -330,6 +330,7 @@ def _request(client: TestClient, world: World, key: str, case: Case, role: str) 
     for name in [*values, *query]:
         if "{" + name + "}" in path:
             path = path.replace("{" + name + "}", str(values.get(name, query.pop(name, None))))
+    assert "{" not in path, f"{key}: the matrix entry leaves a path parameter unfilled"
     headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role != "anonymous" else {}
     kwargs: dict[str, Any] = {"headers": headers, "params": query}
     if case.body is not None:
