@@ -29,6 +29,10 @@ ANCHORS: dict[str, dict[str, str]] = {
 }
 
 
+#: Training facts the neural models report (epochs run, best epoch, wall and CPU seconds).
+NEURAL_FIELDS = ("epochs", "best_epoch", "best_valid_auc", "train_seconds", "train_cpu_seconds", "stopped")
+
+
 class ModelUnavailable(RuntimeError):
     """A catalog model whose code is not installed in this checkout."""
 
@@ -77,6 +81,7 @@ def run_benchmark(splits: Splits, names: list[str], log: Callable[[str], None]) 
                 "ece": scores["ece"],
                 "fit_seconds": fit_s,
                 "seed": params.get("seed"),
+                **{key: params[key] for key in NEURAL_FIELDS if key in params},
                 "anchor": ANCHORS.get(splits.name, {}).get(name, ""),
             }
         )
