@@ -24,7 +24,7 @@ ANCHORS: dict[str, dict[str, str]] = {
         "bkt-forgets": "pyBKT BKT+forgets 0.83",
         "dkt": "DKT 0.72-0.82",
     },
-    "assist2009_pid": {"dkt": "DKT 0.72-0.82", "attn": "AKT 0.8346"},
+    "assist2009_pid": {"dkt": "DKT 0.817 (AKT paper)", "attn": "AKT 0.8346"},
     "assist2015": {"dkt": "DKT 0.72-0.82", "attn": "AKT 0.7828"},
 }
 

@@ -97,3 +97,16 @@ class DKT(NeuralKT):
 
     def build_network(self, n_skills: int, n_items: int) -> nn.Module:
         return DKTNetwork(n_skills, n_items, self.config)
+
+
+@dataclass
+class RaschDKTConfig(DKTConfig):
+    rasch: bool = True
+
+
+class RaschDKT(DKT):
+    """DKT with Rasch item embeddings on by default (catalog name ``dkt-rasch``)."""
+
+    name = "dkt-rasch"
+    config_class = RaschDKTConfig
+    config: RaschDKTConfig
