@@ -191,7 +191,7 @@ def test_full_assist2009_pid(name: str, shared_data: Path) -> None:
 
     train, valid, test = load_protocol(shared_data / "kt", "assist2009_pid")
     result = fit_and_score(name, train, test, valid, progress=False)
-    assert result.metrics["auc"] > (0.74 if name == "dkt" else 0.80)
+    assert result.metrics["auc"] > 0.78  # measured 0.79-0.80 (experiments/results/kt.md)
 
 
 def test_time_budget_stops_training(data: pd.DataFrame) -> None:
