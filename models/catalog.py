@@ -10,6 +10,7 @@ KT_MODELS: dict[str, str] = {
     "bkt": "models.bkt.model:BKT",
     "bkt-forgets": "models.bkt.model:BKTForgets",
     "dkt": "models.dkt.dkt:DKT",
+    "dkt-rasch": "models.dkt.dkt:RaschDKT",
     "attn": "models.dkt.attention:AttentionKT",
     "irt": "models.irt.model:IRT2PL",
 }

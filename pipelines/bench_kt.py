@@ -24,9 +24,13 @@ ANCHORS: dict[str, dict[str, str]] = {
         "bkt-forgets": "pyBKT BKT+forgets 0.83",
         "dkt": "DKT 0.72-0.82",
     },
-    "assist2009_pid": {"dkt": "DKT 0.72-0.82", "attn": "AKT 0.8346"},
+    "assist2009_pid": {"dkt": "DKT 0.817 (AKT paper)", "attn": "AKT 0.8346"},
     "assist2015": {"dkt": "DKT 0.72-0.82", "attn": "AKT 0.7828"},
 }
+
+
+#: Training facts the neural models report (epochs run, best epoch, wall and CPU seconds).
+NEURAL_FIELDS = ("epochs", "best_epoch", "best_valid_auc", "train_seconds", "train_cpu_seconds", "stopped")
 
 
 class ModelUnavailable(RuntimeError):
@@ -77,6 +81,7 @@ def run_benchmark(splits: Splits, names: list[str], log: Callable[[str], None]) 
                 "ece": scores["ece"],
                 "fit_seconds": fit_s,
                 "seed": params.get("seed"),
+                **{key: params[key] for key in NEURAL_FIELDS if key in params},
                 "anchor": ANCHORS.get(splits.name, {}).get(name, ""),
             }
         )

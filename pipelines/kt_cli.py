@@ -236,7 +236,7 @@ def register(app: typer.Typer) -> None:
     from pathwise.bench import bench_app
     from pathwise.train import train_app
 
-    for model_name in ("bkt", "bkt-forgets", "dkt", "attn", "irt"):
+    for model_name in ("bkt", "bkt-forgets", "dkt", "dkt-rasch", "attn", "irt"):
         train_app.command(model_name)(_train_command(model_name))
     bench_app.command("bkt-parity")(bench_bkt_parity)
     bench_app.command("kt")(bench_kt)

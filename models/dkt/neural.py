@@ -112,6 +112,7 @@ class NeuralKT:
             "best_epoch": self.history.best_epoch,
             "best_valid_auc": self.history.best_valid_auc,
             "train_seconds": round(self.history.seconds, 1),
+            "train_cpu_seconds": round(self.history.cpu_seconds, 1),
             "stopped": self.history.stopped,
         }
 

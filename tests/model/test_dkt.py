@@ -20,6 +20,7 @@ from models.dkt.vocab import UNK, IdVocab
 
 FAST: dict[str, dict[str, Any]] = {
     "dkt": {"embed_dim": 16, "hidden_dim": 32, "lr": 1e-2, "batch_size": 16},
+    "dkt-rasch": {"embed_dim": 16, "hidden_dim": 32, "lr": 1e-2, "batch_size": 16, "rasch": True},
     "attn": {"d_model": 32, "n_heads": 2, "d_ff": 64, "final_dim": 32, "lr": 3e-3, "batch_size": 16},
 }
 COMMON: dict[str, Any] = {"max_len": 50, "progress": False, "patience": 4, "seed": 3, "threads": 1}
@@ -45,7 +46,7 @@ def synthetic(learners: int = 30, steps: int = 60, skills: int = 4, seed: int = 
 
 
 def make(name: str, **extra: Any) -> NeuralKT:
-    model = predictor_class(name)(**{**COMMON, **FAST[name], **extra})
+    model = predictor_class(name.partition("-")[0])(**{**COMMON, **FAST[name], **extra})
     assert isinstance(model, NeuralKT)
     return model
 
@@ -55,7 +56,7 @@ def data() -> pd.DataFrame:
     return synthetic()
 
 
-@pytest.fixture(scope="module", params=["dkt", "attn"])
+@pytest.fixture(scope="module", params=["dkt", "dkt-rasch", "attn"])
 def fitted(request: pytest.FixtureRequest, data: pd.DataFrame) -> NeuralKT:
     return make(request.param, max_epochs=30).fit(data, data)
 
@@ -122,7 +123,7 @@ def test_unknown_skills_and_items_map_to_unk(fitted: NeuralKT, data: pd.DataFram
         fitted.config.strict = False
 
 
-@pytest.mark.parametrize("name", ["dkt", "attn"])
+@pytest.mark.parametrize("name", ["dkt", "dkt-rasch", "attn"])
 def test_same_seed_same_predictions(name: str, data: pd.DataFrame) -> None:
     first = make(name, max_epochs=2).fit(data, data).predict_proba(data)
     second = make(name, max_epochs=2).fit(data, data).predict_proba(data)
@@ -190,7 +191,7 @@ def test_full_assist2009_pid(name: str, shared_data: Path) -> None:
 
     train, valid, test = load_protocol(shared_data / "kt", "assist2009_pid")
     result = fit_and_score(name, train, test, valid, progress=False)
-    assert result.metrics["auc"] > (0.74 if name == "dkt" else 0.80)
+    assert result.metrics["auc"] > 0.78  # measured 0.79-0.80 (experiments/results/kt.md)
 
 
 def test_time_budget_stops_training(data: pd.DataFrame) -> None:
