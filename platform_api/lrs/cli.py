@@ -1,4 +1,4 @@
-"""``pathwise lrs credentials create`` and ``pathwise lrs export``; registers ``bench ingest``."""
+"""``pathwise lrs credentials create|list|revoke`` and ``pathwise lrs export``; registers ``bench ingest``."""
 
 from __future__ import annotations
 
@@ -54,6 +54,46 @@ def credentials_create(
         engine.dispose()
     typer.echo(f"key:    {issued.key}\nsecret: {issued.secret}\nscopes: {', '.join(issued.scopes)}")
     typer.echo(f"header: Authorization: {issued.basic_header}")
+
+
+@credentials_app.command("list")
+def credentials_list() -> None:
+    """Show every client's key, name, organization, scopes and whether it is revoked (never secrets)."""
+    from platform_api.core.db import make_engine, make_session_factory
+    from platform_api.lrs.credentials import list_credentials
+
+    engine = make_engine(_settings().db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = list_credentials(session)
+    finally:
+        engine.dispose()
+    if not rows:
+        typer.echo("no LRS credentials")
+    for row in rows:
+        state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}Z" if row.revoked_at else "active"
+        typer.echo(f"{row.key}  {state:<26} tenant={row.tenant_id}  scopes={','.join(row.scopes)}  {row.name}")
+
+
+@credentials_app.command("revoke")
+def credentials_revoke(
+    key: Annotated[str, typer.Argument(help="The credential's key (see `credentials list`)")],
+) -> None:
+    """Revoke one client's credentials; API workers stop accepting them within the cache TTL."""
+    from platform_api.core.db import make_engine, make_session_factory, transaction
+    from platform_api.lrs.credentials import CACHE_TTL_S, revoke_credential
+
+    engine = make_engine(_settings().db_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            row = revoke_credential(session, key)
+            name = row.name
+    except LookupError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"revoked {key} ({name}); running API workers refuse it within {CACHE_TTL_S:.0f} s")
 
 
 @lrs_app.command("export")

@@ -14,6 +14,7 @@ from platform_api.core.errors import ProblemError
 from platform_api.domain.lrs.models import Statement, StatementRef
 from platform_api.lrs.export import export_statements
 from platform_api.lrs.http import json_response, lrs_errors, require_client, single_params
+from platform_api.lrs.mentions import agent_key, agents_in
 from platform_api.lrs.validation import check_iri, parse_timestamp
 
 router = APIRouter(tags=["xAPI resources"])
@@ -73,21 +74,43 @@ def get_activity(request: Request) -> Response:
 
 @router.api_route("/agents", methods=["GET", "HEAD"], summary="The Person object for an agent")
 def get_agent(request: Request) -> Response:
-    require_client(request, "statements/read")
+    """A Person: the given identifier plus every name this LRS has seen with it (xAPI 1.0.3, 2.4).
+
+    Pathwise links no identities across identifiers, so the Person holds one identifier;
+    the names come from the stored statements that mention the agent.
+    """
+    client = require_client(request, "statements/read")
     params = single_params(request)
     if set(params) != {"agent"}:
         raise ProblemError(400, "GET /agents takes exactly one parameter, agent")
     from platform_api.lrs.query import parse_agent
 
     with lrs_errors():
-        parse_agent(params["agent"])
+        key = parse_agent(params["agent"])
     agent = orjson.loads(params["agent"])
+    stmt = (
+        select(Statement.payload)
+        .join(StatementRef, StatementRef.statement_id == Statement.statement_id)
+        .where(StatementRef.kind == "agent", StatementRef.value == key)
+        .order_by(Statement.stored.desc())
+        .limit(500)
+    )
+    if client.tenant_id is not None:
+        stmt = stmt.where(Statement.tenant_id == client.tenant_id)
+    with request.app.state.session_factory() as session:
+        payloads = session.scalars(stmt).all()
+    names = [agent["name"]] if isinstance(agent.get("name"), str) else []
+    for payload in payloads:
+        for seen in agents_in(payload):
+            name = seen.get("name")
+            if isinstance(name, str) and name not in names and agent_key(seen) == key:
+                names.append(name)
     person: dict[str, Any] = {"objectType": "Person"}
-    if "name" in agent:
-        person["name"] = [agent["name"]]
-    for key in IFI_KEYS:
-        if key in agent:
-            person[key] = [agent[key]]
+    if names:
+        person["name"] = names
+    for ifi in IFI_KEYS:
+        if ifi in agent:
+            person[ifi] = [agent[ifi]]
     return json_response(person)
 
 

@@ -1,9 +1,9 @@
 """The one dialect-specific step of storing statements: inserting the new rows.
 
 On PostgreSQL a single SQL statement inserts the statements, their mention rows and their
-outbox rows from column arrays (``unnest``): one round trip, one plan (prepared after a
-few runs), no per-row Python work in the driver, and ``ON CONFLICT DO NOTHING`` reports
-which ids were new. Everywhere else (SQLite) SQLAlchemy Core ``executemany`` does it.
+outbox rows from two JSON documents (``jsonb_to_recordset``): one round trip, one plan
+(prepared after a few runs), no per-row work in the driver, and ``ON CONFLICT DO NOTHING``
+reports which ids were new. Everywhere else (SQLite) SQLAlchemy Core ``executemany`` does it.
 
 Both writers give a freshly inserted statement ``voided = true`` when a voiding statement
 for it is already stored, so a voiding statement may arrive before its target.
@@ -11,7 +11,6 @@ for it is already stored, so a voiding statement may arrive before its target.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,12 +43,11 @@ def insert_rows(session: Session, rows: Rows) -> set[str]:
 
 _PG_INSERT = """
 WITH input AS (
-    SELECT * FROM unnest(
-        %(ids)s::text[], %(verbs)s::text[], %(actors)s::text[], %(object_types)s::text[],
-        %(object_keys)s::text[], %(object_refs)s::text[], %(registrations)s::text[], %(voided)s::bool[],
-        %(timestamps)s::timestamptz[], %(payloads)s::text[]
-    ) WITH ORDINALITY AS u(statement_id, verb_id, actor_key, object_type, object_key, object_ref,
-                           registration, voided, ts, payload, ord)
+    SELECT * FROM ROWS FROM (jsonb_to_recordset(%(statements)s::jsonb) AS (
+        statement_id text, verb_id text, actor_key text, object_type text, object_key text, object_ref text,
+        registration text, voided bool, "timestamp" timestamptz, payload jsonb
+    )) WITH ORDINALITY AS u(statement_id, verb_id, actor_key, object_type, object_key, object_ref,
+                            registration, voided, "timestamp", payload, ord)
 ), inserted AS (
     INSERT INTO lrs_statements (statement_id, tenant_id, verb_id, actor_key, object_type, object_key,
                                 object_ref, registration, voided, "timestamp", stored, payload)
@@ -59,16 +57,14 @@ WITH input AS (
                SELECT 1 FROM lrs_statements v
                WHERE v.object_ref = i.statement_id AND v.verb_id = %(voided_verb)s
                  AND v.tenant_id IS NOT DISTINCT FROM %(tenant)s)),
-           i.ts, %(stored)s, i.payload::jsonb
+           i."timestamp", %(stored)s, i.payload
     FROM input i ORDER BY i.ord
     ON CONFLICT (statement_id) DO NOTHING
     RETURNING statement_id
 ), refs AS (
     INSERT INTO lrs_statement_refs (statement_id, kind, value, direct)
-    SELECT r.statement_id, r.kind, r.value, r.direct
-    FROM unnest(%(ref_ids)s::text[], %(ref_kinds)s::text[], %(ref_values)s::text[], %(ref_direct)s::bool[])
-        AS r(statement_id, kind, value, direct)
-    WHERE r.statement_id IN (SELECT statement_id FROM inserted)
+    SELECT r.s, r.k, r.v, r.d FROM jsonb_to_recordset(%(refs)s::jsonb) AS r(s text, k text, v text, d bool)
+    WHERE r.s IN (SELECT statement_id FROM inserted)
 ), outbox AS (
     INSERT INTO event_outbox (type, key, payload, created_at)
     SELECT %(event_type)s, i.statement_id, '{}'::jsonb, %(stored)s
@@ -78,27 +74,11 @@ SELECT statement_id FROM inserted
 """
 
 
-def _columns(statements: Sequence[dict[str, Any]], name: str) -> list[Any]:
-    return [row[name] for row in statements]
-
-
 def _insert_postgresql(session: Session, rows: Rows) -> set[str]:
-    statements = rows.statements
+    """Rows travel as two JSON documents: one orjson call each here, parsed once by the server."""
     params = {
-        "ids": _columns(statements, "statement_id"),
-        "verbs": _columns(statements, "verb_id"),
-        "actors": _columns(statements, "actor_key"),
-        "object_types": _columns(statements, "object_type"),
-        "object_keys": _columns(statements, "object_key"),
-        "object_refs": _columns(statements, "object_ref"),
-        "registrations": _columns(statements, "registration"),
-        "voided": _columns(statements, "voided"),
-        "timestamps": _columns(statements, "timestamp"),
-        "payloads": [orjson.dumps(row["payload"]).decode() for row in statements],
-        "ref_ids": [ref[0] for ref in rows.refs],
-        "ref_kinds": [ref[1] for ref in rows.refs],
-        "ref_values": [ref[2] for ref in rows.refs],
-        "ref_direct": [ref[3] for ref in rows.refs],
+        "statements": orjson.dumps(rows.statements).decode(),
+        "refs": orjson.dumps([{"s": s, "k": k, "v": v, "d": d} for s, k, v, d in rows.refs]).decode(),
         "tenant": rows.tenant_id,
         "stored": rows.stored,
         "voided_verb": VOIDED_VERB,

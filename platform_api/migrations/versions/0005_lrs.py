@@ -13,7 +13,6 @@ Create Date: 2026-11-25 01:10:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_lrs"
@@ -35,6 +34,4 @@ def downgrade() -> None:
     with op.batch_alter_table("lrs_statements", schema=None) as batch_op:
         batch_op.create_index("ix_lrs_statements_object_key", ["object_key"], unique=False)
     with op.batch_alter_table("lrs_statement_refs", schema=None) as batch_op:
-        batch_op.create_foreign_key(
-            REFS_FK, "lrs_statements", ["statement_id"], ["statement_id"], ondelete="CASCADE"
-        )
+        batch_op.create_foreign_key(REFS_FK, "lrs_statements", ["statement_id"], ["statement_id"], ondelete="CASCADE")
