@@ -37,6 +37,21 @@ def _definitions_of(statement: dict[str, Any], activity_id: str) -> Iterator[dic
             yield activity["definition"]
 
 
+def _mentioning(request: Request, kind: str, value: str, tenant_id: int | None) -> list[dict[str, Any]]:
+    """The oldest 500 statements (voided ones too) that mention this activity or agent anywhere."""
+    stmt = (
+        select(Statement.payload)
+        .join(StatementRef, StatementRef.statement_id == Statement.statement_id)
+        .where(StatementRef.kind == kind, StatementRef.value == value)
+        .order_by(Statement.stored.asc())
+        .limit(500)
+    )
+    if tenant_id is not None:
+        stmt = stmt.where(Statement.tenant_id == tenant_id)
+    with request.app.state.session_factory() as session:
+        return list(session.scalars(stmt))
+
+
 @router.api_route("/activities", methods=["GET", "HEAD"], summary="The full definition of an activity")
 def get_activity(request: Request) -> Response:
     client = require_client(request, "statements/read")
@@ -45,17 +60,7 @@ def get_activity(request: Request) -> Response:
         raise ProblemError(400, "GET /activities takes exactly one parameter, activityId")
     with lrs_errors():
         activity_id = check_iri(params["activityId"], "activityId")
-    stmt = (
-        select(Statement.payload)
-        .join(StatementRef, StatementRef.statement_id == Statement.statement_id)
-        .where(StatementRef.kind == "activity", StatementRef.value == activity_id)
-        .order_by(Statement.stored.asc())
-        .limit(500)
-    )
-    if client.tenant_id is not None:
-        stmt = stmt.where(Statement.tenant_id == client.tenant_id)
-    with request.app.state.session_factory() as session:
-        payloads = session.scalars(stmt).all()
+    payloads = _mentioning(request, "activity", activity_id, client.tenant_id)
     if not payloads:
         raise ProblemError(404, f"no statement mentions activity {activity_id}")
     definition: dict[str, Any] = {}
@@ -88,17 +93,7 @@ def get_agent(request: Request) -> Response:
     with lrs_errors():
         key = parse_agent(params["agent"])
     agent = orjson.loads(params["agent"])
-    stmt = (
-        select(Statement.payload)
-        .join(StatementRef, StatementRef.statement_id == Statement.statement_id)
-        .where(StatementRef.kind == "agent", StatementRef.value == key)
-        .order_by(Statement.stored.desc())
-        .limit(500)
-    )
-    if client.tenant_id is not None:
-        stmt = stmt.where(Statement.tenant_id == client.tenant_id)
-    with request.app.state.session_factory() as session:
-        payloads = session.scalars(stmt).all()
+    payloads = _mentioning(request, "agent", key, client.tenant_id)
     names = [agent["name"]] if isinstance(agent.get("name"), str) else []
     for payload in payloads:
         for seen in agents_in(payload):
