@@ -230,3 +230,15 @@ def test_agents_resource_returns_a_person(lrs: TestClient, case: str) -> None:
 def test_agents_resource_refuses_a_bad_agent(lrs: TestClient) -> None:
     response = lrs.get("/xAPI/agents", params={"agent": '{"name": "no identifier"}'})
     assert response.status_code == 400 and "exactly one of mbox" in response.text
+
+
+def test_text_the_database_cannot_store_is_a_400_not_a_500(lrs: TestClient) -> None:
+    body = statement(3, result={"response": "before\u0000after"})
+    response = lrs.post("/xAPI/statements", json=body)
+    with lrs.app_state.session_factory() as session:  # type: ignore[attr-defined]
+        postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:  # JSONB cannot hold U+0000
+        assert response.status_code == 400 and "cannot store" in response.text
+        assert count(lrs, Statement) == 0
+    else:
+        assert response.status_code == 200
