@@ -135,7 +135,8 @@ def _respond(
     return Response(body, media_type=content_type, headers=headers)
 
 
-@router.api_route("/statements", methods=["GET", "HEAD"], summary="Fetch one statement or query them")
+@router.head("/statements", include_in_schema=False)  # HEAD shares the handler, not the operation id
+@router.get("/statements", summary="Fetch one statement or query them")
 def get_statements(request: Request) -> Response:
     client = require_client(request, "statements/read")
     params = single_params(request)

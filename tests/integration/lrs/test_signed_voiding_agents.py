@@ -242,3 +242,10 @@ def test_text_the_database_cannot_store_is_a_400_not_a_500(lrs: TestClient) -> N
         assert count(lrs, Statement) == 0
     else:
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/xAPI/about", "/xAPI/statements"])
+def test_head_answers_like_get_without_a_body(lrs: TestClient, path: str) -> None:
+    response = lrs.head(path)
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
