@@ -90,7 +90,9 @@ def next_events(session: Session, batch: int) -> tuple[list[int], list[Event]]:
 _PG_TAKE = text(
     """
     WITH batch AS (
-        SELECT id FROM event_outbox ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
+        SELECT id FROM event_outbox
+        WHERE (SELECT pg_try_advisory_xact_lock(hashtext('pathwise.event_outbox.relay')))
+        ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
     ), taken AS (
         DELETE FROM event_outbox o USING batch WHERE o.id = batch.id
         RETURNING o.id, o.type, o.key, o.payload
@@ -104,6 +106,10 @@ _PG_TAKE = text(
 
 def take_events(session: Session, batch: int) -> list[Event]:
     """PostgreSQL: lock, delete and read the oldest outbox rows in one statement.
+
+    One relay drains at a time (a transaction-scoped advisory lock; the others find nothing
+    and wait for their next wake-up), which keeps the stream in outbox order and spares the
+    database relays scanning past each other's locked rows.
 
     The deletion only holds if the caller commits, which it does after publishing, so a
     failed publish puts every event back. Payloads come back as JSON text and are parsed
