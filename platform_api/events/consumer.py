@@ -46,6 +46,8 @@ class StreamConsumer:
         self.batch, self.claim_idle_ms, self.block_ms = batch, claim_idle_ms, block_ms
         self.handled = 0
         self.delivered = 0
+        self._own_pending = True  # entries this name read before a restart come first
+        self._next_claim = 0.0
 
     def ensure_group(self) -> None:
         """Create the group at the start of the stream (so no event published before is missed)."""
@@ -65,9 +67,28 @@ class StreamConsumer:
         reply = self.redis.xreadgroup(self.group, self.name, {self.stream: cursor}, count=self.batch, block=block)
         return list(reply[0][1]) if reply else []
 
+    def _next_entries(self) -> list[Any]:
+        """Own pending entries (after a restart), then reclaimed ones, then new ones.
+
+        XAUTOCLAIM runs at most once per ``min(claim_idle_ms, 1 s)`` while it finds nothing,
+        so a busy consumer spends its round trips on new entries.
+        """
+        if self._own_pending:
+            entries = self._read("0", None)
+            if entries:
+                return entries
+            self._own_pending = False
+        now = time.monotonic()
+        if now >= self._next_claim:
+            entries = self._claim()
+            if entries:
+                return entries
+            self._next_claim = now + min(self.claim_idle_ms, 1000) / 1000
+        return self._read(">", self.block_ms)
+
     def poll_once(self) -> int:
-        """Handle one batch: reclaimed entries first, then own pending ones, then new ones."""
-        entries = self._claim() or self._read("0", None) or self._read(">", self.block_ms)
+        """Handle one batch and acknowledge it once the handler's transaction has committed."""
+        entries = self._next_entries()
         if not entries:
             return 0
         events, ids = [], []

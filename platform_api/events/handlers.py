@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,15 +53,29 @@ def process_batch(factory: sessionmaker[Session], group: str, handler: Handler, 
     if not unique:
         return 0
     with transaction(factory) as session:
-        now = utcnow()
-        stmt = dialect_insert(session, ConsumedEvent).values(
-            [{"consumer": group, "key": key, "consumed_at": now} for key in unique]
-        )
-        inserted = set(session.scalars(stmt.on_conflict_do_nothing().returning(ConsumedEvent.key)))
+        inserted = _mark_consumed(session, group, list(unique))
         fresh = [event for key, event in unique.items() if key in inserted]
         if fresh:
             handler(session, group, fresh)
     return len(fresh)
+
+
+_PG_MARK = text(
+    "INSERT INTO event_consumed (consumer, key, consumed_at) "
+    "SELECT :group, key, now() FROM unnest(CAST(:keys AS text[])) AS key "
+    "ON CONFLICT DO NOTHING RETURNING key"
+)
+
+
+def _mark_consumed(session: Session, group: str, keys: list[str]) -> set[str]:
+    """Insert the consumed markers; return the keys that were new (one array parameter on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return set(session.scalars(_PG_MARK, {"group": group, "keys": keys}))
+    now = utcnow()
+    stmt = dialect_insert(session, ConsumedEvent).values(
+        [{"consumer": group, "key": key, "consumed_at": now} for key in keys]
+    )
+    return set(session.scalars(stmt.on_conflict_do_nothing().returning(ConsumedEvent.key)))
 
 
 def count_verbs(session: Session, group: str, events: Sequence[Event]) -> None:

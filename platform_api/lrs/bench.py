@@ -3,7 +3,9 @@
 It starts the API (uvicorn, several workers) and a stream consumer as real processes,
 posts pre-built batches with a small pool of keep-alive connections, measures
 single-statement latency, then waits until the consumer has seen every statement and
-checks that nothing was lost or handled twice.
+checks that nothing was lost or handled twice. It also reports the CPU the API, the consumer and
+PostgreSQL spent per 100 statements, and the load average, because on a shared machine statements/s
+says as much about the neighbours as about the code.
 """
 
 from __future__ import annotations
@@ -46,23 +48,27 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout_s: float 
 
 
 async def _post_batches(base: str, headers: dict[str, str], bodies: list[bytes], concurrency: int) -> tuple[int, float]:
-    import httpx
+    """Post every body over ``concurrency`` keep-alive connections (aiohttp: the client must stay cheap,
+    since it shares the machine's cores with the server it measures)."""
+    import aiohttp
 
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
     accepted = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(base, headers=headers, connector=connector, timeout=timeout) as client:
 
         async def worker() -> None:
             nonlocal accepted
             while not queue.empty():
                 body = queue.get_nowait()
-                response = await client.post("/xAPI/statements", content=body)
-                if response.status_code != 200:
-                    raise RuntimeError(f"batch refused: {response.status_code} {response.text[:300]}")
-                accepted += len(orjson.loads(response.content))
+                async with client.post("/xAPI/statements", data=body) as response:
+                    content = await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"batch refused: {response.status} {content[:300]!r}")
+                accepted += len(orjson.loads(content))
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -70,7 +76,11 @@ async def _post_batches(base: str, headers: dict[str, str], bodies: list[bytes],
 
 
 def _latencies(base: str, headers: dict[str, str], samples: int) -> list[float]:
+    import logging
+
     import httpx
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one log line per request would skew the figure
 
     out = []
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
@@ -82,6 +92,38 @@ def _latencies(base: str, headers: dict[str, str], samples: int) -> list[float]:
             if response.status_code != 200:
                 raise RuntimeError(f"statement refused: {response.status_code} {response.text[:300]}")
     return out
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process and its children (the API's workers), by pid."""
+    import psutil
+
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                out[proc.pid] = times.user + times.system
+        except psutil.Error:
+            continue
+    return out
+
+
+def _backend_pids(factory: Any) -> list[int]:
+    """PostgreSQL server processes serving the benchmark's database (CPU is read from /proc: local only)."""
+    from sqlalchemy import text
+
+    with factory() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return []
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return list(session.scalars(query))
+
+
+def _cpu_ms_per_100(before: dict[int, float], after: dict[int, float], statements: int) -> float:
+    spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    return round(spent * 1000 / statements * 100, 2)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -146,8 +188,13 @@ def ingest(
         "X-Experience-API-Version": "1.0.3",
         "Content-Type": "application/json",
     }
+    cpu_before: dict[str, dict[int, float]] = {}
+    cpu_after: dict[str, dict[int, float]] = {}
     try:
         _wait_healthy(base, server)
+        cpu_before["api"] = _cpu_seconds([server.pid])
+        cpu_before["consumer"] = _cpu_seconds([consumer.pid] if consumer else [])
+        cpu_before["postgres"] = _cpu_seconds(_backend_pids(factory))
         bodies = [
             orjson.dumps(
                 [
@@ -173,6 +220,9 @@ def ingest(
                 if reached is not None and reached >= expected:
                     break
                 time.sleep(0.5)
+        cpu_after["api"] = _cpu_seconds([server.pid])
+        cpu_after["consumer"] = _cpu_seconds([consumer.pid] if consumer else [])
+        cpu_after["postgres"] = _cpu_seconds(_backend_pids(factory))
     finally:
         for process in (server, consumer):
             if process is not None:
@@ -197,6 +247,12 @@ def ingest(
         "lost": None if reached is None else expected - reached,
         "duplicated_in_db": stored - expected,
         "single_post_latency_ms": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)},
+        # CPU per 100 statements from start-up to the last event consumed: a figure the machine's load
+        # changes far less than statements/s. "postgres" counts only server processes of this database.
+        "cpu_ms_per_100_statements": {
+            name: _cpu_ms_per_100(cpu_before[name], cpu_after.get(name, {}), expected) for name in cpu_before
+        },
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     if as_json:
         typer.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())

@@ -15,12 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from features.xapi_vocabulary import ACCOUNT_HOMEPAGE
+from platform_api.core.db import utcnow
 from platform_api.domain.lrs.models import LRSCredential
 from platform_api.lrs.store import Authority
 
 #: Scopes a credential may hold; ``all`` implies the others.
 SCOPES = ("all", "statements/write", "statements/read", "state", "profile")
 CLIENT_HOMEPAGE = f"{ACCOUNT_HOMEPAGE}/lrs/clients"
+#: How long an API worker trusts a resolved credential before asking the database again.
+CACHE_TTL_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,28 @@ def create_credential(
     return IssuedCredential(key=key, secret=secret, name=name, tenant_id=tenant_id, scopes=scopes)
 
 
-class CredentialCache:
-    """Resolves Basic headers to clients, caching lookups briefly so ingest skips a query per request."""
+def list_credentials(session: Session) -> list[LRSCredential]:
+    """Every credential, oldest first (revoked ones included, marked by ``revoked_at``)."""
+    return list(session.scalars(select(LRSCredential).order_by(LRSCredential.id)))
 
-    def __init__(self, factory: sessionmaker[Session], ttl_s: float = 30.0) -> None:
+
+def revoke_credential(session: Session, key: str) -> LRSCredential:
+    """Revoke by key; raises ``LookupError`` for an unknown key. Revoking twice keeps the first time."""
+    row = session.scalar(select(LRSCredential).where(LRSCredential.key == key))
+    if row is None:
+        raise LookupError(f"no LRS credential with key {key!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    return row
+
+
+class CredentialCache:
+    """Resolves Basic headers to clients, caching lookups briefly so ingest skips a query per request.
+
+    A revocation therefore takes effect within ``ttl_s`` seconds in every API worker.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], ttl_s: float = CACHE_TTL_S) -> None:
         self._factory = factory
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, LRSClient | None]] = {}

@@ -88,7 +88,7 @@ def accept_languages(header: str | None) -> list[str]:
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        if tag and tag != "*":
+        if tag and tag != "*" and quality > 0:  # q=0 means "not this language"
             weighted.append((quality, tag))
     return [tag for _, tag in sorted(weighted, key=lambda item: -item[0])]
 

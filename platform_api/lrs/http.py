@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
+import psycopg
 from fastapi import Request, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from platform_api.core.errors import ProblemError
@@ -114,6 +115,9 @@ def lrs_errors() -> Iterator[None]:
         raise ProblemError(error.status, error.message) from None
     except IntegrityError:
         raise ProblemError(409, "a concurrent request stored the same id first; retry to compare") from None
+    except (DataError, psycopg.DataError) as error:
+        reason = str(getattr(error, "orig", error)).splitlines()[0]
+        raise ProblemError(400, f"the database cannot store this content: {reason}") from None
 
 
 def in_transaction(request: Request, work: Callable[[Any], Any]) -> Any:

@@ -87,3 +87,26 @@ def mentions(statement: dict[str, Any]) -> list[Mention]:
     out: dict[tuple[str, str], bool] = {}
     _collect(statement, out, top=True)
     return [(kind, value, direct) for (kind, value), direct in out.items()]
+
+
+def agents_in(statement: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every Agent object a statement carries (actor, object, members, instructor, team, authority, sub-statement)."""
+    found: list[dict[str, Any]] = []
+
+    def add(actor: Any) -> None:
+        if isinstance(actor, dict):
+            found.append(actor)
+            for member in actor.get("member", ()) or ():
+                add(member)
+
+    add(statement.get("actor"))
+    obj = statement.get("object") or {}
+    if obj.get("objectType") in ("Agent", "Group"):
+        add(obj)
+    elif obj.get("objectType") == "SubStatement":
+        found.extend(agents_in(obj))
+    context = statement.get("context") or {}
+    add(context.get("instructor"))
+    add(context.get("team"))
+    add(statement.get("authority"))
+    return found

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from platform_api.domain.lrs.models import Statement, StatementRef
@@ -195,3 +195,22 @@ def single_statement(session: Session, statement_id: str, *, voided: bool, tenan
     if tenant_id is not None:
         stmt = stmt.where(Statement.tenant_id == tenant_id)
     return session.scalars(stmt).one_or_none()
+
+
+_OLDEST_OPEN_TRANSACTION = text(
+    "SELECT least(clock_timestamp(), min(xact_start)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+)
+
+
+def consistent_through(session: Session) -> datetime:
+    """The instant before which every statement is already visible to queries.
+
+    A statement's ``stored`` is its transaction's start on PostgreSQL, so no statement still
+    to commit can have a ``stored`` earlier than the oldest transaction open now. SQLite
+    has one writer at a time and commits before it answers, so there it is simply now.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return datetime.now(UTC)
+    moment: datetime = session.execute(_OLDEST_OPEN_TRANSACTION).scalar_one()
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -14,6 +14,7 @@ from platform_api.core.errors import ProblemError
 from platform_api.domain.lrs.models import Statement, StatementRef
 from platform_api.lrs.export import export_statements
 from platform_api.lrs.http import json_response, lrs_errors, require_client, single_params
+from platform_api.lrs.mentions import agent_key, agents_in
 from platform_api.lrs.validation import check_iri, parse_timestamp
 
 router = APIRouter(tags=["xAPI resources"])
@@ -37,6 +38,21 @@ def _definitions_of(statement: dict[str, Any], activity_id: str) -> Iterator[dic
             yield activity["definition"]
 
 
+def _mentioning(request: Request, kind: str, value: str, tenant_id: int | None) -> list[dict[str, Any]]:
+    """The oldest 500 statements (voided ones too) that mention this activity or agent anywhere."""
+    stmt = (
+        select(Statement.payload)
+        .join(StatementRef, StatementRef.statement_id == Statement.statement_id)
+        .where(StatementRef.kind == kind, StatementRef.value == value)
+        .order_by(Statement.stored.asc())
+        .limit(500)
+    )
+    if tenant_id is not None:
+        stmt = stmt.where(Statement.tenant_id == tenant_id)
+    with request.app.state.session_factory() as session:
+        return list(session.scalars(stmt))
+
+
 @router.head("/activities", include_in_schema=False)  # HEAD shares the handler, not the operation id
 @router.get("/activities", summary="The full definition of an activity")
 def get_activity(request: Request) -> Response:
@@ -46,17 +62,7 @@ def get_activity(request: Request) -> Response:
         raise ProblemError(400, "GET /activities takes exactly one parameter, activityId")
     with lrs_errors():
         activity_id = check_iri(params["activityId"], "activityId")
-    stmt = (
-        select(Statement.payload)
-        .join(StatementRef, StatementRef.statement_id == Statement.statement_id)
-        .where(StatementRef.kind == "activity", StatementRef.value == activity_id)
-        .order_by(Statement.stored.asc())
-        .limit(500)
-    )
-    if client.tenant_id is not None:
-        stmt = stmt.where(Statement.tenant_id == client.tenant_id)
-    with request.app.state.session_factory() as session:
-        payloads = session.scalars(stmt).all()
+    payloads = _mentioning(request, "activity", activity_id, client.tenant_id)
     if not payloads:
         raise ProblemError(404, f"no statement mentions activity {activity_id}")
     definition: dict[str, Any] = {}
@@ -76,21 +82,33 @@ def get_activity(request: Request) -> Response:
 @router.head("/agents", include_in_schema=False)  # HEAD shares the handler, not the operation id
 @router.get("/agents", summary="The Person object for an agent")
 def get_agent(request: Request) -> Response:
-    require_client(request, "statements/read")
+    """A Person: the given identifier plus every name this LRS has seen with it (xAPI 1.0.3, 2.4).
+
+    Pathwise links no identities across identifiers, so the Person holds one identifier;
+    the names come from the stored statements that mention the agent.
+    """
+    client = require_client(request, "statements/read")
     params = single_params(request)
     if set(params) != {"agent"}:
         raise ProblemError(400, "GET /agents takes exactly one parameter, agent")
     from platform_api.lrs.query import parse_agent
 
     with lrs_errors():
-        parse_agent(params["agent"])
+        key = parse_agent(params["agent"])
     agent = orjson.loads(params["agent"])
+    payloads = _mentioning(request, "agent", key, client.tenant_id)
+    names = [agent["name"]] if isinstance(agent.get("name"), str) else []
+    for payload in payloads:
+        for seen in agents_in(payload):
+            name = seen.get("name")
+            if isinstance(name, str) and name not in names and agent_key(seen) == key:
+                names.append(name)
     person: dict[str, Any] = {"objectType": "Person"}
-    if "name" in agent:
-        person["name"] = [agent["name"]]
-    for key in IFI_KEYS:
-        if key in agent:
-            person[key] = [agent[key]]
+    if names:
+        person["name"] = names
+    for ifi in IFI_KEYS:
+        if ifi in agent:
+            person[ifi] = [agent[ifi]]
     return json_response(person)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -25,7 +24,14 @@ from platform_api.lrs.http import (
     single_params,
 )
 from platform_api.lrs.multipart import build_multipart, parse_statement_multipart
-from platform_api.lrs.query import SINGLE_ALLOWED, parse_format, parse_query, run_query, single_statement
+from platform_api.lrs.query import (
+    SINGLE_ALLOWED,
+    consistent_through,
+    parse_format,
+    parse_query,
+    run_query,
+    single_statement,
+)
 from platform_api.lrs.store import AttachmentPart, format_stored, store_statements
 from platform_api.lrs.validation import check_uuid
 
@@ -111,7 +117,7 @@ def _attachment_hashes(statements: list[dict[str, Any]]) -> list[str]:
 def _respond(
     request: Request, session: Session, content: Any, statements: list[dict[str, Any]], with_attachments: bool
 ) -> Response:
-    headers = {"X-Experience-API-Consistent-Through": format_stored(datetime.now(UTC))}
+    headers = {"X-Experience-API-Consistent-Through": format_stored(consistent_through(session))}
     if len(statements) == 1 and "more" not in content:
         headers["Last-Modified"] = statements[0]["stored"]
     if not with_attachments:

@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from features.xapi_vocabulary import ACCOUNT_HOMEPAGE
 from platform_api.core.db import utcnow
-from platform_api.domain.lrs.models import Attachment, Statement, StatementRef
-from platform_api.events.outbox import STATEMENT_EVENT, emit_many
-from platform_api.lrs.bulk import bulk_insert
+from platform_api.domain.lrs.models import Attachment, Statement
+from platform_api.lrs.equivalence import same_statement
 from platform_api.lrs.mentions import display_key, mentions
+from platform_api.lrs.signatures import verify_signatures
 from platform_api.lrs.validation import VOIDED_VERB, StatementError, parse_timestamp, validate_statement
+from platform_api.lrs.writers import Rows, insert_rows
 
 #: The authority of statements the platform writes itself.
 PLATFORM_AGENT: dict[str, Any] = {
@@ -59,22 +60,6 @@ def format_stored(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _comparable(statement: dict[str, Any]) -> dict[str, Any]:
-    """What must match for a re-sent statement to count as the same one."""
-    body = {k: v for k, v in statement.items() if k not in ("id", "stored", "authority", "version")}
-    if "timestamp" in body:
-        body["timestamp"] = parse_timestamp(body["timestamp"], "timestamp").astimezone(UTC).isoformat()
-    return body
-
-
-def _same_statement(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
-    """Equal up to what the LRS fills in (a timestamp it set to ``stored`` included)."""
-    mine = _comparable(stored)
-    if "timestamp" not in incoming and stored.get("timestamp") == stored.get("stored"):
-        mine.pop("timestamp", None)
-    return mine == _comparable(incoming)
-
-
 def _check_attachments(statements: Sequence[dict[str, Any]], parts: Mapping[str, AttachmentPart]) -> set[str]:
     """Every declared attachment without a fileUrl needs a part, and every part a declaration."""
     declared: set[str] = set()
@@ -94,21 +79,8 @@ def _check_attachments(statements: Sequence[dict[str, Any]], parts: Mapping[str,
     return declared
 
 
-def store_statements(
-    session: Session,
-    raw: Sequence[Any],
-    authority: Authority | None = None,
-    *,
-    parts: Mapping[str, AttachmentPart] | None = None,
-    batch: bool = False,
-    path: str = "statement",
-) -> list[str]:
-    """Validate and store statements; returns their ids in order (assigned where missing).
-
-    Raises :class:`StatementError` (400) or :class:`StatementConflict` (409) before
-    anything is written. Statements identical to ones already stored are accepted as no-ops.
-    """
-    authority = authority or Authority()
+def validated(raw: Sequence[Any], *, batch: bool = False, path: str = "statement") -> list[dict[str, Any]]:
+    """Validate every statement and give each an id; duplicates within the request are refused."""
     statements: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
@@ -120,80 +92,124 @@ def store_statements(
         seen.add(statement_id)
         statement["id"] = statement_id
         statements.append(statement)
-    _check_attachments(statements, parts or {})
+    return statements
 
-    existing: dict[str, dict[str, Any]] = dict(
-        session.execute(select(Statement.statement_id, Statement.payload).where(Statement.statement_id.in_(seen))).all()
-    )
-    fresh = []
-    for statement in statements:
-        stored = existing.get(statement["id"])
-        if stored is None:
-            fresh.append(statement)
-        elif not _same_statement(stored, statement):
-            raise StatementConflict(f"statement {statement['id']} already exists with different content")
-    if not fresh:
-        return [s["id"] for s in statements]
 
-    void_targets = {s["object"]["id"].lower() for s in fresh if s["verb"]["id"] == VOIDED_VERB}
-    if void_targets:
-        batch_voiding = {s["id"] for s in fresh if s["verb"]["id"] == VOIDED_VERB}
-        stored_voiding = session.scalars(
-            select(Statement.statement_id).where(
-                Statement.statement_id.in_(void_targets), Statement.verb_id == VOIDED_VERB
-            )
-        ).all()
-        bad = (void_targets & batch_voiding) | set(stored_voiding)
-        if bad:
-            raise StatementError("statement.object.id", f"{sorted(bad)[0]} is a voiding statement and cannot be voided")
+def _check_voiding(session: Session, statements: Sequence[dict[str, Any]], tenant_id: int | None) -> set[str]:
+    """The ids this request voids; a voiding statement may not target another voiding statement."""
+    voiding = {s["id"] for s in statements if s["verb"]["id"] == VOIDED_VERB}
+    targets = {s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED_VERB}
+    if not targets:
+        return targets
+    stored = session.scalars(
+        select(Statement.statement_id).where(
+            Statement.statement_id.in_(targets),
+            Statement.verb_id == VOIDED_VERB,
+            Statement.tenant_id.is_not_distinct_from(tenant_id),
+        )
+    ).all()
+    bad = (targets & voiding) | set(stored)
+    if bad:
+        raise StatementError("statement.object.id", f"{sorted(bad)[0]} is a voiding statement and cannot be voided")
+    return targets
 
-    now = utcnow()
-    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+def transaction_time(session: Session) -> datetime:
+    """``stored`` for this transaction, at millisecond precision.
+
+    On PostgreSQL it is the transaction's start on the database clock (and this call starts
+    the transaction), so ``X-Experience-API-Consistent-Through`` can be derived from the
+    start times of transactions still open.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        moment = session.execute(text("SELECT now()")).scalar_one()
+    else:
+        moment = utcnow()
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _object_columns(obj: dict[str, Any]) -> tuple[str, str, str | None]:
+    object_type = obj.get("objectType", "Activity")
+    if object_type == "StatementRef":
+        return object_type, obj["id"].lower(), obj["id"].lower()
+    if object_type in ("Agent", "Group"):
+        return object_type, display_key(obj), None
+    if object_type == "SubStatement":
+        return object_type, "substatement", None
+    return object_type, obj["id"], None
+
+
+def store_statements(
+    session: Session,
+    raw: Sequence[Any],
+    authority: Authority | None = None,
+    *,
+    parts: Mapping[str, AttachmentPart] | None = None,
+    batch: bool = False,
+    path: str = "statement",
+) -> list[str]:
+    """Validate and store statements; returns their ids in order (assigned where missing).
+
+    Raises :class:`StatementError` (400) or :class:`StatementConflict` (409); the caller's
+    transaction then rolls back, so nothing is kept. Statements identical to ones already
+    stored are accepted as no-ops.
+    """
+    authority = authority or Authority()
+    statements = validated(raw, batch=batch, path=path)
+    parts = parts or {}
+    _check_attachments(statements, parts)
+    verify_signatures(statements, parts)
+    void_targets = _check_voiding(session, statements, authority.tenant_id)
+
+    now = transaction_time(session)
     stored_text = format_stored(now)
-    rows: list[dict[str, Any]] = []
-    refs: list[dict[str, Any]] = []
-    events: list[tuple[str, str, dict[str, Any]]] = []
-    for statement in fresh:
+    rows = Rows(tenant_id=authority.tenant_id, stored=now)
+    untimed = {s["id"] for s in statements if "timestamp" not in s}
+    for statement in statements:
         statement["stored"] = stored_text
         statement["authority"] = authority.agent
         statement.setdefault("version", "1.0.0")
         statement.setdefault("timestamp", stored_text)
-        obj = statement["object"]
-        object_type = obj.get("objectType", "Activity")
-        if object_type == "StatementRef":
-            object_key, object_ref = obj["id"].lower(), obj["id"].lower()
-        elif object_type in ("Agent", "Group"):
-            object_key, object_ref = display_key(obj), None
-        elif object_type == "SubStatement":
-            object_key, object_ref = "substatement", None
-        else:
-            object_key, object_ref = obj["id"], None
-        rows.append(
+        object_type, object_key, object_ref = _object_columns(statement["object"])
+        rows.statements.append(
             {
                 "statement_id": statement["id"],
-                "tenant_id": authority.tenant_id,
                 "verb_id": statement["verb"]["id"],
                 "actor_key": display_key(statement["actor"]),
                 "object_type": object_type,
                 "object_key": object_key,
                 "object_ref": object_ref,
                 "registration": (statement.get("context") or {}).get("registration", "").lower() or None,
-                "voided": False,
+                "voided": statement["id"] in void_targets and statement["verb"]["id"] != VOIDED_VERB,
                 "timestamp": parse_timestamp(statement["timestamp"], "timestamp"),
-                "stored": now,
                 "payload": statement,
             }
         )
-        refs.extend(
-            {"statement_id": statement["id"], "kind": kind, "value": value, "direct": direct}
-            for kind, value, direct in mentions(statement)
+        rows.refs.extend((statement["id"], kind, value, direct) for kind, value, direct in mentions(statement))
+    inserted = insert_rows(session, rows)
+    others = [s for s in statements if s["id"] not in inserted]
+    if others:
+        existing: dict[str, dict[str, Any]] = dict(
+            session.execute(
+                select(Statement.statement_id, Statement.payload).where(
+                    Statement.statement_id.in_([s["id"] for s in others])
+                )
+            ).all()
         )
-        events.append((STATEMENT_EVENT, statement["id"], {}))  # the relay reads the stored statement
-    bulk_insert(session, Statement.__table__, rows)  # type: ignore[arg-type]
-    bulk_insert(session, StatementRef.__table__, refs)  # type: ignore[arg-type]
-    emit_many(session, events)
+        for statement in others:
+            incoming = {k: v for k, v in statement.items() if k != "timestamp" or statement["id"] not in untimed}
+            if not same_statement(existing[statement["id"]], incoming):
+                raise StatementConflict(f"statement {statement['id']} already exists with different content")
     if void_targets:
-        session.execute(update(Statement).where(Statement.statement_id.in_(void_targets)).values(voided=True))
+        session.execute(
+            update(Statement)
+            .where(
+                Statement.statement_id.in_(void_targets),
+                Statement.verb_id != VOIDED_VERB,
+                Statement.tenant_id.is_not_distinct_from(authority.tenant_id),
+            )
+            .values(voided=True)
+        )
     if parts:
         _store_parts(session, parts)
     return [s["id"] for s in statements]

@@ -52,7 +52,7 @@ class Statement(Base):
     verb_id: Mapped[str] = mapped_column(String(2048), index=True)
     actor_key: Mapped[str] = mapped_column(String(2048))
     object_type: Mapped[str] = mapped_column(String(20))
-    object_key: Mapped[str] = mapped_column(String(2048), index=True)
+    object_key: Mapped[str] = mapped_column(String(2048))
     object_ref: Mapped[str | None] = mapped_column(String(36), index=True)
     registration: Mapped[str | None] = mapped_column(String(36), index=True)
     voided: Mapped[bool] = mapped_column(default=False)
@@ -62,14 +62,17 @@ class Statement(Base):
 
 
 class StatementRef(Base):
-    """One agent (``kind='agent'``, canonical IFI) or activity id that a statement mentions."""
+    """One agent (``kind='agent'``, canonical IFI) or activity id that a statement mentions.
+
+    No foreign key to ``lrs_statements``: the writer inserts a statement's refs in the same
+    SQL statement as the statement itself, and a key check per row cost more than the rest
+    of the ingest write together.
+    """
 
     __tablename__ = "lrs_statement_refs"
     __table_args__ = (Index("ix_lrs_statement_refs_kind_value", "kind", "value"),)
 
-    statement_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("lrs_statements.statement_id", ondelete="CASCADE"), primary_key=True
-    )
+    statement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     value: Mapped[str] = mapped_column(String(2048), primary_key=True)
     direct: Mapped[bool] = mapped_column(default=False)

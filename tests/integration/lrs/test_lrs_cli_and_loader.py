@@ -103,3 +103,29 @@ def test_clients_only_see_their_organization(db_url: str) -> None:
         )
         listed = client.get("/xAPI/statements", headers={"Authorization": south.basic_header}).json()
     assert mine.status_code == 200 and theirs.status_code == 404 and listed["statements"] == []
+
+
+def test_credentials_list_and_revoke(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", sqlite_url)
+    upgrade(sqlite_url)
+    runner = CliRunner()
+    assert runner.invoke(build_cli(), ["lrs", "credentials", "list"]).output.strip() == "no LRS credentials"
+    created = runner.invoke(build_cli(), ["lrs", "credentials", "create", "--name", "Quiz app"])
+    key = created.output.split("key:")[1].split()[0]
+    header = created.output.split("Authorization: ")[1].strip()
+    listed = runner.invoke(build_cli(), ["lrs", "credentials", "list"])
+    assert listed.exit_code == 0 and key in listed.output and "active" in listed.output and "Quiz app" in listed.output
+    assert "secret" not in listed.output
+
+    revoked = runner.invoke(build_cli(), ["lrs", "credentials", "revoke", key])
+    assert revoked.exit_code == 0 and f"revoked {key}" in revoked.output
+    assert "revoked 2" in runner.invoke(build_cli(), ["lrs", "credentials", "list"]).output  # revoked <year>...
+    again = runner.invoke(build_cli(), ["lrs", "credentials", "revoke", key])
+    assert again.exit_code == 0
+    unknown = runner.invoke(build_cli(), ["lrs", "credentials", "revoke", "no-such-key"])
+    assert unknown.exit_code == 2 and "no LRS credential with key 'no-such-key'" in unknown.output
+
+    app = create_app(APISettings(database_url=sqlite_url, events_relay=False))
+    with TestClient(app, headers={"Authorization": header, "X-Experience-API-Version": "1.0.3"}) as client:
+        refused = client.get("/xAPI/statements")
+    assert refused.status_code == 401

@@ -1,0 +1,127 @@
+"""The one dialect-specific step of storing statements: inserting the new rows.
+
+On PostgreSQL a single SQL statement inserts the statements, their mention rows and their
+outbox rows from two JSON documents (``jsonb_to_recordset``): one round trip, one plan
+(prepared after a few runs), no per-row work in the driver, and ``ON CONFLICT DO NOTHING``
+reports which ids were new. Everywhere else (SQLite) SQLAlchemy Core ``executemany`` does it.
+
+Both writers give a freshly inserted statement ``voided = true`` when a voiding statement
+for it is already stored, so a voiding statement may arrive before its target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from platform_api.domain.lrs.models import Statement, StatementRef
+from platform_api.events.outbox import STATEMENT_EVENT, emit_many
+from platform_api.lrs.validation import VOIDED_VERB
+
+
+@dataclass
+class Rows:
+    """Column values of the statements to insert, in request order, plus their mention rows."""
+
+    tenant_id: int | None
+    stored: datetime
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    refs: list[tuple[str, str, str, bool]] = field(default_factory=list)
+
+
+def insert_rows(session: Session, rows: Rows) -> set[str]:
+    """Insert statements not stored yet (with refs and outbox rows); return the ids inserted."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_postgresql(session, rows)
+    return _insert_generic(session, rows)
+
+
+_PG_INSERT = """
+WITH input AS (
+    SELECT * FROM ROWS FROM (jsonb_to_recordset(%(statements)s::jsonb) AS (
+        statement_id text, verb_id text, actor_key text, object_type text, object_key text, object_ref text,
+        registration text, voided bool, "timestamp" timestamptz, payload jsonb
+    )) WITH ORDINALITY AS u(statement_id, verb_id, actor_key, object_type, object_key, object_ref,
+                            registration, voided, "timestamp", payload, ord)
+), inserted AS (
+    INSERT INTO lrs_statements (statement_id, tenant_id, verb_id, actor_key, object_type, object_key,
+                                object_ref, registration, voided, "timestamp", stored, payload)
+    SELECT i.statement_id, %(tenant)s, i.verb_id, i.actor_key, i.object_type, i.object_key, i.object_ref,
+           i.registration,
+           i.voided OR (i.verb_id <> %(voided_verb)s AND EXISTS (
+               SELECT 1 FROM lrs_statements v
+               WHERE v.object_ref = i.statement_id AND v.verb_id = %(voided_verb)s
+                 AND v.tenant_id IS NOT DISTINCT FROM %(tenant)s)),
+           i."timestamp", %(stored)s, i.payload
+    FROM input i ORDER BY i.ord
+    ON CONFLICT (statement_id) DO NOTHING
+    RETURNING statement_id
+), refs AS (
+    INSERT INTO lrs_statement_refs (statement_id, kind, value, direct)
+    SELECT r.s, r.k, r.v, r.d FROM jsonb_to_recordset(%(refs)s::jsonb) AS r(s text, k text, v text, d bool)
+    WHERE r.s IN (SELECT statement_id FROM inserted)
+), outbox AS (
+    INSERT INTO event_outbox (type, key, payload, created_at)
+    SELECT %(event_type)s, i.statement_id, '{}'::jsonb, %(stored)s
+    FROM input i WHERE i.statement_id IN (SELECT statement_id FROM inserted) ORDER BY i.ord
+)
+SELECT statement_id FROM inserted
+"""
+
+
+def _insert_postgresql(session: Session, rows: Rows) -> set[str]:
+    """Rows travel as two JSON documents: one orjson call each here, parsed once by the server."""
+    params = {
+        "statements": orjson.dumps(rows.statements).decode(),
+        "refs": orjson.dumps([{"s": s, "k": k, "v": v, "d": d} for s, k, v, d in rows.refs]).decode(),
+        "tenant": rows.tenant_id,
+        "stored": rows.stored,
+        "voided_verb": VOIDED_VERB,
+        "event_type": STATEMENT_EVENT,
+    }
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        cursor.execute(_PG_INSERT, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _insert_generic(session: Session, rows: Rows) -> set[str]:
+    ids = [row["statement_id"] for row in rows.statements]
+    known = set(session.scalars(select(Statement.statement_id).where(Statement.statement_id.in_(ids))))
+    fresh = [
+        {**row, "tenant_id": rows.tenant_id, "stored": rows.stored}
+        for row in rows.statements
+        if row["statement_id"] not in known
+    ]
+    if not fresh:
+        return set()
+    inserted = {row["statement_id"] for row in fresh}
+    session.execute(insert(Statement), fresh)
+    refs = [
+        {"statement_id": sid, "kind": kind, "value": value, "direct": direct}
+        for sid, kind, value, direct in rows.refs
+        if sid in inserted
+    ]
+    if refs:
+        session.execute(insert(StatementRef), refs)
+    emit_many(session, [(STATEMENT_EVENT, row["statement_id"], {}) for row in fresh])
+    voided_already = session.scalars(
+        select(Statement.object_ref).where(
+            Statement.object_ref.in_(inserted),
+            Statement.verb_id == VOIDED_VERB,
+            Statement.tenant_id.is_not_distinct_from(rows.tenant_id),
+        )
+    ).all()
+    if voided_already:
+        session.execute(
+            update(Statement)
+            .where(Statement.statement_id.in_(voided_already), Statement.verb_id != VOIDED_VERB)
+            .values(voided=True)
+        )
+    return inserted
