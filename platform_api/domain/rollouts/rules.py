@@ -48,6 +48,8 @@ from serving.rules import (
 from serving.sequencer import rank
 
 BASELINE = "serving sequencer over mastery estimated from stored attempts (smoothed share correct), existing rules"
+
+
 def invalid_rule(error: RuleError, field: str = "source") -> ProblemError:
     """A parser error as problem+json: the message plus its line, column and what was expected there."""
     return ProblemError(
