@@ -7,7 +7,9 @@ experiment are ignored: analysis is per learner (assignment is sticky), from fir
 
 Serving calls :class:`ExposureLog` (``record`` is an in-memory append, cheap enough for the
 request path; ``flush`` writes a batch and belongs in a background thread), or
-:func:`record_exposures` directly with a session of its own.
+:func:`record_exposures` directly with a session of its own. Serving may not import
+``platform_api``, so its Router is handed :func:`open_exposure_log` by import path
+(``AppArgs.exposure_sink``) and sees only the ``record``/``flush`` interface.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.domain.experiments.models import ExperimentExposure
 from platform_api.events.outbox import emit_many
+from serving.rollout.spec import experiment_name
+
+__all__ = ["EXPOSURE_EVENT", "Exposure", "ExposureLog", "experiment_name", "open_exposure_log", "record_exposures"]
 
 EXPOSURE_EVENT = "experiment.exposure"
 MAX_REMEMBERED = 1_000_000
@@ -47,11 +52,6 @@ class Exposure:
     def key(self) -> str:
         """The event's idempotency key: one exposure per learner and experiment."""
         return f"{self.experiment}:{self.learner_id}"
-
-
-def experiment_name(slot: str, champion: str, challenger: str) -> str:
-    """The one spelling of an A/B experiment's name, e.g. ``kt-v6-vs-v7`` (what the report is asked for)."""
-    return f"{slot}-v{champion}-vs-v{challenger}"
 
 
 def record_exposures(session: Session, exposures: list[Exposure]) -> int:
@@ -151,3 +151,10 @@ class ExposureLog:
             count = record_exposures(session, batch)
             session.commit()
             return count
+
+
+def open_exposure_log(db_url: str) -> ExposureLog:
+    """An exposure log on its own engine: the factory serving's Router is configured with."""
+    from platform_api.core.db import make_engine, make_session_factory
+
+    return ExposureLog(make_session_factory(make_engine(db_url)))

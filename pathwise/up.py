@@ -130,7 +130,7 @@ def _recommendations(console: Console, host: str, port: int | None) -> Iterator[
             base = stack.enter_context(serving(settings, spec, host, port or settings.serve_port))
         took = time.perf_counter() - started
         console.print(f"serving  : {spec.model_name} v{spec.champion} on {base} ({took:.1f}s)")
-        console.print(f"           {base}/v1/learners/{{id}}/recommendations?course=algebra-1")
+        console.print(f"           {base}/v1/learners/{{id}}/recommendations?course={{course id}}")
         yield base
 
 

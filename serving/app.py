@@ -27,10 +27,13 @@ from ray.serve.handle import DeploymentHandle
 
 from pathwise.logs import get_logger
 from serving.catalog import Catalog
+from serving.config import engine_url
+from serving.exposures import ExposureSink, open_sink
 from serving.feast_seed import FeastSeed
 from serving.policy import REGISTERED_MODEL as POLICY_MODEL
 from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
+from serving.rollout.pooled import PooledMetrics
 from serving.rules import (
     Candidate,
     LearnerContext,
@@ -116,8 +119,15 @@ class Router:
         prefix: str = "",
         mlflow_uri: str = "",
         features_home: str | None = None,
+        db_url: str | None = None,
+        exposure_sink: str = "",
     ) -> None:
         self.mlflow_uri = mlflow_uri
+        self.db_url, self.exposure_sink = db_url, exposure_sink
+        self._pooled: PooledMetrics | None = None
+        # opening makes an engine but connects nowhere; a bad import path fails the deploy, loudly
+        self._exposures: ExposureSink | None = open_sink(exposure_sink, db_url) if exposure_sink and db_url else None
+        self._flusher: asyncio.Task[None] | None = None
         self.feast = self._open_feast(features_home) if features_home else None
         self.policy: PolicyHook | None = None
         self.tracer = tracer
@@ -159,7 +169,7 @@ class Router:
             return list(result["p_correct"])
         finally:
             latency = (time.perf_counter() - started) * 1000
-            self.metrics.record_request(variant, latency, ok=ok)
+            self.metrics.record_request(variant, latency, ok=ok, version=version)
             self.meters.observe(str(spec.slot), str(variant), version, latency, ok)
 
     async def _predict(self, version: str, frame: dict[str, list[Any]]) -> dict[str, Any]:
@@ -269,6 +279,39 @@ class Router:
         task.add_done_callback(self._background.discard)
         return task
 
+    # --- canary metrics and exposures, written off the event loop ------------------------
+    def _start_flushing(self) -> None:
+        """Start the flush loop once, from the first request (a running event loop), when there is a database."""
+        if self.db_url is not None and self._flusher is None:
+            self._flusher = self._spawn(self._flush_loop())
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.flush_interval_s)
+            batches = self.metrics.drain()  # on the loop: the request path appends to the same windows
+            try:
+                await asyncio.to_thread(self._write, batches)
+            except Exception as error:  # the next round retries the exposures; these metric batches are lost
+                self.log.warning("flush_failed", error=repr(error), batches=len(batches))
+
+    def _write(self, batches: list[dict[str, Any]]) -> None:
+        assert self.db_url is not None
+        if self._pooled is None:
+            from sqlalchemy import create_engine
+
+            self._pooled = PooledMetrics(create_engine(engine_url(self.db_url)))
+        self._pooled.write(str(Slot.KT), batches)
+        if self._exposures is not None:
+            self._exposures.flush()
+
+    def _expose(self, spec: RolloutSpec | None, learner_id: str) -> None:
+        """Log the learner's exposure when a running experiment could serve them the challenger."""
+        if spec is None or spec.experiment is None or self._exposures is None:
+            return
+        variant = self._variant(spec, learner_id)
+        version = spec.challenger if variant is Variant.CHALLENGER else spec.champion
+        self._exposures.record(spec.experiment, str(variant), learner_id, slot=str(spec.slot), version=version or "")
+
     # --- routes ------------------------------------------------------------------------------
     @api.get("/healthz")
     async def healthz(self) -> dict[str, str]:
@@ -285,6 +328,7 @@ class Router:
     ) -> RecommendationsOut:
         """Ranked activities; every answer is counted per variant and version (a 4xx is the caller's, not ours)."""
         started = time.perf_counter()
+        self._start_flushing()
         try:
             answer = await self._recommend(learner_id, course, k, cohort, org_unit)
         except ServingProblem:
@@ -309,6 +353,7 @@ class Router:
         if learner is None:
             raise ServingProblem(404, "Unknown learner", f"learner {learner_id!r} has no activity yet; post an event")
         skills = found.skills
+        self._expose(self.config.rollouts.get(str(Slot.KT)), learner_id)
         mastery, versions, variant, fallback = await self._mastery(learner_id, learner, skills)
         if variant.get("kt") in {"champion", "challenger"}:
             self.state.remember_served(learner_id, variant["kt"], mastery)
@@ -363,9 +408,13 @@ class Router:
 
     @api.post("/v1/learners/{learner_id}/events", status_code=202)
     async def events(self, learner_id: str, event: EventIn) -> dict[str, Any]:
+        self._start_flushing()
         served = self.state.record(learner_id, event.skill, event.item, event.correct, event.seconds, event.at)
-        if served is not None and served[0] in {"champion", "challenger"}:
-            self.metrics.record_outcome(Variant(served[0]), served[1], event.correct)
+        spec = self.config.rollouts.get(str(Slot.KT))
+        if served is not None and served[0] in {"champion", "challenger"} and spec is not None:
+            variant = Variant(served[0])
+            version = (spec.challenger if variant is Variant.CHALLENGER else spec.champion) or ""
+            self.metrics.record_outcome(variant, served[1], event.correct, version=version)
         self._refreshing[learner_id] = self._spawn(self._refresh(learner_id, event.skill))
         return {"accepted": True, "learner_id": learner_id}
 
@@ -410,5 +459,7 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
             parsed.state_redis_url,
             parsed.state_prefix,
             parsed.mlflow_uri,
+            db_url=parsed.db_url,
+            exposure_sink=parsed.exposure_sink,
         )
     )

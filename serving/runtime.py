@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from pathwise.logs import get_logger
+from serving.catalog import demo_catalog
 from serving.config import ServingSettings, engine_url
-from serving.rollout import RolloutSpec, Slot
-from serving.schemas import AppArgs
+from serving.rollout import RolloutDecision, RolloutSpec, RolloutState, Slot
+from serving.schemas import AppArgs, RouterConfig
 
 
 @contextmanager
@@ -49,28 +52,55 @@ def ray_serve(
 
 
 def app_args(settings: ServingSettings, spec: RolloutSpec, sequencer: RolloutSpec | None = None) -> AppArgs:
+    """Builder args for this deployment: the platform's courses as the catalog (the demo one when it has none)."""
+    from sqlalchemy import create_engine
+
+    from serving.catalog_store import load_catalog
+
     features = settings.home / "features"
+    engine = create_engine(engine_url(settings.db_url))
+    try:
+        with engine.connect() as conn:
+            catalog = load_catalog(conn)
+    finally:
+        engine.dispose()
     return AppArgs(
         mlflow_uri=settings.mlflow_uri,
         kt=spec,
         sequencer=sequencer,
+        catalog=catalog if catalog.courses else demo_catalog(),
         state_redis_url=settings.redis_url,
         features_home=str(settings.home) if features.is_dir() else None,
+        db_url=settings.db_url,
     )
 
 
 class RolloutWatcher:
-    """Polls the stored ``kt`` rollout spec and redeploys the Router's ``user_config`` when it changes."""
+    """Keeps the running Router in step with the database, every ``interval_s``.
+
+    - Rollout specs, instructor rules and overrides: any change is deployed as the Router's new
+      ``user_config`` (a ``reconfigure()`` on live replicas, never a restart).
+    - Canary gates: each running rollout is judged on metrics pooled over every replica
+      (:class:`serving.rollout.pooled.PooledMetrics`); advances, promotions and rollbacks are
+      stored with their reason and applied on the same tick. Holds are only logged.
+    """
 
     def __init__(self, settings: ServingSettings, args: AppArgs, interval_s: float = 2.0) -> None:
         from sqlalchemy import create_engine
 
+        from serving.rollout.pooled import PooledMetrics
         from serving.rollout.store import RolloutStore
+        from serving.rules.store import RuleStore
 
-        self.store = RolloutStore(create_engine(engine_url(settings.db_url)))
+        engine = create_engine(engine_url(settings.db_url))
+        self.store = RolloutStore(engine)
+        self.rules = RuleStore(engine)
+        self.pooled = PooledMetrics(engine)
         self.args = args
-        self.applied = {Slot.KT: args.kt, Slot.SEQUENCER: args.sequencer}
+        self.specs = {Slot.KT: args.kt, Slot.SEQUENCER: args.sequencer}
+        self.applied = self._config(self.specs)
         self.interval_s = interval_s
+        self._pruned = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rollout-watcher", daemon=True)
         self._log = get_logger("serving.runtime")
@@ -83,36 +113,77 @@ class RolloutWatcher:
         self._stop.set()
         self._thread.join(timeout=10)
 
-    def sync_once(self) -> bool:
-        """Apply the stored spec if it differs from the running one; True when it did."""
+    def _config(self, specs: dict[Slot, RolloutSpec | None], with_rules: bool = False) -> RouterConfig:
         from serving.app import router_config_for
+
+        live = self.args.model_copy(update={"kt": specs[Slot.KT], "sequencer": specs[Slot.SEQUENCER]})
+        config = router_config_for(live)
+        return self.rules.router_config(config) if with_rules else config
+
+    def desired(self) -> RouterConfig:
+        """The Router config the database asks for now: stored specs, rules and overrides in force."""
+        self.specs = {slot: self.store.load(slot) or self.specs[slot] for slot in self.specs}
+        return self._config(self.specs, with_rules=True)
+
+    def sync_once(self) -> bool:
+        """Deploy the desired config if it differs from the running one; True when it did."""
         from serving.deploy import deploy
 
-        stored = {slot: self.store.load(slot) or self.applied[slot] for slot in self.applied}
-        if stored == self.applied:
+        config = self.desired()
+        if config == self.applied:
             return False
-        live = self.args.model_copy(update={"kt": stored[Slot.KT], "sequencer": stored[Slot.SEQUENCER]})
-        deploy(self.args, router_config_for(live))
-        self.applied = stored
-        self._log.info("rollout_applied", **{str(k): v.model_dump(mode="json") for k, v in stored.items() if v})
+        deploy(self.args, config)
+        self.applied = config
+        self._log.info(
+            "router_config_applied",
+            rollouts={k: v.model_dump(mode="json") for k, v in config.rollouts.items()},
+            rules=len(config.rules),
+            overrides=len(config.overrides),
+        )
         return True
+
+    def judge_once(self) -> list[RolloutDecision]:
+        """One canary tick per running rollout; returns the decisions that changed a spec (stored)."""
+        from serving.rollout import CanaryController, DecisionAction
+
+        changed: list[RolloutDecision] = []
+
+        def keep(decision: RolloutDecision, spec: RolloutSpec) -> None:
+            if decision.action is not DecisionAction.HOLD:
+                self.store.record(decision, spec)
+                changed.append(decision)
+
+        for slot in Slot:
+            spec = self.store.load(slot)
+            if spec is not None and spec.state == RolloutState.RUNNING:
+                CanaryController(spec, on_decision=keep).evaluate(*self.pooled.snapshots(spec))
+        return changed
+
+    def tick(self) -> None:
+        self.judge_once()  # a step, promotion or rollback it stores is deployed just below, on the same tick
+        self.sync_once()
+        if time.monotonic() - self._pruned > 3600:
+            self.pooled.prune(datetime.now(UTC) - timedelta(days=1))
+            self._pruned = time.monotonic()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
-                self.sync_once()
+                self.tick()
             except Exception as error:  # keep watching: the next tick retries
                 self._log.warning("rollout_sync_failed", error=repr(error))
 
 
 @contextmanager
 def serving(settings: ServingSettings, spec: RolloutSpec, host: str, port: int) -> Iterator[str]:
-    """Ray Serve with the Pathwise app for ``spec`` (plus a registered policy) and the rollout watcher."""
+    """Ray Serve with the Pathwise app for ``spec`` (plus a registered policy), its stored rules and the watcher."""
     from serving.cli import policy_spec
     from serving.deploy import deploy
 
     args = app_args(settings, spec, policy_spec(settings))
     with ray_serve(settings, host, port):
-        deploy(args)
-        with RolloutWatcher(settings, args):
+        watcher = RolloutWatcher(settings, args)
+        watcher.applied = watcher.desired()
+        deploy(args, watcher.applied)
+        with watcher:
             yield f"http://{host}:{port}"

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from serving.catalog import Catalog, demo_catalog
+from serving.exposures import DEFAULT_SINK
 from serving.rollout import RolloutSpec
 
 
@@ -35,6 +36,7 @@ class RouterConfig(BaseModel):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     model_timeout_s: float = Field(2.0, gt=0, le=30)
     model_retries: int = Field(2, ge=0, le=5, description="retries on another replica when one dies mid-call")
+    flush_interval_s: float = Field(2.0, gt=0, le=300, description="how often canary metrics and exposures are written")
 
 
 class AppArgs(BaseModel):
@@ -52,6 +54,8 @@ class AppArgs(BaseModel):
     state_redis_url: str | None = Field(None, description="shared learner state in Redis; None: per replica")
     features_home: str | None = Field(None, description="PATHWISE_HOME whose Feast store seeds unseen learners")
     state_prefix: str = Field("pathwise:serving:", min_length=1, max_length=100)
+    db_url: str | None = Field(None, description="application database: canary metrics and exposures go there")
+    exposure_sink: str = Field(DEFAULT_SINK, description="'module:function' opening the exposure log for db_url")
     replica_cpus: float = Field(0.5, gt=0, le=16, description="CPUs reserved per replica of each deployment")
 
 

@@ -9,6 +9,11 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
+def experiment_name(slot: str, champion: str, challenger: str) -> str:
+    """The one spelling of an A/B experiment's name, e.g. ``kt-v6-vs-v7`` (what the report is asked for)."""
+    return f"{slot}-v{champion}-vs-v{challenger}"
+
+
 class Slot(StrEnum):
     KT = "kt"
     SEQUENCER = "sequencer"
@@ -89,6 +94,13 @@ class RolloutSpec(BaseModel):
     @property
     def serving_challenger(self) -> bool:
         return self.state == RolloutState.RUNNING and self.mode != Mode.SHADOW and self.traffic_percent > 0
+
+    @property
+    def experiment(self) -> str | None:
+        """The experiment whose exposures this rollout logs while it serves a challenger, else None."""
+        if not self.serving_challenger or self.challenger is None:
+            return None
+        return experiment_name(str(self.slot), self.champion, self.challenger)
 
     @property
     def shadowing(self) -> bool:

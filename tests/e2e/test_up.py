@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+
+from pipelines.seed import DEMO_COURSE_CODE
 
 PATHWISE = [sys.executable, "-m", "pathwise.cli"]
 
@@ -67,7 +70,10 @@ def test_up_serves_health_and_recommendations_and_stops_cleanly_on_ctrl_c(tmp_pa
         assert links["events"] == serving + "/v1/learners/{learner_id}/events"
         event = {"skill": "Fractions", "item": "f-1", "correct": True, "seconds": 40}
         assert httpx.post(f"{serving}/v1/learners/e2e-1/events", json=event).status_code == 202
-        answer = httpx.get(f"{serving}/v1/learners/e2e-1/recommendations", params={"course": "algebra-1"}, timeout=30)
+        with sqlite3.connect(tmp_path / "home" / "pathwise.db") as db:  # serving speaks the platform's course ids
+            [(course,)] = db.execute("SELECT id FROM courses WHERE code = ?", (DEMO_COURSE_CODE,)).fetchall()
+        params = {"course": str(course)}
+        answer = httpx.get(f"{serving}/v1/learners/e2e-1/recommendations", params=params, timeout=30)
         assert answer.status_code == 200, answer.text
         body = answer.json()
         assert body["model_versions"]["kt"].startswith("pathwise-bkt/") and body["variant"] == {"kt": "champion"}

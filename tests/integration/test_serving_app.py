@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 
 def _register(uri: str, artifacts: Path) -> None:
-    """Version 1 answers with the smoothed share correct per skill; version 2 always raises."""
+    """Versions 1 and 3 answer with the smoothed share correct per skill; version 2 always raises."""
     import mlflow
     import mlflow.pyfunc
 
@@ -44,7 +44,7 @@ def _register(uri: str, artifacts: Path) -> None:
 
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.create_experiment("serving-test", artifact_location=artifacts.as_uri())
-    for model in (ShareCorrect(), Broken()):
+    for model in (ShareCorrect(), Broken(), ShareCorrect()):
         with mlflow.start_run(experiment_id=experiment):
             mlflow.pyfunc.log_model(name="model", python_model=model, registered_model_name=MODEL)
 

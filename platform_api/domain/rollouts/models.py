@@ -87,3 +87,25 @@ class LearnerOverride(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RolloutMetricBatch(Base):
+    """What one Router replica saw of one variant since its last flush; the canary gates aggregate these.
+
+    Per-replica windows cannot judge a canary (each replica sees a slice), so every replica
+    appends its batch here and the controller pools the batches of the current step.
+    """
+
+    __tablename__ = "rollout_metrics"
+    __table_args__ = (Index("ix_rollout_metrics_slot_at", "slot", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot: Mapped[str] = mapped_column(String(40))
+    variant: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(50))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    requests: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    latencies_ms: Mapped[list[Any]] = mapped_column(default=list)
+    predictions: Mapped[list[Any]] = mapped_column(default=list)
+    labels: Mapped[list[Any]] = mapped_column(default=list)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.content.models import Activity, ActivitySkill, Course, Lesson, Unit
+from platform_api.domain.content.models import Course
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
@@ -29,9 +29,9 @@ from platform_api.domain.rollouts.schemas import (
     PreviewPublic,
     PreviewRequest,
 )
-from platform_api.domain.skills.models import Skill, SkillPrerequisite
-from serving.catalog import Activity as CatalogActivity
+from platform_api.domain.skills.models import Skill
 from serving.catalog import Course as CatalogCourse
+from serving.catalog_store import load_catalog
 from serving.rules import (
     Candidate,
     LearnerContext,
@@ -48,7 +48,6 @@ from serving.rules import (
 from serving.sequencer import rank
 
 BASELINE = "serving sequencer over mastery estimated from stored attempts (smoothed share correct), existing rules"
-_KINDS = {"lesson": "lesson", "remedial": "lesson", "video": "lesson", "review": "review", "challenge": "challenge"}
 
 
 def invalid_rule(error: RuleError, field: str = "source") -> ProblemError:
@@ -87,41 +86,9 @@ def override_of(row: LearnerOverride) -> Override:
 
 
 def _catalog_course(session: Session, course_id: int) -> CatalogCourse:
-    """The course's activities in the sequencer's shape (skills by name, as rules spell them)."""
-    rows = session.execute(
-        select(Activity.id, Activity.title, Activity.kind, Activity.details, Skill.id, Skill.name)
-        .join(Lesson, Lesson.id == Activity.lesson_id)
-        .join(Unit, Unit.id == Lesson.unit_id)
-        .join(ActivitySkill, ActivitySkill.activity_id == Activity.id)
-        .join(Skill, Skill.id == ActivitySkill.skill_id)
-        .where(Unit.course_id == course_id)
-        .order_by(Activity.id, Skill.id)
-    ).all()
-    names = {row[4]: row[5] for row in rows}
-    requires: dict[int, set[str]] = defaultdict(set)
-    for skill_id, prereq_name in session.execute(
-        select(SkillPrerequisite.skill_id, Skill.name)
-        .join(Skill, Skill.id == SkillPrerequisite.prerequisite_id)
-        .where(SkillPrerequisite.skill_id.in_(names))
-    ):
-        requires[skill_id].add(prereq_name)
-    activities, seen = [], set()
-    for activity_id, title, kind, details, skill_id, skill_name in rows:
-        if activity_id in seen:  # an activity training several skills is ranked by its first
-            continue
-        seen.add(activity_id)
-        difficulty = details.get("difficulty", 0.5) if isinstance(details, dict) else 0.5
-        activities.append(
-            CatalogActivity(
-                id=str(activity_id),
-                title=title[:300],
-                skill=skill_name[:100],
-                kind=_KINDS.get(kind, "practice"),
-                difficulty=min(1.0, max(0.0, float(difficulty))) if isinstance(difficulty, int | float) else 0.5,
-                prerequisites=tuple(sorted(requires[skill_id])),
-            )
-        )
-    return CatalogCourse(id=str(course_id), activities=tuple(activities))
+    """The course's activities in the sequencer's shape (skills by name, as rules spell them), as serving sees it."""
+    course = load_catalog(session.connection(), [course_id]).course(str(course_id))
+    return course or CatalogCourse(id=str(course_id), activities=())
 
 
 def _states(session: Session, learner_ids: Sequence[int]) -> dict[int, LearnerState]:

@@ -1,0 +1,93 @@
+"""Build the serving catalog from the platform database's courses, activities and skills.
+
+Serving and the platform must speak of the same ids: rules are scoped to platform course,
+cohort and org-unit ids, so the Router's catalog uses platform course and activity ids
+(as text) and skill *names* (as rules and events spell them). Serving may not import
+``platform_api``; this module names only the columns it reads, with SQLAlchemy Core, as the
+rule and rollout stores do. The API's rule preview builds its course through here too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Integer, String, column, select, table
+from sqlalchemy.dialects.postgresql import JSONB
+
+from serving.catalog import Activity, Catalog, Course
+
+_JSON = JSON().with_variant(JSONB(), "postgresql")
+_courses = table("courses", column("id", Integer))
+_units = table("units", column("id", Integer), column("course_id", Integer))
+_lessons = table("lessons", column("id", Integer), column("unit_id", Integer))
+_activities = table(
+    "activities",
+    column("id", Integer),
+    column("lesson_id", Integer),
+    column("title", String),
+    column("kind", String),
+    column("metadata", _JSON),
+)
+_activity_skills = table("activity_skills", column("activity_id", Integer), column("skill_id", Integer))
+_skills = table("skills", column("id", Integer), column("name", String))
+_prerequisites = table("skill_prerequisites", column("skill_id", Integer), column("prerequisite_id", Integer))
+
+#: platform activity kinds → the sequencer's kinds (anything else is practice)
+KINDS = {"lesson": "lesson", "remedial": "lesson", "video": "lesson", "review": "review", "challenge": "challenge"}
+
+
+def _difficulty(details: Any) -> float:
+    value = details.get("difficulty", 0.5) if isinstance(details, dict) else 0.5
+    return min(1.0, max(0.0, float(value))) if isinstance(value, int | float) else 0.5
+
+
+def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> Catalog:
+    """Every course (or those in ``course_ids``) with at least one skill-tagged activity."""
+    query = (
+        select(
+            _units.c.course_id,
+            _activities.c.id,
+            _activities.c.title,
+            _activities.c.kind,
+            _activities.c.metadata,
+            _skills.c.id,
+            _skills.c.name,
+        )
+        .join(_lessons, _lessons.c.id == _activities.c.lesson_id)
+        .join(_units, _units.c.id == _lessons.c.unit_id)
+        .join(_activity_skills, _activity_skills.c.activity_id == _activities.c.id)
+        .join(_skills, _skills.c.id == _activity_skills.c.skill_id)
+        .order_by(_units.c.course_id, _activities.c.id, _skills.c.id)
+    )
+    if course_ids is not None:
+        query = query.where(_units.c.course_id.in_(list(course_ids)))
+    rows = conn.execute(query).all()
+    skill_ids = {row[5] for row in rows}
+    requires: dict[int, set[str]] = defaultdict(set)
+    if skill_ids:
+        prerequisite = _skills.alias("prerequisite")
+        for skill_id, name in conn.execute(
+            select(_prerequisites.c.skill_id, prerequisite.c.name)
+            .join(prerequisite, prerequisite.c.id == _prerequisites.c.prerequisite_id)
+            .where(_prerequisites.c.skill_id.in_(skill_ids))
+        ):
+            requires[skill_id].add(name)
+    by_course: dict[int, list[Activity]] = defaultdict(list)
+    seen: set[int] = set()
+    for course_id, activity_id, title, kind, details, skill_id, skill_name in rows:
+        if activity_id in seen:  # an activity training several skills is ranked by its first
+            continue
+        seen.add(activity_id)
+        by_course[course_id].append(
+            Activity(
+                id=str(activity_id),
+                title=title[:300],
+                skill=skill_name[:100],
+                kind=KINDS.get(kind, "practice"),
+                difficulty=_difficulty(details),
+                prerequisites=tuple(sorted(requires[skill_id])),
+            )
+        )
+    return Catalog(courses=tuple(Course(id=str(c), activities=tuple(a)) for c, a in sorted(by_course.items())))
