@@ -1,7 +1,7 @@
 """Rollout metric batches from every Router replica, pooled by the canary controller
 
-Revision ID: 0008_serving2
-Revises: 0007_workflow
+Revision ID: 0009_serving2
+Revises: 0008_lrs
 Create Date: 2026-11-25 02:20:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008_serving2"
-down_revision: str | None = "0007_workflow"
+revision: str = "0009_serving2"
+down_revision: str | None = "0008_lrs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
