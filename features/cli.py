@@ -124,15 +124,21 @@ def training_set_cmd(
     out: Annotated[Path, typer.Option(help="Parquet file to write")],
     service: Annotated[str, typer.Option(help="kt_v1 or sequencer_v1")] = "kt_v1",
 ) -> None:
-    """Build the gated training set for the bundled sample's answers (point-in-time joins)."""
+    """Build the gated training set for the LRS's answers (point-in-time joins)."""
+    from features.events import ANSWER_VERBS
     from features.store import open_repo
-    from pipelines.datasets import load_sample
-    from pipelines.feature_backfill import sample_statements
+    from pipelines.datasets import DatasetError
+    from pipelines.lrs_history import lrs_statements
     from pipelines.training_set import build_training_set, labels_from_statements
     from pipelines.validate import DataQualityError, Gates
 
     settings = _settings()
-    labels = labels_from_statements(sample_statements(load_sample()))
+    try:
+        labels = labels_from_statements(lrs_statements(settings.db_url, ANSWER_VERBS))
+    except DatasetError as error:
+        raise _fail(str(error)) from None
+    if labels.empty:
+        raise _fail("the LRS holds no answers (run `pathwise up` or send statements)")
     try:
         frame, _gate = build_training_set(open_repo(settings), labels, service, Gates(settings.gx_root))
     except DataQualityError as error:

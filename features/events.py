@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from features.xapi_vocabulary import ACCOUNT_HOMEPAGE, PATHWISE_IRI, Extension, Verb
+from features.xapi_vocabulary import PATHWISE_IRI, Extension, Verb
 
 VIDEO = "https://w3id.org/xapi/video/verbs/"
 
@@ -219,34 +219,3 @@ def statement_to_interaction(statement: dict[str, Any]) -> Interaction:
         duration_s=duration_s,
         video_progress=None if progress is None else min(max(float(progress), 0.0), 1.0),
     )
-
-
-def answer_statement(
-    statement_id: str,
-    learner_id: str,
-    item_id: str,
-    skill_id: str,
-    correct: bool,
-    timestamp: datetime,
-    duration_s: float | None = None,
-    course_id: str | None = None,
-) -> dict[str, Any]:
-    """Build the xAPI statement for one answered item (used by backfills, tests and benchmarks)."""
-    result: dict[str, Any] = {"success": correct, "score": {"scaled": 1.0 if correct else 0.0}}
-    if duration_s is not None:
-        result["duration"] = f"PT{duration_s:.3f}S"
-    extensions: dict[str, Any] = {EXT_SKILL: skill_id}
-    if course_id is not None:
-        extensions[EXT_COURSE] = course_id
-    return {
-        "id": statement_id,
-        "actor": {"objectType": "Agent", "account": {"homePage": ACCOUNT_HOMEPAGE, "name": learner_id}},
-        "verb": {"id": VERB_ANSWERED, "display": {"en-US": "answered"}},
-        "object": {"objectType": "Activity", "id": iri("items", item_id)},
-        "result": result,
-        "context": {
-            "contextActivities": {"grouping": [{"id": iri("skills", skill_id)}]},
-            "extensions": extensions,
-        },
-        "timestamp": timestamp.astimezone(UTC).isoformat(),
-    }

@@ -77,9 +77,30 @@ class Extension:
     REASON = f"{PATHWISE_IRI}/extensions/reason"
 
 
-def learner_agent(user_id: str | int, name: str | None = None) -> dict[str, Any]:
-    """The account-identified Agent for a Pathwise learner."""
-    agent: dict[str, Any] = {"objectType": "Agent", "account": {"homePage": ACCOUNT_HOMEPAGE, "name": str(user_id)}}
+def learner_account(user_id: int) -> str:
+    """The xAPI account name of a platform user: the user's id, which never changes.
+
+    Every statement about a platform user (assessments, imported histories such as the
+    ASSISTments sample) names the learner this way, so one learner is one actor in the LRS
+    and one ``learner_id`` in the feature store.
+    """
+    return str(int(user_id))
+
+
+def external_account(source: str, external_id: str | int) -> str:
+    """The account name of a learner known only to an imported ``source`` (no platform user).
+
+    Prefixed with the source so that it can never collide with a platform user id.
+    """
+    return f"{source}:{external_id}"
+
+
+def learner_agent(account_name: str | int, name: str | None = None) -> dict[str, Any]:
+    """The account-identified Agent for a learner (``account_name`` from :func:`learner_account`)."""
+    agent: dict[str, Any] = {
+        "objectType": "Agent",
+        "account": {"homePage": ACCOUNT_HOMEPAGE, "name": str(account_name)},
+    }
     if name:
         agent["name"] = name
     return agent
@@ -117,13 +138,18 @@ def answered_statement(
     statement_id: str | None = None,
     source: str | None = None,
     score: float | None = None,
+    duration_s: float | None = None,
+    course_id: str | int | None = None,
     registration: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An ``answered`` statement for one graded item response: what every KT model learns from.
 
+    This is the one builder for answers (platform assessments, imported histories, tests
+    and benchmarks). ``user_id`` is the account name (see :func:`learner_account`).
     ``score`` (0..1) carries partial credit, defaulting to 1 or 0 from ``correct``; it is
-    also copied to the result extension :attr:`Extension.PARTIAL_CREDIT`. ``extra`` adds
+    also copied to the result extension :attr:`Extension.PARTIAL_CREDIT`. ``duration_s``
+    becomes ``result.duration``; ``course_id`` the course extension. ``extra`` adds
     context extensions (assessment, try number, item kind).
     """
     extensions: dict[str, Any] = {Extension.SKILL_ID: str(skill_id), Extension.ITEM_ID: str(item_id)}
@@ -131,12 +157,16 @@ def answered_statement(
         extensions[Extension.SEQ] = seq
     if source is not None:
         extensions[Extension.SOURCE] = source
+    if course_id is not None:
+        extensions[Extension.COURSE_ID] = str(course_id)
     extensions.update(extra or {})
     scaled = (1.0 if correct else 0.0) if score is None else float(score)
     result: dict[str, Any] = {"success": bool(correct), "score": {"scaled": scaled}, "completion": True}
     if score is not None:
         result["score"].update(raw=scaled, min=0.0, max=1.0)
         result["extensions"] = {Extension.PARTIAL_CREDIT: scaled}
+    if duration_s is not None:
+        result["duration"] = f"PT{duration_s:.3f}S"
     context: dict[str, Any] = {
         "contextActivities": {"category": [skill_activity(skill_id)]},
         "extensions": extensions,
@@ -150,7 +180,7 @@ def answered_statement(
         "object": item_activity(item_id),
         "result": result,
         "context": context,
-        "timestamp": (timestamp or datetime.now(UTC)).isoformat(),
+        "timestamp": (timestamp or datetime.now(UTC)).astimezone(UTC).isoformat(),
     }
 
 

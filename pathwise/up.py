@@ -63,9 +63,9 @@ def _champion(settings: APISettings) -> str:
 
 def _features(settings: APISettings) -> str:
     from features.config import FeatureSettings
-    from pipelines.feature_up import ensure_sample_features
+    from pipelines.feature_up import ensure_history_features
 
-    return ensure_sample_features(FeatureSettings(**settings.model_dump(include=set(CommonSettings.model_fields))))
+    return ensure_history_features(FeatureSettings(**settings.model_dump(include=set(CommonSettings.model_fields))))
 
 
 #: The steps run before the API starts, in order.

@@ -1,11 +1,12 @@
 """The ``pathwise up`` feature-store step, made cheap to re-run.
 
-Building the sample's features means importing Feast, applying the repo, backfilling and
+Building the LRS history's features means importing Feast, applying the repo, backfilling and
 materializing: tens of seconds. A re-run on an unchanged state directory needs none of
 it, so the step first compares a key with the marker the last build left
 (``PATHWISE_HOME/features/up-marker.json``), without importing Feast. The key hashes:
 
-* the bundled sample's bytes (the data);
+* the LRS history the features read (statement count and newest row, see
+  :func:`pipelines.lrs_history.lrs_watermark`): the data;
 * the source of every module that defines the repo or computes its rows, plus the
   ``feature_store.yaml`` template (the repo definition; any edit rebuilds);
 * the settings that choose the stores and the project;
@@ -37,8 +38,10 @@ DEFINITION_FILES = (
     "features/offline_postgres.py",
     "features/store.py",
     "features/transforms.py",
+    "features/xapi_vocabulary.py",
     "models/bkt/model.py",
     "pipelines/feature_backfill.py",
+    "pipelines/lrs_history.py",
     "pipelines/stream.py",
     "pipelines/stream_state.py",
     "pipelines/validate.py",
@@ -70,11 +73,12 @@ def definition_hash() -> str:
 
 
 def up_key(settings: FeatureSettings, mastery_source: str) -> dict[str, str]:
-    from pipelines.datasets import sample_path
+    from features.events import ALLOWED_VERBS
+    from pipelines.lrs_history import lrs_watermark
 
     stores = json.dumps(settings.model_dump(include=_STORE_SETTINGS), sort_keys=True, default=str)
     return {
-        "data": hashlib.sha256(sample_path().read_bytes()).hexdigest()[:16],
+        "data": lrs_watermark(settings.db_url, ALLOWED_VERBS),
         "definitions": definition_hash(),
         "stores": hashlib.sha256(stores.encode()).hexdigest()[:16],
         "mastery": mastery_source,
@@ -103,8 +107,8 @@ def _embedded(settings: FeatureSettings) -> bool:
     return settings.features_online_store == "sqlite" and settings.features_offline_store == "file"
 
 
-def ensure_sample_features(settings: FeatureSettings) -> str:
-    """Reuse the sample's features when nothing changed; otherwise (re)build them."""
+def ensure_history_features(settings: FeatureSettings) -> str:
+    """Reuse the LRS history's features when nothing changed; otherwise (re)build them."""
     key = up_key(settings, champion_source(settings))
     marker = settings.features_dir / MARKER
     previous = _read_marker(marker)
@@ -115,9 +119,9 @@ def ensure_sample_features(settings: FeatureSettings) -> str:
         # Rows computed by other code or data: start the embedded stores afresh.
         shutil.rmtree(settings.features_dir, ignore_errors=True)
         shutil.rmtree(settings.home / "stream", ignore_errors=True)
-    from pipelines.feature_backfill import backfill_sample
+    from pipelines.feature_backfill import backfill_lrs
 
-    summary = backfill_sample(settings)
+    summary = backfill_lrs(settings)
     settings.features_dir.mkdir(parents=True, exist_ok=True)
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps({"key": key, "summary": summary}, indent=2), encoding="utf-8")

@@ -23,6 +23,7 @@ from features.events import ANSWER_VERBS
 from pathwise.config import CommonSettings
 from pipelines.datasets import DatasetError
 from pipelines.kt_splits import TEST_FRACTION, Splits, split_learners
+from pipelines.lrs_history import lrs_statements
 
 SOURCES = ("dataset", "lrs", "kt_v1")
 #: The FeatureService each source reads through (recorded with the run).
@@ -37,30 +38,6 @@ class SourcedSplits:
     source: str
     feature_service: str
     tags: dict[str, str] = field(default_factory=dict)
-
-
-def lrs_answers(db_url: str) -> list[dict[str, Any]]:
-    """Every non-voided answer statement in the LRS, oldest first."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from platform_api.core.db import make_engine, make_session_factory
-    from platform_api.domain.lrs.models import Statement
-
-    engine = make_engine(db_url)
-    try:
-        with make_session_factory(engine)() as session:
-            query = (
-                select(Statement.payload)
-                .where(Statement.verb_id.in_(sorted(ANSWER_VERBS)), Statement.voided.is_(False))
-                .order_by(Statement.timestamp, Statement.seq)
-            )
-            return list(session.scalars(query))
-    except SQLAlchemyError as error:
-        cause = getattr(error, "orig", None) or error
-        raise DatasetError(f"cannot read answers from the LRS database ({cause}); run `pathwise up` first?") from None
-    finally:
-        engine.dispose()
 
 
 def kt_frame(labels: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +74,7 @@ def load_source(source: str, settings: CommonSettings, dataset: str = "sample", 
         return SourcedSplits(splits, source, FEATURE_SERVICE[source])
     from pipelines.training_set import labels_from_statements
 
-    labels = labels_from_statements(lrs_answers(settings.db_url))
+    labels = labels_from_statements(lrs_statements(settings.db_url, ANSWER_VERBS))
     if labels.empty:
         raise DatasetError("the LRS holds no answers to train on (run `pathwise up` or send statements)")
     if source == "lrs":

@@ -38,11 +38,11 @@ from platform_api.core.models import (
 )
 from platform_api.core.security import hash_password
 from platform_api.domain.identity.permissions import ROLE_SCOPES
+from platform_api.lrs.sample_loader import DEMO_COURSE_CODE, demo_course_id
 
 log = get_logger(__name__)
 
 DEMO_TENANT_SLUG = "demo"
-DEMO_COURSE_CODE = "ASSIST-MATH"
 SKILLS_PER_UNIT = 10
 
 #: Every demo account logs in with this password (documented in the README).
@@ -122,11 +122,7 @@ def seed_demo(db_url: str) -> SeedReport:
                 select(OrgUnit).where(OrgUnit.slug == DEMO_TENANT_SLUG, OrgUnit.parent_id.is_(None))
             )
             if tenant is not None:
-                course_id = session.scalar(
-                    select(Course.id)
-                    .join(OrgUnit, OrgUnit.id == Course.org_unit_id)
-                    .where(OrgUnit.tenant_id == tenant.id, Course.code == DEMO_COURSE_CODE)
-                )
+                course_id = demo_course_id(session, tenant.id)
                 if course_id is not None:  # demo data seeded before assessments existed gets them now
                     ensure_demo_assessments(session, tenant.id, course_id)
                 return SeedReport(created=False, tenant_id=tenant.id)

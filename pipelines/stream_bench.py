@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from features.config import FeatureSettings
-from features.events import answer_statement
+from features.xapi_vocabulary import answered_statement
 from pipelines.stream import BatchReport, build_processor
 from pipelines.stream_source import IterableSource, RedisStreamSource
 
@@ -31,13 +31,13 @@ def synthetic_answers(count: int, learners: int = 200, skills: int = 50, seed: i
     rng = np.random.default_rng(seed)
     start = datetime.now(UTC) - timedelta(hours=1)
     return [
-        answer_statement(
-            statement_id=str(uuid.uuid4()),
-            learner_id=f"l{rng.integers(learners)}",
-            item_id=f"i{rng.integers(500)}",
-            skill_id=f"s{rng.integers(skills)}",
-            correct=bool(rng.random() < 0.6),
+        answered_statement(
+            f"l{rng.integers(learners)}",
+            f"i{rng.integers(500)}",
+            f"s{rng.integers(skills)}",
+            bool(rng.random() < 0.6),
             timestamp=start + timedelta(milliseconds=10 * i),
+            statement_id=str(uuid.uuid4()),
             duration_s=float(rng.integers(5, 90)),
         )
         for i in range(count)

@@ -1,26 +1,47 @@
 """Load the bundled ASSISTments sample into the LRS as ``answered`` statements (``pathwise up``).
 
-Statement ids are derived from (dataset, learner, position), so a second run finds them
-all present and writes nothing; the models then learn from the LRS like from any source.
+:func:`sample_statements` is the only place the sample becomes statements; the feature
+store then reads them back from the LRS (:mod:`pipelines.lrs_history`), so the LRS, the
+offline and the online features share one statement set.
+
+The tidy sample carries an order, not a clock, so each answer gets a synthetic but
+deterministic time on a 2009 clock: learner ``i`` (in order of external id) starts on day
+``i mod 28`` after :data:`EPOCH` at minute ``17 i mod 600``; successive answers are 90 s
+apart and every 25 answers the learner resumes the next day. Each answer takes a synthetic
+``20 + 13 k mod 41`` seconds (``k`` = position in the learner's history). Statement ids
+are derived from (source, learner, position), so a second run finds them all present and
+writes nothing.
+
+Learners are named by :func:`features.xapi_vocabulary.learner_account` when a platform
+user of the tenant carries their external id (the seeded demo learners), so a demo
+learner is one actor whether the answer came from the sample or from an assessment;
+learners with no platform user get a source-prefixed :func:`external_account`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from features.xapi_vocabulary import answered_statement, deterministic_id
+from features.xapi_vocabulary import answered_statement, deterministic_id, external_account, learner_account
 from pipelines.datasets import load_sample
 from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.domain.content.models import Course
+from platform_api.domain.identity.models import User
 from platform_api.domain.lrs.models import Statement
 from platform_api.domain.org.models import OrgUnit
 from platform_api.lrs.store import Authority, store_statements
 
 SOURCE = "assistments-2009-sample"
-#: Sample rows carry an order, not a time; statements are spaced a minute apart from here.
-EPOCH = datetime(2009, 9, 1, tzinfo=UTC)
+EPOCH = datetime(2009, 9, 1, 8, 0, tzinfo=UTC)
+#: The demo course built from the sample (by :mod:`pipelines.seed`); its answers belong to it.
+DEMO_COURSE_CODE = "ASSIST-MATH"
 
 
 @dataclass(frozen=True)
@@ -29,36 +50,78 @@ class LoadReport:
     created: int
 
 
+def sample_statements(
+    sample: pd.DataFrame, accounts: Mapping[str, str] | None = None, course_id: str | int | None = None
+) -> list[dict[str, Any]]:
+    """One statement per sample row, oldest first (timing: see the module docstring).
+
+    ``accounts`` maps an external learner id to its account name; unmapped learners get
+    :func:`external_account`.
+    """
+    accounts = accounts or {}
+    ordered = sample.sort_values(["user_id", "seq"], kind="stable")
+    learners = {user: i for i, user in enumerate(sorted(ordered["user_id"].astype(str).unique()))}
+    statements = []
+    for row in ordered.itertuples(index=False):
+        user, k = str(row.user_id), int(row.seq)
+        i = learners[user]
+        start = EPOCH + timedelta(days=i % 28, minutes=(17 * i) % 600)
+        statements.append(
+            answered_statement(
+                accounts.get(user) or external_account(SOURCE, user),
+                str(row.item_id) if pd.notna(row.item_id) else f"skill-{row.skill_id}",
+                str(row.skill_id),
+                bool(row.correct),
+                seq=k,
+                timestamp=start + timedelta(seconds=90 * (k % 25), days=k // 25),
+                statement_id=deterministic_id(SOURCE, user, k),
+                source=SOURCE,
+                duration_s=float(20 + (13 * k) % 41),
+                course_id=course_id,
+            )
+        )
+    statements.sort(key=lambda s: (s["timestamp"], s["id"]))
+    return statements
+
+
+def sample_accounts(session: Session, tenant_id: int | None, external_ids: list[str]) -> dict[str, str]:
+    """External learner id -> account name, for the tenant's users that carry those ids."""
+    if tenant_id is None:
+        return {}
+    found = session.execute(
+        select(User.external_id, User.id).where(User.tenant_id == tenant_id, User.external_id.in_(external_ids))
+    ).tuples()
+    return {str(external): learner_account(user_id) for external, user_id in found}
+
+
+def demo_course_id(session: Session, tenant_id: int | None) -> int | None:
+    if tenant_id is None:
+        return None
+    return session.scalar(
+        select(Course.id)
+        .join(OrgUnit, OrgUnit.id == Course.org_unit_id)
+        .where(OrgUnit.tenant_id == tenant_id, Course.code == DEMO_COURSE_CODE)
+    )
+
+
 def load_sample_statements(db_url: str, tenant_slug: str = "demo", chunk: int = 2000) -> LoadReport:
     """Store every sample attempt as a statement; one transaction, so a failure leaves none."""
     sample = load_sample()
-    ids = [deterministic_id(SOURCE, user, seq) for user, seq in zip(sample["user_id"], sample["seq"], strict=True)]
     engine = make_engine(db_url)
     try:
         with transaction(make_session_factory(engine)) as session:
             tenant_id = session.scalar(
                 select(OrgUnit.id).where(OrgUnit.slug == tenant_slug, OrgUnit.parent_id.is_(None))
             )
+            accounts = sample_accounts(session, tenant_id, sorted(sample["user_id"].astype(str).unique()))
+            statements = sample_statements(sample, accounts, demo_course_id(session, tenant_id))
             present: set[str] = set()
-            for start in range(0, len(ids), chunk):
-                part = ids[start : start + chunk]
+            for start in range(0, len(statements), chunk):
+                part = [s["id"] for s in statements[start : start + chunk]]
                 present.update(session.scalars(select(Statement.statement_id).where(Statement.statement_id.in_(part))))
-            missing = [
-                answered_statement(
-                    row.user_id,
-                    row.item_id,
-                    row.skill_id,
-                    bool(row.correct),
-                    seq=int(row.seq),
-                    timestamp=EPOCH + timedelta(minutes=int(row.seq)),
-                    statement_id=statement_id,
-                    source=SOURCE,
-                )
-                for statement_id, row in zip(ids, sample.itertuples(index=False), strict=True)
-                if statement_id not in present
-            ]
+            missing = [s for s in statements if s["id"] not in present]
             for start in range(0, len(missing), chunk):
                 store_statements(session, missing[start : start + chunk], Authority(tenant_id=tenant_id), batch=True)
     finally:
         engine.dispose()
-    return LoadReport(total=len(ids), created=len(missing))
+    return LoadReport(total=len(statements), created=len(missing))

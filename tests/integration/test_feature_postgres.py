@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from features.config import FeatureSettings
-from features.events import answer_statement
 from features.store import open_repo
 from features.transforms import LEARNER_SKILL
+from features.xapi_vocabulary import answered_statement
 from pipelines.stream import StreamProcessor
 from pipelines.stream_source import IterableSource
 from pipelines.stream_state import StateStore
@@ -26,9 +26,13 @@ def test_postgres_offline_store_round_trip(pg_url: str, tmp_path: Path) -> None:
     repo.apply()
     sink = repo.offline_sink()
     history = [
-        answer_statement("a1", "ada", "i1", "k1", True, T0, duration_s=20),
-        answer_statement("a2", "ada", "i2", "k1", False, T0 + timedelta(minutes=10), duration_s=40),
-        answer_statement("a3", "ada", "i1", "k1", True, T0 + timedelta(minutes=20), duration_s=60),
+        answered_statement("ada", "i1", "k1", True, timestamp=T0, statement_id="a1", duration_s=20),
+        answered_statement(
+            "ada", "i2", "k1", False, timestamp=T0 + timedelta(minutes=10), statement_id="a2", duration_s=40
+        ),
+        answered_statement(
+            "ada", "i1", "k1", True, timestamp=T0 + timedelta(minutes=20), statement_id="a3", duration_s=60
+        ),
     ]
     processor = StreamProcessor(StateStore(tmp_path / "state.db"), repo.push, sink, tmp_path / "q", None)
     processor.run(IterableSource(history), batch_size=10, block_ms=0, idle_exit_s=0.0)

@@ -11,9 +11,10 @@ import pytest
 import redis
 
 from features.config import FeatureSettings
-from features.events import answer_statement, statement_to_interaction
+from features.events import statement_to_interaction
 from features.store import FeatureRepo, open_repo
 from features.transforms import LEARNER_SKILL, compute_feature_rows
+from features.xapi_vocabulary import answered_statement
 from pipelines.stream import StreamProcessor
 from pipelines.stream_source import RedisStreamSource
 from pipelines.stream_state import StateStore
@@ -47,7 +48,15 @@ def redis_repo(tmp_path: Path) -> Iterator[FeatureRepo]:
 def test_stream_from_redis_streams_into_the_redis_online_store(redis_repo: FeatureRepo, tmp_path: Path) -> None:
     stream = f"pathwise.events.test.{uuid.uuid4().hex[:10]}"
     history = [
-        answer_statement(f"e{i}", f"l{i % 3}", f"i{i % 4}", f"k{i % 2}", i % 3 != 0, T0 + timedelta(minutes=i), 12.0)
+        answered_statement(
+            f"l{i % 3}",
+            f"i{i % 4}",
+            f"k{i % 2}",
+            i % 3 != 0,
+            timestamp=T0 + timedelta(minutes=i),
+            statement_id=f"e{i}",
+            duration_s=12.0,
+        )
         for i in range(30)
     ]
     source = RedisStreamSource(REDIS_URL, stream, "features", "c1")

@@ -10,19 +10,21 @@ from features.events import (
     EXT_VIDEO_PROGRESS,
     VIDEO,
     StatementError,
-    answer_statement,
     iri,
     parse_duration,
     statement_to_interaction,
 )
 from features.mastery import MasteryModel, default_mastery
+from features.xapi_vocabulary import answered_statement
 from models.bkt.model import BKT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def test_answer_statement_round_trips() -> None:
-    statement = answer_statement("s1", "ada", "i9", "k3", True, T0, duration_s=12.5, course_id="c1")
+def test_answered_statement_round_trips() -> None:
+    statement = answered_statement(
+        "ada", "i9", "k3", True, timestamp=T0, statement_id="s1", duration_s=12.5, course_id="c1"
+    )
     event = statement_to_interaction(statement)
     assert (event.statement_id, event.learner_id, event.item_id, event.skill_id, event.course_id) == (
         "s1",
@@ -37,7 +39,7 @@ def test_answer_statement_round_trips() -> None:
 
 
 def test_skill_and_course_come_from_context_activities_without_extensions() -> None:
-    statement = answer_statement("s1", "ada", "i9", "k3", False, T0)
+    statement = answered_statement("ada", "i9", "k3", False, timestamp=T0, statement_id="s1")
     statement["context"] = {
         "contextActivities": {"grouping": [{"id": iri("skills", "k7")}], "parent": [{"id": iri("courses", "algebra")}]}
     }
@@ -46,7 +48,7 @@ def test_skill_and_course_come_from_context_activities_without_extensions() -> N
 
 
 def test_success_falls_back_to_scaled_score() -> None:
-    statement = answer_statement("s1", "ada", "i9", "k3", True, T0)
+    statement = answered_statement("ada", "i9", "k3", True, timestamp=T0, statement_id="s1")
     statement["result"] = {"score": {"scaled": 0.4}}
     assert statement_to_interaction(statement).correct is False
 
@@ -78,7 +80,7 @@ def test_video_progress_is_read_and_clamped() -> None:
     ],
 )
 def test_bad_statements_name_the_field(mutate: object, message: str) -> None:
-    statement = answer_statement("s1", "ada", "i9", "k3", True, T0, duration_s=3)
+    statement = answered_statement("ada", "i9", "k3", True, timestamp=T0, statement_id="s1", duration_s=3)
     mutate(statement)  # type: ignore[operator]
     with pytest.raises(StatementError, match=message.replace("[", r"\[")):
         statement_to_interaction(statement)

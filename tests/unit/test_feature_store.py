@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from features.config import FeatureSettings
-from features.events import answer_statement, statement_to_interaction
+from features.events import statement_to_interaction
 from features.offline import ParquetSink, read_rows
 from features.store import FeatureRepo, open_repo
 from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL, compute_feature_rows
+from features.xapi_vocabulary import answered_statement
 from pipelines.stream import StreamProcessor
 from pipelines.stream_source import IterableSource
 from pipelines.stream_state import StateStore
@@ -51,10 +52,10 @@ def run(processor: StreamProcessor, statements: list[dict[str, Any]], batch_size
 def hand_built_history() -> list[dict[str, Any]]:
     at = lambda minutes: T0 + timedelta(minutes=minutes)  # noqa: E731
     return [
-        answer_statement("a1", "ada", "i1", "k1", True, at(0), duration_s=20),
-        answer_statement("b1", "bob", "i1", "k1", True, at(5), duration_s=30),
-        answer_statement("a2", "ada", "i2", "k1", False, at(10), duration_s=40),
-        answer_statement("a3", "ada", "i1", "k1", True, at(20), duration_s=60),
+        answered_statement("ada", "i1", "k1", True, timestamp=at(0), statement_id="a1", duration_s=20),
+        answered_statement("bob", "i1", "k1", True, timestamp=at(5), statement_id="b1", duration_s=30),
+        answered_statement("ada", "i2", "k1", False, timestamp=at(10), statement_id="a2", duration_s=40),
+        answered_statement("ada", "i1", "k1", True, timestamp=at(20), statement_id="a3", duration_s=60),
     ]
 
 
@@ -99,13 +100,13 @@ def _same(a: Any, b: Any) -> bool:
 def random_history(n: int = 240, seed: int = 11) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     return [
-        answer_statement(
-            f"e{i}",
+        answered_statement(
             f"l{rng.randrange(5)}",
             f"i{rng.randrange(12)}",
             f"k{rng.randrange(4)}",
             rng.random() < 0.6,
-            T0 + timedelta(minutes=7 * i),
+            timestamp=T0 + timedelta(minutes=7 * i),
+            statement_id=f"e{i}",
             duration_s=None if rng.random() < 0.2 else float(rng.randrange(5, 90)),
         )
         for i in range(n)
@@ -166,7 +167,9 @@ def test_stream_is_idempotent_under_replay_and_crash(repo: FeatureRepo, monkeypa
 
 def test_offline_rows_are_partitioned_by_date(repo: FeatureRepo) -> None:
     history = hand_built_history()
-    history.append(answer_statement("a4", "ada", "i1", "k1", True, T0 + timedelta(days=1), duration_s=5))
+    history.append(
+        answered_statement("ada", "i1", "k1", True, timestamp=T0 + timedelta(days=1), statement_id="a4", duration_s=5)
+    )
     run(make_processor(repo), history)
     for view in (LEARNER_SKILL, ENGAGEMENT, ITEM_STATS):
         dates = sorted(p.name for p in (repo.settings.offline_dir / view).glob("date=2026-*"))
@@ -200,10 +203,18 @@ def test_repo_config_is_generated_from_settings(tmp_path: Path) -> None:
 def test_course_progress_is_keyed_by_learner_and_course(repo: FeatureRepo) -> None:
     at = lambda minutes: T0 + timedelta(minutes=minutes)  # noqa: E731
     history = [
-        answer_statement("c1", "ada", "i1", "k1", True, at(0), duration_s=60, course_id="algebra"),
-        answer_statement("c2", "ada", "i2", "k2", False, at(5), duration_s=120, course_id="algebra"),
-        answer_statement("c3", "ada", "i3", "k1", True, at(9), duration_s=30, course_id="geometry"),
-        answer_statement("c4", "ada", "i1", "k1", True, at(12), duration_s=60),  # no course: not counted
+        answered_statement(
+            "ada", "i1", "k1", True, timestamp=at(0), statement_id="c1", duration_s=60, course_id="algebra"
+        ),
+        answered_statement(
+            "ada", "i2", "k2", False, timestamp=at(5), statement_id="c2", duration_s=120, course_id="algebra"
+        ),
+        answered_statement(
+            "ada", "i3", "k1", True, timestamp=at(9), statement_id="c3", duration_s=30, course_id="geometry"
+        ),
+        answered_statement(
+            "ada", "i1", "k1", True, timestamp=at(12), statement_id="c4", duration_s=60
+        ),  # no course: not counted
     ]
     run(make_processor(repo), history)
     as_of = at(30)

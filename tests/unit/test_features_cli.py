@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from features.events import answer_statement
+from features.xapi_vocabulary import answered_statement
 from pathwise.cli import build_cli
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -23,9 +23,13 @@ def test_apply_stream_and_get(tmp_path: Path) -> None:
 
     events = tmp_path / "events.jsonl"
     statements = [
-        answer_statement("a1", "ada", "i1", "k1", True, T0, duration_s=10),
-        answer_statement("a2", "ada", "i2", "k2", False, T0 + timedelta(minutes=1), duration_s=20),
-        answer_statement("a3", "ada", "i1", "k1", True, T0 + timedelta(minutes=2), duration_s=30),
+        answered_statement("ada", "i1", "k1", True, timestamp=T0, statement_id="a1", duration_s=10),
+        answered_statement(
+            "ada", "i2", "k2", False, timestamp=T0 + timedelta(minutes=1), statement_id="a2", duration_s=20
+        ),
+        answered_statement(
+            "ada", "i1", "k1", True, timestamp=T0 + timedelta(minutes=2), statement_id="a3", duration_s=30
+        ),
     ]
     events.write_text("\n".join(json.dumps(s) for s in [*statements, statements[0]]) + "\nnot json\n")
     streamed = runner.invoke(cli, ["stream", "run", "--from-file", str(events)])

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from features.config import FeatureSettings
-from features.events import answer_statement
 from features.store import open_repo
+from features.xapi_vocabulary import answered_statement
 from pathwise.cli import build_cli
 from pathwise.config import CommonSettings
 from pipelines.feature_backfill import backfill
@@ -25,13 +25,13 @@ T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 def small_history(learners: int = 8, answers: int = 20, seed: int = 5) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     history = [
-        answer_statement(
-            f"00000000-0000-4000-8000-{n:012d}",
+        answered_statement(
             f"learner-{n % learners}",
             f"i{rng.randrange(9)}",
             f"k{rng.randrange(3)}",
             rng.random() < 0.65,
-            T0 + timedelta(minutes=3 * n),
+            timestamp=T0 + timedelta(minutes=3 * n),
+            statement_id=f"00000000-0000-4000-8000-{n:012d}",
             duration_s=30.0,
         )
         for n in range(learners * answers)
@@ -61,7 +61,7 @@ def train(*args: str) -> Any:
 def test_training_reads_the_lrs_or_the_kt_v1_service(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATHWISE_DATABASE_URL", sqlite_url)
     unmigrated = train("--source", "lrs")
-    assert unmigrated.exit_code == 2 and "cannot read answers from the LRS" in unmigrated.stderr
+    assert unmigrated.exit_code == 2 and "cannot read statements from the LRS" in unmigrated.stderr
 
     history = small_history()
     store_in_lrs(sqlite_url, history)

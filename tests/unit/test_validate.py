@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from features.config import FeatureSettings
-from features.events import answer_statement
 from features.offline import ParquetSink
+from features.xapi_vocabulary import answered_statement
 from pathwise.cli import build_cli
 from pipelines.stream import StreamProcessor
 from pipelines.stream_source import IterableSource
@@ -33,7 +33,15 @@ def gates(tmp_path_factory: pytest.TempPathFactory) -> Gates:
 
 def clean_batch(n: int = 8) -> list[Any]:
     return [
-        answer_statement(f"s{i}", f"l{i % 3}", f"i{i}", f"k{i % 2}", i % 2 == 0, NOW - timedelta(minutes=n - i), 15.0)
+        answered_statement(
+            f"l{i % 3}",
+            f"i{i}",
+            f"k{i % 2}",
+            i % 2 == 0,
+            timestamp=NOW - timedelta(minutes=n - i),
+            statement_id=f"s{i}",
+            duration_s=15.0,
+        )
         for i in range(n)
     ]
 

@@ -23,6 +23,7 @@ from features.xapi_vocabulary import (
     Verb,
     answered_statement,
     build_statement,
+    learner_account,
     learner_agent,
 )
 from platform_api.core.errors import ProblemError
@@ -66,11 +67,6 @@ def item_key(item: Item) -> BankKey:
 def for_learner(item: Item) -> ItemForLearner:
     options = answer_options(item_key(item))
     return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=options)
-
-
-def learner_account(user_id: int) -> str:
-    """The xAPI account name of a platform user."""
-    return str(user_id)
 
 
 # ---- creating ------------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""Read the LRS history back: the one source that features and models learn from.
+
+The feature backfill, the KT training sources and the ``pathwise up`` feature step all read
+statements through :func:`lrs_statements`, so the offline features, the online features
+and the training labels are computed from exactly the statements the LRS holds (same ids,
+timestamps and actors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from pipelines.datasets import DatasetError
+
+
+def _statement_query(verbs: Iterable[str]) -> Any:
+    from sqlalchemy import select
+
+    from platform_api.domain.lrs.models import Statement
+
+    return select(Statement).where(Statement.verb_id.in_(sorted(verbs)), Statement.voided.is_(False))
+
+
+def _run(db_url: str, work: Any) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from platform_api.core.db import make_engine, make_session_factory
+
+    engine = make_engine(db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return work(session)
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        raise DatasetError(
+            f"cannot read statements from the LRS database ({cause}); run `pathwise up` first?"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def lrs_statements(db_url: str, verbs: Iterable[str]) -> list[dict[str, Any]]:
+    """Every non-voided statement with one of ``verbs``, oldest first (ties in storage order)."""
+    from platform_api.domain.lrs.models import Statement
+
+    query = _statement_query(verbs).with_only_columns(Statement.payload).order_by(Statement.timestamp, Statement.seq)
+    return list(_run(db_url, lambda session: list(session.scalars(query))))
+
+
+def lrs_watermark(db_url: str, verbs: Iterable[str]) -> str:
+    """A short digest of which statements :func:`lrs_statements` would return (count and newest row).
+
+    Cheap (one aggregate query) so that ``pathwise up`` can tell an unchanged history
+    without reading it. Voiding a statement changes the count, storing one the newest row.
+    """
+    from sqlalchemy import func
+
+    from platform_api.domain.lrs.models import Statement
+
+    query = _statement_query(verbs).with_only_columns(func.count(), func.max(Statement.seq))
+    count, newest = _run(db_url, lambda session: session.execute(query).one())
+    return hashlib.sha256(f"{count}:{newest}".encode()).hexdigest()[:16]
