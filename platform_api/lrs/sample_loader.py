@@ -104,9 +104,14 @@ def demo_course_id(session: Session, tenant_id: int | None) -> int | None:
     )
 
 
-def load_sample_statements(db_url: str, tenant_slug: str = "demo", chunk: int = 2000) -> LoadReport:
-    """Store every sample attempt as a statement; one transaction, so a failure leaves none."""
-    sample = load_sample()
+def load_sample_statements(
+    db_url: str, tenant_slug: str = "demo", chunk: int = 2000, sample: pd.DataFrame | None = None
+) -> LoadReport:
+    """Store every sample attempt (or those of ``sample``, a slice of it) as a statement.
+
+    One transaction, so a failure leaves none.
+    """
+    sample = load_sample() if sample is None else sample
     engine = make_engine(db_url)
     try:
         with transaction(make_session_factory(engine)) as session:
