@@ -12,9 +12,12 @@ from typer.testing import CliRunner
 from pathwise.cli import build_cli
 from pathwise.config import CommonSettings
 from pipelines.champion import ensure_default_champion
+from pipelines.datasets import DatasetError, load_sample
 from pipelines.kt_splits import load_splits
 from pipelines.registry import CHALLENGER, CHAMPION, RegistryError, alias_version, list_versions, promote
 from pipelines.train import as_model_input, configure_mlflow, train
+from platform_api.core.migrate import upgrade
+from platform_api.lrs.sample_loader import load_sample_statements
 
 
 @pytest.fixture
@@ -66,7 +69,13 @@ def test_train_register_promote_and_serve_by_alias(settings: CommonSettings) -> 
 
 
 def test_default_champion_step_is_idempotent(settings: CommonSettings) -> None:
-    assert "set champion" in ensure_default_champion(settings)
+    settings.ensure_home()
+    upgrade(settings.db_url)
+    with pytest.raises(DatasetError, match="the LRS holds no answers"):
+        ensure_default_champion(settings)
+    sample = load_sample()
+    load_sample_statements(settings.db_url, sample=sample[sample["user_id"].isin(sample["user_id"].unique()[:40])])
+    assert "on the LRS history" in ensure_default_champion(settings)
     assert "version 1, reused" in ensure_default_champion(settings)
 
 
