@@ -128,13 +128,13 @@ def training_set_cmd(
     from features.events import ANSWER_VERBS
     from features.store import open_repo
     from pipelines.datasets import DatasetError
-    from pipelines.lrs_history import lrs_statements
-    from pipelines.training_set import build_training_set, labels_from_statements
+    from pipelines.lrs_history import answer_labels, lrs_statements
+    from pipelines.training_set import build_training_set
     from pipelines.validate import DataQualityError, Gates
 
     settings = _settings()
     try:
-        labels = labels_from_statements(lrs_statements(settings.db_url, ANSWER_VERBS))
+        labels = answer_labels(lrs_statements(settings.db_url, ANSWER_VERBS))
     except DatasetError as error:
         raise _fail(str(error)) from None
     if labels.empty:

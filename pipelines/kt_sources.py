@@ -23,7 +23,7 @@ from features.events import ANSWER_VERBS
 from pathwise.config import CommonSettings
 from pipelines.datasets import DatasetError
 from pipelines.kt_splits import TEST_FRACTION, Splits, split_learners
-from pipelines.lrs_history import lrs_statements
+from pipelines.lrs_history import answer_labels, lrs_statements
 
 SOURCES = ("dataset", "lrs", "kt_v1")
 #: The FeatureService each source reads through (recorded with the run).
@@ -72,9 +72,8 @@ def load_source(source: str, settings: CommonSettings, dataset: str = "sample", 
     if source == "dataset":
         splits = load_splits(dataset, settings.shared_data_dir / "kt", **dataset_args)
         return SourcedSplits(splits, source, FEATURE_SERVICE[source])
-    from pipelines.training_set import labels_from_statements
 
-    labels = labels_from_statements(lrs_statements(settings.db_url, ANSWER_VERBS))
+    labels = answer_labels(lrs_statements(settings.db_url, ANSWER_VERBS))
     if labels.empty:
         raise DatasetError("the LRS holds no answers to train on (run `pathwise up` or send statements)")
     if source == "lrs":

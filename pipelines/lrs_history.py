@@ -12,6 +12,9 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+import pandas as pd
+
+from features.events import statement_to_interaction
 from pipelines.datasets import DatasetError
 
 
@@ -62,3 +65,24 @@ def lrs_watermark(db_url: str, verbs: Iterable[str]) -> str:
     query = _statement_query(verbs).with_only_columns(func.count(), func.max(Statement.seq))
     count, newest = _run(db_url, lambda session: session.execute(query).one())
     return hashlib.sha256(f"{count}:{newest}".encode()).hexdigest()[:16]
+
+
+def answer_labels(statements: list[dict[str, Any]]) -> pd.DataFrame:
+    """The label table (one row per answer) for a list of xAPI statements.
+
+    Kept free of Feast so that training from the LRS (``--source lrs``) does not import it.
+    """
+    rows = []
+    for statement in statements:
+        event = statement_to_interaction(statement)
+        if event.kind == "answer":
+            rows.append(
+                {
+                    "learner_id": event.learner_id,
+                    "skill_id": event.skill_id,
+                    "item_id": event.item_id,
+                    "timestamp": event.timestamp,
+                    "correct": int(bool(event.correct)),
+                }
+            )
+    return pd.DataFrame(rows, columns=["learner_id", "skill_id", "item_id", "timestamp", "correct"])

@@ -1,7 +1,7 @@
 """Training sets from the feature store: point-in-time joins, then the training gate.
 
-Labels come from the interaction history (the LRS, or the bundled sample): one row per
-answer with ``learner_id``, ``skill_id``, ``timestamp`` and ``correct``. Features are
+Labels come from the interaction history (:func:`pipelines.lrs_history.answer_labels`): one row
+per answer with ``learner_id``, ``skill_id``, ``timestamp`` and ``correct``. Features are
 joined with Feast ``get_historical_features`` as of one microsecond *before* the answer,
 so the row the answer itself produced is never visible to its own label (Feast's join
 takes feature rows at or before the entity timestamp). The result is gated by the
@@ -11,11 +11,9 @@ takes feature rows at or before the entity timestamp). The result is gated by th
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pandas as pd
 
-from features.events import statement_to_interaction
 from features.store import FeatureRepo
 from pipelines.validate import GateResult, Gates, TrainingBounds
 
@@ -24,24 +22,6 @@ LABEL_GAP = timedelta(microseconds=1)
 #: The feature whose value is the time of the newest feature row joined, per service.
 FEATURE_TIME = {"kt_v1": "last_attempt_at", "sequencer_v1": "last_attempt_at"}
 KEY_COLUMNS = {"learner_id", "skill_id", "item_id", "event_timestamp", "label", "label_timestamp"}
-
-
-def labels_from_statements(statements: list[dict[str, Any]]) -> pd.DataFrame:
-    """The label table (one row per answer) for a list of xAPI statements."""
-    rows = []
-    for statement in statements:
-        event = statement_to_interaction(statement)
-        if event.kind == "answer":
-            rows.append(
-                {
-                    "learner_id": event.learner_id,
-                    "skill_id": event.skill_id,
-                    "item_id": event.item_id,
-                    "timestamp": event.timestamp,
-                    "correct": int(bool(event.correct)),
-                }
-            )
-    return pd.DataFrame(rows, columns=["learner_id", "skill_id", "item_id", "timestamp", "correct"])
 
 
 def build_training_set(

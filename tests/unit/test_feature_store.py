@@ -18,10 +18,11 @@ from features.offline import ParquetSink, read_rows
 from features.store import FeatureRepo, open_repo
 from features.transforms import ENGAGEMENT, ITEM_STATS, LEARNER_SKILL, compute_feature_rows
 from features.xapi_vocabulary import answered_statement
+from pipelines.lrs_history import answer_labels
 from pipelines.stream import StreamProcessor
 from pipelines.stream_source import IterableSource
 from pipelines.stream_state import StateStore
-from pipelines.training_set import build_training_set, labels_from_statements
+from pipelines.training_set import build_training_set
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 KT_FEATURES = ["attempts", "corrects", "streak", "last_attempt_at", "mean_response_time_s", "bkt_mastery"]
@@ -62,7 +63,7 @@ def hand_built_history() -> list[dict[str, Any]]:
 def test_point_in_time_join_sees_only_earlier_answers(repo: FeatureRepo) -> None:
     history = hand_built_history()
     run(make_processor(repo), history)
-    training, _ = build_training_set(repo, labels_from_statements(history))
+    training, _ = build_training_set(repo, answer_labels(history))
     by_label = {(r.learner_id, r.label_timestamp.to_pydatetime()): r for r in training.itertuples()}
     first = by_label[("ada", T0)]
     assert pd.isna(first.attempts) and pd.isna(first.feature_timestamp)
