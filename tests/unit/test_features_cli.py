@@ -55,3 +55,19 @@ def test_apply_stream_and_get(tmp_path: Path) -> None:
     assert sequencer.exit_code == 2 and "one --item per --skill" in sequencer.stderr
     no_course = runner.invoke(cli, ["features", "get", "--learner", "ada", "--service", "risk_v2"])
     assert no_course.exit_code == 2 and "pass --course" in no_course.stderr
+
+
+def test_training_set_reads_the_lrs_and_says_when_it_cannot(tmp_path: Path) -> None:
+    from features.config import FeatureSettings
+    from platform_api.core.migrate import upgrade
+
+    runner = CliRunner()
+    out = ["features", "training-set", "--out", str(tmp_path / "t.parquet")]
+    unmigrated = runner.invoke(build_cli(), out)
+    assert unmigrated.exit_code == 2 and "cannot read statements from the LRS" in unmigrated.stderr
+    settings = FeatureSettings()
+    settings.ensure_home()
+    upgrade(settings.db_url)
+    empty = runner.invoke(build_cli(), out)
+    assert empty.exit_code == 2 and "the LRS holds no answers" in empty.stderr
+    assert not (tmp_path / "t.parquet").exists()
