@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.seed import DEMO_COURSE_CODE
+from platform_api.lrs.sample_loader import DEMO_COURSE_CODE
 
 PATHWISE = [sys.executable, "-m", "pathwise.cli"]
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from features.config import FeatureSettings
-from features.events import answer_statement
 from features.offline import ParquetSink
 from features.store import open_repo
+from features.xapi_vocabulary import answered_statement
 from pipelines.stream import StreamProcessor
 from pipelines.stream_source import IterableSource
 from pipelines.stream_state import StateStore
@@ -24,7 +24,9 @@ def test_online_features_become_learner_state(tmp_path: Path) -> None:
     repo.apply()
     answers = [("i1", True), ("i2", False), ("i1", True), ("i3", True)]
     statements = [
-        answer_statement(f"s{n}", "ada", item, "k1", correct, T0 + timedelta(minutes=n), duration_s=30)
+        answered_statement(
+            "ada", item, "k1", correct, timestamp=T0 + timedelta(minutes=n), statement_id=f"s{n}", duration_s=30
+        )
         for n, (item, correct) in enumerate(answers)
     ]
     processor = StreamProcessor(
