@@ -27,11 +27,20 @@ KEY_COLUMNS = {"learner_id", "skill_id", "item_id", "event_timestamp", "label", 
 
 
 def labels_from_statements(statements: list[dict[str, Any]]) -> pd.DataFrame:
-    """The label table (one row per answer) for a list of xAPI statements."""
-    rows = []
+    """The label table (one row per answer) for a list of xAPI statements, oldest first.
+
+    A revision sets the label of its attempt's row to the corrected outcome; it adds no row
+    (and is dropped when the statement it corrects is not in the list).
+    """
+    rows: list[dict[str, Any]] = []
+    by_attempt: dict[str, dict[str, Any]] = {}
     for statement in statements:
         event = statement_to_interaction(statement)
-        if event.kind == "answer":
+        if event.kind == "answer" and event.is_revision:
+            earlier = by_attempt.get(f"{event.learner_id}/{event.attempt_id}")
+            if earlier is not None:
+                earlier["correct"] = int(bool(event.correct))
+        elif event.kind == "answer":
             rows.append(
                 {
                     "learner_id": event.learner_id,
@@ -41,6 +50,8 @@ def labels_from_statements(statements: list[dict[str, Any]]) -> pd.DataFrame:
                     "correct": int(bool(event.correct)),
                 }
             )
+            if event.attempt_id is not None:
+                by_attempt[f"{event.learner_id}/{event.attempt_id}"] = rows[-1]
     return pd.DataFrame(rows, columns=["learner_id", "skill_id", "item_id", "timestamp", "correct"])
 
 

@@ -56,15 +56,19 @@ class Graders:
 
     def grade_code(self, key: dict[str, Any], source: str) -> Outcome:
         from models.code.grader import grade_submission
+        from models.code.report import SandboxLimits
         from models.code.sandbox import SandboxUnavailable
         from models.code.suite import GradingInputError
 
-        tests = key.get("tests")
-        if not isinstance(tests, str) or not tests.strip():
-            return Outcome(None, ["grader_unavailable: the item's answer key has no 'tests'"])
-        hidden = key.get("hidden_tests")
+        # Bank keys name the suites visible_tests / hidden_tests (either may carry them all).
+        suites = [key.get(name) for name in ("tests", "visible_tests", "hidden_tests")]
+        present = [text for text in suites if isinstance(text, str) and text.strip()]
+        if not present:
+            return Outcome(None, ["grader_unavailable: the item's answer key has no tests"])
+        limit = key.get("time_limit_s")
+        limits = SandboxLimits(test_timeout_s=float(limit)) if isinstance(limit, int | float) else None
         try:
-            report = grade_submission(source, tests, hidden if isinstance(hidden, str) else None)
+            report = grade_submission(source, present[0], present[1] if len(present) > 1 else None, limits)
         except (SandboxUnavailable, GradingInputError) as error:
             return Outcome(None, [f"grader_unavailable: {error}"])
         flags = [
@@ -79,7 +83,7 @@ class Graders:
     def grade_essay(self, key: dict[str, Any], text: str) -> Outcome:
         from models.essay.data import SCORE_RANGES
 
-        essay_set = key.get("essay_set")
+        essay_set = key.get("essay_set", key.get("prompt_set"))  # the bank key calls it prompt_set
         if not isinstance(essay_set, int) or essay_set not in SCORE_RANGES:
             return Outcome(None, [f"grader_unavailable: the item's answer key has no known essay_set ({essay_set!r})"])
         try:
