@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from features.events import statement_to_interaction
-from features.xapi_vocabulary import Extension, Verb
-from platform_api.core.db import make_engine, make_session_factory
 from features.transforms import LEARNER_SKILL, compute_feature_rows
+from features.xapi_vocabulary import Extension, Verb
 from pipelines.training_set import labels_from_statements
+from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.models import Attempt, OutboxEvent, ScoreAudit, Statement
 from tests.api.world import World, build_world, login, make_client
 
@@ -52,8 +52,8 @@ RIGHT = [
 @pytest.fixture
 def api(db_url: str) -> Iterator[tuple[TestClient, World, str]]:
     world = build_world(db_url)
-    # no essay model is registered here: essays go to review without a registry round trip
-    with make_client(db_url, events_relay=False, essay_model_uri="file:///nonexistent/essay-model") as client:  # the outbox rows stay for the checks
+    # the outbox rows stay for the checks; no essay model here, so essays go to review at once
+    with make_client(db_url, events_relay=False, essay_model_uri="file:///nonexistent/essay-model") as client:
         CLIENTS[id(world)] = client
         yield client, world, db_url
         CLIENTS.pop(id(world))
@@ -401,9 +401,7 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
     assert numeric.json()["status"] == "graded"
     essay_id, code_id = essay.json()["attempt_id"], code.json()["attempt_id"]
 
-    queue = client.get(
-        f"/v1/courses/{world.ids['course']}/review-queue/answers", headers=_h(world, "assistant")
-    ).json()
+    queue = client.get(f"/v1/courses/{world.ids['course']}/review-queue/answers", headers=_h(world, "assistant")).json()
     flagged = {row["attempt_id"]: row for row in queue["items"]}
     assert flagged[essay_id]["flags"][0].startswith("grader_unavailable: essay model")
     assert flagged[essay_id]["answer"] == {"text": "Fractions..."}
@@ -418,7 +416,7 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
 
     finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
     assert finished["score"] is None  # not final while the essay waits
-    assert [r["status"] for r in finished["results"]][0] == "pending_review"
+    assert finished["results"][0]["status"] == "pending_review"
     closing = [p for p in _statements(db_url) if p["verb"]["id"] in (Verb.COMPLETED, Verb.PASSED, Verb.FAILED)]
 
     assert _adjust(client, world, sitting["id"], essay_id, score=0.5, reason=" ").status_code == 422
@@ -434,7 +432,8 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
     assert _counts(db_url)[1] == before[1] + 2 + int(not shutil.which("bwrap"))  # no closing statement yet
     adjusted = _adjust(client, world, sitting["id"], essay_id, score=0.5, reason="thin argument")
     assert adjusted.status_code == 201, adjusted.text
-    assert (adjusted.json()["old_score"], adjusted.json()["new_score"], adjusted.json()["kind"]) == (None, 0.5, "manual")
+    audit = adjusted.json()
+    assert (audit["old_score"], audit["new_score"], audit["kind"]) == (None, 0.5, "manual")
 
     final = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
     assert final["score"] == pytest.approx((0.5 + 1.0 + 1.0) / 3, abs=1e-6)

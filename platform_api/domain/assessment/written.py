@@ -59,9 +59,9 @@ def grade_answer_queued(factory: sessionmaker[Session], graders: Graders, attemp
         log.exception("grading failed", attempt_id=attempt_id)
         outcome = Outcome(None, [f"grader_error: {type(error).__name__}: {error}"[:300]])
     with transaction(factory) as session:
-        attempt = session.get(Attempt, attempt_id)
-        assert attempt is not None
-        return record_answer_outcome(session, attempt, outcome)
+        graded = session.get(Attempt, attempt_id)
+        assert graded is not None
+        return record_answer_outcome(session, graded, outcome)
 
 
 def record_answer_outcome(session: Session, attempt: Attempt, outcome: Outcome) -> str:
@@ -116,4 +116,3 @@ def requeue_for_regrade(session: Session, item_id: int, reason: str) -> list[int
             _set_state(attempt, "queued", regrade_reason=reason)
             queued.append(attempt.id)
     return queued
-

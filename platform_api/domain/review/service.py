@@ -27,9 +27,7 @@ OBJECTIVE_KINDS = frozenset({"multiple_choice", "multiple_response", "numeric", 
 SUBMISSION_KINDS = frozenset({"code", "essay"})
 
 
-def adjust_score(
-    session: Session, target: Submission | Attempt, score: float, reason: str, actor: User
-) -> ScoreAudit:
+def adjust_score(session: Session, target: Submission | Attempt, score: float, reason: str, actor: User) -> ScoreAudit:
     """Set a submission's (or a sitting answer's) score by hand; resolves a review. The reason is
     mandatory and audited; a sitting waiting only for this answer gets its final score."""
     if not reason.strip():
