@@ -91,15 +91,12 @@ class Graders:
         except Exception as error:  # no registry, no champion, broken artifact: a human grades it
             log.warning("essay model unavailable", error=str(error))
             return Outcome(None, [f"grader_unavailable: essay model {self.essay_model_uri}: {error}"[:300]])
-        import pandas as pd
+        from models.essay.pyfunc import rubric_scores
 
-        row = model.predict(pd.DataFrame({"essay_set": [essay_set], "essay": [text]})).iloc[0]
-        low, high = SCORE_RANGES[essay_set]
-        rubric = None if pd.isna(row["score"]) else float(row["score"])
-        scaled = None if rubric is None else round((rubric - low) / (high - low), 6)
-        flags = [f"essay: {reason}" for reason in str(row["reasons"]).split("; ") if reason]
-        report = {"rubric_score": rubric, "confidence": float(row["confidence"]), "model": self.essay_model_uri}
-        return Outcome(scaled, flags, report)
+        [verdict] = rubric_scores(model, [(essay_set, text)])
+        flags = [f"essay: {reason}" for reason in verdict.reasons]
+        report = {"rubric_score": verdict.score, "confidence": verdict.confidence, "model": self.essay_model_uri}
+        return Outcome(verdict.scaled, flags, report)
 
     def _essay(self) -> Any:
         with self._lock:
