@@ -6,19 +6,23 @@ event) behind; each rejected answer must leave nothing.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from features.events import statement_to_interaction
 from features.transforms import LEARNER_SKILL, compute_feature_rows
 from features.xapi_vocabulary import Extension, Verb
+from pathwise.cli import build_cli
 from pipelines.training_set import labels_from_statements
-from platform_api.core.db import make_engine, make_session_factory
+from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.models import Attempt, OutboxEvent, ScoreAudit, Statement
 from tests.api.world import World, build_world, login, make_client
 
@@ -505,3 +509,34 @@ def test_a_changed_key_regrades_earlier_answers_and_features_count_each_once(
     assert rows["corrects"].tolist() == [0, 1, 0]  # 0.25 is below the pass mark
     labels = labels_from_statements(mine)
     assert len(labels) == 1 and labels["correct"].tolist() == [0]
+
+
+def test_cli_grades_written_answers_a_stopped_server_left_behind(
+    api: tuple[TestClient, World, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    client, world, db_url = api
+    [item_id] = _bank(client, world, [{"kind": "essay", "prompt_set": 1}], "left")
+    body = {"title": "Essay", "kind": "summative", "item_ids": [item_id]}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    sent = client.post(
+        f"/v1/assessment-sessions/{sitting['id']}/answers",
+        json={"item_id": item_id, "answer": {"text": "Ratios compare."}},
+        headers=_h(world, "learner"),
+    ).json()
+    engine = make_engine(db_url)
+    with transaction(make_session_factory(engine)) as s:
+        attempt = s.get(Attempt, sent["attempt_id"])
+        attempt.response = {**attempt.response, "status": "grading"}  # the server stopped while grading it
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", db_url)
+    monkeypatch.setenv("PATHWISE_HOME", str(tmp_path))
+    monkeypatch.setenv("PATHWISE_ESSAY_MODEL_URI", "file:///nonexistent/essay-model")
+    cli = build_cli()
+    untouched = CliRunner().invoke(cli, ["submissions", "grade"])
+    assert untouched.exit_code == 0 and json.loads(untouched.output) == {}, untouched.output
+    recovered = CliRunner().invoke(cli, ["submissions", "grade", "--stuck"])
+    last_line = recovered.output.strip().splitlines()[-1]  # the grader logs its warning before the counts
+    assert recovered.exit_code == 0 and json.loads(last_line) == {"answers:review": 1}, recovered.output
+    with make_session_factory(engine)() as s:
+        assert s.get(Attempt, sent["attempt_id"]).response["status"] == "review"
+    engine.dispose()

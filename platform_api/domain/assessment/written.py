@@ -116,3 +116,26 @@ def requeue_for_regrade(session: Session, item_id: int, reason: str) -> list[int
             _set_state(attempt, "queued", regrade_reason=reason)
             queued.append(attempt.id)
     return queued
+
+
+def grade_all_queued_answers(
+    factory: sessionmaker[Session], graders: Graders, *, stuck: bool = False
+) -> dict[str, int]:
+    """Grade every queued written answer (the recovery path when a server stopped mid-queue).
+
+    ``stuck=True`` first puts answers left in ``grading`` back in the queue; use it only when
+    no API process is grading.
+    """
+    wanted = ("queued", "grading") if stuck else ("queued",)
+    with transaction(factory) as session:
+        rows = session.scalars(select(Attempt).where(Attempt.session_id.is_not(None), Attempt.score.is_(None)))
+        waiting = [a for a in rows if (a.response or {}).get("status") in wanted]
+        for attempt in waiting:
+            if attempt.response.get("status") == "grading":
+                _set_state(attempt, "queued")
+        ids = sorted(a.id for a in waiting)
+    counts: dict[str, int] = {}
+    for attempt_id in ids:
+        status = grade_answer_queued(factory, graders, attempt_id) or "taken_by_another_worker"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
