@@ -7,8 +7,7 @@ redeploying is all a model update takes; both read the model's output through
 :func:`models.essay.pyfunc.rubric_scores`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI must see real types on the route methods.
 import asyncio
 from typing import Any
 

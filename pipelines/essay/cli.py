@@ -131,14 +131,12 @@ def serve_cmd(
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
 ) -> None:
     """Serve the essay model with Ray Serve at POST /essays/score (and GET /essays/healthz)."""
-    import time
-
     from ray import serve
 
     from pathwise.cli import settings_or_exit
     from serving.config import ServingSettings
     from serving.essay import ESSAY_APP, ESSAY_ROUTE, EssayAppArgs, build_essay_app
-    from serving.runtime import ray_serve
+    from serving.runtime import hold, ray_serve
 
     serving = settings_or_exit(ServingSettings)
     serving.ensure_home()
@@ -146,12 +144,7 @@ def serve_cmd(
         app = build_essay_app(EssayAppArgs(model_uri=model_uri, mlflow_uri=serving.mlflow_uri))
         serve.run(app, name=ESSAY_APP, route_prefix=ESSAY_ROUTE)
         typer.echo(f"serving {model_uri} on http://{serving.serve_host}:{port}{ESSAY_ROUTE}/score")
-        started = time.monotonic()
-        try:
-            while not seconds or time.monotonic() - started < seconds:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        hold(seconds)
 
 
 def register(app: typer.Typer) -> None:

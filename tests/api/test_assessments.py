@@ -360,6 +360,15 @@ ADD_TESTS = "from solution import add\n\ndef test_add():\n    assert add(2, 3) =
 NEG_TESTS = "from solution import add\n\ndef test_negative():\n    assert add(-1, 1) == 0\n"
 
 
+def _one_item_sitting(client: TestClient, world: World, key: dict[str, Any], prefix: str) -> tuple[int, Any]:
+    """A summative test of one new item, and the learner's open sitting of it."""
+    [item_id] = _bank(client, world, [key], prefix)
+    body = {"title": f"One {key['kind']} item", "kind": "summative", "item_ids": [item_id]}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    return item_id, sitting
+
+
 def _adjust(client: TestClient, world: World, sitting_id: int, attempt_id: int, **body: Any) -> Any:
     url = f"/v1/assessment-sessions/{sitting_id}/answers/{attempt_id}/adjustments"
     return client.post(url, json=body, headers=_h(world, "instructor"))
@@ -467,10 +476,7 @@ def test_a_changed_key_regrades_earlier_answers_and_features_count_each_once(
     api: tuple[TestClient, World, str],
 ) -> None:
     client, world, db_url = api
-    [item_id] = _bank(client, world, [{"kind": "numeric", "value": 2}], "key")
-    body = {"title": "One question", "kind": "summative", "item_ids": [item_id]}
-    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    item_id, sitting = _one_item_sitting(client, world, {"kind": "numeric", "value": 2}, "key")
     answered = client.post(
         f"/v1/assessment-sessions/{sitting['id']}/answers",
         json={"item_id": item_id, "answer": {"value": 3}},
@@ -515,10 +521,7 @@ def test_cli_grades_written_answers_a_stopped_server_left_behind(
     api: tuple[TestClient, World, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     client, world, db_url = api
-    [item_id] = _bank(client, world, [{"kind": "essay", "prompt_set": 1}], "left")
-    body = {"title": "Essay", "kind": "summative", "item_ids": [item_id]}
-    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    item_id, sitting = _one_item_sitting(client, world, {"kind": "essay", "prompt_set": 1}, "left")
     sent = client.post(
         f"/v1/assessment-sessions/{sitting['id']}/answers",
         json={"item_id": item_id, "answer": {"text": "Ratios compare."}},

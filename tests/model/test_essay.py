@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -254,6 +255,19 @@ def write_asap(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def register_tiny_model(tmp_path: Path) -> tuple[Path, str, dict[str, Any]]:
+    """Train on a tiny synthetic ASAP folder with the real encoder and register it (champion on first)."""
+    from pipelines.essay.run import train
+
+    data = tmp_path / "asap"
+    data.mkdir()
+    frame = synthetic_essays(n_per_prompt=24, seed=3)
+    for fold in range(2):
+        write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    return data, uri, train(data, tmp_path / "home", small_config(), uri, tmp_path / "artifacts")
+
+
 @pytest.mark.slow
 def test_registry_round_trip(tmp_path: Path) -> None:
     """Train on a tiny set with the real encoder, register, load by alias, get identical scores."""
@@ -261,14 +275,8 @@ def test_registry_round_trip(tmp_path: Path) -> None:
 
     from pipelines.essay.run import evaluate, train
 
-    data = tmp_path / "asap"
-    data.mkdir()
-    frame = synthetic_essays(n_per_prompt=24, seed=3)
-    for fold in range(2):
-        write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
+    data, uri, first = register_tiny_model(tmp_path)
     home = tmp_path / "home"
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    first = train(data, home, small_config(), uri, tmp_path / "artifacts")
     assert first["version"] == "1" and first["champion_version"] == "1"
     second = train(data, home, small_config(), uri, tmp_path / "artifacts")
     assert second["version"] == "2" and second["champion_version"] == "1"  # champion is not moved
@@ -347,16 +355,10 @@ def test_ray_serve_scores_with_the_registered_champion(tmp_path: Path) -> None:
     import ray
     from ray import serve
 
-    from pipelines.essay.run import train
     from serving.essay import ESSAY_APP, ESSAY_ROUTE, EssayAppArgs, build_essay_app
 
-    data = tmp_path / "asap"
-    data.mkdir()
+    _, uri, _ = register_tiny_model(tmp_path)
     frame = synthetic_essays(n_per_prompt=24, seed=3)
-    for fold in range(2):
-        write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    train(data, tmp_path / "home", small_config(), uri, tmp_path / "artifacts")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
