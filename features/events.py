@@ -18,6 +18,10 @@ How a statement is read:
 * **outcome** - ``result.success`` (falling back to ``result.score.scaled >= 0.5``),
   ``result.score.scaled``, and ``result.duration`` (ISO 8601) in seconds.
 * **video progress** - the video profile extension :data:`EXT_VIDEO_PROGRESS` (0..1).
+* **revision** - a statement carrying the context extension ``Extension.REVISES``
+  corrects the outcome of an earlier statement about the same attempt
+  (``Extension.ATTEMPT_ID``); ``previous_correct`` says what that one reported, so the
+  features replace the outcome instead of counting one more answer.
 """
 
 from __future__ import annotations
@@ -96,6 +100,13 @@ class Interaction:
     score: float | None = None
     duration_s: float | None = None
     video_progress: float | None = None
+    attempt_id: str | None = None
+    #: Set on a revision: the outcome the corrected statement reported.
+    previous_correct: bool | None = None
+
+    @property
+    def is_revision(self) -> bool:
+        return self.previous_correct is not None
 
 
 def iri(kind: str, ident: str) -> str:
@@ -204,6 +215,11 @@ def statement_to_interaction(statement: dict[str, Any]) -> Interaction:
             raise StatementError("an answer needs a skill (context extension or contextActivities)")
         if correct is None:
             raise StatementError("an answer needs result.success or result.score.scaled")
+    extensions = (statement.get("context") or {}).get("extensions") or {}
+    attempt = extensions.get(Extension.ATTEMPT_ID)
+    previous_correct = _previous_outcome(extensions.get(Extension.REVISES))
+    if previous_correct is not None and (kind != "answer" or attempt in (None, "")):
+        raise StatementError("a revision (context extension revises) must be an answer naming its attempt-id")
     return Interaction(
         statement_id=str(statement_id),
         learner_id=str(learner),
@@ -218,4 +234,20 @@ def statement_to_interaction(statement: dict[str, Any]) -> Interaction:
         score=score,
         duration_s=duration_s,
         video_progress=None if progress is None else min(max(float(progress), 0.0), 1.0),
+        attempt_id=None if attempt in (None, "") else str(attempt),
+        previous_correct=previous_correct,
     )
+
+
+def _previous_outcome(value: Any) -> bool | None:
+    """The earlier outcome a revision replaces (``None`` when the statement is no revision)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise StatementError("context.extensions revises must be an object")
+    success, scaled = value.get("success"), value.get("scaled")
+    if isinstance(success, bool):
+        return success
+    if isinstance(scaled, int | float) and not isinstance(scaled, bool):
+        return float(scaled) >= 0.5
+    raise StatementError("context.extensions revises needs 'success' (bool) or 'scaled' (number)")

@@ -22,6 +22,11 @@ Definitions (all as of the event that produced the row):
   ``course_p_correct``, ``course_skills_practised`` (distinct skills answered),
   ``course_active_minutes`` (summed ``result.duration``) and ``course_last_activity_at``.
 * item - ``item_attempts``, ``item_p_correct`` and ``item_mean_time_s``.
+
+A revision (an instructor's adjustment or a regrade of an attempt already counted, see
+:mod:`features.events`) is no new answer: it moves ``corrects`` (and the course and item
+counts) by the change in outcome and leaves ``attempts``, ``streak``, ``bkt_mastery``,
+timing and engagement alone, since the learner did nothing.
 """
 
 from __future__ import annotations
@@ -114,7 +119,7 @@ class FeatureState:
 
     def apply(self, event: Interaction) -> dict[str, dict[str, Any]]:
         """Fold one interaction; return the changed feature row per feature view."""
-        rows: dict[str, dict[str, Any]] = {ENGAGEMENT: self._engagement(event)}
+        rows: dict[str, dict[str, Any]] = {} if event.is_revision else {ENGAGEMENT: self._engagement(event)}
         if event.course_id is not None:
             rows[LEARNER_COURSE] = self._learner_course(event)
         if event.kind == "answer" and event.skill_id is not None and event.correct is not None:
@@ -127,18 +132,21 @@ class FeatureState:
         assert event.skill_id is not None and event.correct is not None
         key = (event.learner_id, event.skill_id)
         state = self.learner_skill.setdefault(key, LearnerSkillState())
-        state.attempts += 1
-        state.corrects += int(event.correct)
-        state.streak = state.streak + 1 if event.correct else 0
-        state.last_attempt_at = event.timestamp.timestamp()
-        if event.duration_s is not None:
-            state.time_total_s += event.duration_s
-            state.timed_attempts += 1
-        state.mastery = self.bkt.update(event.skill_id, state.mastery, event.correct)
+        if event.is_revision:
+            state.corrects = _revised(state.corrects, state.attempts, event)
+        else:
+            state.attempts += 1
+            state.corrects += int(event.correct)
+            state.streak = state.streak + 1 if event.correct else 0
+            state.last_attempt_at = event.timestamp.timestamp()
+            if event.duration_s is not None:
+                state.time_total_s += event.duration_s
+                state.timed_attempts += 1
+            state.mastery = self.bkt.update(event.skill_id, state.mastery, event.correct)
         return {
             "learner_id": event.learner_id,
             "skill_id": event.skill_id,
-            "event_timestamp": _ts(state.last_attempt_at),
+            "event_timestamp": _ts(event.timestamp.timestamp()),
             "attempts": state.attempts,
             "corrects": state.corrects,
             "streak": state.streak,
@@ -194,14 +202,17 @@ class FeatureState:
         assert event.course_id is not None
         state = self.learner_course.setdefault((event.learner_id, event.course_id), LearnerCourseState())
         now = event.timestamp.timestamp()
-        if event.kind == "answer" and event.correct is not None:
+        if event.is_revision:
+            state.corrects = _revised(state.corrects, state.attempts, event)
+        elif event.kind == "answer" and event.correct is not None:
             state.attempts += 1
             state.corrects += int(event.correct)
             if event.skill_id is not None and event.skill_id not in state.skills:
                 state.skills.append(event.skill_id)
-        if event.duration_s:
-            state.active_minutes += event.duration_s / 60.0
-        state.last_activity_at = max(now, state.last_activity_at or now)
+        if not event.is_revision:
+            if event.duration_s:
+                state.active_minutes += event.duration_s / 60.0
+            state.last_activity_at = max(now, state.last_activity_at or now)
         return {
             "learner_id": event.learner_id,
             "course_id": event.course_id,
@@ -210,23 +221,26 @@ class FeatureState:
             "course_p_correct": state.corrects / state.attempts if state.attempts else math.nan,
             "course_skills_practised": len(state.skills),
             "course_active_minutes": state.active_minutes,
-            "course_last_activity_at": _ts(state.last_activity_at),
+            "course_last_activity_at": _ts(state.last_activity_at or now),
         }
 
     def _item(self, event: Interaction) -> dict[str, Any]:
         assert event.item_id is not None and event.correct is not None
         key = (event.item_id,)
         state = self.item.setdefault(key, ItemState())
-        state.attempts += 1
-        state.corrects += int(event.correct)
-        if event.duration_s is not None:
-            state.time_total_s += event.duration_s
-            state.timed_attempts += 1
+        if event.is_revision:
+            state.corrects = _revised(state.corrects, state.attempts, event)
+        else:
+            state.attempts += 1
+            state.corrects += int(event.correct)
+            if event.duration_s is not None:
+                state.time_total_s += event.duration_s
+                state.timed_attempts += 1
         return {
             "item_id": event.item_id,
             "event_timestamp": _ts(event.timestamp.timestamp()),
             "item_attempts": state.attempts,
-            "item_p_correct": state.corrects / state.attempts,
+            "item_p_correct": state.corrects / state.attempts if state.attempts else math.nan,
             "item_mean_time_s": state.time_total_s / state.timed_attempts if state.timed_attempts else math.nan,
         }
 
@@ -242,6 +256,12 @@ class FeatureState:
     def to_records(self) -> dict[str, dict[str, dict[str, Any]]]:
         """A JSON-ready copy, keyed by view then by ``|``-joined entity key."""
         return {view: {"|".join(k): asdict(v) for k, v in table.items()} for view, table in self.tables().items()}
+
+
+def _revised(corrects: int, attempts: int, event: Interaction) -> int:
+    """``corrects`` after a revision, kept within 0..attempts (the revised answer may predate this state)."""
+    delta = int(bool(event.correct)) - int(bool(event.previous_correct))
+    return min(max(corrects + delta, 0), attempts)
 
 
 def empty_frames() -> dict[str, list[dict[str, Any]]]:

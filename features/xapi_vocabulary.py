@@ -75,6 +75,10 @@ class Extension:
     PARTIAL_CREDIT = f"{PATHWISE_IRI}/extensions/partial-credit"
     ATTEMPT_ID = f"{PATHWISE_IRI}/extensions/attempt-id"
     REASON = f"{PATHWISE_IRI}/extensions/reason"
+    #: On a statement that corrects an attempt's earlier outcome (a manual adjustment or a
+    #: regrade): ``{"success": bool, "scaled": float}`` as the earlier statement reported it.
+    #: Readers treat such a statement as an update of the attempt, not as a new answer.
+    REVISES = f"{PATHWISE_IRI}/extensions/revises"
 
 
 def learner_account(user_id: int) -> str:

@@ -68,21 +68,32 @@ def lrs_watermark(db_url: str, verbs: Iterable[str]) -> str:
 
 
 def answer_labels(statements: list[dict[str, Any]]) -> pd.DataFrame:
-    """The label table (one row per answer) for a list of xAPI statements.
+    """The label table (one row per answer) for a list of xAPI statements, oldest first.
 
-    Kept free of Feast so that training from the LRS (``--source lrs``) does not import it.
+    A revision (a corrected score) sets the label of its attempt's row to the corrected outcome;
+    it adds no row, and is dropped when the statement it corrects is not in the list. Kept free
+    of Feast so that training from the LRS (``--source lrs``) does not import it.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
+    by_attempt: dict[str, dict[str, Any]] = {}
     for statement in statements:
         event = statement_to_interaction(statement)
-        if event.kind == "answer":
-            rows.append(
-                {
-                    "learner_id": event.learner_id,
-                    "skill_id": event.skill_id,
-                    "item_id": event.item_id,
-                    "timestamp": event.timestamp,
-                    "correct": int(bool(event.correct)),
-                }
-            )
+        if event.kind != "answer":
+            continue
+        if event.is_revision:
+            earlier = by_attempt.get(f"{event.learner_id}/{event.attempt_id}")
+            if earlier is not None:
+                earlier["correct"] = int(bool(event.correct))
+            continue
+        rows.append(
+            {
+                "learner_id": event.learner_id,
+                "skill_id": event.skill_id,
+                "item_id": event.item_id,
+                "timestamp": event.timestamp,
+                "correct": int(bool(event.correct)),
+            }
+        )
+        if event.attempt_id is not None:
+            by_attempt[f"{event.learner_id}/{event.attempt_id}"] = rows[-1]
     return pd.DataFrame(rows, columns=["learner_id", "skill_id", "item_id", "timestamp", "correct"])

@@ -459,6 +459,7 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
             parsed.state_redis_url,
             parsed.state_prefix,
             parsed.mlflow_uri,
+            features_home=parsed.features_home,
             db_url=parsed.db_url,
             exposure_sink=parsed.exposure_sink,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -91,18 +90,13 @@ def serve(
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
 ) -> None:
     """Serve recommendations with Ray Serve (Router + KnowledgeTracer) from the registered champion."""
-    from serving.runtime import serving
+    from serving.runtime import hold, serving
 
     settings = _settings()
     spec = serving_spec(settings)
     with serving(settings, spec, settings.serve_host, settings.serve_port) as base:
         typer.echo(f"serving {spec.model_name} v{spec.champion} on {base}")
-        started = time.monotonic()
-        try:
-            while not seconds or time.monotonic() - started < seconds:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        hold(seconds)
 
 
 @rollout_app.command("status")

@@ -187,3 +187,15 @@ def serving(settings: ServingSettings, spec: RolloutSpec, host: str, port: int) 
         deploy(args, watcher.applied)
         with watcher:
             yield f"http://{host}:{port}"
+
+
+def hold(seconds: float) -> None:
+    """Keep a foreground ``serve`` command running for ``seconds`` (0: until Ctrl-C)."""
+    import time
+
+    started = time.monotonic()
+    try:
+        while not seconds or time.monotonic() - started < seconds:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass

@@ -8,6 +8,7 @@ under ``PATHWISE_HOME`` (or the directory in ``PATHWISE_ESSAY_CACHE``) at load t
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,37 @@ class EssayPyfunc(PythonModel):
             self.load_context(context)
         assert self.scorer is not None
         return self.scorer.predict(pd.DataFrame(model_input))
+
+
+@dataclass(frozen=True)
+class RubricScore:
+    """One essay's model verdict: the rubric score, the same on 0..1, confidence and flags."""
+
+    essay_set: int
+    score: float | None
+    scaled: float | None
+    confidence: float
+    reasons: list[str]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.reasons)
+
+
+def rubric_scores(model: Any, essays: list[tuple[int, str]]) -> list[RubricScore]:
+    """Score ``(essay_set, text)`` pairs with a loaded ``pathwise-essay`` pyfunc (or scorer).
+
+    The one reading of the model's output frame, used by the API's grader and the Serve app.
+    """
+    from models.essay.data import SCORE_RANGES
+
+    frame = pd.DataFrame({"essay_set": [s for s, _ in essays], "essay": [t for _, t in essays]})
+    out = []
+    for row in pd.DataFrame(model.predict(frame)).itertuples(index=False):
+        essay_set = int(row.essay_set)
+        rubric = None if pd.isna(row.score) else float(row.score)
+        low, high = SCORE_RANGES.get(essay_set, (0, 1))
+        scaled = None if rubric is None else round((rubric - low) / (high - low), 6)
+        reasons = [reason for reason in str(row.reasons).split("; ") if reason]
+        out.append(RubricScore(essay_set, rubric, scaled, float(row.confidence), reasons))
+    return out

@@ -6,17 +6,24 @@ event) behind; each rejected answer must leave nothing.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from features.events import statement_to_interaction
+from features.transforms import LEARNER_SKILL, compute_feature_rows
 from features.xapi_vocabulary import Extension, Verb
-from platform_api.core.db import make_engine, make_session_factory
-from platform_api.core.models import Attempt, OutboxEvent, Statement
+from pathwise.cli import build_cli
+from pipelines.lrs_history import answer_labels
+from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.core.models import Attempt, OutboxEvent, ScoreAudit, Statement
 from tests.api.world import World, build_world, login, make_client
 
 FRACTION_ITEMS: list[dict[str, Any]] = [
@@ -49,7 +56,8 @@ RIGHT = [
 @pytest.fixture
 def api(db_url: str) -> Iterator[tuple[TestClient, World, str]]:
     world = build_world(db_url)
-    with make_client(db_url, events_relay=False) as client:  # the outbox rows stay for the checks
+    # the outbox rows stay for the checks; no essay model here, so essays go to review at once
+    with make_client(db_url, events_relay=False, essay_model_uri="file:///nonexistent/essay-model") as client:
         CLIENTS[id(world)] = client
         yield client, world, db_url
         CLIENTS.pop(id(world))
@@ -348,11 +356,40 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
     assert len(answered) == len(given)
 
 
-def test_essay_and_code_answers_wait_for_review(api: tuple[TestClient, World, str]) -> None:
+ADD_TESTS = "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+NEG_TESTS = "from solution import add\n\ndef test_negative():\n    assert add(-1, 1) == 0\n"
+
+
+def _one_item_sitting(client: TestClient, world: World, key: dict[str, Any], prefix: str) -> tuple[int, Any]:
+    """A summative test of one new item, and the learner's open sitting of it."""
+    [item_id] = _bank(client, world, [key], prefix)
+    body = {"title": f"One {key['kind']} item", "kind": "summative", "item_ids": [item_id]}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    return item_id, sitting
+
+
+def _adjust(client: TestClient, world: World, sitting_id: int, attempt_id: int, **body: Any) -> Any:
+    url = f"/v1/assessment-sessions/{sitting_id}/answers/{attempt_id}/adjustments"
+    return client.post(url, json=body, headers=_h(world, "instructor"))
+
+
+def _audit_kinds(db_url: str, attempt_id: int) -> list[tuple[str, float | None, float | None, str]]:
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        rows = s.scalars(select(ScoreAudit).where(ScoreAudit.attempt_id == attempt_id).order_by(ScoreAudit.id))
+        out = [(a.kind, a.old_score, a.new_score, a.reason) for a in rows]
+    engine.dispose()
+    return out
+
+
+def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClient, World, str]) -> None:
+    """Code runs in the sandbox with the item's tests, the essay goes to the (here absent) model
+    and so to review; the sitting's score is final, and emitted, once the essay is scored."""
     client, world, db_url = api
     keys = [
         {"kind": "essay", "prompt_set": 1},
-        {"kind": "code", "hidden_tests": "def test_add():\n    assert add(1, 2) == 3\n"},
+        {"kind": "code", "visible_tests": ADD_TESTS, "hidden_tests": NEG_TESTS},
         {"kind": "numeric", "value": 2},
     ]
     ids = _bank(client, world, keys, "rv")
@@ -372,11 +409,137 @@ def test_essay_and_code_answers_wait_for_review(api: tuple[TestClient, World, st
         json={"item_id": ids[1], "answer": {"source": "def add(a, b):\n    return a + b\n"}},
         headers=_h(world, "learner"),
     )
-    assert essay.json()["status"] == code.json()["status"] == "pending_review"
+    assert essay.json()["status"] == code.json()["status"] == "pending_review"  # scored after the response
     numeric = client.post(url, json={"item_id": ids[2], "answer": {"value": 2}}, headers=_h(world, "learner"))
     assert numeric.json()["status"] == "graded"
-    attempts, statements, _ = _counts(db_url)
-    assert (attempts - before[0], statements - before[1]) == (3, 1)  # only the graded answer reaches the LRS
-    result = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
-    assert [r["status"] for r in result["results"]] == ["pending_review", "pending_review", "graded"]
-    assert result["score"] == 1.0  # pending reviews are not counted as zero
+    essay_id, code_id = essay.json()["attempt_id"], code.json()["attempt_id"]
+
+    queue = client.get(f"/v1/courses/{world.ids['course']}/review-queue/answers", headers=_h(world, "assistant")).json()
+    flagged = {row["attempt_id"]: row for row in queue["items"]}
+    assert flagged[essay_id]["flags"][0].startswith("grader_unavailable: essay model")
+    assert flagged[essay_id]["answer"] == {"text": "Fractions..."}
+    if shutil.which("bwrap"):  # the sandbox ran both suites: released like any graded submission
+        assert code_id not in flagged
+        assert _audit_kinds(db_url, code_id) == [("auto", None, 1.0, "auto-graded")]
+        scored = [p for p in _statements(db_url) if p["verb"]["id"] == Verb.SCORED]
+        assert scored[-1]["context"]["extensions"][Extension.ATTEMPT_ID] == str(code_id)
+        assert Extension.REVISES not in scored[-1]["context"]["extensions"]
+    else:  # no sandbox: never run untrusted code outside it, an instructor decides
+        assert flagged[code_id]["flags"][0].startswith("grader_unavailable: bubblewrap")
+
+    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    assert finished["score"] is None  # not final while the essay waits
+    assert finished["results"][0]["status"] == "pending_review"
+    closing = [p for p in _statements(db_url) if p["verb"]["id"] in (Verb.COMPLETED, Verb.PASSED, Verb.FAILED)]
+
+    assert _adjust(client, world, sitting["id"], essay_id, score=0.5, reason=" ").status_code == 422
+    assert _adjust(client, world, sitting["id"], world.ids["attempt"], score=0.5, reason="x").status_code == 404
+    learner_try = client.post(
+        f"/v1/assessment-sessions/{sitting['id']}/answers/{essay_id}/adjustments",
+        json={"score": 1.0, "reason": "mine"},
+        headers=_h(world, "learner"),
+    )
+    assert learner_try.status_code == 403
+    if not shutil.which("bwrap"):
+        assert _adjust(client, world, sitting["id"], code_id, score=1.0, reason="ran it by hand").status_code == 201
+    assert _counts(db_url)[1] == before[1] + 2 + int(not shutil.which("bwrap"))  # no closing statement yet
+    adjusted = _adjust(client, world, sitting["id"], essay_id, score=0.5, reason="thin argument")
+    assert adjusted.status_code == 201, adjusted.text
+    audit = adjusted.json()
+    assert (audit["old_score"], audit["new_score"], audit["kind"]) == (None, 0.5, "manual")
+
+    final = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+    assert final["score"] == pytest.approx((0.5 + 1.0 + 1.0) / 3, abs=1e-6)
+    assert [r["status"] for r in final["results"]] == ["graded", "graded", "graded"]
+    closing_now = [p for p in _statements(db_url) if p["verb"]["id"] in (Verb.COMPLETED, Verb.PASSED, Verb.FAILED)]
+    assert len(closing_now) == len(closing) + 1
+    assert closing_now[-1]["result"]["score"]["scaled"] == final["score"]
+    queue = client.get(f"/v1/courses/{world.ids['course']}/review-queue/answers", headers=_h(world, "assistant"))
+    assert essay_id not in {row["attempt_id"] for row in queue.json()["items"]}
+
+    # a new key for the code item sends the answer back through the sandbox (a regrade, audited)
+    patched = client.patch(
+        f"/v1/items/{ids[1]}",
+        json={"key": {**keys[1], "hidden_tests": NEG_TESTS.replace("== 0", "== 1")}, "regrade_reason": "typo"},
+        headers=_h(world, "instructor"),
+    )
+    assert patched.status_code == 200, patched.text
+    trail = _audit_kinds(db_url, code_id)
+    if shutil.which("bwrap"):
+        assert trail[-1] == ("regrade", 1.0, 0.5, "regraded: typo")  # the hidden test fails now
+        revision = [p for p in _statements(db_url) if p["verb"]["id"] == Verb.SCORED][-1]
+        assert revision["context"]["extensions"][Extension.REVISES] == {"scaled": 1.0, "success": True}
+        assert statement_to_interaction(revision).is_revision
+
+
+def test_a_changed_key_regrades_earlier_answers_and_features_count_each_once(
+    api: tuple[TestClient, World, str],
+) -> None:
+    client, world, db_url = api
+    item_id, sitting = _one_item_sitting(client, world, {"kind": "numeric", "value": 2}, "key")
+    answered = client.post(
+        f"/v1/assessment-sessions/{sitting['id']}/answers",
+        json={"item_id": item_id, "answer": {"value": 3}},
+        headers=_h(world, "learner"),
+    ).json()
+    attempt_id = answered["attempt_id"]
+    path = f"/v1/items/{item_id}"
+    before = _counts(db_url)
+    bad = client.patch(path, json={"key": {"kind": "numeric", "value": "x"}}, headers=_h(world, "instructor"))
+    assert bad.status_code == 422
+    stem_only = client.patch(path, json={"stem": "Two?"}, headers=_h(world, "instructor"))
+    assert stem_only.status_code == 200 and _counts(db_url) == before and _audit_kinds(db_url, attempt_id) == []
+    same_key = client.patch(path, json={"key": {"kind": "numeric", "value": 2}}, headers=_h(world, "instructor"))
+    assert same_key.status_code == 200 and _audit_kinds(db_url, attempt_id) == []
+
+    fixed = client.patch(path, json={"key": {"kind": "numeric", "value": 3}}, headers=_h(world, "instructor"))
+    assert fixed.status_code == 200 and fixed.json()["answer_key"]["value"] == 3
+    assert _audit_kinds(db_url, attempt_id) == [("regrade", 0.0, 1.0, f"answer key of item {item_id} changed")]
+    adjusted = _adjust(client, world, sitting["id"], attempt_id, score=0.25, reason="sign error")
+    assert adjusted.status_code == 201
+
+    mine = [
+        p
+        for p in _statements(db_url)
+        if p["context"].get("extensions", {}).get(Extension.ATTEMPT_ID) == str(attempt_id)
+    ]
+    assert [p["verb"]["id"] for p in mine] == [Verb.ANSWERED, Verb.SCORED, Verb.SCORED]
+    assert [p["context"]["extensions"].get(Extension.REVISES) for p in mine] == [
+        None,
+        {"scaled": 0.0, "success": False},
+        {"scaled": 1.0, "success": True},
+    ]
+    events = [statement_to_interaction(p) for p in mine]
+    rows = compute_feature_rows(events)[LEARNER_SKILL]
+    assert rows["attempts"].tolist() == [1, 1, 1]  # one answer, corrected twice
+    assert rows["corrects"].tolist() == [0, 1, 0]  # 0.25 is below the pass mark
+    labels = answer_labels(mine)
+    assert len(labels) == 1 and labels["correct"].tolist() == [0]
+
+
+def test_cli_grades_written_answers_a_stopped_server_left_behind(
+    api: tuple[TestClient, World, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    client, world, db_url = api
+    item_id, sitting = _one_item_sitting(client, world, {"kind": "essay", "prompt_set": 1}, "left")
+    sent = client.post(
+        f"/v1/assessment-sessions/{sitting['id']}/answers",
+        json={"item_id": item_id, "answer": {"text": "Ratios compare."}},
+        headers=_h(world, "learner"),
+    ).json()
+    engine = make_engine(db_url)
+    with transaction(make_session_factory(engine)) as s:
+        attempt = s.get(Attempt, sent["attempt_id"])
+        attempt.response = {**attempt.response, "status": "grading"}  # the server stopped while grading it
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", db_url)
+    monkeypatch.setenv("PATHWISE_HOME", str(tmp_path))
+    monkeypatch.setenv("PATHWISE_ESSAY_MODEL_URI", "file:///nonexistent/essay-model")
+    cli = build_cli()
+    untouched = CliRunner().invoke(cli, ["submissions", "grade"])
+    assert untouched.exit_code == 0 and json.loads(untouched.output) == {}, untouched.output
+    recovered = CliRunner().invoke(cli, ["submissions", "grade", "--stuck"])
+    last_line = recovered.output.strip().splitlines()[-1]  # the grader logs its warning before the counts
+    assert recovered.exit_code == 0 and json.loads(last_line) == {"answers:review": 1}, recovered.output
+    with make_session_factory(engine)() as s:
+        assert s.get(Attempt, sent["attempt_id"]).response["status"] == "review"
+    engine.dispose()

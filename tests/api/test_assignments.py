@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from features.events import statement_to_interaction
+from features.transforms import LEARNER_SKILL, compute_feature_rows
 from features.xapi_vocabulary import Extension, Verb
 from pathwise.cli import build_cli
 from platform_api.core.config import APISettings
@@ -198,7 +199,7 @@ def test_late_submission_is_stored_by_content_and_released_with_an_audited_score
         (0.8, 0.6, "rubric item 3 missed"),
     ]
 
-    # both releases went to the LRS as `scored` statements that the KT features read as answers
+    # both releases went to the LRS as `scored` statements; the second revises the first
     engine = make_engine(portal.db_url)
     with make_session_factory(engine)() as s:
         stored = s.scalars(select(Statement.payload).where(Statement.verb_id == Verb.SCORED).order_by(Statement.stored))
@@ -208,11 +209,14 @@ def test_late_submission_is_stored_by_content_and_released_with_an_audited_score
     assert audits == 2
     assert [p["result"]["score"]["scaled"] for p in payloads] == [0.8, 0.6]
     assert payloads[1]["result"]["extensions"][Extension.REASON] == "rubric item 3 missed"
-    interaction = statement_to_interaction(payloads[1])
-    assert interaction.kind == "answer"
-    assert interaction.skill_id == str(portal.world.ids["skill"])
-    assert interaction.item_id == str(portal.world.ids["file_item"])
-    assert (interaction.score, interaction.correct) == (0.6, True)
+    assert Extension.REVISES not in payloads[0]["context"]["extensions"]
+    assert payloads[1]["context"]["extensions"][Extension.REVISES] == {"scaled": 0.8, "success": True}
+    first, revision = (statement_to_interaction(p) for p in payloads)
+    assert (first.kind, first.skill_id, first.item_id) == ("answer", "frac", "upload")  # as sittings name them
+    assert (revision.score, revision.correct, revision.previous_correct) == (0.6, True, True)
+    # the KT features see one answer for the attempt, however often its score is adjusted
+    rows = compute_feature_rows([first, revision])[LEARNER_SKILL]
+    assert rows["attempts"].tolist() == [1, 1] and rows["corrects"].tolist() == [1, 1]
 
 
 def test_every_refusal_leaves_attempts_and_files_unchanged(portal: Portal) -> None:
@@ -319,9 +323,19 @@ def test_code_and_essay_submissions_go_through_their_graders(portal: Portal) -> 
     accepted = portal.submit(code["id"], "solution.py", b"def add(a, b):\n    return a + b\n")
     assert accepted.status_code == 202
     graded = portal.fetch(accepted.json()["id"])
-    if shutil.which("bwrap"):
+    if shutil.which("bwrap"):  # the real sandbox ran the item's tests: no fallback to a human
+        assert not graded["flags"], graded["flags"]
         assert (graded["status"], graded["score"]) == ("graded", 1.0)
-        assert graded["report"]["tests"][0]["status"] == "passed"
+        assert [t["status"] for t in graded["report"]["tests"]] == ["passed"]
+        wrong = portal.submit(code["id"], "solution.py", b"def add(a, b):\n    return a - b\n")
+        failed = portal.fetch(wrong.json()["id"])
+        assert (failed["status"], failed["score"], failed["flags"]) == ("graded", 0.0, [])
+        assert [t["status"] for t in failed["report"]["tests"]] == ["failed"]
+        assert "assert" in failed["report"]["tests"][0]["feedback"]
+        hostile = portal.submit(code["id"], "solution.py", b"import os\nprint(open('/etc/shadow').read())\n")
+        contained = portal.fetch(hostile.json()["id"])
+        assert contained["status"] == "review" and contained["score"] is None  # an instructor looks
+        assert contained["flags"], contained
     else:  # no sandbox on this machine: never run untrusted code outside it, ask a human instead
         assert graded["status"] == "review" and graded["score"] is None
         assert graded["flags"][0].startswith("grader_unavailable: bubblewrap")
@@ -520,6 +534,7 @@ def test_regrade_after_a_key_change(portal: Portal) -> None:
         "attempts_unchanged": 0,
         "attempts_skipped": [attempt_ids[2]],
         "submissions_queued": [],
+        "answers_queued": [],
     }
     with _db(portal)() as s:
         scores = [s.get(Attempt, i).score for i in attempt_ids]
@@ -529,7 +544,7 @@ def test_regrade_after_a_key_change(portal: Portal) -> None:
         statements = s.scalar(
             select(func.count())
             .select_from(Statement)
-            .where(Statement.verb_id == Verb.SCORED, Statement.object_key.endswith(f"/items/{item_id}"))
+            .where(Statement.verb_id == Verb.SCORED, Statement.object_key.endswith("/items/mc-regrade"))
         )
     assert scores == [1.0, 0.0, 1.0]
     assert [(a.kind, a.old_score, a.new_score, a.actor_id) for a in audits] == [

@@ -265,6 +265,11 @@ MATRIX: dict[str, Case] = {
     "POST /v1/submissions/{submission_id}/adjustments": Case(STAFF, params=SUB, body={}),
     "GET /v1/submissions/{submission_id}/audit": Case(STAFF, params=SUB),
     "GET /v1/courses/{course_id}/review-queue": Case(STAFF, params=C),
+    "GET /v1/courses/{course_id}/review-queue/answers": Case(STAFF, params=C),
+    # the permission is checked on the sitting before the body (or the answer id) is read
+    "POST /v1/assessment-sessions/{session_id}/answers/{attempt_id}/adjustments": Case(
+        STAFF, params={**SIT, "attempt_id": "attempt"}, body={}
+    ),
     "GET /v1/courses/{course_id}/gradebook": Case(STAFF, params=C),
     "GET /v1/courses/{course_id}/gradebook.csv": Case(STAFF, params=C),
     "POST /v1/items/{item_id}/regrade": Case(STAFF, params={"item_id": "item"}, body={}),

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -254,6 +255,19 @@ def write_asap(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def register_tiny_model(tmp_path: Path) -> tuple[Path, str, dict[str, Any]]:
+    """Train on a tiny synthetic ASAP folder with the real encoder and register it (champion on first)."""
+    from pipelines.essay.run import train
+
+    data = tmp_path / "asap"
+    data.mkdir()
+    frame = synthetic_essays(n_per_prompt=24, seed=3)
+    for fold in range(2):
+        write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    return data, uri, train(data, tmp_path / "home", small_config(), uri, tmp_path / "artifacts")
+
+
 @pytest.mark.slow
 def test_registry_round_trip(tmp_path: Path) -> None:
     """Train on a tiny set with the real encoder, register, load by alias, get identical scores."""
@@ -261,14 +275,8 @@ def test_registry_round_trip(tmp_path: Path) -> None:
 
     from pipelines.essay.run import evaluate, train
 
-    data = tmp_path / "asap"
-    data.mkdir()
-    frame = synthetic_essays(n_per_prompt=24, seed=3)
-    for fold in range(2):
-        write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
+    data, uri, first = register_tiny_model(tmp_path)
     home = tmp_path / "home"
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    first = train(data, home, small_config(), uri, tmp_path / "artifacts")
     assert first["version"] == "1" and first["champion_version"] == "1"
     second = train(data, home, small_config(), uri, tmp_path / "artifacts")
     assert second["version"] == "2" and second["champion_version"] == "1"  # champion is not moved
@@ -320,3 +328,55 @@ def test_cross_validate_on_tiny_folds(tmp_path: Path) -> None:
     assert "| **mean** |" in markdown and "fold 1" in markdown
     with pytest.raises(EssayDataError, match="no such fold"):
         cross_validate(data, tmp_path / "home", small_config(), only_folds=[7])
+
+
+def test_rubric_scores_read_the_model_output(trained: tuple[EssayScorer, pd.DataFrame]) -> None:
+    """The one reading of the model frame that the API grader and the Serve app share."""
+    from models.essay.pyfunc import rubric_scores
+
+    scorer, frame = trained
+    good = frame.sort_values("domain1_score").iloc[-1]
+    verdicts = rubric_scores(scorer, [(int(good.essay_set), str(good.essay)), (1, ""), (7, str(good.essay))])
+    low, high = SCORE_RANGES[int(good.essay_set)]
+    first = verdicts[0]
+    assert first.score is not None and low <= first.score <= high
+    assert first.scaled == pytest.approx((first.score - low) / (high - low))
+    assert 0.0 <= first.confidence <= 1.0
+    assert verdicts[1].flagged and "empty" in verdicts[1].reasons
+    assert verdicts[2].score is None and verdicts[2].reasons[0].startswith("unknown_prompt")
+
+
+@pytest.mark.slow
+def test_ray_serve_scores_with_the_registered_champion(tmp_path: Path) -> None:
+    """Register a tiny model, serve models:/pathwise-essay@champion with Ray Serve, score over HTTP."""
+    import socket
+
+    import httpx
+    import ray
+    from ray import serve
+
+    from serving.essay import ESSAY_APP, ESSAY_ROUTE, EssayAppArgs, build_essay_app
+
+    _, uri, _ = register_tiny_model(tmp_path)
+    frame = synthetic_essays(n_per_prompt=24, seed=3)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ray.init(address="local", num_cpus=2, include_dashboard=False, namespace="essay-serve-test")
+    try:
+        serve.start(http_options={"host": "127.0.0.1", "port": port})
+        serve.run(build_essay_app(EssayAppArgs(mlflow_uri=uri)), name=ESSAY_APP, route_prefix=ESSAY_ROUTE)
+        base = f"http://127.0.0.1:{port}{ESSAY_ROUTE}"
+        essay = str(frame[frame.essay_set == 1].iloc[0].essay)
+        scored = httpx.post(f"{base}/score", json={"essays": [{"essay_set": 1, "essay": essay}]}, timeout=120)
+        assert scored.status_code == 200, scored.text
+        body = scored.json()
+        assert body["model_uri"] == "models:/pathwise-essay@champion"
+        low, high = SCORE_RANGES[1]
+        assert low <= body["scores"][0]["score"] <= high and 0 <= body["scores"][0]["scaled"] <= 1
+        bad = httpx.post(f"{base}/score", json={"essays": [{"essay_set": 9, "essay": "x"}]}, timeout=30)
+        assert bad.status_code == 422 and "essay_set" in bad.text
+        assert httpx.post(f"{base}/score", json={"essays": []}, timeout=30).status_code == 422
+    finally:
+        serve.shutdown()
+        ray.shutdown()

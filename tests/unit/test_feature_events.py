@@ -15,7 +15,7 @@ from features.events import (
     statement_to_interaction,
 )
 from features.mastery import MasteryModel, default_mastery
-from features.xapi_vocabulary import answered_statement
+from features.xapi_vocabulary import Extension, answered_statement
 from models.bkt.model import BKT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -116,3 +116,32 @@ def test_from_params_rejects_bad_parameters() -> None:
         BKT.from_params({"k1": {"prior": 0.5}})
     with pytest.raises(ValueError, match="probabilities"):
         BKT.from_params({"k1": {"prior": 1.5, "learns": 0.1, "forgets": 0.0, "guesses": 0.2, "slips": 0.1}})
+
+
+def _revision(correct: bool, previous: object, attempt: object = "41") -> dict[str, object]:
+    statement = answered_statement("ada", "i9", "k3", correct, timestamp=T0, statement_id="r1", course_id="c1")
+    extensions = statement["context"]["extensions"]
+    extensions[Extension.ATTEMPT_ID] = attempt
+    extensions[Extension.REVISES] = previous
+    return statement
+
+
+def test_a_revision_names_its_attempt_and_the_outcome_it_replaces() -> None:
+    event = statement_to_interaction(_revision(True, {"scaled": 0.0, "success": False}))
+    assert (event.is_revision, event.attempt_id, event.previous_correct, event.correct) == (True, "41", False, True)
+    assert statement_to_interaction(_revision(False, {"scaled": 0.75})).previous_correct is True
+    plain = statement_to_interaction(answered_statement("ada", "i9", "k3", True, timestamp=T0, statement_id="s1"))
+    assert not plain.is_revision and plain.attempt_id is None
+
+
+@pytest.mark.parametrize(
+    ("previous", "attempt", "message"),
+    [
+        ("yes", "41", "revises must be an object"),
+        ({"success": "yes"}, "41", "needs 'success' \\(bool\\) or 'scaled'"),
+        ({"success": True}, None, "must be an answer naming its attempt-id"),
+    ],
+)
+def test_bad_revisions_name_the_field(previous: object, attempt: object, message: str) -> None:
+    with pytest.raises(StatementError, match=message):
+        statement_to_interaction(_revision(True, previous, attempt))

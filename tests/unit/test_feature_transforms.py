@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,3 +99,35 @@ def test_a_late_event_sees_only_activity_up_to_its_own_time() -> None:
     assert (late["active_minutes_1d"], late["active_minutes_7d"]) == (2.0, 2.0)  # not the 2 minutes at t+30
     after = state.apply(answer(4, True, 40, duration=60.0))[ENGAGEMENT]
     assert after["active_minutes_7d"] == 5.0
+
+
+def test_a_revision_updates_the_counts_without_adding_an_answer() -> None:
+    """An instructor's correction is no new answer: attempts, streak, mastery and activity stay."""
+    first = answer(1, False)
+    revision = Interaction(
+        statement_id="s2",
+        learner_id="ada",
+        timestamp=T0 + timedelta(hours=2),
+        kind="answer",
+        verb="scored",
+        object_id="item/1",
+        item_id="i1",
+        skill_id="k1",
+        course_id=None,
+        correct=True,
+        attempt_id="7",
+        previous_correct=False,
+    )
+    state = FeatureState()
+    before = state.apply(first)
+    after = state.apply(revision)
+    assert ENGAGEMENT not in after  # the learner did nothing
+    skill = after[LEARNER_SKILL]
+    assert (skill["attempts"], skill["corrects"], skill["streak"]) == (1, 1, 0)
+    assert skill["bkt_mastery"] == before[LEARNER_SKILL]["bkt_mastery"]
+    assert skill["last_attempt_at"] == T0 and skill["event_timestamp"] == revision.timestamp
+    assert (after[ITEM_STATS]["item_attempts"], after[ITEM_STATS]["item_p_correct"]) == (1, 1.0)
+    # a revision of an answer this state never saw cannot push counts out of range
+    stray = state.apply(replace(revision, statement_id="s3", skill_id="k2", item_id="i2"))
+    assert (stray[LEARNER_SKILL]["attempts"], stray[LEARNER_SKILL]["corrects"]) == (0, 0)
+    assert math.isnan(stray[ITEM_STATS]["item_p_correct"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy import select
 
 from platform_api.api.deps import CurrentUser, PageDep, SessionDep, forbidden, permit
 from platform_api.api.pages import Page, paginate
+from platform_api.api.routes.assignments import graders
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment import service
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
@@ -20,6 +21,7 @@ from platform_api.domain.assessment.schemas import (
     ItemForLearner,
     SessionPublic,
 )
+from platform_api.domain.assessment.written import grade_answer_queued
 from platform_api.domain.identity.authz import Principal
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
@@ -123,14 +125,22 @@ def next_item(
 
 @router.post("/assessment-sessions/{session_id}/answers", response_model=AnswerResult, status_code=201)
 def submit_answer(
+    request: Request,
     session: SessionDep,
     body: AnswerSubmit,
+    background: BackgroundTasks,
     principal: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
     sitting: OwnSitting,
 ) -> AnswerResult:
-    """Grade one answer. Formative quizzes answer with score, feedback and the next hint at once."""
+    """Grade one answer. Formative quizzes answer with score, feedback and the next hint at once.
+
+    Essay and code answers come back ``pending_review`` and are graded after the response
+    (the sandbox or the essay model); flagged ones wait for an instructor.
+    """
     result = service.answer(session, principal, sitting, _assessment(session, sitting.assessment_id), body)
     session.commit()
+    if result.status == "pending_review":
+        background.add_task(grade_answer_queued, request.app.state.session_factory, graders(request), result.attempt_id)
     return result
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from platform_api.api.deps import CurrentUser, PageDep, SessionDep, permit
 from platform_api.api.pages import Page
+from platform_api.api.routes.review import start_regrade
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.bank import BAND_EDGES, BANK_KINDS, band_of, parse_bank_key
 from platform_api.domain.assessment.grading import GradingError
@@ -121,19 +122,35 @@ def get_item(_: Annotated[Principal, permit("items:read")], item: TenantItem) ->
 
 @router.patch("/items/{item_id}", response_model=ItemPublic, description=KEY_DOC)
 def update_item(
-    session: SessionDep, body: ItemUpdate, principal: Annotated[Principal, permit("items:write")], item: TenantItem
+    request: Request,
+    session: SessionDep,
+    body: ItemUpdate,
+    background: BackgroundTasks,
+    principal: Annotated[Principal, permit("items:write")],
+    item: TenantItem,
 ) -> ItemPublic:
-    """Change an item; a new key may change its kind. Earlier attempts keep the score they got."""
-    if body.key is not None:
-        item.answer_key = _key(body.key)
-        item.kind = str(item.answer_key["kind"])
+    """Change an item; a new key may change its kind.
+
+    A changed key regrades every earlier attempt at the item (audited, with statements and
+    events; code and essay submissions go back through their graders after the response).
+    """
+    new_key = None if body.key is None else _key(body.key)
     if body.skill_id is not None:
         check_links(session, principal.tenant_id, [body.skill_id], [])
         item.skill_id = body.skill_id
     item.stem = body.stem or item.stem
     if body.body is not None:
         item.body = body.body
-    session.commit()
+    key_changed = new_key is not None and new_key != item.answer_key
+    if new_key is not None:
+        item.answer_key = new_key
+        item.kind = str(new_key["kind"])
+    used = session.scalar(select(func.count()).select_from(Attempt).where(Attempt.item_id == item.id)) or 0
+    if key_changed and used:
+        reason = body.regrade_reason or f"answer key of item {item.id} changed"
+        start_regrade(request, session, background, item, reason, principal)  # commits
+    else:
+        session.commit()
     return _public(item)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pathwise.logs import get_logger
 from platform_api.api.deps import PageDep, SessionDep, permit
@@ -13,10 +14,13 @@ from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import blob_store, graders
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
+from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.written import grade_answer_queued
 from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission, SubmissionComment
 from platform_api.domain.assignments.schemas import (
     AdjustmentCreate,
+    AnswerReviewPublic,
     AssignmentPublic,
     AuditPublic,
     CommentCreate,
@@ -27,9 +31,16 @@ from platform_api.domain.assignments.schemas import (
     SubmissionPublic,
 )
 from platform_api.domain.assignments.storage import FILE_TYPES
+from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
-from platform_api.domain.review.service import adjust_score, grade_book, grade_book_csv, regrade_item
+from platform_api.domain.review.service import (
+    RegradeSummary,
+    adjust_score,
+    grade_book,
+    grade_book_csv,
+    regrade_item,
+)
 
 router = APIRouter(prefix="/v1", tags=["review"])
 log = get_logger(__name__)
@@ -47,6 +58,56 @@ def review_queue(
         .order_by(Submission.submitted_at, Submission.id)
     )
     return paginate(session, query, page, SubmissionPublic)
+
+
+@router.get("/courses/{course_id}/review-queue/answers", response_model=Page[AnswerReviewPublic])
+def answer_review_queue(
+    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("grades:read", "course")]
+) -> Page[AnswerReviewPublic]:
+    """Essay and code answers in the course's assessment sittings that a grader flagged, oldest first."""
+    rows = session.execute(
+        select(Attempt, AssessmentSession.assessment_id)
+        .join(AssessmentSession, AssessmentSession.id == Attempt.session_id)
+        .join(Assessment, Assessment.id == AssessmentSession.assessment_id)
+        .where(Assessment.course_id == course_id, Attempt.score.is_(None))
+        .order_by(Attempt.submitted_at, Attempt.id)
+    ).all()
+    flagged = [
+        AnswerReviewPublic(
+            attempt_id=a.id,
+            session_id=a.session_id,
+            assessment_id=assessment_id,
+            user_id=a.user_id,
+            item_id=a.item_id,
+            answer=a.response.get("answer", {}),
+            flags=a.response.get("flags", []),
+            report=a.response.get("report", {}),
+            submitted_at=a.submitted_at,
+        )
+        for a, assessment_id in rows
+        if a.response.get("status") == "review"
+    ]
+    window = flagged[page.offset : page.offset + page.limit]
+    return Page[AnswerReviewPublic](items=window, total=len(flagged), limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/assessment-sessions/{session_id}/answers/{attempt_id}/adjustments", response_model=AuditPublic, status_code=201
+)
+def adjust_answer(
+    session: SessionDep,
+    session_id: int,
+    attempt_id: int,
+    body: AdjustmentCreate,
+    principal: Annotated[Principal, permit("grades:write", "assessment_session", "session_id")],
+) -> ScoreAudit:
+    """Score an answer of a sitting by hand with a reason (audited); this resolves a review."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.session_id != session_id:
+        raise ProblemError(404, f"answer {attempt_id} not found in session {session_id}")
+    audit = adjust_score(session, attempt, body.score, body.reason, principal.user)
+    session.commit()
+    return audit
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionPublic)
@@ -185,20 +246,30 @@ def regrade(
     """Re-score every attempt at the item after its answer key changed (audited, with events)."""
     item = session.get(Item, item_id)
     assert item is not None
-    summary = regrade_item(session, item, body.reason, principal.user)
+    summary = start_regrade(request, session, background, item, body.reason, principal)
+    return RegradePublic.model_validate(summary.__dict__)
+
+
+def start_regrade(
+    request: Request, session: Session, background: BackgroundTasks, item: Item, reason: str, principal: Principal
+) -> RegradeSummary:
+    """Regrade ``item`` and commit; queued code and essay submissions are graded after the response."""
+    summary = regrade_item(session, item, reason, principal.user)
     emit(
         session,
         "item.regraded",
         tenant_id=principal.tenant_id,
-        data={"item_id": item_id, "rescored": summary.attempts_rescored, "queued": summary.submissions_queued},
+        data={
+            "item_id": item.id,
+            "rescored": summary.attempts_rescored,
+            "queued": summary.submissions_queued,
+            "answers_queued": summary.answers_queued,
+        },
     )
     session.commit()
+    factory = request.app.state.session_factory
     for submission_id in summary.submissions_queued:
-        background.add_task(
-            grade_queued,
-            request.app.state.session_factory,
-            blob_store(request),
-            graders(request),
-            submission_id,
-        )
-    return RegradePublic.model_validate(summary.__dict__)
+        background.add_task(grade_queued, factory, blob_store(request), graders(request), submission_id)
+    for attempt_id in summary.answers_queued:
+        background.add_task(grade_answer_queued, factory, graders(request), attempt_id)
+    return summary

@@ -36,6 +36,12 @@ class ItemUpdate(BaseModel):
     stem: str | None = Field(None, min_length=1, max_length=10_000)
     body: dict[str, Any] | None = Field(None, max_length=50)
     key: dict[str, Any] | None = None
+    regrade_reason: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="why the key changed; recorded with the automatic regrade of earlier attempts",
+    )
 
 
 class ItemPublic(BaseModel):

@@ -41,12 +41,13 @@ from platform_api.domain.assessment.schemas import (
     ItemOutcome,
     SessionPublic,
 )
+from platform_api.domain.assessment.written import pending
+from platform_api.domain.assignments.results import xapi_refs
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Activity, Lesson, Unit
 from platform_api.domain.content.service import check_links
 from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
-from platform_api.domain.skills.models import Skill
 from platform_api.lrs.store import record_statement
 
 FORMATIVE_TRIES = 3
@@ -239,7 +240,7 @@ def answer(
         response={
             "answer": payload,
             "try": try_number,
-            "status": "pending_review" if graded is None else "graded",
+            "status": "queued" if graded is None else "graded",  # written answers wait for their grader
             "feedback": [] if graded is None else graded.feedback,
         },
         duration_ms=body.duration_ms,
@@ -247,7 +248,7 @@ def answer(
     session.add(attempt)
     session.flush()
     if graded is not None:
-        _record_answer(session, principal, assessment, sitting, item, graded, try_number, seq)
+        _record_answer(session, principal, assessment, sitting, item, graded, try_number, seq, attempt.id)
     emit(
         session,
         "assessment.answered",
@@ -287,12 +288,13 @@ def _record_answer(
     graded: GradeResult,
     try_number: int,
     seq: int,
+    attempt_id: int,
 ) -> None:
-    skill = session.get(Skill, item.skill_id) if item.skill_id is not None else None
+    item_ref, skill_ref = xapi_refs(session, item)
     statement = answered_statement(
         learner_account(principal.user.id),
-        item.external_id,
-        skill.code if skill is not None else "unassigned",
+        item_ref,
+        skill_ref,
         graded.correct,
         seq=seq,
         score=graded.score,
@@ -302,6 +304,7 @@ def _record_answer(
             Extension.COURSE_ID: str(assessment.course_id),
             Extension.TRY_NUMBER: try_number,
             Extension.ITEM_KIND: item.kind,
+            Extension.ATTEMPT_ID: str(attempt_id),
         },
     )
     record_statement(session, statement, tenant_id=principal.tenant_id)
@@ -375,11 +378,17 @@ def finish(session: Session, principal: Principal, sitting: AssessmentSession, a
 
 
 def _close(session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment) -> None:
-    """Score = mean best score per item (unanswered count 0, pending reviews left out); emit the result."""
+    """Finish the sitting; its score is final (and emitted) once no written answer awaits a score."""
+    sitting.status, sitting.finished_at = "finished", datetime.now(UTC)
+    if not pending(session, sitting):
+        emit_result(session, sitting, assessment)
+
+
+def emit_result(session: Session, sitting: AssessmentSession, assessment: Assessment) -> None:
+    """Score = mean best score per item (unanswered count 0); record the result statement and event."""
     outcomes = _outcomes(session, sitting)
     scored = [o.score or 0.0 for o in outcomes if o.status != "pending_review"]
     sitting.score = round(sum(scored) / len(scored), 6) if scored else None
-    sitting.status, sitting.finished_at = "finished", datetime.now(UTC)
     passed = _passed(sitting, assessment)
     verb = Verb.COMPLETED if passed is None else Verb.PASSED if passed else Verb.FAILED
     result: dict[str, Any] = {"completion": True}
@@ -388,7 +397,7 @@ def _close(session: Session, principal: Principal, sitting: AssessmentSession, a
     if passed is not None:
         result["success"] = passed
     statement = build_statement(
-        learner_agent(learner_account(principal.user.id)),
+        learner_agent(learner_account(sitting.user_id)),
         verb,
         f"{ASSESSMENT_IRI}{assessment.id}",
         activity_type=ActivityType.ASSESSMENT,
@@ -399,13 +408,13 @@ def _close(session: Session, principal: Principal, sitting: AssessmentSession, a
             "extensions": {Extension.ASSESSMENT_ID: str(assessment.id), Extension.COURSE_ID: str(assessment.course_id)},
         },
     )
-    record_statement(session, statement, tenant_id=principal.tenant_id)
+    record_statement(session, statement, tenant_id=assessment.tenant_id)
     emit(
         session,
         "assessment.finished",
-        tenant_id=principal.tenant_id,
+        tenant_id=assessment.tenant_id,
         data={"session_id": sitting.id, "assessment_id": assessment.id, "score": sitting.score, "passed": passed},
-        audience=(principal.user.id,),
+        audience=(sitting.user_id,),
     )
 
 

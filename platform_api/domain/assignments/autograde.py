@@ -56,15 +56,19 @@ class Graders:
 
     def grade_code(self, key: dict[str, Any], source: str) -> Outcome:
         from models.code.grader import grade_submission
+        from models.code.report import SandboxLimits
         from models.code.sandbox import SandboxUnavailable
         from models.code.suite import GradingInputError
 
-        tests = key.get("tests")
-        if not isinstance(tests, str) or not tests.strip():
-            return Outcome(None, ["grader_unavailable: the item's answer key has no 'tests'"])
-        hidden = key.get("hidden_tests")
+        # Bank keys name the suites visible_tests / hidden_tests (either may carry them all).
+        suites = [key.get(name) for name in ("tests", "visible_tests", "hidden_tests")]
+        present = [text for text in suites if isinstance(text, str) and text.strip()]
+        if not present:
+            return Outcome(None, ["grader_unavailable: the item's answer key has no tests"])
+        limit = key.get("time_limit_s")
+        limits = SandboxLimits(test_timeout_s=float(limit)) if isinstance(limit, int | float) else None
         try:
-            report = grade_submission(source, tests, hidden if isinstance(hidden, str) else None)
+            report = grade_submission(source, present[0], present[1] if len(present) > 1 else None, limits)
         except (SandboxUnavailable, GradingInputError) as error:
             return Outcome(None, [f"grader_unavailable: {error}"])
         flags = [
@@ -79,7 +83,7 @@ class Graders:
     def grade_essay(self, key: dict[str, Any], text: str) -> Outcome:
         from models.essay.data import SCORE_RANGES
 
-        essay_set = key.get("essay_set")
+        essay_set = key.get("essay_set", key.get("prompt_set"))  # the bank key calls it prompt_set
         if not isinstance(essay_set, int) or essay_set not in SCORE_RANGES:
             return Outcome(None, [f"grader_unavailable: the item's answer key has no known essay_set ({essay_set!r})"])
         try:
@@ -87,15 +91,12 @@ class Graders:
         except Exception as error:  # no registry, no champion, broken artifact: a human grades it
             log.warning("essay model unavailable", error=str(error))
             return Outcome(None, [f"grader_unavailable: essay model {self.essay_model_uri}: {error}"[:300]])
-        import pandas as pd
+        from models.essay.pyfunc import rubric_scores
 
-        row = model.predict(pd.DataFrame({"essay_set": [essay_set], "essay": [text]})).iloc[0]
-        low, high = SCORE_RANGES[essay_set]
-        rubric = None if pd.isna(row["score"]) else float(row["score"])
-        scaled = None if rubric is None else round((rubric - low) / (high - low), 6)
-        flags = [f"essay: {reason}" for reason in str(row["reasons"]).split("; ") if reason]
-        report = {"rubric_score": rubric, "confidence": float(row["confidence"]), "model": self.essay_model_uri}
-        return Outcome(scaled, flags, report)
+        [verdict] = rubric_scores(model, [(essay_set, text)])
+        flags = [f"essay: {reason}" for reason in verdict.reasons]
+        report = {"rubric_score": verdict.score, "confidence": verdict.confidence, "model": self.essay_model_uri}
+        return Outcome(verdict.scaled, flags, report)
 
     def _essay(self) -> Any:
         with self._lock:

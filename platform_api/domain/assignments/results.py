@@ -1,7 +1,8 @@
 """Releasing a score: the one path by which a graded, adjusted or regraded score takes effect.
 
 Every release writes an immutable audit row, updates the attempt, records an xAPI
-``scored`` statement in the LRS (which the outbox relays to the feature stream, so the
+``scored`` statement in the LRS (a revision of the attempt's earlier outcome when a score
+had been released before) (which the outbox relays to the feature stream, so the
 knowledge-tracing features update) and emits a platform event, all in the caller's
 transaction.
 """
@@ -25,23 +26,48 @@ from platform_api.domain.assignments.models import ScoreAudit, Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import GuardianLink
+from platform_api.domain.skills.models import Skill
 from platform_api.lrs.store import record_statement
 
 PASS_MARK = 0.5
 AUDIT_KINDS = ("auto", "manual", "regrade")
+#: The skill reference of an item that has none (answers must name a skill).
+UNASSIGNED_SKILL = "unassigned"
 
 
-def scored_statement(attempt: Attempt, item: Item, score: float, reason: str, kind: str) -> dict[str, object]:
-    """``scored`` with the scaled score, success at the pass mark, the reason, skill and item."""
+def xapi_refs(session: Session, item: Item) -> tuple[str, str]:
+    """The item and skill identifiers every answer statement uses: the item's external id and
+    the skill's code, so that answers, grades and corrections of one attempt share their keys."""
+    skill = session.get(Skill, item.skill_id) if item.skill_id is not None else None
+    return item.external_id, skill.code if skill is not None else UNASSIGNED_SKILL
+
+
+def scored_statement(
+    attempt: Attempt,
+    refs: tuple[str, str],
+    score: float,
+    reason: str,
+    kind: str,
+    previous: tuple[float, bool] | None = None,
+) -> dict[str, object]:
+    """``scored`` with the scaled score, success at the pass mark, the reason, skill and item.
+
+    ``previous`` (the score and success released before) marks the statement as a revision
+    of the attempt (``Extension.REVISES``), which the features read as an update, not an answer.
+    """
+    item_ref, skill_ref = refs
     extensions: dict[str, object] = {
-        Extension.ITEM_ID: str(item.id),
+        Extension.ITEM_ID: item_ref,
         Extension.ATTEMPT_ID: str(attempt.id),
         Extension.SOURCE: f"pathwise-grading:{kind}",
+        Extension.SKILL_ID: skill_ref,
     }
-    context: dict[str, object] = {"extensions": extensions}
-    if item.skill_id is not None:
-        extensions[Extension.SKILL_ID] = str(item.skill_id)
-        context["contextActivities"] = {"category": [skill_activity(item.skill_id)]}
+    if previous is not None:
+        extensions[Extension.REVISES] = {"scaled": previous[0], "success": previous[1]}
+    context: dict[str, object] = {
+        "extensions": extensions,
+        "contextActivities": {"category": [skill_activity(skill_ref)]},
+    }
     result = {
         "score": {"scaled": score, "raw": score, "min": 0.0, "max": 1.0},
         "success": score >= PASS_MARK,
@@ -51,7 +77,7 @@ def scored_statement(attempt: Attempt, item: Item, score: float, reason: str, ki
     return build_statement(
         learner_agent(attempt.user_id),
         Verb.SCORED,
-        f"{ITEM_IRI}{item.id}",
+        f"{ITEM_IRI}{item_ref}",
         activity_type=ActivityType.QUESTION,
         result=result,
         context=context,
@@ -82,10 +108,13 @@ def release_score(
         attempt_id=attempt.id, actor_id=actor_id, kind=kind, old_score=attempt.score, new_score=score, reason=reason
     )
     session.add(audit)
+    # A score released before was already counted as this attempt's answer: this one revises it.
+    previous = None if attempt.score is None else (attempt.score, bool(attempt.correct))
     attempt.score = score
     attempt.correct = score >= PASS_MARK
     session.flush()
-    statement_id = record_statement(session, scored_statement(attempt, item, score, reason, kind), tenant_id=tenant_id)
+    statement = scored_statement(attempt, xapi_refs(session, item), score, reason, kind, previous)
+    statement_id = record_statement(session, statement, tenant_id=tenant_id)
     guardians = tuple(
         session.scalars(select(GuardianLink.guardian_id).where(GuardianLink.learner_id == attempt.user_id))
     )

@@ -193,6 +193,21 @@ class RegradePublic(BaseModel):
     attempts_unchanged: int
     attempts_skipped: list[int]
     submissions_queued: list[int]
+    answers_queued: list[int]
+
+
+class AnswerReviewPublic(BaseModel):
+    """A written answer in an assessment sitting that waits for an instructor."""
+
+    attempt_id: int
+    session_id: int
+    assessment_id: int
+    user_id: int
+    item_id: int
+    answer: dict[str, Any]
+    flags: list[str]
+    report: dict[str, Any]
+    submitted_at: Timestamp
 
 
 class GradeCell(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.grading import GradingError, grade_answer, parse_key
+from platform_api.domain.assessment.written import mark_adjusted, requeue_for_regrade, settle
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
 from platform_api.domain.assignments.results import release_score
 from platform_api.domain.attempts.models import Attempt
@@ -26,16 +27,23 @@ OBJECTIVE_KINDS = frozenset({"multiple_choice", "multiple_response", "numeric", 
 SUBMISSION_KINDS = frozenset({"code", "essay"})
 
 
-def adjust_score(session: Session, submission: Submission, score: float, reason: str, actor: User) -> ScoreAudit:
-    """Set a submission's score by hand; resolves a review. The reason is mandatory and audited."""
+def adjust_score(session: Session, target: Submission | Attempt, score: float, reason: str, actor: User) -> ScoreAudit:
+    """Set a submission's (or a sitting answer's) score by hand; resolves a review. The reason is
+    mandatory and audited; a sitting waiting only for this answer gets its final score."""
     if not reason.strip():
         raise ProblemError(422, "a score adjustment needs a reason")
-    if submission.status in ("queued", "grading"):
-        raise ProblemError(409, f"submission {submission.id} is still being graded; adjust it afterwards")
-    submission.status = "graded"
-    return release_score(
-        session, submission, score, actor_id=actor.id, kind="manual", reason=reason.strip(), tenant_id=actor.tenant_id
+    if isinstance(target, Submission):
+        if target.status in ("queued", "grading"):
+            raise ProblemError(409, f"submission {target.id} is still being graded; adjust it afterwards")
+        target.status = "graded"
+    else:
+        mark_adjusted(target)
+    audit = release_score(
+        session, target, score, actor_id=actor.id, kind="manual", reason=reason.strip(), tenant_id=actor.tenant_id
     )
+    if isinstance(target, Attempt):
+        settle(session, target)
+    return audit
 
 
 @dataclass
@@ -45,6 +53,7 @@ class RegradeSummary:
     attempts_unchanged: int = 0
     attempts_skipped: list[int] = field(default_factory=list)
     submissions_queued: list[int] = field(default_factory=list)
+    answers_queued: list[int] = field(default_factory=list)
 
 
 def regrade_item(session: Session, item: Item, reason: str, actor: User) -> RegradeSummary:
@@ -52,12 +61,14 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
 
     Objective attempts are re-scored here from their stored answer (audited, with an xAPI
     statement and an event each when the score changes); code and essay submissions are put
-    back in the grading queue, and the caller starts the graders.
+    back in the grading queue (submitted files and written answers in sittings alike), and the
+    caller starts the graders.
     """
     if not reason.strip():
         raise ProblemError(422, "a regrade needs a reason")
     summary = RegradeSummary(item.id)
     if item.kind in SUBMISSION_KINDS:
+        summary.answers_queued = requeue_for_regrade(session, item.id, reason.strip())
         rows = session.scalars(
             select(Submission)
             .join(Assignment, Assignment.id == Submission.assignment_id)
