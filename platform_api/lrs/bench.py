@@ -110,6 +110,30 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
     return out
 
 
+def _wait_settled(pid: int, workers: int, others: list[int], timeout_s: float = 120.0) -> None:
+    """Wait until the API's ``workers`` processes and the ``others`` (the consumer) sit idle.
+
+    ``/healthz`` answers as soon as one worker is up; on a loaded machine the others may still
+    be importing for many seconds, which would both skew the rate and charge their start-up CPU
+    to the request path.
+    """
+    import psutil
+
+    deadline = time.monotonic() + timeout_s
+    previous: dict[int, float] = {}
+    while time.monotonic() < deadline:
+        try:
+            processes = [*psutil.Process(pid).children(), *map(psutil.Process, others)]
+            now = {process.pid: sum(process.cpu_times()[:2]) for process in processes}
+        except psutil.Error:
+            now = {}
+        if len(now) >= workers + len(others) and previous.keys() == now.keys():
+            if all(now[p] - previous[p] < 0.05 for p in now):  # under 10 % of a core for 0.5 s
+                return
+        previous = now
+        time.sleep(0.5)
+
+
 def _backend_pids(factory: Any) -> list[int]:
     """PostgreSQL server processes serving the benchmark's database (CPU is read from /proc: local only)."""
     from sqlalchemy import text
@@ -192,6 +216,7 @@ def ingest(
     cpu_after: dict[str, dict[int, float]] = {}
     try:
         _wait_healthy(base, server)
+        _wait_settled(server.pid, workers if workers > 1 else 0, [consumer.pid] if consumer else [])
         cpu_before["api"] = _cpu_seconds([server.pid])
         cpu_before["consumer"] = _cpu_seconds([consumer.pid] if consumer else [])
         cpu_before["postgres"] = _cpu_seconds(_backend_pids(factory))
