@@ -86,8 +86,8 @@ def next_events(session: Session, batch: int) -> tuple[list[int], list[Event]]:
         .limit(batch)
         .with_for_update(of=OutboxEvent, skip_locked=True)
     ).all()
-    wanted = [sid for _, type_, key, payload in rows if type_ == STATEMENT_EVENT for sid in _statement_ids(key, payload)]
-    stored = dict(
+    wanted = [sid for _, kind, key, payload in rows if kind == STATEMENT_EVENT for sid in _statement_ids(key, payload)]
+    stored: dict[str, Any] = dict(
         session.execute(select(Statement.statement_id, Statement.payload).where(Statement.statement_id.in_(wanted)))
         .tuples()
         .all()
