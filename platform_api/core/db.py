@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 #: JSON everywhere, stored as JSONB on PostgreSQL so it can be indexed and queried.
@@ -65,15 +67,35 @@ def make_engine(url: str, *, pool_size: int = 5, connect_timeout_s: float = 3.0)
     connect_args: dict[str, Any] = {}
     if url.startswith("postgresql"):
         connect_args["connect_timeout"] = max(1, int(connect_timeout_s))
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=not url.startswith("postgresql+psycopg"),
+        pool_recycle=1800,
         connect_args=connect_args,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+    if url.startswith("postgresql+psycopg"):
+        event.listen(engine, "checkout", _check_alive)
+    return engine
+
+
+def _check_alive(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled psycopg connection the server has closed, without a round trip.
+
+    ``pool_pre_ping`` sends ``SELECT 1`` on every checkout, one extra round trip per request.
+    An idle connection has nothing to read, so a readable socket means the server sent a
+    termination notice or closed it (restart, idle timeout, ``pg_terminate_backend``); the
+    pool then retries with a fresh connection. A peer that vanished without a word still
+    fails the one request that finds out, and SQLAlchemy then invalidates the whole pool.
+    """
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 def _json_dumps(value: Any) -> str:

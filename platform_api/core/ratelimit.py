@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from platform_api.core.errors import problem_response
 
@@ -46,7 +45,7 @@ class RateLimiter:
             self._counts.clear()
 
 
-def client_key(request: Request) -> str:
+def client_key(request: HTTPConnection) -> str:
     """The bearer token identifies a client when present, else the peer address."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer ") and len(auth) > 7:
@@ -54,24 +53,29 @@ def client_key(request: Request) -> str:
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
-class RateLimitMiddleware(BaseHTTPMiddleware):
-    """429 problem+json with ``Retry-After`` once a client exceeds its per-minute budget."""
+class RateLimitMiddleware:
+    """429 problem+json with ``Retry-After`` once a client exceeds its per-minute budget.
+
+    Pure ASGI rather than ``BaseHTTPMiddleware``: exempt paths (the LRS's batch ingest among
+    them) pass straight through without the task and stream plumbing that class adds per request.
+    """
 
     #: Probes, and the LRS, whose machine clients post batches far above a person's request rate.
     DEFAULT_EXEMPT = ("/healthz", "/readyz", "/xAPI")
 
-    def __init__(self, app: object, limiter: RateLimiter, exempt: tuple[str, ...] = DEFAULT_EXEMPT) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
-        self.limiter, self.exempt = limiter, exempt
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, exempt: tuple[str, ...] = DEFAULT_EXEMPT) -> None:
+        self.app, self.limiter, self.exempt = app, limiter, exempt
 
-    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if not request.url.path.startswith(self.exempt):
-            retry = self.limiter.hit(client_key(request))
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.exempt):
+            retry = self.limiter.hit(client_key(HTTPConnection(scope)))
             if retry is not None:
-                return problem_response(
+                response = problem_response(
                     429,
                     f"rate limit of {self.limiter.limit} requests per minute exceeded",
-                    instance=request.url.path,
+                    instance=scope["path"],
                     headers={"Retry-After": str(math.ceil(retry))},
                 )
-        return await call_next(request)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -24,11 +24,15 @@ from platform_api.events.outbox import STATEMENT_EVENT
 
 @dataclass(frozen=True)
 class Event:
-    """One delivered event; ``key`` is the idempotency key (the statement id for statements)."""
+    """One delivered event; ``key`` is the idempotency key (the statement id for statements).
+
+    ``payload`` is a dict, except on its way from the outbox to the stream, where it may stay
+    JSON text (an ``orjson.Fragment``) that the publisher writes out without parsing it.
+    """
 
     type: str
     key: str
-    payload: dict[str, Any]
+    payload: Any
 
 
 #: A handler applies a batch of not-yet-seen events using the given session.

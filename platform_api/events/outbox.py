@@ -15,8 +15,11 @@ from platform_api.core.db import utcnow
 from platform_api.events.models import OutboxEvent
 from platform_api.lrs.bulk import bulk_insert
 
-#: Event type of an accepted xAPI statement; its key is the statement id.
+#: Event type of an accepted xAPI statement; on the stream its key is the statement id.
 STATEMENT_EVENT = "xapi.statement"
+#: In the outbox, one statement row stands for every statement a transaction stored: its payload
+#: lists their ids under this name, in order, and the relay publishes one event per statement.
+STATEMENT_IDS = "statement_ids"
 
 
 def emit_event(session: Session, type: str, payload: dict[str, Any], *, key: str | None = None) -> str:
@@ -35,3 +38,13 @@ def emit_many(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -
     now = utcnow()
     rows = [{"type": t, "key": k, "payload": p, "created_at": now} for t, k, p in events]
     bulk_insert(session, OutboxEvent.__table__, rows)  # type: ignore[arg-type]
+
+
+def emit_statements(session: Session, statement_ids: list[str]) -> None:
+    """Queue the statements a transaction stored as one outbox row (the relay fans it out).
+
+    One row per batch rather than per statement: the outbox insert, the relay's delete and
+    their index and WAL work shrink a hundredfold for batches of 100.
+    """
+    if statement_ids:
+        emit_many(session, [(STATEMENT_EVENT, statement_ids[0], {STATEMENT_IDS: statement_ids})])

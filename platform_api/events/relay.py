@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import and_, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.logs import get_logger
@@ -22,18 +22,23 @@ from platform_api.core.db import transaction
 from platform_api.domain.lrs.models import Statement
 from platform_api.events.handlers import Event, Handler, process_batch
 from platform_api.events.models import OutboxEvent
-from platform_api.events.outbox import STATEMENT_EVENT
+from platform_api.events.outbox import STATEMENT_EVENT, STATEMENT_IDS
 
 log = get_logger(__name__)
 DEFAULT_STREAM = "pathwise.events"
 
 
 class Publisher(Protocol):
+    #: True when the publisher only serializes payloads again, so JSON text may pass through unparsed.
+    raw_payloads: bool
+
     def publish(self, events: Sequence[Event]) -> None: ...
 
 
 class RedisStreamPublisher:
     """XADD each event to the stream; ``maxlen`` trims approximately to bound memory."""
+
+    raw_payloads = True
 
     def __init__(self, redis: Any, stream: str = DEFAULT_STREAM, maxlen: int = 5_000_000) -> None:
         self.redis, self.stream, self.maxlen = redis, stream, maxlen
@@ -55,6 +60,8 @@ class RedisStreamPublisher:
 class InProcessDispatcher:
     """The embedded event bus: each subscribed group handles events idempotently, in-process."""
 
+    raw_payloads = False
+
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self.factory = factory
         self.groups: dict[str, Handler] = {}
@@ -68,23 +75,35 @@ class InProcessDispatcher:
 
 
 def next_events(session: Session, batch: int) -> tuple[list[int], list[Event]]:
-    """The oldest outbox rows, locked; statement events take their payload from the stored statement.
+    """The oldest ``batch`` outbox rows, locked, as events: a statement row becomes one event per statement.
 
-    Statement rows in the outbox carry no copy of the statement (it is already in
-    ``lrs_statements``, written in the same transaction), which halves the JSON the ingest
-    path writes.
+    Statement rows carry no copy of the statements (they are already in ``lrs_statements``,
+    written in the same transaction), only their ids.
     """
     rows = session.execute(
-        select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.key, OutboxEvent.payload, Statement.payload)
-        .outerjoin(Statement, and_(OutboxEvent.type == STATEMENT_EVENT, Statement.statement_id == OutboxEvent.key))
+        select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.key, OutboxEvent.payload)
         .order_by(OutboxEvent.id)
         .limit(batch)
         .with_for_update(of=OutboxEvent, skip_locked=True)
     ).all()
-    events = [
-        Event(type_, key, statement if statement is not None else payload) for _, type_, key, payload, statement in rows
-    ]
+    wanted = [sid for _, kind, key, payload in rows if kind == STATEMENT_EVENT for sid in _statement_ids(key, payload)]
+    stored: dict[str, Any] = dict(
+        session.execute(select(Statement.statement_id, Statement.payload).where(Statement.statement_id.in_(wanted)))
+        .tuples()
+        .all()
+    )
+    events: list[Event] = []
+    for _, type_, key, payload in rows:
+        if type_ != STATEMENT_EVENT:
+            events.append(Event(type_, key, payload))
+            continue
+        events.extend(Event(type_, sid, stored[sid]) for sid in _statement_ids(key, payload) if sid in stored)
     return [row[0] for row in rows], events
+
+
+def _statement_ids(key: str, payload: dict[str, Any]) -> list[str]:
+    """The statements an outbox row stands for (a row written before batching names one, by its key)."""
+    return list(payload.get(STATEMENT_IDS) or [key])
 
 
 _PG_TAKE = text(
@@ -97,42 +116,52 @@ _PG_TAKE = text(
         DELETE FROM event_outbox o USING batch WHERE o.id = batch.id
         RETURNING o.id, o.type, o.key, o.payload
     )
-    SELECT taken.id, taken.type, taken.key, coalesce(s.payload, taken.payload)::text
-    FROM taken LEFT JOIN lrs_statements s ON taken.type = :statement_type AND s.statement_id = taken.key
-    ORDER BY taken.id
+    SELECT taken.type, coalesce(ids.id, taken.key), coalesce(s.payload, taken.payload)::text
+    FROM taken
+    LEFT JOIN LATERAL jsonb_array_elements_text(
+        CASE WHEN taken.type = :statement_type
+             THEN coalesce(taken.payload -> 'statement_ids', jsonb_build_array(taken.key)) END
+    ) WITH ORDINALITY AS ids(id, n) ON true
+    LEFT JOIN lrs_statements s ON s.statement_id = ids.id
+    WHERE taken.type <> :statement_type OR s.payload IS NOT NULL
+    ORDER BY taken.id, ids.n
     """
 )
 
 
-def take_events(session: Session, batch: int) -> list[Event]:
-    """PostgreSQL: lock, delete and read the oldest outbox rows in one statement.
+def take_events(session: Session, batch: int, *, raw: bool = False) -> list[Event]:
+    """PostgreSQL: lock, delete and read the oldest ``batch`` outbox rows in one statement.
 
     One relay drains at a time (a transaction-scoped advisory lock; the others find nothing
     and wait for their next wake-up), which keeps the stream in outbox order and spares the
-    database relays scanning past each other's locked rows.
+    database relays scanning past each other's locked rows. A statement row is fanned out
+    to one event per statement, in the order they were stored.
 
     The deletion only holds if the caller commits, which it does after publishing, so a
-    failed publish puts every event back. Payloads come back as JSON text and are parsed
-    with orjson, cheaper than the driver's JSON loader.
+    failed publish puts every event back. Payloads come back as JSON text: with ``raw`` they
+    stay text (an ``orjson.Fragment``) for a publisher that only writes them out again,
+    otherwise orjson parses them, cheaper than the driver's JSON loader.
     """
     rows = session.execute(_PG_TAKE, {"batch": batch, "statement_type": STATEMENT_EVENT}).all()
-    return [Event(type_, key, orjson.loads(payload)) for _, type_, key, payload in rows]
+    wrap = orjson.Fragment if raw else orjson.loads
+    return [Event(type_, key, wrap(payload)) for type_, key, payload in rows]
 
 
-def relay_once(factory: sessionmaker[Session], publisher: Publisher, batch: int = 1000) -> int:
-    """Publish up to ``batch`` outbox events; concurrent relays on PostgreSQL skip each other's rows."""
+def relay_once(factory: sessionmaker[Session], publisher: Publisher, batch: int = 20) -> int:
+    """Publish the events of up to ``batch`` outbox rows; returns how many events went out."""
     with transaction(factory) as session:
         if session.get_bind().dialect.name == "postgresql":
-            events = take_events(session, batch)
+            events = take_events(session, batch, raw=publisher.raw_payloads)
             if events:
                 publisher.publish(events)
             return len(events)
         ids, events = next_events(session, batch)
         if not ids:
             return 0
-        publisher.publish(events)
+        if events:
+            publisher.publish(events)
         session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(ids)))
-    return len(ids)
+    return len(events)
 
 
 class Relay:
@@ -144,7 +173,7 @@ class Relay:
         publisher: Publisher,
         *,
         poll_s: float = 0.2,
-        batch: int = 1000,
+        batch: int = 20,
         gather_s: float = 0.02,
     ) -> None:
         self.factory, self.publisher, self.poll_s, self.batch = factory, publisher, poll_s, batch

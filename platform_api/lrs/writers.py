@@ -1,7 +1,7 @@
 """The one dialect-specific step of storing statements: inserting the new rows.
 
-On PostgreSQL a single SQL statement inserts the statements, their mention rows and their
-outbox rows from two JSON documents (``jsonb_to_recordset``): one round trip, one plan
+On PostgreSQL a single SQL statement inserts the statements, their mention rows and the
+request's one outbox row from two JSON documents (``jsonb_to_recordset``): one round trip, one plan
 (prepared after a few runs), no per-row work in the driver, and ``ON CONFLICT DO NOTHING``
 reports which ids were new. Everywhere else (SQLite) SQLAlchemy Core ``executemany`` does it.
 
@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from platform_api.domain.lrs.models import Statement, StatementRef
-from platform_api.events.outbox import STATEMENT_EVENT, emit_many
+from platform_api.events.outbox import STATEMENT_EVENT, emit_statements
 from platform_api.lrs.validation import VOIDED_VERB
 
 
@@ -67,8 +67,10 @@ WITH input AS (
     WHERE r.s IN (SELECT statement_id FROM inserted)
 ), outbox AS (
     INSERT INTO event_outbox (type, key, payload, created_at)
-    SELECT %(event_type)s, i.statement_id, '{}'::jsonb, %(stored)s
-    FROM input i WHERE i.statement_id IN (SELECT statement_id FROM inserted) ORDER BY i.ord
+    SELECT %(event_type)s, (array_agg(i.statement_id ORDER BY i.ord))[1],
+           jsonb_build_object('statement_ids', jsonb_agg(i.statement_id ORDER BY i.ord)), %(stored)s
+    FROM input i WHERE i.statement_id IN (SELECT statement_id FROM inserted)
+    HAVING count(*) > 0
 )
 SELECT statement_id FROM inserted
 """
@@ -110,7 +112,7 @@ def _insert_generic(session: Session, rows: Rows) -> set[str]:
     ]
     if refs:
         session.execute(insert(StatementRef), refs)
-    emit_many(session, [(STATEMENT_EVENT, row["statement_id"], {}) for row in fresh])
+    emit_statements(session, [row["statement_id"] for row in fresh])
     voided_already = session.scalars(
         select(Statement.object_ref).where(
             Statement.object_ref.in_(inserted),
