@@ -63,11 +63,14 @@ def pg_url() -> Iterator[str]:
 
 
 @contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """Create a throw-away PostgreSQL database; for fixtures of any scope."""
+def fresh_pg_database(template: str | None = None) -> Iterator[str]:
+    """Create a throw-away PostgreSQL database (a copy of ``template`` if given); for fixtures of any scope."""
     name = f"pathwise_test_{uuid.uuid4().hex[:12]}"
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        create = sql.SQL("{} TEMPLATE {}").format(create, sql.Identifier(template))
     with _admin_connection() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(create)
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
@@ -134,16 +137,8 @@ def migrated_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("_pg_template")
-    name = f"pathwise_test_{uuid.uuid4().hex[:12]}"
-    with _admin_connection() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-    finally:
-        with _admin_connection() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with fresh_pg_database(template=request.getfixturevalue("_pg_template")) as url:
+        yield url
 
 
 @pytest.fixture
