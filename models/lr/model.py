@@ -71,7 +71,7 @@ class BestLR:
             raise KTInputError("this model was fitted with item ids; column 'item_id' is missing or has nulls")
         items = frame["item_id"] if self.use_items else frame["skill_id"]
         history = sort_history(frame, items)
-        dense, names, skill_counts = dense_features(history, bool(self.use_items))
+        dense, _names, skill_counts = dense_features(history, bool(self.use_items))
         assert self.mean_ is not None and self.scale_ is not None
         dense = (dense - self.mean_) / self.scale_
         n = len(history.users)
@@ -81,21 +81,19 @@ class BestLR:
         blocks = [sparse.csr_matrix(dense)]
         known = s_ix >= 0
         for weights in (np.ones(n), np.log1p(skill_counts["wins"]), np.log1p(skill_counts["fails"])):
-            blocks.append(
-                sparse.csr_matrix((weights[known], (rows[known], s_ix[known])), shape=(n, n_skills))
-            )
+            blocks.append(sparse.csr_matrix((weights[known], (rows[known], s_ix[known])), shape=(n, n_skills)))
         if self.use_items:
             i_ix = np.array([self.items_.get(i, -1) for i in history.items])
             seen = i_ix >= 0
-            blocks.append(sparse.csr_matrix((np.ones(seen.sum()), (rows[seen], i_ix[seen])), shape=(n, len(self.items_))))
+            blocks.append(
+                sparse.csr_matrix((np.ones(seen.sum()), (rows[seen], i_ix[seen])), shape=(n, len(self.items_)))
+            )
         return sparse.hstack(blocks, format="csr"), history.order
 
     def _fit_vocab(self, frame: pd.DataFrame) -> None:
         self.use_items = _has_items(frame)
         self.skills_ = {s: k for k, s in enumerate(np.unique(frame["skill_id"].astype(str)))}
-        self.items_ = (
-            {i: k for k, i in enumerate(np.unique(frame["item_id"].astype(str)))} if self.use_items else {}
-        )
+        self.items_ = {i: k for k, i in enumerate(np.unique(frame["item_id"].astype(str)))} if self.use_items else {}
         history = sort_history(frame, frame["item_id"] if self.use_items else frame["skill_id"])
         dense, self.dense_names_, _ = dense_features(history, self.use_items)
         self.mean_ = dense.mean(axis=0)
@@ -160,8 +158,12 @@ class BestLR:
         if self.coef_ is None or self.mean_ is None or self.scale_ is None:
             raise NotFittedError("this BestLR is not fitted yet; call fit() first")
         state = {
-            "hyper": {"c_grid": list(self.c_grid), "max_iter": self.max_iter,
-                      "refit_with_valid": self.refit_with_valid, "seed": self.seed},
+            "hyper": {
+                "c_grid": list(self.c_grid),
+                "max_iter": self.max_iter,
+                "refit_with_valid": self.refit_with_valid,
+                "seed": self.seed,
+            },
             "use_items": self.use_items,
             "skills": list(self.skills_),
             "items": list(self.items_),
@@ -179,8 +181,12 @@ class BestLR:
     def load(cls, directory: Path) -> Self:
         state = read_state(directory, STATE_FILE, "BestLR")
         hyper = state["hyper"]
-        model = cls(c_grid=tuple(hyper["c_grid"]), max_iter=hyper["max_iter"],
-                    refit_with_valid=hyper["refit_with_valid"], seed=hyper["seed"])
+        model = cls(
+            c_grid=tuple(hyper["c_grid"]),
+            max_iter=hyper["max_iter"],
+            refit_with_valid=hyper["refit_with_valid"],
+            seed=hyper["seed"],
+        )
         model.use_items = state["use_items"]
         model.skills_ = {s: k for k, s in enumerate(state["skills"])}
         model.items_ = {i: k for k, i in enumerate(state["items"])}
