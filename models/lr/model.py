@@ -152,6 +152,7 @@ class BestLR:
         }
         if self.valid_auc_:
             out["best_valid_auc"] = max(self.valid_auc_.values())
+            out.update({f"valid_auc_c{c}": auc for c, auc in self.valid_auc_.items()})
         return out
 
     def save(self, directory: Path) -> None:
