@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
+from typer.testing import CliRunner
 
 from models.base import KTInputError
 from models.lr.model import BestLR
-from pathwise.config import CommonSettings
+from pathwise.cli import build_cli
 from pipelines.bench_kt import run_benchmark
 from pipelines.kt_splits import load_splits
-from pipelines.train import as_model_input, train
+from pipelines.train import as_model_input
 
 
 def synthetic(n_users: int, seed: int, steps: int = 40) -> pd.DataFrame:
@@ -120,8 +121,9 @@ def test_bench_and_registry_on_the_sample(_isolated_home: Path) -> None:
     report = run_benchmark(splits, ["best-lr"], log=lambda _: None)
     row = report["results"][0]
     assert row["model"] == "best-lr" and row["seed"] == 42 and 0.6 < row["auc"] < 1.0
-    result = train("best-lr", splits, CommonSettings(), experiment="test-best-lr")
-    assert result.registered_model == "pathwise-best-lr" and result.version == "1"
+    result = CliRunner().invoke(build_cli(), ["train", "best-lr", "--dataset", "sample", "--experiment", "t-lr"])
+    assert result.exit_code == 0, result.output
     served = mlflow.pyfunc.load_model("models:/pathwise-best-lr/1")
+    in_memory = BestLR().fit(splits.train, splits.valid)  # deterministic: the same fit as the CLI's
     frame = as_model_input(splits.test)
-    np.testing.assert_allclose(served.predict(frame), result.predictor.predict_proba(splits.test), atol=1e-12)
+    np.testing.assert_allclose(served.predict(frame), in_memory.predict_proba(splits.test), atol=1e-12)
