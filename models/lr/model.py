@@ -105,7 +105,10 @@ class BestLR:
         return model.fit(x, y)
 
     def fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> Self:
-        """Choose C on ``valid`` (if given), then fit on train (plus valid, if ``refit_with_valid``)."""
+        """Choose C on ``valid``, then fit on train (plus valid, if ``refit_with_valid``).
+
+        Without ``valid`` nothing is chosen: C is the middle value of ``c_grid``.
+        """
         validate_interactions(train)
         self._fit_vocab(train)
         x, order = self._design(train)
