@@ -13,6 +13,7 @@ KT_MODELS: dict[str, str] = {
     "dkt-rasch": "models.dkt.dkt:RaschDKT",
     "attn": "models.dkt.attention:AttentionKT",
     "irt": "models.irt.model:IRT2PL",
+    "best-lr": "models.lr.model:BestLR",
 }
 
 

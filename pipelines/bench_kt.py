@@ -29,8 +29,9 @@ ANCHORS: dict[str, dict[str, str]] = {
 }
 
 
-#: Training facts the neural models report (epochs run, best epoch, wall and CPU seconds).
-NEURAL_FIELDS = ("epochs", "best_epoch", "best_valid_auc", "train_seconds", "train_cpu_seconds", "stopped")
+#: Training facts the neural models report (epochs run, best epoch, wall and CPU seconds), and
+#: the regularisation strength the logistic model chose on validation.
+NEURAL_FIELDS = ("epochs", "best_epoch", "best_valid_auc", "train_seconds", "train_cpu_seconds", "stopped", "chosen_c")
 
 
 class ModelUnavailable(RuntimeError):

@@ -233,10 +233,11 @@ def bench_kt(
 
 
 def register(app: typer.Typer) -> None:
+    from models.catalog import KT_MODELS
     from pathwise.bench import bench_app
     from pathwise.train import train_app
 
-    for model_name in ("bkt", "bkt-forgets", "dkt", "dkt-rasch", "attn", "irt"):
+    for model_name in KT_MODELS:  # every catalog model gets `pathwise train <name>`
         train_app.command(model_name)(_train_command(model_name))
     bench_app.command("bkt-parity")(bench_bkt_parity)
     bench_app.command("kt")(bench_kt)

@@ -1,0 +1,1 @@
+"""Logistic-regression knowledge tracing over causal count features (item and skill aware)."""
