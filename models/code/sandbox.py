@@ -168,14 +168,15 @@ def _bwrap_command(
     binds.append((str(RUNNER_SOURCE), RUNNER_IN_SANDBOX))
     for _, dest in binds:
         for parent in _ancestors(dest):
-            if parent not in made:
-                cmd += ["--perms", "0755", "--dir", parent]
+            if parent not in made:  # skeleton directories only hold the binds: nobody writes there
+                cmd += ["--perms", "0555", "--dir", parent]
                 made.add(parent)
     for source, dest in binds:
         cmd += ["--ro-bind", source, dest]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
     cmd += ["--perms", "1777", "--size", str(limits.scratch_mb * 1024 * 1024), "--tmpfs", SCRATCH_DIR]
-    cmd += ["--symlink", SCRATCH_DIR, "/tmp"]
+    if "/tmp" not in made:  # an environment installed under /tmp keeps /tmp a read-only skeleton; TMPDIR is scratch
+        cmd += ["--symlink", SCRATCH_DIR, "/tmp"]
     cmd += ["--perms", "0755", "--dir", TASK_DIR]
     for name, fd in files.items():
         cmd += ["--perms", "0444", "--ro-bind-data", str(fd), f"{TASK_DIR}/{name}"]
