@@ -212,13 +212,15 @@ def test_non_english_needs_few_stop_words_not_just_misspellings(trained: tuple[E
     assert all("non_english" in r for r in reasons[1:])
 
 
-def test_embedding_in_stack_reads_the_embedding_and_needs_it_for_every_essay() -> None:
+def test_embedding_and_char_ngrams_in_stack_need_every_essay_embedded() -> None:
     frame = synthetic_essays(n_per_prompt=30, seed=4)
     emb = hashed_embedding(frame["essay"].tolist())
-    config = ScorerConfig(inner_folds=3, boost_iterations=30, tfidf_max_features=300, embedding_in_stack=True)
+    config = ScorerConfig(
+        inner_folds=3, boost_iterations=30, tfidf_max_features=300, embedding_in_stack=True, char_ngrams=True
+    )
     scorer = EssayScorer(config).fit(frame, emb)
     model = scorer.prompts[3]
-    assert model.uses_embedding and model.centroid is not None
+    assert model.uses_embedding and model.centroid is not None and model.char_ridge is not None
     assert model.embedding_ridge.n_features_in_ == emb.shape[1] + len(FEATURE_NAMES)
     out = scorer.predict(frame, emb)
     assert out["score"].between(0, 12).all()
