@@ -1,9 +1,10 @@
 """Essay embeddings from the bundled all-MiniLM-L6-v2 encoder, cached on disk by content hash.
 
-An essay is split into sentence-aligned chunks and its vector is the word-weighted mean of
-the first ``MAX_CHUNKS`` chunk vectors (re-normalised). Embedding ten thousand essays on
-two shared CPU cores takes tens of minutes or more, hence the cache: a single SQLite file
-(stdlib, safe for concurrent readers) keyed by sha256 of model, chunking version and text.
+An essay is split into sentence-aligned chunks of up to ``CHUNK_WORDS`` words (they fit the
+encoder's 256-token window) and its vector is the word-weighted mean of its chunk vectors
+(re-normalised), so the whole essay is read. Embedding ten thousand essays on two shared CPU
+cores takes many minutes, hence the cache: a single SQLite file (stdlib, safe for concurrent
+readers) keyed by sha256 of model, chunking version and text.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ import numpy as np
 from models.essay.text import chunks
 
 MODEL_ID = "all-MiniLM-L6-v2@gt-0.1.0"
-CHUNK_VERSION = "w48x1t64"
-#: Only the opening of an essay (its first sentences, up to 48 words / 64 tokens) is encoded.
-#: Measured here, the whole essay cost about 0.75 s per essay on the shared two-core machine
-#: (two hours for ASAP); the opening is enough to tell the prompt and spot off-topic text,
-#: and length and later-text quality are covered by the TF-IDF and linguistic features.
-MAX_CHUNKS = 1
-CHUNK_WORDS = 48
-MAX_TOKENS = 64
+CHUNK_VERSION = "w160x8t256"
+#: The whole essay is encoded in chunks of up to 160 words (about 210 tokens, inside the
+#: 256-token window); ``MAX_CHUNKS`` only caps pathological inputs (ASAP essays have <= 6).
+MAX_CHUNKS = 8
+CHUNK_WORDS = 160
+MAX_TOKENS = 256
 DIM = 384
 
 

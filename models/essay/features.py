@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from models.essay.text import PLACEHOLDER, normalise, sentences, words
 
@@ -34,6 +35,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "oov_ratio",
     "n_oov",
     "english_ratio",
+    "stopword_ratio",
     "comma_rate",
     "exclaim_rate",
     "question_rate",
@@ -117,6 +119,7 @@ def essay_features(text: str, vocab: frozenset[str] | None = None) -> dict[str, 
         "oov_ratio": n_oov / wn,
         "n_oov": float(n_oov),
         "english_ratio": (n_known / n_words) if n_words else 0.0,
+        "stopword_ratio": sum(c for w, c in counts.items() if w in ENGLISH_STOP_WORDS) / wn,
         "comma_rate": raw.count(",") / wn,
         "exclaim_rate": raw.count("!") / wn,
         "question_rate": raw.count("?") / wn,

@@ -15,6 +15,13 @@ DataOption = Annotated[
 ]
 SeedOption = Annotated[int, typer.Option(help="Random seed for inner folds and boosting")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON")]
+EmbedOption = Annotated[
+    bool,
+    typer.Option(
+        "--embedding-in-stack/--no-embedding-in-stack",
+        help="Score with the whole-essay embedding too (embeds every essay once; cached in PATHWISE_HOME)",
+    ),
+]
 
 
 def _settings() -> Any:
@@ -56,6 +63,7 @@ def cv_cmd(
     plots: Annotated[Path | None, typer.Option(help="Folder for the confidence reliability plot")] = None,
     jobs: Annotated[int, typer.Option(help="Folds fitted in parallel processes")] = 1,
     folds: Annotated[str | None, typer.Option(help="Comma-separated folds to score (default: all)")] = None,
+    embedding_in_stack: EmbedOption = False,
 ) -> None:
     """Cross-validate over the ASAP parts (each part is one fold) and report QWK per prompt."""
     from models.essay.data import EssayDataError
@@ -70,7 +78,8 @@ def cv_cmd(
         typer.echo(f"pathwise: --folds must be comma-separated integers, got {folds!r}", err=True)
         raise typer.Exit(code=2) from None
     try:
-        result = cross_validate(_data_dir(settings, data), settings.home, ScorerConfig(seed=seed), plots, jobs, only)
+        config = ScorerConfig(seed=seed, embedding_in_stack=embedding_in_stack)
+        result = cross_validate(_data_dir(settings, data), settings.home, config, plots, jobs, only)
     except EssayDataError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -84,6 +93,7 @@ def train_cmd(
     data: DataOption = None,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
+    embedding_in_stack: EmbedOption = False,
 ) -> None:
     """Fit on every part, log to MLflow and register ``pathwise-essay`` (champion alias if none)."""
     from models.essay.data import EssayDataError
@@ -95,7 +105,7 @@ def train_cmd(
         result = train(
             _data_dir(settings, data),
             settings.home,
-            ScorerConfig(seed=seed),
+            ScorerConfig(seed=seed, embedding_in_stack=embedding_in_stack),
             settings.mlflow_uri,
             settings.mlflow_artifacts,
         )

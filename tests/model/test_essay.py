@@ -196,6 +196,45 @@ def test_flags_short_empty_off_topic_foreign_and_unknown(trained: tuple[EssaySco
     assert not typical["reasons"].str.contains("out_of_distribution|wrong_prompt|too_short|empty").any()
 
 
+def test_non_english_needs_few_stop_words_not_just_misspellings(trained: tuple[EssayScorer, pd.DataFrame]) -> None:
+    scorer, _ = trained
+    texts = [
+        # the opening of a genuine, badly spelled ASAP essay (known-word ratio about 0.5)
+        "I aegre waf the evansmant ov tnachnolage. The evansmant ov tnachnolige is being to halp fined a kohar "
+        "froi alnsas. Tnanchnolage waf ont ot we wod not go to the moon. Tnachnologe evans as we maech at.",
+        "Les ordinateurs sont très utiles pour les élèves parce qu ils peuvent apprendre beaucoup de choses.",
+        "Computer sind sehr wichtig für die Schüler, weil sie viele neue Dinge in der Schule lernen können.",
+    ]
+    feats = feature_frame(texts)
+    assert feats["english_ratio"][0] < scorer.config.min_english_ratio
+    assert feats["stopword_ratio"][0] >= scorer.config.min_stopword_ratio
+    reasons = scorer.predict(pd.DataFrame({"essay_set": [1, 1, 1], "essay": texts}))["reasons"].tolist()
+    assert "non_english" not in reasons[0]
+    assert all("non_english" in r for r in reasons[1:])
+
+
+def test_embedding_and_char_ngrams_in_stack_need_every_essay_embedded() -> None:
+    frame = synthetic_essays(n_per_prompt=30, seed=4)
+    emb = hashed_embedding(frame["essay"].tolist())
+    config = ScorerConfig(
+        inner_folds=3, boost_iterations=30, tfidf_max_features=300, embedding_in_stack=True, char_ngrams=True
+    )
+    scorer = EssayScorer(config).fit(frame, emb)
+    model = scorer.prompts[3]
+    assert model.uses_embedding and model.centroid is not None and model.char_ridge is not None
+    assert model.embedding_ridge.n_features_in_ == emb.shape[1] + len(FEATURE_NAMES)
+    out = scorer.predict(frame, emb)
+    assert out["score"].between(0, 12).all()
+    rows = (frame["essay_set"] == 3).to_numpy()
+    texts, feats = frame["essay"].to_numpy()[rows], feature_frame(frame["essay"][rows]).to_numpy()
+    # the embedding ridge reads the embedding: another embedding gives other level-1 predictions
+    assert not np.allclose(model._embedding_pred(feats, emb[rows]), model._embedding_pred(feats, emb[rows][::-1]))
+    assert model.continuous(texts, feats, emb[rows]).shape == (rows.sum(),)
+    emb[0] = np.nan
+    with pytest.raises(EssayDataError, match="lack embeddings"):
+        EssayScorer(config).fit(frame, emb)
+
+
 def test_fit_rejects_scores_outside_the_rubric() -> None:
     frame = synthetic_essays(n_per_prompt=10)
     frame.loc[0, "domain1_score"] = 99
