@@ -8,6 +8,9 @@ all answers agree), and stops once the standard error of the estimate falls belo
 session row, so each request rebuilds the bank and continues; the random generator is
 seeded per session and step, so a session replays identically. The 2PL model is
 dichotomous: an answer counts as correct for the ability estimate only with full credit.
+
+catsim (and the scipy it pulls in, about half a second) is imported when a test is first
+built, not when the API starts: every API worker imports this module at start-up.
 """
 
 from __future__ import annotations
@@ -17,11 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from catsim import irt
-from catsim.estimation import NumericalSearchEstimator
-from catsim.item_bank import ItemBank
-from catsim.selection import RandomesqueSelector
-from catsim.stopping import MinErrorStopper
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 START_THETA = 0.0
@@ -56,6 +54,11 @@ class AdaptiveTest:
     def __init__(self, item_ids: Sequence[int], params: Sequence[tuple[float, float]], settings: CatSettings) -> None:
         if not item_ids:
             raise ValueError("the adaptive pool has no calibrated items")
+        from catsim.estimation import NumericalSearchEstimator
+        from catsim.item_bank import ItemBank
+        from catsim.selection import RandomesqueSelector
+        from catsim.stopping import MinErrorStopper
+
         self.item_ids = list(item_ids)
         self.index = {item: i for i, item in enumerate(self.item_ids)}
         self.bank = ItemBank(np.array(params, dtype=float))
@@ -81,6 +84,8 @@ class AdaptiveTest:
                 item_bank=self.bank, administered_items=done, response_vector=list(responses), est_theta=theta
             )
         )
+        from catsim import irt
+
         given = self.bank.get_items(done)
         se = float(irt.see(new_theta, given))
         stop = bool(self.stopper.stop(administered_items=given, theta=new_theta, _item_bank=self.bank))
