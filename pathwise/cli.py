@@ -12,6 +12,7 @@ import importlib
 import typer
 
 from pathwise.config import CommonSettings, SettingsError, T, load
+from pathwise.errors import UserFacingError
 from pathwise.logs import configure_logging
 
 #: Packages that contribute subcommands, in the order they appear in ``--help``.
@@ -66,7 +67,11 @@ def settings_or_exit(cls: type[T]) -> T:
 
 
 def main() -> None:
-    build_cli()(prog_name="pathwise")
+    try:
+        build_cli()(prog_name="pathwise")
+    except UserFacingError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +10,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
+from pathwise.errors import UserFacingError
 from platform_api.core.db import normalize_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -32,8 +35,26 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+class UnknownRevisionError(UserFacingError):
+    """The database was migrated by code this checkout doesn't have (a newer release or another branch)."""
+
+
+_UNKNOWN = re.compile(r"Can't locate revision identified by '([^']+)'")
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    """Migrate up; a database stamped with a revision we don't know gets a clear error, not a stack trace."""
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except CommandError as error:
+        found = _UNKNOWN.search(str(error))
+        if found is None:
+            raise
+        raise UnknownRevisionError(
+            f"the database is at schema revision {found.group(1)!r}, which this version of Pathwise does not "
+            "know (it was migrated by other code: a newer release or another branch). Point "
+            "PATHWISE_DATABASE_URL at a fresh database, or downgrade this one with the code that migrated it."
+        ) from error
 
 
 def downgrade(url: str, revision: str) -> None:

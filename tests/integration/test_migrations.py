@@ -105,3 +105,30 @@ def test_seed_rolls_back_completely_on_failure(db_url: str, monkeypatch: pytest.
         assert session.scalar(select(func.count()).select_from(OrgUnit)) == 0
         assert session.scalar(select(func.count()).select_from(Skill)) == 0
     engine.dispose()
+
+
+def test_a_database_migrated_by_other_code_gets_a_clear_error(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A revision missing from our chain (newer release, other branch) names itself and the way out."""
+    import sys
+
+    from pathwise.cli import main
+    from platform_api.core.migrate import UnknownRevisionError
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0042_elsewhere'"))
+    engine.dispose()
+    with pytest.raises(UnknownRevisionError, match="'0042_elsewhere'"):
+        upgrade(db_url)
+
+    monkeypatch.setenv("PATHWISE_DATABASE_URL", db_url)
+    monkeypatch.setattr(sys, "argv", ["pathwise", "db", "upgrade"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "'0042_elsewhere'" in err and "fresh database" in err
+    assert "Traceback" not in err
