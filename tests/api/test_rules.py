@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,14 +25,21 @@ from serving.rules import Candidate, LearnerContext, LearnerState, Override, app
 from serving.rules.store import RuleStore
 from serving.schemas import RouterConfig
 from tests.api.world import ROLE_USERS, World, build_world, login, make_client
+from tests.conftest import fresh_pg_database
 
 
-@pytest.fixture(scope="module")
-def module_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, World]]:
-    """One world for the whole module (building it and logging in dominates the run time)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('rules') / 'rules.db'}"
-    world = build_world(url)
-    with make_client(url) as client:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def module_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, World]]:
+    """One world per database for the whole module (building it and logging in dominates the run time)."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('rules') / 'rules.db'}"
+        else:
+            url = stack.enter_context(fresh_pg_database(template=request.getfixturevalue("_pg_template")))
+        world = build_world(url)
+        client = stack.enter_context(make_client(url))
         for name in (*ROLE_USERS, "outsider"):
             world.tokens[name] = login(client, f"{name}@world.test")
         yield client, world
