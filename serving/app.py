@@ -145,6 +145,8 @@ class Router:
         new = RouterConfig.model_validate(config)
         rules = parse_rules(new)
         self.config, self.rules = new, rules
+        if new.catalog is not None:  # a course published since start-up becomes servable without a restart
+            self.catalog = new.catalog
         await self._load_policy(new.rollouts.get(str(Slot.SEQUENCER)))
         self.log.info("router_reconfigured", rollouts={k: v.model_dump(mode="json") for k, v in new.rollouts.items()})
 

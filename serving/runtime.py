@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine
+
 from pathwise.logs import get_logger
-from serving.catalog import demo_catalog
+from serving.catalog import Catalog, demo_catalog
 from serving.config import ServingSettings, engine_url
 from serving.rollout import RolloutDecision, RolloutSpec, RolloutState, Slot
 from serving.schemas import AppArgs, RouterConfig
@@ -55,24 +57,30 @@ def app_args(settings: ServingSettings, spec: RolloutSpec, sequencer: RolloutSpe
     """Builder args for this deployment: the platform's courses as the catalog (the demo one when it has none)."""
     from sqlalchemy import create_engine
 
-    from serving.catalog_store import load_catalog
-
     features = settings.home / "features"
     engine = create_engine(engine_url(settings.db_url))
     try:
-        with engine.connect() as conn:
-            catalog = load_catalog(conn)
+        catalog = platform_catalog(engine)
     finally:
         engine.dispose()
     return AppArgs(
         mlflow_uri=settings.mlflow_uri,
         kt=spec,
         sequencer=sequencer,
-        catalog=catalog if catalog.courses else demo_catalog(),
+        catalog=catalog,
         state_redis_url=settings.redis_url,
         features_home=str(settings.home) if features.is_dir() else None,
         db_url=settings.db_url,
     )
+
+
+def platform_catalog(engine: Engine) -> Catalog:
+    """The platform's courses as the serving catalog; the demo course when the platform has none."""
+    from serving.catalog_store import load_catalog
+
+    with engine.connect() as conn:
+        catalog = load_catalog(conn)
+    return catalog if catalog.courses else demo_catalog()
 
 
 class RolloutWatcher:
@@ -80,12 +88,16 @@ class RolloutWatcher:
 
     - Rollout specs, instructor rules and overrides: any change is deployed as the Router's new
       ``user_config`` (a ``reconfigure()`` on live replicas, never a restart).
+    - The catalog: re-read every ``catalog_interval_s`` (a join over every activity, so less often
+      than the rest) and deployed the same way when a course, activity or skill tag changed.
     - Canary gates: each running rollout is judged on metrics pooled over every replica
       (:class:`serving.rollout.pooled.PooledMetrics`); advances, promotions and rollbacks are
       stored with their reason and applied on the same tick. Holds are only logged.
     """
 
-    def __init__(self, settings: ServingSettings, args: AppArgs, interval_s: float = 2.0) -> None:
+    def __init__(
+        self, settings: ServingSettings, args: AppArgs, interval_s: float = 2.0, catalog_interval_s: float = 30.0
+    ) -> None:
         from sqlalchemy import create_engine
 
         from serving.rollout.pooled import PooledMetrics
@@ -93,6 +105,7 @@ class RolloutWatcher:
         from serving.rules.store import RuleStore
 
         engine = create_engine(engine_url(settings.db_url))
+        self.engine = engine
         self.store = RolloutStore(engine)
         self.rules = RuleStore(engine)
         self.pooled = PooledMetrics(engine)
@@ -100,6 +113,9 @@ class RolloutWatcher:
         self.specs = {Slot.KT: args.kt, Slot.SEQUENCER: args.sequencer}
         self.applied = self._config(self.specs)
         self.interval_s = interval_s
+        self.catalog = args.catalog
+        self.catalog_interval_s = catalog_interval_s
+        self._catalog_read = time.monotonic()
         self._pruned = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rollout-watcher", daemon=True)
@@ -118,11 +134,16 @@ class RolloutWatcher:
 
         live = self.args.model_copy(update={"kt": specs[Slot.KT], "sequencer": specs[Slot.SEQUENCER]})
         config = router_config_for(live)
-        return self.rules.router_config(config) if with_rules else config
+        if not with_rules:
+            return config
+        return self.rules.router_config(config).model_copy(update={"catalog": self.catalog})
 
     def desired(self) -> RouterConfig:
-        """The Router config the database asks for now: stored specs, rules and overrides in force."""
+        """The Router config the database asks for now: stored specs, rules, overrides and the catalog."""
         self.specs = {slot: self.store.load(slot) or self.specs[slot] for slot in self.specs}
+        if time.monotonic() - self._catalog_read >= self.catalog_interval_s:
+            self.catalog = platform_catalog(self.engine)
+            self._catalog_read = time.monotonic()
         return self._config(self.specs, with_rules=True)
 
     def sync_once(self) -> bool:

@@ -37,6 +37,9 @@ class RouterConfig(BaseModel):
     model_timeout_s: float = Field(2.0, gt=0, le=30)
     model_retries: int = Field(2, ge=0, le=5, description="retries on another replica when one dies mid-call")
     flush_interval_s: float = Field(2.0, gt=0, le=300, description="how often canary metrics and exposures are written")
+    catalog: Catalog | None = Field(
+        None, description="the platform's courses as the watcher last read them; None keeps the deployed catalog"
+    )
 
 
 class AppArgs(BaseModel):
