@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.grading import GradingError, grade_answer, parse_key
+from platform_api.domain.assessment.service import refresh_sitting
 from platform_api.domain.assessment.written import mark_adjusted, requeue_for_regrade, settle
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
 from platform_api.domain.assignments.results import release_score
@@ -60,7 +61,8 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
     """Re-score every attempt at ``item`` after its key changed.
 
     Objective attempts are re-scored here from their stored answer (audited, with an xAPI
-    statement and an event each when the score changes); code and essay submissions are put
+    statement and an event each when the score changes), and the sittings they belong to are
+    rescored with them (a revised result statement when a final score moves); code and essay submissions are put
     back in the grading queue (submitted files and written answers in sittings alike), and the
     caller starts the graders.
     """
@@ -86,6 +88,7 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
         key = parse_key(item.answer_key)
     except GradingError as error:
         raise ProblemError(422, f"the answer key of item {item.id} is not usable: {error}") from None
+    sittings: set[int] = set()
     for attempt in session.scalars(select(Attempt).where(Attempt.item_id == item.id).order_by(Attempt.id)):
         answer = (attempt.response or {}).get("answer")
         if not isinstance(answer, dict):
@@ -103,6 +106,12 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
             session, attempt, score, actor_id=actor.id, kind="regrade", reason=reason.strip(), tenant_id=actor.tenant_id
         )
         summary.attempts_rescored += 1
+        if attempt.session_id is not None:
+            sittings.add(attempt.session_id)
+    # Once every answer is rescored (several tries of one sitting may be among them), each
+    # touched sitting's total and ability estimate are recomputed in this same transaction.
+    for sitting_id in sorted(sittings):
+        refresh_sitting(session, sitting_id)
     return summary
 
 
