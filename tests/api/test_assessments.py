@@ -685,3 +685,68 @@ def test_one_regrade_revises_a_sitting_once_however_many_tries_it_rescored(api: 
     assert patched.status_code == 200
     results = _results(db_url, sitting["registration"])
     assert [r["result"]["score"]["scaled"] for r in results] == [0.0, 1.0]  # one revision, not one per try
+
+
+HIDDEN_TESTS = (
+    "from solution import add\nimport pytest\n\n"
+    "def test_pair():\n    assert add(40, 2) == 42, 'hidden-marker'\n\n"
+    "@pytest.mark.parametrize('x', [31337])\ndef test_offset(x):\n    assert add(x, 1) == x + 1\n"
+)
+SECRETS = ("hidden-marker", "31337", "add(40", "test_offset(x)", "== 42")
+
+
+def _no_secrets(payload: Any) -> None:
+    text = json.dumps(payload)
+    for secret in SECRETS:
+        assert secret not in text, (secret, text[:2000])
+
+
+def test_hidden_code_tests_never_reach_learners(api: tuple[TestClient, World, str]) -> None:
+    """A code item whose tests are all hidden: the item payload, the answer, the sitting's
+    results and the review of it show learners no test source, input or expected value."""
+    client, world, db_url = api
+    keys = [
+        {"kind": "code", "hidden_tests": HIDDEN_TESTS},
+        {"kind": "code", "visible_tests": ADD_TESTS, "hidden_tests": HIDDEN_TESTS},
+    ]
+    ids = _bank(client, world, keys, "hid")
+    assert client.get(f"/v1/items/{ids[0]}", headers=_h(world, "learner")).status_code == 403  # the key is staff's
+    staff = client.get(f"/v1/items/{ids[0]}", headers=_h(world, "instructor")).json()
+    assert staff["answer_key"]["hidden_tests"] == HIDDEN_TESTS and staff["answer_key"]["visible_tests"] == ""
+    body = {"title": "Code test", "kind": "summative", "item_ids": ids}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    assert [item["options"] for item in sitting["items"]] == [{}, {"visible_tests": ADD_TESTS}]
+    _no_secrets(sitting)
+    _no_secrets(client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner")).json())
+
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    wrong = {"source": "def add(a, b):\n    return a - b\n"}
+    answers = [client.post(url, json={"item_id": i, "answer": wrong}, headers=_h(world, "learner")) for i in ids]
+    assert [a.status_code for a in answers] == [201, 201]
+    _no_secrets([a.json() for a in answers])
+    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    for who in ("learner", "guardian"):
+        _no_secrets(client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, who)).json())
+    _no_secrets(finished)
+    if not shutil.which("bwrap"):
+        pytest.skip("no bubblewrap here: the code answers wait for an instructor, nothing was run")
+    assert finished["score"] == 0.0
+    hidden_only, both = finished["results"]
+    assert hidden_only["feedback"] == ["hidden test test_pair: failed", "hidden test test_offset: failed"]
+    assert both["feedback"][0].startswith("test_add: ")  # a visible test explains itself
+    assert "assert" in both["feedback"][0] and both["feedback"][1:] == hidden_only["feedback"]
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        report = s.get(Attempt, answers[0].json()["attempt_id"]).response["report"]  # type: ignore[union-attr]
+    engine.dispose()
+    assert {t["suite"] for t in report["tests"]} == {"hidden"}  # never run as the visible suite
+    _no_secrets(report)
+
+
+def test_graphql_exposes_no_items_or_keys() -> None:
+    from platform_api.api.gql.schema import build_schema
+
+    sdl = build_schema(max_depth=10, max_cost=1000).as_str()
+    for name in ("type Item", "answerKey", "hiddenTests", "visibleTests", "report"):
+        assert name not in sdl

@@ -351,6 +351,46 @@ def test_code_and_essay_submissions_go_through_their_graders(portal: Portal) -> 
     assert queued["id"] in {row["id"] for row in queue["items"]}
 
 
+HIDDEN_TESTS = (
+    "from solution import add\nimport pytest\n\n"
+    "def test_pair():\n    assert add(40, 2) == 42, 'hidden-marker'\n\n"
+    "@pytest.mark.parametrize('x', [31337])\ndef test_offset(x):\n    assert add(x, 1) == x + 1\n"
+)
+
+
+def test_hidden_only_code_tests_stay_hidden_in_submission_results(portal: Portal) -> None:
+    """The submission, as its learner (and their guardian) reads it, says which hidden test failed, never how."""
+    item = portal.client.post(
+        "/v1/items",
+        json={"external_id": "hidden-only", "stem": "Write add", "key": {"kind": "code", "hidden_tests": HIDDEN_TESTS}},
+        headers=portal.headers("instructor"),
+    )
+    assert item.status_code == 201, item.text
+    assignment = portal.create(item_id=item.json()["id"], max_attempts=2)
+    sent = portal.submit(assignment["id"], "solution.py", b"def add(a, b):\n    return a - b\n")
+    assert sent.status_code == 202, sent.text
+    listing = f"/v1/assignments/{assignment['id']}/submissions"
+    views = [
+        portal.fetch(sent.json()["id"]),
+        portal.fetch(sent.json()["id"], who="guardian"),
+        portal.client.get(listing, headers=portal.headers("learner")).json(),
+    ]
+    text = json.dumps(views)
+    for secret in ("hidden-marker", "31337", "add(40", "== 42", "test_offset(x)"):
+        assert secret not in text, secret
+    if not shutil.which("bwrap"):
+        assert views[0]["status"] == "review" and views[0]["flags"][0].startswith("grader_unavailable")
+        return
+    report = views[0]["report"]
+    assert (views[0]["status"], views[0]["score"]) == ("graded", 0.0)
+    assert [(t["suite"], t["name"], t["status"], t["feedback"]) for t in report["tests"]] == [
+        ("hidden", "test_pair", "failed", "a hidden test case failed"),
+        ("hidden", "test_offset", "failed", "a hidden test case failed"),
+    ]
+    right = portal.submit(assignment["id"], "solution.py", b"def add(a, b):\n    return a + b\n")
+    assert portal.fetch(right.json()["id"])["score"] == 1.0
+
+
 # --- exams ------------------------------------------------------------------------------------
 
 
