@@ -750,3 +750,72 @@ def test_graphql_exposes_no_items_or_keys() -> None:
     sdl = build_schema(max_depth=10, max_cost=1000).as_str()
     for name in ("type Item", "answerKey", "hiddenTests", "visibleTests", "report"):
         assert name not in sdl
+
+
+def test_bad_answers_are_problems_and_leave_the_sitting_unchanged(api: tuple[TestClient, World, str]) -> None:
+    """Issue #8's bad input for sittings: malformed, oversize, unknown-kind and one-too-many answers
+    each get a problem+json 4xx and write nothing (no attempt, statement or event)."""
+    client, world, db_url = api
+    keys = [{"kind": "numeric", "value": 2}, {"kind": "code", "visible_tests": ADD_TESTS, "hidden_tests": NEG_TESTS}]
+    ids = _bank(client, world, keys, "bad")
+    body = {"title": "Checked", "kind": "summative", "item_ids": ids}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    view = f"/v1/assessment-sessions/{sitting['id']}"
+    learner = _h(world, "learner")
+
+    def refused(response: Any, status: int, needle: str) -> None:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert needle in response.text, response.text
+        assert _counts(db_url) == before
+        assert client.get(view, headers=learner).json() == seen
+
+    before, seen = _counts(db_url), client.get(view, headers=learner).json()
+    not_json = client.post(
+        url, content=b'{"item_id": 1, "answer": ', headers={**learner, "content-type": "application/json"}
+    )
+    refused(not_json, 422, "JSON")
+    refused(client.post(url, json={"item_id": ids[0], "answer": [2]}, headers=learner), 422, "answer")
+    refused(client.post(url, json={"item_id": ids[0]}, headers=learner), 422, "answer")
+    refused(
+        client.post(url, json={"item_id": ids[0], "answer": {"value": 2, "unit": "cm"}}, headers=learner),
+        422,
+        "answer.unit",
+    )
+    refused(
+        client.post(url, json={"item_id": ids[0], "answer": {"value": "9" * 101}}, headers=learner), 422, "at most 100"
+    )
+    oversize = {"item_id": ids[1], "answer": {"source": "x = 1\n" * 40_000}}
+    refused(client.post(url, json=oversize, headers=learner), 422, "answer.source")
+    refused(
+        client.post(url, json={"item_id": world.ids["item"], "answer": {"choice": "a"}}, headers=learner),
+        422,
+        "not part of",
+    )
+
+    # an item whose stored kind is unknown (a legacy import) is refused when answered, not graded
+    engine = make_engine(db_url)
+    with transaction(make_session_factory(engine)) as s:
+        legacy = s.get(Item, ids[0])
+        assert legacy is not None
+        legacy.answer_key, legacy.kind = {"kind": "hotspot", "area": [0, 0, 1, 1]}, "hotspot"
+    unknown = client.post(url, json={"item_id": ids[0], "answer": {"value": 2}}, headers=learner)
+    assert unknown.status_code == 422 and unknown.headers["content-type"] == "application/problem+json"
+    assert "unknown item kind 'hotspot'" in unknown.json()["detail"] and _counts(db_url) == before
+    with transaction(make_session_factory(engine)) as s:
+        legacy = s.get(Item, ids[0])
+        assert legacy is not None
+        legacy.answer_key, legacy.kind = keys[0], "numeric"
+    engine.dispose()
+
+    assert client.post(url, json={"item_id": ids[0], "answer": {"value": 3}}, headers=learner).status_code == 201
+    before, seen = _counts(db_url), client.get(view, headers=learner).json()
+    beyond = client.post(url, json={"item_id": ids[0], "answer": {"value": 2}}, headers=learner)
+    refused(beyond, 409, "allows 1 tr(y/ies); none left")
+    client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=learner)
+    before, seen = _counts(db_url), client.get(view, headers=learner).json()
+    refused(
+        client.post(url, json={"item_id": ids[1], "answer": {"source": "x = 1\n"}}, headers=learner), 409, "is finished"
+    )

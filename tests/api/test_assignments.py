@@ -284,6 +284,26 @@ def test_every_refusal_leaves_attempts_and_files_unchanged(portal: Portal) -> No
     assert portal.client.get(f"/v1/submissions/{sid}", headers=portal.headers("guardian")).status_code == 200
 
 
+def test_uploads_without_a_length_or_a_form_are_refused(portal: Portal) -> None:
+    """The size is known before the body is read: no Content-Length is a 411, a broken form a 422."""
+    assignment = portal.create(file_types=["text"])
+    url = f"/v1/assignments/{assignment['id']}/submissions"
+    before = portal.counts()
+
+    def chunks() -> Iterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n'
+
+    form = {"content-type": "multipart/form-data; boundary=b"}
+    chunked = portal.client.post(url, content=chunks(), headers={**portal.headers("learner"), **form})
+    assert chunked.status_code == 411 and chunked.headers["content-type"] == "application/problem+json"
+    assert "Content-Length" in chunked.json()["detail"]
+    broken = portal.client.post(url, content=b"--b\r\nnot a part", headers={**portal.headers("learner"), **form})
+    assert broken.status_code == 422 and broken.headers["content-type"] == "application/problem+json"
+    as_json = portal.client.post(url, json={"file": "hello"}, headers=portal.headers("learner"))
+    assert as_json.status_code == 422 and "'file'" in as_json.json()["detail"]
+    assert portal.counts() == before
+
+
 INVALID_ASSIGNMENTS: list[tuple[dict[str, Any], str]] = [
     ({"file_types": ["exe"]}, "unknown file type"),
     ({"exam": True, "ip_allow": ["10.0.0.0/33"]}, "not an IP address or CIDR"),
