@@ -634,6 +634,12 @@ def test_a_regrade_after_the_final_sitting_revises_its_score(api: tuple[TestClie
     adjusted = client.get(view, headers=_h(world, "learner")).json()
     assert (adjusted["score"], adjusted["passed"]) == (0.625, False)
 
+    # the plain attempt grade would bypass the audit and the total: it points to the adjustment
+    plain = client.post(f"/v1/attempts/{attempt_ids[0]}/grade", json={"score": 0.1}, headers=_h(world, "instructor"))
+    assert plain.status_code == 409 and plain.headers["content-type"] == "application/problem+json"
+    assert f"/answers/{attempt_ids[0]}/adjustments" in plain.json()["detail"]
+    assert client.get(view, headers=_h(world, "learner")).json()["score"] == 0.625
+
     results = _results(db_url, sitting["registration"])
     assert [(r["verb"]["id"], r["result"]["score"]["scaled"], r["result"]["success"]) for r in results] == [
         (Verb.FAILED, 0.0, False),

@@ -409,6 +409,10 @@ def test_hidden_only_code_tests_stay_hidden_in_submission_results(portal: Portal
     ]
     right = portal.submit(assignment["id"], "solution.py", b"def add(a, b):\n    return a + b\n")
     assert portal.fetch(right.json()["id"])["score"] == 1.0
+    plain = portal.client.post(
+        f"/v1/attempts/{views[0]['attempt_id']}/grade", json={"score": 1.0}, headers=portal.headers("instructor")
+    )
+    assert plain.status_code == 409 and f"/v1/submissions/{views[0]['id']}/adjustments" in plain.json()["detail"]
 
 
 # --- exams ------------------------------------------------------------------------------------
