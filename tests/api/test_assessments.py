@@ -6,6 +6,8 @@ event) behind; each rejected answer must leave nothing.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from collections.abc import Iterator
@@ -403,6 +405,14 @@ def _outbox(db_url: str, type_: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _book_cell(client: TestClient, world: World, test_id: int) -> Any:
+    """The learner's grade-book cell for a summative test, as staff read it."""
+    book = client.get(f"/v1/courses/{world.ids['course']}/gradebook", headers=_h(world, "assistant")).json()
+    assert test_id in [t["id"] for t in book["tests"]]
+    row = next(r for r in book["rows"] if r["user_id"] == world.ids["user_learner"])
+    return row["tests"][str(test_id)]
+
+
 def _adjust(client: TestClient, world: World, sitting_id: int, attempt_id: int, **body: Any) -> Any:
     url = f"/v1/assessment-sessions/{sitting_id}/answers/{attempt_id}/adjustments"
     return client.post(url, json=body, headers=_h(world, "instructor"))
@@ -603,6 +613,8 @@ def test_a_regrade_after_the_final_sitting_revises_its_score(api: tuple[TestClie
     finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
     assert (finished["score"], finished["passed"]) == (0.0, False)
     view = f"/v1/assessment-sessions/{sitting['id']}"
+    test_id = test.json()["id"]
+    assert _book_cell(client, world, test_id) == {"score": 0.0, "attempts": 1, "pending": 0}
 
     # the author fixes the first key (PATCH regrades at once): 3 was right
     fixed = client.patch(
@@ -611,6 +623,7 @@ def test_a_regrade_after_the_final_sitting_revises_its_score(api: tuple[TestClie
     assert fixed.status_code == 200, fixed.text
     after_patch = client.get(view, headers=_h(world, "learner")).json()
     assert (after_patch["score"], after_patch["passed"]) == (0.5, False)
+    assert _book_cell(client, world, test_id)["score"] == 0.5
     assert [r["score"] for r in after_patch["results"]] == [1.0, 0.0]
 
     # an instructor's regrade of the second item after its key was corrected in the bank
@@ -624,6 +637,7 @@ def test_a_regrade_after_the_final_sitting_revises_its_score(api: tuple[TestClie
     assert regraded.status_code == 200 and regraded.json()["attempts_rescored"] == 1
     after_regrade = client.get(view, headers=_h(world, "learner")).json()
     assert (after_regrade["score"], after_regrade["passed"]) == (1.0, True)
+    assert _book_cell(client, world, test_id)["score"] == 1.0
 
     # a regrade that moves nothing revises nothing
     same = client.post(f"/v1/items/{ids[1]}/regrade", json={"reason": "again"}, headers=_h(world, "instructor"))
@@ -633,6 +647,11 @@ def test_a_regrade_after_the_final_sitting_revises_its_score(api: tuple[TestClie
     assert _adjust(client, world, sitting["id"], attempt_ids[1], score=0.25, reason="units missing").status_code == 201
     adjusted = client.get(view, headers=_h(world, "learner")).json()
     assert (adjusted["score"], adjusted["passed"]) == (0.625, False)
+    assert _book_cell(client, world, test_id)["score"] == 0.625
+    exported = client.get(f"/v1/courses/{world.ids['course']}/gradebook.csv", headers=_h(world, "instructor"))
+    table = list(csv.reader(io.StringIO(exported.text)))
+    column = table[0].index(f"Unit test [test {test_id}]")
+    assert next(r for r in table if r[0] == str(world.ids["user_learner"]))[column] == "0.625"
 
     # the plain attempt grade would bypass the audit and the total: it points to the adjustment
     plain = client.post(f"/v1/attempts/{attempt_ids[0]}/grade", json={"score": 0.1}, headers=_h(world, "instructor"))
