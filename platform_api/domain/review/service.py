@@ -63,9 +63,9 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
 
     Objective attempts are re-scored here from their stored answer (audited, with an xAPI
     statement and an event each when the score changes), and the sittings they belong to are
-    rescored with them (a revised result statement when a final score moves); code and essay submissions are put
-    back in the grading queue (submitted files and written answers in sittings alike), and the
-    caller starts the graders.
+    rescored with them (a revised result statement when a final score moves). Code and essay
+    submissions are put back in the grading queue (submitted files and written answers in
+    sittings alike), and the caller starts the graders.
     """
     if not reason.strip():
         raise ProblemError(422, "a regrade needs a reason")
