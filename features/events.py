@@ -21,7 +21,9 @@ How a statement is read:
 * **revision** - a statement carrying the context extension ``Extension.REVISES``
   corrects the outcome of an earlier statement about the same attempt
   (``Extension.ATTEMPT_ID``); ``previous_correct`` says what that one reported, so the
-  features replace the outcome instead of counting one more answer.
+  features replace the outcome instead of counting one more answer. A sitting's result
+  (completed / passed / failed) may be revised too, naming its ``context.registration``,
+  when a regrade moves its total; such a revision changes no feature.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ VERB_TERMINATED = Verb.TERMINATED
 VERB_PROGRESSED = Verb.PROGRESSED
 VERB_SCORED = Verb.SCORED
 
+#: The result of a whole sitting (its total); a revision of one changes no feature.
+RESULT_VERBS = frozenset({VERB_COMPLETED, VERB_PASSED, VERB_FAILED})
 #: ``scored`` is a graded submission (or a later adjustment of its score): evidence like an answer.
 ANSWER_VERBS = frozenset({VERB_ANSWERED, VERB_SCORED})
 VIDEO_VERBS = frozenset({VIDEO + "played", VIDEO + "paused", VIDEO + "seeked", VIDEO + "completed"})
@@ -218,8 +222,11 @@ def statement_to_interaction(statement: dict[str, Any]) -> Interaction:
     extensions = (statement.get("context") or {}).get("extensions") or {}
     attempt = extensions.get(Extension.ATTEMPT_ID)
     previous_correct = _previous_outcome(extensions.get(Extension.REVISES))
-    if previous_correct is not None and (kind != "answer" or attempt in (None, "")):
-        raise StatementError("a revision (context extension revises) must be an answer naming its attempt-id")
+    if previous_correct is not None and not _revision_names_its_target(statement, str(verb), kind, attempt):
+        raise StatementError(
+            "a revision (context extension revises) must be an answer naming its attempt-id, "
+            "or an assessment result (completed, passed, failed) naming its registration"
+        )
     return Interaction(
         statement_id=str(statement_id),
         learner_id=str(learner),
@@ -237,6 +244,14 @@ def statement_to_interaction(statement: dict[str, Any]) -> Interaction:
         attempt_id=None if attempt in (None, "") else str(attempt),
         previous_correct=previous_correct,
     )
+
+
+def _revision_names_its_target(statement: dict[str, Any], verb: str, kind: str, attempt: Any) -> bool:
+    """An answer revises its attempt; a sitting's result revises the result of its registration."""
+    if kind == "answer":
+        return attempt not in (None, "")
+    registration = (statement.get("context") or {}).get("registration")
+    return verb in RESULT_VERBS and bool(registration)
 
 
 def _previous_outcome(value: Any) -> bool | None:

@@ -119,6 +119,8 @@ class FeatureState:
 
     def apply(self, event: Interaction) -> dict[str, dict[str, Any]]:
         """Fold one interaction; return the changed feature row per feature view."""
+        if event.is_revision and event.kind != "answer":
+            return {}  # a revised sitting total: its answers' own revisions carry the change
         rows: dict[str, dict[str, Any]] = {} if event.is_revision else {ENGAGEMENT: self._engagement(event)}
         if event.course_id is not None:
             rows[LEARNER_COURSE] = self._learner_course(event)

@@ -37,8 +37,8 @@ def _read(path: Path, label: str) -> str:
 @grade_app.command("code")
 def grade_code(
     submission: Annotated[Path, typer.Option(help="The learner's Python file")],
-    tests: Annotated[Path, typer.Option(help="Visible pytest tests (import the submission as MODULE)")],
-    hidden: Annotated[Path | None, typer.Option(help="Hidden pytest tests")] = None,
+    tests: Annotated[Path | None, typer.Option(help="Visible pytest tests (import the submission as MODULE)")] = None,
+    hidden: Annotated[Path | None, typer.Option(help="Hidden pytest tests (results only, no messages)")] = None,
     module: Annotated[str, typer.Option(help="Module name the tests import the submission as")] = "solution",
     on_forbidden: Annotated[str, typer.Option(help="reject (default) or flag forbidden constructs")] = "reject",
     test_timeout: Annotated[float, typer.Option(help="Wall-time limit per test, seconds")] = 5.0,
@@ -47,7 +47,10 @@ def grade_code(
     reveal_hidden: Annotated[bool, typer.Option(help="Show failure messages of hidden tests")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON")] = False,
 ) -> None:
-    """Grade one submission: score, per-test results and containment events."""
+    """Grade one submission: score, per-test results and containment events.
+
+    Give visible tests (``--tests``), hidden tests (``--hidden``) or both.
+    """
     from pydantic import ValidationError
 
     from models.code.analysis import AnalysisPolicy
@@ -60,8 +63,11 @@ def grade_code(
         typer.echo("pathwise: --on-forbidden must be 'reject' or 'flag'", err=True)
         raise typer.Exit(code=EXIT_BAD_INPUT)
     mode: Literal["reject", "flag"] = "reject" if on_forbidden == "reject" else "flag"
+    if tests is None and hidden is None:
+        typer.echo("pathwise: give --tests, --hidden or both", err=True)
+        raise typer.Exit(code=EXIT_BAD_INPUT)
     source = _read(submission, "submission")
-    visible = _read(tests, "tests")
+    visible = _read(tests, "tests") if tests is not None else None
     hidden_source = _read(hidden, "hidden tests") if hidden is not None else None
     try:
         limits = SandboxLimits(test_timeout_s=test_timeout, cpu_s=cpu_s, memory_mb=memory_mb)

@@ -173,10 +173,12 @@ def _events(suite: str, outcome: SuiteOutcome, declared: set[str], reveal: bool)
     return list(unique.values())
 
 
-def _validate(source: str, tests: str, hidden: str | None, module: str, limits: SandboxLimits) -> None:
+def _validate(source: str, tests: str | None, hidden: str | None, module: str, limits: SandboxLimits) -> None:
     if not module.isidentifier() or module.startswith("test"):
         raise GradingInputError(f"module name {module!r} must be a Python identifier not starting with 'test'")
-    for label, text in (("submission", source), ("tests", tests), ("hidden tests", hidden or "")):
+    if tests is None and hidden is None:
+        raise GradingInputError("no tests: give visible tests, hidden tests or both")
+    for label, text in (("submission", source), ("tests", tests or ""), ("hidden tests", hidden or "")):
         size = len(text.encode())
         if size > limits.max_source_bytes:
             raise GradingInputError(f"{label} is {size} bytes; the limit is {limits.max_source_bytes}")
@@ -186,7 +188,7 @@ def _validate(source: str, tests: str, hidden: str | None, module: str, limits: 
 
 def grade_submission(
     source: str,
-    tests: str,
+    tests: str | None,
     hidden_tests: str | None = None,
     limits: SandboxLimits | None = None,
     policy: AnalysisPolicy | None = None,
@@ -194,7 +196,9 @@ def grade_submission(
     reveal_hidden_feedback: bool = False,
     interpreter: Interpreter | None = None,
 ) -> GradeReport:
-    """Score ``source`` against the visible ``tests`` and optional ``hidden_tests``.
+    """Score ``source`` against the visible ``tests`` and the ``hidden_tests``; either may be
+    ``None`` (not both). A suite is visible or hidden by the argument it comes in, never by
+    how many suites there are: hidden-only tests stay hidden.
 
     Raises :class:`GradingInputError` for unusable tests or inputs over the limits, and
     :class:`~models.code.sandbox.SandboxUnavailable` when bubblewrap cannot run. Everything the
@@ -204,7 +208,9 @@ def grade_submission(
     policy = policy or AnalysisPolicy()
     started = time.monotonic()
     _validate(source, tests, hidden_tests, module, limits)
-    suites: list[tuple[str, str, list[DeclaredTest]]] = [("visible", tests, declared_tests(tests, "tests"))]
+    suites: list[tuple[str, str, list[DeclaredTest]]] = []
+    if tests is not None:
+        suites.append(("visible", tests, declared_tests(tests, "tests")))
     if hidden_tests is not None:
         suites.append(("hidden", hidden_tests, declared_tests(hidden_tests, "hidden tests")))
     possible = sum(test.weight for _, _, declared in suites for test in declared)

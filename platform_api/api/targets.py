@@ -225,7 +225,8 @@ def exam_session_target(session: Session, principal: Principal, session_id: int)
 
 
 def item_target(session: Session, principal: Principal, item_id: int) -> Target:
-    """An item lives in every course that uses it (activities, assignments), else in its tenant's root."""
+    """An item lives in every course that uses it (activities, assignments, sittings of its
+    assessments), else in its tenant's root."""
     item = session.get(Item, item_id)
     if item is None or item.tenant_id != principal.tenant_id:
         raise not_found("item", item_id)
@@ -237,6 +238,14 @@ def item_target(session: Session, principal: Principal, item_id: int) -> Target:
             .join(Activity, Activity.lesson_id == Lesson.id)
             .join(ActivityItem, ActivityItem.activity_id == Activity.id)
             .where(ActivityItem.item_id == item_id)
+        )
+    )
+    courses |= set(
+        session.scalars(
+            select(Assessment.course_id)
+            .join(AssessmentSession, AssessmentSession.assessment_id == Assessment.id)
+            .join(Attempt, Attempt.session_id == AssessmentSession.id)
+            .where(Attempt.item_id == item_id)
         )
     )
     if not courses:

@@ -6,6 +6,8 @@ event) behind; each rejected answer must leave nothing.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ from features.xapi_vocabulary import Extension, Verb
 from pathwise.cli import build_cli
 from pipelines.lrs_history import answer_labels
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import Attempt, OutboxEvent, ScoreAudit, Statement
+from platform_api.core.models import Attempt, Item, OutboxEvent, ScoreAudit, Statement
 from tests.api.world import World, build_world, login, make_client
 
 FRACTION_ITEMS: list[dict[str, Any]] = [
@@ -355,6 +357,22 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
     answered = [s for s in _statements(db_url) if s["verb"]["id"] == Verb.ANSWERED]
     assert len(answered) == len(given)
 
+    # A key change replays the ability estimate from the rescored answers; changing it back
+    # restores the estimate the sitting reached while it ran (the replay follows the same path).
+    missed = next(i for i in given if ids.index(i) >= 15)
+    key = {"kind": "multiple_choice", "choices": [{"id": "yes"}, {"id": "no"}], "correct": "yes"}
+    flipped = client.patch(
+        f"/v1/items/{missed}", json={"key": {**key, "correct": "no"}}, headers=_h(world, "instructor")
+    )
+    assert flipped.status_code == 200, flipped.text
+    higher = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "instructor")).json()
+    assert higher["theta"] > view["theta"] and higher["score"] > view["score"]
+    client.patch(f"/v1/items/{missed}", json={"key": key}, headers=_h(world, "instructor"))
+    back = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "instructor")).json()
+    assert back["theta"] == pytest.approx(view["theta"], abs=1e-9)
+    assert back["standard_error"] == pytest.approx(view["standard_error"], abs=1e-9)
+    assert back["score"] == pytest.approx(view["score"], abs=1e-9)
+
 
 ADD_TESTS = "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"
 NEG_TESTS = "from solution import add\n\ndef test_negative():\n    assert add(-1, 1) == 0\n"
@@ -367,6 +385,32 @@ def _one_item_sitting(client: TestClient, world: World, key: dict[str, Any], pre
     test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
     sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
     return item_id, sitting
+
+
+def _results(db_url: str, registration: str) -> list[dict[str, Any]]:
+    """The result statements (completed / passed / failed) of one sitting, oldest first."""
+    verbs = (Verb.COMPLETED, Verb.PASSED, Verb.FAILED)
+    return [
+        p
+        for p in _statements(db_url)
+        if p["verb"]["id"] in verbs and p.get("context", {}).get("registration") == registration
+    ]
+
+
+def _outbox(db_url: str, type_: str) -> list[dict[str, Any]]:
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        rows = list(s.scalars(select(OutboxEvent.payload).where(OutboxEvent.type == type_).order_by(OutboxEvent.id)))
+    engine.dispose()
+    return rows
+
+
+def _book_cell(client: TestClient, world: World, test_id: int) -> Any:
+    """The learner's grade-book cell for a summative test, as staff read it."""
+    book = client.get(f"/v1/courses/{world.ids['course']}/gradebook", headers=_h(world, "assistant")).json()
+    assert test_id in [t["id"] for t in book["tests"]]
+    row = next(r for r in book["rows"] if r["user_id"] == world.ids["user_learner"])
+    return row["tests"][str(test_id)]
 
 
 def _adjust(client: TestClient, world: World, sitting_id: int, attempt_id: int, **body: Any) -> Any:
@@ -470,6 +514,13 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
         revision = [p for p in _statements(db_url) if p["verb"]["id"] == Verb.SCORED][-1]
         assert revision["context"]["extensions"][Extension.REVISES] == {"scaled": 1.0, "success": True}
         assert statement_to_interaction(revision).is_revision
+        # the finished sitting's total follows its regraded answer, as a revision of its result
+        rescored = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+        assert rescored["score"] == pytest.approx((0.5 + 0.5 + 1.0) / 3, abs=1e-6)
+        assert [r["score"] for r in rescored["results"]] == [0.5, 0.5, 1.0]
+        results = _results(db_url, sitting["registration"])
+        assert [r["result"]["score"]["scaled"] for r in results] == [final["score"], rescored["score"]]
+        assert results[-1]["context"]["extensions"][Extension.REVISES] == {"scaled": final["score"]}
 
 
 def test_a_changed_key_regrades_earlier_answers_and_features_count_each_once(
@@ -543,3 +594,253 @@ def test_cli_grades_written_answers_a_stopped_server_left_behind(
     with make_session_factory(engine)() as s:
         assert s.get(Attempt, sent["attempt_id"]).response["status"] == "review"
     engine.dispose()
+
+
+def test_a_regrade_after_the_final_sitting_revises_its_score(api: tuple[TestClient, World, str]) -> None:
+    """A key change, an instructor's regrade and a manual adjustment after a sitting was scored each
+    recompute its total in the same transaction; the LRS gets a revision of the sitting's result."""
+    client, world, db_url = api
+    keys = [{"kind": "numeric", "value": 2}, {"kind": "numeric", "value": 5}]
+    ids = _bank(client, world, keys, "final")
+    body = {"title": "Unit test", "kind": "summative", "item_ids": ids, "pass_mark": 0.75}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    attempt_ids = [
+        client.post(url, json={"item_id": i, "answer": {"value": 3}}, headers=_h(world, "learner")).json()["attempt_id"]
+        for i in ids
+    ]
+    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    assert (finished["score"], finished["passed"]) == (0.0, False)
+    view = f"/v1/assessment-sessions/{sitting['id']}"
+    test_id = test.json()["id"]
+    assert _book_cell(client, world, test_id) == {"score": 0.0, "attempts": 1, "pending": 0}
+
+    # the author fixes the first key (PATCH regrades at once): 3 was right
+    fixed = client.patch(
+        f"/v1/items/{ids[0]}", json={"key": {"kind": "numeric", "value": 3}}, headers=_h(world, "instructor")
+    )
+    assert fixed.status_code == 200, fixed.text
+    after_patch = client.get(view, headers=_h(world, "learner")).json()
+    assert (after_patch["score"], after_patch["passed"]) == (0.5, False)
+    assert _book_cell(client, world, test_id)["score"] == 0.5
+    assert [r["score"] for r in after_patch["results"]] == [1.0, 0.0]
+
+    # an instructor's regrade of the second item after its key was corrected in the bank
+    engine = make_engine(db_url)
+    with transaction(make_session_factory(engine)) as s:
+        second = s.get(Item, ids[1])
+        assert second is not None
+        second.answer_key = {"kind": "numeric", "value": 3, "tolerance": 0.5}
+    engine.dispose()
+    regraded = client.post(f"/v1/items/{ids[1]}/regrade", json={"reason": "tolerance"}, headers=_h(world, "instructor"))
+    assert regraded.status_code == 200 and regraded.json()["attempts_rescored"] == 1
+    after_regrade = client.get(view, headers=_h(world, "learner")).json()
+    assert (after_regrade["score"], after_regrade["passed"]) == (1.0, True)
+    assert _book_cell(client, world, test_id)["score"] == 1.0
+
+    # a regrade that moves nothing revises nothing
+    same = client.post(f"/v1/items/{ids[1]}/regrade", json={"reason": "again"}, headers=_h(world, "instructor"))
+    assert same.json()["attempts_unchanged"] == 1
+
+    # a manual adjustment of a final sitting's answer revises it too
+    assert _adjust(client, world, sitting["id"], attempt_ids[1], score=0.25, reason="units missing").status_code == 201
+    adjusted = client.get(view, headers=_h(world, "learner")).json()
+    assert (adjusted["score"], adjusted["passed"]) == (0.625, False)
+    assert _book_cell(client, world, test_id)["score"] == 0.625
+    exported = client.get(f"/v1/courses/{world.ids['course']}/gradebook.csv", headers=_h(world, "instructor"))
+    table = list(csv.reader(io.StringIO(exported.text)))
+    column = table[0].index(f"Unit test [test {test_id}]")
+    assert next(r for r in table if r[0] == str(world.ids["user_learner"]))[column] == "0.625"
+
+    # the plain attempt grade would bypass the audit and the total: it points to the adjustment
+    plain = client.post(f"/v1/attempts/{attempt_ids[0]}/grade", json={"score": 0.1}, headers=_h(world, "instructor"))
+    assert plain.status_code == 409 and plain.headers["content-type"] == "application/problem+json"
+    assert f"/answers/{attempt_ids[0]}/adjustments" in plain.json()["detail"]
+    assert client.get(view, headers=_h(world, "learner")).json()["score"] == 0.625
+
+    results = _results(db_url, sitting["registration"])
+    assert [(r["verb"]["id"], r["result"]["score"]["scaled"], r["result"]["success"]) for r in results] == [
+        (Verb.FAILED, 0.0, False),
+        (Verb.FAILED, 0.5, False),
+        (Verb.PASSED, 1.0, True),
+        (Verb.FAILED, 0.625, False),
+    ]
+    assert [r["context"]["extensions"].get(Extension.REVISES) for r in results] == [
+        None,
+        {"scaled": 0.0, "success": False},
+        {"scaled": 0.5, "success": False},
+        {"scaled": 1.0, "success": True},
+    ]
+    assert len({r["object"]["id"] for r in results}) == 1
+    # the feature stream reads the revisions (no error) and counts each answer once
+    events = [
+        statement_to_interaction(p)
+        for p in _statements(db_url)
+        if p["actor"]["account"]["name"] == str(world.ids["user_learner"])
+    ]
+    assert [e.is_revision for e in events if e.kind == "activity"] == [False, True, True, True]
+    rows = compute_feature_rows(events)[LEARNER_SKILL]
+    assert rows["attempts"].tolist()[-1] == 2
+    rescored = _outbox(db_url, "assessment.rescored")
+    assert [(e["data"]["old_score"], e["data"]["score"]) for e in rescored] == [(0.0, 0.5), (0.5, 1.0), (1.0, 0.625)]
+
+
+def test_one_regrade_revises_a_sitting_once_however_many_tries_it_rescored(api: tuple[TestClient, World, str]) -> None:
+    client, world, db_url = api
+    [item_id] = _bank(client, world, [{"kind": "numeric", "value": 2}], "tries")
+    body = {"title": "Quiz", "kind": "formative", "activity_id": world.ids["activity"], "item_ids": [item_id]}
+    quiz = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{quiz.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    for value in (3, 4):
+        client.post(
+            f"/v1/assessment-sessions/{sitting['id']}/answers",
+            json={"item_id": item_id, "answer": {"value": value}},
+            headers=_h(world, "learner"),
+        )
+    assert (
+        client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()["score"]
+        == 0.0
+    )
+    patched = client.patch(
+        f"/v1/items/{item_id}",
+        json={"key": {"kind": "numeric", "value": 3.5, "tolerance": 0.5}},
+        headers=_h(world, "instructor"),
+    )
+    assert patched.status_code == 200
+    results = _results(db_url, sitting["registration"])
+    assert [r["result"]["score"]["scaled"] for r in results] == [0.0, 1.0]  # one revision, not one per try
+
+
+HIDDEN_TESTS = (
+    "from solution import add\nimport pytest\n\n"
+    "def test_pair():\n    assert add(40, 2) == 42, 'hidden-marker'\n\n"
+    "@pytest.mark.parametrize('x', [31337])\ndef test_offset(x):\n    assert add(x, 1) == x + 1\n"
+)
+SECRETS = ("hidden-marker", "31337", "add(40", "test_offset(x)", "== 42")
+
+
+def _no_secrets(payload: Any) -> None:
+    text = json.dumps(payload)
+    for secret in SECRETS:
+        assert secret not in text, (secret, text[:2000])
+
+
+def test_hidden_code_tests_never_reach_learners(api: tuple[TestClient, World, str]) -> None:
+    """A code item whose tests are all hidden: the item payload, the answer, the sitting's
+    results and the review of it show learners no test source, input or expected value."""
+    client, world, db_url = api
+    keys = [
+        {"kind": "code", "hidden_tests": HIDDEN_TESTS},
+        {"kind": "code", "visible_tests": ADD_TESTS, "hidden_tests": HIDDEN_TESTS},
+    ]
+    ids = _bank(client, world, keys, "hid")
+    assert client.get(f"/v1/items/{ids[0]}", headers=_h(world, "learner")).status_code == 403  # the key is staff's
+    staff = client.get(f"/v1/items/{ids[0]}", headers=_h(world, "instructor")).json()
+    assert staff["answer_key"]["hidden_tests"] == HIDDEN_TESTS and staff["answer_key"]["visible_tests"] == ""
+    body = {"title": "Code test", "kind": "summative", "item_ids": ids}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    assert [item["options"] for item in sitting["items"]] == [{}, {"visible_tests": ADD_TESTS}]
+    _no_secrets(sitting)
+    _no_secrets(client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner")).json())
+
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    wrong = {"source": "def add(a, b):\n    return a - b\n"}
+    answers = [client.post(url, json={"item_id": i, "answer": wrong}, headers=_h(world, "learner")) for i in ids]
+    assert [a.status_code for a in answers] == [201, 201]
+    _no_secrets([a.json() for a in answers])
+    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    for who in ("learner", "guardian"):
+        _no_secrets(client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, who)).json())
+    _no_secrets(finished)
+    if not shutil.which("bwrap"):
+        pytest.skip("no bubblewrap here: the code answers wait for an instructor, nothing was run")
+    assert finished["score"] == 0.0
+    hidden_only, both = finished["results"]
+    assert hidden_only["feedback"] == ["hidden test test_pair: failed", "hidden test test_offset: failed"]
+    assert both["feedback"][0].startswith("test_add: ")  # a visible test explains itself
+    assert "assert" in both["feedback"][0] and both["feedback"][1:] == hidden_only["feedback"]
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        report = s.get(Attempt, answers[0].json()["attempt_id"]).response["report"]  # type: ignore[union-attr]
+    engine.dispose()
+    assert {t["suite"] for t in report["tests"]} == {"hidden"}  # never run as the visible suite
+    _no_secrets(report)
+
+
+def test_graphql_exposes_no_items_or_keys() -> None:
+    from platform_api.api.gql.schema import build_schema
+
+    sdl = build_schema(max_depth=10, max_cost=1000).as_str()
+    for name in ("type Item", "answerKey", "hiddenTests", "visibleTests", "report"):
+        assert name not in sdl
+
+
+def test_bad_answers_are_problems_and_leave_the_sitting_unchanged(api: tuple[TestClient, World, str]) -> None:
+    """Issue #8's bad input for sittings: malformed, oversize, unknown-kind and one-too-many answers
+    each get a problem+json 4xx and write nothing (no attempt, statement or event)."""
+    client, world, db_url = api
+    keys = [{"kind": "numeric", "value": 2}, {"kind": "code", "visible_tests": ADD_TESTS, "hidden_tests": NEG_TESTS}]
+    ids = _bank(client, world, keys, "bad")
+    body = {"title": "Checked", "kind": "summative", "item_ids": ids}
+    test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    view = f"/v1/assessment-sessions/{sitting['id']}"
+    learner = _h(world, "learner")
+
+    def refused(response: Any, status: int, needle: str) -> None:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert needle in response.text, response.text
+        assert _counts(db_url) == before
+        assert client.get(view, headers=learner).json() == seen
+
+    before, seen = _counts(db_url), client.get(view, headers=learner).json()
+    not_json = client.post(
+        url, content=b'{"item_id": 1, "answer": ', headers={**learner, "content-type": "application/json"}
+    )
+    refused(not_json, 422, "JSON")
+    refused(client.post(url, json={"item_id": ids[0], "answer": [2]}, headers=learner), 422, "answer")
+    refused(client.post(url, json={"item_id": ids[0]}, headers=learner), 422, "answer")
+    refused(
+        client.post(url, json={"item_id": ids[0], "answer": {"value": 2, "unit": "cm"}}, headers=learner),
+        422,
+        "answer.unit",
+    )
+    refused(
+        client.post(url, json={"item_id": ids[0], "answer": {"value": "9" * 101}}, headers=learner), 422, "at most 100"
+    )
+    oversize = {"item_id": ids[1], "answer": {"source": "x = 1\n" * 40_000}}
+    refused(client.post(url, json=oversize, headers=learner), 422, "answer.source")
+    refused(
+        client.post(url, json={"item_id": world.ids["item"], "answer": {"choice": "a"}}, headers=learner),
+        422,
+        "not part of",
+    )
+
+    # an item whose stored kind is unknown (a legacy import) is refused when answered, not graded
+    engine = make_engine(db_url)
+    with transaction(make_session_factory(engine)) as s:
+        legacy = s.get(Item, ids[0])
+        assert legacy is not None
+        legacy.answer_key, legacy.kind = {"kind": "hotspot", "area": [0, 0, 1, 1]}, "hotspot"
+    unknown = client.post(url, json={"item_id": ids[0], "answer": {"value": 2}}, headers=learner)
+    assert unknown.status_code == 422 and unknown.headers["content-type"] == "application/problem+json"
+    assert "unknown item kind 'hotspot'" in unknown.json()["detail"] and _counts(db_url) == before
+    with transaction(make_session_factory(engine)) as s:
+        legacy = s.get(Item, ids[0])
+        assert legacy is not None
+        legacy.answer_key, legacy.kind = keys[0], "numeric"
+    engine.dispose()
+
+    assert client.post(url, json={"item_id": ids[0], "answer": {"value": 3}}, headers=learner).status_code == 201
+    before, seen = _counts(db_url), client.get(view, headers=learner).json()
+    beyond = client.post(url, json={"item_id": ids[0], "answer": {"value": 2}}, headers=learner)
+    refused(beyond, 409, "allows 1 tr(y/ies); none left")
+    client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=learner)
+    before, seen = _counts(db_url), client.get(view, headers=learner).json()
+    refused(
+        client.post(url, json={"item_id": ids[1], "answer": {"source": "x = 1\n"}}, headers=learner), 409, "is finished"
+    )

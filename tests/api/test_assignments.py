@@ -284,6 +284,26 @@ def test_every_refusal_leaves_attempts_and_files_unchanged(portal: Portal) -> No
     assert portal.client.get(f"/v1/submissions/{sid}", headers=portal.headers("guardian")).status_code == 200
 
 
+def test_uploads_without_a_length_or_a_form_are_refused(portal: Portal) -> None:
+    """The size is known before the body is read: no Content-Length is a 411, a broken form a 422."""
+    assignment = portal.create(file_types=["text"])
+    url = f"/v1/assignments/{assignment['id']}/submissions"
+    before = portal.counts()
+
+    def chunks() -> Iterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n'
+
+    form = {"content-type": "multipart/form-data; boundary=b"}
+    chunked = portal.client.post(url, content=chunks(), headers={**portal.headers("learner"), **form})
+    assert chunked.status_code == 411 and chunked.headers["content-type"] == "application/problem+json"
+    assert "Content-Length" in chunked.json()["detail"]
+    broken = portal.client.post(url, content=b"--b\r\nnot a part", headers={**portal.headers("learner"), **form})
+    assert broken.status_code == 422 and broken.headers["content-type"] == "application/problem+json"
+    as_json = portal.client.post(url, json={"file": "hello"}, headers=portal.headers("learner"))
+    assert as_json.status_code == 422 and "'file'" in as_json.json()["detail"]
+    assert portal.counts() == before
+
+
 INVALID_ASSIGNMENTS: list[tuple[dict[str, Any], str]] = [
     ({"file_types": ["exe"]}, "unknown file type"),
     ({"exam": True, "ip_allow": ["10.0.0.0/33"]}, "not an IP address or CIDR"),
@@ -349,6 +369,50 @@ def test_code_and_essay_submissions_go_through_their_graders(portal: Portal) -> 
         f"/v1/courses/{portal.world.ids['course']}/review-queue", headers=portal.headers("assistant")
     ).json()
     assert queued["id"] in {row["id"] for row in queue["items"]}
+
+
+HIDDEN_TESTS = (
+    "from solution import add\nimport pytest\n\n"
+    "def test_pair():\n    assert add(40, 2) == 42, 'hidden-marker'\n\n"
+    "@pytest.mark.parametrize('x', [31337])\ndef test_offset(x):\n    assert add(x, 1) == x + 1\n"
+)
+
+
+def test_hidden_only_code_tests_stay_hidden_in_submission_results(portal: Portal) -> None:
+    """The submission, as its learner (and their guardian) reads it, says which hidden test failed, never how."""
+    item = portal.client.post(
+        "/v1/items",
+        json={"external_id": "hidden-only", "stem": "Write add", "key": {"kind": "code", "hidden_tests": HIDDEN_TESTS}},
+        headers=portal.headers("instructor"),
+    )
+    assert item.status_code == 201, item.text
+    assignment = portal.create(item_id=item.json()["id"], max_attempts=2)
+    sent = portal.submit(assignment["id"], "solution.py", b"def add(a, b):\n    return a - b\n")
+    assert sent.status_code == 202, sent.text
+    listing = f"/v1/assignments/{assignment['id']}/submissions"
+    views = [
+        portal.fetch(sent.json()["id"]),
+        portal.fetch(sent.json()["id"], who="guardian"),
+        portal.client.get(listing, headers=portal.headers("learner")).json(),
+    ]
+    text = json.dumps(views)
+    for secret in ("hidden-marker", "31337", "add(40", "== 42", "test_offset(x)"):
+        assert secret not in text, secret
+    if not shutil.which("bwrap"):
+        assert views[0]["status"] == "review" and views[0]["flags"][0].startswith("grader_unavailable")
+        return
+    report = views[0]["report"]
+    assert (views[0]["status"], views[0]["score"]) == ("graded", 0.0)
+    assert [(t["suite"], t["name"], t["status"], t["feedback"]) for t in report["tests"]] == [
+        ("hidden", "test_pair", "failed", "a hidden test case failed"),
+        ("hidden", "test_offset", "failed", "a hidden test case failed"),
+    ]
+    right = portal.submit(assignment["id"], "solution.py", b"def add(a, b):\n    return a + b\n")
+    assert portal.fetch(right.json()["id"])["score"] == 1.0
+    plain = portal.client.post(
+        f"/v1/attempts/{views[0]['attempt_id']}/grade", json={"score": 1.0}, headers=portal.headers("instructor")
+    )
+    assert plain.status_code == 409 and f"/v1/submissions/{views[0]['id']}/adjustments" in plain.json()["detail"]
 
 
 # --- exams ------------------------------------------------------------------------------------

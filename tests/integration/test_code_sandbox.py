@@ -90,6 +90,30 @@ def test_hidden_failures_withhold_details_unless_revealed() -> None:
     assert "secret input" in next(test for test in revealed.tests if test.suite == "hidden").feedback
 
 
+HIDDEN_ONLY = (
+    "from solution import add\nimport pytest\n\n"
+    "def test_pair():\n    assert add(40, 2) == 42\n\n"
+    "@pytest.mark.parametrize('x', [31337])\ndef test_secret(x):\n    assert add(x, 1) == x + 1, 'secret-marker'\n"
+)
+
+
+def test_hidden_tests_alone_stay_hidden() -> None:
+    """With no visible suite, the hidden tests are still graded as hidden: no messages, no inputs."""
+    wrong = "def add(a, b):\n    return a - b\n"
+    report = grade_submission(wrong, None, HIDDEN_ONLY, limits=FAST)
+    assert [(test.suite, test.name, test.status) for test in report.tests] == [
+        ("hidden", "test_pair", "failed"),
+        ("hidden", "test_secret", "failed"),
+    ]
+    shown = report.model_dump_json(exclude={"analysis"})
+    for secret in ("secret-marker", "31337", "add(40", "== 42", "assert"):
+        assert secret not in shown, secret
+    assert report.output.visible_stdout == "" and report.score == 0.0
+    assert grade_submission(SOLUTION, None, HIDDEN_ONLY, limits=FAST).score == 1.0
+    with pytest.raises(GradingInputError, match="no tests"):
+        grade_submission(SOLUTION, None, None, limits=FAST)
+
+
 def test_submission_that_fails_to_import_gets_zero_with_a_reason() -> None:
     report = grade_submission("raise ValueError('boom at import')\n", TESTS, limits=FAST)
     assert report.score == 0.0
@@ -174,6 +198,27 @@ def test_cli_grade_code_prints_json_report(tmp_path: Path) -> None:
     assert report["score"] == 1.0 and report["points_possible"] == 5.0
     assert {test["suite"] for test in report["tests"]} == {"visible", "hidden"}
     assert leftover_processes() == []
+
+
+def test_cli_grades_with_hidden_tests_only(tmp_path: Path) -> None:
+    (tmp_path / "sol.py").write_text("def add(a, b):\n    return a - b\n")
+    (tmp_path / "hidden.py").write_text(HIDDEN_ONLY)
+    run = [*CLI, "--submission", str(tmp_path / "sol.py")]
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [*run, "--hidden", str(tmp_path / "hidden.py"), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {test["suite"] for test in report["tests"]} == {"hidden"} and report["score"] == 0.0
+    assert "secret-marker" not in result.stdout and "31337" not in result.stdout
+    neither = subprocess.run(run, capture_output=True, text=True, check=False, cwd=root, timeout=60)
+    assert neither.returncode == 2 and "--tests, --hidden or both" in neither.stderr
 
 
 def test_cli_rejects_bad_tests_with_exit_2(tmp_path: Path) -> None:

@@ -15,7 +15,16 @@ from features.events import (
     statement_to_interaction,
 )
 from features.mastery import MasteryModel, default_mastery
-from features.xapi_vocabulary import Extension, answered_statement
+from features.transforms import FeatureState
+from features.xapi_vocabulary import (
+    ASSESSMENT_IRI,
+    Extension,
+    Verb,
+    answered_statement,
+    build_statement,
+    learner_account,
+    learner_agent,
+)
 from models.bkt.model import BKT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -145,3 +154,30 @@ def test_a_revision_names_its_attempt_and_the_outcome_it_replaces() -> None:
 def test_bad_revisions_name_the_field(previous: object, attempt: object, message: str) -> None:
     with pytest.raises(StatementError, match=message):
         statement_to_interaction(_revision(True, previous, attempt))
+
+
+def _sitting_result(previous: object, registration: str | None, verb_id: str = Verb.PASSED) -> dict[str, object]:
+    context: dict[str, object] = {"extensions": {Extension.REVISES: previous, Extension.COURSE_ID: "c1"}}
+    if registration is not None:
+        context["registration"] = registration
+    return build_statement(
+        learner_agent(learner_account(7)),
+        verb_id,
+        f"{ASSESSMENT_IRI}7",
+        result={"score": {"scaled": 0.9}, "success": True, "completion": True},
+        context=context,
+        timestamp=T0,
+    )
+
+
+def test_a_revised_sitting_result_is_read_and_changes_no_feature() -> None:
+    registration = "00000000-0000-4000-8000-000000000007"
+    event = statement_to_interaction(_sitting_result({"scaled": 0.4, "success": False}, registration))
+    assert (event.kind, event.is_revision, event.previous_correct, event.course_id) == ("activity", True, False, "c1")
+    state = FeatureState()
+    assert state.apply(event) == {}
+    assert state.engagement == {} and state.learner_course == {}
+    with pytest.raises(StatementError, match="naming its registration"):
+        statement_to_interaction(_sitting_result({"scaled": 0.4}, None))
+    with pytest.raises(StatementError, match="must be an answer naming its attempt-id"):
+        statement_to_interaction(_sitting_result({"scaled": 0.4}, registration, Verb.EXPERIENCED))

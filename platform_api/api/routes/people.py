@@ -12,6 +12,7 @@ from platform_api.api.pages import Page, paginate
 from platform_api.api.targets import course_target, org_unit_target, user_target
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
+from platform_api.domain.assignments.models import Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import ActivityItem
 from platform_api.domain.enrollment import service as enrollment_service
@@ -323,6 +324,7 @@ def grade_attempt(
 ) -> Attempt:
     attempt = session.get(Attempt, attempt_id)
     assert attempt is not None
+    _refuse_graded_elsewhere(session, attempt)
     attempt.score = body.score
     attempt.response = {**attempt.response, "feedback": body.feedback, "graded_by": principal.user.id}
     emit(
@@ -334,6 +336,24 @@ def grade_attempt(
     )
     session.commit()
     return attempt
+
+
+def _refuse_graded_elsewhere(session: SessionDep, attempt: Attempt) -> None:
+    """Answers in sittings and submitted files change score only through the audited routes,
+    which also rescore the sitting and revise the LRS; this plain grade would bypass both."""
+    if attempt.session_id is not None:
+        raise ProblemError(
+            409,
+            f"attempt {attempt.id} is an answer in assessment session {attempt.session_id}; adjust it with "
+            f"POST /v1/assessment-sessions/{attempt.session_id}/answers/{attempt.id}/adjustments and a reason",
+        )
+    submission_id = session.scalar(select(Submission.id).where(Submission.attempt_id == attempt.id))
+    if submission_id is not None:
+        raise ProblemError(
+            409,
+            f"attempt {attempt.id} is submission {submission_id}; adjust it with "
+            f"POST /v1/submissions/{submission_id}/adjustments and a reason",
+        )
 
 
 def _guardians(session: SessionDep, learner_id: int) -> tuple[int, ...]:

@@ -26,6 +26,7 @@ from platform_api.domain.assignments.schemas import (
     CommentCreate,
     CommentPublic,
     GradeBookPublic,
+    GradeBookTest,
     RegradeCreate,
     RegradePublic,
     SubmissionPublic,
@@ -213,6 +214,7 @@ def gradebook(
         {
             "course_id": course_id,
             "assignments": [AssignmentPublic.model_validate(a) for a in book.assignments],
+            "tests": [GradeBookTest.model_validate(t) for t in book.tests],
             "rows": book.rows,
         }
     )

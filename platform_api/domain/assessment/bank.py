@@ -160,7 +160,8 @@ def answer_options(key: BankKey) -> dict[str, Any]:
     """The ids a learner answers with (shown beside the author's display ``body``), never the key.
 
     Ordering items are listed sorted (the key's order is the answer); matching lists its
-    prompts and every option, distractors included, sorted.
+    prompts and every option, distractors included, sorted. A code item shows its visible
+    tests, so the learner knows what is checked; its hidden tests are never shown.
     """
     if isinstance(key, MultipleChoiceKey | MultipleResponseKey):
         return {"choices": [choice.id for choice in key.choices]}
@@ -168,4 +169,6 @@ def answer_options(key: BankKey) -> dict[str, Any]:
         return {"items": sorted(key.order)}
     if isinstance(key, MatchingKey):
         return {"prompts": sorted(key.pairs), "options": sorted(key.options)}
+    if isinstance(key, CodeKey) and key.visible_tests.strip():
+        return {"visible_tests": key.visible_tests}
     return {}

@@ -69,7 +69,9 @@ class ItemForLearner(BaseModel):
     kind: str
     stem: str
     body: dict[str, Any]
-    options: dict[str, Any] = Field(default_factory=dict, description="choice / item / prompt / option ids")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="choice / item / prompt / option ids; a code item's visible tests"
+    )
 
 
 class AssessmentCreate(BaseModel):

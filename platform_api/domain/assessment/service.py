@@ -385,10 +385,19 @@ def _close(session: Session, principal: Principal, sitting: AssessmentSession, a
 
 
 def emit_result(session: Session, sitting: AssessmentSession, assessment: Assessment) -> None:
-    """Score = mean best score per item (unanswered count 0); record the result statement and event."""
+    """Score = mean best score per item (unanswered count 0); record the result statement and event.
+
+    A sitting whose score was released before (an answer was regraded or adjusted since) gets
+    its score recomputed; when it changed, the new result statement revises the earlier one
+    (``Extension.REVISES``, same registration) and ``assessment.rescored`` is emitted.
+    """
+    previous = None if sitting.score is None else (sitting.score, _passed(sitting, assessment))
     outcomes = _outcomes(session, sitting)
     scored = [o.score or 0.0 for o in outcomes if o.status != "pending_review"]
-    sitting.score = round(sum(scored) / len(scored), 6) if scored else None
+    score = round(sum(scored) / len(scored), 6) if scored else None
+    if previous is not None and score is not None and abs(score - previous[0]) < 1e-9:
+        return  # the total did not move: nothing to revise
+    sitting.score = score
     passed = _passed(sitting, assessment)
     verb = Verb.COMPLETED if passed is None else Verb.PASSED if passed else Verb.FAILED
     result: dict[str, Any] = {"completion": True}
@@ -396,6 +405,16 @@ def emit_result(session: Session, sitting: AssessmentSession, assessment: Assess
         result["score"] = {"scaled": sitting.score, "raw": sitting.score, "min": 0.0, "max": 1.0}
     if passed is not None:
         result["success"] = passed
+    extensions: dict[str, Any] = {
+        Extension.ASSESSMENT_ID: str(assessment.id),
+        Extension.COURSE_ID: str(assessment.course_id),
+    }
+    if previous is not None:
+        old_score, old_passed = previous
+        revises: dict[str, Any] = {"scaled": old_score}
+        if old_passed is not None:
+            revises["success"] = old_passed
+        extensions[Extension.REVISES] = revises
     statement = build_statement(
         learner_agent(learner_account(sitting.user_id)),
         verb,
@@ -405,17 +424,59 @@ def emit_result(session: Session, sitting: AssessmentSession, assessment: Assess
         context={
             "registration": sitting.registration,
             "contextActivities": {"parent": [{"id": f"{COURSE_IRI}{assessment.course_id}"}]},
-            "extensions": {Extension.ASSESSMENT_ID: str(assessment.id), Extension.COURSE_ID: str(assessment.course_id)},
+            "extensions": extensions,
         },
     )
     record_statement(session, statement, tenant_id=assessment.tenant_id)
+    data: dict[str, Any] = {
+        "session_id": sitting.id,
+        "assessment_id": assessment.id,
+        "score": sitting.score,
+        "passed": passed,
+    }
+    if previous is not None:
+        data["old_score"] = previous[0]
     emit(
         session,
-        "assessment.finished",
+        "assessment.finished" if previous is None else "assessment.rescored",
         tenant_id=assessment.tenant_id,
-        data={"session_id": sitting.id, "assessment_id": assessment.id, "score": sitting.score, "passed": passed},
+        data=data,
         audience=(sitting.user_id,),
     )
+
+
+def refresh_sitting(session: Session, sitting_id: int) -> None:
+    """Recompute everything a sitting derives from its answers after their scores changed.
+
+    Called, in the caller's transaction, whenever an answer's score changes after it was
+    first graded (an automatic regrade, a written answer graded again, an instructor's
+    adjustment): an adaptive sitting's ability estimate is replayed from the answers, and a
+    finished sitting with no answer left to score gets its final score (or a revision of it).
+    """
+    sitting = session.get(AssessmentSession, sitting_id)
+    assert sitting is not None
+    _lock(session, sitting)
+    assessment = session.get(Assessment, sitting.assessment_id)
+    assert assessment is not None
+    if _is_cat(assessment):
+        _replay_cat(session, sitting, assessment)
+    if sitting.status == "finished" and not pending(session, sitting):
+        emit_result(session, sitting, assessment)
+
+
+def _replay_cat(session: Session, sitting: AssessmentSession, assessment: Assessment) -> None:
+    """Re-estimate ability answer by answer, exactly as the sitting did while it ran."""
+    try:
+        test = _adaptive_test(session, assessment.tenant_id, assessment.spec)
+    except ProblemError:  # the pool was emptied since (recalibration): keep the estimate
+        return
+    graded = [a for a in _attempts(session, sitting) if a.correct is not None and a.item_id in test.index]
+    theta, error = START_THETA, None
+    for n in range(1, len(graded) + 1):
+        state = test.update([a.item_id for a in graded[:n]], [bool(a.correct) for a in graded[:n]], theta)
+        theta, error = state.theta, state.standard_error
+    if graded:
+        sitting.theta, sitting.standard_error = theta, error
 
 
 def _passed(sitting: AssessmentSession, assessment: Assessment) -> bool | None:

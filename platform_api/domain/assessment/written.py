@@ -6,7 +6,8 @@ with the item's tests, or the champion essay model) exactly as a submitted file 
 A clean outcome is released with :func:`~platform_api.domain.assignments.results.release_score`
 (audit, ``scored`` statement, event); anything flagged waits in the review queue for an
 instructor's adjustment. A finished sitting's score becomes final, and its result statement
-is emitted, when its last written answer is scored (:func:`settle`).
+is emitted, when its last written answer is scored, and is recomputed (a revision) whenever an
+answer is regraded or adjusted later (:func:`settle`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pathwise.logs import get_logger
 from platform_api.core.db import transaction
 from platform_api.core.errors import ProblemError
-from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.models import AssessmentSession
 from platform_api.domain.assignments.autograde import Graders, Outcome
 from platform_api.domain.assignments.results import release_score
 from platform_api.domain.attempts.models import Attempt
@@ -68,9 +69,9 @@ def record_answer_outcome(session: Session, attempt: Attempt, outcome: Outcome) 
     """Release the score, or send the answer to review when the grader flagged it."""
     reason = attempt.response.get("regrade_reason")
     if outcome.flags or outcome.raw_score is None:
-        _set_state(attempt, "review", flags=outcome.flags, report=outcome.report)
+        _set_state(attempt, "review", flags=outcome.flags, report=outcome.report, feedback=outcome.feedback)
         return "review"
-    _set_state(attempt, "graded", flags=[], report=outcome.report)
+    _set_state(attempt, "graded", flags=[], report=outcome.report, feedback=outcome.feedback)
     tenant_id = session.scalar(select(User.tenant_id).where(User.id == attempt.user_id))
     assert tenant_id is not None
     kind, why = ("regrade", f"regraded: {reason}") if reason else ("auto", "auto-graded")
@@ -87,18 +88,16 @@ def mark_adjusted(attempt: Attempt) -> None:
 
 
 def settle(session: Session, attempt: Attempt) -> None:
-    """Finalize the attempt's sitting if it is finished and this was its last unscored answer."""
+    """The attempt's score changed: bring its sitting's score (and CAT estimate) up to date.
+
+    A finished sitting gets its final score once its last unscored answer is scored, and a
+    revised one whenever an answer is regraded or adjusted after that.
+    """
     if attempt.session_id is None:
         return
-    sitting = session.get(AssessmentSession, attempt.session_id)
-    assert sitting is not None
-    if sitting.status != "finished" or sitting.score is not None or pending(session, sitting):
-        return
-    from platform_api.domain.assessment.service import emit_result
+    from platform_api.domain.assessment.service import refresh_sitting
 
-    assessment = session.get(Assessment, sitting.assessment_id)
-    assert assessment is not None
-    emit_result(session, sitting, assessment)
+    refresh_sitting(session, attempt.session_id)
 
 
 def pending(session: Session, sitting: AssessmentSession) -> list[int]:

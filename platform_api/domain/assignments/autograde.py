@@ -36,6 +36,31 @@ class Outcome:
     raw_score: float | None
     flags: list[str] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
+    #: What the learner may read about the outcome (one line per failed test for code).
+    feedback: list[str] = field(default_factory=list)
+
+
+def _suite(key: dict[str, Any], *names: str) -> str | None:
+    """The first non-blank test source among ``names`` in the key (``None`` if there is none)."""
+    for name in names:
+        text = key.get(name)
+        if isinstance(text, str) and text.strip():
+            return text
+    return None
+
+
+def code_feedback(tests: list[Any]) -> list[str]:
+    """One line per test that did not pass. A hidden test is named with its status only: the
+    grader already withheld its messages and case parameters, and nothing here adds them."""
+    lines = []
+    for test in tests:
+        if test.status == "passed":
+            continue
+        if test.suite == "hidden":
+            lines.append(f"hidden test {test.name}: {test.status.replace('_', ' ')}")
+        else:
+            lines.append(f"{test.name}: {test.feedback or test.status}")
+    return lines
 
 
 class Graders:
@@ -60,15 +85,17 @@ class Graders:
         from models.code.sandbox import SandboxUnavailable
         from models.code.suite import GradingInputError
 
-        # Bank keys name the suites visible_tests / hidden_tests (either may carry them all).
-        suites = [key.get(name) for name in ("tests", "visible_tests", "hidden_tests")]
-        present = [text for text in suites if isinstance(text, str) and text.strip()]
-        if not present:
+        # A suite's role comes from its name in the key, never from how many suites there are:
+        # bank keys say visible_tests / hidden_tests (older keys say tests for the visible ones),
+        # and a key with hidden tests only is graded with hidden tests only.
+        visible = _suite(key, "tests", "visible_tests")
+        hidden = _suite(key, "hidden_tests")
+        if visible is None and hidden is None:
             return Outcome(None, ["grader_unavailable: the item's answer key has no tests"])
         limit = key.get("time_limit_s")
         limits = SandboxLimits(test_timeout_s=float(limit)) if isinstance(limit, int | float) else None
         try:
-            report = grade_submission(source, present[0], present[1] if len(present) > 1 else None, limits)
+            report = grade_submission(source, visible, hidden, limits)
         except (SandboxUnavailable, GradingInputError) as error:
             return Outcome(None, [f"grader_unavailable: {error}"])
         flags = [
@@ -78,7 +105,8 @@ class Graders:
         ]
         if report.status == "rejected":
             flags.append("rejected: forbidden constructs, tests not run")
-        return Outcome(report.score, flags, report.model_dump(mode="json", exclude={"output": {"visible_stdout"}}))
+        dumped = report.model_dump(mode="json", exclude={"output": {"visible_stdout"}})
+        return Outcome(report.score, flags, dumped, code_feedback(report.tests))
 
     def grade_essay(self, key: dict[str, Any], text: str) -> Outcome:
         from models.essay.data import SCORE_RANGES

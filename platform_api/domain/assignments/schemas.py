@@ -220,11 +220,22 @@ class GradeBookRow(BaseModel):
     user_id: int
     email: str
     display_name: str
-    cells: dict[int, GradeCell]
-    mean: float | None
+    cells: dict[int, GradeCell] = Field(description="per assignment id")
+    tests: dict[int, GradeCell] = Field(description="per summative test id: the best final sitting score")
+    mean: float | None = Field(description="over every assignment and test; a missing score counts 0")
+
+
+class GradeBookTest(BaseModel):
+    """A summative test column of the grade book."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
 
 
 class GradeBookPublic(BaseModel):
     course_id: int
     assignments: list[AssignmentPublic]
+    tests: list[GradeBookTest]
     rows: list[GradeBookRow]

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.grading import GradingError, grade_answer, parse_key
+from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.service import refresh_sitting
 from platform_api.domain.assessment.written import mark_adjusted, requeue_for_regrade, settle
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
 from platform_api.domain.assignments.results import release_score
@@ -60,9 +62,10 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
     """Re-score every attempt at ``item`` after its key changed.
 
     Objective attempts are re-scored here from their stored answer (audited, with an xAPI
-    statement and an event each when the score changes); code and essay submissions are put
-    back in the grading queue (submitted files and written answers in sittings alike), and the
-    caller starts the graders.
+    statement and an event each when the score changes), and the sittings they belong to are
+    rescored with them (a revised result statement when a final score moves). Code and essay
+    submissions are put back in the grading queue (submitted files and written answers in
+    sittings alike), and the caller starts the graders.
     """
     if not reason.strip():
         raise ProblemError(422, "a regrade needs a reason")
@@ -86,6 +89,7 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
         key = parse_key(item.answer_key)
     except GradingError as error:
         raise ProblemError(422, f"the answer key of item {item.id} is not usable: {error}") from None
+    sittings: set[int] = set()
     for attempt in session.scalars(select(Attempt).where(Attempt.item_id == item.id).order_by(Attempt.id)):
         answer = (attempt.response or {}).get("answer")
         if not isinstance(answer, dict):
@@ -103,6 +107,12 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
             session, attempt, score, actor_id=actor.id, kind="regrade", reason=reason.strip(), tenant_id=actor.tenant_id
         )
         summary.attempts_rescored += 1
+        if attempt.session_id is not None:
+            sittings.add(attempt.session_id)
+    # Once every answer is rescored (several tries of one sitting may be among them), each
+    # touched sitting's total and ability estimate are recomputed in this same transaction.
+    for sitting_id in sorted(sittings):
+        refresh_sitting(session, sitting_id)
     return summary
 
 
@@ -110,12 +120,36 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
 class GradeBook:
     assignments: list[Assignment]
     rows: list[dict[str, Any]]
+    #: The course's summative tests, graded per sitting.
+    tests: list[Assessment] = field(default_factory=list)
+
+
+def _empty_cell() -> dict[str, Any]:
+    return {"score": None, "attempts": 0, "pending": 0}
+
+
+def _take(cell: dict[str, Any], score: float | None, pending: bool) -> None:
+    cell["attempts"] += 1
+    cell["pending"] += int(pending)
+    if score is not None and (cell["score"] is None or score > cell["score"]):
+        cell["score"] = score
 
 
 def grade_book(session: Session, course_id: int) -> GradeBook:
-    """Enrolled learners x assignments: the best released score per cell, with what is pending."""
+    """Enrolled learners x assignments and summative tests: the best released score per cell.
+
+    Read from the stored scores when asked, so a regrade (which rescores attempts and the
+    sittings they belong to in its own transaction) shows at once.
+    """
     assignments = list(
         session.scalars(select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.id))
+    )
+    tests = list(
+        session.scalars(
+            select(Assessment)
+            .where(Assessment.course_id == course_id, Assessment.kind == "summative")
+            .order_by(Assessment.id)
+        )
     )
     learners = session.execute(
         select(User.id, User.email, User.display_name)
@@ -131,19 +165,28 @@ def grade_book(session: Session, course_id: int) -> GradeBook:
             .where(Submission.assignment_id.in_([a.id for a in assignments]))
         ).all()
         for user_id, assignment_id, status, score in found:
-            cell = cells.setdefault((user_id, assignment_id), {"score": None, "attempts": 0, "pending": 0})
-            cell["attempts"] += 1
-            if status in ("queued", "grading", "review"):
-                cell["pending"] += 1
-            if score is not None and (cell["score"] is None or score > cell["score"]):
-                cell["score"] = score
+            cell = cells.setdefault((user_id, assignment_id), _empty_cell())
+            _take(cell, score, status in ("queued", "grading", "review"))
+    test_cells: dict[tuple[int, int], dict[str, Any]] = {}
+    if tests:
+        sittings = session.execute(
+            select(AssessmentSession.user_id, AssessmentSession.assessment_id, AssessmentSession.score).where(
+                AssessmentSession.assessment_id.in_([t.id for t in tests])
+            )
+        ).all()
+        for user_id, assessment_id, score in sittings:  # a score is set once the sitting is final
+            _take(test_cells.setdefault((user_id, assessment_id), _empty_cell()), score, score is None)
     rows = []
+    columns = len(assignments) + len(tests)
     for user_id, email, name in learners:
-        scores = {a.id: cells.get((user_id, a.id), {"score": None, "attempts": 0, "pending": 0}) for a in assignments}
-        released = [c["score"] for c in scores.values() if c["score"] is not None]
-        mean = round(sum(released) / len(assignments), 6) if assignments else None
-        rows.append({"user_id": user_id, "email": email, "display_name": name, "cells": scores, "mean": mean})
-    return GradeBook(assignments, rows)
+        scores = {a.id: cells.get((user_id, a.id), _empty_cell()) for a in assignments}
+        sat = {t.id: test_cells.get((user_id, t.id), _empty_cell()) for t in tests}
+        released = [c["score"] for c in (*scores.values(), *sat.values()) if c["score"] is not None]
+        mean = round(sum(released) / columns, 6) if columns else None
+        rows.append(
+            {"user_id": user_id, "email": email, "display_name": name, "cells": scores, "tests": sat, "mean": mean}
+        )
+    return GradeBook(assignments, rows, tests)
 
 
 def _safe_cell(value: Any) -> Any:
@@ -154,13 +197,21 @@ def _safe_cell(value: Any) -> Any:
 
 
 def grade_book_csv(book: GradeBook) -> str:
-    """One row per learner; missing scores count as 0 in the mean and are blank in their cell."""
+    """One row per learner (assignments, then summative tests); missing scores count as 0 in the
+    mean and are blank in their cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    header: Sequence[Any] = ["user_id", "email", "display_name", *(f"{a.title} [{a.id}]" for a in book.assignments)]
+    header: Sequence[Any] = [
+        "user_id",
+        "email",
+        "display_name",
+        *(f"{a.title} [{a.id}]" for a in book.assignments),
+        *(f"{t.title} [test {t.id}]" for t in book.tests),
+    ]
     writer.writerow([_safe_cell(h) for h in [*header, "mean"]])
     for row in book.rows:
-        scores = ["" if row["cells"][a.id]["score"] is None else row["cells"][a.id]["score"] for a in book.assignments]
+        cells = [row["cells"][a.id] for a in book.assignments] + [row["tests"][t.id] for t in book.tests]
+        scores = ["" if cell["score"] is None else cell["score"] for cell in cells]
         mean = "" if row["mean"] is None else row["mean"]
         writer.writerow([_safe_cell(v) for v in [row["user_id"], row["email"], row["display_name"], *scores, mean]])
     return out.getvalue()
