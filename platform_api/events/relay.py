@@ -136,7 +136,7 @@ _PG_TAKE = text(
     SELECT taken.id, taken.type, taken.key, taken.payload::text, 1 AS n
     FROM taken WHERE taken.type <> :statement_type
     UNION ALL
-    SELECT taken.id, :batch_type, taken.key, batch.payload, batch.n
+    SELECT taken.id, :batch_type, taken.key, agg.payload, agg.n
     FROM taken CROSS JOIN LATERAL (
         -- string_agg and count skip the ids whose statement is gone
         SELECT '[' || string_agg(found.payload, ',' ORDER BY found.n) || ']' AS payload, count(found.payload) AS n
@@ -148,8 +148,8 @@ _PG_TAKE = text(
             ) WITH ORDINALITY AS ids(id, n)
             OFFSET 0  -- kept a subquery, so each lookup runs once, not once per use of its value
         ) found
-    ) batch
-    WHERE taken.type = :statement_type AND batch.n > 0
+    ) agg
+    WHERE taken.type = :statement_type AND agg.n > 0
     ORDER BY 1
     """
 )

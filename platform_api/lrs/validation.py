@@ -72,6 +72,7 @@ INTERACTION_COMPONENTS: dict[str, tuple[str, ...]] = {
     "other": (),
 }
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+COMPONENT_KEY_SET = frozenset(COMPONENT_LISTS)
 RESULT_KEYS = frozenset({"score", "success", "completion", "response", "duration", "extensions"})
 SCORE_KEYS = frozenset({"scaled", "raw", "min", "max"})
 CONTEXT_KEYS = frozenset(
@@ -310,7 +311,7 @@ def check_activity(value: Any, path: str) -> None:
         raise _fail(f"{path}.id", "is required")
     _iri(activity["id"], path, "id")
     if "definition" in activity:
-        _check_definition(activity["definition"], f"{path}.definition")
+        _check_definition(activity["definition"], path + ".definition")
 
 
 def _check_definition(value: Any, path: str) -> None:
@@ -327,7 +328,8 @@ def _check_definition(value: Any, path: str) -> None:
     interaction = definition.get("interactionType")
     allowed: tuple[str, ...] = ()
     if interaction is not None:
-        _string(interaction, f"{path}.interactionType")
+        if not isinstance(interaction, str):
+            _string(interaction, f"{path}.interactionType")
         if interaction not in INTERACTION_COMPONENTS:
             raise _fail(f"{path}.interactionType", f"must be one of {', '.join(INTERACTION_COMPONENTS)}")
         allowed = INTERACTION_COMPONENTS[interaction]
@@ -339,7 +341,7 @@ def _check_definition(value: Any, path: str) -> None:
             raise _fail(f"{path}.correctResponsesPattern", "must be an array of strings")
         for index, item in enumerate(pattern):
             _string(item, f"{path}.correctResponsesPattern[{index}]")
-    for key in COMPONENT_LISTS:
+    for key in COMPONENT_LISTS if not COMPONENT_KEY_SET.isdisjoint(definition) else ():
         if key not in definition:
             continue
         if key not in allowed:
