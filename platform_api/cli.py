@@ -54,9 +54,12 @@ def serve_api(settings: APISettings) -> None:
     """Run the API in the foreground until Ctrl-C."""
     import uvicorn
 
+    from platform_api.core.heap import settle_heap
     from platform_api.main import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    app = create_app(settings)
+    settle_heap()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 def api(

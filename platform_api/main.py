@@ -34,6 +34,7 @@ from platform_api.core import events
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import install_problem_handlers
+from platform_api.core.heap import settle_heap
 from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
 from platform_api.core.security import resolve_secret
 from platform_api.domain.identity.sms import load_sender
@@ -127,4 +128,6 @@ async def _publish_loop(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """Factory for multi-worker uvicorn (``--factory``): each worker reads settings from the environment."""
-    return create_app(APISettings())
+    app = create_app(APISettings())
+    settle_heap()
+    return app

@@ -58,6 +58,7 @@ def consume(
     import redis
 
     from platform_api.core.db import make_engine, make_session_factory
+    from platform_api.core.heap import settle_heap
     from platform_api.events.consumer import StreamConsumer
     from platform_api.events.handlers import HANDLERS, throttled
 
@@ -82,6 +83,7 @@ def consume(
         batch=batch,
         claim_idle_ms=claim_idle_ms,
     )
+    settle_heap()
     try:
         consumer.run(exit_when_idle_s=exit_when_idle)
     except KeyboardInterrupt:

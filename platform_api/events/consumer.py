@@ -1,9 +1,13 @@
 """Redis Streams consumer groups with idempotent handlers and XAUTOCLAIM recovery.
 
-A consumer acknowledges a batch only after the handler's transaction has committed. If
+A consumer acknowledges entries only after the handler's transactions have committed. If
 it dies in between, the entries stay pending; any consumer of the group (the restarted
 one, or another) reclaims entries idle longer than ``claim_idle_ms`` with XAUTOCLAIM
 and processes them again, and the consumed markers make the second pass a no-op.
+
+A statement entry carries a whole batch of statements; it is split into one event per
+statement (keyed by the statement id), and the events are handled ``batch`` at a time, so an
+entry may span several transactions and is acknowledged once the last of them commits.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.logs import get_logger
 from platform_api.events.handlers import Event, Handler, process_batch
+from platform_api.events.outbox import STATEMENT_EVENT, STATEMENTS_EVENT
 from platform_api.events.relay import DEFAULT_STREAM
 
 log = get_logger(__name__)
@@ -25,6 +30,15 @@ log = get_logger(__name__)
 
 def _decode(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def entry_events(fields: dict[Any, Any]) -> list[Event]:
+    """The events one stream entry carries: a statement batch gives one event per statement."""
+    data = {_decode(k): v for k, v in fields.items()}
+    type_, payload = _decode(data["type"]), orjson.loads(data["payload"])
+    if type_ == STATEMENTS_EVENT:
+        return [Event(STATEMENT_EVENT, statement["id"], statement) for statement in payload]
+    return [Event(type_, _decode(data["key"]), payload)]
 
 
 class StreamConsumer:
@@ -46,6 +60,9 @@ class StreamConsumer:
         self.batch, self.claim_idle_ms, self.block_ms = batch, claim_idle_ms, block_ms
         self.handled = 0
         self.delivered = 0
+        #: Events per entry in the last read: entries are read ``batch / this`` at a time, so a read
+        #: holds about ``batch`` events whether entries carry single events or statement batches.
+        self._per_entry = 100.0
         self._own_pending = True  # entries this name read before a restart come first
         self._next_claim = 0.0
 
@@ -57,14 +74,17 @@ class StreamConsumer:
             if "BUSYGROUP" not in str(error):
                 raise
 
+    def _count(self) -> int:
+        return max(1, int(self.batch / self._per_entry))
+
     def _claim(self) -> list[Any]:
         reply = self.redis.xautoclaim(
-            self.stream, self.group, self.name, min_idle_time=self.claim_idle_ms, start_id="0-0", count=self.batch
+            self.stream, self.group, self.name, min_idle_time=self.claim_idle_ms, start_id="0-0", count=self._count()
         )
         return list(reply[1])
 
     def _read(self, cursor: str, block: int | None) -> list[Any]:
-        reply = self.redis.xreadgroup(self.group, self.name, {self.stream: cursor}, count=self.batch, block=block)
+        reply = self.redis.xreadgroup(self.group, self.name, {self.stream: cursor}, count=self._count(), block=block)
         return list(reply[0][1]) if reply else []
 
     def _next_entries(self) -> list[Any]:
@@ -87,18 +107,19 @@ class StreamConsumer:
         return self._read(">", self.block_ms)
 
     def poll_once(self) -> int:
-        """Handle one batch and acknowledge it once the handler's transaction has committed."""
+        """Handle the events of some entries, ``batch`` per transaction, then acknowledge the entries."""
         entries = self._next_entries()
         if not entries:
             return 0
-        events, ids = [], []
+        events: list[Event] = []
+        ids = []
         for entry_id, fields in entries:
             ids.append(entry_id)
-            if not fields:  # trimmed from the stream while pending: nothing left to do
-                continue
-            data = {_decode(k): v for k, v in fields.items()}
-            events.append(Event(_decode(data["type"]), _decode(data["key"]), orjson.loads(data["payload"])))
-        self.handled += process_batch(self.factory, self.group, self.handler, events)
+            if fields:  # empty when trimmed from the stream while pending: nothing left to do
+                events.extend(entry_events(fields))
+        self._per_entry = max(1.0, len(events) / len(entries))
+        for start in range(0, len(events), self.batch):
+            self.handled += process_batch(self.factory, self.group, self.handler, events[start : start + self.batch])
         self.delivered += len(events)
         self.redis.xack(self.stream, self.group, *ids)
         return len(entries)

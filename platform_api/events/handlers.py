@@ -13,26 +13,40 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+import orjson
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.core.db import transaction, utcnow
 from platform_api.events.models import ConsumedEvent, VerbCount
-from platform_api.events.outbox import STATEMENT_EVENT
+from platform_api.events.outbox import STATEMENT_EVENT, STATEMENTS_EVENT
 
 
 @dataclass(frozen=True)
 class Event:
     """One delivered event; ``key`` is the idempotency key (the statement id for statements).
 
-    ``payload`` is a dict, except on its way from the outbox to the stream, where it may stay
-    JSON text (an ``orjson.Fragment``) that the publisher writes out without parsing it.
+    ``payload`` is a dict. A :data:`STATEMENTS_EVENT` (the statements one transaction stored,
+    on their way from the outbox to the stream) carries ``count`` statements as a list, or as
+    JSON text (an ``orjson.Fragment``) that the publisher writes out without parsing it;
+    handlers never see one, :func:`split_statements` turns it into one event per statement.
     """
 
     type: str
     key: str
     payload: Any
+    count: int = 1
+
+
+def split_statements(events: Sequence[Event]) -> list[Event]:
+    """Replace each statement batch by one :data:`STATEMENT_EVENT` per statement, keyed by its id."""
+    out: list[Event] = []
+    for event in events:
+        if event.type == STATEMENTS_EVENT:
+            out.extend(Event(STATEMENT_EVENT, statement["id"], statement) for statement in event.payload)
+        else:
+            out.append(event)
+    return out
 
 
 #: A handler applies a batch of not-yet-seen events using the given session.
@@ -64,17 +78,29 @@ def process_batch(factory: sessionmaker[Session], group: str, handler: Handler, 
     return len(fresh)
 
 
-_PG_MARK = text(
-    "INSERT INTO event_consumed (consumer, key, consumed_at) "
-    "SELECT :group, key, now() FROM unnest(CAST(:keys AS text[])) AS key "
-    "ON CONFLICT DO NOTHING RETURNING key"
+_PG_MARK = """
+WITH new AS (
+    INSERT INTO event_consumed (consumer, key, consumed_at)
+    SELECT %(group)s, key, now() FROM jsonb_array_elements_text(%(keys)s::jsonb) AS key
+    ON CONFLICT DO NOTHING RETURNING key
 )
+SELECT coalesce(jsonb_agg(key), '[]')::text FROM new
+"""
 
 
 def _mark_consumed(session: Session, group: str, keys: list[str]) -> set[str]:
-    """Insert the consumed markers; return the keys that were new (one array parameter on PostgreSQL)."""
+    """Insert the consumed markers; return the keys that were new.
+
+    On PostgreSQL the keys go out as one JSON array and the new ones come back as one: two orjson
+    calls instead of the driver adapting and returning a row per key.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        return set(session.scalars(_PG_MARK, {"group": group, "keys": keys}))
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor:
+            cursor.execute(_PG_MARK, {"group": group, "keys": orjson.dumps(keys).decode()})
+            row = cursor.fetchone()
+        return set(orjson.loads(row[0])) if row else set()
     now = utcnow()
     stmt = dialect_insert(session, ConsumedEvent).values(
         [{"consumer": group, "key": key, "consumed_at": now} for key in keys]

@@ -18,8 +18,12 @@ from platform_api.lrs.bulk import bulk_insert
 #: Event type of an accepted xAPI statement; on the stream its key is the statement id.
 STATEMENT_EVENT = "xapi.statement"
 #: In the outbox, one statement row stands for every statement a transaction stored: its payload
-#: lists their ids under this name, in order, and the relay publishes one event per statement.
+#: lists their ids under this name, in order.
 STATEMENT_IDS = "statement_ids"
+#: On the stream, such a row becomes one entry of this type whose payload is the JSON array of the
+#: statements, in stored order (``count`` says how many); readers split it into one
+#: :data:`STATEMENT_EVENT` per statement, keyed by the statement id.
+STATEMENTS_EVENT = "xapi.statements"
 
 
 def emit_event(session: Session, type: str, payload: dict[str, Any], *, key: str | None = None) -> str:
@@ -41,7 +45,7 @@ def emit_many(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -
 
 
 def emit_statements(session: Session, statement_ids: list[str]) -> None:
-    """Queue the statements a transaction stored as one outbox row (the relay fans it out).
+    """Queue the statements a transaction stored as one outbox row (one stream entry later).
 
     One row per batch rather than per statement: the outbox insert, the relay's delete and
     their index and WAL work shrink a hundredfold for batches of 100.

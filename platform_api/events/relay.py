@@ -4,6 +4,10 @@ With ``PATHWISE_REDIS_URL`` set, events go to a Redis Stream (``pathwise.events`
 consumer groups read; otherwise an in-process dispatcher hands them to subscribed
 handlers directly, which is the embedded default. Either way delivery is at-least-once:
 a relay that dies after publishing and before deleting publishes again on restart.
+
+The statements one transaction stored travel as one event (:data:`STATEMENTS_EVENT`, one
+stream entry whose payload is the JSON array of the statements); readers split it into one
+event per statement, so idempotency stays keyed by the statement id.
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from pathwise.logs import get_logger
 from platform_api.core.db import transaction
 from platform_api.domain.lrs.models import Statement
-from platform_api.events.handlers import Event, Handler, process_batch
+from platform_api.events.handlers import Event, Handler, process_batch, split_statements
 from platform_api.events.models import OutboxEvent
-from platform_api.events.outbox import STATEMENT_EVENT, STATEMENT_IDS
+from platform_api.events.outbox import STATEMENT_EVENT, STATEMENT_IDS, STATEMENTS_EVENT
 
 log = get_logger(__name__)
 DEFAULT_STREAM = "pathwise.events"
+#: Entries the stream keeps (approximately) before trimming the oldest; a statement entry holds one
+#: request's statements, so at batches of 100 this bounds about 10 million statements.
+DEFAULT_MAXLEN = 100_000
 
 
 class Publisher(Protocol):
@@ -36,23 +43,30 @@ class Publisher(Protocol):
 
 
 class RedisStreamPublisher:
-    """XADD each event to the stream; ``maxlen`` trims approximately to bound memory."""
+    """XADD one entry per event; ``maxlen`` trims approximately to bound memory.
+
+    Fields: ``type``, ``key``, ``payload`` (JSON), ``enqueued_ms``, and for a statement batch
+    (``type`` :data:`STATEMENTS_EVENT`, ``key`` its first statement id) ``count``.
+    """
 
     raw_payloads = True
 
-    def __init__(self, redis: Any, stream: str = DEFAULT_STREAM, maxlen: int = 5_000_000) -> None:
+    def __init__(self, redis: Any, stream: str = DEFAULT_STREAM, maxlen: int = DEFAULT_MAXLEN) -> None:
         self.redis, self.stream, self.maxlen = redis, stream, maxlen
 
     def publish(self, events: Sequence[Event]) -> None:
         pipe = self.redis.pipeline(transaction=False)
+        # When the events left the outbox: consumers measure event-to-feature freshness from it.
+        enqueued = f"{time.time() * 1000:.3f}"
         for event in events:
-            fields = {
+            fields: dict[str, Any] = {
                 "type": event.type,
                 "key": event.key,
                 "payload": orjson.dumps(event.payload),
-                # When the event left the outbox: consumers measure event-to-feature freshness from it.
-                "enqueued_ms": f"{time.time() * 1000:.3f}",
+                "enqueued_ms": enqueued,
             }
+            if event.type == STATEMENTS_EVENT:
+                fields["count"] = event.count
             pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
         pipe.execute()
 
@@ -70,15 +84,16 @@ class InProcessDispatcher:
         self.groups[group] = handler
 
     def publish(self, events: Sequence[Event]) -> None:
+        single = split_statements(events)
         for group, handler in self.groups.items():
-            process_batch(self.factory, group, handler, events)
+            process_batch(self.factory, group, handler, single)
 
 
 def next_events(session: Session, batch: int) -> tuple[list[int], list[Event]]:
-    """The oldest ``batch`` outbox rows, locked, as events: a statement row becomes one event per statement.
+    """The oldest ``batch`` outbox rows, locked, as events: a statement row becomes one statement batch.
 
     Statement rows carry no copy of the statements (they are already in ``lrs_statements``,
-    written in the same transaction), only their ids.
+    written in the same transaction), only their ids; the batch lists the statements in that order.
     """
     rows = session.execute(
         select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.key, OutboxEvent.payload)
@@ -97,7 +112,9 @@ def next_events(session: Session, batch: int) -> tuple[list[int], list[Event]]:
         if type_ != STATEMENT_EVENT:
             events.append(Event(type_, key, payload))
             continue
-        events.extend(Event(type_, sid, stored[sid]) for sid in _statement_ids(key, payload) if sid in stored)
+        statements = [stored[sid] for sid in _statement_ids(key, payload) if sid in stored]
+        if statements:
+            events.append(Event(STATEMENTS_EVENT, statements[0]["id"], statements, len(statements)))
     return [row[0] for row in rows], events
 
 
@@ -113,18 +130,27 @@ _PG_TAKE = text(
         WHERE (SELECT pg_try_advisory_xact_lock(hashtext('pathwise.event_outbox.relay')))
         ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
     ), taken AS (
-        DELETE FROM event_outbox o USING batch WHERE o.id = batch.id
+        DELETE FROM event_outbox o WHERE o.id = ANY(ARRAY(SELECT id FROM batch))
         RETURNING o.id, o.type, o.key, o.payload
     )
-    SELECT taken.type, coalesce(ids.id, taken.key), coalesce(s.payload, taken.payload)::text
-    FROM taken
-    LEFT JOIN LATERAL jsonb_array_elements_text(
-        CASE WHEN taken.type = :statement_type
-             THEN coalesce(taken.payload -> 'statement_ids', jsonb_build_array(taken.key)) END
-    ) WITH ORDINALITY AS ids(id, n) ON true
-    LEFT JOIN lrs_statements s ON s.statement_id = ids.id
-    WHERE taken.type <> :statement_type OR s.payload IS NOT NULL
-    ORDER BY taken.id, ids.n
+    SELECT taken.id, taken.type, taken.key, taken.payload::text, 1 AS n
+    FROM taken WHERE taken.type <> :statement_type
+    UNION ALL
+    SELECT taken.id, :batch_type, taken.key, agg.payload, agg.n
+    FROM taken CROSS JOIN LATERAL (
+        -- string_agg and count skip the ids whose statement is gone
+        SELECT '[' || string_agg(found.payload, ',' ORDER BY found.n) || ']' AS payload, count(found.payload) AS n
+        FROM (
+            -- a scalar subquery: one index lookup per id, whatever the planner thinks of the table's size
+            SELECT ids.n, (SELECT s.payload::text FROM lrs_statements s WHERE s.statement_id = ids.id) AS payload
+            FROM jsonb_array_elements_text(
+                coalesce(taken.payload -> 'statement_ids', jsonb_build_array(taken.key))
+            ) WITH ORDINALITY AS ids(id, n)
+            OFFSET 0  -- kept a subquery, so each lookup runs once, not once per use of its value
+        ) found
+    ) agg
+    WHERE taken.type = :statement_type AND agg.n > 0
+    ORDER BY 1
     """
 )
 
@@ -134,34 +160,36 @@ def take_events(session: Session, batch: int, *, raw: bool = False) -> list[Even
 
     One relay drains at a time (a transaction-scoped advisory lock; the others find nothing
     and wait for their next wake-up), which keeps the stream in outbox order and spares the
-    database relays scanning past each other's locked rows. A statement row is fanned out
-    to one event per statement, in the order they were stored.
+    database relays scanning past each other's locked rows. A statement row becomes one
+    statement batch, its statements in the order they were stored, assembled as one JSON
+    array by the database.
 
     The deletion only holds if the caller commits, which it does after publishing, so a
     failed publish puts every event back. Payloads come back as JSON text: with ``raw`` they
     stay text (an ``orjson.Fragment``) for a publisher that only writes them out again,
     otherwise orjson parses them, cheaper than the driver's JSON loader.
     """
-    rows = session.execute(_PG_TAKE, {"batch": batch, "statement_type": STATEMENT_EVENT}).all()
+    params = {"batch": batch, "statement_type": STATEMENT_EVENT, "batch_type": STATEMENTS_EVENT}
+    rows = session.execute(_PG_TAKE, params).all()
     wrap = orjson.Fragment if raw else orjson.loads
-    return [Event(type_, key, wrap(payload)) for type_, key, payload in rows]
+    return [Event(type_, key, wrap(payload), count) for _, type_, key, payload, count in rows]
 
 
 def relay_once(factory: sessionmaker[Session], publisher: Publisher, batch: int = 20) -> int:
-    """Publish the events of up to ``batch`` outbox rows; returns how many events went out."""
+    """Publish the events of up to ``batch`` outbox rows; returns how many went out, counting statements."""
     with transaction(factory) as session:
         if session.get_bind().dialect.name == "postgresql":
             events = take_events(session, batch, raw=publisher.raw_payloads)
             if events:
                 publisher.publish(events)
-            return len(events)
+            return sum(event.count for event in events)
         ids, events = next_events(session, batch)
         if not ids:
             return 0
         if events:
             publisher.publish(events)
         session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(ids)))
-    return len(events)
+    return sum(event.count for event in events)
 
 
 class Relay:

@@ -3,9 +3,9 @@
 It starts the API (uvicorn, several workers) and a stream consumer as real processes,
 posts pre-built batches with a small pool of keep-alive connections, measures
 single-statement latency, then waits until the consumer has seen every statement and
-checks that nothing was lost or handled twice. It also reports the CPU the API, the consumer and
-PostgreSQL spent per 100 statements, and the load average, because on a shared machine statements/s
-says as much about the neighbours as about the code.
+checks that nothing was lost or handled twice. It also reports the CPU the API, the consumer,
+PostgreSQL and the load generator itself spent per 100 statements, and the load average, because on
+a shared machine statements/s says as much about the neighbours as about the code.
 """
 
 from __future__ import annotations
@@ -251,7 +251,9 @@ def ingest(
         cpu_before["api"] = _cpu_seconds([server.pid])
         cpu_before["consumer"] = _cpu_seconds([consumer.pid] if consumer else [])
         cpu_before["postgres"] = _cpu_seconds(_backend_pids(factory))
+        cpu_before["client"] = {os.getpid(): time.process_time()}
         accepted, elapsed = asyncio.run(_post_batches(base, headers, bodies, concurrency))
+        cpu_after["client"] = {os.getpid(): time.process_time()}
         expected = accepted + latency_samples
         with factory() as session:
             stored = (session.scalar(select(func.count()).select_from(Statement)) or 0) - before
@@ -279,6 +281,7 @@ def ingest(
         "stored_in_db": stored,
         "expected_in_db": expected,
         "stream": stream if settings.redis_url else "in-process",
+        # One entry per request's statements (and per single statement), not per statement.
         "stream_entries": delivered,
         "reached_consumer": reached,
         "lost": None if reached is None else expected - reached,
@@ -286,7 +289,8 @@ def ingest(
         "single_post_latency_ms": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95)},
         # CPU per 100 batched statements, from the first batch posted to the last event consumed (after
         # start-up and the single-statement posts): a figure the machine's load changes far less than
-        # statements/s. "postgres" counts only server processes of this database.
+        # statements/s. "postgres" counts only server processes of this database; "client" is this
+        # process, the load generator, while it posts the batches.
         "cpu_ms_per_100_statements": {
             name: _cpu_ms_per_100(cpu_before[name], cpu_after.get(name, {}), accepted) for name in cpu_before
         },

@@ -56,30 +56,25 @@ def _activities_of(context: dict[str, Any]) -> list[str]:
 
 
 def _collect(statement: dict[str, Any], out: dict[tuple[str, str], bool], *, top: bool) -> None:
-    def add(kind: str, value: str, direct: bool) -> None:
-        out[(kind, value)] = out.get((kind, value), False) or direct
-
-    for key in actor_keys(statement["actor"]):
-        add("agent", key, top)
+    """Add the statement's mentions to ``out``; a mention is direct if any of its places is."""
+    found: list[tuple[str, str, bool]] = [("agent", key, top) for key in actor_keys(statement["actor"])]
     obj = statement["object"]
     object_type = obj.get("objectType", "Activity")
     if object_type == "Activity":
-        add("activity", obj["id"], top)
+        found.append(("activity", obj["id"], top))
     elif object_type in ("Agent", "Group"):
-        for key in actor_keys(obj):
-            add("agent", key, top)
+        found.extend(("agent", key, top) for key in actor_keys(obj))
     elif object_type == "SubStatement":
         _collect(obj, out, top=False)
     context = statement.get("context") or {}
     for role in ("instructor", "team"):
         if role in context:
-            for key in actor_keys(context[role]):
-                add("agent", key, False)
-    for activity_id in _activities_of(context):
-        add("activity", activity_id, False)
+            found.extend(("agent", key, False) for key in actor_keys(context[role]))
+    found.extend(("activity", activity_id, False) for activity_id in _activities_of(context))
     if top and "authority" in statement:
-        for key in actor_keys(statement["authority"]):
-            add("agent", key, False)
+        found.extend(("agent", key, False) for key in actor_keys(statement["authority"]))
+    for kind, value, direct in found:
+        out[(kind, value)] = out.get((kind, value), False) or direct
 
 
 def mentions(statement: dict[str, Any]) -> list[Mention]:

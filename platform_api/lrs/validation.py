@@ -5,6 +5,11 @@ cannot express well (exactly one inverse functional identifier, interaction comp
 allowed only for some interaction types, ``revision`` only for Activity objects, no
 nulls outside extensions) and because this runs on the ingest hot path, once per
 statement, where a compiled regex per field is much cheaper than a generic validator.
+
+On that path the common case is kept cheap: property paths for messages are built only once
+something is wrong, and IRIs and language tags that already passed their regex (verbs,
+activity types, extension keys, the same few tags, repeated in every statement) are
+remembered, so a repeat costs a set lookup instead of a match.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ INTERACTION_COMPONENTS: dict[str, tuple[str, ...]] = {
     "other": (),
 }
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+COMPONENT_KEY_SET = frozenset(COMPONENT_LISTS)
 RESULT_KEYS = frozenset({"score", "success", "completion", "response", "duration", "extensions"})
 SCORE_KEYS = frozenset({"scaled", "raw", "min", "max"})
 CONTEXT_KEYS = frozenset(
@@ -84,6 +90,22 @@ CONTEXT_KEYS = frozenset(
 )
 CONTEXT_ACTIVITY_KEYS = frozenset({"parent", "grouping", "category", "other"})
 ATTACHMENT_KEYS = frozenset({"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"})
+ACCOUNT_KEYS = frozenset({"homePage", "name"})
+VERB_KEYS = frozenset({"id", "display"})
+COMPONENT_KEYS = frozenset({"id", "description"})
+STATEMENT_REF_KEYS = frozenset({"objectType", "id"})
+_NUMBER = (int, float)
+
+#: Strings known to match IRI_RE / LANG_RE. Bounded: cleared when full (a miss only costs the regex).
+_VALID_IRIS: set[str] = set()
+_VALID_LANGS: set[str] = set()
+_REMEMBER_MAX = 8192
+
+
+def _remember(known: set[str], text: str) -> None:
+    if len(known) >= _REMEMBER_MAX:
+        known.clear()
+    known.add(text)
 
 
 class StatementError(ValueError):
@@ -102,6 +124,8 @@ def _fail(path: str, message: str) -> StatementError:
 def _object(value: Any, path: str, allowed: frozenset[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _fail(path, f"must be a JSON object, got {_kind(value)}")
+    if allowed.issuperset(value) and None not in value.values():
+        return value
     for key, item in value.items():
         if key not in allowed:
             raise _fail(f"{path}.{key}", "is not a property defined by xAPI 1.0.3 here")
@@ -136,16 +160,25 @@ def _bool(value: Any, path: str) -> None:
 
 
 def _number(value: Any, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER):
         raise _fail(path, f"must be a number, got {_kind(value)}")
     return float(value)
 
 
 def check_iri(value: Any, path: str) -> str:
     text = _string(value, path)
-    if not IRI_RE.match(text):
-        raise _fail(path, f"must be an absolute IRI with a scheme (e.g. https://…), got {text!r}")
+    if text not in _VALID_IRIS:
+        if not IRI_RE.match(text):
+            raise _fail(path, f"must be an absolute IRI with a scheme (e.g. https://…), got {text!r}")
+        _remember(_VALID_IRIS, text)
     return text
+
+
+def _iri(value: Any, path: str, name: str) -> str:
+    """``check_iri`` of ``path.name``, building that path only when the IRI is not already known."""
+    if value.__class__ is str and value in _VALID_IRIS:
+        return str(value)
+    return check_iri(value, f"{path}.{name}")
 
 
 def check_uuid(value: Any, path: str) -> str:
@@ -173,16 +206,20 @@ def check_language_map(value: Any, path: str) -> None:
     if not isinstance(value, dict):
         raise _fail(path, f"must be a language map (object of language tag → string), got {_kind(value)}")
     for tag, text in value.items():
-        if not LANG_RE.match(tag):
-            raise _fail(f"{path}.{tag}", "key is not an RFC 5646 language tag")
-        _string(text, f"{path}.{tag}")
+        if tag not in _VALID_LANGS:
+            if not LANG_RE.match(tag):
+                raise _fail(f"{path}.{tag}", "key is not an RFC 5646 language tag")
+            _remember(_VALID_LANGS, tag)
+        if not isinstance(text, str):
+            _string(text, f"{path}.{tag}")
 
 
 def check_extensions(value: Any, path: str) -> None:
     if not isinstance(value, dict):
         raise _fail(path, f"must be an object keyed by IRIs, got {_kind(value)}")
     for key in value:
-        check_iri(key, f"{path}[{key!r}]")
+        if key not in _VALID_IRIS:
+            check_iri(key, f"{path}[{key!r}]")
 
 
 def check_actor(value: Any, path: str) -> None:
@@ -197,7 +234,7 @@ def check_agent(value: Any, path: str) -> None:
     agent = _object(value, path, AGENT_KEYS)
     if "objectType" in agent and agent["objectType"] != "Agent":
         raise _fail(f"{path}.objectType", f"must be 'Agent' or 'Group', got {agent['objectType']!r}")
-    if "name" in agent:
+    if "name" in agent and not isinstance(agent["name"], str):
         _string(agent["name"], f"{path}.name")
     if _ifi_count(agent, path) != 1:
         raise _fail(path, "an Agent must have exactly one of mbox, mbox_sha1sum, openid, account")
@@ -240,24 +277,27 @@ def _ifi_count(actor: dict[str, Any], path: str) -> int:
             raise _fail(f"{path}.mbox_sha1sum", "must be the 40 hex digits of a SHA-1 hash")
     if "openid" in actor:
         count += 1
-        check_iri(actor["openid"], f"{path}.openid")
+        _iri(actor["openid"], path, "openid")
     if "account" in actor:
         count += 1
-        account = _object(actor["account"], f"{path}.account", frozenset({"homePage", "name"}))
+        account = actor["account"]
+        if not isinstance(account, dict) or not ACCOUNT_KEYS.issuperset(account) or None in account.values():
+            account = _object(account, f"{path}.account", ACCOUNT_KEYS)
         if "homePage" not in account:
             raise _fail(f"{path}.account.homePage", "is required")
         if "name" not in account:
             raise _fail(f"{path}.account.name", "is required")
-        check_iri(account["homePage"], f"{path}.account.homePage")
-        _string(account["name"], f"{path}.account.name")
+        _iri(account["homePage"], path, "account.homePage")
+        if not isinstance(account["name"], str):
+            _string(account["name"], f"{path}.account.name")
     return count
 
 
 def check_verb(value: Any, path: str) -> str:
-    verb = _object(value, path, frozenset({"id", "display"}))
+    verb = _object(value, path, VERB_KEYS)
     if "id" not in verb:
         raise _fail(f"{path}.id", "is required")
-    verb_id = check_iri(verb["id"], f"{path}.id")
+    verb_id = _iri(verb["id"], path, "id")
     if "display" in verb:
         check_language_map(verb["display"], f"{path}.display")
     return verb_id
@@ -269,9 +309,9 @@ def check_activity(value: Any, path: str) -> None:
         raise _fail(f"{path}.objectType", f"must be 'Activity', got {activity['objectType']!r}")
     if "id" not in activity:
         raise _fail(f"{path}.id", "is required")
-    check_iri(activity["id"], f"{path}.id")
+    _iri(activity["id"], path, "id")
     if "definition" in activity:
-        _check_definition(activity["definition"], f"{path}.definition")
+        _check_definition(activity["definition"], path + ".definition")
 
 
 def _check_definition(value: Any, path: str) -> None:
@@ -280,15 +320,16 @@ def _check_definition(value: Any, path: str) -> None:
         if key in definition:
             check_language_map(definition[key], f"{path}.{key}")
     if "type" in definition:
-        check_iri(definition["type"], f"{path}.type")
+        _iri(definition["type"], path, "type")
     if "moreInfo" in definition:
-        check_iri(definition["moreInfo"], f"{path}.moreInfo")
+        _iri(definition["moreInfo"], path, "moreInfo")
     if "extensions" in definition:
         check_extensions(definition["extensions"], f"{path}.extensions")
     interaction = definition.get("interactionType")
     allowed: tuple[str, ...] = ()
     if interaction is not None:
-        _string(interaction, f"{path}.interactionType")
+        if not isinstance(interaction, str):
+            _string(interaction, f"{path}.interactionType")
         if interaction not in INTERACTION_COMPONENTS:
             raise _fail(f"{path}.interactionType", f"must be one of {', '.join(INTERACTION_COMPONENTS)}")
         allowed = INTERACTION_COMPONENTS[interaction]
@@ -300,7 +341,7 @@ def _check_definition(value: Any, path: str) -> None:
             raise _fail(f"{path}.correctResponsesPattern", "must be an array of strings")
         for index, item in enumerate(pattern):
             _string(item, f"{path}.correctResponsesPattern[{index}]")
-    for key in COMPONENT_LISTS:
+    for key in COMPONENT_LISTS if not COMPONENT_KEY_SET.isdisjoint(definition) else ():
         if key not in definition:
             continue
         if key not in allowed:
@@ -311,7 +352,7 @@ def _check_definition(value: Any, path: str) -> None:
         seen: set[str] = set()
         for index, component in enumerate(components):
             item_path = f"{path}.{key}[{index}]"
-            item = _object(component, item_path, frozenset({"id", "description"}))
+            item = _object(component, item_path, COMPONENT_KEYS)
             if "id" not in item:
                 raise _fail(f"{item_path}.id", "is required")
             component_id = _string(item["id"], f"{item_path}.id")
@@ -323,7 +364,7 @@ def _check_definition(value: Any, path: str) -> None:
 
 
 def check_statement_ref(value: Any, path: str) -> str:
-    ref = _object(value, path, frozenset({"objectType", "id"}))
+    ref = _object(value, path, STATEMENT_REF_KEYS)
     if ref.get("objectType") != "StatementRef":
         raise _fail(f"{path}.objectType", "must be 'StatementRef'")
     if "id" not in ref:
@@ -367,7 +408,11 @@ def check_result(value: Any, path: str) -> None:
     result = _object(value, path, RESULT_KEYS)
     if "score" in result:
         score = _object(result["score"], f"{path}.score", SCORE_KEYS)
-        numbers = {key: _number(score[key], f"{path}.score.{key}") for key in SCORE_KEYS if key in score}
+        numbers: dict[str, float] = {}
+        for key, number in score.items():
+            if number.__class__ is bool or not isinstance(number, _NUMBER):
+                _number(number, f"{path}.score.{key}")
+            numbers[key] = float(number)
         if "scaled" in numbers and not -1.0 <= numbers["scaled"] <= 1.0:
             raise _fail(f"{path}.score.scaled", "must be between -1 and 1")
         low, high = numbers.get("min"), numbers.get("max")
@@ -377,9 +422,9 @@ def check_result(value: Any, path: str) -> None:
         if raw is not None and ((low is not None and raw < low) or (high is not None and raw > high)):
             raise _fail(f"{path}.score.raw", "must lie between score.min and score.max")
     for key in ("success", "completion"):
-        if key in result:
+        if key in result and result[key].__class__ is not bool:
             _bool(result[key], f"{path}.{key}")
-    if "response" in result:
+    if "response" in result and not isinstance(result["response"], str):
         _string(result["response"], f"{path}.response")
     if "duration" in result and not DURATION_RE.match(_string(result["duration"], f"{path}.duration")):
         raise _fail(f"{path}.duration", f"must be an ISO 8601 duration such as PT1M30S, got {result['duration']!r}")

@@ -1,7 +1,8 @@
 """The one dialect-specific step of storing statements: inserting the new rows.
 
 On PostgreSQL a single SQL statement inserts the statements, their mention rows and the
-request's one outbox row from two JSON documents (``jsonb_to_recordset``): one round trip, one plan
+request's one outbox row from two JSON documents (statement rows as objects, mention rows as
+arrays, written straight from the tuples): one round trip, one plan
 (prepared after a few runs), no per-row work in the driver, and ``ON CONFLICT DO NOTHING``
 reports which ids were new. Everywhere else (SQLite) SQLAlchemy Core ``executemany`` does it.
 
@@ -63,8 +64,8 @@ WITH input AS (
     RETURNING statement_id
 ), refs AS (
     INSERT INTO lrs_statement_refs (statement_id, kind, value, direct)
-    SELECT r.s, r.k, r.v, r.d FROM jsonb_to_recordset(%(refs)s::jsonb) AS r(s text, k text, v text, d bool)
-    WHERE r.s IN (SELECT statement_id FROM inserted)
+    SELECT r ->> 0, r ->> 1, r ->> 2, (r -> 3)::bool FROM jsonb_array_elements(%(refs)s::jsonb) AS r
+    WHERE r ->> 0 IN (SELECT statement_id FROM inserted)
 ), outbox AS (
     INSERT INTO event_outbox (type, key, payload, created_at)
     SELECT %(event_type)s, (array_agg(i.statement_id ORDER BY i.ord))[1],
@@ -80,7 +81,7 @@ def _insert_postgresql(session: Session, rows: Rows) -> set[str]:
     """Rows travel as two JSON documents: one orjson call each here, parsed once by the server."""
     params = {
         "statements": orjson.dumps(rows.statements).decode(),
-        "refs": orjson.dumps([{"s": s, "k": k, "v": v, "d": d} for s, k, v, d in rows.refs]).decode(),
+        "refs": orjson.dumps(rows.refs).decode(),  # [statement_id, kind, value, direct] arrays
         "tenant": rows.tenant_id,
         "stored": rows.stored,
         "voided_verb": VOIDED_VERB,

@@ -11,7 +11,7 @@ from features.events import statement_to_interaction
 from features.xapi_vocabulary import answered_statement
 from pipelines.stream_source import RedisStreamSource
 from platform_api.events.handlers import Event
-from platform_api.events.outbox import STATEMENT_EVENT
+from platform_api.events.outbox import STATEMENT_EVENT, STATEMENTS_EVENT
 from platform_api.events.relay import RedisStreamPublisher
 from tests.conftest import REDIS_URL
 
@@ -27,7 +27,7 @@ def test_relayed_statements_reach_the_feature_source_and_other_events_are_skippe
         publisher.publish(
             [
                 Event("enrollment.changed", "k-1", {"tenant_id": 1, "data": {"user_id": 7}}),
-                Event(STATEMENT_EVENT, statement["id"], statement),
+                Event(STATEMENTS_EVENT, statement["id"], [statement], 1),
             ]
         )
         source = RedisStreamSource(REDIS_URL, stream, group="features-test", consumer="c1")
@@ -44,5 +44,46 @@ def test_relayed_statements_reach_the_feature_source_and_other_events_are_skippe
         source.ack(messages)
         pending = client.xpending(stream, "features-test")
         assert pending["pending"] == 0, "the skipped platform event is acknowledged too"
+    finally:
+        client.delete(stream)
+
+
+def test_a_batch_entry_is_read_across_reads_and_acknowledged_once_whole() -> None:
+    """A statement batch larger than one read: its entry stays pending until its last statement is acked."""
+    stream = f"pathwise.events.test-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        batch = [answered_statement(f"learner-{i}", "item-1", "skill-1", i % 2 == 0) for i in range(5)]
+        single = answered_statement("learner-9", "item-2", "skill-1", True)
+        publisher = RedisStreamPublisher(client, stream=stream)
+        publisher.publish([Event(STATEMENTS_EVENT, batch[0]["id"], batch, len(batch))])
+        publisher.publish([Event(STATEMENT_EVENT, single["id"], single)])  # an entry written before batching
+        source = RedisStreamSource(REDIS_URL, stream, group="features-test", consumer="c1")
+        first = source.read(max_count=3, block_ms=100)
+        assert [m.statement["id"] for m in first if m.statement] == [s["id"] for s in batch[:3]]
+        assert len({m.message_id for m in first}) == 3 and {m.entry_id for m in first} == {first[0].entry_id}
+        source.ack(first)
+        assert client.xpending(stream, "features-test")["pending"] == 2, "both entries read, neither acked whole"
+        rest = source.read(max_count=3, block_ms=100)
+        assert [m.statement for m in rest] == [*batch[3:], single]
+        assert rest[2].message_id == rest[2].entry_id != rest[0].entry_id
+        source.ack(rest[:2])
+        assert client.xpending(stream, "features-test")["pending"] == 1, "the batch entry is done, the single not"
+        source.ack(rest[2:])
+        assert client.xpending(stream, "features-test")["pending"] == 0
+    finally:
+        client.delete(stream)
+
+
+def test_a_batch_entry_that_is_not_a_json_array_is_delivered_raw_for_quarantine() -> None:
+    stream = f"pathwise.events.test-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.xadd(stream, {"type": STATEMENTS_EVENT, "key": "k", "payload": "{not json", "count": "1"})
+        source = RedisStreamSource(REDIS_URL, stream, group="features-test", consumer="c1")
+        messages = source.read(max_count=10, block_ms=100)
+        assert [(m.statement, m.raw) for m in messages] == [(None, "{not json")]
+        source.ack(messages)
+        assert client.xpending(stream, "features-test")["pending"] == 0
     finally:
         client.delete(stream)

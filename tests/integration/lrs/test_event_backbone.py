@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 import redis
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from features.xapi_vocabulary import Verb, answered_statement
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
+from platform_api.domain.lrs.models import Statement
 from platform_api.events.consumer import StreamConsumer
 from platform_api.events.handlers import count_verbs
 from platform_api.events.models import ConsumedEvent, OutboxEvent, VerbCount
@@ -77,11 +79,13 @@ def test_in_process_dispatcher_is_idempotent(factory: sessionmaker[Session]) -> 
     with transaction(factory) as session:
         for i in range(3):
             record_statement(session, answered_statement(i, i, i % 5, True, statement_id=str(uuid.uuid4())))
-    from platform_api.events.handlers import process_batch
+    from platform_api.events.handlers import process_batch, split_statements
     from platform_api.events.relay import next_events
 
     with factory() as session:
-        _, events = next_events(session, 100)
+        _, batches = next_events(session, 100)
+    assert [b.count for b in batches] == [1, 1, 1], "one statement batch per transaction's outbox row"
+    events = split_statements(batches)
     assert len(events) == 3 and all(e.payload["verb"]["id"] == Verb.ANSWERED for e in events)
     assert process_batch(factory, "embedded", count_verbs, events) == 3
     assert process_batch(factory, "embedded", count_verbs, events) == 0
@@ -95,7 +99,15 @@ def test_redis_relay_and_consumer_group(factory: sessionmaker[Session], stream: 
     with transaction(factory) as session:
         emit_event(session, "enrollment.changed", {"user": 1}, key="enroll-1")
     assert relay_once(factory, RedisStreamPublisher(client, name)) == 51
-    assert client.xlen(name) == 51
+    entries = client.xrange(name)
+    assert len(entries) == 2, "the 50 statements of one transaction travel as one entry"
+    fields = entries[0][1]
+    assert (fields[b"type"], fields[b"count"]) == (b"xapi.statements", b"50")
+    statements = orjson.loads(fields[b"payload"])
+    with factory() as session:
+        stored = list(session.scalars(select(Statement.statement_id).order_by(Statement.seq)))
+    assert [s["id"] for s in statements] == stored, "the entry lists the statements in stored order"
+    assert fields[b"key"].decode() == stored[0]
     consumer = StreamConsumer(client, factory, count_verbs, group="g1", name="c1", stream=name, block_ms=100)
     consumer.run(exit_when_idle_s=0.5)
     assert consumer.handled == 51

@@ -252,3 +252,32 @@ def test_vocabulary_builders_make_valid_statements() -> None:
             result={"score": {"scaled": 0.8}, "completion": True},
         )
         assert validate_statement(built)["verb"]["display"]["en-US"] == verb_id.rsplit("/", 1)[1]
+
+
+def test_remembered_iris_and_tags_do_not_let_bad_values_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hot path remembers IRIs and language tags that matched; misses still get the full check."""
+    from platform_api.lrs import validation
+
+    monkeypatch.setattr(validation, "_VALID_IRIS", set())
+    monkeypatch.setattr(validation, "_VALID_LANGS", set())
+    monkeypatch.setattr(validation, "_REMEMBER_MAX", 3)
+    validate_statement(copy.deepcopy(BASE))
+    assert "http://adlnet.gov/expapi/verbs/answered" in validation._VALID_IRIS
+    assert sorted(validation._VALID_LANGS) == ["en-US"]
+    assert len(validation._VALID_IRIS) <= 3, "the memory is bounded"
+    cases = [
+        (with_(verb={"id": "answered"}), "statement.verb.id", "absolute IRI"),
+        (with_(object={"id": "items 1"}), "statement.object.id", "absolute IRI"),
+        (with_(verb={"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en US": "x"}}), "display", "RFC"),
+        (with_(verb={"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": 1}}), "en-US", "string"),
+        (with_(context={"extensions": {"skill": 1}}), "statement.context.extensions['skill']", "absolute IRI"),
+        (with_(actor={"account": {"homePage": "pathwise", "name": "a"}}), "account.homePage", "absolute IRI"),
+        (with_(actor={"account": {"homePage": "https://x.example", "name": None}}), "account.name", "null"),
+        (with_(result={"score": {"scaled": True}}), "statement.result.score.scaled", "number"),
+        (with_(result={"completion": "yes"}), "statement.result.completion", "true or false"),
+    ]
+    for statement, path, message in cases:
+        validate_statement(copy.deepcopy(BASE))  # the known-good values are remembered again
+        with pytest.raises(StatementError) as caught:
+            validate_statement(statement)
+        assert path in caught.value.path and message in caught.value.message, (path, caught.value)
