@@ -30,8 +30,17 @@ ANCHORS: dict[str, dict[str, str]] = {
 
 
 #: Training facts the neural models report (epochs run, best epoch, wall and CPU seconds), and
-#: the regularisation strength the logistic model chose on validation.
-NEURAL_FIELDS = ("epochs", "best_epoch", "best_valid_auc", "train_seconds", "train_cpu_seconds", "stopped", "chosen_c")
+#: the regularisation strength the logistic model and the boosting rounds the tree model chose on validation.
+NEURAL_FIELDS = (
+    "epochs",
+    "best_epoch",
+    "best_valid_auc",
+    "train_seconds",
+    "train_cpu_seconds",
+    "stopped",
+    "chosen_c",
+    "best_iter",
+)
 #: The stacked model's members, their blend weights and validation AUCs (``weight_<m>``, ``valid_auc_<m>``).
 STACK_PREFIXES = ("members", "weight_", "valid_auc_")
 
