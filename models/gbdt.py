@@ -1,8 +1,10 @@
 """Gradient-boosted trees over causal history features (catalog name ``gbdt``).
 
 The features are those of ``dkt-feat`` (:mod:`models.dkt.step_features`: counts overall and
-on the skill, recency, the current same-skill run and streaks) plus the skill as a
-categorical feature. Trees find the interactions a logistic model cannot (a long wrong streak
+on the skill, recency, the current same-skill run and streaks) plus, as categorical features,
+the skill and the skill of the previous same-skill run (which skill the learner came from:
+chosen on ASSIST2015 validation learners, it raised the validation AUC from 0.7360 to 0.7393).
+Trees find the interactions a logistic model cannot (a long wrong streak
 means something else on a skill seen for the first time than on one seen twenty times), and
 they err on other rows than the LSTM, which is what the stack (:mod:`models.ensemble`) uses.
 
@@ -27,11 +29,25 @@ from sklearn.metrics import roc_auc_score
 from models.base import KTInputError, validate_interactions
 from models.dkt.neural import split_by_learner
 from models.dkt.step_features import n_step_features, step_features
+from models.lr.features import _group_starts, sort_history
 
 STATE_FILE = "gbdt.json"
 TREES_FILE = "gbdt.joblib"
 #: HistGradientBoosting keeps at most 255 categories; rarer skills than the top 254 become "missing".
 MAX_SKILL_CATEGORIES = 254
+
+
+def previous_run_skills(frame: pd.DataFrame) -> np.ndarray:
+    """Per row (in ``frame``'s order): the skill of the learner's previous same-skill run, or None."""
+    history = sort_history(frame, frame["skill_id"])
+    index = np.arange(len(history.users))
+    learner_start = _group_starts([history.users])
+    run_start = _group_starts([history.users, history.skills])
+    before = history.skills[np.maximum(run_start - 1, 0)]
+    sorted_out = np.where(run_start > learner_start, before, None)
+    out = np.empty(index.size, dtype=object)
+    out[history.order] = sorted_out
+    return out
 
 
 class GradientBoostedKT:
@@ -47,6 +63,7 @@ class GradientBoostedKT:
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 100,
         l2_regularization: float = 1.0,
+        previous_run_skill: bool = True,
         valid_fraction: float = 0.1,
         seed: int = 42,
     ) -> None:
@@ -59,6 +76,7 @@ class GradientBoostedKT:
             "min_samples_leaf": min_samples_leaf,
             "l2_regularization": l2_regularization,
         }
+        self.previous_run_skill = previous_run_skill
         self.valid_fraction, self.seed = valid_fraction, seed
         self.skills_: dict[str, int] = {}
         self.trees_: HistGradientBoostingClassifier | None = None
@@ -70,12 +88,19 @@ class GradientBoostedKT:
         if frame["skill_id"].isna().any():
             raise KTInputError("column 'skill_id' has missing values")
         features, _ = step_features(frame)
-        skill = frame["skill_id"].astype(str).map(self.skills_).to_numpy(dtype=np.float64)  # unseen → NaN
-        return np.column_stack([features.astype(np.float64), skill])
+        columns = [features.astype(np.float64), self._codes(frame["skill_id"].astype(str).to_numpy())]
+        if self.previous_run_skill:
+            columns.append(self._codes(previous_run_skills(frame)))
+        return np.column_stack(columns)
+
+    def _codes(self, skills: np.ndarray) -> np.ndarray:
+        """Category codes of skill ids; unseen (or absent: None) → NaN, which the trees treat as missing."""
+        return pd.Series(skills, dtype=object).map(self.skills_).to_numpy(dtype=np.float64)
 
     def _trees(self, rounds: int) -> HistGradientBoostingClassifier:
-        categorical = np.zeros(n_step_features() + 1, dtype=bool)
-        categorical[-1] = True
+        n_categorical = 2 if self.previous_run_skill else 1
+        categorical = np.zeros(n_step_features() + n_categorical, dtype=bool)
+        categorical[-n_categorical:] = True
         settings = {**self.settings, "max_iter": rounds}
         return HistGradientBoostingClassifier(
             **settings, categorical_features=categorical, early_stopping=False, random_state=self.seed
@@ -111,6 +136,7 @@ class GradientBoostedKT:
         return {
             "model": self.name,
             **self.settings,
+            "previous_run_skill": self.previous_run_skill,
             "seed": self.seed,
             "best_iter": self.best_iter_,
             "best_valid_auc": self.valid_auc_,
@@ -124,6 +150,7 @@ class GradientBoostedKT:
         joblib.dump(self.trees_, directory / TREES_FILE)
         state = {
             "settings": self.settings,
+            "previous_run_skill": self.previous_run_skill,
             "valid_fraction": self.valid_fraction,
             "seed": self.seed,
             "skills": self.skills_,
@@ -139,7 +166,12 @@ class GradientBoostedKT:
             if not (directory / name).is_file():
                 raise FileNotFoundError(f"{directory / name}: no saved gbdt model there")
         state = json.loads((directory / STATE_FILE).read_text())
-        model = cls(**state["settings"], valid_fraction=state["valid_fraction"], seed=state["seed"])
+        model = cls(
+            **state["settings"],
+            previous_run_skill=state["previous_run_skill"],
+            valid_fraction=state["valid_fraction"],
+            seed=state["seed"],
+        )
         model.skills_ = state["skills"]
         model.best_iter_, model.valid_auc_ = state["best_iter"], state["valid_auc"]
         model.trees_ = joblib.load(directory / TREES_FILE)

@@ -72,3 +72,25 @@ def test_bad_input_and_settings(fitted: GradientBoostedKT, data: pd.DataFrame, t
         fitted.predict_proba(data.drop(columns=["correct"]))
     with pytest.raises(KTInputError, match="only one answer value"):
         GradientBoostedKT(max_iter=5).fit(data, data.assign(correct=1))
+
+
+def test_previous_run_skill_matches_a_plain_loop(data: pd.DataFrame) -> None:
+    from models.gbdt import previous_run_skills
+
+    frame = data.sample(frac=1.0, random_state=4)  # any row order
+    got = pd.Series(previous_run_skills(frame), index=frame.index)
+    for _, rows in frame.sort_values(["user_id", "seq"]).groupby("user_id"):
+        current, before = None, None
+        for index, skill in zip(rows.index, rows["skill_id"], strict=True):
+            if current is not None and skill != current:
+                before = current
+            current = skill
+            assert got[index] == before
+
+
+def test_without_the_previous_run_skill(data: pd.DataFrame, tmp_path: Path) -> None:
+    model = GradientBoostedKT(max_iter=10, previous_run_skill=False).fit(data, data)
+    model.save(tmp_path / "g")
+    loaded = GradientBoostedKT.load(tmp_path / "g")
+    assert loaded.previous_run_skill is False
+    np.testing.assert_array_equal(loaded.predict_proba(data), model.predict_proba(data))
