@@ -11,9 +11,12 @@ KT_MODELS: dict[str, str] = {
     "bkt-forgets": "models.bkt.model:BKTForgets",
     "dkt": "models.dkt.dkt:DKT",
     "dkt-rasch": "models.dkt.dkt:RaschDKT",
+    "dkt-feat": "models.dkt.dkt:FeatureDKT",
     "attn": "models.dkt.attention:AttentionKT",
     "irt": "models.irt.model:IRT2PL",
     "best-lr": "models.lr.model:BestLR",
+    "gbdt": "models.gbdt:GradientBoostedKT",
+    "stack": "models.ensemble:StackedKT",
 }
 
 

@@ -25,13 +25,24 @@ ANCHORS: dict[str, dict[str, str]] = {
         "dkt": "DKT 0.72-0.82",
     },
     "assist2009_pid": {"dkt": "DKT 0.817 (AKT paper)", "attn": "AKT 0.8346"},
-    "assist2015": {"dkt": "DKT 0.72-0.82", "attn": "AKT 0.7828"},
+    "assist2015": {"dkt": "DKT 0.72-0.82", "attn": "AKT 0.7828", "stack": "AKT 0.7828"},
 }
 
 
 #: Training facts the neural models report (epochs run, best epoch, wall and CPU seconds), and
-#: the regularisation strength the logistic model chose on validation.
-NEURAL_FIELDS = ("epochs", "best_epoch", "best_valid_auc", "train_seconds", "train_cpu_seconds", "stopped", "chosen_c")
+#: the regularisation strength the logistic model and the boosting rounds the tree model chose on validation.
+NEURAL_FIELDS = (
+    "epochs",
+    "best_epoch",
+    "best_valid_auc",
+    "train_seconds",
+    "train_cpu_seconds",
+    "stopped",
+    "chosen_c",
+    "best_iter",
+)
+#: The stacked model's members, their blend weights and validation AUCs (``weight_<m>``, ``valid_auc_<m>``).
+STACK_PREFIXES = ("members", "weight_", "valid_auc_")
 
 
 class ModelUnavailable(RuntimeError):
@@ -83,6 +94,7 @@ def run_benchmark(splits: Splits, names: list[str], log: Callable[[str], None]) 
                 "fit_seconds": fit_s,
                 "seed": params.get("seed"),
                 **{key: params[key] for key in NEURAL_FIELDS if key in params},
+                **({k: v for k, v in params.items() if k.startswith(STACK_PREFIXES)} if name == "stack" else {}),
                 "anchor": ANCHORS.get(splits.name, {}).get(name, ""),
             }
         )

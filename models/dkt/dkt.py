@@ -8,17 +8,24 @@ With ``rasch=True`` the items are used too, as in the attention model: an intera
 (skill, answer) embedding plus the item's learned difficulty times a per-(skill, answer)
 variation vector, and step t is scored by a small MLP from the LSTM state and step t's
 question embedding (skill embedding plus difficulty times a per-skill variation vector).
+
+With ``features=True`` (catalog name ``dkt-feat``) that MLP also reads step t's causal history
+features (:mod:`models.dkt.step_features`: counts over the whole history, recency, the current
+same-skill run and streaks), which the LSTM cannot count beyond its window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
 from models.dkt.attention import rasch_penalty
 from models.dkt.neural import NeuralKT
+from models.dkt.step_features import n_step_features, step_features
 from models.dkt.training import TrainConfig
 from models.dkt.vocab import PAD
 
@@ -37,12 +44,15 @@ class DKTConfig(TrainConfig):
     rasch: bool = False
     #: L2 penalty per scored step on the item difficulty scalar (``rasch`` only).
     l2: float = 1e-5
+    #: Score each step with an MLP that also reads the step's causal history features.
+    features: bool = False
 
 
 class DKTNetwork(nn.Module):
     def __init__(self, n_skills: int, n_items: int, config: DKTConfig) -> None:
         super().__init__()
         self.rasch, self.l2 = config.rasch, config.l2
+        self.n_features = n_step_features() if config.features else 0
         n_tokens = 2 * n_skills + 2
         self.interaction = nn.Embedding(n_tokens, config.embed_dim, padding_idx=PAD)
         self.lstm = nn.LSTM(
@@ -57,10 +67,11 @@ class DKTNetwork(nn.Module):
             self.difficulty = nn.Embedding(n_items, 1, padding_idx=PAD)
             nn.init.zeros_(self.difficulty.weight)  # every item starts as "just its skill"
             self.interaction_variation = nn.Embedding(n_tokens, config.embed_dim, padding_idx=PAD)
-            self.skill = nn.Embedding(n_skills, config.embed_dim, padding_idx=PAD)
             self.skill_variation = nn.Embedding(n_skills, config.embed_dim, padding_idx=PAD)
+        if self.rasch or self.n_features:
+            self.skill = nn.Embedding(n_skills, config.embed_dim, padding_idx=PAD)
             self.out: nn.Module = nn.Sequential(
-                nn.Linear(config.hidden_dim + config.embed_dim, config.hidden_dim),
+                nn.Linear(config.hidden_dim + config.embed_dim + self.n_features, config.hidden_dim),
                 nn.ReLU(),
                 nn.Dropout(config.dropout),
                 nn.Linear(config.hidden_dim, 1),
@@ -69,22 +80,28 @@ class DKTNetwork(nn.Module):
             self.out = nn.Linear(config.hidden_dim, n_skills)
 
     def forward(
-        self, skills: torch.Tensor, items: torch.Tensor, correct: torch.Tensor
+        self, skills: torch.Tensor, items: torch.Tensor, correct: torch.Tensor, *features: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        if bool(features) != bool(self.n_features):
+            raise ValueError(f"network expects {self.n_features} step features, got {len(features)} tensors")
         tokens = (2 + 2 * skills + correct).masked_fill(skills == PAD, PAD)
         start = torch.full_like(tokens[:, :1], START)
         previous = torch.cat([start, tokens[:, :-1]], dim=1)  # step t sees interactions < t
         if not self.rasch:
-            hidden, _ = self.lstm(self.interaction(previous))
-            per_skill = self.out(self.dropout(hidden))
-            logits = per_skill.gather(-1, skills.unsqueeze(-1)).squeeze(-1)
+            hidden = self.dropout(self.lstm(self.interaction(previous))[0])
+            if self.n_features:
+                head_in = torch.cat([hidden, self.skill(skills), features[0]], dim=-1)
+                logits = self.out(head_in).squeeze(-1)
+            else:
+                logits = self.out(hidden).gather(-1, skills.unsqueeze(-1)).squeeze(-1)
             return logits, logits.new_zeros(())
         difficulty = self.difficulty(items)  # (B, T, 1)
         shifted = torch.cat([torch.zeros_like(difficulty[:, :1]), difficulty[:, :-1]], dim=1)
         inputs = self.interaction(previous) + shifted * self.interaction_variation(previous)
         hidden, _ = self.lstm(inputs)
         question = self.skill(skills) + difficulty * self.skill_variation(skills)
-        logits = self.out(torch.cat([self.dropout(hidden), question], dim=-1)).squeeze(-1)
+        parts = [self.dropout(hidden), question, *features]
+        logits = self.out(torch.cat(parts, dim=-1)).squeeze(-1)
         return logits, rasch_penalty(difficulty, items, self.l2)
 
 
@@ -98,6 +115,9 @@ class DKT(NeuralKT):
     def build_network(self, n_skills: int, n_items: int) -> nn.Module:
         return DKTNetwork(n_skills, n_items, self.config)
 
+    def step_features(self, frame: pd.DataFrame) -> np.ndarray | None:
+        return step_features(frame)[0] if self.config.features else None
+
 
 @dataclass
 class RaschDKTConfig(DKTConfig):
@@ -110,3 +130,16 @@ class RaschDKT(DKT):
     name = "dkt-rasch"
     config_class = RaschDKTConfig
     config: RaschDKTConfig
+
+
+@dataclass
+class FeatureDKTConfig(DKTConfig):
+    features: bool = True
+
+
+class FeatureDKT(DKT):
+    """DKT whose output MLP also reads causal history features (catalog name ``dkt-feat``)."""
+
+    name = "dkt-feat"
+    config_class = FeatureDKTConfig
+    config: FeatureDKTConfig

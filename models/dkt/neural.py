@@ -61,6 +61,16 @@ class NeuralKT:
     def build_network(self, n_skills: int, n_items: int) -> nn.Module:
         raise NotImplementedError
 
+    def step_features(self, frame: pd.DataFrame) -> np.ndarray | None:
+        """Per-row causal features the network reads beside the ids (in ``frame``'s order), or None."""
+        return None
+
+    def _encoded(self, frame: pd.DataFrame) -> EncodedInteractions:
+        assert self.skills is not None and self.items is not None
+        data = encode(frame, self.skills, self.items)
+        features = self.step_features(frame)
+        return data if features is None else dataclasses.replace(data, features=features[data.order])
+
     # -- KTPredictor -------------------------------------------------------------------------
     def fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> Self:
         """Train on ``train``; early-stop on ``valid`` (or on held-out learners of ``train``)."""
@@ -73,8 +83,8 @@ class NeuralKT:
         self.skills = IdVocab.fit(train["skill_id"])
         item_col = train["item_id"] if "item_id" in train.columns else pd.Series(dtype=object)
         self.items = IdVocab.fit(item_col)
-        train_data = encode(train, self.skills, self.items)
-        valid_data = encode(valid, self.skills, self.items)
+        train_data = self._encoded(train)
+        valid_data = self._encoded(valid)
         valid_truth = valid_data.correct
         with torch_threads(cfg.threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
@@ -169,4 +179,4 @@ class NeuralKT:
             if not known.all():
                 unseen = sorted(frame.loc[~known, "skill_id"].astype(str).unique())[:10]
                 raise KTInputError(f"unknown skill ids (strict mode): {unseen}")
-        return encode(frame, self.skills, self.items)
+        return self._encoded(frame)

@@ -32,6 +32,8 @@ class EncodedInteractions:
     order: np.ndarray  # sorted position → original row position
     starts: np.ndarray  # first sorted position of each learner
     lengths: np.ndarray  # interactions per learner
+    #: Optional per-step causal features (sorted order, float32, shape (size, F)).
+    features: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -57,6 +59,7 @@ class Batch:
     correct: np.ndarray  # (B, T) int64, 0 beyond each window
     positions: np.ndarray  # (B, T) sorted positions, -1 where the row is not scored
     scored: np.ndarray  # (B, T) bool
+    features: np.ndarray | None = None  # (B, T, F) float32, 0 beyond each window
 
 
 def encode(frame: pd.DataFrame, skills: IdVocab, items: IdVocab) -> EncodedInteractions:
@@ -133,10 +136,14 @@ def collate(data: EncodedInteractions, windows: Windows, chosen: np.ndarray) -> 
     inside = steps[None, :] < length[:, None]
     positions = np.where(inside, start[:, None] + steps[None, :], 0)
     scored = inside & (steps[None, :] >= skip[:, None])
+    features = None
+    if data.features is not None:
+        features = np.where(inside[..., None], data.features[positions], 0.0).astype(np.float32)
     return Batch(
         skills=np.where(inside, data.skills[positions], PAD),
         items=np.where(inside, data.items[positions], PAD),
         correct=np.where(inside, data.correct[positions], 0),
         positions=np.where(scored, positions, -1),
         scored=scored,
+        features=features,
     )

@@ -71,11 +71,12 @@ class KTNetwork(Protocol):
     """A torch module mapping (skills, items, correct) of shape (B, T) to next-answer logits (B, T).
 
     The logit at step t may use the skill and item of step t but only answers before t. The
-    second output is a regularisation term added to the loss (zero when unused).
+    second output is a regularisation term added to the loss (zero when unused). Models with
+    step features get them as a fourth (B, T, F) argument.
     """
 
     def __call__(
-        self, skills: torch.Tensor, items: torch.Tensor, correct: torch.Tensor
+        self, skills: torch.Tensor, items: torch.Tensor, correct: torch.Tensor, *features: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
@@ -98,6 +99,7 @@ def _tensors(data: EncodedInteractions, windows: Windows, chosen: np.ndarray) ->
         torch.from_numpy(batch.correct),
         torch.from_numpy(batch.scored),
         torch.from_numpy(batch.positions),
+        *(() if batch.features is None else (torch.from_numpy(batch.features),)),
     )
 
 
@@ -111,8 +113,8 @@ def predict_sorted(
     groups = list(batches(windows, batch_size))
     with torch.inference_mode():
         for chosen in tqdm(groups, desc="predict", leave=False, disable=not progress):
-            skills, items, correct, scored, positions = _tensors(data, windows, chosen)
-            logits, _ = network(skills, items, correct)
+            skills, items, correct, scored, positions, *features = _tensors(data, windows, chosen)
+            logits, _ = network(skills, items, correct, *features)
             out[positions[scored].numpy()] = torch.sigmoid(logits[scored]).double().numpy()
     if np.isnan(out).any():
         raise RuntimeError("internal error: some interactions were not scored")
@@ -147,8 +149,8 @@ def train_network(
         for chosen in tqdm(groups, desc=f"epoch {epoch}", leave=False, disable=not config.progress):
             if _over_budget(config, began):
                 break  # the epoch is cut short; validate what we have and stop below
-            skills, items, correct, scored, _ = _tensors(data, windows, chosen)
-            logits, regulariser = network(skills, items, correct)
+            skills, items, correct, scored, _, *features = _tensors(data, windows, chosen)
+            logits, regulariser = network(skills, items, correct, *features)
             loss = loss_fn(logits[scored], correct[scored].float())
             optimizer.zero_grad(set_to_none=True)
             (loss + regulariser).backward()

@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 from models.base import KTInputError, KTPredictor
 from models.catalog import predictor_class
 from models.dkt.attention import AttentionKT
-from models.dkt.dkt import DKT
+from models.dkt.dkt import DKT, FeatureDKT
 from models.dkt.neural import NeuralKT
 from models.dkt.sequences import encode, prediction_windows
 from models.dkt.vocab import UNK, IdVocab
@@ -21,6 +21,7 @@ from models.dkt.vocab import UNK, IdVocab
 FAST: dict[str, dict[str, Any]] = {
     "dkt": {"embed_dim": 16, "hidden_dim": 32, "lr": 1e-2, "batch_size": 16},
     "dkt-rasch": {"embed_dim": 16, "hidden_dim": 32, "lr": 1e-2, "batch_size": 16, "rasch": True},
+    "dkt-feat": {"embed_dim": 16, "hidden_dim": 32, "lr": 1e-2, "batch_size": 16, "features": True},
     "attn": {"d_model": 32, "n_heads": 2, "d_ff": 64, "final_dim": 32, "lr": 3e-3, "batch_size": 16},
 }
 COMMON: dict[str, Any] = {"max_len": 50, "progress": False, "patience": 4, "seed": 3, "threads": 1}
@@ -56,7 +57,7 @@ def data() -> pd.DataFrame:
     return synthetic()
 
 
-@pytest.fixture(scope="module", params=["dkt", "dkt-rasch", "attn"])
+@pytest.fixture(scope="module", params=["dkt", "dkt-rasch", "dkt-feat", "attn"])
 def fitted(request: pytest.FixtureRequest, data: pd.DataFrame) -> NeuralKT:
     return make(request.param, max_epochs=30).fit(data, data)
 
@@ -64,6 +65,8 @@ def fitted(request: pytest.FixtureRequest, data: pd.DataFrame) -> NeuralKT:
 def test_catalog_names_resolve_to_the_classes() -> None:
     assert predictor_class("dkt") is DKT
     assert predictor_class("attn") is AttentionKT
+    assert predictor_class("dkt-feat") is FeatureDKT
+    assert FeatureDKT().config.features and not DKT().config.features
     assert isinstance(DKT(), KTPredictor)
     assert isinstance(AttentionKT(), KTPredictor)
 
@@ -123,7 +126,7 @@ def test_unknown_skills_and_items_map_to_unk(fitted: NeuralKT, data: pd.DataFram
         fitted.config.strict = False
 
 
-@pytest.mark.parametrize("name", ["dkt", "dkt-rasch", "attn"])
+@pytest.mark.parametrize("name", ["dkt", "dkt-rasch", "dkt-feat", "attn"])
 def test_same_seed_same_predictions(name: str, data: pd.DataFrame) -> None:
     first = make(name, max_epochs=2).fit(data, data).predict_proba(data)
     second = make(name, max_epochs=2).fit(data, data).predict_proba(data)

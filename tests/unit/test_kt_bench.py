@@ -51,3 +51,10 @@ def test_missing_model_module_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
         check_models(["bkt", "ghost"])
     with pytest.raises(ValueError, match="unknown model 'nope'"):
         check_models(["nope"])
+
+
+def test_bench_reports_the_rounds_gbdt_chose_on_validation() -> None:
+    report = run_benchmark(load_splits("sample", Path("/nonexistent")), ["gbdt"], log=lambda _: None)
+    (row,) = report["results"]
+    assert 1 <= row["best_iter"] <= 300 and 0.5 < row["best_valid_auc"] < 1.0
+    assert 0.6 < row["auc"] < 0.95
