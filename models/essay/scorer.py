@@ -1,18 +1,18 @@
 """``EssayScorer``: the one predictor that training, evaluation and serving share.
 
-Per prompt, a small stack turns an essay into a rubric score:
+Per prompt, one of two stacks turns an essay into a continuous score (``ScorerConfig.stack``):
 
-1. ridge regression on TF-IDF word uni/bigrams (what the essay talks about, and how);
-2. optionally (``ScorerConfig.char_ngrams``, off by default), ridge regression on TF-IDF
-   character 2-5-grams inside words (spelling and word forms);
-3. ridge regression on the linguistic features, plus the whole-essay sentence embedding
-   when ``ScorerConfig.embedding_in_stack`` is on (off by default; see the config comment);
-4. gradient boosting on the linguistic features, the essay's cosine to the prompt's
-   embedding centroid (prompt relevance) and the three ridge predictions (taken out of
-   fold during training, so the booster never sees a leaked fit), predicting the score
-   rescaled to [0, 1];
-5. QWK-tuned cut points turn the prediction into an integer score, and a calibrated
-   confidence says how likely that score is within the prompt's tolerance.
+* ``"joint"`` (the default): a single ridge regression reads TF-IDF word uni/bigrams, the
+  scaled linguistic features and the whole-essay sentence embedding side by side. Its
+  regularisation and the embedding's weight are chosen per prompt on inner folds of the
+  training essays. On inner folds of the training parts it matched or beat every stack
+  over separate level-1 models, so the simpler model is the default.
+* ``"boosted"`` (session 2): ridges on word n-grams, optionally character n-grams, and on
+  the features (plus the embedding), whose out-of-fold predictions feed gradient boosting.
+
+QWK-tuned cut points (fitted on inner out-of-fold predictions) then turn the prediction into
+an integer score, and a calibrated confidence says how likely that score is within the
+prompt's tolerance.
 
 Review flags (with a reason each): empty or too short, non-English, unknown prompt,
 out of distribution in embedding space, apparently written for another prompt, and low
@@ -63,14 +63,63 @@ def _relevance(emb: np.ndarray, centroid: np.ndarray | None) -> np.ndarray:
     return np.asarray(emb @ centroid, dtype=float)
 
 
+@dataclass
+class JointRidge:
+    """One ridge over word n-gram TF-IDF, weighted scaled features and a weighted embedding.
+
+    The weights set how strongly each block is regularised against the others (ridge shrinks
+    every column alike), which is why they are tuned per prompt with the ridge's alpha.
+    """
+
+    tfidf: TfidfVectorizer
+    scaler: StandardScaler
+    feature_weight: float
+    embedding_weight: float = 0.0
+    ridge: Ridge | None = None
+
+    @classmethod
+    def prepare(
+        cls, texts: Sequence[str] | np.ndarray, feats: np.ndarray, max_features: int, feature_weight: float
+    ) -> JointRidge:
+        tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=max_features)
+        tfidf.fit(texts)
+        return cls(tfidf=tfidf, scaler=StandardScaler().fit(feats), feature_weight=feature_weight)
+
+    def blocks(self, texts: Sequence[str] | np.ndarray, feats: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        return sparse.csr_matrix(self.tfidf.transform(texts)), self.feature_weight * self.scaler.transform(feats)
+
+    @staticmethod
+    def design(
+        blocks: tuple[sparse.csr_matrix, np.ndarray], emb: np.ndarray, embedding_weight: float
+    ) -> sparse.csr_matrix:
+        text, feats = blocks
+        parts = [text, sparse.csr_matrix(feats)]
+        if embedding_weight > 0 and emb.shape[1]:
+            parts.append(sparse.csr_matrix(embedding_weight * np.asarray(emb, dtype=np.float64)))
+        return sparse.csr_matrix(sparse.hstack(parts, format="csr"))
+
+    def predict(self, texts: Sequence[str] | np.ndarray, feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        if self.ridge is None:
+            raise RuntimeError("JointRidge is not fitted")
+        matrix = self.design(self.blocks(texts, feats), emb, self.embedding_weight)
+        return np.asarray(self.ridge.predict(matrix), dtype=float)
+
+
 OUTPUT_COLUMNS = ("essay_set", "score", "confidence", "flagged", "reasons")
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
+STACKS = ("joint", "boosted")
 
 
 @dataclass
 class ScorerConfig:
     seed: int = 0
     inner_folds: int = 4
+    #: ``"joint"``: one ridge over word n-grams, features and embedding (alpha and the
+    #: embedding weight tuned per prompt on inner folds). ``"boosted"``: the session-2 stack.
+    stack: str = "joint"
+    joint_alphas: tuple[float, ...] = (1.0, 3.0, 10.0)
+    joint_embedding_weights: tuple[float, ...] = (1.0, 2.0)
+    joint_feature_weight: float = 0.3
     tfidf_max_features: int = 30000
     text_alpha: float = 1.0
     embedding_alpha: float = 3.0
@@ -78,11 +127,11 @@ class ScorerConfig:
     boost_learning_rate: float = 0.05
     boost_leaf_nodes: int = 15
     tune_cutpoints: bool = True
-    #: Feed the embedding to the scoring stack (the embedding ridge and the prompt-relevance
-    #: feature). Needs every training essay embedded: whole-essay chunks ran at 0.12 s/essay on
-    #: a quiet machine but 1.3 s/essay at load 14, so it stays off by default and the
-    #: embedding serves the review flags only. Four-fold CV: 0.7658 mean QWK with it, 0.7615 without.
-    embedding_in_stack: bool = False
+    #: Feed the whole-essay embedding to the scoring stack (joint: a block of the ridge;
+    #: boosted: the embedding ridge and the prompt-relevance feature). Needs every training
+    #: essay embedded once (cached by content hash). On inner folds of parts 1-3 the joint
+    #: ridge gained about 0.01 mean QWK from it; see experiments/results/essay.md.
+    embedding_in_stack: bool = True
     #: The character n-gram ridge. Off: on the inner folds of parts 1-3 it lowered the
     #: out-of-fold QWK of prompts 2, 3 and 8 (mean 0.7045 -> 0.7000).
     char_ngrams: bool = False
@@ -100,12 +149,21 @@ class ScorerConfig:
     min_stopword_ratio: float = 0.3
     min_words_floor: int = 5
 
+    def __post_init__(self) -> None:
+        if self.stack not in STACKS:
+            raise ValueError(f"unknown stack {self.stack!r}; expected one of {STACKS}")
+        if not self.joint_alphas or not self.joint_embedding_weights:
+            raise ValueError("joint_alphas and joint_embedding_weights need at least one value each")
+        if min(self.joint_alphas) <= 0 or min(self.joint_embedding_weights) <= 0:
+            raise ValueError("joint_alphas and joint_embedding_weights must be positive")
+        self.joint_alphas = tuple(float(a) for a in self.joint_alphas)
+        self.joint_embedding_weights = tuple(float(w) for w in self.joint_embedding_weights)
+
 
 @dataclass
-class PromptModel:
-    prompt: int
-    low: int
-    high: int
+class BoostedStack:
+    """The session-2 stack: level-1 ridges whose out-of-fold predictions feed gradient boosting."""
+
     tfidf: TfidfVectorizer
     text_ridge: Ridge
     char_tfidf: TfidfVectorizer | None
@@ -114,12 +172,6 @@ class PromptModel:
     scaler: StandardScaler
     embedding_ridge: Ridge
     booster: HistGradientBoostingRegressor
-    cutpoints: np.ndarray
-    calibrator: ConfidenceCalibrator
-    novelty: KnnNovelty | None
-    min_words: int
-    n_train: int
-    oof_qwk: float = float("nan")
     uses_embedding: bool = False
 
     def _text_pred(self, texts: Sequence[str]) -> np.ndarray:
@@ -133,8 +185,8 @@ class PromptModel:
     def _embedding_pred(self, feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
         return np.asarray(self.embedding_ridge.predict(_dense_inputs(self.scaler, feats, emb)), dtype=float)
 
-    def continuous(self, texts: Sequence[str], feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
-        """The prediction in score units, before cut points."""
+    def scaled(self, texts: Sequence[str], feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        """The prediction on the [0, 1] scale of the rubric."""
         stack_emb = emb if self.uses_embedding else emb[:, :0]
         level2 = np.column_stack(
             [
@@ -145,7 +197,31 @@ class PromptModel:
                 self._embedding_pred(feats, stack_emb),
             ]
         )
-        scaled = self.booster.predict(level2)
+        return np.asarray(self.booster.predict(level2), dtype=float)
+
+
+@dataclass
+class PromptModel:
+    prompt: int
+    low: int
+    high: int
+    model: JointRidge | BoostedStack
+    cutpoints: np.ndarray
+    calibrator: ConfidenceCalibrator
+    novelty: KnnNovelty | None
+    min_words: int
+    n_train: int
+    oof_qwk: float = float("nan")
+    uses_embedding: bool = False
+    #: What the inner folds chose for this prompt (joint stack: alpha and embedding weight).
+    chosen: dict[str, float] = field(default_factory=dict)
+
+    def continuous(self, texts: Sequence[str], feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        """The prediction in score units, before cut points."""
+        if isinstance(self.model, JointRidge):
+            scaled = self.model.predict(texts, feats, emb if self.uses_embedding else emb[:, :0])
+        else:
+            scaled = self.model.scaled(texts, feats, emb)
         return np.asarray(self.low + scaled * (self.high - self.low), dtype=float)
 
 
@@ -201,6 +277,77 @@ class EssayScorer:
         n = len(y)
         stack_emb = emb if cfg.embedding_in_stack else emb[:, :0]
         folds = KFold(n_splits=min(cfg.inner_folds, n), shuffle=True, random_state=cfg.seed)
+        model: JointRidge | BoostedStack
+        chosen: dict[str, float] = {}
+        if cfg.stack == "joint":
+            model, oof_scaled, chosen = self._fit_joint(texts, feats, stack_emb, target, y, low, high, folds)
+        elif cfg.stack == "boosted":
+            model, oof_scaled = self._fit_boosted(texts, feats, stack_emb, target, folds)
+        else:
+            raise ValueError(f"unknown stack {cfg.stack!r}; expected one of {STACKS}")
+        oof = low + oof_scaled * (high - low)
+        cuts = fit_cutpoints(oof, y, low, high) if cfg.tune_cutpoints else np.arange(low, high) + 0.5
+        labels = apply_cutpoints(oof, low, cuts)
+        calibrator = ConfidenceCalibrator.fit(oof, labels.astype(float), y, tolerance_for(low, high))
+        n_words = np.expm1(feats[:, FEATURE_NAMES.index("log_words")])
+        embedded = ~np.isnan(emb).any(axis=1)
+        return PromptModel(
+            prompt=prompt,
+            low=low,
+            high=high,
+            model=model,
+            cutpoints=cuts,
+            calibrator=calibrator,
+            novelty=KnnNovelty.fit(emb[embedded], quantile=cfg.ood_quantile) if embedded.sum() > 5 else None,
+            min_words=max(cfg.min_words_floor, int(np.quantile(n_words, 0.005))),
+            n_train=n,
+            oof_qwk=quadratic_weighted_kappa(y.astype(int), labels, low, high),
+            uses_embedding=cfg.embedding_in_stack,
+            chosen=chosen,
+        )
+
+    def _fit_joint(
+        self,
+        texts: np.ndarray,
+        feats: np.ndarray,
+        emb: np.ndarray,
+        target: np.ndarray,
+        y: np.ndarray,
+        low: int,
+        high: int,
+        folds: KFold,
+    ) -> tuple[JointRidge, np.ndarray, dict[str, float]]:
+        """Pick (alpha, embedding weight) by out-of-fold QWK on inner folds, then refit on every essay."""
+        cfg = self.config
+        weights = cfg.joint_embedding_weights if emb.shape[1] else (0.0,)
+        grid = [(alpha, weight) for weight in weights for alpha in cfg.joint_alphas]
+        oof = np.zeros((len(grid), len(y)))
+        for train, test in folds.split(texts):
+            joint = JointRidge.prepare(texts[train], feats[train], cfg.tfidf_max_features, cfg.joint_feature_weight)
+            fit_blocks, test_blocks = joint.blocks(texts[train], feats[train]), joint.blocks(texts[test], feats[test])
+            for weight in weights:
+                fit_matrix = JointRidge.design(fit_blocks, emb[train], weight)
+                test_matrix = JointRidge.design(test_blocks, emb[test], weight)
+                for g, (alpha, w) in enumerate(grid):
+                    if w == weight:
+                        oof[g, test] = Ridge(alpha=alpha).fit(fit_matrix, target[train]).predict(test_matrix)
+        scores = []
+        for row in oof:
+            pred = low + row * (high - low)
+            cuts = fit_cutpoints(pred, y, low, high) if cfg.tune_cutpoints else np.arange(low, high) + 0.5
+            scores.append(quadratic_weighted_kappa(y.astype(int), apply_cutpoints(pred, low, cuts), low, high))
+        best = int(np.argmax(scores))
+        alpha, weight = grid[best]
+        joint = JointRidge.prepare(texts, feats, cfg.tfidf_max_features, cfg.joint_feature_weight)
+        joint.embedding_weight = weight
+        joint.ridge = Ridge(alpha=alpha).fit(JointRidge.design(joint.blocks(texts, feats), emb, weight), target)
+        return joint, oof[best], {"alpha": alpha, "embedding_weight": weight}
+
+    def _fit_boosted(
+        self, texts: np.ndarray, feats: np.ndarray, stack_emb: np.ndarray, target: np.ndarray, folds: KFold
+    ) -> tuple[BoostedStack, np.ndarray]:
+        cfg = self.config
+        n = len(target)
         oof_text = np.zeros(n)
         oof_char = np.zeros(n)
         oof_emb = np.zeros(n)
@@ -217,21 +364,11 @@ class EssayScorer:
         oof_scaled = np.zeros(n)
         for train, test in folds.split(level2):
             oof_scaled[test] = self._booster().fit(level2[train], target[train]).predict(level2[test])
-        oof = low + oof_scaled * (high - low)
-        cuts = fit_cutpoints(oof, y, low, high) if cfg.tune_cutpoints else np.arange(low, high) + 0.5
-        labels = apply_cutpoints(oof, low, cuts)
-        calibrator = ConfidenceCalibrator.fit(oof, labels.astype(float), y, tolerance_for(low, high))
         tfidf, ridge = self._fit_text(texts, target)
         ctfidf_full, cridge_full = self._fit_chars(texts, target) if cfg.char_ngrams else (None, None)
         scaler, eridge = self._fit_embedding(feats, stack_emb, target)
         booster = self._booster().fit(level2, target)
-        n_words = np.expm1(feats[:, FEATURE_NAMES.index("log_words")])
-        embedded = ~np.isnan(emb).any(axis=1)
-
-        return PromptModel(
-            prompt=prompt,
-            low=low,
-            high=high,
+        stack = BoostedStack(
             tfidf=tfidf,
             text_ridge=ridge,
             char_tfidf=ctfidf_full,
@@ -240,14 +377,9 @@ class EssayScorer:
             scaler=scaler,
             embedding_ridge=eridge,
             booster=booster,
-            cutpoints=cuts,
-            calibrator=calibrator,
-            novelty=KnnNovelty.fit(emb[embedded], quantile=cfg.ood_quantile) if embedded.sum() > 5 else None,
-            min_words=max(cfg.min_words_floor, int(np.quantile(n_words, 0.005))),
-            n_train=n,
-            oof_qwk=quadratic_weighted_kappa(y.astype(int), labels, low, high),
             uses_embedding=cfg.embedding_in_stack,
         )
+        return stack, oof_scaled
 
     def _fit_text(self, texts: np.ndarray, target: np.ndarray) -> tuple[TfidfVectorizer, Ridge]:
         tfidf = TfidfVectorizer(

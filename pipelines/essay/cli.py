@@ -22,6 +22,13 @@ EmbedOption = Annotated[
         help="Score with the whole-essay embedding too (embeds every essay once; cached in PATHWISE_HOME)",
     ),
 ]
+StackOption = Annotated[
+    str,
+    typer.Option(
+        "--stack",
+        help="joint: one ridge over word n-grams, features and embedding (default); boosted: the session-2 stack",
+    ),
+]
 
 
 def _settings() -> Any:
@@ -39,6 +46,16 @@ def _data_dir(settings: Any, data: Path | None) -> Path:
         typer.echo(f"pathwise: essay data folder {path} not found (pass --data DIR with part*.tsv)", err=True)
         raise typer.Exit(code=2)
     return path
+
+
+def _config(seed: int, embedding_in_stack: bool, stack: str) -> Any:
+    from models.essay.scorer import ScorerConfig
+
+    try:
+        return ScorerConfig(seed=seed, embedding_in_stack=embedding_in_stack, stack=stack)
+    except ValueError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 def _emit(report: dict[str, Any], as_json: bool) -> None:
@@ -63,11 +80,11 @@ def cv_cmd(
     plots: Annotated[Path | None, typer.Option(help="Folder for the confidence reliability plot")] = None,
     jobs: Annotated[int, typer.Option(help="Folds fitted in parallel processes")] = 1,
     folds: Annotated[str | None, typer.Option(help="Comma-separated folds to score (default: all)")] = None,
-    embedding_in_stack: EmbedOption = False,
+    embedding_in_stack: EmbedOption = True,
+    stack: StackOption = "joint",
 ) -> None:
     """Cross-validate over the ASAP parts (each part is one fold) and report QWK per prompt."""
     from models.essay.data import EssayDataError
-    from models.essay.scorer import ScorerConfig
     from pipelines.essay.report import write_markdown
     from pipelines.essay.run import cross_validate
 
@@ -77,8 +94,8 @@ def cv_cmd(
     except ValueError:
         typer.echo(f"pathwise: --folds must be comma-separated integers, got {folds!r}", err=True)
         raise typer.Exit(code=2) from None
+    config = _config(seed, embedding_in_stack, stack)
     try:
-        config = ScorerConfig(seed=seed, embedding_in_stack=embedding_in_stack)
         result = cross_validate(_data_dir(settings, data), settings.home, config, plots, jobs, only)
     except EssayDataError as error:
         typer.echo(f"pathwise: {error}", err=True)
@@ -93,11 +110,11 @@ def train_cmd(
     data: DataOption = None,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
-    embedding_in_stack: EmbedOption = False,
+    embedding_in_stack: EmbedOption = True,
+    stack: StackOption = "joint",
 ) -> None:
     """Fit on every part, log to MLflow and register ``pathwise-essay`` (champion alias if none)."""
     from models.essay.data import EssayDataError
-    from models.essay.scorer import ScorerConfig
     from pipelines.essay.run import train
 
     settings = _settings()
@@ -105,7 +122,7 @@ def train_cmd(
         result = train(
             _data_dir(settings, data),
             settings.home,
-            ScorerConfig(seed=seed, embedding_in_stack=embedding_in_stack),
+            _config(seed, embedding_in_stack, stack),
             settings.mlflow_uri,
             settings.mlflow_artifacts,
         )

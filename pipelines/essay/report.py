@@ -11,11 +11,14 @@ ANCHORS = "EASE 0.70 · human-human 0.754 · LSTM 0.746-0.761 · BERT-based 0.79
 def write_markdown(report: dict[str, Any], path: Path, seed: int) -> Path:
     conf = report["confidence"]
     folds = report["qwk_per_fold"]
-    embed_flag = " --embedding-in-stack" if report["config"].get("embedding_in_stack") else ""
+    config = report["config"]
+    embed_flag = "" if config.get("embedding_in_stack", True) else " --no-embedding-in-stack"
+    if config.get("stack", "joint") != "joint":
+        embed_flag += f" --stack {config['stack']}"
     lines = [
         "# Essay scoring (ASAP, prompts 1-8): cross-validated QWK",
         "",
-        f"Command: `pathwise essay cv --seed {seed}{embed_flag} --jobs 4 --json --report {path} "
+        f"Command: `pathwise essay cv --seed {seed}{embed_flag} --jobs 2 --json --report {path} "
         f"--plots {path.with_suffix('')}`",
         "",
         f"Data: the four ASAP parts under `essays/asap` ({report['essays']} essays, digest "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from models.essay.calibration import apply_cutpoints, fit_cutpoints
 from models.essay.data import SCORE_RANGES, EssayDataError, read_asap, read_folds, validate_essays
 from models.essay.features import FEATURE_NAMES, essay_features, feature_frame
 from models.essay.qwk import quadratic_weighted_kappa
-from models.essay.scorer import EssayScorer, ScorerConfig
+from models.essay.scorer import BoostedStack, EssayScorer, JointRidge, ScorerConfig
 
 TOPIC = {
     1: ["computers", "internet", "friends", "family", "learn", "online", "games", "exercise", "nature", "time"],
@@ -213,26 +214,72 @@ def test_non_english_needs_few_stop_words_not_just_misspellings(trained: tuple[E
     assert all("non_english" in r for r in reasons[1:])
 
 
-def test_embedding_and_char_ngrams_in_stack_need_every_essay_embedded() -> None:
+def test_boosted_stack_with_embedding_and_char_ngrams_needs_every_essay_embedded() -> None:
     frame = synthetic_essays(n_per_prompt=30, seed=4)
     emb = hashed_embedding(frame["essay"].tolist())
     config = ScorerConfig(
-        inner_folds=3, boost_iterations=30, tfidf_max_features=300, embedding_in_stack=True, char_ngrams=True
+        stack="boosted",
+        inner_folds=3,
+        boost_iterations=30,
+        tfidf_max_features=300,
+        embedding_in_stack=True,
+        char_ngrams=True,
     )
     scorer = EssayScorer(config).fit(frame, emb)
     model = scorer.prompts[3]
-    assert model.uses_embedding and model.centroid is not None and model.char_ridge is not None
-    assert model.embedding_ridge.n_features_in_ == emb.shape[1] + len(FEATURE_NAMES)
+    stack = model.model
+    assert isinstance(stack, BoostedStack)
+    assert model.uses_embedding and stack.centroid is not None and stack.char_ridge is not None
+    assert stack.embedding_ridge.n_features_in_ == emb.shape[1] + len(FEATURE_NAMES)
     out = scorer.predict(frame, emb)
     assert out["score"].between(0, 12).all()
     rows = (frame["essay_set"] == 3).to_numpy()
     texts, feats = frame["essay"].to_numpy()[rows], feature_frame(frame["essay"][rows]).to_numpy()
     # the embedding ridge reads the embedding: another embedding gives other level-1 predictions
-    assert not np.allclose(model._embedding_pred(feats, emb[rows]), model._embedding_pred(feats, emb[rows][::-1]))
+    assert not np.allclose(stack._embedding_pred(feats, emb[rows]), stack._embedding_pred(feats, emb[rows][::-1]))
     assert model.continuous(texts, feats, emb[rows]).shape == (rows.sum(),)
     emb[0] = np.nan
     with pytest.raises(EssayDataError, match="lack embeddings"):
         EssayScorer(config).fit(frame, emb)
+
+
+def test_joint_stack_tunes_alpha_and_embedding_weight_per_prompt() -> None:
+    frame = synthetic_essays(n_per_prompt=30, seed=5)
+    emb = hashed_embedding(frame["essay"].tolist())
+    config = ScorerConfig(
+        inner_folds=3, tfidf_max_features=300, joint_alphas=(0.5, 5.0), joint_embedding_weights=(1.0, 3.0)
+    )
+    assert config.stack == "joint" and config.embedding_in_stack
+    scorer = EssayScorer(config).fit(frame, emb)
+    for model in scorer.prompts.values():
+        assert isinstance(model.model, JointRidge)
+        assert model.chosen["alpha"] in (0.5, 5.0) and model.chosen["embedding_weight"] in (1.0, 3.0)
+        assert model.model.embedding_weight == model.chosen["embedding_weight"]
+        assert model.model.ridge is not None and model.model.ridge.alpha == model.chosen["alpha"]
+    rows = (frame["essay_set"] == 1).to_numpy()
+    texts, feats = frame["essay"].to_numpy()[rows], feature_frame(frame["essay"][rows]).to_numpy()
+    model = scorer.prompts[1]
+    # the ridge reads the embedding: another embedding moves the prediction
+    assert not np.allclose(model.continuous(texts, feats, emb[rows]), model.continuous(texts, feats, emb[rows][::-1]))
+    # without the embedding in the stack the grid has no embedding weight to choose
+    plain = EssayScorer(ScorerConfig(inner_folds=3, tfidf_max_features=300, embedding_in_stack=False)).fit(frame, emb)
+    assert all(m.chosen["embedding_weight"] == 0.0 for m in plain.prompts.values())
+    assert np.allclose(
+        plain.prompts[1].continuous(texts, feats, emb[rows]), plain.prompts[1].continuous(texts, feats, emb[rows][::-1])
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"stack": "forest"}, "unknown stack"),
+        ({"joint_alphas": ()}, "at least one value"),
+        ({"joint_embedding_weights": (1.0, -1.0)}, "must be positive"),
+    ],
+)
+def test_bad_scorer_config_is_rejected(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ScorerConfig(**kwargs)
 
 
 def test_fit_rejects_scores_outside_the_rubric() -> None:
@@ -358,7 +405,8 @@ def test_cross_validate_on_tiny_folds(tmp_path: Path) -> None:
     frame = synthetic_essays(n_per_prompt=80, seed=5)
     for fold in range(2):
         write_asap(frame.iloc[fold::2], data / f"part{fold}.tsv")
-    report = cross_validate(data, tmp_path / "home", small_config())
+    config = replace(small_config(), embedding_in_stack=False)  # the real encoder is the slow test's job
+    report = cross_validate(data, tmp_path / "home", config)
     assert set(report["qwk_per_fold"]) == {0, 1}
     assert set(report["qwk_per_prompt"]) == {1, 3}
     assert report["mean_qwk"] > 0.3
@@ -366,7 +414,7 @@ def test_cross_validate_on_tiny_folds(tmp_path: Path) -> None:
     markdown = write_markdown(report, tmp_path / "essay.md", seed=0).read_text()
     assert "| **mean** |" in markdown and "fold 1" in markdown
     with pytest.raises(EssayDataError, match="no such fold"):
-        cross_validate(data, tmp_path / "home", small_config(), only_folds=[7])
+        cross_validate(data, tmp_path / "home", config, only_folds=[7])
 
 
 def test_rubric_scores_read_the_model_output(trained: tuple[EssayScorer, pd.DataFrame]) -> None:
