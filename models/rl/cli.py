@@ -64,6 +64,9 @@ def train_rl_cmd(
     validation_learners: Annotated[
         int, typer.Option(min=0, help="Validation learners (training simulator, own seeds) that pick the snapshot")
     ] = 500,
+    reward_dropout: Annotated[
+        float | None, typer.Option(help="Training reward for a learner who drops out (default: the config's)")
+    ] = None,
 ) -> None:
     """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
     from models.rl.tracking import train_and_log
@@ -75,6 +78,7 @@ def train_rl_cmd(
         register=register,
         validation_learners=validation_learners,
         checkpoint_every=checkpoint_every,
+        reward_dropout=reward_dropout,
     )
     typer.echo(json.dumps(report, indent=2))
 

@@ -80,6 +80,7 @@ def train_and_log(
     settings: TrainSettings | None = None,
     validation_learners: int = 0,
     checkpoint_every: int = 0,
+    reward_dropout: float | None = None,
 ) -> dict[str, Any]:
     import mlflow
     from rich.progress import Progress
@@ -94,7 +95,8 @@ def train_and_log(
     mlflow.set_tracking_uri(common.mlflow_uri)
     experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
     train_settings = settings or TrainSettings(iterations=iterations, seed=seed, checkpoint_every=checkpoint_every)
-    sim, held_out = training_config(), heldout_config()
+    overrides = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
+    sim, held_out = training_config(**overrides), heldout_config()
 
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
         out = Path(tmp)
