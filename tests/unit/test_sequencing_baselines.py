@@ -112,3 +112,21 @@ def test_paired_figures_reject_unequal_learner_sets() -> None:
     with pytest.raises(ValueError, match="differ in size"):
         paired_reduction([1.0, 2.0], [1.0])
     assert np.isnan(paired_on_completers([_episode(1, False)], [_episode(1, True)]).reduction.mean)
+
+
+def test_snapshot_selection_needs_the_post_test_and_dropout_conditions() -> None:
+    from models.rl.tracking import select_snapshot
+
+    def score(reduction: float, post: float, drop: float) -> dict[str, float]:
+        return {"paired_reduction": reduction, "post_test_difference": post, "dropout_difference": drop}
+
+    scores = {
+        50: score(0.40, -0.01, -0.1),  # best reduction, but a worse post-test: not eligible
+        100: score(0.20, 0.02, -0.1),
+        150: score(float("nan"), 0.03, -0.2),  # no common completers
+        200: score(0.25, 0.01, 0.0),
+    }
+    assert select_snapshot(scores) == 200
+    assert select_snapshot({50: score(0.4, -0.1, 0.1), 100: score(0.1, -0.1, 0.1)}) == 100  # none fit: the last
+    with pytest.raises(ValueError, match="no snapshots"):
+        select_snapshot({})
