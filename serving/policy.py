@@ -53,12 +53,15 @@ def policy_inputs(
     rows = list(learner.rows)
     for index, skill in enumerate(skills):
         seen = [n for n, row in enumerate(rows) if row[0] == skill]
+        open_here = any(a.skill == skill and unlocked(a, mastery) for a in course.activities)
         per_skill[index] = (
             mastery.get(skill, 0.0),
             learner.attempts.get(skill, 0) / 20.0,
             (len(rows) - 1 - seen[-1]) / 50.0 if seen else 1.0,
             float(mastery.get(skill, 0.0) >= MASTERED),
             0.0,  # stability is the simulator's own; unknown here
+            float(open_here),
+            float(rows[seen[-1]][2]) if seen else 0.5,
         )
     g = k * SKILL_FEATURES
     recent = [row[2] for row in rows[-10:]]

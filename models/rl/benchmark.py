@@ -2,6 +2,14 @@
 
 Target (issue 9): the RL policy needs at least 25% fewer activities to mastery than the
 mastery-threshold policy, with an equal or better post-test score and no higher dropout.
+
+The verdict reads the activity condition on the **paired** figure: activities to mastery on
+the learners (same seeds) whom both policies bring to mastery, as ``1 - mean(RL) /
+mean(mastery-threshold)`` with a 95% interval. The unpaired means compare different
+learners (each policy's own completers), so a policy that keeps slower learners in the
+course looks worse on them; the paired figure compares like with like. A censoring-aware
+figure (every learner, non-completers charged the budget) is reported next to it so that
+dropouts cannot hide. Post-test and dropout are over all learners.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from models.rl.baselines import BASELINES, Policy
-from models.rl.evaluate import PolicyReport, run_episodes, summarize
+from models.rl.evaluate import PolicyReport, paired_censored, paired_on_completers, run_episodes, summarize
 from models.simulator.config import SimulatorConfig, heldout_config, training_config
 
 RL_POLICY = "rl-ppo"
@@ -64,23 +72,40 @@ class BenchmarkResult:
     seed: int
     reports: list[PolicyReport]
     seconds: float
+    episodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     commit: str = field(default_factory=git_commit)
+
+    def paired(self, policy: str) -> dict[str, Any] | None:
+        """``policy`` against mastery-threshold on the same learners: completers of both, and all (censored)."""
+        if policy not in self.episodes or REFERENCE not in self.episodes or policy == REFERENCE:
+            return None
+        mine, ref = self.episodes[policy], self.episodes[REFERENCE]
+        return {
+            "completers_of_both": paired_on_completers(mine, ref).as_dict(),
+            "all_learners_censored": paired_censored(mine, ref, self.config.max_activities).as_dict(),
+        }
 
     def comparison(self) -> dict[str, Any] | None:
         by = {r.policy: r for r in self.reports}
-        if RL_POLICY not in by or REFERENCE not in by:
+        paired = self.paired(RL_POLICY)
+        if RL_POLICY not in by or REFERENCE not in by or paired is None:
             return None
         rl, ref = by[RL_POLICY], by[REFERENCE]
-        reduction = 1 - rl.activities_to_mastery.mean / ref.activities_to_mastery.mean
+        reduction = paired["completers_of_both"]["reduction"]
         return {
-            "activity_reduction": reduction,
+            "paired_activity_reduction": reduction["mean"],
+            "paired_activity_reduction_ci": [reduction["low"], reduction["high"]],
+            "paired_learners": paired["completers_of_both"]["learners"],
+            "censored_activity_reduction": paired["all_learners_censored"]["reduction"]["mean"],
+            "unpaired_activity_reduction": 1 - rl.activities_to_mastery.mean / ref.activities_to_mastery.mean,
             "post_test_difference": rl.post_test.mean - ref.post_test.mean,
             "dropout_difference": rl.dropout_rate.mean - ref.dropout_rate.mean,
             "target_met": bool(
-                reduction >= TARGET_REDUCTION
+                reduction["mean"] >= TARGET_REDUCTION
                 and rl.post_test.mean >= ref.post_test.mean
                 and rl.dropout_rate.mean <= ref.dropout_rate.mean
             ),
+            "activity_condition_certain": bool(reduction["low"] >= TARGET_REDUCTION),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -91,6 +116,9 @@ class BenchmarkResult:
             "commit": self.commit,
             "seconds": round(self.seconds, 1),
             "policies": [r.as_dict() for r in self.reports],
+            "paired_vs_mastery_threshold": {
+                r.policy: self.paired(r.policy) for r in self.reports if r.policy != REFERENCE
+            },
             "rl_vs_mastery_threshold": self.comparison(),
         }
 
@@ -100,25 +128,55 @@ class BenchmarkResult:
             f"`{self.config.estimator_params}`), {self.learners} learners per policy, seeds {self.seed}…"
             f"{self.seed + self.learners - 1}, commit `{self.commit[:12]}`, {platform.python_version()}.",
             "",
-            "| policy | activities to mastery | post-test | dropout | completed | minutes to mastery |",
-            "|---|---|---|---|---|---|",
+            "| policy | activities to mastery | post-test | dropout | completed | minutes to mastery "
+            f"| activities, censored at {self.config.max_activities} |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in self.reports:
             lines.append(
                 f"| {r.policy} | {r.activities_to_mastery.fmt(1)} | {r.post_test.fmt(3)} | "
-                f"{r.dropout_rate.fmt(3)} | {r.completion_rate.fmt(3)} | {r.minutes_to_mastery.fmt(0)} |"
+                f"{r.dropout_rate.fmt(3)} | {r.completion_rate.fmt(3)} | {r.minutes_to_mastery.fmt(0)} | "
+                f"{r.restricted_activities.fmt(1)} |"
             )
-        lines += ["", "Means with 95% confidence intervals (normal for means, Wilson for rates)."]
+        lines += [
+            "",
+            "Means with 95% confidence intervals (normal for means, Wilson for rates). *Activities to mastery* "
+            "and *minutes* are over each policy's own completers; the censored column counts every learner, "
+            "non-completers at the budget.",
+            "",
+            "Paired against mastery-threshold (same learners; reduction = 1 - mean(policy) / mean(mastery-threshold), "
+            "95% delta-method interval):",
+            "",
+            "| policy | completers of both | activities (policy vs mastery-threshold) | reduction "
+            "| reduction, all learners censored |",
+            "|---|---|---|---|---|",
+        ]
+        for r in self.reports:
+            paired = self.paired(r.policy)
+            if paired is None:
+                continue
+            both, censored = paired["completers_of_both"], paired["all_learners_censored"]
+            lines.append(
+                f"| {r.policy} | {both['learners']} | {both['policy_mean']:.1f} vs {both['reference_mean']:.1f} | "
+                f"{_pct(both['reduction'])} | {_pct(censored['reduction'])} |"
+            )
         comparison = self.comparison()
         if comparison is not None:
-            change = comparison["activity_reduction"]
+            change = comparison["paired_activity_reduction"]
             direction = "fewer" if change >= 0 else "more"
-            lines.append(
-                f"RL vs mastery-threshold: {abs(change):.1%} {direction} activities, post-test "
+            lines += [
+                "",
+                f"RL vs mastery-threshold: {abs(change):.1%} {direction} activities on the "
+                f"{comparison['paired_learners']} learners both bring to mastery, post-test "
                 f"{comparison['post_test_difference']:+.3f}, dropout {comparison['dropout_difference']:+.3f}; "
-                f"target (≥ 25% fewer, post-test ≥, dropout ≤) {'met' if comparison['target_met'] else 'NOT met'}."
-            )
+                f"target (≥ 25% fewer paired, post-test ≥, dropout ≤) "
+                f"{'met' if comparison['target_met'] else 'NOT met'}.",
+            ]
         return "\n".join(lines) + "\n"
+
+
+def _pct(interval: dict[str, float]) -> str:
+    return f"{interval['mean']:+.1%} [{interval['low']:+.1%}, {interval['high']:+.1%}]"
 
 
 def run_benchmark(
@@ -138,7 +196,7 @@ def run_benchmark(
         chosen[RL_POLICY] = load_learned_policy(model)
     config = configs[config_name]()
     started = time.perf_counter()
-    reports = []
+    reports, played = [], {}
     with Progress(transient=True) as progress:
         for name, policy in chosen.items():
             task = progress.add_task(name, total=learners)
@@ -146,6 +204,6 @@ def run_benchmark(
             def advance(n: int, task: TaskID = task) -> None:
                 progress.advance(task, n)
 
-            episodes = run_episodes(policy, config, learners, seed, advance)
-            reports.append(summarize(name, episodes))
-    return BenchmarkResult(config, learners, seed, reports, time.perf_counter() - started)
+            played[name] = run_episodes(policy, config, learners, seed, advance)
+            reports.append(summarize(name, played[name], config.max_activities))
+    return BenchmarkResult(config, learners, seed, reports, time.perf_counter() - started, played)

@@ -58,11 +58,28 @@ def train_rl_cmd(
     seed: Annotated[int, typer.Option(help="RLlib seed")] = 7,
     eval_learners: Annotated[int, typer.Option(min=0, help="Held-out learners evaluated after training")] = 200,
     register: Annotated[bool, typer.Option(help=f"Register the model as {REGISTERED_MODEL}")] = True,
+    checkpoint_every: Annotated[
+        int, typer.Option(min=0, help="Save a snapshot every N iterations for validation-based selection (0: none)")
+    ] = 50,
+    validation_learners: Annotated[
+        int, typer.Option(min=0, help="Validation learners (training simulator, own seeds) that pick the snapshot")
+    ] = 500,
+    reward_dropout: Annotated[
+        float | None, typer.Option(help="Training reward for a learner who drops out (default: the config's)")
+    ] = None,
 ) -> None:
     """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
     from models.rl.tracking import train_and_log
 
-    report = train_and_log(iterations=iterations, seed=seed, eval_learners=eval_learners, register=register)
+    report = train_and_log(
+        iterations=iterations,
+        seed=seed,
+        eval_learners=eval_learners,
+        register=register,
+        validation_learners=validation_learners,
+        checkpoint_every=checkpoint_every,
+        reward_dropout=reward_dropout,
+    )
     typer.echo(json.dumps(report, indent=2))
 
 

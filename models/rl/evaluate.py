@@ -57,6 +57,8 @@ class PolicyReport:
     completion_rate: Interval
     minutes_to_mastery: Interval
     true_mastered: Interval
+    #: Censoring-aware: every learner counts, drop-outs and time-outs at the activity budget.
+    restricted_activities: Interval
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,7 +91,12 @@ def run_episodes(
     return episodes
 
 
-def summarize(name: str, episodes: list[dict[str, Any]]) -> PolicyReport:
+def censored_activities(episode: dict[str, Any], budget: int) -> float:
+    """Activities to mastery, or the whole budget for a learner who never got there."""
+    return float(min(episode["activities"], budget) if episode["completed"] else budget)
+
+
+def summarize(name: str, episodes: list[dict[str, Any]], budget: int) -> PolicyReport:
     done = [e for e in episodes if e["completed"]]
     return PolicyReport(
         policy=name,
@@ -100,4 +107,58 @@ def summarize(name: str, episodes: list[dict[str, Any]]) -> PolicyReport:
         completion_rate=wilson_ci(len(done), len(episodes)),
         minutes_to_mastery=mean_ci(e["minutes"] for e in done),
         true_mastered=mean_ci(e["true_mastered"] for e in episodes),
+        restricted_activities=mean_ci(censored_activities(e, budget) for e in episodes),
+    )
+
+
+@dataclass(frozen=True)
+class PairedReduction:
+    """``1 - mean(policy) / mean(reference)`` over the same learners, with a 95% interval.
+
+    The interval is the delta-method one for a ratio of paired means: the standard error of
+    ``mean(x - R·y) / mean(y)``, which accounts for the correlation between the two policies
+    on the same learner (common random numbers make it strong).
+    """
+
+    learners: int
+    policy_mean: float
+    reference_mean: float
+    reduction: Interval
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def paired_reduction(policy: Iterable[float], reference: Iterable[float]) -> PairedReduction:
+    x = np.asarray(list(policy), dtype=float)
+    y = np.asarray(list(reference), dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"paired samples differ in size: {x.size} and {y.size}")
+    if x.size < 2 or y.mean() <= 0:
+        nan = Interval(math.nan, math.nan, math.nan)
+        return PairedReduction(int(x.size), float(x.mean()) if x.size else math.nan, math.nan, nan)
+    ratio = x.mean() / y.mean()
+    half = 1.96 * (x - ratio * y).std(ddof=1) / math.sqrt(x.size) / y.mean()
+    reduction = Interval(float(1 - ratio), float(1 - ratio - half), float(1 - ratio + half))
+    return PairedReduction(int(x.size), float(x.mean()), float(y.mean()), reduction)
+
+
+def paired_on_completers(policy: list[dict[str, Any]], reference: list[dict[str, Any]]) -> PairedReduction:
+    """Activities to mastery on the learners (same seeds) whom *both* policies bring to mastery."""
+    if len(policy) != len(reference):
+        raise ValueError(f"episode lists differ in length: {len(policy)} and {len(reference)}")
+    both = [
+        (p["activities"], r["activities"])
+        for p, r in zip(policy, reference, strict=True)
+        if p["completed"] and r["completed"]
+    ]
+    return paired_reduction((p for p, _ in both), (r for _, r in both))
+
+
+def paired_censored(policy: list[dict[str, Any]], reference: list[dict[str, Any]], budget: int) -> PairedReduction:
+    """Restricted-mean activities over *all* learners, non-completers counted at the budget."""
+    if len(policy) != len(reference):
+        raise ValueError(f"episode lists differ in length: {len(policy)} and {len(reference)}")
+    return paired_reduction(
+        (censored_activities(e, budget) for e in policy), (censored_activities(e, budget) for e in reference)
     )

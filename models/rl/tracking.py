@@ -3,18 +3,27 @@
 The run records: training settings as params, per-iteration training metrics, a held-out
 evaluation, the simulator configurations (training and held-out) and their calibrated
 parameter files as artifacts, the git commit, and the ``pathwise-sequencer`` pyfunc.
+
+Model selection never looks at the held-out configuration: snapshots saved during training
+are scored on a *validation* set, the training simulator configuration with learner seeds
+from :data:`VALIDATION_SEED` (disjoint from the benchmark's 20261124… and from the seeds RLlib
+draws while training), against mastery-threshold on the same learners. The registered module
+is the snapshot with the largest paired activity reduction among those whose post-test is at
+least mastery-threshold's and whose dropout is at most mastery-threshold's (the issue's
+target, read on validation learners); if none qualifies, the last one.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from models.rl.benchmark import git_commit
 from models.rl.train import TrainSettings, train_policy
-from models.simulator.config import heldout_config, training_config
+from models.simulator.config import SimulatorConfig, heldout_config, training_config
 from models.simulator.params import bundled_params_path
 from pathwise.logs import get_logger
 
@@ -22,6 +31,37 @@ log = get_logger(__name__)
 
 EXPERIMENT = "pathwise-sequencer"
 REGISTERED_MODEL = "pathwise-sequencer"
+VALIDATION_SEED = 5_000_000
+
+
+def validate(checkpoint: Path, config: SimulatorConfig, reference: list[dict[str, Any]], seed: int) -> dict[str, float]:
+    """One snapshot on the validation learners: paired reduction vs the reference, post-test and dropout deltas."""
+    from models.rl.evaluate import paired_on_completers, run_episodes, summarize
+    from models.rl.predictor import LearnedPolicy, SequencerPredictor
+
+    episodes = run_episodes(LearnedPolicy(SequencerPredictor.load(checkpoint)), config, len(reference), seed)
+    mine, ref = summarize("rl", episodes, config.max_activities), summarize("ref", reference, config.max_activities)
+    return {
+        "paired_reduction": paired_on_completers(episodes, reference).reduction.mean,
+        "post_test_difference": mine.post_test.mean - ref.post_test.mean,
+        "dropout_difference": mine.dropout_rate.mean - ref.dropout_rate.mean,
+        "restricted_activities": mine.restricted_activities.mean,
+    }
+
+
+def select_snapshot(scores: dict[int, dict[str, float]]) -> int:
+    """The iteration whose snapshot meets the post-test and dropout conditions with the largest reduction."""
+    if not scores:
+        raise ValueError("no snapshots to choose from")
+    fit = [i for i, m in scores.items() if m["post_test_difference"] >= 0 and m["dropout_difference"] <= 0]
+    if not fit:
+        return max(scores)
+
+    def key(i: int) -> tuple[float, int]:
+        reduction = scores[i]["paired_reduction"]
+        return (reduction if reduction == reduction else -math.inf, i)  # NaN (no common completers) ranks last
+
+    return max(fit, key=key)
 
 
 def _experiment_id(mlflow: Any, artifacts: Path) -> str:
@@ -38,6 +78,9 @@ def train_and_log(
     eval_learners: int,
     register: bool,
     settings: TrainSettings | None = None,
+    validation_learners: int = 0,
+    checkpoint_every: int = 0,
+    reward_dropout: float | None = None,
 ) -> dict[str, Any]:
     import mlflow
     from rich.progress import Progress
@@ -51,8 +94,9 @@ def train_and_log(
     common.ensure_home()
     mlflow.set_tracking_uri(common.mlflow_uri)
     experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
-    train_settings = settings or TrainSettings(iterations=iterations, seed=seed)
-    sim, held_out = training_config(), heldout_config()
+    train_settings = settings or TrainSettings(iterations=iterations, seed=seed, checkpoint_every=checkpoint_every)
+    overrides = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
+    sim, held_out = training_config(**overrides), heldout_config()
 
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
         out = Path(tmp)
@@ -75,9 +119,27 @@ def train_and_log(
         mlflow.log_metric("train_seconds", result.seconds)
 
         report: dict[str, Any] = {"run_id": run.info.run_id, "iterations": train_settings.iterations}
+        chosen, checkpoint = train_settings.iterations, result.checkpoint
+        if validation_learners and len(result.snapshots) > 1:
+            from models.rl.baselines import MasteryThresholdPolicy
+
+            reference = run_episodes(MasteryThresholdPolicy(), sim, validation_learners, VALIDATION_SEED)
+            scores = {}
+            for done, path in sorted(result.snapshots.items()):
+                scores[done] = validate(path, sim, reference, VALIDATION_SEED)
+                mlflow.log_metrics({f"validation_{k}": v for k, v in scores[done].items() if v == v}, step=done)
+            chosen = select_snapshot(scores)
+            checkpoint = result.snapshots[chosen]
+            report["validation"] = {"learners": validation_learners, "seed": VALIDATION_SEED, "chosen": chosen}
+            report["validation_scores"] = {str(k): {n: round(x, 4) for n, x in v.items()} for k, v in scores.items()}
+            (out / "validation.json").write_text(json.dumps(report["validation_scores"], indent=2), encoding="utf-8")
+            mlflow.log_artifact(str(out / "validation.json"))
+        mlflow.log_params({"chosen_iteration": chosen, "validation_learners": validation_learners})
         if eval_learners:
-            policy = LearnedPolicy(SequencerPredictor.load(result.checkpoint))
-            summary = summarize("rl-ppo", run_episodes(policy, held_out, eval_learners, seed=1_000_000))
+            policy = LearnedPolicy(SequencerPredictor.load(checkpoint))
+            summary = summarize(
+                "rl-ppo", run_episodes(policy, held_out, eval_learners, seed=1_000_000), held_out.max_activities
+            )
             metrics = {
                 "heldout_activities_to_mastery": summary.activities_to_mastery.mean,
                 "heldout_post_test": summary.post_test.mean,
@@ -89,7 +151,7 @@ def train_and_log(
         info = mlflow.pyfunc.log_model(
             name="sequencer",
             python_model=SequencerPyfunc(),
-            artifacts={MODULE_ARTIFACT: str(result.checkpoint)},
+            artifacts={MODULE_ARTIFACT: str(checkpoint)},
             code_paths=None,
             registered_model_name=REGISTERED_MODEL if register else None,
         )

@@ -23,12 +23,17 @@ class TrainSettings:
     minibatch_size: int = 256
     epochs: int = 6
     lr: float = 1e-3
+    #: Learning rate at the last iteration (linear decay from ``lr``); None for a constant one.
+    lr_final: float | None = 1e-4
     gamma: float = 0.99
     lambda_: float = 0.95
-    entropy_coeff: float = 0.0
+    entropy_coeff: float = 0.005
     hidden: tuple[int, ...] = (128, 128)
-    envs_per_runner: int = 8
+    #: Vectorised envs in the driver: 32 halves the time per iteration against 8 (fewer, larger forward passes).
+    envs_per_runner: int = 32
     num_cpus: int = 2
+    #: Save the module every this many iterations (and at the end) for validation-based selection; 0: only the end.
+    checkpoint_every: int = 0
 
     def as_params(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -39,6 +44,16 @@ class TrainResult:
     checkpoint: Path
     history: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
+    #: Iteration (1-based) → saved module, when ``checkpoint_every`` is set; the final one is always in it.
+    snapshots: dict[int, Path] = field(default_factory=dict)
+
+
+def lr_setting(settings: TrainSettings) -> float | list[list[float]]:
+    """A constant learning rate, or RLlib's piecewise-linear schedule over the trained timesteps."""
+    if settings.lr_final is None or settings.lr_final == settings.lr:
+        return settings.lr
+    total = settings.iterations * settings.batch_size
+    return [[0, settings.lr], [total, settings.lr_final]]
 
 
 def build_algorithm_config(sim: SimulatorConfig, settings: TrainSettings) -> Any:
@@ -67,7 +82,7 @@ def build_algorithm_config(sim: SimulatorConfig, settings: TrainSettings) -> Any
             train_batch_size_per_learner=settings.batch_size,
             minibatch_size=settings.minibatch_size,
             num_epochs=settings.epochs,
-            lr=settings.lr,
+            lr=lr_setting(settings),
             gamma=settings.gamma,
             lambda_=settings.lambda_,
             entropy_coeff=settings.entropy_coeff,
@@ -109,17 +124,24 @@ def train_policy(
     try:
         algo = build_algorithm_config(sim, settings).build_algo()
         history = []
+        snapshots: dict[int, Path] = {}
         try:
             for i in range(settings.iterations):
                 metrics = _metrics(algo.train())
                 history.append(metrics)
                 if on_iteration is not None:
                     on_iteration(i, metrics)
-            module = algo.get_module()
+                done = i + 1
+                if settings.checkpoint_every and done % settings.checkpoint_every == 0 and done < settings.iterations:
+                    snapshots[done] = out_dir / f"module_{done:05d}"
+                    algo.get_module().save_to_path(str(snapshots[done]))
             checkpoint = out_dir / "module"
-            module.save_to_path(str(checkpoint))
+            algo.get_module().save_to_path(str(checkpoint))
+            snapshots[settings.iterations] = checkpoint
         finally:
             algo.stop()
     finally:
         ray.shutdown()
-    return TrainResult(checkpoint=checkpoint, history=history, seconds=time.perf_counter() - started)
+    return TrainResult(
+        checkpoint=checkpoint, history=history, seconds=time.perf_counter() - started, snapshots=snapshots
+    )

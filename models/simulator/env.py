@@ -4,7 +4,8 @@ Hidden state (never observed): which skills the learner has truly mastered, thei
 learning rate, guess/slip, forgetting, speed, stamina, boredom and frustration
 sensitivities, and latent engagement. The observation is the tutor's view: the online BKT
 estimate (:mod:`models.simulator.estimator`), activity counts and recency, badges and
-progress, and observable engagement signals (recent accuracy, time-on-task ratio, a noisy
+progress, which skills are unlocked, the last answer on each skill, and observable
+engagement signals (recent accuracy, time-on-task ratio, a noisy
 engagement signal, session minutes).
 
 Engagement and dropout: each activity changes engagement by its own bonus, boredom when
@@ -40,7 +41,7 @@ from models.simulator.config import SimulatorConfig
 from models.simulator.estimator import OnlineBKT
 from models.simulator.params import BKTParams, load_bundled
 
-SKILL_FEATURES = 5
+SKILL_FEATURES = 7
 GLOBAL_FEATURES = 8
 RECENT_ANSWERS = 5
 
@@ -135,6 +136,7 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         self.attempts = np.zeros(self.n_skills, dtype=np.int64)
         self.last_practiced = np.full(self.n_skills, -1, dtype=np.int64)
         self.badges = np.zeros(self.n_skills, dtype=bool)
+        self.last_answer = np.full(self.n_skills, 0.5, dtype=np.float32)  # 1 right, 0 wrong, 0.5 none yet
         self.unlocked = np.zeros(self.n_skills, dtype=bool)
         self.last_peer = -(10**6)
         self.last_activity: Activity | None = None
@@ -205,6 +207,8 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         per_skill[:, 2] = since / 50.0
         per_skill[:, 3] = self.badges
         per_skill[:, 4] = np.log(self.estimator.stability) / np.log(MAX_STABILITY)
+        per_skill[:, 5] = self.unlocked
+        per_skill[:, 6] = self.last_answer
         g = k * SKILL_FEATURES
         obs[g : g + GLOBAL_FEATURES] = (
             sum(self.recent) / len(self.recent) if self.recent else 0.5,
@@ -259,6 +263,7 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         if effect.answered:
             correct = bool(rng.random() < p_success)
             self.recent.append(int(correct))
+            self.last_answer[skill] = float(correct)
         else:
             p_success = 0.95 if learner.known[skill] else 0.6
 

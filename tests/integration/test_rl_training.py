@@ -19,7 +19,16 @@ pytestmark = pytest.mark.integration
 
 TINY = training_config(skills=3, max_activities=60)
 SETTINGS = TrainSettings(
-    iterations=15, seed=3, batch_size=1000, minibatch_size=250, epochs=5, lr=1e-3, hidden=(64, 64), envs_per_runner=4
+    iterations=15,
+    seed=3,
+    batch_size=1000,
+    minibatch_size=250,
+    epochs=5,
+    lr=1e-3,
+    lr_final=None,
+    entropy_coeff=0.0,
+    hidden=(64, 64),
+    envs_per_runner=4,
 )
 
 

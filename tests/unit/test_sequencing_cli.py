@@ -20,6 +20,9 @@ def test_bench_sequencing_json_for_baselines() -> None:
     assert [p["policy"] for p in body["policies"]] == ["random", "mastery-threshold"]
     assert body["rl_vs_mastery_threshold"] is None
     assert body["policies"][0]["learners"] == 10
+    paired = body["paired_vs_mastery_threshold"]["random"]
+    assert set(paired) == {"completers_of_both", "all_learners_censored"}
+    assert paired["all_learners_censored"]["learners"] == 10
 
 
 def test_bench_sequencing_rejects_unknown_policy_and_config() -> None:

@@ -12,7 +12,7 @@ from gymnasium.utils.env_checker import check_env
 from models.simulator.activities import Activity, decode_action, encode_action
 from models.simulator.calibration import fit_skill_params
 from models.simulator.config import heldout_config, training_config
-from models.simulator.env import MaskedActionError, SequencingEnv
+from models.simulator.env import SKILL_FEATURES, MaskedActionError, SequencingEnv
 from models.simulator.params import BKTParams, CalibratedSkills, CalibrationError, load_bundled
 from pipelines.datasets import load_sample
 
@@ -100,7 +100,7 @@ def test_observation_is_the_estimate_not_the_truth() -> None:
         obs, _, term, trunc, _ = env.step(env.action_space.sample())
         if term or trunc:
             break
-    mastery = obs["observations"][: env.n_skills * 5 : 5]
+    mastery = obs["observations"][: env.n_skills * SKILL_FEATURES : SKILL_FEATURES]
     np.testing.assert_allclose(mastery, env.estimator.mastery, atol=1e-6)
     assert env.observation_space.contains(obs)
 
