@@ -22,18 +22,9 @@ from typing import Any
 import numpy as np
 
 from models.catalog import predictor_class
+from models.dkt.evaluate import parse_setting
 from models.metrics import binary_metrics
 from pipelines.kt_splits import holdout_valid, load_splits
-
-
-def _setting(text: str) -> tuple[str, Any]:
-    key, sep, raw = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"settings are KEY=VALUE, got {text!r}")
-    try:
-        return key, json.loads(raw)
-    except json.JSONDecodeError:
-        return key, raw
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -41,7 +32,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/kt"))
-    parser.add_argument("--set", dest="settings", action="append", type=_setting, default=[])
+    parser.add_argument("--set", dest="settings", action="append", type=parse_setting, default=[])
     parser.add_argument("--out", type=Path, help="write validation predictions and the summary here (.npz)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -80,7 +80,8 @@ def load_protocol(data_dir: Path, dataset: str) -> tuple[pd.DataFrame, pd.DataFr
     return read_kt(folder / train_name), valid, read_kt(folder / test_name)
 
 
-def _parse_setting(text: str) -> tuple[str, Any]:
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from ``--set``: the value as JSON when it parses, else the raw text."""
     key, sep, raw = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"settings are KEY=VALUE, got {text!r}")
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/kt"))
     parser.add_argument("--out", type=Path, help="write the result as JSON here")
     parser.add_argument("--save", type=Path, help="save the fitted model to this directory")
-    parser.add_argument("--set", dest="settings", action="append", type=_parse_setting, default=[])
+    parser.add_argument("--set", dest="settings", action="append", type=parse_setting, default=[])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     train, valid, test = load_protocol(args.data_dir, args.dataset)

@@ -103,9 +103,9 @@ def next_events(session: Session, batch: int) -> tuple[list[int], list[Event]]:
     ).all()
     wanted = [sid for _, kind, key, payload in rows if kind == STATEMENT_EVENT for sid in _statement_ids(key, payload)]
     stored: dict[str, Any] = dict(
-        session.execute(select(Statement.statement_id, Statement.payload).where(Statement.statement_id.in_(wanted)))
-        .tuples()
-        .all()
+        session.execute(
+            select(Statement.statement_id, Statement.payload).where(Statement.statement_id.in_(wanted))
+        ).all()
     )
     events: list[Event] = []
     for _, type_, key, payload in rows:
