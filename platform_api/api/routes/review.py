@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pathwise.logs import get_logger
-from platform_api.api.deps import PageDep, SessionDep, permit
+from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import blob_store, graders
+from platform_api.api.targets import item_target
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
@@ -45,6 +46,9 @@ from platform_api.domain.review.service import (
 
 router = APIRouter(prefix="/v1", tags=["review"])
 log = get_logger(__name__)
+#: Regrading rescores learners' attempts wherever the item is used, so both routes that
+#: regrade (``POST /items/{id}/regrade`` and a key change by ``PATCH /items/{id}``) need it.
+REGRADE_PERMISSION = "grades:write"
 
 
 @router.get("/courses/{course_id}/review-queue", response_model=Page[SubmissionPublic])
@@ -243,13 +247,19 @@ def regrade(
     item_id: int,
     body: RegradeCreate,
     background: BackgroundTasks,
-    principal: Annotated[Principal, permit("grades:write", "item")],
+    principal: Annotated[Principal, permit(REGRADE_PERMISSION, "item")],
 ) -> RegradePublic:
     """Re-score every attempt at the item after its answer key changed (audited, with events)."""
     item = session.get(Item, item_id)
     assert item is not None
     summary = start_regrade(request, session, background, item, body.reason, principal)
     return RegradePublic.model_validate(summary.__dict__)
+
+
+def require_regrade_right(session: Session, principal: Principal, item: Item) -> None:
+    """403 unless ``principal`` may regrade ``item``: the right the regrade route checks, for the
+    other route that regrades (a changed key of an item that has attempts)."""
+    require(principal, REGRADE_PERMISSION, item_target(session, principal, item.id))
 
 
 def start_regrade(
