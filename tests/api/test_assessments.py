@@ -792,6 +792,9 @@ def test_a_regrade_of_several_written_answers_revises_their_sitting_once(api: tu
     assert [r["result"]["score"]["scaled"] for r in results] == [0.2, 0.45, 0.6]
     view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
     assert view["score"] == 0.6
+    # the flagged regrade waits in the review queue with its earlier score
+    queue = client.get(f"/v1/courses/{world.ids['course']}/review-queue/answers", headers=_h(world, "assistant"))
+    assert [row["answer"] for row in queue.json()["items"]] == [{"text": "second"}]
 
 
 def test_a_regrade_left_in_the_queue_is_finished_by_the_cli_and_revises_once(

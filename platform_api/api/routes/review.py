@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pathwise.logs import get_logger
@@ -16,7 +16,7 @@ from platform_api.api.targets import item_target
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
-from platform_api.domain.assessment.written import grade_answer_queued
+from platform_api.domain.assessment.written import WRITTEN_KINDS, grade_answer_queued
 from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission, SubmissionComment
 from platform_api.domain.assignments.schemas import (
@@ -69,12 +69,16 @@ def review_queue(
 def answer_review_queue(
     session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("grades:read", "course")]
 ) -> Page[AnswerReviewPublic]:
-    """Essay and code answers in the course's assessment sittings that a grader flagged, oldest first."""
+    """Essay and code answers in the course's assessment sittings that a grader flagged, oldest first.
+
+    A flagged regrade is listed too: it keeps its earlier score until an instructor decides.
+    """
     rows = session.execute(
         select(Attempt, AssessmentSession.assessment_id)
         .join(AssessmentSession, AssessmentSession.id == Attempt.session_id)
         .join(Assessment, Assessment.id == AssessmentSession.assessment_id)
-        .where(Assessment.course_id == course_id, Attempt.score.is_(None))
+        .join(Item, Item.id == Attempt.item_id)
+        .where(Assessment.course_id == course_id, or_(Attempt.score.is_(None), Item.kind.in_(WRITTEN_KINDS)))
         .order_by(Attempt.submitted_at, Attempt.id)
     ).all()
     flagged = [
