@@ -20,6 +20,16 @@ KT_MODELS: dict[str, str] = {
 }
 
 
+def names_in(package: str) -> list[str]:
+    """Catalog names whose class lives in ``package`` or below it, in catalog order
+    (``models.dkt``: the neural sequence models), so runners list them without a copy."""
+    return [
+        name
+        for name, target in KT_MODELS.items()
+        if (module := target.partition(":")[0]) == package or module.startswith(package + ".")
+    ]
+
+
 def predictor_class(name: str) -> Any:
     try:
         target = KT_MODELS[name]

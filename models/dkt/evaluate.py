@@ -17,9 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from models.catalog import predictor_class
+from models.catalog import names_in, predictor_class
 from models.metrics import binary_metrics
 
+#: Where the neural KT models live; the catalog's models there are the ones this runner fits.
+NEURAL_PACKAGE = "models.dkt"
 #: Published protocols: dataset → (train, valid or None, test) file names.
 PROTOCOLS: dict[str, tuple[str, str | None, str]] = {
     "assist2009_pid": ("train1.csv", "valid1.csv", "test1.csv"),
@@ -91,15 +93,20 @@ def parse_setting(text: str) -> tuple[str, Any]:
         return key, raw
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def build_parser() -> argparse.ArgumentParser:
+    """The runner's arguments; ``--model`` offers every catalog model of :mod:`models.dkt`."""
     parser = argparse.ArgumentParser(description="Fit and score a neural KT model on a published split.")
-    parser.add_argument("--model", choices=["dkt", "attn"], required=True)
+    parser.add_argument("--model", choices=names_in(NEURAL_PACKAGE), required=True)
     parser.add_argument("--dataset", choices=sorted(PROTOCOLS), required=True)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/kt"))
     parser.add_argument("--out", type=Path, help="write the result as JSON here")
     parser.add_argument("--save", type=Path, help="save the fitted model to this directory")
     parser.add_argument("--set", dest="settings", action="append", type=parse_setting, default=[])
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     train, valid, test = load_protocol(args.data_dir, args.dataset)
     result = asdict(fit_and_score(args.model, train, test, valid, args.save, **dict(args.settings)))

@@ -91,6 +91,12 @@ class APISettings(CommonSettings):
     )
 
     lrs_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    answer_max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="cap on an answer or attempt body, refused (413) before parsing; the largest valid "
+        "answer (200,000 characters of code) fits as UTF-8 JSON",
+    )
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
     events_relay: bool = True
     events_stream: str = "pathwise.events"

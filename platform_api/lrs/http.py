@@ -13,6 +13,7 @@ from fastapi import Request, Response
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from platform_api.core.bodies import read_capped
 from platform_api.core.errors import ProblemError
 from platform_api.lrs.credentials import CredentialCache, LRSClient
 from platform_api.lrs.documents import DocumentError
@@ -64,17 +65,7 @@ def require_client(request: Request, scope: str) -> LRSClient:
 
 async def read_body(request: Request) -> bytes:
     """The request body, refused with 413 as soon as it passes the configured limit."""
-    limit: int = request.app.state.settings.lrs_max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ProblemError(413, f"the body is {declared} bytes; this LRS accepts at most {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProblemError(413, f"the body exceeds this LRS's limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_capped(request, request.app.state.settings.lrs_max_body_bytes)
 
 
 def parse_json(body: bytes, what: str = "the body") -> Any:

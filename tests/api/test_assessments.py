@@ -26,6 +26,8 @@ from pathwise.cli import build_cli
 from pipelines.lrs_history import answer_labels
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.models import Attempt, Item, OutboxEvent, ScoreAudit, Statement
+from platform_api.domain.assessment.written import grade_all_queued_answers, requeue_for_regrade
+from platform_api.domain.assignments.autograde import Outcome
 from tests.api.world import World, build_world, login, make_client
 
 FRACTION_ITEMS: list[dict[str, Any]] = [
@@ -710,6 +712,124 @@ def test_one_regrade_revises_a_sitting_once_however_many_tries_it_rescored(api: 
     assert patched.status_code == 200
     results = _results(db_url, sitting["registration"])
     assert [r["result"]["score"]["scaled"] for r in results] == [0.0, 1.0]  # one revision, not one per try
+
+
+class RubricGrader:
+    """Stands in for the essay model: a fixed score per (rubric, essay), so a regrade's outcome is known."""
+
+    def __init__(self, scores: dict[tuple[str, str], float | None]) -> None:
+        self.scores = scores
+        self.calls = 0
+
+    def grade(self, kind: str, key: dict[str, Any], content: bytes) -> Outcome:
+        self.calls += 1
+        score = self.scores[(key["rubric"], content.decode())]
+        return Outcome(None, ["manual: unsure"]) if score is None else Outcome(score)
+
+
+#: Two tries at one essay: rubric v1 scores 0.2 and 0.1 (best 0.2), v2 0.3 and 0.45 (best 0.45),
+#: v3 0.6 and a flag for an instructor (the flagged answer keeps its 0.45: best 0.6).
+ESSAY_SCORES: dict[tuple[str, str], float | None] = {
+    ("v1", "first"): 0.2,
+    ("v1", "second"): 0.1,
+    ("v2", "first"): 0.3,
+    ("v2", "second"): 0.45,
+    ("v3", "first"): 0.6,
+    ("v3", "second"): None,
+}
+
+
+def _two_essay_tries(client: TestClient, world: World) -> tuple[int, dict[str, Any], RubricGrader]:
+    """A formative quiz of one essay item answered twice and finished (score 0.2), graded by a RubricGrader."""
+    [item_id] = _bank(client, world, [{"kind": "essay", "rubric": "v1"}], "twice")
+    body = {"title": "Essay quiz", "kind": "formative", "activity_id": world.ids["activity"], "item_ids": [item_id]}
+    quiz = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    sitting = client.post(f"/v1/assessments/{quiz.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    grader = RubricGrader(ESSAY_SCORES)
+    client.app.state.graders = grader  # type: ignore[attr-defined]
+    for text in ("first", "second"):  # each is graded after its response, below the pass mark: a retry is allowed
+        sent = client.post(
+            f"/v1/assessment-sessions/{sitting['id']}/answers",
+            json={"item_id": item_id, "answer": {"text": text}},
+            headers=_h(world, "learner"),
+        )
+        assert sent.status_code == 201 and sent.json()["status"] == "pending_review", sent.text
+    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    assert finished["score"] == 0.2 and grader.calls == 2
+    return item_id, sitting, grader
+
+
+def test_a_regrade_of_several_written_answers_revises_their_sitting_once(api: tuple[TestClient, World, str]) -> None:
+    """Each regraded essay gets its own revised ``scored`` statement, but the sitting's total is
+    recomputed (and its result revised) once, after the last of them, never from a mix of old
+    and new scores."""
+    client, world, db_url = api
+    item_id, sitting, grader = _two_essay_tries(client, world)
+    scored_before = len([p for p in _statements(db_url) if p["verb"]["id"] == Verb.SCORED])
+    patched = client.patch(
+        f"/v1/items/{item_id}", json={"key": {"kind": "essay", "rubric": "v2"}}, headers=_h(world, "instructor")
+    )
+    assert patched.status_code == 200, patched.text
+    assert grader.calls == 4  # both answers went back through the grader after the response
+
+    results = _results(db_url, sitting["registration"])
+    assert [r["result"]["score"]["scaled"] for r in results] == [0.2, 0.45]  # not 0.2, 0.3, 0.45
+    assert results[-1]["context"]["extensions"][Extension.REVISES] == {"scaled": 0.2}
+    assert [(e["data"]["old_score"], e["data"]["score"]) for e in _outbox(db_url, "assessment.rescored")] == [
+        (0.2, 0.45)
+    ]
+    revisions = [p for p in _statements(db_url) if p["verb"]["id"] == Verb.SCORED][scored_before:]
+    assert [p["context"]["extensions"][Extension.REVISES]["scaled"] for p in revisions] == [0.2, 0.1]
+    view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+    assert view["score"] == 0.45 and view["results"][0]["tries"] == 2
+
+    # the last answer of the batch flagged for an instructor still ends the batch: one revision
+    flagged = client.patch(
+        f"/v1/items/{item_id}", json={"key": {"kind": "essay", "rubric": "v3"}}, headers=_h(world, "instructor")
+    )
+    assert flagged.status_code == 200 and grader.calls == 6
+    results = _results(db_url, sitting["registration"])
+    assert [r["result"]["score"]["scaled"] for r in results] == [0.2, 0.45, 0.6]
+    view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+    assert view["score"] == 0.6
+    # the flagged regrade waits in the review queue with its earlier score
+    queue = client.get(f"/v1/courses/{world.ids['course']}/review-queue/answers", headers=_h(world, "assistant"))
+    assert [row["answer"] for row in queue.json()["items"]] == [{"text": "second"}]
+
+
+def test_a_regrade_left_in_the_queue_is_finished_by_the_cli_and_revises_once(
+    api: tuple[TestClient, World, str],
+) -> None:
+    """A server that stopped after queueing a regrade: the recovery path grades the queued answers
+    (they still carry their old scores) and the sitting is revised once, after the last one."""
+    client, world, db_url = api
+    item_id, sitting, grader = _two_essay_tries(client, world)
+    engine = make_engine(db_url)
+    factory = make_session_factory(engine)
+    with transaction(factory) as s:
+        item = s.get(Item, item_id)
+        assert item is not None
+        item.answer_key = {**item.answer_key, "rubric": "v2"}
+        assert len(requeue_for_regrade(s, item_id, "new rubric")) == 2  # committed; nothing graded it
+    assert grade_all_queued_answers(factory, grader) == {"graded": 2}
+    assert grade_all_queued_answers(factory, grader) == {}  # nothing left behind
+    engine.dispose()
+    results = _results(db_url, sitting["registration"])
+    assert [r["result"]["score"]["scaled"] for r in results] == [0.2, 0.45]
+    assert _audit_kinds(db_url, sitting_attempts(db_url, sitting["id"])[0])[-1] == (
+        "regrade",
+        0.2,
+        0.3,
+        "regraded: new rubric",
+    )
+
+
+def sitting_attempts(db_url: str, sitting_id: int) -> list[int]:
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as s:
+        ids = list(s.scalars(select(Attempt.id).where(Attempt.session_id == sitting_id).order_by(Attempt.id)))
+    engine.dispose()
+    return ids
 
 
 HIDDEN_TESTS = (

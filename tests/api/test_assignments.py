@@ -28,6 +28,7 @@ from features.events import statement_to_interaction
 from features.transforms import LEARNER_SKILL, compute_feature_rows
 from features.xapi_vocabulary import Extension, Verb
 from pathwise.cli import build_cli
+from pipelines.seed import _ensure_roles
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.errors import ProblemError
@@ -35,16 +36,21 @@ from platform_api.core.models import (
     ActivityItem,
     Assignment,
     Attempt,
+    Course,
+    Enrollment,
     ExamSession,
+    Grant,
     Item,
     ScoreAudit,
     Statement,
     Submission,
     User,
 )
+from platform_api.core.security import hash_password
 from platform_api.domain.exams.sessions import start_session
+from platform_api.domain.identity.permissions import LEARNER
 from platform_api.main import create_app
-from tests.api.world import World, build_world, login
+from tests.api.world import PASSWORD, World, build_world, login
 from tests.conftest import fresh_pg_database
 
 LEARNER_IP = "10.0.0.5"
@@ -415,6 +421,127 @@ def test_hidden_only_code_tests_stay_hidden_in_submission_results(portal: Portal
     assert plain.status_code == 409 and f"/v1/submissions/{views[0]['id']}/adjustments" in plain.json()["detail"]
 
 
+# --- the task, as learners see it ---------------------------------------------------------------
+
+MC_KEY = {
+    "kind": "multiple_choice",
+    "choices": [{"id": "half", "feedback": "distractor-note: that is the numerator"}, {"id": "quarter"}],
+    "correct": "quarter",
+    "hints": ["hint-note: count the parts"],
+    "feedback_correct": "praise-note",
+}
+HIDDEN = "from solution import add\n\ndef test_secret_case():\n    assert add(40, 2) == 42  # hidden-note\n"
+VISIBLE = "from solution import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+KEY_NOTES = (
+    "distractor-note",
+    "hint-note",
+    "praise-note",
+    "hidden-note",
+    "test_secret_case",
+    '"correct"',
+    "answer_key",
+)
+
+
+def _bank_item(portal: Portal, external_id: str, key: dict[str, Any]) -> int:
+    body = {"external_id": external_id, "stem": f"Task {external_id}", "body": {"shown": "display"}, "key": key}
+    made = portal.client.post("/v1/items", json=body, headers=portal.headers("instructor"))
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+def _other_course_learner(portal: Portal) -> str:
+    """A learner of the same school enrolled in another course: may attempt nothing in the world's course."""
+    engine = make_engine(portal.db_url)
+    with transaction(make_session_factory(engine)) as s:
+        if s.scalar(select(User).where(User.email == "stranger@world.test")) is None:
+            course = Course(org_unit_id=portal.world.ids["dept"], code="C2", title="Another course", details={})
+            stranger = User(
+                tenant_id=portal.world.ids["root"],
+                email="stranger@world.test",
+                display_name="stranger",
+                password_hash=hash_password(PASSWORD),
+            )
+            s.add_all([course, stranger])
+            s.flush()
+            s.add(Enrollment(user_id=stranger.id, course_id=course.id))
+            s.add(
+                Grant(user_id=stranger.id, role_id=_ensure_roles(s)[LEARNER], scope_type="course", scope_id=course.id)
+            )
+    engine.dispose()
+    portal.world.tokens.setdefault("stranger", login(portal.client, "stranger@world.test"))
+    return "stranger"
+
+
+def _task(portal: Portal, assignment_id: int, who: str = "learner", **headers: str) -> Any:
+    return portal.client.get(f"/v1/assignments/{assignment_id}/items", headers={**portal.headers(who), **headers})
+
+
+def test_learners_see_an_assignments_task_but_never_its_key(portal: Portal) -> None:
+    mc = portal.create(item_id=_bank_item(portal, "task-mc", MC_KEY), file_types=["text"])
+    code_key = {"kind": "code", "visible_tests": VISIBLE, "hidden_tests": HIDDEN}
+    code = portal.create(item_id=_bank_item(portal, "task-code", code_key))
+    upload = portal.create(file_types=["pdf"])  # an item with no bank key at all
+
+    for who in ("learner", "learner2"):  # both enrolled in the course
+        shown = _task(portal, mc["id"], who)
+        assert shown.status_code == 200, shown.text
+        [item] = shown.json()
+        assert (item["kind"], item["stem"], item["body"]) == ("multiple_choice", "Task task-mc", {"shown": "display"})
+        assert item["options"] == {"choices": ["half", "quarter"]}  # ids to answer with, in the author's order
+        assert not [note for note in KEY_NOTES if note in shown.text], shown.text
+    [code_item] = _task(portal, code["id"]).json()
+    assert code_item["options"] == {"visible_tests": VISIBLE}
+    assert not [note for note in KEY_NOTES if note in json.dumps(code_item)]
+    [file_item] = _task(portal, upload["id"]).json()
+    assert (file_item["id"], file_item["kind"], file_item["options"]) == (portal.world.ids["file_item"], "file", {})
+    # staff read the full item from the bank; this view is the learner's
+    staff = portal.client.get(f"/v1/items/{mc['item_id']}", headers=portal.headers("instructor")).json()
+    assert staff["answer_key"]["correct"] == "quarter"
+
+
+def test_the_task_is_refused_to_those_who_cannot_attempt_it(portal: Portal) -> None:
+    mc = portal.create(item_id=_bank_item(portal, "task-private", MC_KEY), file_types=["text"])
+
+    def refused(response: Any, status: int, needle: str) -> None:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert needle in response.json()["detail"]
+        assert not [note for note in KEY_NOTES if note in response.text]
+
+    refused(_task(portal, mc["id"], _other_course_learner(portal)), 403, "attempts:write")
+    for who in ("guardian", "instructor", "assistant"):
+        refused(_task(portal, mc["id"], who), 403, "attempts:write")
+    other_tenant = TestClient(portal.client.app, client=(LEARNER_IP, 50000))
+    outsider = {"Authorization": f"Bearer {login(other_tenant, 'outsider@world.test')}"}
+    refused(other_tenant.get(f"/v1/assignments/{mc['id']}/items", headers=outsider), 404, "not found")
+    refused(_task(portal, 2**31 - 1), 404, "not found")
+    assert portal.client.get(f"/v1/assignments/{mc['id']}/items").status_code == 401
+
+    later = portal.create(
+        item_id=mc["item_id"], file_types=["text"], opens_at=(datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    )
+    early = _task(portal, later["id"])
+    refused(early, 409, "opens at")
+    assert early.json()["type"].endswith("/not-open")
+
+
+def test_an_exams_task_is_shown_only_in_a_live_exam_session(portal: Portal) -> None:
+    exam = portal.create(item_id=_bank_item(portal, "task-exam", MC_KEY), file_types=["text"], exam=True)
+    without = _task(portal, exam["id"])
+    assert without.status_code == 403 and without.json()["type"].endswith("/no-session")
+    assert "quarter" not in without.text
+    started = portal.client.post(f"/v1/assignments/{exam['id']}/sessions", headers=portal.headers("learner"))
+    assert started.status_code == 201, started.text
+    token = started.json()["token"]
+    assert _task(portal, exam["id"], "learner2", **{"X-Exam-Session": token}).status_code == 403  # not theirs
+    shown = _task(portal, exam["id"], **{"X-Exam-Session": token})
+    assert shown.status_code == 200 and shown.json()[0]["options"] == {"choices": ["half", "quarter"]}
+    ended = portal.client.post(f"/v1/exam-sessions/{started.json()['id']}/end", headers=portal.headers("learner"))
+    assert ended.status_code == 200
+    assert _task(portal, exam["id"], **{"X-Exam-Session": token}).status_code == 403
+
+
 # --- exams ------------------------------------------------------------------------------------
 
 
@@ -484,6 +611,14 @@ def test_safe_exam_browser_guard(portal: Portal) -> None:
     right = hashlib.sha256(b"http://testserver" + path.encode() + b"key-1").hexdigest()
     ok = portal.client.post(path, headers={**portal.headers("learner"), "X-SafeExamBrowser-ConfigKeyHash": right})
     assert ok.status_code == 201, ok.text
+    # the exam's task is read in the locked browser too, even with a live session's token
+    task = f"/v1/assignments/{exam['id']}/items"
+    session_token = {**portal.headers("learner"), "X-Exam-Session": ok.json()["token"]}
+    unlocked = portal.client.get(task, headers=session_token)
+    assert unlocked.status_code == 403 and "'safe_exam_browser' refused" in unlocked.json()["detail"]
+    task_hash = hashlib.sha256(b"http://testserver" + task.encode() + b"key-1").hexdigest()
+    locked = portal.client.get(task, headers={**session_token, "X-SafeExamBrowser-ConfigKeyHash": task_hash})
+    assert locked.status_code == 200, locked.text
 
 
 # --- instructor workflows ---------------------------------------------------------------------

@@ -255,6 +255,7 @@ MATRIX: dict[str, Case] = {
     "PATCH /v1/assignments/{assignment_id}": Case(AUTHORS, params=AS, body={"title": ""}),
     "GET /v1/assignments/{assignment_id}/submissions": Case(READERS, params=AS),  # learners see their own
     "POST /v1/assignments/{assignment_id}/submissions": Case(SUBMITTERS, params=AS),
+    "GET /v1/assignments/{assignment_id}/items": Case(SUBMITTERS, params=AS),  # staff read the bank instead
     "POST /v1/assignments/{assignment_id}/sessions": Case(SUBMITTERS, params=AS),
     "POST /v1/exam-sessions/{session_id}/end": Case(SUBMITTERS, params={"session_id": "exam_session"}),
     # the guardian is linked to the learner who owns the submission

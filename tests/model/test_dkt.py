@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,56 @@ def test_time_budget_stops_training(data: pd.DataFrame) -> None:
     model = make("dkt", max_epochs=5, time_budget_s=0.0).fit(data, data)
     assert model.history.epochs == 1
     assert "time budget" in model.history.stopped
+
+
+def test_evaluate_offers_every_neural_catalog_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.catalog import KT_MODELS
+    from models.dkt.evaluate import build_parser
+
+    def choices() -> list[str]:
+        action = next(a for a in build_parser()._actions if a.dest == "model")
+        return list(action.choices or [])
+
+    assert choices() == ["dkt", "dkt-rasch", "dkt-feat", "attn"]  # the catalog's models.dkt entries, in order
+    monkeypatch.setitem(KT_MODELS, "dkt-next", "models.dkt.future:NextKT")
+    monkeypatch.setitem(KT_MODELS, "other", "models.other:Other")
+    assert choices()[-1] == "dkt-next" and "other" not in choices()  # read from the catalog when the parser is built
+
+
+@pytest.mark.parametrize("name", ["bkt", "gbdt", "dkt-unknown"])
+def test_evaluate_refuses_models_outside_the_family(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from models.dkt.evaluate import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--model", name, "--dataset", "assist2015"])
+    assert stopped.value.code == 2
+    assert f"invalid choice: '{name}'" in capsys.readouterr().err
+
+
+def test_evaluate_runs_a_model_the_old_choices_left_out(tmp_path: Path) -> None:
+    """``dkt-feat`` end to end on a tiny protocol folder (train on one synthetic cohort, test on another)."""
+    from models.dkt.evaluate import main
+
+    folder = tmp_path / "assist2015"
+    folder.mkdir()
+    synthetic(learners=12, steps=30, seed=1).to_csv(folder / "train.csv", index=False)
+    synthetic(learners=6, steps=30, seed=2).to_csv(folder / "test.csv", index=False)
+    settings = {**COMMON, **FAST["dkt-feat"], "max_epochs": 1}
+    settings.pop("features")  # the catalog name sets it
+    argv = [
+        "--model",
+        "dkt-feat",
+        "--dataset",
+        "assist2015",
+        "--data-dir",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "r.json"),
+    ]
+    result = main([*argv, *(f"--set={key}={json.dumps(value)}" for key, value in settings.items())])
+    assert result["model"] == "dkt-feat" and result["params"]["epochs"] == 1
+    assert 0.0 <= result["metrics"]["auc"] <= 1.0
+    assert json.loads((tmp_path / "r.json").read_text())["model"] == "dkt-feat"
 
 
 def test_fit_and_score_returns_metrics_and_saves(data: pd.DataFrame, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from platform_api.api.deps import CurrentUser, PageDep, SessionDep, forbidden, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import graders
+from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment import service
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
@@ -123,7 +124,14 @@ def next_item(
     return service.next_item(session, sitting, _assessment(session, sitting.assessment_id))
 
 
-@router.post("/assessment-sessions/{session_id}/answers", response_model=AnswerResult, status_code=201)
+@capped_post(
+    router,
+    "/assessment-sessions/{session_id}/answers",
+    setting="answer_max_body_bytes",
+    what="the answer",
+    response_model=AnswerResult,
+    status_code=201,
+)
 def submit_answer(
     request: Request,
     session: SessionDep,
@@ -135,7 +143,8 @@ def submit_answer(
     """Grade one answer. Formative quizzes answer with score, feedback and the next hint at once.
 
     Essay and code answers come back ``pending_review`` and are graded after the response
-    (the sandbox or the essay model); flagged ones wait for an instructor.
+    (the sandbox or the essay model); flagged ones wait for an instructor. A body over
+    ``answer_max_body_bytes`` is refused (413) before it is parsed.
     """
     result = service.answer(session, principal, sitting, _assessment(session, sitting.assessment_id), body)
     session.commit()

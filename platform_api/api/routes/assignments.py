@@ -25,9 +25,11 @@ from platform_api.api.targets import activity_course_id, assignment_target
 from platform_api.core.db import utcnow
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
+from platform_api.domain.assessment.schemas import ItemForLearner
+from platform_api.domain.assessment.service import task_for_learner
 from platform_api.domain.assignments.autograde import Graders, grade_queued
 from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
-from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_window, lateness
+from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_opened, check_window, lateness
 from platform_api.domain.assignments.schemas import (
     AssignmentCreate,
     AssignmentPublic,
@@ -117,6 +119,32 @@ def get_assignment(
     session: SessionDep, assignment_id: int, _: Annotated[Principal, permit("courses:read", "assignment")]
 ) -> Assignment | None:
     return session.get(Assignment, assignment_id)
+
+
+@router.get("/assignments/{assignment_id}/items", response_model=list[ItemForLearner])
+def assignment_items(
+    request: Request,
+    session: SessionDep,
+    assignment_id: int,
+    principal: Annotated[Principal, permit("attempts:write", "assignment")],
+) -> list[ItemForLearner]:
+    """The task, for those who may submit to the assignment: each item as learners see it (stem,
+    display body, option ids, a code item's visible tests), never its key, feedback or hidden tests.
+
+    Shown once the assignment opens (409 before); an exam's only within the caller's live exam
+    session (its token in the session header, from the address it started at) and past the
+    exam's guards, as a submission is.
+    """
+    assignment = session.get(Assignment, assignment_id)
+    assert assignment is not None
+    check_opened(assignment, utcnow())
+    if assignment.exam:
+        ip = client_ip(request)
+        check_exam_access(assignment, principal.user.id, "view", ip, str(request.url), request.headers)
+        live_session(session, assignment, principal.user.id, request.headers.get(TOKEN_HEADER), ip)
+    item = session.get(Item, assignment.item_id)
+    assert item is not None  # the assignment's item is kept (FK RESTRICT)
+    return [task_for_learner(item)]
 
 
 @router.patch("/assignments/{assignment_id}", response_model=AssignmentPublic)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from platform_api.api.deps import CurrentUser, PageDep, SessionDep, permit
 from platform_api.api.pages import Page
-from platform_api.api.routes.review import start_regrade
+from platform_api.api.routes.review import require_regrade_right, start_regrade
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.bank import BAND_EDGES, BANK_KINDS, band_of, parse_bank_key
 from platform_api.domain.assessment.grading import GradingError
@@ -132,20 +132,23 @@ def update_item(
     """Change an item; a new key may change its kind.
 
     A changed key regrades every earlier attempt at the item (audited, with statements and
-    events; code and essay submissions go back through their graders after the response).
+    events; code and essay submissions go back through their graders after the response),
+    so it also needs the regrade route's right over the item (403, nothing changed, without).
     """
     new_key = None if body.key is None else _key(body.key)
+    key_changed = new_key is not None and new_key != item.answer_key
+    used = session.scalar(select(func.count()).select_from(Attempt).where(Attempt.item_id == item.id)) or 0
+    if key_changed and used:
+        require_regrade_right(session, principal, item)
     if body.skill_id is not None:
         check_links(session, principal.tenant_id, [body.skill_id], [])
         item.skill_id = body.skill_id
     item.stem = body.stem or item.stem
     if body.body is not None:
         item.body = body.body
-    key_changed = new_key is not None and new_key != item.answer_key
     if new_key is not None:
         item.answer_key = new_key
         item.kind = str(new_key["kind"])
-    used = session.scalar(select(func.count()).select_from(Attempt).where(Attempt.item_id == item.id)) or 0
     if key_changed and used:
         reason = body.regrade_reason or f"answer key of item {item.id} changed"
         start_regrade(request, session, background, item, reason, principal)  # commits

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.api.targets import course_target, org_unit_target, user_target
+from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.events import emit
 from platform_api.domain.assignments.models import Submission
@@ -282,7 +283,15 @@ def list_attempts(
     )
 
 
-@router.post("/activities/{activity_id}/attempts", response_model=AttemptPublic, status_code=201, tags=["grades"])
+@capped_post(
+    router,
+    "/activities/{activity_id}/attempts",
+    setting="answer_max_body_bytes",
+    what="the attempt",
+    response_model=AttemptPublic,
+    status_code=201,
+    tags=["grades"],
+)
 def submit_attempt(
     session: SessionDep,
     activity_id: int,

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pathwise.logs import get_logger
-from platform_api.api.deps import PageDep, SessionDep, permit
+from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import blob_store, graders
+from platform_api.api.targets import item_target
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
-from platform_api.domain.assessment.written import grade_answer_queued
+from platform_api.domain.assessment.written import WRITTEN_KINDS, grade_answer_queued
 from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission, SubmissionComment
 from platform_api.domain.assignments.schemas import (
@@ -45,6 +46,9 @@ from platform_api.domain.review.service import (
 
 router = APIRouter(prefix="/v1", tags=["review"])
 log = get_logger(__name__)
+#: Regrading rescores learners' attempts wherever the item is used, so both routes that
+#: regrade (``POST /items/{id}/regrade`` and a key change by ``PATCH /items/{id}``) need it.
+REGRADE_PERMISSION = "grades:write"
 
 
 @router.get("/courses/{course_id}/review-queue", response_model=Page[SubmissionPublic])
@@ -65,12 +69,16 @@ def review_queue(
 def answer_review_queue(
     session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("grades:read", "course")]
 ) -> Page[AnswerReviewPublic]:
-    """Essay and code answers in the course's assessment sittings that a grader flagged, oldest first."""
+    """Essay and code answers in the course's assessment sittings that a grader flagged, oldest first.
+
+    A flagged regrade is listed too: it keeps its earlier score until an instructor decides.
+    """
     rows = session.execute(
         select(Attempt, AssessmentSession.assessment_id)
         .join(AssessmentSession, AssessmentSession.id == Attempt.session_id)
         .join(Assessment, Assessment.id == AssessmentSession.assessment_id)
-        .where(Assessment.course_id == course_id, Attempt.score.is_(None))
+        .join(Item, Item.id == Attempt.item_id)
+        .where(Assessment.course_id == course_id, or_(Attempt.score.is_(None), Item.kind.in_(WRITTEN_KINDS)))
         .order_by(Attempt.submitted_at, Attempt.id)
     ).all()
     flagged = [
@@ -243,13 +251,19 @@ def regrade(
     item_id: int,
     body: RegradeCreate,
     background: BackgroundTasks,
-    principal: Annotated[Principal, permit("grades:write", "item")],
+    principal: Annotated[Principal, permit(REGRADE_PERMISSION, "item")],
 ) -> RegradePublic:
     """Re-score every attempt at the item after its answer key changed (audited, with events)."""
     item = session.get(Item, item_id)
     assert item is not None
     summary = start_regrade(request, session, background, item, body.reason, principal)
     return RegradePublic.model_validate(summary.__dict__)
+
+
+def require_regrade_right(session: Session, principal: Principal, item: Item) -> None:
+    """403 unless ``principal`` may regrade ``item``: the right the regrade route checks, for the
+    other route that regrades (a changed key of an item that has attempts)."""
+    require(principal, REGRADE_PERMISSION, item_target(session, principal, item.id))
 
 
 def start_regrade(

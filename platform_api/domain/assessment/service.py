@@ -70,6 +70,16 @@ def for_learner(item: Item) -> ItemForLearner:
     return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=options)
 
 
+def task_for_learner(item: Item) -> ItemForLearner:
+    """:func:`for_learner` for an assignment's item, which may have no bank key (a file upload,
+    an imported item): then there are no options to show, and still never the key."""
+    try:
+        options = answer_options(parse_bank_key(item.answer_key))
+    except GradingError:
+        options = {}
+    return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=options)
+
+
 # ---- creating ------------------------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@ A clean outcome is released with :func:`~platform_api.domain.assignments.results
 (audit, ``scored`` statement, event); anything flagged waits in the review queue for an
 instructor's adjustment. A finished sitting's score becomes final, and its result statement
 is emitted, when its last written answer is scored, and is recomputed (a revision) whenever an
-answer is regraded or adjusted later (:func:`settle`).
+answer is regraded or adjusted later (:func:`settle`); a regrade of several answers of one
+sitting revises it once, when the last of them is graded.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ log = get_logger(__name__)
 WRITTEN_KINDS = frozenset({"essay", "code"})
 #: Answer states before a score is released (``graded`` once one is).
 UNSCORED = ("queued", "grading", "review")
+#: States in which a grader still owes the answer a score: its first, or a regrade's.
+AT_GRADER = ("queued", "grading")
 
 
 def answer_content(kind: str, answer: dict[str, Any]) -> bytes:
@@ -70,6 +73,8 @@ def record_answer_outcome(session: Session, attempt: Attempt, outcome: Outcome) 
     reason = attempt.response.get("regrade_reason")
     if outcome.flags or outcome.raw_score is None:
         _set_state(attempt, "review", flags=outcome.flags, report=outcome.report, feedback=outcome.feedback)
+        if attempt.score is not None:  # a flagged regrade keeps its old score; it may end its sitting's batch
+            settle(session, attempt)
         return "review"
     _set_state(attempt, "graded", flags=[], report=outcome.report, feedback=outcome.feedback)
     tenant_id = session.scalar(select(User.tenant_id).where(User.id == attempt.user_id))
@@ -101,9 +106,19 @@ def settle(session: Session, attempt: Attempt) -> None:
 
 
 def pending(session: Session, sitting: AssessmentSession) -> list[int]:
-    """Ids of the sitting's written answers that have no released score yet."""
-    rows = session.scalars(select(Attempt).where(Attempt.session_id == sitting.id, Attempt.score.is_(None)))
-    return [a.id for a in rows if (a.response or {}).get("status") in UNSCORED]
+    """Ids of the sitting's written answers whose score is not final yet: never scored, or back
+    at the grader for a regrade (still holding the old score).
+
+    The sitting's total waits for all of them, so a regrade of several of its answers
+    revises it once, after the last one, never from a mix of old and new scores.
+    """
+    rows = session.scalars(select(Attempt).where(Attempt.session_id == sitting.id))
+    return [a.id for a in rows if _awaits_score(a)]
+
+
+def _awaits_score(attempt: Attempt) -> bool:
+    status = (attempt.response or {}).get("status")
+    return status in AT_GRADER or (attempt.score is None and status in UNSCORED)
 
 
 def requeue_for_regrade(session: Session, item_id: int, reason: str) -> list[int]:
@@ -125,9 +140,9 @@ def grade_all_queued_answers(
     ``stuck=True`` first puts answers left in ``grading`` back in the queue; use it only when
     no API process is grading.
     """
-    wanted = ("queued", "grading") if stuck else ("queued",)
-    with transaction(factory) as session:
-        rows = session.scalars(select(Attempt).where(Attempt.session_id.is_not(None), Attempt.score.is_(None)))
+    wanted = AT_GRADER if stuck else ("queued",)
+    with transaction(factory) as session:  # regrades included: they are queued with their old score
+        rows = session.scalars(select(Attempt).where(Attempt.session_id.is_not(None)))
         waiting = [a for a in rows if (a.response or {}).get("status") in wanted]
         for attempt in waiting:
             if attempt.response.get("status") == "grading":

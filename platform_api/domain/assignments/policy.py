@@ -25,14 +25,19 @@ class Lateness:
     penalty: float
 
 
-def check_window(assignment: Assignment, now: datetime) -> None:
-    """409 before ``opens_at`` and after the hard cutoff; nothing is written in either case."""
+def check_opened(assignment: Assignment, now: datetime) -> None:
+    """409 before ``opens_at``."""
     if assignment.opens_at is not None and now < aware(assignment.opens_at):
         raise ProblemError(
             409,
             f"assignment {assignment.id} opens at {aware(assignment.opens_at).isoformat()}",
             type_=PROBLEMS + "not-open",
         )
+
+
+def check_window(assignment: Assignment, now: datetime) -> None:
+    """409 before ``opens_at`` and after the hard cutoff; nothing is written in either case."""
+    check_opened(assignment, now)
     if assignment.cutoff_at is not None and now > aware(assignment.cutoff_at):
         raise ProblemError(
             409,

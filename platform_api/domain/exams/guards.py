@@ -26,7 +26,8 @@ from importlib.metadata import entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
 
 ENTRY_POINT_GROUP = "pathwise.exam_guards"
-Phase = Literal["start", "submit"]
+#: When a guard is asked: starting a session, reading the exam's task in it, submitting.
+Phase = Literal["start", "view", "submit"]
 
 
 @dataclass(frozen=True)
