@@ -2,15 +2,18 @@
 
 Per prompt, one of two stacks turns an essay into a continuous score (``ScorerConfig.stack``):
 
-* ``"joint"`` (the default): a single ridge regression reads TF-IDF word uni/bigrams, the
-  scaled linguistic features and the whole-essay sentence embedding side by side. Its
-  regularisation and the embedding's weight are chosen per prompt on inner folds of the
-  training essays. On inner folds of the training parts it matched or beat every stack
-  over separate level-1 models, so the simpler model is the default.
+* ``"joint"`` (the default): ridge regression reads TF-IDF word uni/bigrams, the scaled
+  linguistic features (a few of them also through a spline basis, so that length can act
+  non-linearly) and the whole-essay sentence embedding side by side. One ridge is fitted per
+  setting of a small grid (regularisation, embedding weight, optionally a character n-gram
+  block's weight) and their predictions are averaged; ``joint_combine="best"`` keeps only
+  the setting with the best inner out-of-fold QWK instead. On inner folds of the training
+  parts it matched or beat every stack over separate level-1 models.
 * ``"boosted"`` (session 2): ridges on word n-grams, optionally character n-grams, and on
   the features (plus the embedding), whose out-of-fold predictions feed gradient boosting.
 
-QWK-tuned cut points (fitted on inner out-of-fold predictions) then turn the prediction into
+Cut points fitted on inner out-of-fold predictions (QWK-tuned, then moved half-way towards
+those that give the predictions the mean and spread of the scores) turn the prediction into
 an integer score, and a calibrated confidence says how likely that score is within the
 prompt's tolerance.
 
@@ -34,7 +37,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import SplineTransformer, StandardScaler
 
 from models.essay.calibration import ConfidenceCalibrator, apply_cutpoints, fit_cutpoints, tolerance_for
 from models.essay.data import SCORE_COLUMN, SCORE_RANGES, EssayDataError, validate_essays
@@ -65,10 +68,13 @@ def _relevance(emb: np.ndarray, centroid: np.ndarray | None) -> np.ndarray:
 
 @dataclass
 class JointRidge:
-    """One ridge over word n-gram TF-IDF, weighted scaled features and a weighted embedding.
+    """One ridge over word n-gram TF-IDF, weighted scaled features, a weighted embedding and,
+    optionally, weighted character n-gram TF-IDF.
 
     The weights set how strongly each block is regularised against the others (ridge shrinks
-    every column alike), which is why they are tuned per prompt with the ridge's alpha.
+    every column alike), which is why they are tuned per prompt with the ridge's alpha. With
+    ``members`` set, the prediction is the mean over ridges fitted at several grid settings
+    (alpha, embedding weight, character weight) instead of the single ``ridge``.
     """
 
     tfidf: TfidfVectorizer
@@ -76,50 +82,140 @@ class JointRidge:
     feature_weight: float
     embedding_weight: float = 0.0
     ridge: Ridge | None = None
+    char_tfidf: TfidfVectorizer | None = None
+    char_weight: float = 0.0
+    members: list[tuple[float, float, float, Ridge]] = field(default_factory=list)
+    #: Quadratic B-splines of some features (their positions in ``spline_columns``), added to
+    #: the feature block so that the ridge can bend, e.g. the score's rise with length.
+    spline: SplineTransformer | None = None
+    spline_columns: tuple[int, ...] = ()
 
     @classmethod
     def prepare(
-        cls, texts: Sequence[str] | np.ndarray, feats: np.ndarray, max_features: int, feature_weight: float
+        cls,
+        texts: Sequence[str] | np.ndarray,
+        feats: np.ndarray,
+        max_features: int,
+        feature_weight: float,
+        char_max_features: int = 0,
+        spline_columns: tuple[int, ...] = (),
     ) -> JointRidge:
         tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=max_features)
         tfidf.fit(texts)
-        return cls(tfidf=tfidf, scaler=StandardScaler().fit(feats), feature_weight=feature_weight)
+        char_tfidf = char_vectorizer(char_max_features).fit(texts) if char_max_features > 0 else None
+        spline = None
+        if spline_columns:
+            spline = SplineTransformer(n_knots=4, degree=2, include_bias=False).fit(feats[:, list(spline_columns)])
+        joint = cls(
+            tfidf=tfidf,
+            scaler=StandardScaler(),
+            feature_weight=feature_weight,
+            char_tfidf=char_tfidf,
+            spline=spline,
+            spline_columns=tuple(spline_columns),
+        )
+        joint.scaler.fit(joint.dense_features(feats))
+        return joint
 
-    def blocks(self, texts: Sequence[str] | np.ndarray, feats: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
-        return sparse.csr_matrix(self.tfidf.transform(texts)), self.feature_weight * self.scaler.transform(feats)
+    def dense_features(self, feats: np.ndarray) -> np.ndarray:
+        """The features, followed by the spline basis of the chosen ones when there is one."""
+        spline = getattr(self, "spline", None)  # absent from models saved before splines existed
+        if spline is None:
+            return feats
+        return np.hstack([feats, spline.transform(feats[:, list(self.spline_columns)])])
+
+    def blocks(self, texts: Sequence[str] | np.ndarray, feats: np.ndarray) -> JointBlocks:
+        char_tfidf = getattr(self, "char_tfidf", None)  # absent from models saved before the block existed
+        chars = sparse.csr_matrix(char_tfidf.transform(texts)) if char_tfidf is not None else None
+        scaled = self.feature_weight * self.scaler.transform(self.dense_features(feats))
+        return sparse.csr_matrix(self.tfidf.transform(texts)), scaled, chars
 
     @staticmethod
     def design(
-        blocks: tuple[sparse.csr_matrix, np.ndarray], emb: np.ndarray, embedding_weight: float
+        blocks: JointBlocks, emb: np.ndarray, embedding_weight: float, char_weight: float = 0.0
     ) -> sparse.csr_matrix:
-        text, feats = blocks
+        text, feats, chars = blocks
         parts = [text, sparse.csr_matrix(feats)]
         if embedding_weight > 0 and emb.shape[1]:
             parts.append(sparse.csr_matrix(embedding_weight * np.asarray(emb, dtype=np.float64)))
+        if char_weight > 0:
+            if chars is None:
+                raise ValueError("a character weight needs the character n-gram block")
+            parts.append(char_weight * chars)
         return sparse.csr_matrix(sparse.hstack(parts, format="csr"))
 
     def predict(self, texts: Sequence[str] | np.ndarray, feats: np.ndarray, emb: np.ndarray) -> np.ndarray:
-        if self.ridge is None:
-            raise RuntimeError("JointRidge is not fitted")
-        matrix = self.design(self.blocks(texts, feats), emb, self.embedding_weight)
-        return np.asarray(self.ridge.predict(matrix), dtype=float)
+        members = list(getattr(self, "members", None) or [])
+        if not members:
+            if self.ridge is None:
+                raise RuntimeError("JointRidge is not fitted")
+            members = [(float(self.ridge.alpha), self.embedding_weight, getattr(self, "char_weight", 0.0), self.ridge)]
+        blocks = self.blocks(texts, feats)
+        designs: dict[tuple[float, float], sparse.csr_matrix] = {}
+        total = np.zeros(len(feats))
+        for _, emb_weight, char_weight, ridge in members:
+            key = (emb_weight, char_weight)
+            if key not in designs:
+                designs[key] = self.design(blocks, emb, emb_weight, char_weight)
+            total += ridge.predict(designs[key])
+        return total / len(members)
+
+
+JointBlocks = tuple[sparse.csr_matrix, np.ndarray, sparse.csr_matrix | None]
+
+
+def char_vectorizer(max_features: int) -> TfidfVectorizer:
+    """Character 2-5-grams inside word boundaries: spelling and morphology that word n-grams miss."""
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        min_df=3,
+        sublinear_tf=True,
+        lowercase=True,
+        max_features=max_features,
+        dtype=np.float32,
+    )
 
 
 OUTPUT_COLUMNS = ("essay_set", "score", "confidence", "flagged", "reasons")
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 STACKS = ("joint", "boosted")
+JOINT_COMBINES = ("best", "average")
+#: The features the default joint ridge also reads through a spline basis: length and vocabulary
+#: size, whose effect on the score flattens out for long essays, and the misspelling count.
+SPLINE_FEATURES = ("log_chars", "log_words", "n_unique_words", "guiraud_index", "n_oov")
+#: Named configurations (``pathwise essay cv|train --preset``), as overrides of ``ScorerConfig()``.
+#: ``plain`` is the previous default: the single best grid setting, no spline features and the
+#: QWK-tuned cut points (four-fold CV mean QWK 0.7811; see experiments/results/essay.md).
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "plain": {"joint_combine": "best", "cutpoint_shrink": 0.0, "joint_spline_features": ()},
+}
 
 
 @dataclass
 class ScorerConfig:
     seed: int = 0
     inner_folds: int = 4
-    #: ``"joint"``: one ridge over word n-grams, features and embedding (alpha and the
-    #: embedding weight tuned per prompt on inner folds). ``"boosted"``: the session-2 stack.
+    #: ``"joint"``: ridges over word n-grams, features and embedding (at every alpha and
+    #: embedding weight of the grid, averaged, or the best one on inner folds).
+    #: ``"boosted"``: the session-2 stack.
     stack: str = "joint"
     joint_alphas: tuple[float, ...] = (1.0, 3.0, 10.0)
     joint_embedding_weights: tuple[float, ...] = (1.0, 2.0)
     joint_feature_weight: float = 0.3
+    #: Weights of the character n-gram block in the joint ridge's grid; 0 leaves it out, and
+    #: an empty tuple (or only zeros) skips building it.
+    joint_char_weights: tuple[float, ...] = (0.0,)
+    #: ``"best"``: refit the grid setting with the best inner out-of-fold QWK. ``"average"``:
+    #: refit every setting and average them (the out-of-fold predictions are averaged alike).
+    #: Averaging was steadier than picking one setting on the parts 1-3 proxy.
+    joint_combine: str = "average"
+    #: Share of the way the QWK-tuned cut points are moved towards the mean-and-spread
+    #: matching ones (``calibration.stretch_cutpoints``); 0 keeps the tuned ones.
+    cutpoint_shrink: float = 0.5
+    #: Features the joint ridge also reads through a quadratic spline basis (4 knots each).
+    joint_spline_features: tuple[str, ...] = SPLINE_FEATURES
     tfidf_max_features: int = 30000
     text_alpha: float = 1.0
     embedding_alpha: float = 3.0
@@ -156,8 +252,19 @@ class ScorerConfig:
             raise ValueError("joint_alphas and joint_embedding_weights need at least one value each")
         if min(self.joint_alphas) <= 0 or min(self.joint_embedding_weights) <= 0:
             raise ValueError("joint_alphas and joint_embedding_weights must be positive")
+        unknown = sorted(set(self.joint_spline_features) - set(FEATURE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown joint_spline_features {unknown}; expected names from FEATURE_NAMES")
+        self.joint_spline_features = tuple(self.joint_spline_features)
+        if any(c < 0 for c in self.joint_char_weights):
+            raise ValueError("joint_char_weights must not be negative")
+        if self.joint_combine not in JOINT_COMBINES:
+            raise ValueError(f"unknown joint_combine {self.joint_combine!r}; expected one of {JOINT_COMBINES}")
+        if not 0.0 <= self.cutpoint_shrink <= 1.0:
+            raise ValueError(f"cutpoint_shrink must be in [0, 1], got {self.cutpoint_shrink}")
         self.joint_alphas = tuple(float(a) for a in self.joint_alphas)
         self.joint_embedding_weights = tuple(float(w) for w in self.joint_embedding_weights)
+        self.joint_char_weights = tuple(float(c) for c in self.joint_char_weights) or (0.0,)
 
 
 @dataclass
@@ -286,7 +393,7 @@ class EssayScorer:
         else:
             raise ValueError(f"unknown stack {cfg.stack!r}; expected one of {STACKS}")
         oof = low + oof_scaled * (high - low)
-        cuts = fit_cutpoints(oof, y, low, high) if cfg.tune_cutpoints else np.arange(low, high) + 0.5
+        cuts = self._cutpoints(oof, y, low, high)
         labels = apply_cutpoints(oof, low, cuts)
         calibrator = ConfidenceCalibrator.fit(oof, labels.astype(float), y, tolerance_for(low, high))
         n_words = np.expm1(feats[:, FEATURE_NAMES.index("log_words")])
@@ -306,6 +413,11 @@ class EssayScorer:
             chosen=chosen,
         )
 
+    def _cutpoints(self, pred: np.ndarray, y: np.ndarray, low: int, high: int) -> np.ndarray:
+        if not self.config.tune_cutpoints:
+            return np.arange(low, high) + 0.5
+        return fit_cutpoints(pred, y, low, high, shrink=self.config.cutpoint_shrink)
+
     def _fit_joint(
         self,
         texts: np.ndarray,
@@ -317,31 +429,49 @@ class EssayScorer:
         high: int,
         folds: KFold,
     ) -> tuple[JointRidge, np.ndarray, dict[str, float]]:
-        """Pick (alpha, embedding weight) by out-of-fold QWK on inner folds, then refit on every essay."""
+        """Out-of-fold predictions of every grid setting on inner folds, then refit on every essay:
+        the best setting by out-of-fold QWK, or all of them averaged (``joint_combine``)."""
         cfg = self.config
         weights = cfg.joint_embedding_weights if emb.shape[1] else (0.0,)
-        grid = [(alpha, weight) for weight in weights for alpha in cfg.joint_alphas]
+        char_weights = cfg.joint_char_weights
+        char_features = cfg.char_max_features if max(char_weights) > 0 else 0
+        splines = tuple(FEATURE_NAMES.index(name) for name in cfg.joint_spline_features)
+        grid = [(alpha, weight, char) for char in char_weights for weight in weights for alpha in cfg.joint_alphas]
         oof = np.zeros((len(grid), len(y)))
         for train, test in folds.split(texts):
-            joint = JointRidge.prepare(texts[train], feats[train], cfg.tfidf_max_features, cfg.joint_feature_weight)
+            joint = JointRidge.prepare(
+                texts[train], feats[train], cfg.tfidf_max_features, cfg.joint_feature_weight, char_features, splines
+            )
             fit_blocks, test_blocks = joint.blocks(texts[train], feats[train]), joint.blocks(texts[test], feats[test])
-            for weight in weights:
-                fit_matrix = JointRidge.design(fit_blocks, emb[train], weight)
-                test_matrix = JointRidge.design(test_blocks, emb[test], weight)
-                for g, (alpha, w) in enumerate(grid):
-                    if w == weight:
-                        oof[g, test] = Ridge(alpha=alpha).fit(fit_matrix, target[train]).predict(test_matrix)
+            for char in char_weights:
+                for weight in weights:
+                    fit_matrix = JointRidge.design(fit_blocks, emb[train], weight, char)
+                    test_matrix = JointRidge.design(test_blocks, emb[test], weight, char)
+                    for g, (alpha, w, c) in enumerate(grid):
+                        if w == weight and c == char:
+                            oof[g, test] = Ridge(alpha=alpha).fit(fit_matrix, target[train]).predict(test_matrix)
         scores = []
         for row in oof:
             pred = low + row * (high - low)
-            cuts = fit_cutpoints(pred, y, low, high) if cfg.tune_cutpoints else np.arange(low, high) + 0.5
-            scores.append(quadratic_weighted_kappa(y.astype(int), apply_cutpoints(pred, low, cuts), low, high))
+            scores.append(
+                quadratic_weighted_kappa(
+                    y.astype(int), apply_cutpoints(pred, low, self._cutpoints(pred, y, low, high)), low, high
+                )
+            )
         best = int(np.argmax(scores))
-        alpha, weight = grid[best]
-        joint = JointRidge.prepare(texts, feats, cfg.tfidf_max_features, cfg.joint_feature_weight)
-        joint.embedding_weight = weight
-        joint.ridge = Ridge(alpha=alpha).fit(JointRidge.design(joint.blocks(texts, feats), emb, weight), target)
-        return joint, oof[best], {"alpha": alpha, "embedding_weight": weight}
+        alpha, weight, char = grid[best]
+        joint = JointRidge.prepare(
+            texts, feats, cfg.tfidf_max_features, cfg.joint_feature_weight, char_features, splines
+        )
+        blocks = joint.blocks(texts, feats)
+        joint.embedding_weight, joint.char_weight = weight, char
+        chosen = {"alpha": alpha, "embedding_weight": weight, "char_weight": char}
+        if cfg.joint_combine == "best":
+            joint.ridge = Ridge(alpha=alpha).fit(JointRidge.design(blocks, emb, weight, char), target)
+            return joint, oof[best], chosen
+        designs = {(w, c): JointRidge.design(blocks, emb, w, c) for _, w, c in grid}
+        joint.members = [(a, w, c, Ridge(alpha=a).fit(designs[(w, c)], target)) for a, w, c in grid]
+        return joint, oof.mean(axis=0), {**chosen, "members": float(len(grid))}
 
     def _fit_boosted(
         self, texts: np.ndarray, feats: np.ndarray, stack_emb: np.ndarray, target: np.ndarray, folds: KFold
@@ -389,15 +519,7 @@ class EssayScorer:
         return tfidf, Ridge(alpha=self.config.text_alpha).fit(sparse.csr_matrix(matrix), target)
 
     def _fit_chars(self, texts: np.ndarray, target: np.ndarray) -> tuple[TfidfVectorizer, Ridge]:
-        tfidf = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            min_df=3,
-            sublinear_tf=True,
-            lowercase=True,
-            max_features=self.config.char_max_features,
-            dtype=np.float32,
-        )
+        tfidf = char_vectorizer(self.config.char_max_features)
         matrix = tfidf.fit_transform(texts)
         return tfidf, Ridge(alpha=self.config.char_alpha).fit(sparse.csr_matrix(matrix), target)
 

@@ -30,6 +30,15 @@ StackOption = Annotated[
     ),
 ]
 
+PresetOption = Annotated[
+    str,
+    typer.Option(
+        "--preset",
+        help="default: the grid-averaged joint ridge with spline features and stretched cut points; "
+        "plain: the earlier single best joint ridge with QWK-tuned cut points",
+    ),
+]
+
 
 def _settings() -> Any:
     from pathwise.cli import settings_or_exit
@@ -48,11 +57,14 @@ def _data_dir(settings: Any, data: Path | None) -> Path:
     return path
 
 
-def _config(seed: int, embedding_in_stack: bool, stack: str) -> Any:
-    from models.essay.scorer import ScorerConfig
+def _config(seed: int, embedding_in_stack: bool, stack: str, preset: str = "default") -> Any:
+    from models.essay.scorer import PRESETS, ScorerConfig
 
+    if preset not in PRESETS:
+        typer.echo(f"pathwise: unknown preset {preset!r}; expected one of {sorted(PRESETS)}", err=True)
+        raise typer.Exit(code=2)
     try:
-        return ScorerConfig(seed=seed, embedding_in_stack=embedding_in_stack, stack=stack)
+        return ScorerConfig(seed=seed, embedding_in_stack=embedding_in_stack, stack=stack, **PRESETS[preset])
     except ValueError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -82,19 +94,20 @@ def cv_cmd(
     folds: Annotated[str | None, typer.Option(help="Comma-separated folds to score (default: all)")] = None,
     embedding_in_stack: EmbedOption = True,
     stack: StackOption = "joint",
+    preset: PresetOption = "default",
 ) -> None:
     """Cross-validate over the ASAP parts (each part is one fold) and report QWK per prompt."""
     from models.essay.data import EssayDataError
     from pipelines.essay.report import write_markdown
     from pipelines.essay.run import cross_validate
 
-    settings = _settings()
     try:
         only = [int(f) for f in folds.split(",")] if folds else None
     except ValueError:
         typer.echo(f"pathwise: --folds must be comma-separated integers, got {folds!r}", err=True)
         raise typer.Exit(code=2) from None
-    config = _config(seed, embedding_in_stack, stack)
+    config = _config(seed, embedding_in_stack, stack, preset)
+    settings = _settings()
     try:
         result = cross_validate(_data_dir(settings, data), settings.home, config, plots, jobs, only)
     except EssayDataError as error:
@@ -112,17 +125,19 @@ def train_cmd(
     as_json: JsonOption = False,
     embedding_in_stack: EmbedOption = True,
     stack: StackOption = "joint",
+    preset: PresetOption = "default",
 ) -> None:
     """Fit on every part, log to MLflow and register ``pathwise-essay`` (champion alias if none)."""
     from models.essay.data import EssayDataError
     from pipelines.essay.run import train
 
+    config = _config(seed, embedding_in_stack, stack, preset)
     settings = _settings()
     try:
         result = train(
             _data_dir(settings, data),
             settings.home,
-            _config(seed, embedding_in_stack, stack),
+            config,
             settings.mlflow_uri,
             settings.mlflow_artifacts,
         )

@@ -247,7 +247,11 @@ def test_joint_stack_tunes_alpha_and_embedding_weight_per_prompt() -> None:
     frame = synthetic_essays(n_per_prompt=30, seed=5)
     emb = hashed_embedding(frame["essay"].tolist())
     config = ScorerConfig(
-        inner_folds=3, tfidf_max_features=300, joint_alphas=(0.5, 5.0), joint_embedding_weights=(1.0, 3.0)
+        inner_folds=3,
+        tfidf_max_features=300,
+        joint_alphas=(0.5, 5.0),
+        joint_embedding_weights=(1.0, 3.0),
+        joint_combine="best",
     )
     assert config.stack == "joint" and config.embedding_in_stack
     scorer = EssayScorer(config).fit(frame, emb)
