@@ -5,7 +5,8 @@ evaluation, the simulator configurations (training and held-out) and their calib
 parameter files as artifacts, the git commit, and the ``pathwise-sequencer`` pyfunc.
 
 Model selection never looks at the held-out configuration: snapshots saved during training
-are scored on a *validation* set, the training simulator configuration with learner seeds
+are scored on a *validation* set, the training simulator configuration (with its population
+randomization, when training uses one) with learner seeds
 from :data:`VALIDATION_SEED` (disjoint from the benchmark's 20261124… and from the seeds RLlib
 draws while training), against mastery-threshold on the same learners. The registered module
 is the snapshot with the largest paired activity reduction among those whose post-test is at
@@ -23,7 +24,13 @@ from typing import Any
 
 from models.rl.benchmark import git_commit
 from models.rl.train import TrainSettings, train_policy
-from models.simulator.config import SimulatorConfig, heldout_config, training_config
+from models.simulator.config import (
+    PopulationRanges,
+    SimulatorConfig,
+    heldout_config,
+    randomized_training_config,
+    training_config,
+)
 from models.simulator.params import bundled_params_path
 from pathwise.logs import get_logger
 
@@ -81,6 +88,7 @@ def train_and_log(
     validation_learners: int = 0,
     checkpoint_every: int = 0,
     reward_dropout: float | None = None,
+    randomization: PopulationRanges | None = None,
 ) -> dict[str, Any]:
     import mlflow
     from rich.progress import Progress
@@ -95,13 +103,22 @@ def train_and_log(
     mlflow.set_tracking_uri(common.mlflow_uri)
     experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
     train_settings = settings or TrainSettings(iterations=iterations, seed=seed, checkpoint_every=checkpoint_every)
-    overrides = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
-    sim, held_out = training_config(**overrides), heldout_config()
+    overrides: dict[str, object] = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
+    sim = (
+        training_config(**overrides)
+        if randomization is None
+        else randomized_training_config(randomization, **overrides)
+    )
+    held_out = heldout_config()
 
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
         out = Path(tmp)
         mlflow.set_tags({"git_commit": git_commit(), "model": "ppo-masked", "simulator": sim.name})
-        mlflow.log_params(train_settings.as_params() | {"simulator": sim.name, "eval_simulator": held_out.name})
+        ranges = "none" if randomization is None else randomization.model_dump_json()
+        mlflow.log_params(
+            train_settings.as_params()
+            | {"simulator": sim.name, "eval_simulator": held_out.name, "randomization": ranges}
+        )
         for config in (sim, held_out):
             (out / f"simulator_{config.name}.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
             mlflow.log_artifact(str(out / f"simulator_{config.name}.json"), artifact_path="simulator")
