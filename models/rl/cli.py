@@ -76,12 +76,15 @@ def train_rl_cmd(
     randomize_shift: Annotated[
         float, typer.Option(min=0.0, max=3.0, help="Logit-scale traits shifted within [-s, s]")
     ] = 0.5,
+    validate_randomized: Annotated[
+        bool, typer.Option(help="Pick the snapshot on randomized populations even when training on the plain one")
+    ] = False,
 ) -> None:
     """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
     from models.rl.tracking import train_and_log
     from models.simulator.config import PopulationRanges
 
-    ranges = PopulationRanges(factor=randomize_factor, logit_shift=randomize_shift) if randomize else None
+    ranges = PopulationRanges(factor=randomize_factor, logit_shift=randomize_shift)
 
     report = train_and_log(
         iterations=iterations,
@@ -91,7 +94,8 @@ def train_rl_cmd(
         validation_learners=validation_learners,
         checkpoint_every=checkpoint_every,
         reward_dropout=reward_dropout,
-        randomization=ranges,
+        randomization=ranges if randomize else None,
+        validation_randomization=ranges if validate_randomized else None,
     )
     typer.echo(json.dumps(report, indent=2))
 

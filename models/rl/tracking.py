@@ -89,6 +89,7 @@ def train_and_log(
     checkpoint_every: int = 0,
     reward_dropout: float | None = None,
     randomization: PopulationRanges | None = None,
+    validation_randomization: PopulationRanges | None = None,
 ) -> dict[str, Any]:
     import mlflow
     from rich.progress import Progress
@@ -104,12 +105,13 @@ def train_and_log(
     experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
     train_settings = settings or TrainSettings(iterations=iterations, seed=seed, checkpoint_every=checkpoint_every)
     overrides: dict[str, object] = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
-    sim = (
-        training_config(**overrides)
-        if randomization is None
-        else randomized_training_config(randomization, **overrides)
-    )
-    held_out = heldout_config()
+
+    def simulator(ranges: PopulationRanges | None) -> SimulatorConfig:
+        return training_config(**overrides) if ranges is None else randomized_training_config(ranges, **overrides)
+
+    sim, held_out = simulator(randomization), heldout_config()
+    # Selection on randomized populations favours snapshots that hold up when the learners differ.
+    validation_sim = sim if validation_randomization is None else simulator(validation_randomization)
 
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
         out = Path(tmp)
@@ -117,9 +119,14 @@ def train_and_log(
         ranges = "none" if randomization is None else randomization.model_dump_json()
         mlflow.log_params(
             train_settings.as_params()
-            | {"simulator": sim.name, "eval_simulator": held_out.name, "randomization": ranges}
+            | {
+                "simulator": sim.name,
+                "eval_simulator": held_out.name,
+                "validation_simulator": validation_sim.name,
+                "randomization": ranges,
+            }
         )
-        for config in (sim, held_out):
+        for config in dict.fromkeys((sim, validation_sim, held_out)):
             (out / f"simulator_{config.name}.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
             mlflow.log_artifact(str(out / f"simulator_{config.name}.json"), artifact_path="simulator")
         for name in {sim.learner_params, sim.estimator_params, held_out.learner_params}:
@@ -140,14 +147,19 @@ def train_and_log(
         if validation_learners and len(result.snapshots) > 1:
             from models.rl.baselines import MasteryThresholdPolicy
 
-            reference = run_episodes(MasteryThresholdPolicy(), sim, validation_learners, VALIDATION_SEED)
+            reference = run_episodes(MasteryThresholdPolicy(), validation_sim, validation_learners, VALIDATION_SEED)
             scores = {}
             for done, path in sorted(result.snapshots.items()):
-                scores[done] = validate(path, sim, reference, VALIDATION_SEED)
+                scores[done] = validate(path, validation_sim, reference, VALIDATION_SEED)
                 mlflow.log_metrics({f"validation_{k}": v for k, v in scores[done].items() if v == v}, step=done)
             chosen = select_snapshot(scores)
             checkpoint = result.snapshots[chosen]
-            report["validation"] = {"learners": validation_learners, "seed": VALIDATION_SEED, "chosen": chosen}
+            report["validation"] = {
+                "learners": validation_learners,
+                "seed": VALIDATION_SEED,
+                "simulator": validation_sim.name,
+                "chosen": chosen,
+            }
             report["validation_scores"] = {str(k): {n: round(x, 4) for n, x in v.items()} for k, v in scores.items()}
             (out / "validation.json").write_text(json.dumps(report["validation_scores"], indent=2), encoding="utf-8")
             mlflow.log_artifact(str(out / "validation.json"))
