@@ -71,6 +71,24 @@ def select_snapshot(scores: dict[int, dict[str, float]]) -> int:
     return max(fit, key=key)
 
 
+def simulator_configs(
+    randomization: PopulationRanges | None,
+    validation_randomization: PopulationRanges | None = None,
+    reward_dropout: float | None = None,
+) -> tuple[SimulatorConfig, SimulatorConfig]:
+    """The simulators that train and that pick the snapshot; validation follows training unless told otherwise.
+
+    Selection on randomized populations favours snapshots that hold up when the learners differ.
+    """
+    overrides: dict[str, object] = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
+
+    def simulator(ranges: PopulationRanges | None) -> SimulatorConfig:
+        return training_config(**overrides) if ranges is None else randomized_training_config(ranges, **overrides)
+
+    sim = simulator(randomization)
+    return sim, sim if validation_randomization is None else simulator(validation_randomization)
+
+
 def _experiment_id(mlflow: Any, artifacts: Path) -> str:
     existing = mlflow.get_experiment_by_name(EXPERIMENT)
     if existing is not None:
@@ -104,14 +122,8 @@ def train_and_log(
     mlflow.set_tracking_uri(common.mlflow_uri)
     experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
     train_settings = settings or TrainSettings(iterations=iterations, seed=seed, checkpoint_every=checkpoint_every)
-    overrides: dict[str, object] = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
-
-    def simulator(ranges: PopulationRanges | None) -> SimulatorConfig:
-        return training_config(**overrides) if ranges is None else randomized_training_config(ranges, **overrides)
-
-    sim, held_out = simulator(randomization), heldout_config()
-    # Selection on randomized populations favours snapshots that hold up when the learners differ.
-    validation_sim = sim if validation_randomization is None else simulator(validation_randomization)
+    sim, validation_sim = simulator_configs(randomization, validation_randomization, reward_dropout)
+    held_out = heldout_config()
 
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
         out = Path(tmp)
