@@ -68,8 +68,9 @@ def train_rl_cmd(
         float | None, typer.Option(help="Training reward for a learner who drops out (default: the config's)")
     ] = None,
     randomize: Annotated[
-        bool, typer.Option(help="Draw a learner population per training episode (domain randomization)")
-    ] = True,
+        bool,
+        typer.Option(help="Train on a learner population drawn per episode (domain randomization; it did not help)"),
+    ] = False,
     randomize_factor: Annotated[
         float, typer.Option(min=1.0, max=4.0, help="Multiplicative traits scaled within [1/f, f]")
     ] = 1.4,
@@ -78,7 +79,7 @@ def train_rl_cmd(
     ] = 0.5,
     validate_randomized: Annotated[
         bool, typer.Option(help="Pick the snapshot on randomized populations even when training on the plain one")
-    ] = False,
+    ] = True,
 ) -> None:
     """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
     from models.rl.tracking import train_and_log
