@@ -18,7 +18,7 @@ import numpy as np
 
 from models.simulator.activities import N_ACTIVITIES
 from models.simulator.activities import Activity as SimActivity
-from models.simulator.env import GLOBAL_FEATURES, SKILL_FEATURES
+from models.simulator.env import GLOBAL_FEATURES, RECENT_ANSWERS, SKILL_FEATURES, smoothed_accuracy
 from serving.catalog import Activity, Course
 from serving.sequencer import MASTERED, Ranked, unlocked
 from serving.state import Learner
@@ -62,9 +62,11 @@ def policy_inputs(
             0.0,  # stability is the simulator's own; unknown here
             float(open_here),
             float(rows[seen[-1]][2]) if seen else 0.5,
+            smoothed_accuracy(sum(rows[n][2] for n in seen), len(seen)),
         )
     g = k * SKILL_FEATURES
-    recent = [row[2] for row in rows[-10:]]
+    recent = [row[2] for row in rows[-RECENT_ANSWERS:]]
+    course_rows = [row for row in rows if row[0] in skills]
     minutes = sum(learner.seconds.values()) / 60.0
     mastered = sum(1 for s in skills if mastery.get(s, 0.0) >= MASTERED)
     obs[g : g + GLOBAL_FEATURES] = (
@@ -76,6 +78,7 @@ def policy_inputs(
         learner.overall_streak / 5.0,
         mastered / max(k, 1),
         1.0,
+        smoothed_accuracy(sum(row[2] for row in course_rows), len(course_rows)),
     )
     np.clip(obs, 0.0, 1.0, out=obs)
     mask = np.zeros(k * N_ACTIVITIES, dtype=np.float32)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from models.rl.baselines import BASELINES, Policy
 from models.rl.evaluate import PolicyReport, paired_censored, paired_on_completers, run_episodes, summarize
-from models.simulator.config import SimulatorConfig, heldout_config, training_config
+from models.simulator.config import SimulatorConfig, heldout_config, randomized_training_config, training_config
 
 RL_POLICY = "rl-ppo"
 REFERENCE = "mastery-threshold"
@@ -184,7 +185,11 @@ def run_benchmark(
 ) -> BenchmarkResult:
     from rich.progress import Progress, TaskID
 
-    configs = {"heldout": heldout_config, "train": training_config}
+    configs: dict[str, Callable[[], SimulatorConfig]] = {
+        "heldout": heldout_config,
+        "train": training_config,
+        "train-randomized": randomized_training_config,
+    }
     if config_name not in configs:
         raise BenchmarkError(f"unknown simulator configuration {config_name!r}; known: {', '.join(configs)}")
     names = [*BASELINES, RL_POLICY] if policies is None else [p.strip() for p in policies.split(",") if p.strip()]

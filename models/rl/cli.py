@@ -67,9 +67,25 @@ def train_rl_cmd(
     reward_dropout: Annotated[
         float | None, typer.Option(help="Training reward for a learner who drops out (default: the config's)")
     ] = None,
+    randomize: Annotated[
+        bool,
+        typer.Option(help="Train on a learner population drawn per episode (domain randomization; it did not help)"),
+    ] = False,
+    randomize_factor: Annotated[
+        float, typer.Option(min=1.0, max=4.0, help="Multiplicative traits scaled within [1/f, f]")
+    ] = 1.4,
+    randomize_shift: Annotated[
+        float, typer.Option(min=0.0, max=3.0, help="Logit-scale traits shifted within [-s, s]")
+    ] = 0.5,
+    validate_randomized: Annotated[
+        bool, typer.Option(help="Pick the snapshot on randomized populations even when training on the plain one")
+    ] = True,
 ) -> None:
     """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
     from models.rl.tracking import train_and_log
+    from models.simulator.config import PopulationRanges
+
+    ranges = PopulationRanges(factor=randomize_factor, logit_shift=randomize_shift)
 
     report = train_and_log(
         iterations=iterations,
@@ -79,6 +95,8 @@ def train_rl_cmd(
         validation_learners=validation_learners,
         checkpoint_every=checkpoint_every,
         reward_dropout=reward_dropout,
+        randomization=ranges if randomize else None,
+        validation_randomization=ranges if validate_randomized else None,
     )
     typer.echo(json.dumps(report, indent=2))
 
@@ -92,7 +110,9 @@ def bench_sequencing_cmd(
         typer.Option(help="RL policy: an RLModule checkpoint folder or an MLflow URI (default: latest registered)"),
     ] = None,
     policies: Annotated[str | None, typer.Option(help="Comma-separated subset of policies")] = None,
-    config: Annotated[str, typer.Option(help="Simulator configuration: heldout or train")] = "heldout",
+    config: Annotated[
+        str, typer.Option(help="Simulator configuration: heldout, train or train-randomized")
+    ] = "heldout",
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON")] = False,
     markdown: Annotated[Path | None, typer.Option(help="Also write the table as Markdown here")] = None,
 ) -> None:

@@ -5,7 +5,8 @@ evaluation, the simulator configurations (training and held-out) and their calib
 parameter files as artifacts, the git commit, and the ``pathwise-sequencer`` pyfunc.
 
 Model selection never looks at the held-out configuration: snapshots saved during training
-are scored on a *validation* set, the training simulator configuration with learner seeds
+are scored on a *validation* set, the training simulator configuration (with its population
+randomization, when training uses one) with learner seeds
 from :data:`VALIDATION_SEED` (disjoint from the benchmark's 20261124… and from the seeds RLlib
 draws while training), against mastery-threshold on the same learners. The registered module
 is the snapshot with the largest paired activity reduction among those whose post-test is at
@@ -23,7 +24,13 @@ from typing import Any
 
 from models.rl.benchmark import git_commit
 from models.rl.train import TrainSettings, train_policy
-from models.simulator.config import SimulatorConfig, heldout_config, training_config
+from models.simulator.config import (
+    PopulationRanges,
+    SimulatorConfig,
+    heldout_config,
+    randomized_training_config,
+    training_config,
+)
 from models.simulator.params import bundled_params_path
 from pathwise.logs import get_logger
 
@@ -64,6 +71,24 @@ def select_snapshot(scores: dict[int, dict[str, float]]) -> int:
     return max(fit, key=key)
 
 
+def simulator_configs(
+    randomization: PopulationRanges | None,
+    validation_randomization: PopulationRanges | None = None,
+    reward_dropout: float | None = None,
+) -> tuple[SimulatorConfig, SimulatorConfig]:
+    """The simulators that train and that pick the snapshot; validation follows training unless told otherwise.
+
+    Selection on randomized populations favours snapshots that hold up when the learners differ.
+    """
+    overrides: dict[str, object] = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
+
+    def simulator(ranges: PopulationRanges | None) -> SimulatorConfig:
+        return training_config(**overrides) if ranges is None else randomized_training_config(ranges, **overrides)
+
+    sim = simulator(randomization)
+    return sim, sim if validation_randomization is None else simulator(validation_randomization)
+
+
 def _experiment_id(mlflow: Any, artifacts: Path) -> str:
     existing = mlflow.get_experiment_by_name(EXPERIMENT)
     if existing is not None:
@@ -81,6 +106,8 @@ def train_and_log(
     validation_learners: int = 0,
     checkpoint_every: int = 0,
     reward_dropout: float | None = None,
+    randomization: PopulationRanges | None = None,
+    validation_randomization: PopulationRanges | None = None,
 ) -> dict[str, Any]:
     import mlflow
     from rich.progress import Progress
@@ -95,14 +122,23 @@ def train_and_log(
     mlflow.set_tracking_uri(common.mlflow_uri)
     experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
     train_settings = settings or TrainSettings(iterations=iterations, seed=seed, checkpoint_every=checkpoint_every)
-    overrides = {} if reward_dropout is None else {"reward_dropout": reward_dropout}
-    sim, held_out = training_config(**overrides), heldout_config()
+    sim, validation_sim = simulator_configs(randomization, validation_randomization, reward_dropout)
+    held_out = heldout_config()
 
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
         out = Path(tmp)
         mlflow.set_tags({"git_commit": git_commit(), "model": "ppo-masked", "simulator": sim.name})
-        mlflow.log_params(train_settings.as_params() | {"simulator": sim.name, "eval_simulator": held_out.name})
-        for config in (sim, held_out):
+        ranges = "none" if randomization is None else randomization.model_dump_json()
+        mlflow.log_params(
+            train_settings.as_params()
+            | {
+                "simulator": sim.name,
+                "eval_simulator": held_out.name,
+                "validation_simulator": validation_sim.name,
+                "randomization": ranges,
+            }
+        )
+        for config in dict.fromkeys((sim, validation_sim, held_out)):
             (out / f"simulator_{config.name}.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
             mlflow.log_artifact(str(out / f"simulator_{config.name}.json"), artifact_path="simulator")
         for name in {sim.learner_params, sim.estimator_params, held_out.learner_params}:
@@ -123,14 +159,19 @@ def train_and_log(
         if validation_learners and len(result.snapshots) > 1:
             from models.rl.baselines import MasteryThresholdPolicy
 
-            reference = run_episodes(MasteryThresholdPolicy(), sim, validation_learners, VALIDATION_SEED)
+            reference = run_episodes(MasteryThresholdPolicy(), validation_sim, validation_learners, VALIDATION_SEED)
             scores = {}
             for done, path in sorted(result.snapshots.items()):
-                scores[done] = validate(path, sim, reference, VALIDATION_SEED)
+                scores[done] = validate(path, validation_sim, reference, VALIDATION_SEED)
                 mlflow.log_metrics({f"validation_{k}": v for k, v in scores[done].items() if v == v}, step=done)
             chosen = select_snapshot(scores)
             checkpoint = result.snapshots[chosen]
-            report["validation"] = {"learners": validation_learners, "seed": VALIDATION_SEED, "chosen": chosen}
+            report["validation"] = {
+                "learners": validation_learners,
+                "seed": VALIDATION_SEED,
+                "simulator": validation_sim.name,
+                "chosen": chosen,
+            }
             report["validation_scores"] = {str(k): {n: round(x, 4) for n, x in v.items()} for k, v in scores.items()}
             (out / "validation.json").write_text(json.dumps(report["validation_scores"], indent=2), encoding="utf-8")
             mlflow.log_artifact(str(out / "validation.json"))

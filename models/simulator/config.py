@@ -26,6 +26,7 @@ class LearnerPopulation(BaseModel):
     learn_logsd: float = 0.35
     guess_slip_logit_sd: float = 0.3
     forget_mean: float = 1.0
+    speed_mean: float = 1.0
     speed_logsd: float = 0.3
     stamina_minutes_mean: float = 150.0
     stamina_logsd: float = 0.3
@@ -34,6 +35,23 @@ class LearnerPopulation(BaseModel):
     boredom_mean: float = 1.0
     frustration_mean: float = 1.0
     sensitivity_logsd: float = 0.4
+
+
+class PopulationRanges(BaseModel):
+    """Domain randomization: every episode first draws a population, then a learner from it.
+
+    One generic rule for every trait, not tuned per trait: a multiplicative trait is scaled by a
+    factor drawn log-uniformly in ``[1 / factor, factor]``; a logit-scale quantity is shifted
+    uniformly in ``[-logit_shift, logit_shift]``. Per-skill BKT parameters of the learner (prior,
+    learn, guess, slip in logits, forget as a factor) are jittered by the same rule, skill by skill.
+    The tutor's estimator keeps the calibrated parameters, so the policy meets a miscalibrated
+    estimator during training, as it will on any real population.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    factor: float = Field(default=1.4, ge=1.0, le=4.0)
+    logit_shift: float = Field(default=0.5, ge=0.0, le=3.0)
 
 
 class SimulatorConfig(BaseModel):
@@ -47,6 +65,8 @@ class SimulatorConfig(BaseModel):
     #: Bundled parameter file the *online KT estimator* uses (what the tutor believes).
     estimator_params: str = "assist2009_train_bkt"
     population: LearnerPopulation = LearnerPopulation()
+    #: Per-episode population randomization (training only); None draws every learner from ``population``.
+    randomization: PopulationRanges | None = None
     max_activities: int = Field(default=150, ge=5, le=2000)
     mastery_threshold: float = Field(default=0.95, gt=0.5, lt=1.0)
     unlock_threshold: float = Field(default=0.8, gt=0.0, lt=1.0)
@@ -72,6 +92,13 @@ class SimulatorConfig(BaseModel):
 
 def training_config(**overrides: object) -> SimulatorConfig:
     return SimulatorConfig(**overrides)
+
+
+def randomized_training_config(ranges: PopulationRanges | None = None, **overrides: object) -> SimulatorConfig:
+    """The training configuration with a population drawn per episode (what the policy trains on)."""
+    base: dict[str, object] = {"name": "train-randomized", "randomization": ranges or PopulationRanges()}
+    base.update(overrides)
+    return SimulatorConfig(**base)
 
 
 def heldout_config(**overrides: object) -> SimulatorConfig:

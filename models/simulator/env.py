@@ -4,9 +4,13 @@ Hidden state (never observed): which skills the learner has truly mastered, thei
 learning rate, guess/slip, forgetting, speed, stamina, boredom and frustration
 sensitivities, and latent engagement. The observation is the tutor's view: the online BKT
 estimate (:mod:`models.simulator.estimator`), activity counts and recency, badges and
-progress, which skills are unlocked, the last answer on each skill, and observable
-engagement signals (recent accuracy, time-on-task ratio, a noisy
-engagement signal, session minutes).
+progress, which skills are unlocked, the last answer and the smoothed share of right answers
+on each skill and overall, and observable engagement signals (recent accuracy, time-on-task
+ratio, a noisy engagement signal, session minutes).
+
+With ``config.randomization`` set (training), each episode first draws a population from ranges
+around ``config.population`` and per-skill jitter of the true BKT parameters
+(:mod:`models.simulator.randomization`), all from the episode's seed.
 
 Engagement and dropout: each activity changes engagement by its own bonus, boredom when
 the learner would almost surely succeed (p > 0.85), frustration when they would probably
@@ -40,9 +44,10 @@ from models.simulator.activities import EFFECTS, MAX_STABILITY, N_ACTIVITIES, Ac
 from models.simulator.config import SimulatorConfig
 from models.simulator.estimator import OnlineBKT
 from models.simulator.params import BKTParams, load_bundled
+from models.simulator.randomization import BKTJitter, draw_bkt_jitter, draw_population
 
-SKILL_FEATURES = 7
-GLOBAL_FEATURES = 8
+SKILL_FEATURES = 8
+GLOBAL_FEATURES = 9
 RECENT_ANSWERS = 5
 
 
@@ -83,6 +88,15 @@ class Learner:
     engagement_start: float
     boredom: float
     frustration: float
+
+
+def smoothed_accuracy(right: Any, answered: Any) -> Any:
+    """Share of answers right, smoothed towards one half: ``(right + 1) / (answered + 2)``.
+
+    Next to the estimate it lets the policy see how far the tutor's KT model is off for this
+    learner (a slow learner answers worse than the estimate predicts), from answers alone.
+    """
+    return (np.asarray(right) + 1.0) / (np.asarray(answered) + 2.0)
 
 
 def _lognormal(rng: np.random.Generator, mean: float, logsd: float) -> float:
@@ -137,6 +151,8 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         self.last_practiced = np.full(self.n_skills, -1, dtype=np.int64)
         self.badges = np.zeros(self.n_skills, dtype=bool)
         self.last_answer = np.full(self.n_skills, 0.5, dtype=np.float32)  # 1 right, 0 wrong, 0.5 none yet
+        self.answered = np.zeros(self.n_skills, dtype=np.int64)
+        self.right = np.zeros(self.n_skills, dtype=np.int64)
         self.unlocked = np.zeros(self.n_skills, dtype=bool)
         self.last_peer = -(10**6)
         self.last_activity: Activity | None = None
@@ -149,22 +165,33 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
 
     def _draw_learner(self) -> Learner:
         pop, rng = self.config.population, self.np_random
-        priors = np.array([p.prior for p in self.true_params])
+        bkt = BKTJitter.none(self.n_skills)
+        if self.config.randomization is not None:  # the population first, then the learner from it
+            pop = draw_population(pop, self.config.randomization, rng)
+            bkt = draw_bkt_jitter(self.config.randomization, self.n_skills, rng)
+
+        def logits(name: str) -> np.ndarray:
+            return np.asarray(logit(np.clip([getattr(p, name) for p in self.true_params], 0.01, 0.99)))
+
         shift = pop.prior_logit_shift + rng.normal(0.0, pop.prior_logit_sd)
-        prior = expit(logit(np.clip(priors, 0.01, 0.99)) + shift + rng.normal(0.0, 0.3, self.n_skills))
+        prior = expit(logits("prior") + bkt.prior_logit + shift + rng.normal(0.0, 0.3, self.n_skills))
         known = rng.random(self.n_skills) < prior
         jitter = rng.normal(0.0, pop.guess_slip_logit_sd, size=(2, self.n_skills))
-        guess = expit(logit(np.clip([p.guess for p in self.true_params], 0.01, 0.99)) + jitter[0])
-        slip = expit(logit(np.clip([p.slip for p in self.true_params], 0.01, 0.99)) + jitter[1])
+        guess = expit(logits("guess") + bkt.guess_logit + jitter[0])
+        slip = expit(logits("slip") + bkt.slip_logit + jitter[1])
         engagement = float(rng.beta(pop.engagement_alpha, pop.engagement_beta))
+        learn = np.array([p.learn for p in self.true_params])
+        if self.config.randomization is not None:
+            learn = expit(logits("learn") + bkt.learn_logit)
+        forget = np.array([p.forget for p in self.true_params]) * bkt.forget_factor
         return Learner(
             known=known,
             ever_known=known.copy(),
-            learn=np.array([p.learn for p in self.true_params]) * _lognormal(rng, pop.learn_mean, pop.learn_logsd),
+            learn=learn * _lognormal(rng, pop.learn_mean, pop.learn_logsd),
             guess=guess,
             slip=slip,
-            forget=np.array([p.forget for p in self.true_params]) * pop.forget_mean * self.config.forget_per_activity,
-            speed=_lognormal(rng, 1.0, pop.speed_logsd),
+            forget=forget * pop.forget_mean * self.config.forget_per_activity,
+            speed=_lognormal(rng, pop.speed_mean, pop.speed_logsd),
             stamina=_lognormal(rng, pop.stamina_minutes_mean, pop.stamina_logsd),
             engagement=engagement,
             engagement_start=engagement,
@@ -209,6 +236,7 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         per_skill[:, 4] = np.log(self.estimator.stability) / np.log(MAX_STABILITY)
         per_skill[:, 5] = self.unlocked
         per_skill[:, 6] = self.last_answer
+        per_skill[:, 7] = smoothed_accuracy(self.right, self.answered)
         g = k * SKILL_FEATURES
         obs[g : g + GLOBAL_FEATURES] = (
             sum(self.recent) / len(self.recent) if self.recent else 0.5,
@@ -219,6 +247,7 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             self.streak / 5.0,
             self.badges.sum() / k,
             (self.t - self.last_peer) / 10.0,
+            smoothed_accuracy(self.right.sum(), self.answered.sum()),
         )
         if self.last_activity is not None:
             obs[g + GLOBAL_FEATURES + int(self.last_activity)] = 1.0
@@ -264,6 +293,8 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             correct = bool(rng.random() < p_success)
             self.recent.append(int(correct))
             self.last_answer[skill] = float(correct)
+            self.answered[skill] += 1
+            self.right[skill] += int(correct)
         else:
             p_success = 0.95 if learner.known[skill] else 0.6
 

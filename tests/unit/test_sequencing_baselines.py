@@ -130,3 +130,17 @@ def test_snapshot_selection_needs_the_post_test_and_dropout_conditions() -> None
     assert select_snapshot({50: score(0.4, -0.1, 0.1), 100: score(0.1, -0.1, 0.1)}) == 100  # none fit: the last
     with pytest.raises(ValueError, match="no snapshots"):
         select_snapshot({})
+
+
+def test_validation_follows_training_unless_told_to_randomize() -> None:
+    from models.rl.tracking import simulator_configs
+    from models.simulator.config import PopulationRanges
+
+    ranges = PopulationRanges(factor=1.2, logit_shift=0.3)
+    plain, same = simulator_configs(None)
+    assert plain == same and plain.randomization is None and plain.name == "train"
+    trained, validated = simulator_configs(ranges, reward_dropout=-10.0)
+    assert trained == validated and trained.randomization == ranges and trained.reward_dropout == -10.0
+    trained, validated = simulator_configs(None, ranges)
+    assert trained.randomization is None and validated.randomization == ranges
+    assert validated.name == "train-randomized" and validated.learner_params == trained.learner_params

@@ -44,3 +44,15 @@ def test_train_rl_is_on_the_train_group() -> None:
     result = runner.invoke(build_cli(), ["train", "rl", "--help"])
     assert result.exit_code == 0
     assert "--iterations" in result.output
+    assert "--randomize" in result.output and "--no-randomize" in result.output
+
+
+def test_bench_on_the_randomized_training_configuration() -> None:
+    args = ["bench", "sequencing", "--learners", "10", "--policies", "mastery-threshold", "--json"]
+    plain = runner.invoke(build_cli(), [*args, "--config", "train"])
+    randomized = runner.invoke(build_cli(), [*args, "--config", "train-randomized"])
+    assert plain.exit_code == 0 and randomized.exit_code == 0, randomized.output
+    plain_body = json.loads(plain.stdout[plain.stdout.index("{") :])
+    body = json.loads(randomized.stdout[randomized.stdout.index("{") :])
+    assert body["config"] == "train-randomized"
+    assert body["policies"][0]["post_test"] != plain_body["policies"][0]["post_test"]  # other learners, same seeds

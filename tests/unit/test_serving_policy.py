@@ -82,3 +82,23 @@ def test_due_items_become_review_recommendations() -> None:
     assert top.activity.id == "frac-review" and top.type is RecommendationType.REVIEW
     assert "due for review" in top.reason
     assert "frac-review" not in {r.activity.id for r in rank(COURSE, mastery)}  # not due, not mastered: no review
+
+
+def test_accuracy_features_mirror_the_simulator() -> None:
+    """Per skill and over the course: (right + 1) / (answers + 2), as ``SequencingEnv`` computes them."""
+    state = MemoryState()
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    answers = [("Geometry", False), ("Geometry", False)]
+    answers += [("Fractions", True), ("Fractions", False), ("Fractions", True), ("Algebra", False), ("Geometry", True)]
+    for n, (skill, correct) in enumerate(answers):
+        state.record("u", skill, f"{skill}-{n}", correct, 30.0, start + timedelta(minutes=n))
+    learner = state.load("u")
+    assert learner is not None
+    obs, _, _ = policy_inputs(COURSE, {"Fractions": 0.6, "Algebra": 0.2, "Quadratics": 0.0}, learner)
+    per_skill = obs[: len(SKILLS) * SKILL_FEATURES].reshape(len(SKILLS), SKILL_FEATURES)
+    assert per_skill[SKILLS.index("Fractions"), 7] == pytest.approx(3 / 5)
+    assert per_skill[SKILLS.index("Algebra"), 7] == pytest.approx(1 / 3)
+    assert per_skill[SKILLS.index("Quadratics"), 7] == pytest.approx(0.5)
+    globals_ = obs[len(SKILLS) * SKILL_FEATURES : len(SKILLS) * SKILL_FEATURES + GLOBAL_FEATURES]
+    assert globals_[8] == pytest.approx(3 / 6)  # the answer on a skill outside the course does not count
+    assert globals_[0] == pytest.approx(3 / 5)  # recent accuracy over the simulator's window (the last 5 answers)

@@ -8,12 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from gymnasium.utils.env_checker import check_env
+from pydantic import ValidationError
 
 from models.simulator.activities import Activity, decode_action, encode_action
 from models.simulator.calibration import fit_skill_params
-from models.simulator.config import heldout_config, training_config
+from models.simulator.config import (
+    LearnerPopulation,
+    PopulationRanges,
+    SimulatorConfig,
+    heldout_config,
+    randomized_training_config,
+    training_config,
+)
 from models.simulator.env import SKILL_FEATURES, MaskedActionError, SequencingEnv
 from models.simulator.params import BKTParams, CalibratedSkills, CalibrationError, load_bundled
+from models.simulator.randomization import draw_bkt_jitter, draw_population
 from pipelines.datasets import load_sample
 
 
@@ -119,3 +128,86 @@ def test_episodes_are_reproducible_from_the_seed() -> None:
         return rewards
 
     assert play(5) == play(5)
+
+
+def test_randomized_env_passes_gymnasium_checker() -> None:
+    check_env(SequencingEnv(randomized_training_config()), skip_render_check=True)
+
+
+def _traits(config: SimulatorConfig, seed: int) -> np.ndarray:
+    env = SequencingEnv(config)
+    env.reset(seed=seed)
+    learner = env.learner
+    return np.concatenate(
+        [learner.learn, learner.guess, learner.slip, learner.forget, [learner.stamina, learner.engagement]]
+    )
+
+
+def test_randomization_is_seeded_and_changes_the_learners() -> None:
+    config = randomized_training_config()
+    np.testing.assert_array_equal(_traits(config, 42), _traits(config, 42))
+    assert not np.array_equal(_traits(config, 42), _traits(training_config(), 42))
+    learn = np.array([_traits(config, seed)[0] for seed in range(60)])
+    plain = np.array([_traits(training_config(), seed)[0] for seed in range(60)])
+    assert learn.std() > plain.std()  # a population draw on top of the learner draw spreads the rates
+
+
+def test_ranges_of_width_zero_change_nothing() -> None:
+    rng = np.random.default_rng(0)
+    base = LearnerPopulation()
+    drawn = draw_population(base, PopulationRanges(factor=1.0, logit_shift=0.0), rng).model_dump()
+    assert drawn == pytest.approx(base.model_dump(), rel=1e-12)
+    jitter = draw_bkt_jitter(PopulationRanges(factor=1.0, logit_shift=0.0), 4, rng)
+    assert not jitter.prior_logit.any() and not jitter.slip_logit.any() and (jitter.forget_factor == 1).all()
+
+
+def test_population_draws_stay_within_the_ranges() -> None:
+    rng = np.random.default_rng(1)
+    ranges, base = PopulationRanges(factor=1.5, logit_shift=0.4), LearnerPopulation()
+    for _ in range(200):
+        drawn = draw_population(base, ranges, rng)
+        for name in ("learn_mean", "forget_mean", "speed_mean", "stamina_minutes_mean", "frustration_mean"):
+            ratio = getattr(drawn, name) / getattr(base, name)
+            assert 1 / 1.5 - 1e-9 <= ratio <= 1.5 + 1e-9, name
+        assert abs(drawn.prior_logit_shift - base.prior_logit_shift) <= 0.4
+        assert drawn.engagement_alpha + drawn.engagement_beta == pytest.approx(11.0)
+    jitter = draw_bkt_jitter(ranges, 1000, rng)
+    assert np.abs(jitter.learn_logit).max() <= 0.4 and jitter.learn_logit.std() > 0.1
+    assert jitter.forget_factor.min() >= 1 / 1.5 and jitter.forget_factor.max() <= 1.5
+
+
+def test_ranges_are_validated() -> None:
+    with pytest.raises(ValidationError):
+        PopulationRanges(factor=0.5)
+    with pytest.raises(ValidationError):
+        PopulationRanges(logit_shift=-0.1)
+
+
+def test_accuracy_features_count_answers_only() -> None:
+    env = SequencingEnv(training_config())
+    obs, _ = env.reset(seed=8)
+    k = env.n_skills
+    per_skill = obs["observations"][: k * SKILL_FEATURES].reshape(k, SKILL_FEATURES)
+    assert (per_skill[:, 7] == 0.5).all() and obs["observations"][k * SKILL_FEATURES + 8] == 0.5
+    right = np.zeros(k)
+    answered = np.zeros(k)
+    for _ in range(25):
+        obs, _, term, trunc, info = env.step(env.action_space.sample())
+        if info["correct"] is not None:
+            answered[info["skill_index"]] += 1
+            right[info["skill_index"]] += info["correct"]
+        if term or trunc:
+            break
+    per_skill = obs["observations"][: k * SKILL_FEATURES].reshape(k, SKILL_FEATURES)
+    np.testing.assert_allclose(per_skill[:, 7], (right + 1) / (answered + 2), rtol=1e-6)
+    overall = obs["observations"][k * SKILL_FEATURES + 8]
+    assert overall == pytest.approx((right.sum() + 1) / (answered.sum() + 2))
+
+
+def test_ranges_travel_with_the_config() -> None:
+    """RLlib hands the env its config as plain JSON, and the MLflow artifact is that JSON: the ranges survive both."""
+    config = randomized_training_config(PopulationRanges(factor=1.3, logit_shift=0.25))
+    env = SequencingEnv(config.model_dump(mode="json"))
+    assert env.config.randomization == PopulationRanges(factor=1.3, logit_shift=0.25)
+    assert SimulatorConfig.model_validate_json(config.model_dump_json()) == config
+    assert training_config().randomization is None and heldout_config().randomization is None
