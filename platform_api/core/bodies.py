@@ -49,7 +49,7 @@ def capped_body_route(setting: str, what: str = "the body") -> type[APIRoute]:
             async def capped(request: Request) -> Response:
                 limit: int = getattr(request.app.state.settings, setting)
                 body = await read_capped(request, limit, what)
-                return await handler(Request(request.scope, _replay(body, request.receive)))
+                return await handler(Request(request.scope, replay_body(body, request.receive)))
 
             return capped
 
@@ -70,7 +70,7 @@ def capped_post(
     return register
 
 
-def _replay(body: bytes, then: Receive) -> Receive:
+def replay_body(body: bytes, then: Receive) -> Receive:
     """An ASGI ``receive`` that hands over the body already read, then passes on what
     ``then`` receives (a disconnect)."""
     sent = False

@@ -10,8 +10,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from platform_api.core.bodies import replay_body
 from platform_api.core.errors import problem_response
 
 #: Form fields that become headers (the spec's list); every other field is a parameter.
@@ -78,14 +79,5 @@ class AlternateRequestSyntax:
         rewritten["method"] = method
         rewritten["query_string"] = urlencode(params).encode()
         rewritten["headers"] = [(k.encode(), v.encode()) for k, v in new_headers.items()]
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": content, "more_body": False}
-
-        await self.app(rewritten, replay, send)
+        await self.app(rewritten, replay_body(content, receive), send)
         return None
