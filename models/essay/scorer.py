@@ -443,13 +443,14 @@ class EssayScorer:
                 texts[train], feats[train], cfg.tfidf_max_features, cfg.joint_feature_weight, char_features, splines
             )
             fit_blocks, test_blocks = joint.blocks(texts[train], feats[train]), joint.blocks(texts[test], feats[test])
-            for char in char_weights:
-                for weight in weights:
-                    fit_matrix = JointRidge.design(fit_blocks, emb[train], weight, char)
-                    test_matrix = JointRidge.design(test_blocks, emb[test], weight, char)
-                    for g, (alpha, w, c) in enumerate(grid):
-                        if w == weight and c == char:
-                            oof[g, test] = Ridge(alpha=alpha).fit(fit_matrix, target[train]).predict(test_matrix)
+            fit_designs: dict[tuple[float, float], sparse.csr_matrix] = {}
+            test_designs: dict[tuple[float, float], sparse.csr_matrix] = {}
+            for g, (alpha, weight, char) in enumerate(grid):  # one design per (weight, char), shared by alphas
+                if (weight, char) not in fit_designs:
+                    fit_designs[weight, char] = JointRidge.design(fit_blocks, emb[train], weight, char)
+                    test_designs[weight, char] = JointRidge.design(test_blocks, emb[test], weight, char)
+                ridge = Ridge(alpha=alpha).fit(fit_designs[weight, char], target[train])
+                oof[g, test] = ridge.predict(test_designs[weight, char])
         scores = []
         for row in oof:
             pred = low + row * (high - low)

@@ -26,7 +26,7 @@ from platform_api.core.db import utcnow
 from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.assessment.schemas import ItemForLearner
-from platform_api.domain.assessment.service import task_for_learner
+from platform_api.domain.assessment.service import for_learner
 from platform_api.domain.assignments.autograde import Graders, grade_queued
 from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
 from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_opened, check_window, lateness
@@ -144,7 +144,7 @@ def assignment_items(
         live_session(session, assignment, principal.user.id, request.headers.get(TOKEN_HEADER), ip)
     item = session.get(Item, assignment.item_id)
     assert item is not None  # the assignment's item is kept (FK RESTRICT)
-    return [task_for_learner(item)]
+    return [for_learner(item, keyless=True)]
 
 
 @router.patch("/assignments/{assignment_id}", response_model=AssignmentPublic)

@@ -65,17 +65,15 @@ def item_key(item: Item) -> BankKey:
         raise ProblemError(422, f"item {item.id} has no usable answer key ({error.field}: {error.message})") from None
 
 
-def for_learner(item: Item) -> ItemForLearner:
-    options = answer_options(item_key(item))
-    return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=options)
-
-
-def task_for_learner(item: Item) -> ItemForLearner:
-    """:func:`for_learner` for an assignment's item, which may have no bank key (a file upload,
-    an imported item): then there are no options to show, and still never the key."""
+def for_learner(item: Item, *, keyless: bool = False) -> ItemForLearner:
+    """The item as a learner sees it: never its key. An item without a usable key is a 422, or,
+    with ``keyless`` (an assignment's item may be a file upload or an imported item), shown
+    without options."""
     try:
-        options = answer_options(parse_bank_key(item.answer_key))
-    except GradingError:
+        options = answer_options(item_key(item))
+    except ProblemError:
+        if not keyless:
+            raise
         options = {}
     return ItemForLearner(id=item.id, kind=item.kind, stem=item.stem, body=item.body, options=options)
 
