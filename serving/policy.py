@@ -18,7 +18,8 @@ import numpy as np
 
 from models.simulator.activities import N_ACTIVITIES
 from models.simulator.activities import Activity as SimActivity
-from models.simulator.env import GLOBAL_FEATURES, RECENT_ANSWERS, SKILL_FEATURES, smoothed_accuracy
+from models.simulator.env import GLOBAL_FEATURES, RECENT_ANSWERS, SKILL_FEATURES, observation_size, smoothed_accuracy
+from models.simulator.planner import BeliefPlanner, advice_vector
 from serving.catalog import Activity, Course
 from serving.sequencer import MASTERED, Ranked, unlocked
 from serving.state import Learner
@@ -43,12 +44,16 @@ def sim_kind(activity: Activity) -> SimActivity:
 
 
 def policy_inputs(
-    course: Course, mastery: dict[str, float], learner: Learner
+    course: Course, mastery: dict[str, float], learner: Learner, planner: BeliefPlanner | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[int, Activity]]:
-    """Observation, action mask and action → activity for one learner on one course."""
+    """Observation, action mask and action → activity for one learner on one course.
+
+    ``planner`` is the policy's own belief plan (saved with it): it fills the advice entries
+    exactly as the simulator does. Without one they stay zero.
+    """
     skills = course.skills
     k = len(skills)
-    obs = np.zeros(k * SKILL_FEATURES + GLOBAL_FEATURES + N_ACTIVITIES, dtype=np.float32)
+    obs = np.zeros(observation_size(k), dtype=np.float32)
     per_skill = obs[: k * SKILL_FEATURES].reshape(k, SKILL_FEATURES)
     rows = list(learner.rows)
     for index, skill in enumerate(skills):
@@ -88,6 +93,9 @@ def policy_inputs(
             action = skills.index(activity.skill) * N_ACTIVITIES + int(sim_kind(activity))
             mask[action] = 1.0
             actions.setdefault(action, activity)
+    if planner is not None and planner.n_skills == k:
+        estimate = [mastery.get(skill, 0.0) for skill in skills]
+        obs[-k * N_ACTIVITIES :] = advice_vector(planner, estimate, [m >= MASTERED for m in estimate], mask)
     return obs, mask, actions
 
 
@@ -98,10 +106,11 @@ class PolicyHook:
     act: Callable[[dict[str, list[list[float]]]], object]
     version: str
     n_obs: int
+    planner: BeliefPlanner | None = None
 
     def reorder(self, course: Course, mastery: dict[str, float], learner: Learner, ranked: list[Ranked]) -> bool:
         """Move the policy's pick to the front of ``ranked``; False if the course does not fit the policy."""
-        obs, mask, actions = policy_inputs(course, mastery, learner)
+        obs, mask, actions = policy_inputs(course, mastery, learner, self.planner)
         if obs.shape[0] != self.n_obs or not mask.any():
             return False
         chosen = int(np.asarray(self.act({"observations": [obs.tolist()], "action_mask": [mask.tolist()]}))[0])
@@ -125,4 +134,5 @@ def load_policy(mlflow_uri: str, version: str) -> PolicyHook:
     mlflow.set_registry_uri(mlflow_uri)
     model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}/{version}")
     predictor = model.unwrap_python_model().predictor
-    return PolicyHook(act=model.predict, version=version, n_obs=predictor.n_observations or -1)
+    planner = BeliefPlanner(predictor.plan) if predictor.plan is not None else None
+    return PolicyHook(act=model.predict, version=version, n_obs=predictor.n_observations or -1, planner=planner)

@@ -18,6 +18,7 @@ import numpy as np
 from models.simulator.activities import N_ACTIVITIES, Activity, decode_action, encode_action
 from models.simulator.env import SKILL_FEATURES, SequencingEnv
 from models.simulator.estimator import OnlineBKT
+from models.simulator.planner import BeliefPlanner, topological_order
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Course:
     order: list[int]
     estimator: OnlineBKT
     mastery_threshold: float
+    planner: BeliefPlanner
 
     @classmethod
     def from_env(cls, env: SequencingEnv) -> Course:
@@ -38,6 +40,7 @@ class Course:
             order=topological_order(env.prereq),
             estimator=copy.deepcopy(env.estimator),
             mastery_threshold=env.config.mastery_threshold,
+            planner=env.planner,
         )
 
     def mastery(self, obs: dict[str, np.ndarray]) -> np.ndarray:
@@ -47,19 +50,6 @@ class Course:
     def badges(self, obs: dict[str, np.ndarray]) -> np.ndarray:
         """Skills the tutor has declared mastered (estimate reached the threshold once)."""
         return obs["observations"][3 : self.n_skills * SKILL_FEATURES : SKILL_FEATURES] > 0.5
-
-
-def topological_order(prereq: np.ndarray) -> list[int]:
-    """Skills with prerequisites first, ties in curriculum (data) order. ``prereq[b, a]``: a before b."""
-    remaining = set(range(len(prereq)))
-    order: list[int] = []
-    while remaining:
-        ready = [s for s in sorted(remaining) if not any(prereq[s, p] for p in remaining)]
-        if not ready:
-            raise ValueError("prerequisite graph has a cycle")
-        order.append(ready[0])
-        remaining.remove(ready[0])
-    return order
 
 
 class Policy(Protocol):
@@ -180,6 +170,26 @@ class GreedyGainPolicy:
         return best
 
 
+class BeliefPlanPolicy:
+    """Mastery learning in prerequisite order, with the activity the belief planner picks for the estimate.
+
+    The planner (:mod:`models.simulator.planner`) minimises the expected activities to each
+    skill's badge under the tutor's KT model; it is the advice the learned policy starts from.
+    """
+
+    name = "belief-plan"
+
+    def reset(self, course: Course, seed: int) -> None:
+        self.course = course
+        self.planner = course.planner
+
+    def act(self, obs: dict[str, np.ndarray], info: dict[str, Any]) -> int:
+        action = self.planner.action(self.course.mastery(obs), self.course.badges(obs), obs["action_mask"])
+        if action < 0:
+            raise RuntimeError("no skill open for practice")
+        return action
+
+
 @dataclass
 class FSRSReviewPolicy:
     """Mastery learning for new skills, mixed with spaced reviews that FSRS schedules.
@@ -235,6 +245,7 @@ BASELINES: dict[str, type] = {
     "fixed-order": FixedOrderPolicy,
     "mastery-threshold": MasteryThresholdPolicy,
     "greedy-gain": GreedyGainPolicy,
+    "belief-plan": BeliefPlanPolicy,
     "fsrs-review": FSRSReviewPolicy,
 }
 

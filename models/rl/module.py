@@ -4,6 +4,11 @@ The environment's observation is a Dict with ``observations`` and ``action_mask`
 networks see only ``observations`` and the mask adds ``log(mask)`` (clamped to a large
 negative number) to the logits, in exploration, inference and training alike. This is the
 new-API-stack pattern for action masking in RLlib 2.x.
+
+With ``advice_weight`` in the model config, the last ``n_actions`` observation entries (the
+belief planner's one-hot advice, :mod:`models.simulator.planner`) are added to the logits times
+that weight: the untrained policy already follows the planner, and PPO learns where to
+depart from it (a policy prior, or residual policy learning).
 """
 
 from __future__ import annotations
@@ -48,21 +53,25 @@ class MaskedPPOTorchRLModule(DefaultPPOTorchRLModule):
         inner[Columns.OBS] = obs["observations"]
         return obs["action_mask"], inner
 
-    def _masked(self, outs: dict[str, Any], action_mask: torch.Tensor) -> dict[str, Any]:
-        outs[Columns.ACTION_DIST_INPUTS] = mask_logits(outs[Columns.ACTION_DIST_INPUTS], action_mask)
+    def _masked(self, outs: dict[str, Any], action_mask: torch.Tensor, inner: dict[str, Any]) -> dict[str, Any]:
+        logits = outs[Columns.ACTION_DIST_INPUTS]
+        weight = float(self.model_config.get("advice_weight", 0.0) or 0.0)
+        if weight:
+            logits = logits + weight * inner[Columns.OBS][..., -logits.shape[-1] :]
+        outs[Columns.ACTION_DIST_INPUTS] = mask_logits(logits, action_mask)
         return outs
 
     def _forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         mask, inner = self._split(batch)
-        return self._masked(super()._forward_inference(inner, **kwargs), mask)
+        return self._masked(super()._forward_inference(inner, **kwargs), mask, inner)
 
     def _forward_exploration(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         mask, inner = self._split(batch)
-        return self._masked(super()._forward_exploration(inner, **kwargs), mask)
+        return self._masked(super()._forward_exploration(inner, **kwargs), mask, inner)
 
     def _forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         mask, inner = self._split(batch)
-        return self._masked(super()._forward_train(inner, **kwargs), mask)
+        return self._masked(super()._forward_train(inner, **kwargs), mask, inner)
 
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> Any:
         if isinstance(batch[Columns.OBS], dict):

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from models.simulator.planner import PlanSpec
+
 
 class SequencerInputError(ValueError):
     """Observations or masks of the wrong shape, or a row with no open action."""
@@ -19,8 +21,10 @@ class SequencerInputError(ValueError):
 class SequencerPredictor:
     """Greedy (arg-max) actions of a trained masked PPO module."""
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: Any, plan: PlanSpec | None = None) -> None:
         self.module = module
+        #: The belief plan behind the observation's advice entries (None for policies trained without it).
+        self.plan = plan
         obs_space = getattr(module, "observation_space", None)
         self.n_observations = int(obs_space["observations"].shape[0]) if obs_space is not None else None
         self.n_actions = int(module.action_space.n)
@@ -31,7 +35,7 @@ class SequencerPredictor:
 
         if not Path(directory).is_dir():
             raise FileNotFoundError(f"{directory}: no RLModule checkpoint")
-        return cls(RLModule.from_checkpoint(str(directory)))
+        return cls(RLModule.from_checkpoint(str(directory)), PlanSpec.load(Path(directory)))
 
     def _check(self, observations: np.ndarray, mask: np.ndarray) -> None:
         if observations.ndim != 2 or mask.ndim != 2 or len(observations) != len(mask):

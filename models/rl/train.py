@@ -29,6 +29,8 @@ class TrainSettings:
     lambda_: float = 0.95
     entropy_coeff: float = 0.005
     hidden: tuple[int, ...] = (128, 128)
+    #: Logit bonus for the belief planner's advice (0: the policy learns from scratch, as before session 5).
+    advice_weight: float = 4.0
     #: Vectorised envs in the driver: 32 halves the time per iteration against 8 (fewer, larger forward passes).
     envs_per_runner: int = 32
     num_cpus: int = 2
@@ -75,6 +77,7 @@ def build_algorithm_config(sim: SimulatorConfig, settings: TrainSettings) -> Any
                     "fcnet_hiddens": list(settings.hidden),
                     "fcnet_activation": "tanh",
                     "vf_share_layers": False,
+                    "advice_weight": settings.advice_weight,
                 },
             )
         )
@@ -118,8 +121,18 @@ def train_policy(
     import ray
     import torch
 
+    from models.simulator.env import SequencingEnv
+
     torch.set_num_threads(1)
     started = time.perf_counter()
+    plan = SequencingEnv(sim).plan_spec()
+
+    def save(path: Path) -> Path:
+        """The module, with the plan its advice comes from (serving rebuilds the advice from it)."""
+        algo.get_module().save_to_path(str(path))
+        plan.save(path)
+        return path
+
     ray.init(num_cpus=settings.num_cpus, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     try:
         algo = build_algorithm_config(sim, settings).build_algo()
@@ -133,10 +146,8 @@ def train_policy(
                     on_iteration(i, metrics)
                 done = i + 1
                 if settings.checkpoint_every and done % settings.checkpoint_every == 0 and done < settings.iterations:
-                    snapshots[done] = out_dir / f"module_{done:05d}"
-                    algo.get_module().save_to_path(str(snapshots[done]))
-            checkpoint = out_dir / "module"
-            algo.get_module().save_to_path(str(checkpoint))
+                    snapshots[done] = save(out_dir / f"module_{done:05d}")
+            checkpoint = save(out_dir / "module")
             snapshots[settings.iterations] = checkpoint
         finally:
             algo.stop()

@@ -6,7 +6,8 @@ sensitivities, and latent engagement. The observation is the tutor's view: the o
 estimate (:mod:`models.simulator.estimator`), activity counts and recency, badges and
 progress, which skills are unlocked, the last answer and the smoothed share of right answers
 on each skill and overall, and observable engagement signals (recent accuracy, time-on-task
-ratio, a noisy engagement signal, session minutes).
+ratio, a noisy engagement signal, session minutes) and, last, the belief planner's advice: a
+one-hot of the action :mod:`models.simulator.planner` would take next from the same estimate.
 
 With ``config.randomization`` set (training), each episode first draws a population from ranges
 around ``config.population`` and per-skill jitter of the true BKT parameters
@@ -44,6 +45,7 @@ from models.simulator.activities import EFFECTS, MAX_STABILITY, N_ACTIVITIES, Ac
 from models.simulator.config import SimulatorConfig
 from models.simulator.estimator import OnlineBKT
 from models.simulator.params import BKTParams, load_bundled
+from models.simulator.planner import BeliefPlanner, PlanSpec, advice_vector, topological_order
 from models.simulator.randomization import BKTJitter, draw_bkt_jitter, draw_population
 
 SKILL_FEATURES = 8
@@ -99,6 +101,11 @@ def smoothed_accuracy(right: Any, answered: Any) -> Any:
     return (np.asarray(right) + 1.0) / (np.asarray(answered) + 2.0)
 
 
+def observation_size(n_skills: int) -> int:
+    """Per-skill features, global ones, the last activity one-hot and the planner's advice (one per action)."""
+    return n_skills * SKILL_FEATURES + GLOBAL_FEATURES + N_ACTIVITIES + n_skills * N_ACTIVITIES
+
+
 def _lognormal(rng: np.random.Generator, mean: float, logsd: float) -> float:
     return float(mean * np.exp(rng.normal(-0.5 * logsd**2, logsd)))
 
@@ -133,7 +140,8 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         self.n_actions = self.n_skills * N_ACTIVITIES
         self.masked_space = MaskedDiscrete(self.n_actions)
         self.action_space = self.masked_space
-        n_obs = self.n_skills * SKILL_FEATURES + GLOBAL_FEATURES + N_ACTIVITIES
+        self.planner = BeliefPlanner(self.plan_spec())
+        n_obs = observation_size(self.n_skills)
         self.observation_space = gym.spaces.Dict(
             {
                 "observations": gym.spaces.Box(0.0, 1.0, shape=(n_obs,), dtype=np.float32),
@@ -142,6 +150,18 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         )
         self._learner: Learner | None = None
         self._reset_counters()
+
+    def plan_spec(self) -> PlanSpec:
+        """The tutor's side of this simulator, as the belief planner (and a served policy) needs it."""
+        est = self.estimator
+        return PlanSpec(
+            learn=tuple(float(x) for x in est.learn),
+            guess=tuple(float(x) for x in est.guess),
+            slip=tuple(float(x) for x in est.slip),
+            order=tuple(topological_order(self.prereq)),
+            mastery_threshold=self.config.mastery_threshold,
+            challenge_min_mastery=self.config.challenge_min_mastery,
+        )
 
     # ------------------------------------------------------------------ episode state
     def _reset_counters(self) -> None:
@@ -226,7 +246,7 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
 
     def _observation(self) -> dict[str, np.ndarray]:
         k = self.n_skills
-        obs = np.zeros(k * SKILL_FEATURES + GLOBAL_FEATURES + N_ACTIVITIES, dtype=np.float32)
+        obs = np.zeros(observation_size(k), dtype=np.float32)
         since = np.where(self.last_practiced >= 0, self.t - self.last_practiced, 50)
         per_skill = obs[: k * SKILL_FEATURES].reshape(k, SKILL_FEATURES)
         per_skill[:, 0] = self.estimator.mastery
@@ -251,6 +271,7 @@ class SequencingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         )
         if self.last_activity is not None:
             obs[g + GLOBAL_FEATURES + int(self.last_activity)] = 1.0
+        obs[-self.n_actions :] = advice_vector(self.planner, self.estimator.mastery, self.badges, self.mask)
         np.clip(obs, 0.0, 1.0, out=obs)
         return {"observations": obs, "action_mask": self.mask.copy()}
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from models.rl.baselines import BASELINES, Course, topological_order
+from models.rl.baselines import BASELINES, Course
 from models.rl.evaluate import (
     mean_ci,
     paired_censored,
@@ -19,6 +19,7 @@ from models.rl.evaluate import (
 )
 from models.simulator.config import training_config
 from models.simulator.env import MaskedActionError
+from models.simulator.planner import topological_order
 
 
 @pytest.mark.parametrize("name", sorted(BASELINES))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from models.simulator.activities import N_ACTIVITIES
-from models.simulator.env import GLOBAL_FEATURES, SKILL_FEATURES
+from models.simulator.env import GLOBAL_FEATURES, SKILL_FEATURES, observation_size
 from serving.catalog import demo_catalog
 from serving.policy import PolicyHook, policy_inputs
 from serving.sequencer import MASTERED, RecommendationType, rank
@@ -17,7 +17,7 @@ from serving.state import Learner, MemoryState
 
 COURSE = demo_catalog().courses[0]
 SKILLS = ("Algebra", "Fractions", "Quadratics")  # the course's skills, sorted
-N_OBS = len(SKILLS) * SKILL_FEATURES + GLOBAL_FEATURES + N_ACTIVITIES
+N_OBS = observation_size(len(SKILLS))
 LEVELS = (0.0, 0.5, 0.79, 0.8, 0.95)
 
 
