@@ -55,7 +55,8 @@ class MaskedPPOTorchRLModule(DefaultPPOTorchRLModule):
 
     def _masked(self, outs: dict[str, Any], action_mask: torch.Tensor, inner: dict[str, Any]) -> dict[str, Any]:
         logits = outs[Columns.ACTION_DIST_INPUTS]
-        weight = float(self.model_config.get("advice_weight", 0.0) or 0.0)
+        config = self.model_config if isinstance(self.model_config, dict) else {}
+        weight = float(config.get("advice_weight", 0.0) or 0.0)
         if weight:
             logits = logits + weight * inner[Columns.OBS][..., -logits.shape[-1] :]
         outs[Columns.ACTION_DIST_INPUTS] = mask_logits(logits, action_mask)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -113,8 +114,9 @@ class PlanSpec:
         path = Path(directory) / PLAN_FILE
         if not path.is_file():
             return None
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+        return cls(**fields)
 
 
 class BeliefPlanner:
@@ -139,7 +141,9 @@ class BeliefPlanner:
     def activity(self, skill: int, mastery: float) -> Activity:
         return PLANNED[int(self.tables[skill][1][self._at(mastery)])]
 
-    def action(self, mastery: Sequence[float], badges: Sequence[bool], mask: np.ndarray) -> int:
+    def action(
+        self, mastery: Sequence[float] | np.ndarray, badges: Sequence[bool] | np.ndarray, mask: np.ndarray
+    ) -> int:
         """The plan's next action: the first skill without a badge (prerequisite order) that has an open activity.
 
         Returns -1 when no skill qualifies (every skill has its badge, or nothing is open).
@@ -155,7 +159,7 @@ class BeliefPlanner:
 
 
 def advice_vector(
-    planner: BeliefPlanner, mastery: Sequence[float], badges: Sequence[bool], mask: np.ndarray
+    planner: BeliefPlanner, mastery: Sequence[float] | np.ndarray, badges: Sequence[bool] | np.ndarray, mask: np.ndarray
 ) -> np.ndarray:
     """One-hot of the plan's next action over the action space (all zeros when it has none)."""
     out = np.zeros(planner.n_skills * N_ACTIVITIES, dtype=np.float32)

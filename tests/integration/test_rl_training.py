@@ -14,6 +14,7 @@ from models.rl.evaluate import run_episodes
 from models.rl.predictor import LearnedPolicy, SequencerInputError, SequencerPredictor
 from models.rl.train import TrainResult, TrainSettings, train_policy
 from models.simulator.config import SimulatorConfig, training_config
+from models.simulator.planner import PlanSpec
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +30,7 @@ SETTINGS = TrainSettings(
     entropy_coeff=0.0,
     hidden=(64, 64),
     envs_per_runner=4,
+    advice_weight=0.0,  # learn from scratch here, so that beating random shows PPO learning, not the planner
 )
 
 
@@ -46,6 +48,9 @@ def test_training_runs_and_saves_a_module(trained: TrainResult) -> None:
     assert len(trained.history) == SETTINGS.iterations
     assert all(np.isfinite(m["policy_loss"]) for m in trained.history if "policy_loss" in m)
     assert (trained.checkpoint / "module_state.pkl").exists() or any(trained.checkpoint.iterdir())
+    plan = PlanSpec.load(trained.checkpoint)  # the plan behind the advice travels with the module
+    assert plan is not None and len(plan.order) == TINY.skills
+    assert SequencerPredictor.load(trained.checkpoint).plan == plan
 
 
 def test_policy_never_chooses_a_masked_action(trained: TrainResult) -> None:

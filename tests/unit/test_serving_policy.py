@@ -10,6 +10,7 @@ import pytest
 
 from models.simulator.activities import N_ACTIVITIES
 from models.simulator.env import GLOBAL_FEATURES, SKILL_FEATURES, observation_size
+from models.simulator.planner import BeliefPlanner, PlanSpec
 from serving.catalog import demo_catalog
 from serving.policy import PolicyHook, policy_inputs
 from serving.sequencer import MASTERED, RecommendationType, rank
@@ -102,3 +103,25 @@ def test_accuracy_features_mirror_the_simulator() -> None:
     globals_ = obs[len(SKILLS) * SKILL_FEATURES : len(SKILLS) * SKILL_FEATURES + GLOBAL_FEATURES]
     assert globals_[8] == pytest.approx(3 / 6)  # the answer on a skill outside the course does not count
     assert globals_[0] == pytest.approx(3 / 5)  # recent accuracy over the simulator's window (the last 5 answers)
+
+
+def test_the_advice_entries_are_the_policys_own_plan() -> None:
+    """With the plan saved beside the policy, serving fills the advice exactly as the simulator would."""
+    plan = PlanSpec(
+        learn=(0.1, 0.2, 0.15),
+        guess=(0.1, 0.05, 0.2),
+        slip=(0.2, 0.1, 0.15),
+        order=(1, 0, 2),
+        mastery_threshold=MASTERED,
+        challenge_min_mastery=0.6,
+    )
+    planner = BeliefPlanner(plan)
+    mastery = {"Fractions": 0.97, "Algebra": 0.5, "Quadratics": 0.0}
+    obs, mask, _ = policy_inputs(COURSE, mastery, _learner(), planner)
+    advice = obs[-len(SKILLS) * N_ACTIVITIES :]
+    estimate = [mastery[s] for s in SKILLS]
+    expected = planner.action(estimate, [m >= MASTERED for m in estimate], mask)
+    assert expected >= 0 and mask[expected] == 1
+    assert advice.sum() == 1 and advice[expected] == 1
+    without, _, _ = policy_inputs(COURSE, mastery, _learner())
+    assert not without[-len(SKILLS) * N_ACTIVITIES :].any()
