@@ -80,9 +80,15 @@ def train_rl_cmd(
     validate_randomized: Annotated[
         bool, typer.Option(help="Pick the snapshot on randomized populations even when training on the plain one")
     ] = True,
+    lr: Annotated[float, typer.Option(min=0.0, help="PPO learning rate at the first iteration")] = 1e-3,
+    lr_final: Annotated[float, typer.Option(min=0.0, help="Learning rate at the last iteration (linear decay)")] = 1e-4,
+    advice_weight: Annotated[
+        float, typer.Option(min=0.0, help="Logit prior for the belief planner's advice (0: learn from scratch)")
+    ] = 4.0,
 ) -> None:
     """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
     from models.rl.tracking import train_and_log
+    from models.rl.train import TrainSettings
     from models.simulator.config import PopulationRanges
 
     ranges = PopulationRanges(factor=randomize_factor, logit_shift=randomize_shift)
@@ -92,6 +98,14 @@ def train_rl_cmd(
         seed=seed,
         eval_learners=eval_learners,
         register=register,
+        settings=TrainSettings(
+            iterations=iterations,
+            seed=seed,
+            checkpoint_every=checkpoint_every,
+            lr=lr,
+            lr_final=lr_final,
+            advice_weight=advice_weight,
+        ),
         validation_learners=validation_learners,
         checkpoint_every=checkpoint_every,
         reward_dropout=reward_dropout,
