@@ -44,8 +44,6 @@ from models.essay.data import SCORE_COLUMN, SCORE_RANGES, EssayDataError, valida
 from models.essay.features import FEATURE_NAMES, feature_frame
 from models.essay.ood import KnnNovelty, fit_prompt_classifier
 from models.essay.qwk import quadratic_weighted_kappa
-from models.essay.residual import ResidualBoost
-from models.essay.spelling import prompt_vocabulary, spelling_features
 from models.essay.text import normalise
 
 
@@ -91,12 +89,6 @@ class JointRidge:
     #: the feature block so that the ridge can bend, e.g. the score's rise with length.
     spline: SplineTransformer | None = None
     spline_columns: tuple[int, ...] = ()
-    #: Shallow boosting on the ridge's residual (from its prediction and the raw features),
-    #: a fixed share of which is added to the prediction; None leaves the ridge alone.
-    residual: ResidualBoost | None = None
-    #: Words of the prompt's training essays taken as spelled right; when set, the feature block
-    #: also reads misspellings against it (``models/essay/spelling.py``).
-    vocabulary: frozenset[str] | None = None
 
     @classmethod
     def prepare(
@@ -107,7 +99,6 @@ class JointRidge:
         feature_weight: float,
         char_max_features: int = 0,
         spline_columns: tuple[int, ...] = (),
-        spelling: bool = False,
     ) -> JointRidge:
         tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=max_features)
         tfidf.fit(texts)
@@ -122,27 +113,21 @@ class JointRidge:
             char_tfidf=char_tfidf,
             spline=spline,
             spline_columns=tuple(spline_columns),
-            vocabulary=prompt_vocabulary(texts) if spelling else None,
         )
-        joint.scaler.fit(joint.dense_features(feats, texts))
+        joint.scaler.fit(joint.dense_features(feats))
         return joint
 
-    def dense_features(self, feats: np.ndarray, texts: Sequence[str] | np.ndarray) -> np.ndarray:
-        """The features, then the misspellings against the prompt's vocabulary and the spline
-        basis of the chosen features, where the model has them."""
-        parts = [feats]
-        vocabulary = getattr(self, "vocabulary", None)  # absent from models saved before session 5
-        if vocabulary is not None:
-            parts.append(spelling_features(texts, vocabulary))
+    def dense_features(self, feats: np.ndarray) -> np.ndarray:
+        """The features, followed by the spline basis of the chosen ones when there is one."""
         spline = getattr(self, "spline", None)  # absent from models saved before splines existed
-        if spline is not None:
-            parts.append(spline.transform(feats[:, list(self.spline_columns)]))
-        return np.hstack(parts) if len(parts) > 1 else feats
+        if spline is None:
+            return feats
+        return np.hstack([feats, spline.transform(feats[:, list(self.spline_columns)])])
 
     def blocks(self, texts: Sequence[str] | np.ndarray, feats: np.ndarray) -> JointBlocks:
         char_tfidf = getattr(self, "char_tfidf", None)  # absent from models saved before the block existed
         chars = sparse.csr_matrix(char_tfidf.transform(texts)) if char_tfidf is not None else None
-        scaled = self.feature_weight * self.scaler.transform(self.dense_features(feats, texts))
+        scaled = self.feature_weight * self.scaler.transform(self.dense_features(feats))
         return sparse.csr_matrix(self.tfidf.transform(texts)), scaled, chars
 
     @staticmethod
@@ -173,8 +158,7 @@ class JointRidge:
             if key not in designs:
                 designs[key] = self.design(blocks, emb, emb_weight, char_weight)
             total += ridge.predict(designs[key])
-        residual = getattr(self, "residual", None)  # absent from models saved before session 5
-        return total / len(members) if residual is None else residual.correct(total / len(members), feats)
+        return total / len(members)
 
 
 JointBlocks = tuple[sparse.csr_matrix, np.ndarray, sparse.csr_matrix | None]
@@ -201,19 +185,11 @@ JOINT_COMBINES = ("best", "average")
 #: size, whose effect on the score flattens out for long essays, and the misspelling count.
 SPLINE_FEATURES = ("log_chars", "log_words", "n_unique_words", "guiraud_index", "n_oov")
 #: Named configurations (``pathwise essay cv|train --preset``), as overrides of ``ScorerConfig()``.
-#: ``plain`` is session 3's default: the single best grid setting, no spline features and the
+#: ``plain`` is the previous default: the single best grid setting, no spline features and the
 #: QWK-tuned cut points (four-fold CV mean QWK 0.7811; see experiments/results/essay.md).
-#: ``session5`` adds the residual boosting and the prompt-vocabulary misspellings (parts 1-3 proxy
-#: 0.7845 against 0.7833 for the default; not adopted, see experiments/results/essay.md).
 PRESETS: dict[str, dict[str, Any]] = {
     "default": {},
-    "plain": {
-        "joint_combine": "best",
-        "cutpoint_shrink": 0.0,
-        "joint_spline_features": (),
-        "joint_residual_weight": 0.0,
-    },
-    "session5": {"joint_residual_weight": 0.3, "joint_spelling_features": True},
+    "plain": {"joint_combine": "best", "cutpoint_shrink": 0.0, "joint_spline_features": ()},
 }
 
 
@@ -240,14 +216,6 @@ class ScorerConfig:
     cutpoint_shrink: float = 0.5
     #: Features the joint ridge also reads through a quadratic spline basis (4 knots each).
     joint_spline_features: tuple[str, ...] = SPLINE_FEATURES
-    #: Share of a gradient-boosted residual correction added to the joint ridge's prediction
-    #: (``models/essay/residual.py``); 0 turns it off. Off: on the parts 1-3 proxy a fixed 0.3
-    #: gained 0.003 without the embedding but nothing with it (experiments/results/essay.md, session 5).
-    joint_residual_weight: float = 0.0
-    #: Also read misspellings counted against the prompt's own vocabulary (words in at least 3
-    #: of its training essays, or in the general word list) in the joint ridge's feature block.
-    #: Off: +0.004 on the proxy without the embedding, +0.0004 with it (session 5).
-    joint_spelling_features: bool = False
     tfidf_max_features: int = 30000
     text_alpha: float = 1.0
     embedding_alpha: float = 3.0
@@ -292,8 +260,6 @@ class ScorerConfig:
             raise ValueError("joint_char_weights must not be negative")
         if self.joint_combine not in JOINT_COMBINES:
             raise ValueError(f"unknown joint_combine {self.joint_combine!r}; expected one of {JOINT_COMBINES}")
-        if not 0.0 <= self.joint_residual_weight <= 1.0:
-            raise ValueError(f"joint_residual_weight must be in [0, 1], got {self.joint_residual_weight}")
         if not 0.0 <= self.cutpoint_shrink <= 1.0:
             raise ValueError(f"cutpoint_shrink must be in [0, 1], got {self.cutpoint_shrink}")
         self.joint_alphas = tuple(float(a) for a in self.joint_alphas)
@@ -474,13 +440,7 @@ class EssayScorer:
         oof = np.zeros((len(grid), len(y)))
         for train, test in folds.split(texts):
             joint = JointRidge.prepare(
-                texts[train],
-                feats[train],
-                cfg.tfidf_max_features,
-                cfg.joint_feature_weight,
-                char_features,
-                splines,
-                cfg.joint_spelling_features,
+                texts[train], feats[train], cfg.tfidf_max_features, cfg.joint_feature_weight, char_features, splines
             )
             fit_blocks, test_blocks = joint.blocks(texts[train], feats[train]), joint.blocks(texts[test], feats[test])
             fit_designs: dict[tuple[float, float], sparse.csr_matrix] = {}
@@ -502,29 +462,17 @@ class EssayScorer:
         best = int(np.argmax(scores))
         alpha, weight, char = grid[best]
         joint = JointRidge.prepare(
-            texts,
-            feats,
-            cfg.tfidf_max_features,
-            cfg.joint_feature_weight,
-            char_features,
-            splines,
-            cfg.joint_spelling_features,
+            texts, feats, cfg.tfidf_max_features, cfg.joint_feature_weight, char_features, splines
         )
         blocks = joint.blocks(texts, feats)
         joint.embedding_weight, joint.char_weight = weight, char
         chosen = {"alpha": alpha, "embedding_weight": weight, "char_weight": char}
         if cfg.joint_combine == "best":
             joint.ridge = Ridge(alpha=alpha).fit(JointRidge.design(blocks, emb, weight, char), target)
-            combined = oof[best]
-        else:
-            designs = {(w, c): JointRidge.design(blocks, emb, w, c) for _, w, c in grid}
-            joint.members = [(a, w, c, Ridge(alpha=a).fit(designs[(w, c)], target)) for a, w, c in grid]
-            combined, chosen = oof.mean(axis=0), {**chosen, "members": float(len(grid))}
-        if cfg.joint_residual_weight > 0:
-            joint.residual, combined = ResidualBoost.fit(
-                combined, feats, target, folds, cfg.joint_residual_weight, cfg.seed
-            )
-        return joint, combined, chosen
+            return joint, oof[best], chosen
+        designs = {(w, c): JointRidge.design(blocks, emb, w, c) for _, w, c in grid}
+        joint.members = [(a, w, c, Ridge(alpha=a).fit(designs[(w, c)], target)) for a, w, c in grid]
+        return joint, oof.mean(axis=0), {**chosen, "members": float(len(grid))}
 
     def _fit_boosted(
         self, texts: np.ndarray, feats: np.ndarray, stack_emb: np.ndarray, target: np.ndarray, folds: KFold

@@ -35,8 +35,7 @@ PresetOption = Annotated[
     typer.Option(
         "--preset",
         help="default: the grid-averaged joint ridge with spline features and stretched cut points; "
-        "session5: the same plus a boosted residual correction and prompt-vocabulary misspellings; "
-        "plain: the single best joint ridge with QWK-tuned cut points (session 3)",
+        "plain: the earlier single best joint ridge with QWK-tuned cut points",
     ),
 ]
 

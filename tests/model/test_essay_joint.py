@@ -1,5 +1,5 @@
 """The joint ridge's newer parts: stretched cut points, spline features, the character block,
-grid averaging, the residual boosting, the prompt-vocabulary misspellings and the named configurations."""
+grid averaging and the named configurations."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import pytest
 from models.essay.calibration import apply_cutpoints, fit_cutpoints, stretch_cutpoints
 from models.essay.features import FEATURE_NAMES, feature_frame
 from models.essay.qwk import quadratic_weighted_kappa
-from models.essay.residual import ResidualBoost
 from models.essay.scorer import PRESETS, SPLINE_FEATURES, EssayScorer, JointRidge, ScorerConfig
-from models.essay.spelling import SPELLING_FEATURES, prompt_vocabulary, spelling_features
 from tests.model.test_essay import hashed_embedding, synthetic_essays
 
 
@@ -58,7 +56,6 @@ def small(**kwargs: Any) -> ScorerConfig:
 def test_default_averages_the_grid_with_splines_and_stretched_cuts() -> None:
     config = ScorerConfig()
     assert config.joint_combine == "average" and config.cutpoint_shrink == 0.5
-    assert config.joint_residual_weight == 0.0 and not config.joint_spelling_features
     assert config.joint_spline_features == SPLINE_FEATURES
     frame = synthetic_essays(n_per_prompt=30, seed=6)
     emb = hashed_embedding(frame["essay"].tolist())
@@ -101,69 +98,6 @@ def test_character_block_enters_the_grid() -> None:
         JointRidge.design(plain.blocks(texts, feats), emb[rows], 1.0, 0.5)
 
 
-def test_residual_boost_adds_a_fixed_share_of_its_correction() -> None:
-    frame = synthetic_essays(n_per_prompt=30, seed=10)
-    emb = hashed_embedding(frame["essay"].tolist())
-    scorer = EssayScorer(small(joint_alphas=(1.0, 10.0), joint_residual_weight=0.3)).fit(frame, emb)
-    joint = scorer.prompts[3].model
-    assert isinstance(joint, JointRidge) and isinstance(joint.residual, ResidualBoost)
-    assert joint.residual.weight == 0.3
-    rows = (frame["essay_set"] == 3).to_numpy()
-    texts, feats = frame["essay"].to_numpy()[rows], feature_frame(frame["essay"][rows]).to_numpy()
-    residual, joint.residual = joint.residual, None
-    ridge_only = joint.predict(texts, feats, emb[rows])
-    joint.residual = residual
-    correction = residual.booster.predict(np.column_stack([ridge_only, feats]))
-    assert joint.predict(texts, feats, emb[rows]) == pytest.approx(ridge_only + 0.3 * correction)
-    # the default has no residual step; the session5 preset has it, with the misspellings
-    assert ScorerConfig(**PRESETS["session5"]).joint_residual_weight == 0.3
-    assert ScorerConfig(**PRESETS["session5"]).joint_spelling_features
-    plain = EssayScorer(small()).fit(frame, emb).prompts[3].model
-    assert isinstance(plain, JointRidge) and plain.residual is None and plain.vocabulary is None
-
-
-def test_residual_boost_corrects_out_of_fold_and_checks_its_inputs() -> None:
-    from sklearn.model_selection import KFold
-
-    rng = np.random.default_rng(3)
-    feats = rng.normal(size=(120, 3))
-    target = 0.5 + 0.1 * feats[:, 0] + 0.1 * (feats[:, 1] > 0) * feats[:, 2]  # an interaction a ridge misses
-    oof = 0.5 + 0.1 * feats[:, 0]
-    folds = KFold(n_splits=3, shuffle=True, random_state=0)
-    boost, corrected = ResidualBoost.fit(oof, feats, target, folds, 0.5, seed=0)
-    # the corrected out-of-fold prediction is nearer the target, yet not the in-sample fit
-    assert np.mean((corrected - target) ** 2) < np.mean((oof - target) ** 2)
-    assert not np.allclose(corrected, boost.correct(oof, feats))
-    with pytest.raises(ValueError, match="residual weight"):
-        ResidualBoost.fit(oof, feats, target, folds, 0.0, seed=0)
-    with pytest.raises(ValueError, match="120 predictions, 119 feature rows"):
-        ResidualBoost.fit(oof, feats[:-1], target, folds, 0.3, seed=0)
-
-
-def test_misspellings_are_counted_against_the_prompt_vocabulary() -> None:
-    texts = ["The Zorbland treaty was signd.", "Zorbland signed the treaty.", "In Zorbland the treaty holds."]
-    vocabulary = prompt_vocabulary(texts, min_essays=3)
-    assert vocabulary == {"zorbland", "the", "treaty"}
-    out = spelling_features(["Zorbland was signd by the treaty", "Qwxz"], vocabulary)
-    assert out.shape == (2, len(SPELLING_FEATURES))
-    # "signd" is the only word known neither to the prompt nor to the general word list
-    assert out[0] == pytest.approx([1 / 6, np.log1p(1)])
-    assert out[1] == pytest.approx([1.0, np.log1p(1)])
-    assert spelling_features([""], vocabulary)[0] == pytest.approx([0.0, 0.0])
-    with pytest.raises(ValueError, match="min_essays"):
-        prompt_vocabulary(texts, min_essays=0)
-
-
-def test_spelling_features_widen_the_feature_block() -> None:
-    frame = synthetic_essays(n_per_prompt=30, seed=11)
-    emb = hashed_embedding(frame["essay"].tolist())
-    scorer = EssayScorer(small(joint_spelling_features=True)).fit(frame, emb)
-    joint = scorer.prompts[1].model
-    assert isinstance(joint, JointRidge) and joint.vocabulary
-    assert joint.scaler.n_features_in_ == len(FEATURE_NAMES) + len(SPELLING_FEATURES) + 4 * len(SPLINE_FEATURES)
-    assert scorer.predict(frame, emb)["score"].notna().all()
-
-
 def test_plain_preset_is_the_single_best_ridge() -> None:
     config = ScorerConfig(**PRESETS["plain"])
     assert (config.joint_combine, config.cutpoint_shrink, config.joint_spline_features) == ("best", 0.0, ())
@@ -174,7 +108,6 @@ def test_plain_preset_is_the_single_best_ridge() -> None:
         joint = model.model
         assert isinstance(joint, JointRidge)
         assert joint.members == [] and joint.spline is None and joint.ridge is not None
-        assert joint.residual is None
         assert joint.ridge.alpha == model.chosen["alpha"]
         assert joint.scaler.n_features_in_ == len(FEATURE_NAMES)
 
@@ -189,7 +122,7 @@ def test_a_model_saved_before_the_new_fields_still_predicts() -> None:
     rows = (frame["essay_set"] == 1).to_numpy()
     texts, feats = frame["essay"].to_numpy()[rows], feature_frame(frame["essay"][rows]).to_numpy()
     before = joint.predict(texts, feats, emb[rows])
-    for name in ("members", "char_tfidf", "char_weight", "spline", "spline_columns", "residual", "vocabulary"):
+    for name in ("members", "char_tfidf", "char_weight", "spline", "spline_columns"):
         del joint.__dict__[name]
     assert joint.predict(texts, feats, emb[rows]) == pytest.approx(before)
     joint.ridge = None
@@ -204,7 +137,6 @@ def test_a_model_saved_before_the_new_fields_still_predicts() -> None:
         ({"cutpoint_shrink": 1.2}, "cutpoint_shrink"),
         ({"joint_spline_features": ("log_words", "shoe_size")}, "unknown joint_spline_features"),
         ({"joint_char_weights": (0.0, -1.0)}, "must not be negative"),
-        ({"joint_residual_weight": 1.5}, "joint_residual_weight"),
     ],
 )
 def test_bad_joint_config_is_rejected(kwargs: dict[str, Any], message: str) -> None:
