@@ -180,18 +180,26 @@ def _pct(interval: dict[str, float]) -> str:
     return f"{interval['mean']:+.1%} [{interval['low']:+.1%}, {interval['high']:+.1%}]"
 
 
+SIMULATORS: dict[str, Callable[[], SimulatorConfig]] = {
+    "heldout": heldout_config,
+    "train": training_config,
+    "train-randomized": randomized_training_config,
+}
+
+
+def simulator_config(name: str) -> SimulatorConfig:
+    """A named simulator configuration (``heldout``, ``train``, ``train-randomized``)."""
+    if name not in SIMULATORS:
+        raise BenchmarkError(f"unknown simulator configuration {name!r}; known: {', '.join(SIMULATORS)}")
+    return SIMULATORS[name]()
+
+
 def run_benchmark(
     *, learners: int, seed: int, model: str | None, policies: str | None, config_name: str = "heldout"
 ) -> BenchmarkResult:
     from rich.progress import Progress, TaskID
 
-    configs: dict[str, Callable[[], SimulatorConfig]] = {
-        "heldout": heldout_config,
-        "train": training_config,
-        "train-randomized": randomized_training_config,
-    }
-    if config_name not in configs:
-        raise BenchmarkError(f"unknown simulator configuration {config_name!r}; known: {', '.join(configs)}")
+    config = simulator_config(config_name)
     names = [*BASELINES, RL_POLICY] if policies is None else [p.strip() for p in policies.split(",") if p.strip()]
     unknown = [n for n in names if n not in BASELINES and n != RL_POLICY]
     if unknown or not names:
@@ -199,7 +207,6 @@ def run_benchmark(
     chosen: dict[str, Policy] = {n: BASELINES[n]() for n in names if n in BASELINES}
     if RL_POLICY in names:
         chosen[RL_POLICY] = load_learned_policy(model)
-    config = configs[config_name]()
     started = time.perf_counter()
     reports, played = [], {}
     with Progress(transient=True) as progress:

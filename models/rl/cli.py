@@ -52,6 +52,30 @@ def calibrate_cmd(
     typer.echo(json.dumps({"skills": fitted.skills, "prerequisites": fitted.prerequisites, "out": str(out_dir)}))
 
 
+@simulator_app.command("plan")
+def plan_cmd(
+    config: Annotated[str, typer.Option(help="Simulator configuration: train, train-randomized or heldout")] = "train",
+    plot: Annotated[Path | None, typer.Option(help="Also draw the plan map (PNG) here")] = None,
+) -> None:
+    """The belief planner's plan per skill (the RL policy's prior): expected activities and activity by estimate."""
+    from models.rl.benchmark import BenchmarkError, simulator_config
+    from models.simulator.env import SequencingEnv
+    from models.simulator.plan_report import plan_table, plot_plan
+
+    try:
+        env = SequencingEnv(simulator_config(config))
+    except BenchmarkError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    report: dict[str, object] = {
+        "config": config,
+        "skills": plan_table(env.planner, env.skills, [float(p) for p in env.estimator.prior]),
+    }
+    if plot is not None:
+        report["plot"] = str(plot_plan(env.planner, env.skills, plot))
+    typer.echo(json.dumps(report, indent=2))
+
+
 @train_app.command("rl")
 def train_rl_cmd(
     iterations: Annotated[int, typer.Option(min=1, help="PPO iterations")] = 100,

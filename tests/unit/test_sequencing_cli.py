@@ -56,3 +56,17 @@ def test_bench_on_the_randomized_training_configuration() -> None:
     body = json.loads(randomized.stdout[randomized.stdout.index("{") :])
     assert body["config"] == "train-randomized"
     assert body["policies"][0]["post_test"] != plain_body["policies"][0]["post_test"]  # other learners, same seeds
+
+
+def test_simulator_plan_reports_every_skill_and_draws_the_map(tmp_path) -> None:
+    picture = tmp_path / "plan.png"
+    result = runner.invoke(build_cli(), ["simulator", "plan", "--config", "heldout", "--plot", str(picture)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout[result.stdout.index("{") :])
+    assert [s["skill"] for s in body["skills"]] == ["1", "6", "7", "8", "9", "30", "11", "10"]
+    for skill in body["skills"]:
+        assert skill["expected_activities_from_prior"] >= 1.0
+        assert skill["plan"]["0.5"] != "challenge"  # below the mask's 0.6, never planned
+    assert picture.stat().st_size > 10_000 and body["plot"] == str(picture)
+    bad = runner.invoke(build_cli(), ["simulator", "plan", "--config", "mars"])
+    assert bad.exit_code == 2 and "unknown simulator configuration 'mars'" in bad.output
