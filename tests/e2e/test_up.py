@@ -1,4 +1,8 @@
-"""The two-command contract: ``pathwise up`` sets up and serves; re-running reuses state."""
+"""The two-command contract: ``pathwise up`` sets up and serves; re-running reuses state.
+
+One test, because every ``up`` on a fresh home seeds and materializes the sample (the slow part):
+the second run reuses the first run's home.
+"""
 
 from __future__ import annotations
 
@@ -30,25 +34,12 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def test_up_twice_reuses_state(tmp_path: Path) -> None:
+def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    first = subprocess.run([*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300)
-    assert first.returncode == 0, first.stderr
-    assert "seeded" in first.stdout
-    assert (home / "pathwise.db").is_file()
-    second = subprocess.run(
-        [*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300
-    )
-    assert second.returncode == 0, second.stderr
-    assert "already present, reused" in second.stdout
-    assert "feature store: unchanged" in second.stdout.replace("\n", " ")
-
-
-def test_up_serves_health_and_recommendations_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port, serve_port = _free_port(), _free_port()
     proc = subprocess.Popen(
         [*PATHWISE, "up", "--port", str(port), "--serve-port", str(serve_port)],
-        env=_env(tmp_path / "home"),
+        env=_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -84,3 +75,9 @@ def test_up_serves_health_and_recommendations_and_stops_cleanly_on_ctrl_c(tmp_pa
     assert proc.returncode == 0, out
     assert f"http://127.0.0.1:{port}/healthz" in out
     assert "Shutting down" in out
+    assert "seeded" in out and (home / "pathwise.db").is_file()
+
+    again = subprocess.run([*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "already present, reused" in again.stdout
+    assert "feature store: unchanged" in again.stdout.replace("\n", " ")
