@@ -18,7 +18,7 @@ import numpy as np
 from models.simulator.activities import N_ACTIVITIES, Activity, decode_action, encode_action
 from models.simulator.env import SKILL_FEATURES, SequencingEnv
 from models.simulator.estimator import OnlineBKT
-from models.simulator.planner import BeliefPlanner, topological_order
+from models.simulator.planner import BeliefPlanner
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Course:
         return cls(
             n_skills=env.n_skills,
             prereq=env.prereq.copy(),
-            order=topological_order(env.prereq),
+            order=list(env.planner.spec.order),
             estimator=copy.deepcopy(env.estimator),
             mastery_threshold=env.config.mastery_threshold,
             planner=env.planner,
@@ -181,10 +181,9 @@ class BeliefPlanPolicy:
 
     def reset(self, course: Course, seed: int) -> None:
         self.course = course
-        self.planner = course.planner
 
     def act(self, obs: dict[str, np.ndarray], info: dict[str, Any]) -> int:
-        action = self.planner.action(self.course.mastery(obs), self.course.badges(obs), obs["action_mask"])
+        action = self.course.planner.action(self.course.mastery(obs), self.course.badges(obs), obs["action_mask"])
         if action < 0:
             raise RuntimeError("no skill open for practice")
         return action
