@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.model_selection import RepeatedKFold
 
 from models.essay.calibration import apply_cutpoints, fit_cutpoints, stretch_cutpoints
+from models.essay.data import SCORE_RANGES
 from models.essay.features import FEATURE_NAMES, feature_frame
 from models.essay.qwk import quadratic_weighted_kappa
 from models.essay.scorer import PRESETS, SPLINE_FEATURES, EssayScorer, JointRidge, ScorerConfig
@@ -55,7 +57,8 @@ def small(**kwargs: Any) -> ScorerConfig:
 
 def test_default_averages_the_grid_with_splines_and_stretched_cuts() -> None:
     config = ScorerConfig()
-    assert config.joint_combine == "average" and config.cutpoint_shrink == 0.5
+    assert config.joint_combine == "average" and config.cutpoint_shrink == 0.75
+    assert (config.inner_repeats, config.joint_feature_weight) == (3, 0.2)
     assert config.joint_spline_features == SPLINE_FEATURES
     frame = synthetic_essays(n_per_prompt=30, seed=6)
     emb = hashed_embedding(frame["essay"].tolist())
@@ -98,6 +101,43 @@ def test_character_block_enters_the_grid() -> None:
         JointRidge.design(plain.blocks(texts, feats), emb[rows], 1.0, 0.5)
 
 
+class FixedSplits:
+    """A splitter that replays given (train, test) index pairs."""
+
+    def __init__(self, splits: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.splits = splits
+
+    def split(self, _: Any) -> Any:
+        return iter(self.splits)
+
+
+def test_repeated_inner_split_averages_each_repeats_out_of_fold_predictions() -> None:
+    frame = synthetic_essays(n_per_prompt=30, seed=10)
+    emb = hashed_embedding(frame["essay"].tolist())
+    rows = (frame["essay_set"] == 3).to_numpy()
+    texts = frame["essay"].to_numpy()[rows]
+    feats = feature_frame(frame["essay"][rows]).to_numpy()
+    y = frame.loc[rows, "domain1_score"].to_numpy(float)
+    low, high = SCORE_RANGES[3]
+    target = (y - low) / (high - low)
+    repeated = RepeatedKFold(n_splits=3, n_repeats=2, random_state=0)
+    splits = list(repeated.split(texts))
+    args = (texts, feats, emb[rows], target, y, low, high)
+    _, both, _ = EssayScorer(small(inner_repeats=2))._fit_joint(*args, repeated)
+    single = EssayScorer(small(inner_repeats=1))
+    first = single._fit_joint(*args, FixedSplits(splits[:3]))[1]
+    second = single._fit_joint(*args, FixedSplits(splits[3:]))[1]
+    assert not np.allclose(first, second)  # the two repeats really split differently
+    assert both == pytest.approx((first + second) / 2)
+    fitted = EssayScorer(small(inner_repeats=2)).fit(frame, emb)
+    assert all(0.0 <= m.oof_qwk <= 1.0 for m in fitted.prompts.values())
+
+
+def test_session4_preset_keeps_one_inner_split() -> None:
+    config = ScorerConfig(**PRESETS["session4"])
+    assert (config.inner_repeats, config.cutpoint_shrink, config.joint_feature_weight) == (1, 0.5, 0.3)
+
+
 def test_plain_preset_is_the_single_best_ridge() -> None:
     config = ScorerConfig(**PRESETS["plain"])
     assert (config.joint_combine, config.cutpoint_shrink, config.joint_spline_features) == ("best", 0.0, ())
@@ -135,6 +175,8 @@ def test_a_model_saved_before_the_new_fields_still_predicts() -> None:
     [
         ({"joint_combine": "vote"}, "unknown joint_combine"),
         ({"cutpoint_shrink": 1.2}, "cutpoint_shrink"),
+        ({"inner_repeats": 0}, "inner_repeats"),
+        ({"inner_folds": 1}, "inner_folds"),
         ({"joint_spline_features": ("log_words", "shoe_size")}, "unknown joint_spline_features"),
         ({"joint_char_weights": (0.0, -1.0)}, "must not be negative"),
     ],
