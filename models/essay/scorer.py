@@ -12,10 +12,10 @@ Per prompt, one of two stacks turns an essay into a continuous score (``ScorerCo
 * ``"boosted"`` (session 2): ridges on word n-grams, optionally character n-grams, and on
   the features (plus the embedding), whose out-of-fold predictions feed gradient boosting.
 
-Cut points fitted on inner out-of-fold predictions (QWK-tuned, then moved half-way towards
-those that give the predictions the mean and spread of the scores) turn the prediction into
-an integer score, and a calibrated confidence says how likely that score is within the
-prompt's tolerance.
+Cut points fitted on inner out-of-fold predictions (averaged over repeated inner splits;
+QWK-tuned, then moved three quarters of the way towards those that give the predictions the
+mean and spread of the scores) turn the prediction into an integer score, and a calibrated
+confidence says how likely that score is within the prompt's tolerance.
 
 Review flags (with a reason each): empty or too short, non-English, unknown prompt,
 out of distribution in embedding space, apparently written for another prompt, and low
