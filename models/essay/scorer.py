@@ -404,12 +404,9 @@ class EssayScorer:
         model: JointRidge | BoostedStack
         chosen: dict[str, float] = {}
         if cfg.stack == "joint":
-            splits = (
-                folds
-                if cfg.inner_repeats == 1
-                else RepeatedKFold(n_splits=min(cfg.inner_folds, n), n_repeats=cfg.inner_repeats, random_state=cfg.seed)
-            )
-            model, oof_scaled, chosen = self._fit_joint(texts, feats, stack_emb, target, y, low, high, splits)
+            if cfg.inner_repeats > 1:  # one split stays a plain KFold, so earlier tables reproduce
+                folds = RepeatedKFold(n_splits=folds.n_splits, n_repeats=cfg.inner_repeats, random_state=cfg.seed)
+            model, oof_scaled, chosen = self._fit_joint(texts, feats, stack_emb, target, y, low, high, folds)
         elif cfg.stack == "boosted":
             model, oof_scaled = self._fit_boosted(texts, feats, stack_emb, target, folds)
         else:
@@ -460,7 +457,9 @@ class EssayScorer:
         splines = tuple(FEATURE_NAMES.index(name) for name in cfg.joint_spline_features)
         grid = [(alpha, weight, char) for char in char_weights for weight in weights for alpha in cfg.joint_alphas]
         oof = np.zeros((len(grid), len(y)))
+        times_tested = np.zeros(len(y))  # > 1 under repeated splits: the out-of-fold rows are their means
         for train, test in folds.split(texts):
+            times_tested[test] += 1
             joint = JointRidge.prepare(
                 texts[train], feats[train], cfg.tfidf_max_features, cfg.joint_feature_weight, char_features, splines
             )
@@ -472,7 +471,8 @@ class EssayScorer:
                     fit_designs[weight, char] = JointRidge.design(fit_blocks, emb[train], weight, char)
                     test_designs[weight, char] = JointRidge.design(test_blocks, emb[test], weight, char)
                 ridge = Ridge(alpha=alpha).fit(fit_designs[weight, char], target[train])
-                oof[g, test] += ridge.predict(test_designs[weight, char]) / self.config.inner_repeats
+                oof[g, test] += ridge.predict(test_designs[weight, char])
+        oof /= times_tested
         scores = []
         for row in oof:
             pred = low + row * (high - low)

@@ -34,8 +34,9 @@ PresetOption = Annotated[
     str,
     typer.Option(
         "--preset",
-        help="default: the grid-averaged joint ridge with spline features and stretched cut points; "
-        "plain: the earlier single best joint ridge with QWK-tuned cut points",
+        help="default: the grid-averaged joint ridge with spline features, three repeated inner splits and "
+        "stretched cut points; session4: the same on one inner split (the earlier default); "
+        "plain: the single best joint ridge with QWK-tuned cut points",
     ),
 ]
 
