@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import ValidationError, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PATHWISE_"
@@ -28,6 +28,9 @@ class CommonSettings(BaseSettings):
     shared_data_dir: Path = Path("../shared/data")
     log_format: str = "console"
     log_level: str = "INFO"
+    #: Signs the platform's access tokens and the service tokens serving accepts; without one, a
+    #: secret is generated once into ``home`` (see :mod:`pathwise.service_auth`).
+    secret_key: SecretStr | None = None
 
     @field_validator("home", mode="after")
     @classmethod

@@ -107,11 +107,17 @@ def up(
     if no_serve:
         return
     with ExitStack() as running:
+        subscribers = {}
         if recommendations:
             base = running.enter_context(_recommendations(console, settings.host, serve_port))
             settings = settings.model_copy(update={"recommendations_url": base})
+            if not settings.redis_url:  # embedded: the in-process event bus feeds serving's learner loop
+                from serving.loop import GROUP
+                from serving.runtime import RouterForwarder
+
+                subscribers[GROUP] = RouterForwarder()
         console.print("Press Ctrl-C to stop.")
-        serve_api(settings)
+        serve_api(settings, subscribers)
 
 
 @contextmanager
@@ -130,7 +136,7 @@ def _recommendations(console: Console, host: str, port: int | None) -> Iterator[
             base = stack.enter_context(serving(settings, spec, host, port or settings.serve_port))
         took = time.perf_counter() - started
         console.print(f"serving  : {spec.model_name} v{spec.champion} on {base} ({took:.1f}s)")
-        console.print(f"           {base}/v1/learners/{{id}}/recommendations?course={{course id}}")
+        console.print("           read them through the API: /v1/learners/{id}/recommendations?course={course id}")
         yield base
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from platform_api.core.config import APISettings
+
+if TYPE_CHECKING:
+    from platform_api.events.handlers import Handler
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -50,14 +54,14 @@ def db_current() -> None:
     engine.dispose()
 
 
-def serve_api(settings: APISettings) -> None:
-    """Run the API in the foreground until Ctrl-C."""
+def serve_api(settings: APISettings, subscribers: Mapping[str, Handler] | None = None) -> None:
+    """Run the API in the foreground until Ctrl-C (``subscribers``: see :func:`platform_api.main.create_app`)."""
     import uvicorn
 
     from platform_api.core.heap import settle_heap
     from platform_api.main import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, subscribers)
     settle_heap()
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from pathwise import __version__
 from pathwise.logs import get_logger
+from pathwise.service_auth import resolve_secret
 from platform_api.api import ws
 from platform_api.api.gql.router import build_router as build_graphql_router
 from platform_api.api.routes import (
@@ -36,9 +37,9 @@ from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import install_problem_handlers
 from platform_api.core.heap import settle_heap
 from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
-from platform_api.core.security import resolve_secret
 from platform_api.domain.identity.sms import load_sender
 from platform_api.events.backbone import make_relay
+from platform_api.events.handlers import Handler
 from platform_api.lrs.alternate import AlternateRequestSyntax
 from platform_api.lrs.credentials import CredentialCache
 from platform_api.lrs.http import VersionHeaderMiddleware
@@ -48,8 +49,12 @@ log = get_logger(__name__)
 PUBLISH_POLL_S = 30.0
 
 
-def create_app(settings: APISettings | None = None) -> FastAPI:
-    """Build the app; the engine is created here and disposed on shutdown, never at import."""
+def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Handler] | None = None) -> FastAPI:
+    """Build the app; the engine is created here and disposed on shutdown, never at import.
+
+    ``subscribers`` adds consumer groups to the embedded (in-process) event bus: ``pathwise up``
+    hands serving's learner loop in here when there is no Redis stream to read.
+    """
     settings = settings or APISettings()
 
     @asynccontextmanager
@@ -58,7 +63,7 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         publisher = asyncio.create_task(_publish_loop(app))
         relay = None
         if settings.events_relay:
-            relay = make_relay(settings, app.state.session_factory)
+            relay = make_relay(settings, app.state.session_factory, subscribers or {})
             relay.start()
         app.state.relay = relay
         yield
@@ -67,6 +72,8 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
         publisher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await publisher
+        if app.state.serving_client is not None:
+            await app.state.serving_client.aclose()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -93,6 +100,7 @@ def create_app(settings: APISettings | None = None) -> FastAPI:
     events.install(app.state.session_factory, [app.state.hub.publish])
     app.state.lrs_credentials = CredentialCache(app.state.session_factory)
     app.state.relay = None
+    app.state.serving_client = None
     app.state.oauth = sso.build_oauth(settings)
     install_problem_handlers(app)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.request_limiter)

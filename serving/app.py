@@ -15,9 +15,10 @@ import asyncio
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, cast
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Header, Query
 from fastapi.responses import JSONResponse
 from ray import serve
 from ray.exceptions import ActorUnavailableError, RayActorError
@@ -25,11 +26,22 @@ from ray.serve import Application
 from ray.serve.deployment import Deployment
 from ray.serve.handle import DeploymentHandle
 
+from pathwise.config import CommonSettings
+from pathwise.contract.stream import Event
 from pathwise.logs import get_logger
+from pathwise.service_auth import (
+    READ_METRICS,
+    READ_RECOMMENDATIONS,
+    WRITE_STATE,
+    ServiceTokenError,
+    resolve_secret,
+    verify_service_token,
+)
 from serving.catalog import Catalog
 from serving.config import engine_url
 from serving.exposures import ExposureSink, open_sink
 from serving.feast_seed import FeastSeed
+from serving.loop import LearnerLoop
 from serving.policy import REGISTERED_MODEL as POLICY_MODEL
 from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
@@ -37,6 +49,7 @@ from serving.rollout.pooled import PooledMetrics
 from serving.rules import (
     Candidate,
     LearnerContext,
+    Names,
     Override,
     RuleError,
     Scope,
@@ -67,16 +80,28 @@ class ServingProblem(Exception):
 @api.exception_handler(ServingProblem)
 async def _problem(_request: Any, error: ServingProblem) -> JSONResponse:
     body = {"type": "about:blank", "title": error.title, "status": error.status, "detail": error.detail}
-    return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(body, status_code=error.status, media_type="application/problem+json", headers=headers)
 
 
-def parse_rules(config: RouterConfig) -> list[ScopedRule]:
+#: The ``Authorization`` header of a request to serving (a platform service token).
+AuthHeader = Annotated[str | None, Header(alias="Authorization")]
+
+
+def catalog_names(catalog: Catalog) -> Names:
+    """Every skill and activity name the catalog knows, for resolving the names rules are written with."""
+    activities = [a for course in catalog.courses for a in course.activities]
+    return Names.of(((a.skill, a.skill_label) for a in activities), ((a.id, a.title) for a in activities))
+
+
+def parse_rules(config: RouterConfig, catalog: Catalog) -> list[ScopedRule]:
     """Parse every configured rule, failing the whole reconfigure on the first bad one (nothing half-applied)."""
     rules = []
+    names = catalog_names(config.catalog or catalog)
     for item in config.rules:
         try:
             scope = Scope(ScopeKind(item.scope_kind), item.scope_id)
-            parsed = ScopedRule.from_source(item.id, item.name, item.source, scope, item.priority)
+            parsed = ScopedRule.from_source(item.id, item.name, item.source, scope, item.priority, names)
             rules.append(replace(parsed, enabled=item.enabled))
         except RuleError as error:
             raise ValueError(f"rule {item.id!r}: {error}") from error
@@ -121,7 +146,12 @@ class Router:
         features_home: str | None = None,
         db_url: str | None = None,
         exposure_sink: str = "",
+        home: str = "",
     ) -> None:
+        # the platform's secret, from PATHWISE_SECRET_KEY or the home's key file: serving accepts its tokens only
+        self._secret = resolve_secret(CommonSettings(home=Path(home))) if home else ""
+        if not self._secret:
+            raise ValueError("serving needs the platform's signing secret: it answers no request without a token")
         self.mlflow_uri = mlflow_uri
         self.db_url, self.exposure_sink = db_url, exposure_sink
         self._pooled: PooledMetrics | None = None
@@ -140,10 +170,19 @@ class Router:
         self.rules: list[ScopedRule] = []
         self.log = get_logger("serving.router")
         self._background: set[asyncio.Task[None]] = set()
+        self.loop = LearnerLoop(self.state, self._seed if self.feast is not None else None)
+
+    def _authorize(self, authorization: str | None, scope: str, learner_id: str | None = None) -> None:
+        """Every data route: a platform service token for ``scope`` (and this learner), else 401/403."""
+        try:
+            verify_service_token(self._secret, authorization, scope, learner_id)
+        except ServiceTokenError as error:
+            title = "Unauthorized" if error.status == 401 else "Forbidden"
+            raise ServingProblem(error.status, title, str(error)) from None
 
     async def reconfigure(self, config: dict[str, Any]) -> None:
         new = RouterConfig.model_validate(config)
-        rules = parse_rules(new)
+        rules = parse_rules(new, self.catalog)
         self.config, self.rules = new, rules
         if new.catalog is not None:  # a course published since start-up becomes servable without a restart
             self.catalog = new.catalog
@@ -243,13 +282,13 @@ class Router:
         mastery, versions, variants, fallback = await self._score(spec, variant, learner_id, learner, wanted)
         return {s: mastery[s] for s in skills}, versions, variants, fallback
 
-    async def _refresh(self, learner_id: str, skill: str) -> None:
+    async def _refresh(self, learner_id: str, skill: str | None = None) -> None:
         """After an event: rescore the skills the learner's cache holds (plus the event's) off the request path."""
         try:
             spec = self.config.rollouts.get(str(Slot.KT))
             learner = self.state.load(learner_id)
             if spec is not None and learner is not None:
-                skills = sorted(set(learner.mastery) | {skill})
+                skills = sorted(set(learner.mastery) | ({skill} if skill else set()))
                 await self._score(spec, self._variant(spec, learner_id), learner_id, learner, skills)
         finally:
             if self._refreshing.get(learner_id) is asyncio.current_task():
@@ -263,17 +302,22 @@ class Router:
             get_logger("serving.router").warning("feast_unavailable", home=home, error=repr(error))
             return None
 
-    async def _from_features(self, learner_id: str, skills: list[str]) -> Learner | None:
-        """Seed an unseen learner's state from Feast (``serving.feast_seed``); None when Feast knows nothing."""
+    def _seed(self, learner_id: str) -> datetime | None:
+        """Replay an unseen learner's history from Feast (``serving.feast_seed``) over every catalog skill."""
         assert self.feast is not None
+        skills = sorted({skill for course in self.catalog.courses for skill in course.skills})
         try:
-            answers = await asyncio.to_thread(self.feast.answers, learner_id, skills)
-        except Exception as error:  # the online store may be empty or unreachable: the learner stays unknown
+            return self.feast.seed(self.state, learner_id, skills)
+        except Exception as error:  # the online store may be empty or unreachable: start from nothing
             self.log.warning("feast_seed_failed", learner_id=learner_id, error=repr(error))
+            self.state.seed_history(learner_id, None)
             return None
-        for skill, correct, seconds, at in answers:
-            self.state.record(learner_id, skill, f"features:{skill}", correct, seconds, at)
-        return self.state.load(learner_id) if answers else None
+
+    async def _from_features(self, learner_id: str) -> Learner | None:
+        """Seed an unseen learner's state from Feast; None when Feast knows nothing of them."""
+        await asyncio.to_thread(self._seed, learner_id)
+        learner = self.state.load(learner_id)
+        return learner if learner is not None and learner.seq > 0 else None
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -327,8 +371,10 @@ class Router:
         k: Annotated[int, Query(ge=1, le=50)] = 5,
         cohort: Annotated[list[str] | None, Query()] = None,
         org_unit: Annotated[list[str] | None, Query()] = None,
+        authorization: AuthHeader = None,
     ) -> RecommendationsOut:
         """Ranked activities; every answer is counted per variant and version (a 4xx is the caller's, not ours)."""
+        self._authorize(authorization, READ_RECOMMENDATIONS, learner_id)
         started = time.perf_counter()
         self._start_flushing()
         try:
@@ -351,9 +397,9 @@ class Router:
             raise ServingProblem(404, "Unknown course", f"course {course!r} is not in the serving catalog")
         learner = self.state.load(learner_id)
         if learner is None and self.feast is not None:
-            learner = await self._from_features(learner_id, found.skills)
+            learner = await self._from_features(learner_id)
         if learner is None:
-            raise ServingProblem(404, "Unknown learner", f"learner {learner_id!r} has no activity yet; post an event")
+            learner = Learner()  # no activity anywhere yet: the model's prior for every skill
         skills = found.skills
         self._expose(self.config.rollouts.get(str(Slot.KT)), learner_id)
         mastery, versions, variant, fallback = await self._mastery(learner_id, learner, skills)
@@ -384,6 +430,7 @@ class Router:
                     type=types.get(activity.id, "practice") if activity else "practice",
                     reason=candidate.reason,
                     skill=activity.skill if activity else None,
+                    skill_name=activity.skill_label if activity else None,
                     mastery=round(mastery.get(activity.skill, 0.0), 4) if activity else None,
                     source=candidate.source,
                 )
@@ -393,6 +440,7 @@ class Router:
             course=course,
             items=items,
             mastery={s: round(v, 4) for s, v in mastery.items()},
+            skill_names=found.skill_names(),
             model_versions=versions,
             variant=variant,
             fallback=fallback,
@@ -408,8 +456,23 @@ class Router:
             ],
         )
 
+    async def apply_events(self, events: list[tuple[str, str, Any]]) -> dict[str, Any]:
+        """The embedded loop's entry (a Ray handle call, not HTTP): stream events as (type, key, payload).
+
+        The platform's in-process dispatcher calls this with each batch it relays; applying is
+        exactly-once per event key, so a redelivered batch changes nothing.
+        """
+        self._start_flushing()
+        applied = await asyncio.to_thread(self.loop.apply, [Event(t, k, p) for t, k, p in events])
+        for learner_id in applied.learners or ():
+            self._refreshing[learner_id] = self._spawn(self._refresh(learner_id))
+        return applied.to_dict()
+
     @api.post("/v1/learners/{learner_id}/events", status_code=202)
-    async def events(self, learner_id: str, event: EventIn) -> dict[str, Any]:
+    async def events(self, learner_id: str, event: EventIn, authorization: AuthHeader = None) -> dict[str, Any]:
+        """Internal: change learner state directly (benchmarks, operators); needs a ``state:write`` token.
+        The product path is the event stream (:mod:`serving.loop`)."""
+        self._authorize(authorization, WRITE_STATE)
         self._start_flushing()
         served = self.state.record(learner_id, event.skill, event.item, event.correct, event.seconds, event.at)
         spec = self.config.rollouts.get(str(Slot.KT))
@@ -421,8 +484,9 @@ class Router:
         return {"accepted": True, "learner_id": learner_id}
 
     @api.get("/v1/rollouts/metrics")
-    async def rollout_metrics(self) -> dict[str, Any]:
+    async def rollout_metrics(self, authorization: AuthHeader = None) -> dict[str, Any]:
         """This replica's live per-variant window (what the canary gates read)."""
+        self._authorize(authorization, READ_METRICS)
         return {str(variant): self.metrics.snapshot(variant).to_dict() for variant in Variant}
 
 
@@ -464,5 +528,6 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
             features_home=parsed.features_home,
             db_url=parsed.db_url,
             exposure_sink=parsed.exposure_sink,
+            home=parsed.home,
         )
     )

@@ -62,12 +62,27 @@ def canary_copy(settings: ServingSettings, spec: RolloutSpec) -> str:
     return str(copy.version)
 
 
-async def seed(base: str, learners: int) -> None:
-    """Give every benchmark learner a short history over HTTP (the events fast path)."""
+class Tokens:
+    """Service tokens as the platform mints them: one per learner for reads, one for direct state writes."""
+
+    def __init__(self, secret: str, learners: int) -> None:
+        from pathwise.service_auth import READ_RECOMMENDATIONS, WRITE_STATE, service_token
+
+        day = 86_400
+
+        def bearer(scope: str, learner_id: str | None = None) -> dict[str, str]:
+            return {"Authorization": "Bearer " + service_token(secret, scope, learner_id=learner_id, ttl_s=day)}
+
+        self.read = {i: bearer(READ_RECOMMENDATIONS, f"bench-{i}") for i in range(learners)}
+        self.write = bearer(WRITE_STATE)
+
+
+async def seed(base: str, learners: int, tokens: Tokens) -> None:
+    """Give every benchmark learner a short history over HTTP (the internal state-write route)."""
     import aiohttp
 
     rng = random.Random(7)
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=tokens.write) as session:
         for i in range(learners):
             for n in range(8):
                 skill = SKILLS[n % 2]
@@ -77,16 +92,16 @@ async def seed(base: str, learners: int) -> None:
                         raise RuntimeError(f"seeding failed: {response.status} {await response.text()}")
 
 
-async def wait_model(base: str, timeout_s: float = 180.0, variant: str = "champion") -> None:
+async def wait_model(base: str, tokens: Tokens, timeout_s: float = 180.0, variant: str = "champion") -> None:
     """Until a recommendation comes from the model (the first MLflow load can take a while)."""
     import aiohttp
 
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
-            for i in range(64):
+            for i in range(min(64, len(tokens.read))):
                 url = f"{base}/v1/learners/bench-{i}/recommendations?course={COURSE}&k=5"
-                async with session.get(url) as response:
+                async with session.get(url, headers=tokens.read[i]) as response:
                     body = await response.json()
                 if response.status == 200 and body.get("fallback") is None and body["variant"]["kt"] == variant:
                     return
@@ -129,9 +144,14 @@ def bench_serve(
     fault: Annotated[bool, typer.Option("--fault", help="Kill a KnowledgeTracer replica under load instead")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
-    """Recommendation endpoint vs a no-op Ray Serve floor over HTTP (or, with --fault, a replica-kill run)."""
+    """Recommendation endpoint vs a no-op Ray Serve floor over HTTP (or, with --fault, a replica-kill run).
+
+    Every Pathwise request carries the service token the platform would mint for that learner, so the
+    figures include verifying it; the no-op floor takes none.
+    """
+    from pathwise.service_auth import resolve_secret
     from serving.deploy import deploy
-    from serving.loadgen import run_load
+    from serving.loadgen import Target, run_load
     from serving.noop import noop_config
     from serving.runtime import ray_serve
     from serving.schemas import AppArgs
@@ -142,21 +162,25 @@ def bench_serve(
     load_before = os.getloadavg()
     namespace = f"pathwise-bench-{uuid.uuid4().hex[:8]}"
     with ray_serve(settings, "127.0.0.1", port, namespace, metrics_port=port + 1), _progress() as progress:
-        args = AppArgs(mlflow_uri=settings.mlflow_uri, kt=spec, tracer_replicas=2 if fault else 1)
+        args = AppArgs(
+            mlflow_uri=settings.mlflow_uri, kt=spec, tracer_replicas=2 if fault else 1, home=str(settings.home)
+        )
+        tokens = Tokens(resolve_secret(settings), learners)
         floor = [] if fault else [noop_config()]
         deploy(args, extra=floor)
-        asyncio.run(seed(base, learners))
-        asyncio.run(wait_model(base))
+        asyncio.run(seed(base, learners, tokens))
+        asyncio.run(wait_model(base, tokens))
 
-        def pathwise_url(i: int) -> str:
-            return f"{base}/v1/learners/bench-{i % learners}/recommendations?course={COURSE}&k=5"
+        def pathwise_url(i: int) -> Target:
+            learner = i % learners
+            return f"{base}/v1/learners/bench-{learner}/recommendations?course={COURSE}&k=5", None, tokens.read[learner]
 
-        def mixed(i: int) -> str | tuple[str, dict[str, Any]]:
+        def mixed(i: int) -> Target:
             """Each learner answers, then asks for the next activity: half posts, half (uncached) reads."""
             learner = (i // 2) % learners
             if i % 2 == 0:
                 event = {"skill": SKILLS[i % 3 % 2], "item": f"load-{i}", "correct": i % 3 != 0, "seconds": 20}
-                return f"{base}/v1/learners/bench-{learner}/events", event
+                return f"{base}/v1/learners/bench-{learner}/events", event, tokens.write
             return pathwise_url(learner)
 
         def noop_url(_: int) -> str:
@@ -202,7 +226,7 @@ def bench_serve(
                 from serving.app import router_config_for
 
                 deploy(args, router_config_for(args.model_copy(update={"kt": running})), extra=floor)
-                asyncio.run(wait_model(base, variant="challenger"))
+                asyncio.run(wait_model(base, tokens, variant="challenger"))
                 sample = phase(pathwise_url, concurrency, duration, f"pathwise c={concurrency}, 10% canary")
                 errors["canary"] = sample.errors
                 summary = sample.summary(duration)

@@ -1,4 +1,8 @@
-"""The activities a course offers, with the skill each trains and the skills it requires first."""
+"""The activities a course offers, with the skill each trains and the skills it requires first.
+
+Skills are named by id everywhere (the platform's skill id, as in the LRS statements, Feast and the
+registered models); ``skill_name`` is only for display.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,16 @@ class Activity(BaseModel):
 
     id: str = Field(min_length=1, max_length=100)
     title: str = Field(min_length=1, max_length=300)
-    skill: str = Field(min_length=1, max_length=100)
+    skill: str = Field(min_length=1, max_length=100, description="the skill's id")
+    skill_name: str | None = Field(None, max_length=300, description="the skill's display name")
     kind: str = Field("practice", pattern="^(lesson|practice|challenge|review|peer)$")
+    format: str = Field("practice", max_length=40, description="the platform's activity kind: video, quiz, reading …")
     difficulty: float = Field(0.5, ge=0, le=1, description="share of learners at median mastery who fail it")
-    prerequisites: tuple[str, ...] = Field((), description="skills that must be mastered before it unlocks")
+    prerequisites: tuple[str, ...] = Field((), description="ids of skills that must be mastered before it unlocks")
+
+    @property
+    def skill_label(self) -> str:
+        return self.skill_name or self.skill
 
 
 class Course(BaseModel):
@@ -25,6 +35,10 @@ class Course(BaseModel):
     @property
     def skills(self) -> list[str]:
         return sorted({activity.skill for activity in self.activities})
+
+    def skill_names(self) -> dict[str, str]:
+        """Skill id → display name."""
+        return {activity.skill: activity.skill_label for activity in self.activities}
 
 
 class Catalog(BaseModel):

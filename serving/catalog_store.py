@@ -1,8 +1,8 @@
 """Build the serving catalog from the platform database's courses, activities and skills.
 
-Serving and the platform must speak of the same ids: rules are scoped to platform course,
-cohort and org-unit ids, so the Router's catalog uses platform course and activity ids
-(as text) and skill *names* (as rules and events spell them). Serving may not import
+Serving and the platform speak of the same ids: the Router's catalog uses platform course,
+activity and skill ids (as text), the ids the LRS statements, Feast and the models use; skill
+names come along for display and for resolving the names rules are written with. Serving may not import
 ``platform_api``; this module names only the columns it reads, with SQLAlchemy Core, as the
 rule and rollout stores do. The API's rule preview builds its course through here too.
 """
@@ -67,13 +67,12 @@ def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> C
     skill_ids = {row[5] for row in rows}
     requires: dict[int, set[str]] = defaultdict(set)
     if skill_ids:
-        prerequisite = _skills.alias("prerequisite")
-        for skill_id, name in conn.execute(
-            select(_prerequisites.c.skill_id, prerequisite.c.name)
-            .join(prerequisite, prerequisite.c.id == _prerequisites.c.prerequisite_id)
-            .where(_prerequisites.c.skill_id.in_(skill_ids))
+        for skill_id, prerequisite_id in conn.execute(
+            select(_prerequisites.c.skill_id, _prerequisites.c.prerequisite_id).where(
+                _prerequisites.c.skill_id.in_(skill_ids)
+            )
         ):
-            requires[skill_id].add(name)
+            requires[skill_id].add(str(prerequisite_id))
     by_course: dict[int, list[Activity]] = defaultdict(list)
     seen: set[int] = set()
     for course_id, activity_id, title, kind, details, skill_id, skill_name in rows:
@@ -84,8 +83,10 @@ def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> C
             Activity(
                 id=str(activity_id),
                 title=title[:300],
-                skill=skill_name[:100],
+                skill=str(skill_id),
+                skill_name=skill_name[:300],
                 kind=KINDS.get(kind, "practice"),
+                format=str(kind)[:40],
                 difficulty=_difficulty(details),
                 prerequisites=tuple(sorted(requires[skill_id])),
             )

@@ -12,6 +12,7 @@ class ServingSettings(CommonSettings):
     serve_port: int = Field(8001, ge=1, le=65535)
     kt_model_name: str = "pathwise-bkt"
     ray_num_cpus: int = Field(2, ge=1, le=512)
+    events_stream: str = "pathwise.events"
 
 
 def engine_url(url: str) -> str:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from serving.state import HISTORY
+from serving.state import HISTORY, State
 
 SERVICE = "kt_v1"
 
@@ -58,3 +58,16 @@ class FeastSeed:
             answers += [(str(row["skill_id"]), True, seconds, at)] * right
             out += answers[-per_skill:]
         return out
+
+    def seed(self, state: State, learner_id: str, skills: list[str]) -> datetime | None:
+        """Replay the learner's history into ``state``; returns when that history ends (None: none known).
+
+        The learner is marked seeded either way, so a learner Feast knows nothing of is asked once.
+        """
+        answers = self.answers(learner_id, skills)
+        for skill, correct, seconds, at in answers:
+            state.record(learner_id, skill, f"features:{skill}", correct, seconds, at)
+        ends = [at for *_, at in answers if at is not None]
+        until = max(ends) if ends else None
+        state.seed_history(learner_id, until)
+        return until

@@ -43,8 +43,21 @@ class Sample:
         return sum(1 for s in self.status if not 200 <= s < 300)
 
 
+#: What a load generator sends: a URL to GET, a (URL, JSON body) pair to POST, or either with headers
+#: as (URL, body or None, headers).
+Target = str | tuple[str, dict[str, Any]] | tuple[str, dict[str, Any] | None, dict[str, str]]
+
+
+def unpack(target: Target) -> tuple[str, dict[str, Any] | None, dict[str, str] | None]:
+    if isinstance(target, str):
+        return target, None, None
+    if len(target) == 2:
+        return target[0], target[1], None
+    return target[0], target[1], target[2]
+
+
 async def run_load(
-    url_for: Callable[[int], str | tuple[str, dict[str, Any]]],
+    url_for: Callable[[int], Target],
     *,
     concurrency: int,
     duration: float,
@@ -55,7 +68,7 @@ async def run_load(
 ) -> Sample:
     """Drive ``url_for(i)`` (i counts requests) with ``concurrency`` workers; returns the measured window.
 
-    ``url_for`` returns a URL to GET, or a (URL, JSON body) pair to POST.
+    ``url_for`` returns a :data:`Target`.
     """
     import aiohttp
 
@@ -71,8 +84,11 @@ async def run_load(
         async def worker() -> None:
             while (now := time.perf_counter()) < stop_at:
                 target = url_for(next(counter))
-                url, body_json = target if isinstance(target, tuple) else (target, None)
-                request = session.get(url) if body_json is None else session.post(url, json=body_json)
+                url, body_json, headers = unpack(target)
+                if body_json is None:
+                    request = session.get(url, headers=headers)
+                else:
+                    request = session.post(url, json=body_json, headers=headers)
                 try:
                     async with request as response:
                         body = await response.read()

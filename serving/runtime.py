@@ -12,9 +12,10 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -23,6 +24,9 @@ from serving.catalog import Catalog, demo_catalog
 from serving.config import ServingSettings, engine_url
 from serving.rollout import RolloutDecision, RolloutSpec, RolloutState, Slot
 from serving.schemas import AppArgs, RouterConfig
+
+if TYPE_CHECKING:
+    from serving.loop import StateConsumer
 
 
 @contextmanager
@@ -71,6 +75,7 @@ def app_args(settings: ServingSettings, spec: RolloutSpec, sequencer: RolloutSpe
         state_redis_url=settings.redis_url,
         features_home=str(settings.home) if features.is_dir() else None,
         db_url=settings.db_url,
+        home=str(settings.home),
     )
 
 
@@ -195,19 +200,80 @@ class RolloutWatcher:
                 self._log.warning("rollout_sync_failed", error=repr(error))
 
 
+class RouterForwarder:
+    """The embedded learner loop's transport: the platform's in-process event bus hands each batch
+    to the Router replica that holds the learner state (a Ray handle call, never HTTP).
+
+    It has the shape of a platform event handler ``(db session, group, events)``; the platform marks
+    the events consumed in the same transaction, and a failed call rolls that back, so the relay
+    delivers the batch again (the Router applies each event id once).
+    """
+
+    def __init__(self, timeout_s: float = 30.0) -> None:
+        self.timeout_s = timeout_s
+        self._handle: Any = None
+
+    def __call__(self, _session: Any, _group: str, events: Sequence[Any]) -> None:
+        from ray import serve
+
+        from serving.deploy import APP_NAME
+
+        if self._handle is None:
+            self._handle = serve.get_deployment_handle("Router", app_name=APP_NAME)
+        batch = [(event.type, event.key, event.payload) for event in events]
+        self._handle.apply_events.remote(batch).result(timeout_s=self.timeout_s)
+
+
+@contextmanager
+def state_consumer(settings: ServingSettings, args: AppArgs) -> Iterator[StateConsumer]:
+    """Serving's learner-state consumer on the Redis stream, in a thread, for as long as the block runs."""
+    import redis
+
+    from serving.feast_seed import FeastSeed
+    from serving.loop import LearnerLoop, StateConsumer
+    from serving.state import RedisState
+
+    assert settings.redis_url is not None
+    state = RedisState(settings.redis_url, args.state_prefix)
+    skills = sorted({skill for course in args.catalog.courses for skill in course.skills})
+    seeder = None
+    if args.features_home is not None:
+        feast = FeastSeed(args.features_home)
+
+        def seeder(learner_id: str) -> datetime | None:
+            return feast.seed(state, learner_id, skills)
+
+    client = redis.Redis.from_url(settings.redis_url)
+    consumer = StateConsumer(
+        client, LearnerLoop(state, seeder), name=f"serving-{uuid.uuid4().hex[:8]}", stream=settings.events_stream
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), name="learner-state-consumer", daemon=True)
+    thread.start()
+    try:
+        yield consumer
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        client.close()
+
+
 @contextmanager
 def serving(settings: ServingSettings, spec: RolloutSpec, host: str, port: int) -> Iterator[str]:
-    """Ray Serve with the Pathwise app for ``spec`` (plus a registered policy), its stored rules and the watcher."""
+    """Ray Serve with the Pathwise app for ``spec`` (plus a registered policy), its stored rules, the watcher,
+    and, with Redis, the learner-state consumer (embedded, the platform forwards events: :class:`RouterForwarder`)."""
     from serving.cli import policy_spec
     from serving.deploy import deploy
 
     args = app_args(settings, spec, policy_spec(settings))
-    with ray_serve(settings, host, port):
+    with ray_serve(settings, host, port), ExitStack() as stack:
         watcher = RolloutWatcher(settings, args)
         watcher.applied = watcher.desired()
         deploy(args, watcher.applied)
-        with watcher:
-            yield f"http://{host}:{port}"
+        stack.enter_context(watcher)
+        if settings.redis_url:
+            stack.enter_context(state_consumer(settings, args))
+        yield f"http://{host}:{port}"
 
 
 def hold(seconds: float) -> None:

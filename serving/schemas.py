@@ -60,6 +60,10 @@ class AppArgs(BaseModel):
     db_url: str | None = Field(None, description="application database: canary metrics and exposures go there")
     exposure_sink: str = Field(DEFAULT_SINK, description="'module:function' opening the exposure log for db_url")
     replica_cpus: float = Field(0.5, gt=0, le=16, description="CPUs reserved per replica of each deployment")
+    home: str = Field(
+        description="PATHWISE_HOME: where the platform's signing secret is kept unless PATHWISE_SECRET_KEY is set "
+        "(never passed in the args, which the Serve controller keeps in plain text)"
+    )
 
 
 class EventIn(BaseModel):
@@ -77,7 +81,8 @@ class RecommendationOut(BaseModel):
     title: str
     type: str
     reason: str
-    skill: str | None
+    skill: str | None = Field(description="the skill's id")
+    skill_name: str | None = None
     mastery: float | None
     source: str
 
@@ -86,7 +91,8 @@ class RecommendationsOut(BaseModel):
     learner_id: str
     course: str
     items: list[RecommendationOut]
-    mastery: dict[str, float]
+    mastery: dict[str, float] = Field(description="skill id → probability the skill is mastered")
+    skill_names: dict[str, str] = Field(default_factory=dict, description="skill id → display name")
     model_versions: dict[str, str]
     variant: dict[str, str]
     fallback: str | None = None

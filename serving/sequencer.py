@@ -61,7 +61,7 @@ def rank(course: Course, mastery: dict[str, float], due: dict[str, int] | None =
         level = mastery.get(activity.skill, 0.0)
         if activity.kind == "review" and due.get(activity.skill):
             count = due[activity.skill]
-            reason = f"{count} item(s) of {activity.skill} are due for review (spaced repetition, FSRS)"
+            reason = f"{count} item(s) of {activity.skill_label} are due for review (spaced repetition, FSRS)"
             ranked.append(Ranked(activity, RecommendationType.REVIEW, 2.0, reason))
             continue
         kind = classify(activity, level)
@@ -71,7 +71,7 @@ def rank(course: Course, mastery: dict[str, float], due: dict[str, int] | None =
         score = 1.0 - abs(success - TARGET_SUCCESS)
         if kind is RecommendationType.REMEDIAL:
             score += 0.5  # close gaps first
-        reason = _reason(kind, activity.skill, level)
+        reason = _reason(kind, activity.skill_label, level)
         ranked.append(Ranked(activity, kind, round(score, 4), reason))
     return sorted(ranked, key=lambda r: (-r.score, r.activity.id))
 

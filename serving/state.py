@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from redis.exceptions import WatchError
 
 from models.base import KTInputError
 from models.srs.scheduler import ReviewScheduler
@@ -23,7 +26,30 @@ from serving.rules import LearnerState
 #: (skill, fsrs card as a dict, reviews)
 Card = tuple[str, dict[str, Any], int]
 
+
+@dataclass(frozen=True)
+class Engagement:
+    """A non-answer signal: time spent on a skill, the share of a video watched."""
+
+    skill: str | None
+    seconds: float = 0.0
+    video_share: float | None = None
+    at: datetime | None = None
+
+
+def next_active_days(previous: int, last_at: datetime | None, at: datetime) -> int:
+    """The daily streak after activity at ``at``: +1 on the day after the last, unchanged the same day."""
+    if last_at is None:
+        return 1
+    gap = (at.astimezone(UTC).date() - last_at.astimezone(UTC).date()).days
+    if gap <= 0:
+        return max(previous, 1)
+    return previous + 1 if gap == 1 else 1
+
+
 HISTORY = 200
+#: Statement ids remembered per learner in memory, so a redelivered statement is not counted twice.
+APPLIED_KEPT = 2_000
 MAX_LEARNERS = 100_000
 TTL_S = 30 * 86_400
 
@@ -42,6 +68,12 @@ class Learner:
     mastery_seq: int = -1  # the learner's ``seq`` when it was computed
     mastery: dict[str, float] = field(default_factory=dict)
     cards: dict[str, Card] = field(default_factory=dict)  # item → FSRS card: spaced-repetition due dates
+    video_share: dict[str, float] = field(default_factory=dict)  # skill → largest share of a video watched
+    active_days: int = 0  # consecutive calendar days (UTC) with activity, ending at ``last_at``
+    #: Everything up to this instant came from the learner's history (Feast) when serving first saw them:
+    #: a statement stamped at or before it is already counted.
+    history_until: datetime | None = None
+    preferences: dict[str, Any] = field(default_factory=dict)  # goal, preferred formats (set through the API)
 
     def due_by_skill(self, now: datetime) -> dict[str, int]:
         """How many items per skill FSRS says are due for review at ``now``."""
@@ -94,8 +126,21 @@ class State(Protocol):
     def load(self, learner_id: str) -> Learner | None: ...
 
     def record(
-        self, learner_id: str, skill: str, item: str, correct: bool, seconds: float, at: datetime | None = None
+        self,
+        learner_id: str,
+        skill: str,
+        item: str,
+        correct: bool,
+        seconds: float,
+        at: datetime | None = None,
+        event_id: str | None = None,
     ) -> tuple[str, float] | None: ...
+
+    def engage(self, learner_id: str, engagement: Engagement, event_id: str | None = None) -> bool: ...
+
+    def seed_history(self, learner_id: str, until: datetime | None) -> None: ...
+
+    def set_preferences(self, learner_id: str, preferences: dict[str, Any], event_id: str | None = None) -> bool: ...
 
     def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None: ...
 
@@ -122,31 +167,87 @@ class MemoryState:
 
     def __init__(self, max_learners: int = MAX_LEARNERS) -> None:
         self._learners: OrderedDict[str, Learner] = OrderedDict()
+        self._events: dict[str, OrderedDict[str, None]] = {}
         self._max = max_learners
         self._srs = ReviewScheduler()
 
     def load(self, learner_id: str) -> Learner | None:
         return self._learners.get(learner_id)
 
-    def record(
-        self, learner_id: str, skill: str, item: str, correct: bool, seconds: float, at: datetime | None = None
-    ) -> tuple[str, float] | None:
-        """Add one answer; return the (variant, prediction) served for that skill, for online AUC."""
+    def _touch(self, learner_id: str) -> Learner:
         learner = self._learners.pop(learner_id, None) or Learner()
         self._learners[learner_id] = learner
         while len(self._learners) > self._max:
-            self._learners.popitem(last=False)
+            evicted, _ = self._learners.popitem(last=False)
+            self._events.pop(evicted, None)
+        return learner
+
+    def _first_time(self, learner_id: str, event_id: str | None) -> bool:
+        """False when ``event_id`` was applied before (a redelivery); remembers it otherwise."""
+        if event_id is None:
+            return True
+        seen = self._events.setdefault(learner_id, OrderedDict())
+        if event_id in seen:
+            return False
+        seen[event_id] = None
+        while len(seen) > APPLIED_KEPT:
+            seen.popitem(last=False)
+        return True
+
+    def record(
+        self,
+        learner_id: str,
+        skill: str,
+        item: str,
+        correct: bool,
+        seconds: float,
+        at: datetime | None = None,
+        event_id: str | None = None,
+    ) -> tuple[str, float] | None:
+        """Add one answer; return the (variant, prediction) served for that skill, for online AUC.
+
+        With ``event_id`` (the statement id) the answer counts once however often it is delivered.
+        """
+        if not self._first_time(learner_id, event_id):
+            return None
+        learner = self._touch(learner_id)
         learner.seq += 1
         learner.rows.append((skill, item, int(correct)))
         learner.seconds[skill] = learner.seconds.get(skill, 0.0) + max(0.0, seconds)
         learner.attempts[skill] = learner.attempts.get(skill, 0) + 1
         learner.streak[skill] = learner.streak.get(skill, 0) + 1 if correct else 0
         learner.overall_streak = learner.overall_streak + 1 if correct else 0
-        learner.last_at = at or datetime.now(UTC)
-        card = review(self._srs, learner_id, item, skill, correct, learner.last_at, learner.cards.get(item))
+        at = at or datetime.now(UTC)
+        learner.active_days = next_active_days(learner.active_days, learner.last_at, at)
+        learner.last_at = max(at, learner.last_at) if learner.last_at else at
+        card = review(self._srs, learner_id, item, skill, correct, at, learner.cards.get(item))
         if card is not None:
             learner.cards[item] = card
         return learner.served.pop(skill, None)
+
+    def engage(self, learner_id: str, engagement: Engagement, event_id: str | None = None) -> bool:
+        """Time on task, video watch share and the daily streak; True unless it was applied before."""
+        if not self._first_time(learner_id, event_id):
+            return False
+        learner = self._touch(learner_id)
+        skill = engagement.skill
+        if skill is not None and engagement.seconds > 0:
+            learner.seconds[skill] = learner.seconds.get(skill, 0.0) + engagement.seconds
+        if skill is not None and engagement.video_share is not None:
+            learner.video_share[skill] = max(learner.video_share.get(skill, 0.0), engagement.video_share)
+        if engagement.at is not None:
+            learner.active_days = next_active_days(learner.active_days, learner.last_at, engagement.at)
+            learner.last_at = max(engagement.at, learner.last_at) if learner.last_at else engagement.at
+        return True
+
+    def seed_history(self, learner_id: str, until: datetime | None) -> None:
+        self._touch(learner_id).history_until = until
+
+    def set_preferences(self, learner_id: str, preferences: dict[str, Any], event_id: str | None = None) -> bool:
+        if not self._first_time(learner_id, event_id):
+            return False
+        self._touch(learner_id).preferences = dict(preferences)
+        return True
 
     def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None:
         learner = self._learners.get(learner_id)
@@ -201,10 +302,17 @@ class RedisState:
         fields, rows = pipe.execute()
         if not fields:
             return None
-        learner = Learner(seq=int(fields.get("seq", 0)), overall_streak=int(fields.get("overall_streak", 0)))
+        learner = Learner(
+            seq=int(fields.get("seq", 0)),
+            overall_streak=int(fields.get("overall_streak", 0)),
+            active_days=int(fields.get("active_days", 0)),
+        )
         learner.rows.extend((s, i, int(c)) for s, i, c in (row.split(_SEP) for row in rows))
-        if "last_at" in fields:
-            learner.last_at = datetime.fromisoformat(fields["last_at"])
+        for name in ("last_at", "history_until"):
+            if fields.get(name):
+                setattr(learner, name, datetime.fromisoformat(fields[name]))
+        if "preferences" in fields:
+            learner.preferences = json.loads(fields["preferences"])
         for name, value in fields.items():
             kind, _, skill = name.partition(":")
             if kind == "sec":
@@ -213,6 +321,8 @@ class RedisState:
                 learner.attempts[skill] = int(value)
             elif kind == "streak":
                 learner.streak[skill] = int(value)
+            elif kind == "video":
+                learner.video_share[skill] = float(value)
             elif kind == "card":
                 card_skill, card, reviews = json.loads(value)
                 learner.cards[skill] = (card_skill, card, int(reviews))  # the field's suffix is the item here
@@ -224,37 +334,113 @@ class RedisState:
             learner.mastery_key, learner.mastery_seq, learner.mastery = cached["key"], cached["seq"], cached["values"]
         return learner
 
+    def _once(self, learner_id: str, event_id: str | None, write: Callable[[Any], None]) -> list[Any] | None:
+        """Run ``write`` (queueing commands on a MULTI pipeline) once per ``event_id``; None if applied before.
+
+        The learner's set of applied statement ids is WATCHed: the check, the state change and the
+        id's insertion commit together, so a statement redelivered to any consumer counts once.
+        """
+        main, _ = self._keys(learner_id)
+        applied = main + ":events"
+        with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    if event_id is not None:
+                        pipe.watch(applied)
+                        if pipe.sismember(applied, event_id):
+                            return None
+                    pipe.multi()
+                    write(pipe)
+                    if event_id is not None:
+                        pipe.sadd(applied, event_id)
+                        pipe.expire(applied, TTL_S)
+                    return pipe.execute()
+                except WatchError:
+                    continue
+
+    def _touch_days(self, pipe: Any, main: str, at: datetime) -> None:
+        last, days = self._redis.hmget(main, ["last_at", "active_days"])
+        previous = datetime.fromisoformat(last) if last else None
+        pipe.hset(main, "active_days", next_active_days(int(days or 0), previous, at))
+        if previous is None or at > previous:
+            pipe.hset(main, "last_at", at.isoformat())
+
     def record(
-        self, learner_id: str, skill: str, item: str, correct: bool, seconds: float, at: datetime | None = None
+        self,
+        learner_id: str,
+        skill: str,
+        item: str,
+        correct: bool,
+        seconds: float,
+        at: datetime | None = None,
+        event_id: str | None = None,
     ) -> tuple[str, float] | None:
         main, rows_key = self._keys(learner_id)
         at = at or datetime.now(UTC)
         stored = self._redis.hget(main, f"card:{item}")
         previous = json.loads(stored) if stored else None
         card = review(self._srs, learner_id, item, skill, correct, at, tuple(previous) if previous else None)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hget(main, f"served:{skill}")
-        pipe.hdel(main, f"served:{skill}")
-        pipe.hincrby(main, "seq", 1)
-        pipe.rpush(rows_key, _SEP.join((skill, item, str(int(correct)))))
-        pipe.ltrim(rows_key, -HISTORY, -1)
-        pipe.hincrbyfloat(main, f"sec:{skill}", max(0.0, seconds))
-        pipe.hincrby(main, f"att:{skill}", 1)
-        if correct:
-            pipe.hincrby(main, f"streak:{skill}", 1)
-            pipe.hincrby(main, "overall_streak", 1)
-        else:
-            pipe.hset(main, mapping={f"streak:{skill}": 0, "overall_streak": 0})
-        pipe.hset(main, "last_at", at.isoformat())
-        if card is not None:
-            pipe.hset(main, f"card:{item}", json.dumps(card))
-        pipe.expire(main, TTL_S)
-        pipe.expire(rows_key, TTL_S)
-        served = pipe.execute()[0]
+
+        def write(pipe: Any) -> None:
+            pipe.hget(main, f"served:{skill}")
+            pipe.hdel(main, f"served:{skill}")
+            pipe.hincrby(main, "seq", 1)
+            pipe.rpush(rows_key, _SEP.join((skill, item, str(int(correct)))))
+            pipe.ltrim(rows_key, -HISTORY, -1)
+            pipe.hincrbyfloat(main, f"sec:{skill}", max(0.0, seconds))
+            pipe.hincrby(main, f"att:{skill}", 1)
+            if correct:
+                pipe.hincrby(main, f"streak:{skill}", 1)
+                pipe.hincrby(main, "overall_streak", 1)
+            else:
+                pipe.hset(main, mapping={f"streak:{skill}": 0, "overall_streak": 0})
+            self._touch_days(pipe, main, at)
+            if card is not None:
+                pipe.hset(main, f"card:{item}", json.dumps(card))
+            pipe.expire(main, TTL_S)
+            pipe.expire(rows_key, TTL_S)
+
+        done = self._once(learner_id, event_id, write)
+        served = done[0] if done else None
         if served is None:
             return None
         variant, p = served.split(_SEP)
         return variant, float(p)
+
+    def engage(self, learner_id: str, engagement: Engagement, event_id: str | None = None) -> bool:
+        main, _ = self._keys(learner_id)
+        skill = engagement.skill
+        video = self._redis.hget(main, f"video:{skill}") if skill is not None else None
+
+        def write(pipe: Any) -> None:
+            pipe.hsetnx(main, "seq", 0)
+            if skill is not None and engagement.seconds > 0:
+                pipe.hincrbyfloat(main, f"sec:{skill}", engagement.seconds)
+            if skill is not None and engagement.video_share is not None:
+                pipe.hset(main, f"video:{skill}", max(float(video or 0.0), engagement.video_share))
+            if engagement.at is not None:
+                self._touch_days(pipe, main, engagement.at)
+            pipe.expire(main, TTL_S)
+
+        return self._once(learner_id, event_id, write) is not None
+
+    def seed_history(self, learner_id: str, until: datetime | None) -> None:
+        main, _ = self._keys(learner_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hsetnx(main, "seq", 0)
+        pipe.hset(main, "history_until", until.isoformat() if until else "")
+        pipe.expire(main, TTL_S)
+        pipe.execute()
+
+    def set_preferences(self, learner_id: str, preferences: dict[str, Any], event_id: str | None = None) -> bool:
+        main, _ = self._keys(learner_id)
+
+        def write(pipe: Any) -> None:
+            pipe.hsetnx(main, "seq", 0)
+            pipe.hset(main, "preferences", json.dumps(preferences))
+            pipe.expire(main, TTL_S)
+
+        return self._once(learner_id, event_id, write) is not None
 
     def remember_served(self, learner_id: str, variant: str, predictions: dict[str, float]) -> None:
         if predictions:

@@ -69,8 +69,7 @@ class APISettings(CommonSettings):
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=60)
     recommendations_url: str = Field(default="http://127.0.0.1:8001", description="the serving app's base URL")
 
-    # Tokens. Without a configured secret, one is generated once into $PATHWISE_HOME.
-    secret_key: SecretStr | None = None
+    # Tokens (the signing secret, ``secret_key``, is a common setting).
     access_token_ttl_s: int = Field(default=900, ge=30, le=86400)
     refresh_token_ttl_s: int = Field(default=14 * 86400, ge=60)
     mfa_token_ttl_s: int = Field(default=300, ge=30, le=3600)

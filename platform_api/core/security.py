@@ -5,14 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-
-from platform_api.core.config import APISettings
 
 ALGORITHM = "HS256"
 _hasher = PasswordHasher()
@@ -35,17 +32,6 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
-
-
-def resolve_secret(settings: APISettings) -> str:
-    """The configured secret, or one generated once and kept (mode 600) in the state directory."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value()
-    path: Path = settings.ensure_home() / "jwt-secret"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def encode_token(secret: str, *, subject: int, kind: str, ttl_s: int, **claims: Any) -> str:

@@ -16,6 +16,10 @@ Learners are named by :func:`features.xapi_vocabulary.learner_account` when a pl
 user of the tenant carries their external id (the seeded demo learners), so a demo
 learner is one actor whether the answer came from the sample or from an assessment;
 learners with no platform user get a source-prefixed :func:`external_account`.
+
+Skills and items are named by their platform ids (the seed creates one skill per dataset skill
+code and one item per dataset problem id), so the LRS, the feature store, the registered models
+and serving all key a skill the same way; a dataset code with no platform skill keeps its code.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ from pipelines.datasets import load_sample
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.domain.content.models import Course
 from platform_api.domain.identity.models import User
+from platform_api.domain.items.models import Item
 from platform_api.domain.lrs.models import Statement
 from platform_api.domain.org.models import OrgUnit
+from platform_api.domain.skills.models import Skill
 from platform_api.lrs.store import Authority, store_statements
 
 SOURCE = "assistments-2009-sample"
@@ -50,15 +56,29 @@ class LoadReport:
     created: int
 
 
+@dataclass(frozen=True)
+class PlatformIds:
+    """Dataset codes → platform ids, for the tenant the sample is loaded into."""
+
+    accounts: Mapping[str, str]
+    skills: Mapping[str, str]
+    items: Mapping[str, str]
+
+
 def sample_statements(
-    sample: pd.DataFrame, accounts: Mapping[str, str] | None = None, course_id: str | int | None = None
+    sample: pd.DataFrame,
+    accounts: Mapping[str, str] | None = None,
+    course_id: str | int | None = None,
+    ids: PlatformIds | None = None,
 ) -> list[dict[str, Any]]:
     """One statement per sample row, oldest first (timing: see the module docstring).
 
     ``accounts`` maps an external learner id to its account name; unmapped learners get
-    :func:`external_account`.
+    :func:`external_account`. ``ids`` names skills and items by their platform ids.
     """
-    accounts = accounts or {}
+    accounts = ids.accounts if ids is not None else (accounts or {})
+    skills = ids.skills if ids is not None else {}
+    items = ids.items if ids is not None else {}
     ordered = sample.sort_values(["user_id", "seq"], kind="stable")
     learners = {user: i for i, user in enumerate(sorted(ordered["user_id"].astype(str).unique()))}
     statements = []
@@ -66,11 +86,12 @@ def sample_statements(
         user, k = str(row.user_id), int(row.seq)
         i = learners[user]
         start = EPOCH + timedelta(days=i % 28, minutes=(17 * i) % 600)
+        code, item = str(row.skill_id), str(row.item_id) if pd.notna(row.item_id) else None
         statements.append(
             answered_statement(
                 accounts.get(user) or external_account(SOURCE, user),
-                str(row.item_id) if pd.notna(row.item_id) else f"skill-{row.skill_id}",
-                str(row.skill_id),
+                items.get(item, item) if item is not None else f"skill-{code}",
+                skills.get(code, code),
                 bool(row.correct),
                 seq=k,
                 timestamp=start + timedelta(seconds=90 * (k % 25), days=k // 25),
@@ -92,6 +113,19 @@ def sample_accounts(session: Session, tenant_id: int | None, external_ids: list[
         select(User.external_id, User.id).where(User.tenant_id == tenant_id, User.external_id.in_(external_ids))
     ).tuples()
     return {str(external): learner_account(user_id) for external, user_id in found}
+
+
+def platform_ids(session: Session, tenant_id: int | None, external_ids: list[str]) -> PlatformIds:
+    """The tenant's learner accounts, skill ids (by code) and item ids (by external id)."""
+    if tenant_id is None:
+        return PlatformIds({}, {}, {})
+    skills = session.execute(select(Skill.code, Skill.id).where(Skill.tenant_id == tenant_id)).tuples()
+    items = session.execute(select(Item.external_id, Item.id).where(Item.tenant_id == tenant_id)).tuples()
+    return PlatformIds(
+        sample_accounts(session, tenant_id, external_ids),
+        {code: str(ident) for code, ident in skills},
+        {external: str(ident) for external, ident in items},
+    )
 
 
 def demo_course_id(session: Session, tenant_id: int | None) -> int | None:
@@ -118,8 +152,8 @@ def load_sample_statements(
             tenant_id = session.scalar(
                 select(OrgUnit.id).where(OrgUnit.slug == tenant_slug, OrgUnit.parent_id.is_(None))
             )
-            accounts = sample_accounts(session, tenant_id, sorted(sample["user_id"].astype(str).unique()))
-            statements = sample_statements(sample, accounts, demo_course_id(session, tenant_id))
+            ids = platform_ids(session, tenant_id, sorted(sample["user_id"].astype(str).unique()))
+            statements = sample_statements(sample, course_id=demo_course_id(session, tenant_id), ids=ids)
             present: set[str] = set()
             for start in range(0, len(statements), chunk):
                 part = [s["id"] for s in statements[start : start + chunk]]

@@ -17,6 +17,7 @@ from serving.rules.engine import (
 )
 from serving.rules.errors import RuleError
 from serving.rules.evaluate import LearnerState, describe, holds
+from serving.rules.names import Names
 from serving.rules.parser import parse_rule
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Decision",
     "LearnerContext",
     "LearnerState",
+    "Names",
     "Override",
     "PreviewReport",
     "Rule",

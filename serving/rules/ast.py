@@ -26,8 +26,9 @@ class Call:
     """A learner-state function such as ``mastery("Algebra")``."""
 
     name: str
-    args: tuple[str, ...]
+    args: tuple[str, ...]  # skill ids once resolved (:mod:`serving.rules.names`), else the names as written
     dimension: Dimension
+    labels: tuple[str, ...] = ()  # the names as written, when ``args`` were resolved to ids
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ Condition = Comparison | Not | And | Or
 @dataclass(frozen=True)
 class Action:
     verb: Verb
-    target: str
+    target: str  # an activity id once resolved, else the title as written
+    label: str = ""  # the title as written, when ``target`` was resolved to an id
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from serving.rules.ast import Rule, Verb
 from serving.rules.evaluate import LearnerState, describe, holds
+from serving.rules.names import Names
 from serving.rules.parser import parse_rule
 
 MAX_PREVIEW_LEARNERS = 100_000
@@ -70,8 +71,11 @@ class ScopedRule:
     enabled: bool = True
 
     @classmethod
-    def from_source(cls, id: str, name: str, source: str, scope: Scope, priority: int = 0) -> ScopedRule:
-        return cls(id=id, name=name, rule=parse_rule(source), scope=scope, priority=priority)
+    def from_source(
+        cls, id: str, name: str, source: str, scope: Scope, priority: int = 0, names: Names | None = None
+    ) -> ScopedRule:
+        """Parse ``source``; with ``names``, skill and activity names resolve to ids (errors say where)."""
+        return cls(id=id, name=name, rule=parse_rule(source, names), scope=scope, priority=priority)
 
     def precedence(self) -> tuple[int, int, str]:
         return (-self.scope.kind.specificity, -self.priority, self.id)

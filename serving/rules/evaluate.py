@@ -87,7 +87,7 @@ def describe(condition: Condition) -> str:
 
 def _operand_text(operand: Operand) -> str:
     if isinstance(operand, Call):
-        return f"{operand.name}({', '.join(repr(arg) for arg in operand.args)})"
+        return f"{operand.name}({', '.join(repr(arg) for arg in operand.labels or operand.args)})"
     if operand.dimension == Dimension.RATIO:
         return f"{operand.value * 100:g}%"
     return operand.text

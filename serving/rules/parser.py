@@ -35,6 +35,7 @@ from serving.rules.ast import (
     Verb,
 )
 from serving.rules.errors import RuleError
+from serving.rules.names import Names, UnresolvedName
 
 MAX_SOURCE_CHARS = 2000
 MAX_DEPTH = 16
@@ -129,8 +130,11 @@ def _parser() -> Lark:
     return Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 
-def parse_rule(source: str) -> Rule:
-    """Parse and validate one rule; raise :class:`RuleError` with its position on any problem."""
+def parse_rule(source: str, names: Names | None = None) -> Rule:
+    """Parse and validate one rule; raise :class:`RuleError` with its position on any problem.
+
+    With ``names``, every skill and activity name is resolved to its id (see :mod:`serving.rules.names`).
+    """
     if not isinstance(source, str):
         raise RuleError("a rule must be text")
     if len(source) > MAX_SOURCE_CHARS:
@@ -142,7 +146,7 @@ def parse_rule(source: str) -> Rule:
         tree = _parser().parse(source)
     except UnexpectedInput as error:
         raise _syntax_error(error, source) from None
-    return _Converter(source).rule(tree)
+    return _Converter(source, names).rule(tree)
 
 
 def _check_characters(source: str) -> None:
@@ -200,8 +204,16 @@ def _end_position(source: str) -> tuple[int, int]:
 class _Converter:
     """Lark tree → typed AST, checking names, arity, units and depth (iterative limits, no recursion blow-up)."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, source: str, names: Names | None = None) -> None:
+        self.source, self.names = source, names
+
+    def _resolve(self, text: str, token: Token, kind: str) -> str:
+        if self.names is None:
+            return text
+        try:
+            return self.names.skill(text) if kind == "skill" else self.names.activity(text)
+        except UnresolvedName as error:
+            raise self._error(str(error), token, tuple(repr(c) for c in error.candidates)) from None
 
     def _error(self, message: str, token: Token | None, expected: tuple[str, ...] = ()) -> RuleError:
         line = getattr(token, "line", None) or 1
@@ -293,7 +305,9 @@ class _Converter:
             raise self._error(
                 f"{name.lower()}() takes {wanted} skill name(s), got {len(args)}: {spec.help}", name_token
             )
-        return Call(name.lower(), args, spec.dimension)
+        tokens = [token for token in arg_tokens if isinstance(token, Token)]
+        ids = tuple(self._resolve(arg, token, "skill") for arg, token in zip(args, tokens, strict=True))
+        return Call(name.lower(), ids, spec.dimension, labels=args if self.names is not None else ())
 
     def action(self, node: Tree | Token) -> Action:
         assert isinstance(node, Tree)
@@ -301,7 +315,9 @@ class _Converter:
         assert isinstance(verb_token, Token) and isinstance(target_token, Token)
         verb_word = str(verb_token).lower()
         verb = Verb.BLOCK if verb_word == "hide" else Verb(verb_word)
-        return Action(verb, self.string(target_token))
+        text = self.string(target_token)
+        target = self._resolve(text, target_token, "activity")
+        return Action(verb, target, label=text if self.names is not None else "")
 
     def string(self, token: Token) -> str:
         text = unicodedata.normalize("NFC", str(token)[1:-1]).strip()

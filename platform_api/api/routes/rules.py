@@ -21,7 +21,7 @@ from platform_api.core.errors import ProblemError
 from platform_api.core.events import emit
 from platform_api.domain.identity.authz import Principal
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
-from platform_api.domain.rollouts.rules import check_source, preview_cohort
+from platform_api.domain.rollouts.rules import check_source, preview_cohort, rule_names
 from platform_api.domain.rollouts.schemas import (
     OverridePublic,
     OverrideSet,
@@ -32,8 +32,15 @@ from platform_api.domain.rollouts.schemas import (
     RuleUpdate,
     ScopeKind,
 )
+from serving.rules import Names
 
 router = APIRouter(prefix="/v1", tags=["rules"])
+
+
+def _names(session: SessionDep, principal: Principal, scope_kind: str, scope_id: str) -> Names:
+    """The names a rule in this scope may use: the tenant's skills, and the course's activities if it has one."""
+    course_id = int(scope_id) if scope_kind == "course" else None
+    return rule_names(session, principal.tenant_id, course_id)
 
 
 def _rule(session: SessionDep, rule_id: int) -> InstructorRule:
@@ -65,7 +72,7 @@ def create_rule(
     session: SessionDep, body: RuleCreate, principal: Annotated[Principal, permit("rules:write")]
 ) -> InstructorRule:
     require(principal, "rules:write", rule_scope_target(session, principal, body.scope_kind, body.scope_id))
-    check_source(body.source)
+    check_source(body.source, _names(session, principal, body.scope_kind, str(body.scope_id)))
     rule = InstructorRule(
         name=body.name,
         source=body.source,
@@ -101,7 +108,7 @@ def update_rule(
         require(principal, "rules:write", rule_scope_target(session, principal, body.scope_kind, body.scope_id))
         rule.scope_kind, rule.scope_id = body.scope_kind, str(body.scope_id)
     if body.source is not None:
-        check_source(body.source)
+        check_source(body.source, _names(session, principal, rule.scope_kind, rule.scope_id))
         rule.source = body.source
     for field in ("name", "priority", "enabled"):
         value = getattr(body, field)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.content.models import Course
+from platform_api.domain.content.models import Activity, Course, Lesson, Unit
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
@@ -36,6 +36,7 @@ from serving.rules import (
     Candidate,
     LearnerContext,
     LearnerState,
+    Names,
     Override,
     PreviewReport,
     RuleError,
@@ -64,17 +65,35 @@ def invalid_rule(error: RuleError, field: str = "source") -> ProblemError:
     )
 
 
-def check_source(source: str) -> None:
+def rule_names(session: Session, tenant_id: int, course_id: int | None = None) -> Names:
+    """The skill and activity names a rule of the tenant may use (one course's activities when it is known)."""
+    skills = session.execute(select(Skill.id, Skill.name).where(Skill.tenant_id == tenant_id)).tuples()
+    query = (
+        select(Activity.id, Activity.title)
+        .join(Lesson, Lesson.id == Activity.lesson_id)
+        .join(Unit, Unit.id == Lesson.unit_id)
+        .join(Course, Course.id == Unit.course_id)
+        .join(OrgUnit, OrgUnit.id == Course.org_unit_id)
+        .where(OrgUnit.tenant_id == tenant_id)
+    )
+    if course_id is not None:
+        query = query.where(Course.id == course_id)
+    activities = session.execute(query).tuples()
+    return Names.of(((str(i), n) for i, n in skills), ((str(i), t) for i, t in activities))
+
+
+def check_source(source: str, names: Names | None = None) -> None:
+    """Parse ``source`` (resolving its names when given): a 422 naming the line and column otherwise."""
     try:
-        parse_rule(source)
+        parse_rule(source, names)
     except RuleError as error:
         raise invalid_rule(error) from None
 
 
-def scoped(row: InstructorRule) -> ScopedRule:
+def scoped(row: InstructorRule, names: Names | None = None) -> ScopedRule:
     """A stored rule in serving's form (ids as serving's loader spells them)."""
     rule = ScopedRule.from_source(
-        f"rule-{row.id}", row.name, row.source, Scope(ScopeKind(row.scope_kind), row.scope_id), row.priority
+        f"rule-{row.id}", row.name, row.source, Scope(ScopeKind(row.scope_kind), row.scope_id), row.priority, names
     )
     return replace(rule, enabled=row.enabled)
 
@@ -86,7 +105,7 @@ def override_of(row: LearnerOverride) -> Override:
 
 
 def _catalog_course(session: Session, course_id: int) -> CatalogCourse:
-    """The course's activities in the sequencer's shape (skills by name, as rules spell them), as serving sees it."""
+    """The course's activities in the sequencer's shape (skills by id), as serving sees it."""
     course = load_catalog(session.connection(), [course_id]).course(str(course_id))
     return course or CatalogCourse(id=str(course_id), activities=())
 
@@ -94,7 +113,7 @@ def _catalog_course(session: Session, course_id: int) -> CatalogCourse:
 def _states(session: Session, learner_ids: Sequence[int]) -> dict[int, LearnerState]:
     """Rule-readable state per learner from their attempts, in answer order."""
     rows = session.execute(
-        select(Attempt.user_id, Skill.name, Attempt.correct, Attempt.duration_ms, Attempt.submitted_at)
+        select(Attempt.user_id, Skill.id, Attempt.correct, Attempt.duration_ms, Attempt.submitted_at)
         .join(Item, Item.id == Attempt.item_id)
         .join(Skill, Skill.id == Item.skill_id)
         .where(Attempt.user_id.in_(learner_ids))
@@ -106,8 +125,8 @@ def _states(session: Session, learner_ids: Sequence[int]) -> dict[int, LearnerSt
     streak: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     overall: dict[int, int] = defaultdict(int)
     last: dict[int, datetime] = {}
-    for user_id, skill, correct, duration_ms, at in rows:
-        ok = bool(correct)
+    for user_id, skill_id, correct, duration_ms, at in rows:
+        ok, skill = bool(correct), str(skill_id)
         count[user_id][skill] += 1
         right[user_id][skill] += ok
         seconds[user_id][skill] += (duration_ms or 0) / 1000
@@ -167,7 +186,8 @@ def cohort_preview(
             )
         )
     ).all()
-    baseline = [scoped(row) for row in stored]
+    names = rule_names(session, cohort.tenant_id, course_id)
+    baseline = [scoped(row, names) for row in stored]
     overrides = {
         str(row.learner_id): override_of(row)
         for row in session.scalars(select(LearnerOverride).where(LearnerOverride.learner_id.in_(members)))
@@ -200,14 +220,17 @@ def preview_cohort(
         row = session.get(InstructorRule, body.rule_id)
         if row is None:
             raise ProblemError(404, f"rule {body.rule_id} not found")
-        candidate = replace(scoped(row), enabled=True)  # a disabled rule previews what enabling it would do
+        candidate = replace(
+            scoped(row, rule_names(session, cohort.tenant_id, cohort.course_id)), enabled=True
+        )  # a disabled rule previews what enabling it would do
     else:
         assert body.source is not None
         if body.scope_id is None and body.scope_kind != "cohort":
             raise ProblemError(422, "scope_id is required when scope_kind is not the cohort itself")
         scope = Scope(ScopeKind(body.scope_kind), str(body.scope_id or cohort_id))
         try:
-            candidate = ScopedRule.from_source("preview", body.name, body.source, scope, body.priority)
+            names = rule_names(session, cohort.tenant_id, cohort.course_id)
+            candidate = ScopedRule.from_source("preview", body.name, body.source, scope, body.priority, names)
         except RuleError as error:
             raise invalid_rule(error) from None
     course_id, report = cohort_preview(session, cohort, candidate, k=body.k, now=now or datetime.now(UTC))
