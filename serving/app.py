@@ -49,7 +49,6 @@ from serving.rollout.pooled import PooledMetrics
 from serving.rules import (
     Candidate,
     LearnerContext,
-    Names,
     Override,
     RuleError,
     Scope,
@@ -88,19 +87,14 @@ async def _problem(_request: Any, error: ServingProblem) -> JSONResponse:
 AuthHeader = Annotated[str | None, Header(alias="Authorization")]
 
 
-def catalog_names(catalog: Catalog) -> Names:
-    """Every skill and activity name the catalog knows, for resolving the names rules are written with."""
-    activities = [a for course in catalog.courses for a in course.activities]
-    return Names.of(((a.skill, a.skill_label) for a in activities), ((a.id, a.title) for a in activities))
-
-
 def parse_rules(config: RouterConfig, catalog: Catalog) -> list[ScopedRule]:
     """Parse every configured rule, failing the whole reconfigure on the first bad one (nothing half-applied)."""
     rules = []
-    names = catalog_names(config.catalog or catalog)
+    catalog = config.catalog or catalog
     for item in config.rules:
         try:
             scope = Scope(ScopeKind(item.scope_kind), item.scope_id)
+            names = catalog.names(item.scope_id if item.scope_kind == "course" else None)
             parsed = ScopedRule.from_source(item.id, item.name, item.source, scope, item.priority, names)
             rules.append(replace(parsed, enabled=item.enabled))
         except RuleError as error:
@@ -431,7 +425,7 @@ class Router:
                     reason=candidate.reason,
                     skill=activity.skill if activity else None,
                     skill_name=activity.skill_label if activity else None,
-                    mastery=round(mastery.get(activity.skill, 0.0), 4) if activity else None,
+                    mastery=round(mastery.get(activity.skill, 0.0), 4) if activity and activity.skill else None,
                     source=candidate.source,
                 )
             )

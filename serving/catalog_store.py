@@ -19,7 +19,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from serving.catalog import Activity, Catalog, Course
 
 _JSON = JSON().with_variant(JSONB(), "postgresql")
-_courses = table("courses", column("id", Integer))
+_courses = table("courses", column("id", Integer), column("org_unit_id", Integer))
+_org_units = table("org_units", column("id", Integer), column("tenant_id", Integer))
 _units = table("units", column("id", Integer), column("course_id", Integer))
 _lessons = table("lessons", column("id", Integer), column("unit_id", Integer))
 _activities = table(
@@ -31,7 +32,7 @@ _activities = table(
     column("metadata", _JSON),
 )
 _activity_skills = table("activity_skills", column("activity_id", Integer), column("skill_id", Integer))
-_skills = table("skills", column("id", Integer), column("name", String))
+_skills = table("skills", column("id", Integer), column("name", String), column("tenant_id", Integer))
 _prerequisites = table("skill_prerequisites", column("skill_id", Integer), column("prerequisite_id", Integer))
 
 #: platform activity kinds → the sequencer's kinds (anything else is practice)
@@ -44,7 +45,10 @@ def _difficulty(details: Any) -> float:
 
 
 def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> Catalog:
-    """Every course (or those in ``course_ids``) with at least one skill-tagged activity."""
+    """Every course (or those in ``course_ids``) with at least one skill-tagged activity.
+
+    Untagged activities come along too: the sequencer cannot rank them, but rules may name them.
+    """
     query = (
         select(
             _units.c.course_id,
@@ -57,14 +61,14 @@ def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> C
         )
         .join(_lessons, _lessons.c.id == _activities.c.lesson_id)
         .join(_units, _units.c.id == _lessons.c.unit_id)
-        .join(_activity_skills, _activity_skills.c.activity_id == _activities.c.id)
-        .join(_skills, _skills.c.id == _activity_skills.c.skill_id)
+        .outerjoin(_activity_skills, _activity_skills.c.activity_id == _activities.c.id)
+        .outerjoin(_skills, _skills.c.id == _activity_skills.c.skill_id)
         .order_by(_units.c.course_id, _activities.c.id, _skills.c.id)
     )
     if course_ids is not None:
         query = query.where(_units.c.course_id.in_(list(course_ids)))
     rows = conn.execute(query).all()
-    skill_ids = {row[5] for row in rows}
+    skill_ids = {row[5] for row in rows if row[5] is not None}
     requires: dict[int, set[str]] = defaultdict(set)
     if skill_ids:
         for skill_id, prerequisite_id in conn.execute(
@@ -83,12 +87,23 @@ def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> C
             Activity(
                 id=str(activity_id),
                 title=title[:300],
-                skill=str(skill_id),
-                skill_name=skill_name[:300],
+                skill=str(skill_id) if skill_id is not None else None,
+                skill_name=skill_name[:300] if skill_name is not None else None,
                 kind=KINDS.get(kind, "practice"),
                 format=str(kind)[:40],
                 difficulty=_difficulty(details),
-                prerequisites=tuple(sorted(requires[skill_id])),
+                prerequisites=tuple(sorted(requires[skill_id])) if skill_id is not None else (),
             )
         )
-    return Catalog(courses=tuple(Course(id=str(c), activities=tuple(a)) for c, a in sorted(by_course.items())))
+    courses = tuple(
+        course
+        for course in (Course(id=str(c), activities=tuple(a)) for c, a in sorted(by_course.items()))
+        if course.skills
+    )
+    tenants = (
+        select(_org_units.c.tenant_id)
+        .join(_courses, _courses.c.org_unit_id == _org_units.c.id)
+        .where(_courses.c.id.in_([int(course.id) for course in courses]))
+    )
+    skills = conn.execute(select(_skills.c.id, _skills.c.name).where(_skills.c.tenant_id.in_(tenants))).all()
+    return Catalog(courses=courses, skills={str(ident): str(name)[:300] for ident, name in skills})

@@ -56,8 +56,8 @@ def rank(course: Course, mastery: dict[str, float], due: dict[str, int] | None =
     ranked: list[Ranked] = []
     due = due or {}
     for activity in course.activities:
-        if not unlocked(activity, mastery):
-            continue
+        if activity.skill is None or not unlocked(activity, mastery):
+            continue  # an activity that trains no skill is for rules to place, not for mastery to rank
         level = mastery.get(activity.skill, 0.0)
         if activity.kind == "review" and due.get(activity.skill):
             count = due[activity.skill]

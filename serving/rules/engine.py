@@ -114,6 +114,11 @@ class Applied:
     target: str
     reason: str
     shadowed_by: str | None = None
+    label: str = ""  # the target as the rule wrote it, when ``target`` is a resolved id
+
+    @property
+    def title(self) -> str:
+        return self.label or self.target
 
 
 @dataclass
@@ -148,10 +153,10 @@ def decide(
     decision = Decision()
     decided: dict[str, str] = {}
 
-    def record(source: str, verb: Verb, target: str, reason: str) -> None:
+    def record(source: str, verb: Verb, target: str, reason: str, label: str = "") -> None:
         key = _key(target)
         winner = decided.get(key)
-        decision.applied.append(Applied(source, verb, target, reason, shadowed_by=winner))
+        decision.applied.append(Applied(source, verb, target, reason, shadowed_by=winner, label=label))
         if winner is None:
             decided[key] = source
 
@@ -170,7 +175,7 @@ def decide(
         why = describe(scoped.rule.condition)
         for action in scoped.rule.actions:
             reason = f'Instructor rule "{scoped.name}" ({scoped.scope.kind} scope, {action.verb}): {why}'
-            record(scoped.id, action.verb, action.target, reason)
+            record(scoped.id, action.verb, action.target, reason, action.label)
     return decision
 
 
@@ -210,9 +215,7 @@ def apply(decision: Decision, ranked: Sequence[Candidate], k: int | None = None)
             used.add(id(existing))
         else:
             push(
-                Candidate(
-                    activity_id=item.target, title=item.target, reason=item.reason, source=source, rule_id=rule_id
-                )
+                Candidate(activity_id=item.target, title=item.title, reason=item.reason, source=source, rule_id=rule_id)
             )
     for candidate in model:
         if id(candidate) not in used:
@@ -282,6 +285,6 @@ def preview(
         if effective or changed:
             report.affected.append(LearnerPreview(context.learner_id, effective, before, after))
             for item in effective:
-                label = f"{item.verb}:{item.target}"
+                label = f"{item.verb}:{item.title}"
                 report.counts[label] = report.counts.get(label, 0) + 1
     return report

@@ -206,14 +206,34 @@ class _Converter:
 
     def __init__(self, source: str, names: Names | None = None) -> None:
         self.source, self.names = source, names
+        #: (kind, name, token) of every quoted name, resolved once the rule is otherwise valid
+        self.mentions: list[tuple[str, str, Token]] = []
 
-    def _resolve(self, text: str, token: Token, kind: str) -> str:
-        if self.names is None:
-            return text
-        try:
-            return self.names.skill(text) if kind == "skill" else self.names.activity(text)
-        except UnresolvedName as error:
-            raise self._error(str(error), token, tuple(repr(c) for c in error.candidates)) from None
+    def _resolved(self, rule: Rule) -> Rule:
+        """The rule with names replaced by ids; the first unknown or ambiguous name (in reading order) fails."""
+        assert self.names is not None
+        ids: dict[tuple[str, str], str] = {}
+        for kind, text, token in sorted(self.mentions, key=lambda m: (m[2].line or 0, m[2].column or 0)):
+            try:
+                ids[kind, text] = self.names.skill(text) if kind == "skill" else self.names.activity(text)
+            except UnresolvedName as error:
+                raise self._error(str(error), token, tuple(repr(c) for c in error.candidates)) from None
+
+        def condition(node: Condition) -> Condition:
+            if isinstance(node, Comparison):
+                return Comparison(operand(node.left), node.op, operand(node.right))
+            if isinstance(node, Not):
+                return Not(condition(node.operand))
+            parts = tuple(condition(part) for part in node.operands)
+            return And(parts) if isinstance(node, And) else Or(parts)
+
+        def operand(node: Operand) -> Operand:
+            if isinstance(node, Call):
+                return Call(node.name, tuple(ids["skill", a] for a in node.args), node.dimension, labels=node.args)
+            return node
+
+        actions = tuple(Action(a.verb, ids["activity", a.target], label=a.target) for a in rule.actions)
+        return Rule(condition=condition(rule.condition), actions=actions, source=rule.source)
 
     def _error(self, message: str, token: Token | None, expected: tuple[str, ...] = ()) -> RuleError:
         line = getattr(token, "line", None) or 1
@@ -226,7 +246,8 @@ class _Converter:
             raise self._error(f"a rule may have at most {MAX_ACTIONS} actions", _first_token(action_trees[MAX_ACTIONS]))
         condition = self.condition(condition_tree, depth=1)
         actions = tuple(self.action(child) for child in action_trees)
-        return Rule(condition=condition, actions=actions, source=self.source)
+        rule = Rule(condition=condition, actions=actions, source=self.source)
+        return self._resolved(rule) if self.names is not None else rule
 
     def condition(self, node: Tree | Token, depth: int) -> Condition:
         if depth > MAX_DEPTH:
@@ -306,8 +327,8 @@ class _Converter:
                 f"{name.lower()}() takes {wanted} skill name(s), got {len(args)}: {spec.help}", name_token
             )
         tokens = [token for token in arg_tokens if isinstance(token, Token)]
-        ids = tuple(self._resolve(arg, token, "skill") for arg, token in zip(args, tokens, strict=True))
-        return Call(name.lower(), ids, spec.dimension, labels=args if self.names is not None else ())
+        self.mentions += [("skill", arg, token) for arg, token in zip(args, tokens, strict=True)]
+        return Call(name.lower(), args, spec.dimension)
 
     def action(self, node: Tree | Token) -> Action:
         assert isinstance(node, Tree)
@@ -315,9 +336,9 @@ class _Converter:
         assert isinstance(verb_token, Token) and isinstance(target_token, Token)
         verb_word = str(verb_token).lower()
         verb = Verb.BLOCK if verb_word == "hide" else Verb(verb_word)
-        text = self.string(target_token)
-        target = self._resolve(text, target_token, "activity")
-        return Action(verb, target, label=text if self.names is not None else "")
+        target = self.string(target_token)
+        self.mentions.append(("activity", target, target_token))
+        return Action(verb, target)
 
     def string(self, token: Token) -> str:
         text = unicodedata.normalize("NFC", str(token)[1:-1]).strip()

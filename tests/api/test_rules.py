@@ -39,10 +39,36 @@ def module_world(
         else:
             url = stack.enter_context(fresh_pg_database(template=request.getfixturevalue("_pg_template")))
         world = build_world(url)
+        _name_more(url)
         client = stack.enter_context(make_client(url))
         for name in (*ROLE_USERS, "outsider"):
             world.tokens[name] = login(client, f"{name}@world.test")
         yield client, world
+
+
+#: Activities and skills the rules below name (rules may only name what exists).
+EXTRA_ACTIVITIES = ("Extra worksheet", "Challenge", "Quiz", "x", "Übung")
+EXTRA_SKILLS = ("A", "Álgebra")
+
+
+def _name_more(url: str) -> None:
+    from platform_api.core.db import make_session_factory, transaction
+    from platform_api.domain.content.models import Activity
+    from platform_api.domain.skills.models import Skill
+
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        practice = session.scalars(select(Activity).where(Activity.title == "Practice")).first()
+        assert practice is not None
+        fractions = session.scalars(select(Skill).where(Skill.name == "Fractions")).one()
+        session.add_all(
+            Activity(lesson_id=practice.lesson_id, position=n + 1, title=title, content="")
+            for n, title in enumerate(EXTRA_ACTIVITIES)
+        )
+        session.add_all(
+            Skill(tenant_id=fractions.tenant_id, code=f"s{n}", name=name) for n, name in enumerate(EXTRA_SKILLS)
+        )
+    engine.dispose()
 
 
 @pytest.fixture
@@ -174,12 +200,23 @@ def test_harmless_oddities_are_stored_as_plain_text(world_client: tuple[TestClie
     client, world = world_client
     target = "'); DROP TABLE instructor_rules; -- <script>alert(1)</script>"
     response = _create(client, world, source=f'if attempts() >= 0 then recommend "{target}"')
-    assert response.status_code == 201, response.text
-    assert target in client.get(f"/v1/rules/{response.json()['id']}", headers=_auth(world, "admin")).json()["source"]
+    assert response.status_code == 422, response.text  # a name like any other: no such activity
+    assert response.json()["line"] == 1 and "unknown activity" in response.json()["detail"]
     parens = "if " + "(" * 400 + "attempts() > 1" + ")" * 400 + ' then block "x"'
     assert _create(client, world, source=parens).status_code == 201
     assert _create(client, world, source='IF Mastery("Álgebra") >= 80 % THEN Hide "Übung"').status_code == 201
-    assert _rule_count(client, world) == 3
+    assert _rule_count(client, world) == 2
+
+
+def test_rules_may_only_name_skills_and_activities_that_exist(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    unknown = _create(client, world, source='if mastery("Geometry") < 50% then recommend "Practice"')
+    assert unknown.status_code == 422
+    body = unknown.json()
+    assert (body["line"], body["column"]) == (1, 12) and "unknown skill 'Geometry'" in body["detail"]
+    missing = _create(client, world, source='if attempts() > 1\nthen block "Homework 9"')
+    assert missing.status_code == 422 and (missing.json()["line"], missing.json()["column"]) == (2, 12)
+    assert _rule_count(client, world) == 0
 
 
 def test_scope_rights_and_tenant_isolation(world_client: tuple[TestClient, World]) -> None:
@@ -209,6 +246,7 @@ def test_scope_rights_and_tenant_isolation(world_client: tuple[TestClient, World
 
 def test_every_change_is_announced_through_the_outbox(sqlite_url: str) -> None:
     world = build_world(sqlite_url)
+    _name_more(sqlite_url)
     client = make_client(sqlite_url, events_relay=False)  # keep the outbox rows: no relay deletes them
     for role in ("instructor",):
         world.tokens[role] = login(client, f"{role}@world.test")
@@ -363,9 +401,15 @@ def test_serving_loads_what_the_api_wrote_and_shows_it_in_the_reason(world_clien
     assert set(config.overrides) == {str(learner), str(world.ids["user_learner2"])}
     assert set(later) == {str(learner)}  # the expired one is no longer loaded
 
-    rules = parse_rules(config)
+    from serving.catalog_store import load_catalog
+
+    with engine.connect() as conn:
+        catalog = load_catalog(conn)
+    engine.dispose()
+    rules = parse_rules(config, catalog)
+    fractions = catalog.courses[0].activities[0].skill  # skills by id, as the models and Feast key them
     context = LearnerContext(str(learner), course_id=str(world.ids["course"]))
-    state = LearnerState(str(learner), mastery={"Fractions": 0.5})
+    state = LearnerState(str(learner), mastery={fractions: 0.5})
     override = Override(str(learner), **config.overrides[str(learner)])
     decision = decide(rules, context, state, override=override)
     items = apply(decision, [Candidate("1", "Practice", "model pick")])

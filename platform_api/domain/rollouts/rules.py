@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.content.models import Activity, Course, Lesson, Unit
+from platform_api.domain.content.models import Course
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
@@ -66,20 +66,10 @@ def invalid_rule(error: RuleError, field: str = "source") -> ProblemError:
 
 
 def rule_names(session: Session, tenant_id: int, course_id: int | None = None) -> Names:
-    """The skill and activity names a rule of the tenant may use (one course's activities when it is known)."""
-    skills = session.execute(select(Skill.id, Skill.name).where(Skill.tenant_id == tenant_id)).tuples()
-    query = (
-        select(Activity.id, Activity.title)
-        .join(Lesson, Lesson.id == Activity.lesson_id)
-        .join(Unit, Unit.id == Lesson.unit_id)
-        .join(Course, Course.id == Unit.course_id)
-        .join(OrgUnit, OrgUnit.id == Course.org_unit_id)
-        .where(OrgUnit.tenant_id == tenant_id)
-    )
-    if course_id is not None:
-        query = query.where(Course.id == course_id)
-    activities = session.execute(query).tuples()
-    return Names.of(((str(i), n) for i, n in skills), ((str(i), t) for i, t in activities))
+    """The names a rule may use, exactly as serving resolves them (:meth:`serving.catalog.Catalog.names`)."""
+    courses = select(Course.id).join(OrgUnit, OrgUnit.id == Course.org_unit_id).where(OrgUnit.tenant_id == tenant_id)
+    ids = [course_id] if course_id is not None else list(session.scalars(courses))
+    return load_catalog(session.connection(), ids).names(str(course_id) if course_id is not None else None)
 
 
 def check_source(source: str, names: Names | None = None) -> None:
