@@ -17,7 +17,7 @@ rollout_app = typer.Typer(help="Model rollouts per slot: A/B, canary and shadow.
 
 
 def _settings() -> ServingSettings:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
 
     return settings_or_exit(ServingSettings)
 

@@ -42,7 +42,7 @@ PresetOption = Annotated[
 
 
 def _settings() -> Any:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
 
     settings = settings_or_exit(CommonSettings)
@@ -176,7 +176,7 @@ def serve_cmd(
     """Serve the essay model with Ray Serve at POST /essays/score (and GET /essays/healthz)."""
     from ray import serve
 
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from serving.config import ServingSettings
     from serving.essay import ESSAY_APP, ESSAY_ROUTE, EssayAppArgs, build_essay_app
     from serving.runtime import hold, ray_serve

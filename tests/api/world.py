@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from pipelines.seed import _ensure_roles
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
@@ -37,6 +36,7 @@ from platform_api.core.models import (
     User,
 )
 from platform_api.core.security import hash_password
+from platform_api.demo.seed import _ensure_roles
 from platform_api.domain.assignments.storage import BlobStore
 from platform_api.main import create_app
 

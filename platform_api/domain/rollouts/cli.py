@@ -34,7 +34,7 @@ def preview(
     """Who in the cohort the rule would affect, with their recommendations before and after (JSON)."""
     from pydantic import ValidationError
 
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
     from platform_api.core.db import make_engine, make_session_factory
     from platform_api.core.errors import ProblemError

@@ -1,0 +1,1 @@
+"""What serving and the platform share: table definitions and the event stream format."""
