@@ -90,4 +90,7 @@ def simulate(
 
 
 def register(app: typer.Typer) -> None:
+    from experiments.serving_bench import register_bench
+
     app.add_typer(experiments_app, name="experiments")
+    register_bench()

@@ -16,7 +16,7 @@ import pandas as pd
 
 from models.metrics import binary_metrics
 from pathwise.config import CommonSettings
-from pathwise.registry import CHALLENGER, CHAMPION, alias_version, configure_mlflow, registered_name
+from pathwise.registry import CHALLENGER, CHAMPION, alias_version, configure_mlflow, model_uri, registered_name
 from pipelines.train import as_model_input
 
 
@@ -79,7 +79,7 @@ def _version(client: Any, name: str, version: str) -> Any:
 def holdout_auc(name: str, version: str, holdout: pd.DataFrame) -> float:
     import mlflow.pyfunc
 
-    model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+    model = mlflow.pyfunc.load_model(model_uri(name, version=version))
     scores = model.predict(as_model_input(holdout))
     return binary_metrics(holdout["correct"].to_numpy(), scores)["auc"]
 

@@ -25,16 +25,7 @@ from ray.serve import Application
 from ray.serve.deployment import Deployment
 from ray.serve.handle import DeploymentHandle
 
-from pathwise.logs import get_logger
-from serving.catalog import Catalog
-from serving.config import engine_url
-from serving.exposures import ExposureSink, open_sink
-from serving.feast_seed import FeastSeed
-from serving.policy import REGISTERED_MODEL as POLICY_MODEL
-from serving.policy import PolicyHook, load_policy
-from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
-from serving.rollout.pooled import PooledMetrics
-from serving.rules import (
+from pathwise.contract.rules import (
     Candidate,
     LearnerContext,
     Override,
@@ -45,6 +36,15 @@ from serving.rules import (
     apply,
     decide,
 )
+from pathwise.logs import get_logger
+from serving.catalog import Catalog
+from serving.config import engine_url
+from serving.exposures import ExposureSink, open_sink
+from serving.feast_seed import FeastSeed
+from serving.policy import REGISTERED_MODEL as POLICY_MODEL
+from serving.policy import PolicyHook, load_policy
+from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
+from serving.rollout.pooled import PooledMetrics
 from serving.schemas import AppArgs, EventIn, RecommendationOut, RecommendationsOut, RouterConfig
 from serving.sequencer import rank
 from serving.state import Learner, open_state

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from pathwise.config import CommonSettings
 from pathwise.registry import CHAMPION, ESSAY_MODEL, model_uri
-from platform_api.domain.identity.permissions import ROLES
+from platform_api.core.roles import ROLES
 
 
 def _known_roles(mapping: dict[str, str]) -> dict[str, str]:

@@ -14,7 +14,11 @@ from models.prerequisites import derive_prerequisites
 from pathwise.datasets import load_sample, skill_names
 from pathwise.logs import get_logger
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import (
+from platform_api.core.security import hash_password
+from platform_api.demo.quiz import ensure_demo_assessments
+from platform_api.domain.access.permissions import ROLE_SCOPES
+from platform_api.domain.items.calibrate import calibrate_items
+from platform_api.domain.models import (
     Activity,
     ActivityItem,
     ActivitySkill,
@@ -33,10 +37,6 @@ from platform_api.core.models import (
     Unit,
     User,
 )
-from platform_api.core.security import hash_password
-from platform_api.demo.quiz import ensure_demo_assessments
-from platform_api.domain.identity.permissions import ROLE_SCOPES
-from platform_api.domain.items.calibrate import calibrate_items
 from platform_api.lrs.sample_loader import DEMO_COURSE_CODE, demo_course_id
 
 log = get_logger(__name__)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from platform_api.core.db import make_engine, make_session_factory
-from platform_api.core.models import Attempt, OutboxEvent, Statement
+from platform_api.domain.models import Attempt, OutboxEvent, Statement
 from tests.api.world import World, build_world, login, make_client
 
 CAP = 2048

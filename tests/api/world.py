@@ -12,7 +12,10 @@ from fastapi.testclient import TestClient
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
-from platform_api.core.models import (
+from platform_api.core.security import hash_password
+from platform_api.demo.seed import _ensure_roles
+from platform_api.domain.assignments.storage import BlobStore
+from platform_api.domain.models import (
     Activity,
     ActivityItem,
     ActivitySkill,
@@ -35,9 +38,6 @@ from platform_api.core.models import (
     Unit,
     User,
 )
-from platform_api.core.security import hash_password
-from platform_api.demo.seed import _ensure_roles
-from platform_api.domain.assignments.storage import BlobStore
 from platform_api.main import create_app
 
 PASSWORD = "world-password-1"

@@ -28,9 +28,9 @@ from pipelines.feature_up import ensure_history_features
 from pipelines.lrs_history import lrs_statements
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.migrate import upgrade
-from platform_api.core.models import Item, User
 from platform_api.demo.seed import DEMO_PASSWORD, seed_demo
 from platform_api.domain.lrs.models import Statement
+from platform_api.domain.models import Item, User
 from platform_api.lrs.sample_loader import SOURCE, load_sample_statements, sample_statements
 from tests.api.test_demo_quiz import RIGHT
 from tests.api.world import login, make_client

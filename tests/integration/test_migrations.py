@@ -8,7 +8,8 @@ from sqlalchemy.exc import DBAPIError
 
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import current_revision, downgrade, head_revision, include_name, upgrade
-from platform_api.core.models import (
+from platform_api.demo.seed import seed_demo
+from platform_api.domain.models import (
     Attempt,
     Base,
     Course,
@@ -21,7 +22,6 @@ from platform_api.core.models import (
     SkillPrerequisite,
     User,
 )
-from platform_api.demo.seed import seed_demo
 
 
 def test_upgrade_creates_every_table_and_downgrade_removes_them(db_url: str) -> None:

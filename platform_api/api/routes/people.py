@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import course_target, org_unit_target, user_target
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError, flush_or_conflict
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import course_target, org_unit_target, user_target
 from platform_api.domain.assignments.models import Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import ActivityItem
@@ -26,7 +26,6 @@ from platform_api.domain.enrollment.schemas import (
     EnrollmentUpdate,
     GradeCreate,
 )
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.identity.models import User
 from platform_api.domain.identity.schemas import UserPublic
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
@@ -37,6 +36,7 @@ from platform_api.domain.org.schemas import (
     GuardianLinkCreate,
     GuardianLinkPublic,
 )
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["people"])
 

@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import rule_scope_target, rule_target
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
-from platform_api.domain.identity.authz import Principal
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import rule_scope_target, rule_target
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
 from platform_api.domain.rollouts.rules import check_source, preview_cohort
 from platform_api.domain.rollouts.schemas import (
@@ -32,6 +31,7 @@ from platform_api.domain.rollouts.schemas import (
     RuleUpdate,
     ScopeKind,
 )
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 

@@ -27,7 +27,7 @@ from features.xapi_vocabulary import (
     learner_agent,
 )
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import Principal
 from platform_api.domain.assessment.bank import BankKey, CodeKey, EssayKey, answer_options, parse_answer, parse_bank_key
 from platform_api.domain.assessment.cat import START_THETA, AdaptiveTest, CatSettings
 from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall, Candidate, draw, learner_seed
@@ -46,8 +46,8 @@ from platform_api.domain.assignments.results import xapi_refs
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Activity, Lesson, Unit
 from platform_api.domain.content.service import check_links
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
+from platform_api.events.platform import emit
 from platform_api.lrs.store import record_statement
 
 FORMATIVE_TRIES = 3

@@ -13,7 +13,7 @@ rules_app = typer.Typer(help="Instructor rules: validate and preview.", no_args_
 @rules_app.command("check")
 def check(source: Annotated[str, typer.Argument(help='Rule text, e.g. if attempts() > 3 then block "x"')]) -> None:
     """Parse a rule; on error print where it is, with a caret under the column (exit 1)."""
-    from serving.rules import RuleError, describe, parse_rule
+    from pathwise.contract.rules import RuleError, describe, parse_rule
 
     try:
         rule = parse_rule(source)

@@ -4,7 +4,7 @@ Why Lark in LALR mode: the grammar is declared once and readable, the parser run
 time with no backtracking (a hostile rule cannot make it hang), the lexer is contextual (so
 ``not``/``and``/``min`` stay keywords only where they may appear) and every error carries a
 line, a column and the terminals that would have been accepted. Nothing is ever evaluated
-as Python: the tree is converted into the typed nodes of :mod:`serving.rules.ast`.
+as Python: the tree is converted into the typed nodes of :mod:`pathwise.contract.rules.ast`.
 
 Limits (size, nesting, number of actions) are checked before or while converting so that
 huge or deeply nested input gets a clear :class:`RuleError`, never a ``RecursionError``.
@@ -20,7 +20,7 @@ from functools import lru_cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from serving.rules.ast import (
+from pathwise.contract.rules.ast import (
     Action,
     And,
     Call,
@@ -34,7 +34,7 @@ from serving.rules.ast import (
     Rule,
     Verb,
 )
-from serving.rules.errors import RuleError
+from pathwise.contract.rules.errors import RuleError
 
 MAX_SOURCE_CHARS = 2000
 MAX_DEPTH = 16
