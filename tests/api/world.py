@@ -136,6 +136,7 @@ def build_world(db_url: str) -> World:
         )
         s.add(quiz_item)
         s.flush()
+        s.add(ActivityItem(activity_id=activity.id, item_id=quiz_item.id))  # practice answers go through the grader
         assessment = Assessment(
             tenant_id=root.id,
             course_id=course.id,

@@ -17,8 +17,8 @@ from platform_api.domain.assessment.bank import BAND_EDGES, BANK_KINDS, band_of,
 from platform_api.domain.assessment.grading import GradingError
 from platform_api.domain.assessment.models import Assessment
 from platform_api.domain.assessment.schemas import ItemCreate, ItemPublic, ItemUpdate
-from platform_api.domain.assessment.service import invalid
 from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.attempts.service import invalid
 from platform_api.domain.content.service import check_links
 from platform_api.domain.items.models import Item
 
