@@ -52,7 +52,7 @@ def report(
     from sqlalchemy.exc import SQLAlchemyError
 
     from experiments.report import UnknownExperiment, build_report
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
     from platform_api.core.db import make_engine, make_session_factory
 
@@ -90,4 +90,7 @@ def simulate(
 
 
 def register(app: typer.Typer) -> None:
+    from experiments.serving_bench import register_bench
+
     app.add_typer(experiments_app, name="experiments")
+    register_bench()

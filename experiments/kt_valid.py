@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from models.catalog import predictor_class
-from models.dkt.evaluate import parse_setting
 from models.metrics import binary_metrics
+from pipelines.kt_evaluate import parse_setting
 from pipelines.kt_splits import holdout_valid, load_splits
 
 

@@ -20,12 +20,13 @@ from typing import Any
 
 from models.bkt.model import BKT, MasteryState
 from pathwise.logs import get_logger
+from pathwise.registry import BKT_MODEL, model_uri
 
 log = get_logger(__name__)
 
 DEFAULT_PARAMS = {"prior": 0.3, "learns": 0.1, "forgets": 0.0, "guesses": 0.2, "slips": 0.1}
 #: The registered model whose champion supplies fitted parameters.
-CHAMPION_MODEL = "pathwise-bkt"
+CHAMPION_MODEL = BKT_MODEL
 _ANY_SKILL = "*"
 
 
@@ -65,8 +66,7 @@ def champion_mastery(settings: Any) -> MasteryModel:
 
     The artifact is downloaded once per version into ``PATHWISE_HOME/features/champion``.
     """
-    from pipelines.registry import CHAMPION, alias_version
-    from pipelines.train import configure_mlflow
+    from pathwise.registry import CHAMPION, alias_version, configure_mlflow
 
     client = configure_mlflow(settings)
     version = alias_version(client, CHAMPION_MODEL, CHAMPION)
@@ -88,5 +88,7 @@ def _load_version(version: str, target: Path) -> Any:
     saved = target / "artifacts" / ARTIFACT_KEY
     if not saved.is_dir():
         target.mkdir(parents=True, exist_ok=True)
-        mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{CHAMPION_MODEL}/{version}", dst_path=str(target))
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=model_uri(CHAMPION_MODEL, version=version), dst_path=str(target)
+        )
     return load_predictor(saved)

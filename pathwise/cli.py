@@ -1,40 +1,21 @@
 """The one ``pathwise`` console script.
 
-Every package owns its subcommands in ``<package>/cli.py`` and exposes
-``register(app)``; this module only collects them. Heavy imports (Ray, MLflow, torch)
+This is the composition root: the one place allowed to import every package (see the
+import-linter contracts in ``pyproject.toml``). Every package owns its subcommands in
+``<package>/cli.py`` and exposes ``register(app)``; this module only collects them. Heavy imports (Ray, MLflow, torch)
 stay inside the commands so that ``pathwise --help`` is instant.
 """
 
 from __future__ import annotations
 
-import importlib
+from types import ModuleType
 
 import typer
 
-from pathwise.config import CommonSettings, SettingsError, T, load
+from pathwise.commands import bench_app, settings_or_exit, train_app
+from pathwise.config import CommonSettings
 from pathwise.errors import UserFacingError
 from pathwise.logs import configure_logging
-
-#: Packages that contribute subcommands, in the order they appear in ``--help``.
-COMMAND_PACKAGES: tuple[str, ...] = (
-    "pathwise.up",
-    "platform_api.cli",
-    "platform_api.domain.assignments.cli",
-    "pipelines.cli",
-    "models.code.cli",
-    "platform_api.lrs.cli",
-    "platform_api.events.cli",
-    "platform_api.bench",
-    "pathwise.train",
-    "pathwise.bench",
-    "pipelines.essay.cli",
-    "pipelines.kt_cli",
-    "features.cli",
-    "models.rl.cli",
-    "serving.cli",
-    "experiments.cli",
-    "platform_api.domain.rollouts.cli",
-)
 
 
 def build_cli() -> typer.Typer:
@@ -52,18 +33,58 @@ def build_cli() -> typer.Typer:
         settings = settings_or_exit(CommonSettings)
         configure_logging(settings.log_level, settings.log_format)
 
-    for module_name in COMMAND_PACKAGES:
-        importlib.import_module(module_name).register(app)
+    for module in command_modules():
+        module.register(app)
     return app
 
 
-def settings_or_exit(cls: type[T]) -> T:
-    """Load settings or exit 2 with one line per invalid variable."""
-    try:
-        return load(cls)
-    except SettingsError as error:
-        typer.echo(f"pathwise: {error}", err=True)
-        raise typer.Exit(code=2) from None
+class _Group:
+    """A shared command group (``train``, ``bench``) mounted in its place in ``--help``."""
+
+    def __init__(self, group: typer.Typer, name: str) -> None:
+        self.group, self.name = group, name
+
+    def register(self, app: typer.Typer) -> None:
+        app.add_typer(self.group, name=self.name)
+
+
+def command_modules() -> list[ModuleType | _Group]:
+    """Every package that contributes subcommands, in the order they appear in ``--help``."""
+    import experiments.cli
+    import pathwise.up
+    import pipelines.cli
+    import pipelines.code_cli
+    import pipelines.essay.cli
+    import pipelines.feature_cli
+    import pipelines.kt_cli
+    import pipelines.rl.cli
+    import platform_api.bench
+    import platform_api.cli
+    import platform_api.domain.assignments.cli
+    import platform_api.domain.rollouts.cli
+    import platform_api.events.cli
+    import platform_api.lrs.cli
+    import serving.cli
+
+    return [
+        pathwise.up,
+        platform_api.cli,
+        platform_api.domain.assignments.cli,
+        pipelines.cli,
+        pipelines.code_cli,
+        platform_api.lrs.cli,
+        platform_api.events.cli,
+        platform_api.bench,
+        _Group(train_app, "train"),
+        _Group(bench_app, "bench"),
+        pipelines.essay.cli,
+        pipelines.kt_cli,
+        pipelines.feature_cli,
+        pipelines.rl.cli,
+        serving.cli,
+        experiments.cli,
+        platform_api.domain.rollouts.cli,
+    ]
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ def _migrate(settings: APISettings) -> str:
 
 
 def _seed(settings: APISettings) -> str:
-    from pipelines.seed import seed_demo
+    from platform_api.demo.seed import seed_demo
 
     report = seed_demo(settings.db_url)
     if report.created:

@@ -14,7 +14,7 @@ from typing import Any
 
 from models.catalog import KT_MODELS, predictor_class
 from models.metrics import binary_metrics
-from pipelines.datasets import digest
+from pathwise.datasets import digest
 from pipelines.kt_splits import Splits, holdout_valid
 
 #: Published test AUCs on the same splits (see ../shared/data/README.md).

@@ -12,9 +12,10 @@ mastery with the champion's parameters, so the champion cannot wait for those fe
 from __future__ import annotations
 
 from pathwise.config import CommonSettings
+from pathwise.registry import CHAMPION, alias_version, configure_mlflow, registered_name
 from pipelines.kt_sources import load_source
-from pipelines.registry import CHAMPION, alias_version, promote
-from pipelines.train import configure_mlflow, registered_name, train
+from pipelines.registry import promote
+from pipelines.train import train
 
 DEFAULT_MODEL = "bkt"
 DEFAULT_SOURCE = "lrs"

@@ -14,7 +14,8 @@ data_app = typer.Typer(help="Datasets: inspect, sample and seed.", no_args_is_he
 @data_app.command("inspect")
 def inspect(path: Annotated[Path, typer.Argument(help="A KT file in any supported format")]) -> None:
     """Read PATH into the tidy schema and print a summary as JSON."""
-    from pipelines.datasets import DatasetError, digest, read_kt
+    from pathwise.datasets import DatasetError, digest
+    from pipelines.datasets import read_kt
 
     try:
         frame = read_kt(path)
@@ -37,7 +38,7 @@ def inspect(path: Annotated[Path, typer.Argument(help="A KT file in any supporte
 @data_app.command("build-sample")
 def build_sample_cmd(
     shared: Annotated[Path, typer.Option(help="The shared kt/ folder")] = Path("../shared/data/kt"),
-    out: Annotated[Path, typer.Option(help="Where to write the sample")] = Path("pipelines/data/assist2009_sample.csv"),
+    out: Annotated[Path, typer.Option(help="Where to write the sample")] = Path("pathwise/data/assist2009_sample.csv"),
 ) -> None:
     """Regenerate the bundled ASSISTments 2009 sample (≤ 2 MB) from the shared data."""
     from pipelines.datasets import build_sample
@@ -49,9 +50,9 @@ def build_sample_cmd(
 @data_app.command("seed")
 def seed_cmd() -> None:
     """Seed the demo organization and course (idempotent)."""
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
-    from pipelines.seed import seed_demo
+    from platform_api.demo.seed import seed_demo
 
     settings = settings_or_exit(CommonSettings)
     report = seed_demo(settings.db_url)
@@ -66,10 +67,10 @@ def calibrate_items_cmd(
     """Fit 2PL IRT on a tenant's graded attempts; store each item's difficulty (b) and discrimination (a)."""
     from sqlalchemy import select
 
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
-    from pipelines.calibrate_items import calibrate_items
     from platform_api.core.db import make_engine, make_session_factory, transaction
+    from platform_api.domain.items.calibrate import calibrate_items
     from platform_api.domain.org.models import OrgUnit
 
     settings = settings_or_exit(CommonSettings)
@@ -117,7 +118,7 @@ def validate_cmd(
 
     from features.config import FeatureSettings
     from features.offline import batch_token
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pipelines.validate import Gates, events_frame, quarantine
 
     if not path.is_file():
@@ -172,7 +173,7 @@ def stream_run_cmd(
     from rich.console import Console
 
     from features.config import FeatureSettings
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pipelines.stream import BatchReport, build_processor
     from pipelines.stream_source import EventSource, IterableSource, RedisStreamSource
 

@@ -4,6 +4,8 @@ Tidy schema, one row per interaction, in order within each learner:
 ``user_id, skill_id, item_id, correct, seq`` (+ ``timestamp`` where the source has one,
 + ``split`` for the bundled sample).
 
+The schema itself, its digest and the bundled sample live in :mod:`pathwise.datasets`.
+
 Formats understood (see ``../shared/data/kt``):
 
 * **pyBKT CSV** - a header with ``user_id``, ``skill_name`` (or ``skill_id``) and
@@ -14,29 +16,22 @@ Formats understood (see ``../shared/data/kt``):
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-TIDY_COLUMNS = ["user_id", "skill_id", "item_id", "correct", "seq"]
-SAMPLE_FILE = "assist2009_sample.csv"
-
-
-class DatasetError(ValueError):
-    """A dataset file that cannot be read, with the file and line at fault."""
+from pathwise.datasets import TIDY_COLUMNS, TIDY_FORMAT, DatasetError, finish, read_tidy
 
 
 class KTFormat(StrEnum):
     PYBKT_CSV = "pybkt-csv"
     FOUR_LINE = "4-line"
     THREE_LINE = "3-line"
-    TIDY_CSV = "tidy-csv"
+    TIDY_CSV = TIDY_FORMAT
 
 
 @dataclass(frozen=True)
@@ -160,16 +155,6 @@ def _from_pybkt(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _from_tidy(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype={"user_id": str, "skill_id": str, "item_id": str})
-    missing = set(TIDY_COLUMNS) - set(frame.columns)
-    if missing:
-        raise DatasetError(f"{path}: missing columns {sorted(missing)}")
-    if not frame["correct"].isin([0, 1]).all():
-        raise DatasetError(f"{path}: correct must be 0 or 1")
-    return frame
-
-
 def read_kt(path: str | Path, fmt: KTFormat | None = None) -> pd.DataFrame:
     """Read any supported file into the tidy schema, ordered by learner then ``seq``."""
     path = Path(path)
@@ -179,37 +164,10 @@ def read_kt(path: str | Path, fmt: KTFormat | None = None) -> pd.DataFrame:
     if fmt is KTFormat.PYBKT_CSV:
         frame = _from_pybkt(path)
     elif fmt is KTFormat.TIDY_CSV:
-        frame = _from_tidy(path)
+        frame = read_tidy(path)
     else:
         frame = _from_sequences(path, fmt)
-    frame["correct"] = frame["correct"].astype("int8")
-    frame["seq"] = frame["seq"].astype("int32")
-    frame.attrs["source"] = str(path)
-    frame.attrs["format"] = str(fmt)
-    return frame
-
-
-def digest(frame: pd.DataFrame) -> str:
-    """A stable content hash of an interaction table, logged with every model trained on it."""
-    hashed = pd.util.hash_pandas_object(frame[TIDY_COLUMNS].astype(str), index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()[:16]
-
-
-def sample_path() -> Path:
-    """The bundled ASSISTments 2009 sample, so a clone without ``../shared`` still runs."""
-    return Path(str(resources.files("pipelines") / "data" / SAMPLE_FILE))
-
-
-def load_sample() -> pd.DataFrame:
-    return read_kt(sample_path(), KTFormat.TIDY_CSV)
-
-
-def skill_names() -> dict[str, str]:
-    """Skill id → human name for ASSISTments 2009 (from the question-level release)."""
-    import json
-
-    mapping = json.loads((resources.files("pipelines") / "data" / "assist2009_skills.json").read_text())
-    return {str(v): k for k, v in mapping.items()}
+    return finish(frame, path, fmt)
 
 
 def build_sample(shared_kt_dir: Path, out: Path, users_per_split: dict[str, int], seed: int = 7) -> pd.DataFrame:

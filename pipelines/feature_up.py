@@ -88,8 +88,7 @@ def up_key(settings: FeatureSettings, mastery_source: str) -> dict[str, str]:
 def champion_source(settings: FeatureSettings) -> str:
     """The mastery source a build would use, read from the registry without loading the model."""
     from features.mastery import CHAMPION_MODEL
-    from pipelines.registry import CHAMPION, alias_version
-    from pipelines.train import configure_mlflow
+    from pathwise.registry import CHAMPION, alias_version, configure_mlflow
 
     version = alias_version(configure_mlflow(settings), CHAMPION_MODEL, CHAMPION)
     return "defaults" if version is None else f"{CHAMPION_MODEL} v{version}"

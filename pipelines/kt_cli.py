@@ -37,7 +37,7 @@ def bench_bkt_parity(
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
 ) -> None:
     """Pathwise BKT vs pyBKT 1.4.3 on the ASSISTments 2009 Piech split: AUC gap and fit speed-up."""
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
     from pipelines.bkt_parity import AUC_TOLERANCE, SPEEDUP_TARGET, describe_environment, parity
 
@@ -70,14 +70,14 @@ def bench_bkt_parity(
 
 
 def _settings() -> CommonSettings:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
 
     return settings_or_exit(CommonSettings)
 
 
 def _splits(dataset: str, train: Path | None, test: Path | None, settings: CommonSettings) -> Splits:
-    from pipelines.datasets import DatasetError
+    from pathwise.datasets import DatasetError
     from pipelines.kt_splits import load_splits
 
     try:
@@ -106,7 +106,7 @@ def _train_command(model_name: str) -> Callable[..., None]:
         experiment: Annotated[str, typer.Option(help="MLflow experiment")] = "pathwise-kt",
         no_register: Annotated[bool, typer.Option("--no-register", help="Log the run without registering")] = False,
     ) -> None:
-        from pipelines.datasets import DatasetError
+        from pathwise.datasets import DatasetError
         from pipelines.kt_sources import load_source
         from pipelines.train import train as run_training
         from pipelines.validate import DataQualityError
@@ -180,8 +180,8 @@ def promote_cmd(
     dataset: Annotated[str | None, typer.Option(help="Holdout dataset (default: the version's dataset)")] = None,
 ) -> None:
     """Give a version the champion alias if it beats the current champion on the holdout."""
-    from pipelines.registry import CHALLENGER, CHAMPION, RegistryError, full_name, promote
-    from pipelines.train import configure_mlflow
+    from pathwise.registry import CHALLENGER, CHAMPION, configure_mlflow
+    from pipelines.registry import RegistryError, full_name, promote
 
     settings = _settings()
     holdout = None
@@ -234,8 +234,7 @@ def bench_kt(
 
 def register(app: typer.Typer) -> None:
     from models.catalog import KT_MODELS
-    from pathwise.bench import bench_app
-    from pathwise.train import train_app
+    from pathwise.commands import bench_app, train_app
 
     for model_name in KT_MODELS:  # every catalog model gets `pathwise train <name>`
         train_app.command(model_name)(_train_command(model_name))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from features.events import ANSWER_VERBS
 from pathwise.config import CommonSettings
-from pipelines.datasets import DatasetError
+from pathwise.datasets import DatasetError
 from pipelines.kt_splits import TEST_FRACTION, Splits, split_learners
 from pipelines.lrs_history import answer_labels, lrs_statements
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.datasets import DatasetError, load_sample, read_kt
+from pathwise.datasets import DatasetError, load_sample
+from pipelines.datasets import read_kt
 
 SPLIT_SEED = 20240
 VALID_FRACTION = 0.1

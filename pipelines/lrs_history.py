@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from features.events import statement_to_interaction
-from pipelines.datasets import DatasetError
+from pathwise.datasets import DatasetError
 
 
 def _statement_query(verbs: Iterable[str]) -> Any:

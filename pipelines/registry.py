@@ -16,10 +16,8 @@ import pandas as pd
 
 from models.metrics import binary_metrics
 from pathwise.config import CommonSettings
-from pipelines.train import as_model_input, configure_mlflow
-
-CHAMPION = "champion"
-CHALLENGER = "challenger"
+from pathwise.registry import CHALLENGER, CHAMPION, alias_version, configure_mlflow, model_uri, registered_name
+from pipelines.train import as_model_input
 
 
 class RegistryError(RuntimeError):
@@ -27,7 +25,7 @@ class RegistryError(RuntimeError):
 
 
 def full_name(name: str) -> str:
-    return name if name.startswith("pathwise-") else f"pathwise-{name}"
+    return registered_name(name)
 
 
 @dataclass(frozen=True)
@@ -78,19 +76,10 @@ def _version(client: Any, name: str, version: str) -> Any:
         raise RegistryError(f"{name} has no version {version}") from None
 
 
-def alias_version(client: Any, name: str, alias: str) -> str | None:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(client.get_model_version_by_alias(name, alias).version)
-    except MlflowException:
-        return None
-
-
 def holdout_auc(name: str, version: str, holdout: pd.DataFrame) -> float:
     import mlflow.pyfunc
 
-    model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+    model = mlflow.pyfunc.load_model(model_uri(name, version=version))
     scores = model.predict(as_model_input(holdout))
     return binary_metrics(holdout["correct"].to_numpy(), scores)["auc"]
 

@@ -9,7 +9,6 @@ reliability diagram; and the model itself as a pyfunc with a signature and an in
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,44 +21,12 @@ import pandas as pd
 from models.catalog import KT_MODELS, predictor_class
 from models.metrics import binary_metrics, plot_roc_and_reliability
 from pathwise.config import CommonSettings
-from pipelines.datasets import digest
+from pathwise.datasets import digest
+from pathwise.registry import configure_mlflow, experiment_id, git_commit, registered_name
 from pipelines.kt_splits import Splits
 
 DEFAULT_EXPERIMENT = "pathwise-kt"
 INPUT_COLUMNS = ["user_id", "skill_id", "item_id", "correct", "seq"]
-
-
-def registered_name(model: str) -> str:
-    return f"pathwise-{model}"
-
-
-def configure_mlflow(settings: CommonSettings) -> Any:
-    """Point MLflow at the settings' tracking store and return a client."""
-    import mlflow
-    from mlflow import MlflowClient
-
-    settings.ensure_home()
-    mlflow.set_tracking_uri(settings.mlflow_uri)
-    mlflow.set_registry_uri(settings.mlflow_uri)
-    return MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
-
-
-def experiment_id(client: Any, name: str, settings: CommonSettings) -> str:
-    """Get or create an experiment whose artifacts live under ``settings.mlflow_artifacts``."""
-    found = client.get_experiment_by_name(name)
-    if found is not None:
-        return str(found.experiment_id)
-    location = (settings.mlflow_artifacts / name).resolve()
-    location.mkdir(parents=True, exist_ok=True)
-    return str(client.create_experiment(name, artifact_location=location.as_uri()))
-
-
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip()
 
 
 def model_signature() -> Any:
@@ -138,7 +105,7 @@ def train(
         raise ValueError(f"source {source!r} reads FeatureService {FEATURE_SERVICE[source]!r}, not {feature_service!r}")
     cls = predictor_class(model_name)  # a missing module fails here, before any run is opened
     client = configure_mlflow(settings)
-    exp_id = experiment_id(client, experiment, settings)
+    exp_id = experiment_id(client, experiment, settings.mlflow_artifacts / experiment)
     predictor = cls(**(model_kwargs or {}))
     with mlflow.start_run(experiment_id=exp_id, run_name=f"{model_name}-{splits.name}") as run:
         mlflow.set_tags(

@@ -9,16 +9,16 @@ from typing import Annotated
 
 import typer
 
-from pathwise.bench import bench_app
+from pathwise.commands import bench_app
 
 
 def run_onboarding_bench(db_url: str, rows: int) -> dict[str, float]:
     """Dry-run, apply and idempotent re-apply of ``rows`` CSV rows into the demo department."""
     from fastapi.testclient import TestClient
 
-    from pipelines.seed import DEMO_PASSWORD, seed_demo
     from platform_api.core.config import APISettings
     from platform_api.core.migrate import upgrade
+    from platform_api.demo.seed import DEMO_PASSWORD, seed_demo
     from platform_api.main import create_app
 
     upgrade(db_url)

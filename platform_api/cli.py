@@ -16,7 +16,7 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 
 
 def _settings() -> APISettings:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
 
     return settings_or_exit(APISettings)
 

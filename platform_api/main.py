@@ -31,13 +31,13 @@ from platform_api.api.routes import (
     sso,
     users,
 )
-from platform_api.core import events
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import install_problem_handlers
 from platform_api.core.heap import settle_heap
 from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
 from platform_api.domain.identity.sms import load_sender
+from platform_api.events import platform as events
 from platform_api.events.backbone import make_relay
 from platform_api.events.handlers import Handler
 from platform_api.lrs.alternate import AlternateRequestSyntax

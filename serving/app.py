@@ -27,6 +27,17 @@ from ray.serve.deployment import Deployment
 from ray.serve.handle import DeploymentHandle
 
 from pathwise.config import CommonSettings
+from pathwise.contract.rules import (
+    Candidate,
+    LearnerContext,
+    Override,
+    RuleError,
+    Scope,
+    ScopedRule,
+    ScopeKind,
+    apply,
+    decide,
+)
 from pathwise.contract.stream import Event
 from pathwise.logs import get_logger
 from pathwise.service_auth import (
@@ -46,17 +57,6 @@ from serving.policy import REGISTERED_MODEL as POLICY_MODEL
 from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
 from serving.rollout.pooled import PooledMetrics
-from serving.rules import (
-    Candidate,
-    LearnerContext,
-    Override,
-    RuleError,
-    Scope,
-    ScopedRule,
-    ScopeKind,
-    apply,
-    decide,
-)
 from serving.schemas import AppArgs, EventIn, RecommendationOut, RecommendationsOut, RouterConfig
 from serving.sequencer import rank
 from serving.state import Learner, open_state

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.rules.names import Names
+from pathwise.contract.rules.names import Names
 
 
 class Activity(BaseModel):

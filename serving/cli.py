@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pathwise.commands import essay_app, settings_or_exit
+from pathwise.registry import CHAMPION, ESSAY_MODEL, alias_version, configure_mlflow, model_uri
 from serving.config import ServingSettings, engine_url
 
 if TYPE_CHECKING:
@@ -17,8 +19,6 @@ rollout_app = typer.Typer(help="Model rollouts per slot: A/B, canary and shadow.
 
 
 def _settings() -> ServingSettings:
-    from pathwise.cli import settings_or_exit
-
     return settings_or_exit(ServingSettings)
 
 
@@ -43,12 +43,11 @@ def _store(settings: ServingSettings) -> RolloutStore:
 
 
 def champion_from_registry(settings: ServingSettings) -> str:
-    from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    client = MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
+    client = configure_mlflow(settings.mlflow_uri)
     try:
-        return str(client.get_model_version_by_alias(settings.kt_model_name, "champion").version)
+        return str(client.get_model_version_by_alias(settings.kt_model_name, CHAMPION).version)
     except MlflowException as error:
         typer.echo(f"pathwise: no champion for {settings.kt_model_name!r} in the registry: {error.message}", err=True)
         raise typer.Exit(code=2) from None
@@ -66,19 +65,15 @@ def serving_spec(settings: ServingSettings) -> RolloutSpec:
 
 def policy_spec(settings: ServingSettings) -> RolloutSpec | None:
     """The stored ``sequencer`` rollout, else ``pathwise-sequencer``'s champion (or latest) version, else None."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
     from serving.policy import REGISTERED_MODEL
     from serving.rollout import RolloutSpec, Slot
 
     stored = _store(settings).load(Slot.SEQUENCER)
     if stored is not None:
         return stored
-    client = MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
-    try:
-        version = str(client.get_model_version_by_alias(REGISTERED_MODEL, "champion").version)
-    except MlflowException:
+    client = configure_mlflow(settings.mlflow_uri)
+    version = alias_version(client, REGISTERED_MODEL, CHAMPION)
+    if version is None:
         found = client.search_model_versions(f"name='{REGISTERED_MODEL}'")
         if not found:
             return None
@@ -174,10 +169,28 @@ def abort(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> 
         raise typer.Exit(code=2) from None
 
 
+@essay_app.command("serve")
+def serve_cmd(
+    model_uri: Annotated[str, typer.Option(help="Registry URI of the model")] = model_uri(ESSAY_MODEL, alias=CHAMPION),
+    port: Annotated[int, typer.Option(help="HTTP port of Ray Serve's proxy")] = 8002,
+    seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
+) -> None:
+    """Serve the essay model with Ray Serve at POST /essays/score (and GET /essays/healthz)."""
+    from ray import serve
+
+    from serving.config import ServingSettings
+    from serving.essay import ESSAY_APP, ESSAY_ROUTE, EssayAppArgs, build_essay_app
+    from serving.runtime import hold, ray_serve
+
+    serving = settings_or_exit(ServingSettings)
+    serving.ensure_home()
+    with ray_serve(serving, serving.serve_host, port):
+        app = build_essay_app(EssayAppArgs(model_uri=model_uri, mlflow_uri=serving.mlflow_uri))
+        serve.run(app, name=ESSAY_APP, route_prefix=ESSAY_ROUTE)
+        typer.echo(f"serving {model_uri} on http://{serving.serve_host}:{port}{ESSAY_ROUTE}/score")
+        hold(seconds)
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(rollout_app, name="rollout")
-
-    from serving.bench import register_bench
-
-    register_bench()

@@ -16,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ray import serve
 from ray.serve import Application
 
+from pathwise.registry import CHAMPION, ESSAY_MODEL, configure_mlflow, model_uri
+
 ESSAY_APP = "pathwise-essay"
 ESSAY_ROUTE = "/essays"
-CHAMPION_URI = "models:/pathwise-essay@champion"
+CHAMPION_URI = model_uri(ESSAY_MODEL, alias=CHAMPION)
 
 api = FastAPI(title="Pathwise essay scoring")
 
@@ -66,7 +68,7 @@ class EssayScorer:
         import mlflow
 
         if mlflow_uri:
-            mlflow.set_tracking_uri(mlflow_uri)
+            configure_mlflow(mlflow_uri)
         self.model_uri = model_uri
         self.model: Any = mlflow.pyfunc.load_model(model_uri)
 

@@ -20,11 +20,12 @@ from models.simulator.activities import N_ACTIVITIES
 from models.simulator.activities import Activity as SimActivity
 from models.simulator.env import GLOBAL_FEATURES, RECENT_ANSWERS, SKILL_FEATURES, observation_size, smoothed_accuracy
 from models.simulator.planner import BeliefPlanner, advice_vector
+from pathwise.registry import SEQUENCER_MODEL, configure_mlflow, model_uri
 from serving.catalog import Activity, Course
 from serving.sequencer import MASTERED, Ranked, unlocked
 from serving.state import Learner
 
-REGISTERED_MODEL = "pathwise-sequencer"
+REGISTERED_MODEL = SEQUENCER_MODEL
 
 _KINDS = {
     "lesson": (SimActivity.REMEDIAL,),
@@ -130,9 +131,8 @@ def load_policy(mlflow_uri: str, version: str) -> PolicyHook:
     """``models:/pathwise-sequencer/<version>`` as a hook; its observation size comes from its signature."""
     import mlflow.pyfunc
 
-    mlflow.set_tracking_uri(mlflow_uri)
-    mlflow.set_registry_uri(mlflow_uri)
-    model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}/{version}")
+    configure_mlflow(mlflow_uri)
+    model = mlflow.pyfunc.load_model(model_uri(REGISTERED_MODEL, version=version))
     predictor = model.unwrap_python_model().predictor
     planner = BeliefPlanner(predictor.plan) if predictor.plan is not None else None
     return PolicyHook(act=model.predict, version=version, n_obs=predictor.n_observations or -1, planner=planner)

@@ -21,7 +21,7 @@ from redis.exceptions import WatchError
 
 from models.base import KTInputError
 from models.srs.scheduler import ReviewScheduler
-from serving.rules import LearnerState
+from pathwise.contract.rules import LearnerState
 
 #: (skill, fsrs card as a dict, reviews)
 Card = tuple[str, dict[str, Any], int]

@@ -13,14 +13,15 @@ from typing import Any
 
 from ray import serve
 
+from pathwise.registry import model_uri
+
 
 @serve.deployment(name="KnowledgeTracer", max_ongoing_requests=64)
 class KnowledgeTracer:
     def __init__(self, mlflow_uri: str, model_name: str) -> None:
-        import mlflow
+        from pathwise.registry import configure_mlflow
 
-        mlflow.set_tracking_uri(mlflow_uri)
-        mlflow.set_registry_uri(mlflow_uri)
+        configure_mlflow(mlflow_uri)
         self.model_name = model_name
 
     async def reconfigure(self, config: dict[str, Any]) -> None:
@@ -37,7 +38,7 @@ class KnowledgeTracer:
     async def load(self, version: str) -> Any:
         import mlflow.pyfunc
 
-        return mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
+        return mlflow.pyfunc.load_model(model_uri(self.model_name, version=version))
 
     async def predict(self, rows: dict[str, list[Any]]) -> dict[str, Any]:
         """Next-answer probabilities for a tidy KT frame (columns as lists); the last rows are probes."""

@@ -23,7 +23,7 @@ import pandas as pd
 from models.base import KTInputError
 from models.bkt.model import BKTForgets
 from models.simulator.params import BKTParams, CalibratedSkills, CalibrationError
-from pipelines.datasets import digest
+from pathwise.datasets import digest
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "prior": (0.01, 0.99),
@@ -81,11 +81,11 @@ def select_curriculum(frame: pd.DataFrame, size: int, candidates: int = 30) -> t
     """Pick ``size`` well-practised skills and a prerequisite forest among them from data order.
 
     The candidates are the most widely practised skills; prerequisite edges come from
-    :func:`pipelines.seed.derive_prerequisites` (which skill learners meet first). We keep
+    :func:`models.prerequisites.derive_prerequisites` (which skill learners meet first). We keep
     the skills touched by edges first, so the simulated course has real structure, and list
     skills in the order learners first meet them.
     """
-    from pipelines.seed import derive_prerequisites
+    from models.prerequisites import derive_prerequisites
 
     popular = frame.groupby("skill_id")["user_id"].nunique().sort_values(ascending=False)
     pool = [str(s) for s in popular.index[:candidates]]

@@ -1,1 +1,1 @@
-"""What serving and the platform share, defined once below both: the event stream's messages."""
+"""What serving and the platform share, defined once below both: the rule language and the event stream."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-essay_app = typer.Typer(help="Essay scoring model (ASAP): cv, train, evaluate, serve.", no_args_is_help=True)
+from pathwise.commands import essay_app
 
 DataOption = Annotated[
     Path | None, typer.Option("--data", help="Folder with part*.tsv (default: <shared_data_dir>/essays/asap)")
@@ -42,7 +42,7 @@ PresetOption = Annotated[
 
 
 def _settings() -> Any:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
 
     settings = settings_or_exit(CommonSettings)
@@ -165,29 +165,6 @@ def evaluate_cmd(
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None
     _emit(result, as_json)
-
-
-@essay_app.command("serve")
-def serve_cmd(
-    model_uri: Annotated[str, typer.Option(help="Registry URI of the model")] = "models:/pathwise-essay@champion",
-    port: Annotated[int, typer.Option(help="HTTP port of Ray Serve's proxy")] = 8002,
-    seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
-) -> None:
-    """Serve the essay model with Ray Serve at POST /essays/score (and GET /essays/healthz)."""
-    from ray import serve
-
-    from pathwise.cli import settings_or_exit
-    from serving.config import ServingSettings
-    from serving.essay import ESSAY_APP, ESSAY_ROUTE, EssayAppArgs, build_essay_app
-    from serving.runtime import hold, ray_serve
-
-    serving = settings_or_exit(ServingSettings)
-    serving.ensure_home()
-    with ray_serve(serving, serving.serve_host, port):
-        app = build_essay_app(EssayAppArgs(model_uri=model_uri, mlflow_uri=serving.mlflow_uri))
-        serve.run(app, name=ESSAY_APP, route_prefix=ESSAY_ROUTE)
-        typer.echo(f"serving {model_uri} on http://{serving.serve_host}:{port}{ESSAY_ROUTE}/score")
-        hold(seconds)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -24,12 +23,20 @@ from models.essay.data import SCORE_COLUMN, SCORE_RANGES, EssayDataError, digest
 from models.essay.metrics import qwk_by_prompt, summarise
 from models.essay.scorer import EssayScorer, ScorerConfig
 from pathwise.logs import get_logger
+from pathwise.registry import (
+    CHAMPION,
+    ESSAY_MODEL,
+    alias_version,
+    configure_mlflow,
+    experiment_id,
+    git_commit,
+    model_uri,
+)
 from pipelines.essay.inputs import embedding_cache_path, embeddings_for, features_for, reference_rows
 
-REGISTERED_NAME = "pathwise-essay"
+REGISTERED_NAME = ESSAY_MODEL
 EXPERIMENT_NAME = "pathwise-essay"
 FEATURE_SERVICE = "essay_v1"
-CHAMPION = "champion"
 
 log = get_logger(__name__)
 
@@ -105,25 +112,6 @@ def _hits(scored: pd.DataFrame) -> np.ndarray:
     return (np.abs(scored["score"] - scored[SCORE_COLUMN]) <= tol).to_numpy(float)
 
 
-def git_commit() -> str:
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return result.stdout.strip()
-
-
-def configure_mlflow(tracking_uri: str, artifacts: Path) -> Any:
-    import mlflow
-
-    mlflow.set_tracking_uri(tracking_uri)
-    if mlflow.get_experiment_by_name(EXPERIMENT_NAME) is None:
-        artifacts.mkdir(parents=True, exist_ok=True)
-        mlflow.create_experiment(EXPERIMENT_NAME, artifact_location=artifacts.resolve().as_uri())
-    mlflow.set_experiment(EXPERIMENT_NAME)
-    return mlflow
-
-
 def train(
     data_dir: Path,
     home: Path,
@@ -136,7 +124,6 @@ def train(
 ) -> dict[str, Any]:
     """Fit on all parts, log params/metrics/model, register a version and give it ``champion`` if unset."""
     import mlflow
-    from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
     from models.essay.pyfunc import ARTIFACT_KEY, EssayPyfunc
@@ -148,11 +135,12 @@ def train(
     started = time.perf_counter()
     scorer = EssayScorer(config).fit(frame, embeddings, features)
     fit_seconds = time.perf_counter() - started
-    configure_mlflow(tracking_uri, artifacts)
+    client = configure_mlflow(tracking_uri)
+    experiment = experiment_id(client, EXPERIMENT_NAME, artifacts)
     example = frame[["essay_set", "essay"]].groupby("essay_set").head(1).head(2).reset_index(drop=True)
     scorer.use_embedder(embedding_cache_path(home))
     signature = infer_signature(example, scorer.predict(example))
-    with mlflow.start_run(run_name="essay-train") as run:
+    with mlflow.start_run(experiment_id=experiment, run_name="essay-train") as run:
         mlflow.log_params({**asdict(config), "feature_service": FEATURE_SERVICE, "prompts": sorted(scorer.prompts)})
         mlflow.set_tags({"data_digest": digest(frame), "git_commit": git_commit(), "feature_service": FEATURE_SERVICE})
         mlflow.log_metrics({f"train_oof_qwk_prompt_{p}": m.oof_qwk for p, m in scorer.prompts.items()})
@@ -172,9 +160,8 @@ def train(
             registered_model_name=REGISTERED_NAME,
         )
     version = str(info.registered_model_version)
-    client = MlflowClient()
     client.set_model_version_tag(REGISTERED_NAME, version, "feature_service", FEATURE_SERVICE)
-    champion = _alias_version(client, CHAMPION)
+    champion = alias_version(client, REGISTERED_NAME, CHAMPION)
     if champion is None:
         client.set_registered_model_alias(REGISTERED_NAME, CHAMPION, version)
         champion = version
@@ -189,21 +176,12 @@ def train(
     }
 
 
-def _alias_version(client: Any, alias: str) -> str | None:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(client.get_model_version_by_alias(REGISTERED_NAME, alias).version)
-    except MlflowException:
-        return None
-
-
-def evaluate(path: Path, tracking_uri: str, model_uri: str = f"models:/{REGISTERED_NAME}@{CHAMPION}") -> dict[str, Any]:
+def evaluate(path: Path, tracking_uri: str, model_uri: str = model_uri(ESSAY_MODEL, alias=CHAMPION)) -> dict[str, Any]:
     """Score an ASAP-format file with the registered model and report QWK per prompt."""
     import mlflow
 
     frame = read_asap(path, require_scores=True)
-    mlflow.set_tracking_uri(tracking_uri)
+    configure_mlflow(tracking_uri)
     try:
         model = mlflow.pyfunc.load_model(model_uri)
     except Exception as error:  # MLflow raises several types for a missing model or alias

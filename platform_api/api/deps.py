@@ -13,11 +13,11 @@ from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from platform_api.api.targets import RESOLVERS
 from platform_api.core.config import APISettings
 from platform_api.core.errors import ProblemError
 from platform_api.core.security import TokenError, decode_token
-from platform_api.domain.identity.authz import Principal, Target, load_principal
+from platform_api.domain.access.authz import Principal, Target, load_principal
+from platform_api.domain.access.targets import RESOLVERS
 from platform_api.domain.identity.models import User
 
 MAX_ID = 2**31 - 1

@@ -11,9 +11,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import PlatformEvent
 from platform_api.core.security import TokenError, decode_token
 from platform_api.domain.identity.models import User
+from platform_api.events.platform import PlatformEvent
 
 router = APIRouter()
 #: Events that reach clients in real time: completions, recommendations, grades, enrollments.

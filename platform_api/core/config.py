@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from pathwise.config import CommonSettings
-from platform_api.domain.identity.permissions import ROLES
+from pathwise.registry import CHAMPION, ESSAY_MODEL, model_uri
+from platform_api.core.roles import ROLES
 
 
 def _known_roles(mapping: dict[str, str]) -> dict[str, str]:
@@ -102,4 +103,4 @@ class APISettings(CommonSettings):
     workers: int = Field(default=1, ge=1, le=64)
 
     submission_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="upper bound for any assignment")
-    essay_model_uri: str = "models:/pathwise-essay@champion"
+    essay_model_uri: str = model_uri(ESSAY_MODEL, alias=CHAMPION)

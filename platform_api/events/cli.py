@@ -14,7 +14,7 @@ events_app = typer.Typer(help="Event backbone: outbox relay and Redis Streams co
 
 
 def _settings() -> APISettings:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
 
     return settings_or_exit(APISettings)
 

@@ -176,7 +176,7 @@ def ingest(
     """Measure ingest throughput, consumer delivery and single-statement latency."""
     from sqlalchemy import func, select
 
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from platform_api.core.config import APISettings
     from platform_api.core.db import make_engine, make_session_factory, transaction
     from platform_api.core.migrate import upgrade

@@ -20,7 +20,7 @@ lrs_app.add_typer(credentials_app, name="credentials")
 
 
 def _settings() -> APISettings:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
 
     return settings_or_exit(APISettings)
 
@@ -132,7 +132,7 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    from pathwise.bench import bench_app
+    from pathwise.commands import bench_app
     from platform_api.lrs.bench import ingest
 
     app.add_typer(lrs_app, name="lrs")

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from features.xapi_vocabulary import answered_statement, deterministic_id, external_account, learner_account
-from pipelines.datasets import load_sample
+from pathwise.datasets import load_sample
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.domain.content.models import Course
 from platform_api.domain.identity.models import User
@@ -46,7 +46,7 @@ from platform_api.lrs.store import Authority, store_statements
 
 SOURCE = "assistments-2009-sample"
 EPOCH = datetime(2009, 9, 1, 8, 0, tzinfo=UTC)
-#: The demo course built from the sample (by :mod:`pipelines.seed`); its answers belong to it.
+#: The demo course built from the sample (by :mod:`platform_api.demo.seed`); its answers belong to it.
 DEMO_COURSE_CODE = "ASSIST-MATH"
 
 

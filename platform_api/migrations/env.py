@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from platform_api.core.db import make_engine
 from platform_api.core.migrate import include_name
-from platform_api.core.models import Base
+from platform_api.domain.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from platform_api.core.db import make_engine, make_session_factory
-from platform_api.core.models import Attempt, OutboxEvent, Statement
+from platform_api.domain.models import Attempt, OutboxEvent, Statement
 from tests.api.world import World, build_world, login, make_client
 
 CAP = 2048
@@ -113,13 +113,13 @@ def test_oversize_activity_attempts_are_refused(capped: tuple[TestClient, World,
     client, world, db_url = capped
     path = f"/v1/activities/{world.ids['activity']}/attempts"
     before = _rows(db_url)
-    big = {"item_id": world.ids["item"], "response": {"text": "x" * CAP}}
+    big = {"item_id": world.ids["quiz_item"], "answer": {"choice": "x" * CAP}}
     _assert_too_large(client.post(path, json=big, headers=_h(world, "learner")), path)
     chunked = json.dumps(big).encode()
     _assert_too_large(client.post(path, content=_chunks(chunked), headers=_h(world, "learner")), path)
     assert _rows(db_url) == before
     small = client.post(
-        path, json={"item_id": world.ids["item"], "response": {"text": "x" * 100}}, headers=_h(world, "learner")
+        path, json={"item_id": world.ids["quiz_item"], "answer": {"choice": "b"}}, headers=_h(world, "learner")
     )
     assert small.status_code == 201, small.text
     assert _rows(db_url)[0] == before[0] + 1

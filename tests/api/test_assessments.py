@@ -25,9 +25,9 @@ from features.xapi_vocabulary import Extension, Verb
 from pathwise.cli import build_cli
 from pipelines.lrs_history import answer_labels
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import Attempt, Item, OutboxEvent, ScoreAudit, Statement
 from platform_api.domain.assessment.written import grade_all_queued_answers, requeue_for_regrade
 from platform_api.domain.assignments.autograde import Outcome
+from platform_api.domain.models import Attempt, Item, OutboxEvent, ScoreAudit, Statement
 from tests.api.world import World, build_world, login, make_client
 
 FRACTION_ITEMS: list[dict[str, Any]] = [

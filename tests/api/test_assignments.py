@@ -28,11 +28,14 @@ from features.events import statement_to_interaction
 from features.transforms import LEARNER_SKILL, compute_feature_rows
 from features.xapi_vocabulary import Extension, Verb
 from pathwise.cli import build_cli
-from pipelines.seed import _ensure_roles
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.errors import ProblemError
-from platform_api.core.models import (
+from platform_api.core.security import hash_password
+from platform_api.demo.seed import _ensure_roles
+from platform_api.domain.access.permissions import LEARNER
+from platform_api.domain.exams.sessions import start_session
+from platform_api.domain.models import (
     ActivityItem,
     Assignment,
     Attempt,
@@ -46,9 +49,6 @@ from platform_api.core.models import (
     Submission,
     User,
 )
-from platform_api.core.security import hash_password
-from platform_api.domain.exams.sessions import start_session
-from platform_api.domain.identity.permissions import LEARNER
 from platform_api.main import create_app
 from tests.api.world import PASSWORD, World, build_world, login
 from tests.conftest import fresh_pg_database

@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from features.xapi_vocabulary import Extension, Verb
-from pipelines.demo_quiz import QUIZ_TITLE, UNIT_TEST_TITLE
-from pipelines.seed import DEMO_PASSWORD, seed_demo
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
-from platform_api.core.models import Item, User
+from platform_api.demo.quiz import QUIZ_TITLE, UNIT_TEST_TITLE
+from platform_api.demo.seed import DEMO_PASSWORD, seed_demo
+from platform_api.domain.models import Item, User
 from platform_api.lrs.credentials import create_credential
 from tests.api.world import login, make_client
 

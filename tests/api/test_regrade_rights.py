@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from pipelines.seed import _ensure_roles
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import Grant, OrgUnit, ScoreAudit, User
 from platform_api.core.security import hash_password
-from platform_api.domain.identity.permissions import INSTRUCTOR
+from platform_api.demo.seed import _ensure_roles
+from platform_api.domain.access.permissions import INSTRUCTOR
+from platform_api.domain.models import Grant, OrgUnit, ScoreAudit, User
 from tests.api.world import PASSWORD, World, build_world, login, make_client
 
 ROLES = ("admin", "instructor", "assistant", "learner", "outsider", "elsewhere")

@@ -18,10 +18,10 @@ from sqlalchemy import delete, func, select
 from typer.testing import CliRunner
 
 from pathwise.cli import build_cli
+from pathwise.contract.rules import Candidate, LearnerContext, LearnerState, Override, apply, decide
 from platform_api.core.db import make_engine
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
 from platform_api.events.models import OutboxEvent
-from serving.rules import Candidate, LearnerContext, LearnerState, Override, apply, decide
 from serving.rules.store import RuleStore
 from serving.schemas import RouterConfig
 from tests.api.world import ROLE_USERS, World, build_world, login, make_client

@@ -52,7 +52,7 @@ def test_grades_attempts_and_enrollments_are_pushed(world_client: tuple[TestClie
 
         attempt = client.post(
             f"/v1/activities/{world.ids['activity']}/attempts",
-            json={"item_id": world.ids["item"], "correct": True},
+            json={"item_id": world.ids["quiz_item"], "answer": {"choice": "b"}},
             headers=_auth(world, "learner"),
         )
         assert attempt.status_code == 201, attempt.text

@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from pipelines.seed import _ensure_roles
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
-from platform_api.core.models import (
+from platform_api.core.security import hash_password
+from platform_api.demo.seed import _ensure_roles
+from platform_api.domain.assignments.storage import BlobStore
+from platform_api.domain.models import (
     Activity,
     ActivityItem,
     ActivitySkill,
@@ -36,8 +38,6 @@ from platform_api.core.models import (
     Unit,
     User,
 )
-from platform_api.core.security import hash_password
-from platform_api.domain.assignments.storage import BlobStore
 from platform_api.main import create_app
 
 PASSWORD = "world-password-1"
@@ -136,6 +136,7 @@ def build_world(db_url: str) -> World:
         )
         s.add(quiz_item)
         s.flush()
+        s.add(ActivityItem(activity_id=activity.id, item_id=quiz_item.id))  # practice answers go through the grader
         assessment = Assessment(
             tenant_id=root.id,
             course_id=course.id,

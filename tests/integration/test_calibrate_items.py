@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pathwise.cli import build_cli
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import Attempt, Item
+from platform_api.domain.models import Attempt, Item
 from tests.api.world import build_world
 
 #: Share of learners answering each item correctly; harder items get lower shares.

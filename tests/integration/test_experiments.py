@@ -15,9 +15,9 @@ from experiments.report import build_report
 from pathwise.cli import build_cli
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
-from platform_api.core.models import Attempt, Enrollment, Item, OrgUnit, Skill, User
 from platform_api.domain.content.models import Course
 from platform_api.domain.experiments.models import ExperimentExposure
+from platform_api.domain.models import Attempt, Enrollment, Item, OrgUnit, Skill, User
 from platform_api.events.models import OutboxEvent
 
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -21,16 +21,16 @@ from features.offline import read_rows
 from features.xapi_vocabulary import Extension, Verb, learner_account, learner_agent
 from pathwise.cli import build_cli
 from pathwise.config import CommonSettings
+from pathwise.datasets import load_sample
+from pathwise.registry import configure_mlflow
 from pipelines.champion import ensure_default_champion
-from pipelines.datasets import load_sample
 from pipelines.feature_up import ensure_history_features
 from pipelines.lrs_history import lrs_statements
-from pipelines.seed import DEMO_PASSWORD, seed_demo
-from pipelines.train import configure_mlflow
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.migrate import upgrade
-from platform_api.core.models import Item, User
+from platform_api.demo.seed import DEMO_PASSWORD, seed_demo
 from platform_api.domain.lrs.models import Statement
+from platform_api.domain.models import Item, User
 from platform_api.lrs.sample_loader import SOURCE, load_sample_statements, sample_statements
 from tests.api.test_demo_quiz import RIGHT
 from tests.api.world import login, make_client

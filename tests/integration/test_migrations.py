@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from pipelines.seed import seed_demo
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import current_revision, downgrade, head_revision, include_name, upgrade
-from platform_api.core.models import (
+from platform_api.demo.seed import seed_demo
+from platform_api.domain.models import (
     Attempt,
     Base,
     Course,
@@ -90,7 +90,7 @@ def test_seed_is_idempotent(db_url: str) -> None:
 
 def test_seed_rolls_back_completely_on_failure(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure half-way leaves no partial demo data behind."""
-    import pipelines.seed as seed
+    import platform_api.demo.seed as seed
 
     upgrade(db_url)
 

@@ -4,7 +4,7 @@ Router swaps it on ``reconfigure()``, without a restart."""
 from __future__ import annotations
 
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import Activity, ActivitySkill, Course, Lesson, Unit
+from platform_api.domain.models import Activity, ActivitySkill, Course, Lesson, Unit
 from serving.catalog import demo_catalog
 from serving.config import ServingSettings
 from serving.rollout import RolloutSpec, Slot

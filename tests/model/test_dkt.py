@@ -191,7 +191,7 @@ def test_vocab_and_windows() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["dkt", "attn"])
 def test_full_assist2009_pid(name: str, shared_data: Path) -> None:
-    from models.dkt.evaluate import fit_and_score, load_protocol
+    from pipelines.kt_evaluate import fit_and_score, load_protocol
 
     train, valid, test = load_protocol(shared_data / "kt", "assist2009_pid")
     result = fit_and_score(name, train, test, valid, progress=False)
@@ -206,7 +206,7 @@ def test_time_budget_stops_training(data: pd.DataFrame) -> None:
 
 def test_evaluate_offers_every_neural_catalog_model(monkeypatch: pytest.MonkeyPatch) -> None:
     from models.catalog import KT_MODELS
-    from models.dkt.evaluate import build_parser
+    from pipelines.kt_evaluate import build_parser
 
     def choices() -> list[str]:
         action = next(a for a in build_parser()._actions if a.dest == "model")
@@ -220,7 +220,7 @@ def test_evaluate_offers_every_neural_catalog_model(monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.parametrize("name", ["bkt", "gbdt", "dkt-unknown"])
 def test_evaluate_refuses_models_outside_the_family(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from models.dkt.evaluate import main
+    from pipelines.kt_evaluate import main
 
     with pytest.raises(SystemExit) as stopped:
         main(["--model", name, "--dataset", "assist2015"])
@@ -230,7 +230,7 @@ def test_evaluate_refuses_models_outside_the_family(name: str, capsys: pytest.Ca
 
 def test_evaluate_runs_a_model_the_old_choices_left_out(tmp_path: Path) -> None:
     """``dkt-feat`` end to end on a tiny protocol folder (train on one synthetic cohort, test on another)."""
-    from models.dkt.evaluate import main
+    from pipelines.kt_evaluate import main
 
     folder = tmp_path / "assist2015"
     folder.mkdir()
@@ -255,7 +255,7 @@ def test_evaluate_runs_a_model_the_old_choices_left_out(tmp_path: Path) -> None:
 
 
 def test_fit_and_score_returns_metrics_and_saves(data: pd.DataFrame, tmp_path: Path) -> None:
-    from models.dkt.evaluate import fit_and_score
+    from pipelines.kt_evaluate import fit_and_score
 
     result = fit_and_score("dkt", data, data, None, tmp_path / "saved", **COMMON, **FAST["dkt"], max_epochs=1)
     assert set(result.metrics) >= {"auc", "rmse", "log_loss", "ece"}

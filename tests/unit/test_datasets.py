@@ -5,16 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.datasets import (
-    TIDY_COLUMNS,
-    DatasetError,
-    KTFormat,
-    detect_format,
-    digest,
-    load_sample,
-    read_kt,
-    sample_path,
-)
+from pathwise.datasets import TIDY_COLUMNS, DatasetError, digest, load_sample, sample_path
+from pipelines.datasets import KTFormat, detect_format, read_kt
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pathwise.datasets import DatasetError
 from pipelines.bench_kt import ModelUnavailable, check_models, run_benchmark
-from pipelines.datasets import DatasetError
 from pipelines.kt_splits import holdout_valid, load_splits
 
 

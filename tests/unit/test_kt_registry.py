@@ -11,11 +11,12 @@ from typer.testing import CliRunner
 
 from pathwise.cli import build_cli
 from pathwise.config import CommonSettings
+from pathwise.datasets import DatasetError, load_sample
+from pathwise.registry import CHALLENGER, CHAMPION, alias_version, configure_mlflow
 from pipelines.champion import ensure_default_champion
-from pipelines.datasets import DatasetError, load_sample
 from pipelines.kt_splits import load_splits
-from pipelines.registry import CHALLENGER, CHAMPION, RegistryError, alias_version, list_versions, promote
-from pipelines.train import as_model_input, configure_mlflow, train
+from pipelines.registry import RegistryError, list_versions, promote
+from pipelines.train import as_model_input, train
 from platform_api.core.migrate import upgrade
 from platform_api.lrs.sample_loader import load_sample_statements
 

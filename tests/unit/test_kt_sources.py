@@ -16,8 +16,8 @@ from features.store import open_repo
 from features.xapi_vocabulary import answered_statement
 from pathwise.cli import build_cli
 from pathwise.config import CommonSettings
+from pathwise.registry import configure_mlflow
 from pipelines.feature_backfill import backfill
-from pipelines.train import configure_mlflow
 
 T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 

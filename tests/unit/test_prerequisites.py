@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.seed import derive_prerequisites
+from models.prerequisites import derive_prerequisites
 
 
 def _history(orders: list[list[str]]) -> pd.DataFrame:

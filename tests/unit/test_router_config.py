@@ -38,8 +38,8 @@ def test_rules_parse_and_disabled_rules_stay_disabled() -> None:
 
 
 def test_rule_names_compile_to_ids_and_read_back_as_written() -> None:
+    from pathwise.contract.rules import describe
     from serving.app import parse_rules
-    from serving.rules import describe
 
     source = 'if mastery("algebra") >= 80% then recommend "Y"'
     [rule] = parse_rules(RouterConfig(rules=[RuleConfig(id="a", name="A", source=source, scope_id="c1")]), CATALOG)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from serving.rules import (
+from pathwise.contract.rules import (
     Candidate,
     LearnerContext,
     LearnerState,

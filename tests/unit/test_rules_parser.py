@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from serving.rules import RuleError, Verb, holds, parse_rule
-from serving.rules.ast import And, Comparison, Dimension, Not, Or, Quantity
-from serving.rules.evaluate import LearnerState
+from pathwise.contract.rules import RuleError, Verb, holds, parse_rule
+from pathwise.contract.rules.ast import And, Comparison, Dimension, Not, Or, Quantity
+from pathwise.contract.rules.evaluate import LearnerState
 
 EXAMPLE = 'if mastery("Algebra") >= 80% and time_on_task("Algebra") < 30 min then recommend "Practice Set B"'
 

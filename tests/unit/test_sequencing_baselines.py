@@ -116,7 +116,7 @@ def test_paired_figures_reject_unequal_learner_sets() -> None:
 
 
 def test_snapshot_selection_needs_the_post_test_and_dropout_conditions() -> None:
-    from models.rl.tracking import select_snapshot
+    from pipelines.rl.train import select_snapshot
 
     def score(reduction: float, post: float, drop: float) -> dict[str, float]:
         return {"paired_reduction": reduction, "post_test_difference": post, "dropout_difference": drop}
@@ -134,8 +134,8 @@ def test_snapshot_selection_needs_the_post_test_and_dropout_conditions() -> None
 
 
 def test_validation_follows_training_unless_told_to_randomize() -> None:
-    from models.rl.tracking import simulator_configs
     from models.simulator.config import PopulationRanges
+    from pipelines.rl.train import simulator_configs
 
     ranges = PopulationRanges(factor=1.2, logit_shift=0.3)
     plain, same = simulator_configs(None)

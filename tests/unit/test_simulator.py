@@ -23,7 +23,7 @@ from models.simulator.config import (
 from models.simulator.env import SKILL_FEATURES, MaskedActionError, SequencingEnv
 from models.simulator.params import BKTParams, CalibratedSkills, CalibrationError, load_bundled
 from models.simulator.randomization import draw_bkt_jitter, draw_population
-from pipelines.datasets import load_sample
+from pathwise.datasets import load_sample
 
 
 def _synthetic(params: BKTParams, learners: int, length: int, seed: int) -> pd.DataFrame:

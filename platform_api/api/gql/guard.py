@@ -23,7 +23,7 @@ from strawberry.types import Info
 from pathwise.logs import get_logger
 from platform_api.api.deps import Permit, forbidden
 from platform_api.core.errors import ProblemError
-from platform_api.domain.identity.authz import Principal
+from platform_api.domain.access.authz import Principal
 
 log = get_logger(__name__)
 

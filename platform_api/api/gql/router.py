@@ -13,7 +13,7 @@ from platform_api.api.deps import SessionDep, permit
 from platform_api.api.gql.guard import GraphQLContext, http_status
 from platform_api.api.gql.schema import build_schema
 from platform_api.core.config import APISettings
-from platform_api.domain.identity.authz import Principal
+from platform_api.domain.access.authz import Principal
 
 
 def get_context(session: SessionDep, principal: Annotated[Principal, permit("self:read")]) -> GraphQLContext:

@@ -12,6 +12,7 @@ from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import graders
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
+from platform_api.domain.access.authz import Principal
 from platform_api.domain.assessment import service
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
 from platform_api.domain.assessment.schemas import (
@@ -23,7 +24,6 @@ from platform_api.domain.assessment.schemas import (
     SessionPublic,
 )
 from platform_api.domain.assessment.written import grade_answer_queued
-from platform_api.domain.identity.authz import Principal
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 

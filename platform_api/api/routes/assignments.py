@@ -21,10 +21,10 @@ from starlette.datastructures import UploadFile
 
 from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import activity_course_id, assignment_target
 from platform_api.core.db import utcnow
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import activity_course_id, assignment_target
 from platform_api.domain.assessment.schemas import ItemForLearner
 from platform_api.domain.assessment.service import for_learner
 from platform_api.domain.assignments.autograde import Graders, grade_queued
@@ -41,8 +41,8 @@ from platform_api.domain.assignments.schemas import (
 from platform_api.domain.assignments.storage import DEFAULT_TYPES, BlobStore, display_name, sniff
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.exams.sessions import TOKEN_HEADER, check_exam_access, end_session, live_session, start_session
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["assignments"])
 #: Room for the multipart framing around the file.

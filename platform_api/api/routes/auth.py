@@ -10,8 +10,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from platform_api.api.deps import CurrentUser, SessionDep, SettingsDep, permit
 from platform_api.core.errors import ProblemError
 from platform_api.core.security import TokenError, decode_token
+from platform_api.domain.access.authz import Principal
 from platform_api.domain.identity import auth
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.identity.models import Role, User
 from platform_api.domain.identity.schemas import (
     MePublic,

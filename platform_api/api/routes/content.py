@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from platform_api.api.deps import SessionDep, permit
 from platform_api.core.errors import ProblemError, flush_or_conflict
+from platform_api.domain.access.authz import Principal
 from platform_api.domain.content import service
 from platform_api.domain.content.models import Activity, Lesson, Unit
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
@@ -22,7 +23,6 @@ from platform_api.domain.content.schemas import (
     UnitPublic,
     UnitUpdate,
 )
-from platform_api.domain.identity.authz import Principal
 
 router = APIRouter(prefix="/v1", tags=["content"])
 Writer = "course.structure:write"

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import org_unit_target
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import org_unit_target
 from platform_api.domain.content import service
 from platform_api.domain.content.models import Course, CourseVersion, PublishSchedule
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
@@ -27,7 +27,7 @@ from platform_api.domain.content.schemas import (
     VersionDiff,
     VersionPublic,
 )
-from platform_api.domain.identity.authz import Principal
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["courses"])
 

@@ -12,14 +12,14 @@ from platform_api.api.deps import CurrentUser, PageDep, SessionDep, permit
 from platform_api.api.pages import Page
 from platform_api.api.routes.review import require_regrade_right, start_regrade
 from platform_api.core.errors import ProblemError
+from platform_api.domain.access.authz import Principal
 from platform_api.domain.assessment.bank import BAND_EDGES, BANK_KINDS, band_of, parse_bank_key
 from platform_api.domain.assessment.grading import GradingError
 from platform_api.domain.assessment.models import Assessment
 from platform_api.domain.assessment.schemas import ItemCreate, ItemPublic, ItemUpdate
-from platform_api.domain.assessment.service import invalid
 from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.attempts.service import invalid
 from platform_api.domain.content.service import check_links
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
 
 router = APIRouter(prefix="/v1", tags=["question bank"])

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import org_unit_target
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
-from platform_api.domain.identity.authz import Principal
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import org_unit_target
 from platform_api.domain.org import onboarding, service
 from platform_api.domain.org.models import OrgUnit
 from platform_api.domain.org.schemas import (
@@ -22,6 +21,7 @@ from platform_api.domain.org.schemas import (
     OrgUnitPublic,
     OrgUnitUpdate,
 )
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1/org-units", tags=["organizations"])
 DryRun = Annotated[bool, Query(description="validate and report without changing anything")]

@@ -5,30 +5,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import course_target, org_unit_target, user_target
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError, flush_or_conflict
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import course_target, org_unit_target, user_target
 from platform_api.domain.assignments.models import Submission
 from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.attempts.schemas import AttemptSubmit
+from platform_api.domain.attempts.service import course_of_activity, record_attempt
 from platform_api.domain.content.models import ActivityItem
 from platform_api.domain.enrollment import service as enrollment_service
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.enrollment.schemas import (
-    AttemptCreate,
     AttemptPublic,
     EnrollmentCreate,
     EnrollmentPublic,
     EnrollmentUpdate,
     GradeCreate,
 )
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.identity.models import User
 from platform_api.domain.identity.schemas import UserPublic
+from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.org.schemas import (
     CohortCreate,
@@ -37,6 +38,7 @@ from platform_api.domain.org.schemas import (
     GuardianLinkCreate,
     GuardianLinkPublic,
 )
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["people"])
 
@@ -295,24 +297,23 @@ def list_attempts(
 def submit_attempt(
     session: SessionDep,
     activity_id: int,
-    body: AttemptCreate,
+    body: AttemptSubmit,
     principal: Annotated[Principal, permit("attempts:write", "activity")],
 ) -> Attempt:
+    """Answer one of the activity's items; the server grades it and records the xAPI statement."""
     if session.get(ActivityItem, (activity_id, body.item_id)) is None:
         raise ProblemError(422, f"item {body.item_id} is not part of activity {activity_id}")
-    seq = (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == principal.user.id)) or 0) + 1
-    attempt = Attempt(
-        user_id=principal.user.id,
-        item_id=body.item_id,
+    item = session.get(Item, body.item_id)
+    assert item is not None  # linked to the activity (FK)
+    attempt = record_attempt(
+        session,
+        principal,
+        item,
+        body.answer,
         activity_id=activity_id,
-        seq=seq,
-        correct=body.correct,
-        score=None if body.correct is None else float(body.correct),
-        response=body.response,
+        course_id=course_of_activity(session, activity_id),
         duration_ms=body.duration_ms,
-    )
-    session.add(attempt)
-    session.flush()
+    ).attempt
     emit(
         session,
         "activity.attempted",

@@ -12,9 +12,9 @@ from pathwise.logs import get_logger
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import blob_store, graders
-from platform_api.api.targets import item_target
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import item_target
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
 from platform_api.domain.assessment.written import WRITTEN_KINDS, grade_answer_queued
 from platform_api.domain.assignments.autograde import grade_queued
@@ -34,7 +34,6 @@ from platform_api.domain.assignments.schemas import (
 )
 from platform_api.domain.assignments.storage import FILE_TYPES
 from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
 from platform_api.domain.review.service import (
     RegradeSummary,
@@ -43,6 +42,7 @@ from platform_api.domain.review.service import (
     grade_book_csv,
     regrade_item,
 )
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["review"])
 log = get_logger(__name__)

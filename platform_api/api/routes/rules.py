@@ -14,12 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from pathwise.contract.rules import Names
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import rule_scope_target, rule_target
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
-from platform_api.domain.identity.authz import Principal
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import rule_scope_target, rule_target
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
 from platform_api.domain.rollouts.rules import check_source, preview_cohort, rule_names
 from platform_api.domain.rollouts.schemas import (
@@ -32,7 +32,7 @@ from platform_api.domain.rollouts.schemas import (
     RuleUpdate,
     ScopeKind,
 )
-from serving.rules import Names
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 

@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
-from platform_api.api.targets import scope_target
 from platform_api.core.errors import ProblemError, flush_or_conflict
-from platform_api.core.events import emit
 from platform_api.core.security import hash_password
+from platform_api.domain.access.authz import WILDCARD, Principal
+from platform_api.domain.access.targets import scope_target
 from platform_api.domain.identity.auth import revoke_user_tokens
-from platform_api.domain.identity.authz import WILDCARD, Principal
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
 from platform_api.domain.identity.schemas import GrantCreate, GrantPublic, UserCreate, UserPublic, UserUpdate
+from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["users"])
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from features.xapi_vocabulary import (
@@ -21,17 +21,16 @@ from features.xapi_vocabulary import (
     ActivityType,
     Extension,
     Verb,
-    answered_statement,
     build_statement,
     learner_account,
     learner_agent,
 )
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
-from platform_api.domain.assessment.bank import BankKey, CodeKey, EssayKey, answer_options, parse_answer, parse_bank_key
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.assessment.bank import answer_options, parse_bank_key
 from platform_api.domain.assessment.cat import START_THETA, AdaptiveTest, CatSettings
 from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall, Candidate, draw, learner_seed
-from platform_api.domain.assessment.grading import GradeResult, GradingError, grade_answer
+from platform_api.domain.assessment.grading import GradingError
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
 from platform_api.domain.assessment.schemas import (
     AnswerResult,
@@ -42,27 +41,15 @@ from platform_api.domain.assessment.schemas import (
     SessionPublic,
 )
 from platform_api.domain.assessment.written import pending
-from platform_api.domain.assignments.results import xapi_refs
 from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.attempts.service import item_key, record_attempt
 from platform_api.domain.content.models import Activity, Lesson, Unit
 from platform_api.domain.content.service import check_links
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
+from platform_api.events.platform import emit
 from platform_api.lrs.store import record_statement
 
 FORMATIVE_TRIES = 3
-
-
-def invalid(error: GradingError, title: str) -> ProblemError:
-    return ProblemError(422, f"{error.field}: {error.message}", title=title, field=error.field)
-
-
-def item_key(item: Item) -> BankKey:
-    """The item's stored key; items without a usable key (imported practice items) cannot be sat."""
-    try:
-        return parse_bank_key(item.answer_key)
-    except GradingError as error:
-        raise ProblemError(422, f"item {item.id} has no usable answer key ({error.field}: {error.message})") from None
 
 
 def for_learner(item: Item, *, keyless: bool = False) -> ItemForLearner:
@@ -228,35 +215,21 @@ def answer(
         raise ProblemError(409, f"item {body.item_id} is already answered correctly")
     item = session.get(Item, body.item_id)
     assert item is not None  # the session only holds existing items (FK RESTRICT)
-    key = item_key(item)
     try_number = len(previous) + 1
-    try:
-        payload = parse_answer(key.kind, body.answer)
-        graded = None if isinstance(key, EssayKey | CodeKey) else grade_answer(key, payload, attempt=try_number)
-    except GradingError as error:
-        raise invalid(error, "Invalid answer") from None
-
-    seq = (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == principal.user.id)) or 0) + 1
-    attempt = Attempt(
-        user_id=principal.user.id,
-        item_id=item.id,
+    recorded = record_attempt(
+        session,
+        principal,
+        item,
+        body.answer,
         activity_id=assessment.activity_id,
-        session_id=sitting.id,
-        seq=seq,
-        correct=None if graded is None else graded.correct,
-        score=None if graded is None else graded.score,
-        response={
-            "answer": payload,
-            "try": try_number,
-            "status": "queued" if graded is None else "graded",  # written answers wait for their grader
-            "feedback": [] if graded is None else graded.feedback,
-        },
+        course_id=assessment.course_id,
+        try_number=try_number,
         duration_ms=body.duration_ms,
+        sitting_id=sitting.id,
+        registration=sitting.registration,
+        extensions={Extension.ASSESSMENT_ID: str(assessment.id)},
     )
-    session.add(attempt)
-    session.flush()
-    if graded is not None:
-        _record_answer(session, principal, assessment, sitting, item, graded, try_number, seq, attempt.id)
+    attempt, graded = recorded.attempt, recorded.graded
     emit(
         session,
         "assessment.answered",
@@ -285,37 +258,6 @@ def answer(
     if finished:
         _close(session, principal, sitting, assessment)
     return result
-
-
-def _record_answer(
-    session: Session,
-    principal: Principal,
-    assessment: Assessment,
-    sitting: AssessmentSession,
-    item: Item,
-    graded: GradeResult,
-    try_number: int,
-    seq: int,
-    attempt_id: int,
-) -> None:
-    item_ref, skill_ref = xapi_refs(session, item)
-    statement = answered_statement(
-        learner_account(principal.user.id),
-        item_ref,
-        skill_ref,
-        graded.correct,
-        seq=seq,
-        score=graded.score,
-        registration=sitting.registration,
-        extra={
-            Extension.ASSESSMENT_ID: str(assessment.id),
-            Extension.COURSE_ID: str(assessment.course_id),
-            Extension.TRY_NUMBER: try_number,
-            Extension.ITEM_KIND: item.kind,
-            Extension.ATTEMPT_ID: str(attempt_id),
-        },
-    )
-    record_statement(session, statement, tenant_id=principal.tenant_id)
 
 
 def _advance_cat(

@@ -131,8 +131,10 @@ class Graders:
             if self._essay_model is None:
                 import mlflow
 
+                from pathwise.registry import configure_mlflow
+
                 if self.mlflow_tracking_uri:
-                    mlflow.set_tracking_uri(self.mlflow_tracking_uri)
+                    configure_mlflow(self.mlflow_tracking_uri)
                 self._essay_model = mlflow.pyfunc.load_model(self.essay_model_uri)
             return self._essay_model
 

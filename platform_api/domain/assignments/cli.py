@@ -18,7 +18,7 @@ def grade_cmd(
 ) -> None:
     """Grade every queued submission (and written answer of an assessment sitting) with the sandbox and the
     essay model; prints counts per outcome as JSON (answers' counts under ``answers:<outcome>``)."""
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from platform_api.core.config import APISettings
     from platform_api.core.db import make_engine, make_session_factory
     from platform_api.domain.assessment.written import grade_all_queued_answers

@@ -21,12 +21,12 @@ from features.xapi_vocabulary import (
     learner_agent,
     skill_activity,
 )
-from platform_api.core.events import emit
 from platform_api.domain.assignments.models import ScoreAudit, Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import GuardianLink
 from platform_api.domain.skills.models import Skill
+from platform_api.events.platform import emit
 from platform_api.lrs.store import record_statement
 
 PASS_MARK = 0.5

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.core.db import transaction
 from platform_api.core.errors import ProblemError, flush_or_conflict
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import Principal
 from platform_api.domain.content.models import (
     Activity,
     ActivityItem,
@@ -25,10 +25,10 @@ from platform_api.domain.content.models import (
 )
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
 from platform_api.domain.content.schemas import CourseCreate
-from platform_api.domain.identity.authz import Principal
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, OrgUnit
 from platform_api.domain.skills.models import Skill
+from platform_api.events.platform import emit
 
 NODE_FIELDS = ("title", "metadata")
 

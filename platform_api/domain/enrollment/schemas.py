@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,13 +25,6 @@ class EnrollmentPublic(BaseModel):
     course_id: int
     status: str
     enrolled_at: Timestamp
-
-
-class AttemptCreate(BaseModel):
-    item_id: int = Field(ge=1, le=2**31 - 1)
-    correct: bool | None = None
-    response: dict[str, Any] = Field(default_factory=dict, max_length=50)
-    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
 
 
 class GradeCreate(BaseModel):

@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError, flush_or_conflict
-from platform_api.core.events import emit
+from platform_api.domain.access.permissions import LEARNER
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.models import Grant, Role, User
-from platform_api.domain.identity.permissions import LEARNER
+from platform_api.events.platform import emit
 
 
 def tenant_user(session: Session, tenant_id: int, user_id: int) -> User:

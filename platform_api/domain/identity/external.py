@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from pathwise.logs import get_logger
 from platform_api.core.config import ExternalLogin
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
 from platform_api.domain.identity.models import Grant, Role, User
 from platform_api.domain.org.models import OrgUnit
+from platform_api.events.platform import emit
 
 log = get_logger(__name__)
 

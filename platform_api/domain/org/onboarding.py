@@ -17,12 +17,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
-from platform_api.core.events import emit
+from platform_api.domain.access.authz import WILDCARD, Principal, Target
 from platform_api.domain.identity.auth import revoke_user_tokens
-from platform_api.domain.identity.authz import WILDCARD, Principal, Target
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
 from platform_api.domain.identity.schemas import EMAIL_PATTERN
 from platform_api.domain.org.schemas import OnboardingReport, OnboardingRow, RowOutcome
+from platform_api.events.platform import emit
 
 REQUIRED_COLUMNS = {"email", "role"}
 KNOWN_COLUMNS = {"email", "display_name", "role", "external_id", "action"}

@@ -13,7 +13,7 @@ rules_app = typer.Typer(help="Instructor rules: validate and preview.", no_args_
 @rules_app.command("check")
 def check(source: Annotated[str, typer.Argument(help='Rule text, e.g. if attempts() > 3 then block "x"')]) -> None:
     """Parse a rule; on error print where it is, with a caret under the column (exit 1)."""
-    from serving.rules import RuleError, describe, parse_rule
+    from pathwise.contract.rules import RuleError, describe, parse_rule
 
     try:
         rule = parse_rule(source)
@@ -34,7 +34,7 @@ def preview(
     """Who in the cohort the rule would affect, with their recommendations before and after (JSON)."""
     from pydantic import ValidationError
 
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
     from platform_api.core.db import make_engine, make_session_factory
     from platform_api.core.errors import ProblemError

@@ -1,6 +1,6 @@
 """Rules and overrides on the API side: parse on write, resolve what a preview needs from the database.
 
-Rules are parsed with the same :func:`serving.rules.parse_rule` that serving runs, so a rule
+Rules are parsed with the same :func:`pathwise.contract.rules.parse_rule` that serving runs, so a rule
 the API accepts is a rule the Router accepts. The preview estimates each learner's state
 from their stored attempts, ranks the course's activities with the serving sequencer and
 compares the top ``k`` with and without the previewed rule.
@@ -16,6 +16,20 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from pathwise.contract.rules import (
+    Candidate,
+    LearnerContext,
+    LearnerState,
+    Names,
+    Override,
+    PreviewReport,
+    RuleError,
+    Scope,
+    ScopedRule,
+    ScopeKind,
+    parse_rule,
+    preview,
+)
 from platform_api.core.errors import ProblemError
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Course
@@ -32,20 +46,6 @@ from platform_api.domain.rollouts.schemas import (
 from platform_api.domain.skills.models import Skill
 from serving.catalog import Course as CatalogCourse
 from serving.catalog_store import load_catalog
-from serving.rules import (
-    Candidate,
-    LearnerContext,
-    LearnerState,
-    Names,
-    Override,
-    PreviewReport,
-    RuleError,
-    Scope,
-    ScopedRule,
-    ScopeKind,
-    parse_rule,
-    preview,
-)
 from serving.sequencer import rank
 
 BASELINE = "serving sequencer over mastery estimated from stored attempts (smoothed share correct), existing rules"

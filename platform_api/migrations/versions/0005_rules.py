@@ -16,7 +16,7 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-#: Roles that read rules by default (pipelines.seed gives new databases the same scopes).
+#: Roles that read rules by default (platform_api.demo.seed gives new databases the same scopes).
 READERS = ("Instructor", "Assistant Instructor")
 
 

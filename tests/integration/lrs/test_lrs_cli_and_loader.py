@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from features.xapi_vocabulary import Verb
 from pathwise.cli import build_cli
-from pipelines.datasets import load_sample
-from pipelines.seed import seed_demo
+from pathwise.datasets import load_sample
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
+from platform_api.demo.seed import seed_demo
 from platform_api.domain.lrs.models import Statement
 from platform_api.domain.org.models import OrgUnit
 from platform_api.lrs.credentials import create_credential

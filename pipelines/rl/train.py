@@ -22,7 +22,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from models.rl.benchmark import git_commit
 from models.rl.train import TrainSettings, train_policy
 from models.simulator.config import (
     PopulationRanges,
@@ -33,11 +32,12 @@ from models.simulator.config import (
 )
 from models.simulator.params import bundled_params_path
 from pathwise.logs import get_logger
+from pathwise.registry import SEQUENCER_MODEL, configure_mlflow, experiment_id, git_commit
 
 log = get_logger(__name__)
 
 EXPERIMENT = "pathwise-sequencer"
-REGISTERED_MODEL = "pathwise-sequencer"
+REGISTERED_MODEL = SEQUENCER_MODEL
 VALIDATION_SEED = 5_000_000
 
 
@@ -89,13 +89,6 @@ def simulator_configs(
     return sim, sim if validation_randomization is None else simulator(validation_randomization)
 
 
-def _experiment_id(mlflow: Any, artifacts: Path) -> str:
-    existing = mlflow.get_experiment_by_name(EXPERIMENT)
-    if existing is not None:
-        return str(existing.experiment_id)
-    return str(mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts.resolve().as_uri()))
-
-
 def train_and_log(
     *,
     iterations: int,
@@ -118,14 +111,12 @@ def train_and_log(
     from pathwise.config import CommonSettings, load
 
     common = load(CommonSettings)
-    common.ensure_home()
-    mlflow.set_tracking_uri(common.mlflow_uri)
-    experiment_id = _experiment_id(mlflow, common.mlflow_artifacts)
+    experiment = experiment_id(configure_mlflow(common), EXPERIMENT, common.mlflow_artifacts)
     train_settings = settings or TrainSettings(iterations=iterations, seed=seed, checkpoint_every=checkpoint_every)
     sim, validation_sim = simulator_configs(randomization, validation_randomization, reward_dropout)
     held_out = heldout_config()
 
-    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment_id) as run:
+    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment) as run:
         out = Path(tmp)
         mlflow.set_tags({"git_commit": git_commit(), "model": "ppo-masked", "simulator": sim.name})
         ranges = "none" if randomization is None else randomization.model_dump_json()

@@ -15,7 +15,6 @@ dropouts cannot hide. Post-test and dropout are over all learners.
 from __future__ import annotations
 
 import platform
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 from models.rl.baselines import BASELINES, Policy
 from models.rl.evaluate import PolicyReport, paired_censored, paired_on_completers, run_episodes, summarize
 from models.simulator.config import SimulatorConfig, heldout_config, randomized_training_config, training_config
+from pathwise.registry import SEQUENCER_MODEL, configure_mlflow, git_commit, model_uri
 
 RL_POLICY = "rl-ppo"
 REFERENCE = "mastery-threshold"
@@ -33,14 +33,6 @@ TARGET_REDUCTION = 0.25
 
 class BenchmarkError(ValueError):
     """A benchmark that cannot run as asked (unknown policy, no trained model)."""
-
-
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip()
 
 
 def load_learned_policy(model: str | None) -> Policy:
@@ -53,9 +45,8 @@ def load_learned_policy(model: str | None) -> Policy:
 
     from pathwise.config import CommonSettings, load
 
-    settings = load(CommonSettings)
-    mlflow.set_tracking_uri(settings.mlflow_uri)
-    uri = model or "models:/pathwise-sequencer/latest"
+    configure_mlflow(load(CommonSettings))
+    uri = model or model_uri(SEQUENCER_MODEL)
     try:
         wrapped = mlflow.pyfunc.load_model(uri).unwrap_python_model()
     except Exception as error:  # MLflow raises several types for "not there"

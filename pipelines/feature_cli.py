@@ -15,7 +15,7 @@ SERVICES = ("kt_v1", "sequencer_v1", "risk_v1", "risk_v2")
 
 def _settings() -> Any:
     from features.config import FeatureSettings
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
 
     return settings_or_exit(FeatureSettings)
 
@@ -127,7 +127,7 @@ def training_set_cmd(
     """Build the gated training set for the LRS's answers (point-in-time joins)."""
     from features.events import ANSWER_VERBS
     from features.store import open_repo
-    from pipelines.datasets import DatasetError
+    from pathwise.datasets import DatasetError
     from pipelines.lrs_history import answer_labels, lrs_statements
     from pipelines.training_set import build_training_set
     from pipelines.validate import DataQualityError, Gates
@@ -157,7 +157,7 @@ def bench_features(
     ] = None,
 ) -> None:
     """Online read p50/p99 of kt_v1 for one learner x N skills, on SQLite and on Redis."""
-    from features.bench import bench_online_read
+    from pipelines.feature_bench import bench_online_read
 
     settings = _settings()
     url = redis_url or settings.redis_url
@@ -196,7 +196,7 @@ def bench_stream(
 
 
 def register(app: typer.Typer) -> None:
-    from pathwise.bench import bench_app
+    from pathwise.commands import bench_app
 
     app.add_typer(features_app, name="features")
     registered = {c.name for c in bench_app.registered_commands}

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from pathwise.bench import bench_app
-from pathwise.train import train_app
+from pathwise.commands import bench_app, train_app
+from pathwise.registry import SEQUENCER_MODEL
 
 simulator_app = typer.Typer(help="The learner simulator: calibration and inspection.", no_args_is_help=True)
 
-REGISTERED_MODEL = "pathwise-sequencer"
+REGISTERED_MODEL = SEQUENCER_MODEL
 DEFAULT_BENCH_SEED = 20_261_124
 
 
@@ -28,9 +28,10 @@ def calibrate_cmd(
     """Fit per-skill BKT(+forget) on the training learners and, separately, on the test learners."""
     from models.simulator.calibration import calibrate
     from models.simulator.params import CalibrationError
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
-    from pipelines.datasets import DatasetError, load_sample, read_kt
+    from pathwise.datasets import DatasetError, load_sample
+    from pipelines.datasets import read_kt
 
     folder = data or settings_or_exit(CommonSettings).shared_data_dir / "kt" / "assist2009"
     try:
@@ -58,9 +59,9 @@ def plan_cmd(
     plot: Annotated[Path | None, typer.Option(help="Also draw the plan map (PNG) here")] = None,
 ) -> None:
     """The belief planner's plan per skill (the RL policy's prior): expected activities and activity by estimate."""
-    from models.rl.benchmark import BenchmarkError, simulator_config
     from models.simulator.env import SequencingEnv
     from models.simulator.plan_report import plan_table, plot_plan
+    from pipelines.rl.benchmark import BenchmarkError, simulator_config
 
     try:
         env = SequencingEnv(simulator_config(config))
@@ -111,9 +112,9 @@ def train_rl_cmd(
     ] = 4.0,
 ) -> None:
     """Train the PPO sequencer on the training simulator; log to MLflow and register it."""
-    from models.rl.tracking import train_and_log
     from models.rl.train import TrainSettings
     from models.simulator.config import PopulationRanges
+    from pipelines.rl.train import train_and_log
 
     ranges = PopulationRanges(factor=randomize_factor, logit_shift=randomize_shift)
 
@@ -155,7 +156,7 @@ def bench_sequencing_cmd(
     markdown: Annotated[Path | None, typer.Option(help="Also write the table as Markdown here")] = None,
 ) -> None:
     """Activities to mastery, post-test score and dropout per policy, with 95% CIs."""
-    from models.rl.benchmark import BenchmarkError, run_benchmark
+    from pipelines.rl.benchmark import BenchmarkError, run_benchmark
 
     try:
         result = run_benchmark(learners=learners, seed=seed, model=model, policies=policies, config_name=config)

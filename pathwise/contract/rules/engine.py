@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from serving.rules.ast import Rule, Verb
-from serving.rules.evaluate import LearnerState, describe, holds
-from serving.rules.names import Names
-from serving.rules.parser import parse_rule
+from pathwise.contract.rules.ast import Rule, Verb
+from pathwise.contract.rules.evaluate import LearnerState, describe, holds
+from pathwise.contract.rules.names import Names
+from pathwise.contract.rules.parser import parse_rule
 
 MAX_PREVIEW_LEARNERS = 100_000
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-LEARNER = "Learner"
-INSTRUCTOR = "Instructor"
-ASSISTANT = "Assistant Instructor"
-ADMINISTRATOR = "Administrator"
-GUARDIAN = "Guardian"
-ROLES = (LEARNER, INSTRUCTOR, ASSISTANT, ADMINISTRATOR, GUARDIAN)
+from platform_api.core.roles import ADMINISTRATOR, ASSISTANT, GUARDIAN, INSTRUCTOR, LEARNER, ROLES
+
+__all__ = ["ADMINISTRATOR", "ASSISTANT", "GUARDIAN", "INSTRUCTOR", "LEARNER", "PERMISSIONS", "ROLES", "ROLE_SCOPES"]
 
 #: Every scope the API checks. ``*`` (administrators) implies all of them.
 PERMISSIONS = {

@@ -5,19 +5,20 @@ Idempotent: the demo tenant's slug is the marker, so a second run changes nothin
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
-import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from models.prerequisites import derive_prerequisites
+from pathwise.datasets import load_sample, skill_names
 from pathwise.logs import get_logger
-from pipelines.calibrate_items import calibrate_items
-from pipelines.datasets import load_sample, skill_names
-from pipelines.demo_quiz import ensure_demo_assessments
 from platform_api.core.db import make_engine, make_session_factory, transaction
-from platform_api.core.models import (
+from platform_api.core.security import hash_password
+from platform_api.demo.quiz import ensure_demo_assessments
+from platform_api.domain.access.permissions import ROLE_SCOPES
+from platform_api.domain.items.calibrate import calibrate_items
+from platform_api.domain.models import (
     Activity,
     ActivityItem,
     ActivitySkill,
@@ -36,8 +37,6 @@ from platform_api.core.models import (
     Unit,
     User,
 )
-from platform_api.core.security import hash_password
-from platform_api.domain.identity.permissions import ROLE_SCOPES
 from platform_api.lrs.sample_loader import DEMO_COURSE_CODE, demo_course_id
 
 log = get_logger(__name__)
@@ -59,45 +58,6 @@ class SeedReport:
     attempts: int = 0
     prerequisites: int = 0
     calibrated_items: int = 0
-
-
-def derive_prerequisites(sample: pd.DataFrame, min_support: int = 15, min_ratio: float = 0.8) -> list[tuple[str, str]]:
-    """Estimate a prerequisite edge per skill from the order in which learners meet skills.
-
-    ASSISTments ships no prerequisite graph. For each skill we keep the single skill that
-    learners met first in at least ``min_ratio`` of ``min_support`` or more shared
-    histories. A 0.8 ratio rules out two-cycles; longer cycles are skipped explicitly.
-    """
-    firsts = sample.groupby(["user_id", "skill_id"])["seq"].min().reset_index()
-    order = {u: dict(zip(g["skill_id"], g["seq"], strict=True)) for u, g in firsts.groupby("user_id")}
-    before: dict[tuple[str, str], int] = defaultdict(int)
-    together: dict[tuple[str, str], int] = defaultdict(int)
-    for seen in order.values():
-        skills = list(seen)
-        for a in skills:
-            for b in skills:
-                if a < b:
-                    together[(a, b)] += 1
-                    before[(a, b) if seen[a] < seen[b] else (b, a)] += 1
-    best: dict[str, tuple[float, str]] = {}
-    for (a, b), count in together.items():
-        for first, second in ((a, b), (b, a)):
-            ratio = before[(first, second)] / count
-            if count >= min_support and ratio >= min_ratio and ratio > best.get(second, (0.0, ""))[0]:
-                best[second] = (ratio, first)
-    edges: list[tuple[str, str]] = []
-    parent: dict[str, str] = {}
-    for skill, (_, prereq) in sorted(best.items()):
-        node, cyclic = prereq, False
-        while node in parent:
-            node = parent[node]
-            if node == skill:
-                cyclic = True
-                break
-        if not cyclic:
-            parent[skill] = prereq
-            edges.append((prereq, skill))
-    return edges
 
 
 def _ensure_roles(session: Session) -> dict[str, int]:

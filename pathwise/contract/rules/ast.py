@@ -26,7 +26,7 @@ class Call:
     """A learner-state function such as ``mastery("Algebra")``."""
 
     name: str
-    args: tuple[str, ...]  # skill ids once resolved (:mod:`serving.rules.names`), else the names as written
+    args: tuple[str, ...]  # skill ids once resolved (:mod:`pathwise.contract.rules.names`), else the names as written
     dimension: Dimension
     labels: tuple[str, ...] = ()  # the names as written, when ``args`` were resolved to ids
 

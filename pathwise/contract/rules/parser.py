@@ -4,7 +4,7 @@ Why Lark in LALR mode: the grammar is declared once and readable, the parser run
 time with no backtracking (a hostile rule cannot make it hang), the lexer is contextual (so
 ``not``/``and``/``min`` stay keywords only where they may appear) and every error carries a
 line, a column and the terminals that would have been accepted. Nothing is ever evaluated
-as Python: the tree is converted into the typed nodes of :mod:`serving.rules.ast`.
+as Python: the tree is converted into the typed nodes of :mod:`pathwise.contract.rules.ast`.
 
 Limits (size, nesting, number of actions) are checked before or while converting so that
 huge or deeply nested input gets a clear :class:`RuleError`, never a ``RecursionError``.
@@ -20,7 +20,7 @@ from functools import lru_cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from serving.rules.ast import (
+from pathwise.contract.rules.ast import (
     Action,
     And,
     Call,
@@ -34,8 +34,8 @@ from serving.rules.ast import (
     Rule,
     Verb,
 )
-from serving.rules.errors import RuleError
-from serving.rules.names import Names, UnresolvedName
+from pathwise.contract.rules.errors import RuleError
+from pathwise.contract.rules.names import Names, UnresolvedName
 
 MAX_SOURCE_CHARS = 2000
 MAX_DEPTH = 16
@@ -133,7 +133,7 @@ def _parser() -> Lark:
 def parse_rule(source: str, names: Names | None = None) -> Rule:
     """Parse and validate one rule; raise :class:`RuleError` with its position on any problem.
 
-    With ``names``, every skill and activity name is resolved to its id (see :mod:`serving.rules.names`).
+    With ``names``, every skill and activity name is resolved to its id (see :mod:`pathwise.contract.rules.names`).
     """
     if not isinstance(source, str):
         raise RuleError("a rule must be text")

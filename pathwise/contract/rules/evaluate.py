@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from serving.rules.ast import And, Call, Comparison, Condition, Dimension, Not, Operand, Or, Quantity
+from pathwise.contract.rules.ast import And, Call, Comparison, Condition, Dimension, Not, Operand, Or, Quantity
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,

@@ -26,7 +26,7 @@ SKILLS = ("Fractions", "Algebra", "Quadratics")
 
 
 def _settings() -> ServingSettings:
-    from pathwise.cli import settings_or_exit
+    from pathwise.commands import settings_or_exit
 
     return settings_or_exit(ServingSettings)
 
@@ -243,7 +243,7 @@ def bench_serve(
 
 
 def register_bench() -> None:
-    from pathwise.bench import bench_app
+    from pathwise.commands import bench_app
 
     if "serve" not in {c.name for c in bench_app.registered_commands}:
         bench_app.command("serve")(bench_serve)

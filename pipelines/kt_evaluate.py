@@ -1,6 +1,6 @@
 """Fit a neural KT model on train (early-stopping on valid) and score it on test.
 
-The functions are what ``pathwise bench kt`` reuses; ``python -m models.dkt.evaluate`` is a
+The functions are what ``pathwise bench kt`` reuses; ``python -m pipelines.kt_evaluate`` is a
 standalone runner for the published splits (reads files only when run as a script).
 """
 

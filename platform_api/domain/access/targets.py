@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
+from platform_api.domain.access.authz import Principal, Target
 from platform_api.domain.assessment.models import Assessment, AssessmentSession
 from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Activity, ActivityItem, Course, Lesson, PublishSchedule, Unit
 from platform_api.domain.enrollment.models import Enrollment
-from platform_api.domain.identity.authz import Principal, Target
 from platform_api.domain.identity.models import Grant, User
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from pydantic import BaseModel
 
-from pathwise.bench import bench_app
+from pathwise.commands import bench_app
 
 if TYPE_CHECKING:
     from models.code.hostile import CaseOutcome

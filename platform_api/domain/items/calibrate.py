@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.irt.model import IRT2PL
-from platform_api.core.models import Attempt, Item  # every model, so the foreign keys resolve
+from platform_api.domain.models import Attempt, Item  # every model, so the foreign keys resolve
 
 MIN_RESPONSES = 5
 

@@ -1,0 +1,1 @@
+"""The demo organization, people, course and quizzes that ``pathwise up`` seeds (idempotent)."""
