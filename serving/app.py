@@ -27,6 +27,7 @@ from ray.serve.deployment import Deployment
 from ray.serve.handle import DeploymentHandle
 
 from pathwise.config import CommonSettings
+from pathwise.contract.catalog import Catalog
 from pathwise.contract.rules import (
     Candidate,
     LearnerContext,
@@ -38,6 +39,7 @@ from pathwise.contract.rules import (
     apply,
     decide,
 )
+from pathwise.contract.sequencer import rank
 from pathwise.contract.stream import Event
 from pathwise.logs import get_logger
 from pathwise.service_auth import (
@@ -48,7 +50,6 @@ from pathwise.service_auth import (
     resolve_secret,
     verify_service_token,
 )
-from serving.catalog import Catalog
 from serving.config import engine_url
 from serving.exposures import ExposureSink, open_sink
 from serving.feast_seed import FeastSeed
@@ -58,7 +59,6 @@ from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
 from serving.rollout.pooled import PooledMetrics
 from serving.schemas import AppArgs, EventIn, RecommendationOut, RecommendationsOut, RouterConfig
-from serving.sequencer import rank
 from serving.state import Learner, open_state
 from serving.tracer import KnowledgeTracer, tracer_config
 

@@ -20,9 +20,9 @@ from models.simulator.activities import N_ACTIVITIES
 from models.simulator.activities import Activity as SimActivity
 from models.simulator.env import GLOBAL_FEATURES, RECENT_ANSWERS, SKILL_FEATURES, observation_size, smoothed_accuracy
 from models.simulator.planner import BeliefPlanner, advice_vector
+from pathwise.contract.catalog import Activity, Course
+from pathwise.contract.sequencer import MASTERED, Ranked, unlocked
 from pathwise.registry import SEQUENCER_MODEL, configure_mlflow, model_uri
-from serving.catalog import Activity, Course
-from serving.sequencer import MASTERED, Ranked, unlocked
 from serving.state import Learner
 
 REGISTERED_MODEL = SEQUENCER_MODEL

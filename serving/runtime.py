@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from pathwise.contract.catalog import Catalog, demo_catalog
 from pathwise.logs import get_logger
-from serving.catalog import Catalog, demo_catalog
 from serving.config import ServingSettings, engine_url
 from serving.rollout import RolloutDecision, RolloutSpec, RolloutState, Slot
 from serving.schemas import AppArgs, RouterConfig
@@ -81,7 +81,7 @@ def app_args(settings: ServingSettings, spec: RolloutSpec, sequencer: RolloutSpe
 
 def platform_catalog(engine: Engine) -> Catalog:
     """The platform's courses as the serving catalog; the demo course when the platform has none."""
-    from serving.catalog_store import load_catalog
+    from pathwise.contract.catalog_store import load_catalog
 
     with engine.connect() as conn:
         catalog = load_catalog(conn)

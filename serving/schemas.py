@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from serving.catalog import Catalog, demo_catalog
+from pathwise.contract.catalog import Catalog, demo_catalog
 from serving.exposures import DEFAULT_SINK
 from serving.rollout import RolloutSpec
 

@@ -1,1 +1,2 @@
-"""What serving and the platform share, defined once below both: the rule language and the event stream."""
+"""What serving and the platform share, defined once below both: the rule language, the course catalog
+serving ranks from (and the sequencer that ranks it), and the event stream."""

@@ -401,7 +401,7 @@ def test_serving_loads_what_the_api_wrote_and_shows_it_in_the_reason(world_clien
     assert set(config.overrides) == {str(learner), str(world.ids["user_learner2"])}
     assert set(later) == {str(learner)}  # the expired one is no longer loaded
 
-    from serving.catalog_store import load_catalog
+    from pathwise.contract.catalog_store import load_catalog
 
     with engine.connect() as conn:
         catalog = load_catalog(conn)

@@ -3,9 +3,9 @@ Router swaps it on ``reconfigure()``, without a restart."""
 
 from __future__ import annotations
 
+from pathwise.contract.catalog import demo_catalog
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.domain.models import Activity, ActivitySkill, Course, Lesson, Unit
-from serving.catalog import demo_catalog
 from serving.config import ServingSettings
 from serving.rollout import RolloutSpec, Slot
 from serving.runtime import RolloutWatcher, app_args

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from serving.catalog import Activity, Catalog, Course
+from pathwise.contract.catalog import Activity, Catalog, Course
 from serving.schemas import AppArgs, RouterConfig, RuleConfig
 
 #: Two courses whose skills share a name but not an id ("Fractions": 7 and 9).

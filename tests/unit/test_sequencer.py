@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from serving.catalog import demo_catalog
-from serving.sequencer import MASTERED, RecommendationType, rank
+from pathwise.contract.catalog import demo_catalog
+from pathwise.contract.sequencer import MASTERED, RecommendationType, rank
 
 COURSE = demo_catalog().courses[0]
 LEVELS = (0.0, 0.3, 0.5, 0.79, 0.8, 0.95)

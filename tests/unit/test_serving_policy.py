@@ -11,9 +11,9 @@ import pytest
 from models.simulator.activities import N_ACTIVITIES
 from models.simulator.env import GLOBAL_FEATURES, SKILL_FEATURES, observation_size
 from models.simulator.planner import BeliefPlanner, PlanSpec
-from serving.catalog import demo_catalog
+from pathwise.contract.catalog import demo_catalog
+from pathwise.contract.sequencer import MASTERED, RecommendationType, rank
 from serving.policy import PolicyHook, policy_inputs
-from serving.sequencer import MASTERED, RecommendationType, rank
 from serving.state import Learner, MemoryState
 
 COURSE = demo_catalog().courses[0]

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from pathwise.contract.catalog import Course as CatalogCourse
+from pathwise.contract.catalog_store import load_catalog
 from pathwise.contract.rules import (
     Candidate,
     LearnerContext,
@@ -30,6 +32,7 @@ from pathwise.contract.rules import (
     parse_rule,
     preview,
 )
+from pathwise.contract.sequencer import rank
 from platform_api.core.errors import ProblemError
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Course
@@ -44,9 +47,6 @@ from platform_api.domain.rollouts.schemas import (
     PreviewRequest,
 )
 from platform_api.domain.skills.models import Skill
-from serving.catalog import Course as CatalogCourse
-from serving.catalog_store import load_catalog
-from serving.sequencer import rank
 
 BASELINE = "serving sequencer over mastery estimated from stored attempts (smoothed share correct), existing rules"
 
@@ -66,7 +66,7 @@ def invalid_rule(error: RuleError, field: str = "source") -> ProblemError:
 
 
 def rule_names(session: Session, tenant_id: int, course_id: int | None = None) -> Names:
-    """The names a rule may use, exactly as serving resolves them (:meth:`serving.catalog.Catalog.names`)."""
+    """The names a rule may use, exactly as serving resolves them (:meth:`pathwise.contract.catalog.Catalog.names`)."""
     courses = select(Course.id).join(OrgUnit, OrgUnit.id == Course.org_unit_id).where(OrgUnit.tenant_id == tenant_id)
     ids = [course_id] if course_id is not None else list(session.scalars(courses))
     return load_catalog(session.connection(), ids).names(str(course_id) if course_id is not None else None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from serving.catalog import Activity, Course
+from pathwise.contract.catalog import Activity, Course
 
 MASTERED = 0.8
 STRUGGLING = 0.4

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Integer, String, column, select, table
 from sqlalchemy.dialects.postgresql import JSONB
 
-from serving.catalog import Activity, Catalog, Course
+from pathwise.contract.catalog import Activity, Catalog, Course
 
 _JSON = JSON().with_variant(JSONB(), "postgresql")
 _courses = table("courses", column("id", Integer), column("org_unit_id", Integer))
