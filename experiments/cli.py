@@ -90,7 +90,8 @@ def simulate(
 
 
 def register(app: typer.Typer) -> None:
-    from experiments.serving_bench import register_bench
+    from experiments import loop_bench, serving_bench
 
     app.add_typer(experiments_app, name="experiments")
-    register_bench()
+    serving_bench.register_bench()
+    loop_bench.register_bench()

@@ -13,6 +13,7 @@ class ServingSettings(CommonSettings):
     kt_model_name: str = "pathwise-bkt"
     ray_num_cpus: int = Field(2, ge=1, le=512)
     events_stream: str = "pathwise.events"
+    state_prefix: str = Field("pathwise:serving:", min_length=1, max_length=100, description="learner-state keys")
 
 
 def engine_url(url: str) -> str:

@@ -76,6 +76,7 @@ def app_args(settings: ServingSettings, spec: RolloutSpec, sequencer: RolloutSpe
         features_home=str(settings.home) if features.is_dir() else None,
         db_url=settings.db_url,
         home=str(settings.home),
+        state_prefix=settings.state_prefix,
     )
 
 

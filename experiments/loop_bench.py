@@ -1,0 +1,313 @@
+"""``pathwise bench loop``: from a 200 on an answer to a changed mastery in the learner's recommendations.
+
+The whole stack runs as a person starts it (``pathwise up`` in a subprocess, on a fresh home), on
+the embedded defaults or on PostgreSQL + Redis. Learners log in with their own accounts, answer
+items of the demo quiz through the assessment API or post an ``answered`` statement to ``/xAPI``,
+and read their recommendations through the platform API (never serving directly). For each answer
+the clock starts when the answer's 200/201 arrives and stops when the answered skill's mastery in
+the recommendation response differs from the value read just before; an answer whose mastery does
+not move within the timeout counts as lost. :class:`Stack` is shared with the end-to-end test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from features.xapi_vocabulary import answered_statement
+
+PASSWORD = "pathwise-demo"
+QUIZ_TITLE_PREFIX = "Check your understanding"
+XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """A running ``pathwise up``: its URLs, database and what the demo seeded."""
+
+    api: str
+    serving: str
+    db_url: str
+    env: dict[str, str]
+    process: subprocess.Popen[str]
+    course: int = 0
+    quiz: int = 0
+    skill: str = ""
+    learners: list[int] = field(default_factory=list)
+    lrs_auth: tuple[str, str] = ("", "")
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the platform database directly (SQLite or PostgreSQL), as an operator would."""
+        if self.db_url.startswith("sqlite"):
+            with sqlite3.connect(self.db_url.removeprefix("sqlite:///")) as db:
+                return db.execute(sql, params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.db_url.replace("?", "&").split("&")[0]) as db:
+            return db.execute(sql.replace("?", "%s"), params).fetchall()
+
+    def login(self, client: httpx.Client, learner: int) -> dict[str, str]:
+        form = {"username": f"learner{learner}@demo.pathwise.local", "password": PASSWORD}
+        answer = client.post(f"{self.api}/v1/auth/token", data=form)
+        answer.raise_for_status()
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def _wait_ready(process: subprocess.Popen[str], api: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"pathwise up exited with {process.returncode}:\n{output[-4000:]}")
+        try:
+            if httpx.get(f"{api}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"the API did not become ready within {timeout_s:.0f} s")
+
+
+@contextmanager
+def running_stack(home: Path, backend: str = "embedded", *, timeout_s: float = 420.0) -> Iterator[Stack]:
+    """``pathwise up`` on a fresh ``home``: embedded (SQLite, in-process bus) or ``postgres`` (+ Redis).
+
+    With ``postgres`` a throw-away database, stream and state prefix are made for the run and
+    removed after it. Ctrl-C (SIGINT) stops the stack, as a person would.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
+    env["PATHWISE_HOME"] = str(home)
+    run = uuid.uuid4().hex[:8]
+    database = None
+    if backend == "postgres":
+        import psycopg
+
+        database = f"pathwise_loop_{run}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{database}"')
+        env["PATHWISE_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{database}"
+        env["PATHWISE_REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        env["PATHWISE_EVENTS_STREAM"] = f"pathwise.events.loop-{run}"
+        env["PATHWISE_STATE_PREFIX"] = f"pathwise:loop-{run}:"
+    elif backend != "embedded":
+        raise ValueError(f"unknown backend {backend!r}; use embedded or postgres")
+    port, serve_port = free_port(), free_port()
+    command = [sys.executable, "-m", "pathwise.cli", "up", "--port", str(port), "--serve-port", str(serve_port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    db_url = env.get("PATHWISE_DATABASE_URL", f"sqlite:///{home / 'pathwise.db'}")
+    try:
+        api = f"http://127.0.0.1:{port}"
+        _wait_ready(process, api, timeout_s)
+        stack = Stack(api, f"http://127.0.0.1:{serve_port}", db_url, env, process)
+        _describe_demo(stack)
+        yield stack
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+        if database is not None:
+            _drop(env, database)
+
+
+def _drop(env: dict[str, str], database: str) -> None:
+    import psycopg
+    import redis
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    client = redis.Redis.from_url(env["PATHWISE_REDIS_URL"])
+    client.delete(env["PATHWISE_EVENTS_STREAM"])
+    for key in client.scan_iter(match=env["PATHWISE_STATE_PREFIX"] + "*", count=500):
+        client.delete(key)
+    client.close()
+
+
+def _describe_demo(stack: Stack) -> None:
+    """The demo course, its quiz, the quiz's skill, the seeded learners and an LRS client of the tenant."""
+    [(course,)] = stack.query("SELECT id FROM courses WHERE code = ?", "ASSIST-MATH")
+    [(quiz, skill)] = stack.query(
+        "SELECT a.id, i.skill_id FROM assessments a JOIN items i ON i.id = "
+        "(SELECT min(x.id) FROM items x WHERE x.external_id LIKE 'demo-frac-%') WHERE a.kind = 'formative'"
+    )
+    learners = stack.query("SELECT id FROM users WHERE email LIKE 'learner%@demo.pathwise.local' ORDER BY id")
+    stack.course, stack.quiz, stack.skill = int(course), int(quiz), str(skill)
+    stack.learners = [int(row[0]) for row in learners]
+    made = subprocess.run(
+        [sys.executable, "-m", "pathwise.cli", "lrs", "credentials", "create", "--name", "loop", "--org", "demo"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    fields = dict(line.split(":", 1) for line in made.stdout.splitlines() if ":" in line)
+    stack.lrs_auth = (fields["key"].strip(), fields["secret"].strip())
+
+
+def wrong_answer(item: dict[str, Any]) -> dict[str, Any]:
+    """An answer of the item's own kind that its key cannot accept (the learner gets it wrong)."""
+    kind, body = item.get("kind"), item.get("body") or {}
+    choices = sorted(body.get("choices") or {"a": ""})
+    if kind == "multiple_choice":  # the demo's keys are never the first choice
+        return {"choice": choices[0]}
+    if kind == "multiple_response":
+        return {"choices": choices[-2:-1] or choices[:1]}
+    if kind == "numeric":
+        return {"value": 987654.0}
+    if kind == "ordering":
+        return {"order": list(reversed(sorted(body.get("items") or {})))}
+    if kind == "matching":
+        return {"pairs": {}}
+    return {"text": "no idea"}
+
+
+def mastery(client: httpx.Client, stack: Stack, learner: int, headers: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    answer = client.get(
+        f"{stack.api}/v1/learners/{learner}/recommendations", params={"course": stack.course}, headers=headers
+    )
+    answer.raise_for_status()
+    body = answer.json()
+    return float(body["mastery"].get(stack.skill, float("nan"))), body
+
+
+@dataclass
+class Timing:
+    via: str
+    latency_ms: float | None  # None: the mastery never moved (lost)
+
+
+def _wait_change(
+    client: httpx.Client, stack: Stack, learner: int, headers: dict[str, str], before: float, timeout_s: float
+) -> float | None:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout_s:
+        now, _ = mastery(client, stack, learner, headers)
+        if now != before:
+            return (time.perf_counter() - started) * 1000
+        time.sleep(0.01)
+    return None
+
+
+def answer_quiz(client: httpx.Client, stack: Stack, headers: dict[str, str], sitting: int) -> bool:
+    """One wrong answer to the quiz's current item; False when the quiz has nothing left to answer."""
+    item = client.get(f"{stack.api}/v1/sittings/{sitting}/next", headers=headers)
+    item.raise_for_status()
+    if item.json() is None:
+        return False
+    body = item.json()
+    answer = {"item_id": body["id"], "answer": wrong_answer(body), "duration_ms": 15_000}
+    posted = client.post(f"{stack.api}/v1/sittings/{sitting}/answers", json=answer, headers=headers)
+    if posted.status_code == 409:  # no tries left on that item: the next call moves on
+        return True
+    posted.raise_for_status()
+    return True
+
+
+def answer_xapi(client: httpx.Client, stack: Stack, learner: int, n: int) -> None:
+    statement = answered_statement(learner, f"loop-{learner}-{n}", stack.skill, False, duration_s=12.0)
+    posted = client.post(f"{stack.api}/xAPI/statements", json=statement, auth=stack.lrs_auth, headers=XAPI_HEADERS)
+    posted.raise_for_status()
+
+
+def drive_learner(stack: Stack, learner: int, answers: int, timeout_s: float = 10.0) -> list[Timing]:
+    """Alternate quiz and xAPI answers for one learner; time each from its 2xx to the changed mastery."""
+    timings: list[Timing] = []
+    with httpx.Client(timeout=30) as client:
+        headers = stack.login(client, learner)
+        sitting = client.post(f"{stack.api}/v1/assessments/{stack.quiz}/sittings", headers=headers)
+        sitting.raise_for_status()
+        sitting_id = int(sitting.json()["id"])
+        quiz_open = True
+        for n in range(answers):
+            before, _ = mastery(client, stack, learner, headers)
+            if quiz_open and n % 2 == 0:
+                quiz_open = answer_quiz(client, stack, headers, sitting_id)
+                via = "quiz"
+                if not quiz_open:
+                    answer_xapi(client, stack, learner, n)
+                    via = "xapi"
+            else:
+                answer_xapi(client, stack, learner, n)
+                via = "xapi"
+            timings.append(Timing(via, _wait_change(client, stack, learner, headers, before, timeout_s)))
+    return timings
+
+
+def summarize(backend: str, timings: list[Timing]) -> dict[str, Any]:
+    import numpy as np
+
+    done = [t.latency_ms for t in timings if t.latency_ms is not None]
+    p50, p95 = np.percentile(done, [50, 95]) if done else (float("nan"), float("nan"))
+    return {
+        "backend": backend,
+        "answers": len(timings),
+        "lost": len(timings) - len(done),
+        "p50_ms": round(float(p50), 1),
+        "p95_ms": round(float(p95), 1),
+        "max_ms": round(max(done), 1) if done else None,
+        "by_source": {via: sum(1 for t in timings if t.via == via) for via in ("quiz", "xapi")},
+    }
+
+
+def bench_loop(
+    learners: Annotated[int, typer.Option(min=1, max=400, help="Demo learners answering")] = 50,
+    answers: Annotated[int, typer.Option(min=1, max=100, help="Answers per learner (quiz and xAPI alternately)")] = 10,
+    backends: Annotated[str, typer.Option(help="Comma-separated: embedded, postgres")] = "embedded,postgres",
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Learners answering at once")] = 8,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per backend")] = False,
+) -> None:
+    """Loop latency: an answer's 2xx → its skill's mastery changed in the authenticated recommendations."""
+    import tempfile
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
+        with tempfile.TemporaryDirectory(prefix="pathwise-loop-") as home:
+            with console.status(f"starting pathwise up ({backend})"):
+                stack_cm = running_stack(Path(home) / "home", backend)
+                stack = stack_cm.__enter__()
+            try:
+                chosen = stack.learners[:learners]
+                timings: list[Timing] = []
+                with Progress(console=console) as progress, ThreadPoolExecutor(concurrency) as pool:
+                    task = progress.add_task(f"{backend}: learners", total=len(chosen))
+                    for result in pool.map(lambda learner: drive_learner(stack, learner, answers), chosen):
+                        timings += result
+                        progress.advance(task)
+            finally:
+                stack_cm.__exit__(None, None, None)
+        summary = summarize(backend, timings)
+        typer.echo(json.dumps(summary) if json_out else json.dumps(summary, indent=2))
+
+
+def register_bench() -> None:
+    from pathwise.commands import bench_app
+
+    if "loop" not in {c.name for c in bench_app.registered_commands}:
+        bench_app.command("loop")(bench_loop)
