@@ -179,7 +179,7 @@ def wrong_answer(item: dict[str, Any]) -> dict[str, Any]:
     if kind == "numeric":
         return {"value": 987654.0}
     if kind == "ordering":
-        return {"order": list(reversed(sorted(body.get("items") or {})))}
+        return {"order": sorted(body.get("items") or {}, reverse=True)}
     if kind == "matching":
         return {"pairs": {}}
     return {"text": "no idea"}
@@ -257,6 +257,16 @@ def drive_learner(stack: Stack, learner: int, answers: int, timeout_s: float = 1
     return timings
 
 
+def _drive(stack: Stack, learners: list[int], answers: int, concurrency: int, progress: Any) -> list[Timing]:
+    timings: list[Timing] = []
+    with progress, ThreadPoolExecutor(concurrency) as pool:
+        task = progress.add_task("learners answering", total=len(learners))
+        for result in pool.map(lambda learner: drive_learner(stack, learner, answers), learners):
+            timings += result
+            progress.advance(task)
+    return timings
+
+
 def summarize(backend: str, timings: list[Timing]) -> dict[str, Any]:
     import numpy as np
 
@@ -289,19 +299,9 @@ def bench_loop(
     console = Console(stderr=True)
     for backend in [b.strip() for b in backends.split(",") if b.strip()]:
         with tempfile.TemporaryDirectory(prefix="pathwise-loop-") as home:
-            with console.status(f"starting pathwise up ({backend})"):
-                stack_cm = running_stack(Path(home) / "home", backend)
-                stack = stack_cm.__enter__()
-            try:
-                chosen = stack.learners[:learners]
-                timings: list[Timing] = []
-                with Progress(console=console) as progress, ThreadPoolExecutor(concurrency) as pool:
-                    task = progress.add_task(f"{backend}: learners", total=len(chosen))
-                    for result in pool.map(lambda learner: drive_learner(stack, learner, answers), chosen):
-                        timings += result
-                        progress.advance(task)
-            finally:
-                stack_cm.__exit__(None, None, None)
+            console.print(f"starting pathwise up ({backend}) on a fresh home")
+            with running_stack(Path(home) / "home", backend) as stack:
+                timings = _drive(stack, stack.learners[:learners], answers, concurrency, Progress(console=console))
         summary = summarize(backend, timings)
         typer.echo(json.dumps(summary) if json_out else json.dumps(summary, indent=2))
 

@@ -9,7 +9,7 @@ Per prompt, one of two stacks turns an essay into a continuous score (``ScorerCo
   block's weight) and their predictions are averaged; ``joint_combine="best"`` keeps only
   the setting with the best inner out-of-fold QWK instead. On inner folds of the training
   parts it matched or beat every stack over separate level-1 models.
-* ``"boosted"`` (session 2): ridges on word n-grams, optionally character n-grams, and on
+* ``"boosted"`` (the default before the joint ridge): ridges on word n-grams, optionally character n-grams, and on
   the features (plus the embedding), whose out-of-fold predictions feed gradient boosting.
 
 Cut points fitted on inner out-of-fold predictions (averaged over repeated inner splits;
@@ -184,14 +184,17 @@ JOINT_COMBINES = ("best", "average")
 #: The features the default joint ridge also reads through a spline basis: length and vocabulary
 #: size, whose effect on the score flattens out for long essays, and the misspelling count.
 SPLINE_FEATURES = ("log_chars", "log_words", "n_unique_words", "guiraud_index", "n_oov")
-#: Named configurations (``pathwise essay cv|train --preset``), as overrides of ``ScorerConfig()``.
-#: ``plain`` is the previous default: the single best grid setting, no spline features and the
-#: QWK-tuned cut points (four-fold CV mean QWK 0.7811); ``session4`` is the default before the
-#: repeated inner split (0.7849). See experiments/results/essay.md.
+#: Named configurations (``pathwise essay cv|train --preset``), as overrides of ``ScorerConfig()``,
+#: each named for what it configures. ``repeated-split`` is ``ScorerConfig()`` itself: the
+#: grid-averaged joint ridge with spline features, cut points from three repeated inner splits
+#: (four-fold CV mean QWK 0.7880). ``single-split`` is the same model on one inner split, with
+#: less stretched cut points and a heavier feature block (0.7849). ``best-ridge`` is the single
+#: best grid setting, no spline features and the QWK-tuned cut points (0.7811). See
+#: experiments/results/essay.md.
 PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "session4": {"inner_repeats": 1, "cutpoint_shrink": 0.5, "joint_feature_weight": 0.3},
-    "plain": {
+    "repeated-split": {},
+    "single-split": {"inner_repeats": 1, "cutpoint_shrink": 0.5, "joint_feature_weight": 0.3},
+    "best-ridge": {
         "inner_repeats": 1,
         "joint_feature_weight": 0.3,
         "joint_combine": "best",
@@ -212,7 +215,7 @@ class ScorerConfig:
     inner_repeats: int = 3
     #: ``"joint"``: ridges over word n-grams, features and embedding (at every alpha and
     #: embedding weight of the grid, averaged, or the best one on inner folds).
-    #: ``"boosted"``: the session-2 stack.
+    #: ``"boosted"``: ridges whose out-of-fold predictions feed gradient boosting (see ``BoostedStack``).
     stack: str = "joint"
     joint_alphas: tuple[float, ...] = (1.0, 3.0, 10.0)
     joint_embedding_weights: tuple[float, ...] = (1.0, 2.0)
@@ -286,7 +289,7 @@ class ScorerConfig:
 
 @dataclass
 class BoostedStack:
-    """The session-2 stack: level-1 ridges whose out-of-fold predictions feed gradient boosting."""
+    """The boosted stack: level-1 ridges whose out-of-fold predictions feed gradient boosting."""
 
     tfidf: TfidfVectorizer
     text_ridge: Ridge

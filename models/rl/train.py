@@ -29,7 +29,7 @@ class TrainSettings:
     lambda_: float = 0.95
     entropy_coeff: float = 0.005
     hidden: tuple[int, ...] = (128, 128)
-    #: Logit bonus for the belief planner's advice (0: the policy learns from scratch, as before session 5).
+    #: Logit bonus for the belief planner's advice (0: the policy learns from scratch, as before the planner existed).
     advice_weight: float = 4.0
     #: Vectorised envs in the driver: 32 halves the time per iteration against 8 (fewer, larger forward passes).
     envs_per_runner: int = 32

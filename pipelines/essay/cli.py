@@ -26,7 +26,8 @@ StackOption = Annotated[
     str,
     typer.Option(
         "--stack",
-        help="joint: one ridge over word n-grams, features and embedding (default); boosted: the session-2 stack",
+        help="joint: one ridge over word n-grams, features and embedding (default); "
+        "boosted: ridges feeding gradient boosting (the earlier stack)",
     ),
 ]
 
@@ -34,9 +35,9 @@ PresetOption = Annotated[
     str,
     typer.Option(
         "--preset",
-        help="default: the grid-averaged joint ridge with spline features, three repeated inner splits and "
-        "stretched cut points; session4: the same on one inner split (the earlier default); "
-        "plain: the single best joint ridge with QWK-tuned cut points",
+        help="repeated-split (default): the grid-averaged joint ridge with spline features, cut points from "
+        "three repeated inner splits, stretched; single-split: the same on one inner split (the earlier default); "
+        "best-ridge: the single best joint ridge, no spline features, QWK-tuned cut points",
     ),
 ]
 
@@ -58,7 +59,7 @@ def _data_dir(settings: Any, data: Path | None) -> Path:
     return path
 
 
-def _config(seed: int, embedding_in_stack: bool, stack: str, preset: str = "default") -> Any:
+def _config(seed: int, embedding_in_stack: bool, stack: str, preset: str = "repeated-split") -> Any:
     from models.essay.scorer import PRESETS, ScorerConfig
 
     if preset not in PRESETS:
@@ -95,7 +96,7 @@ def cv_cmd(
     folds: Annotated[str | None, typer.Option(help="Comma-separated folds to score (default: all)")] = None,
     embedding_in_stack: EmbedOption = True,
     stack: StackOption = "joint",
-    preset: PresetOption = "default",
+    preset: PresetOption = "repeated-split",
 ) -> None:
     """Cross-validate over the ASAP parts (each part is one fold) and report QWK per prompt."""
     from models.essay.data import EssayDataError
@@ -126,7 +127,7 @@ def train_cmd(
     as_json: JsonOption = False,
     embedding_in_stack: EmbedOption = True,
     stack: StackOption = "joint",
-    preset: PresetOption = "default",
+    preset: PresetOption = "repeated-split",
 ) -> None:
     """Fit on every part, log to MLflow and register ``pathwise-essay`` (champion alias if none)."""
     from models.essay.data import EssayDataError

@@ -1,8 +1,8 @@
 """Import every domain model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from platform_api.core.db import Base
-from platform_api.domain.assessment.models import Assessment, AssessmentSession
-from platform_api.domain.assignments.models import Assignment, ExamSession, ScoreAudit, Submission, SubmissionComment
+from platform_api.domain.assessment.models import Assessment, AssessmentSitting
+from platform_api.domain.assignments.models import Assignment, ExamAdmission, ScoreAudit, Submission, SubmissionComment
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import (
     Activity,
@@ -30,7 +30,7 @@ __all__ = [
     "ActivityItem",
     "ActivitySkill",
     "Assessment",
-    "AssessmentSession",
+    "AssessmentSitting",
     "Assignment",
     "Attachment",
     "Attempt",
@@ -42,7 +42,7 @@ __all__ = [
     "CourseVersion",
     "Document",
     "Enrollment",
-    "ExamSession",
+    "ExamAdmission",
     "ExperimentExposure",
     "Grant",
     "GuardianLink",

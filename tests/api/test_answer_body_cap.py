@@ -83,9 +83,9 @@ def test_oversize_answers_are_refused_before_parsing_and_change_nothing(
     item_id = made.json()["id"]
     body = {"title": "Cap", "kind": "summative", "item_ids": [item_id]}
     test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
-    path = f"/v1/assessment-sessions/{sitting['id']}/answers"
-    view = f"/v1/assessment-sessions/{sitting['id']}"
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sittings", headers=_h(world, "learner")).json()
+    path = f"/v1/sittings/{sitting['id']}/answers"
+    view = f"/v1/sittings/{sitting['id']}"
     before, seen = _rows(db_url), client.get(view, headers=_h(world, "learner")).json()
 
     declared = client.post(path, content=_sized(item_id, CAP + 1), headers=_h(world, "learner"))

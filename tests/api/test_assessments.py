@@ -181,14 +181,14 @@ def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tup
     assert created.json()["max_tries"] == 3
     quiz = created.json()["id"]
 
-    started = client.post(f"/v1/assessments/{quiz}/sessions", headers=_h(world, "learner"))
+    started = client.post(f"/v1/assessments/{quiz}/sittings", headers=_h(world, "learner"))
     assert started.status_code == 201
     sitting = started.json()
     assert [i["id"] for i in sitting["items"]] == ids
     assert "answer_key" not in sitting["items"][0] and sitting["items"][0]["options"] == {"choices": ["a", "b", "c"]}
-    resumed = client.post(f"/v1/assessments/{quiz}/sessions", headers=_h(world, "learner"))
+    resumed = client.post(f"/v1/assessments/{quiz}/sittings", headers=_h(world, "learner"))
     assert resumed.status_code == 200 and resumed.json()["id"] == sitting["id"]
-    answers = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    answers = f"/v1/sittings/{sitting['id']}/answers"
     before = _counts(db_url)
 
     # Bad input changes nothing: wrong shape, unknown choice, an item not in the sitting, someone else's sitting.
@@ -207,7 +207,7 @@ def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tup
         ).status_code
         == 403
     )
-    assert client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner2")).status_code == 403
+    assert client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "learner2")).status_code == 403
     assert _counts(db_url) == before
 
     wrong = client.post(
@@ -234,17 +234,15 @@ def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tup
     for item_id, answer in zip(ids[2:], RIGHT[2:], strict=True):
         graded = client.post(answers, json={"item_id": item_id, "answer": answer}, headers=_h(world, "learner")).json()
         assert graded["correct"] is True, graded
-    nxt = client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner"))
+    nxt = client.get(f"/v1/sittings/{sitting['id']}/next", headers=_h(world, "learner"))
     assert nxt.json()["id"] == ids[1]  # the partly right item may still be retried
 
-    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    finished = client.post(f"/v1/sittings/{sitting['id']}/finish", headers=_h(world, "learner")).json()
     assert finished["status"] == "finished"
     assert finished["score"] == pytest.approx((5 + 2 / 3) / 6, abs=1e-6) and finished["passed"] is True
     assert [r["tries"] for r in finished["results"]] == [3, 1, 1, 1, 1, 1]
-    assert (
-        client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).status_code == 409
-    )
-    seen_by_guardian = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "guardian"))
+    assert client.post(f"/v1/sittings/{sitting['id']}/finish", headers=_h(world, "learner")).status_code == 409
+    seen_by_guardian = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "guardian"))
     assert seen_by_guardian.status_code == 200 and seen_by_guardian.json()["score"] == finished["score"]
 
     # 8 graded answers: 8 attempts and 8 answered statements; one closing statement; each with an outbox event.
@@ -286,29 +284,29 @@ def test_summative_blueprint_draws_reproducibly_and_withholds_feedback(api: tupl
     assert retries.status_code == 422
     test = client.post(url, json=body, headers=_h(world, "instructor")).json()["id"]
 
-    mine = client.post(f"/v1/assessments/{test}/sessions", headers=_h(world, "learner")).json()
+    mine = client.post(f"/v1/assessments/{test}/sittings", headers=_h(world, "learner")).json()
     drawn = [i["id"] for i in mine["items"]]
     assert len(drawn) == 4 and set(drawn) <= set(ids)
     first = drawn[0]
     value = ids.index(first)
     graded = client.post(
-        f"/v1/assessment-sessions/{mine['id']}/answers",
+        f"/v1/sittings/{mine['id']}/answers",
         json={"item_id": first, "answer": {"value": value}},
         headers=_h(world, "learner"),
     ).json()
     assert graded["status"] == "graded" and graded["score"] is None and graded["feedback"] == []
     again = client.post(
-        f"/v1/assessment-sessions/{mine['id']}/answers",
+        f"/v1/sittings/{mine['id']}/answers",
         json={"item_id": first, "answer": {"value": value}},
         headers=_h(world, "learner"),
     )
     assert again.status_code == 409  # one try per item
-    result = client.post(f"/v1/assessment-sessions/{mine['id']}/finish", headers=_h(world, "learner")).json()
+    result = client.post(f"/v1/sittings/{mine['id']}/finish", headers=_h(world, "learner")).json()
     assert result["score"] == 0.25 and [r["status"] for r in result["results"]].count("unanswered") == 3
-    retake = client.post(f"/v1/assessments/{test}/sessions", headers=_h(world, "learner")).json()
+    retake = client.post(f"/v1/assessments/{test}/sittings", headers=_h(world, "learner")).json()
     assert retake["id"] != mine["id"] and [i["id"] for i in retake["items"]] == drawn
     forms = {tuple(i["id"] for i in mine["items"])}
-    other = client.post(f"/v1/assessments/{test}/sessions", headers=_h(world, "learner2")).json()
+    other = client.post(f"/v1/assessments/{test}/sittings", headers=_h(world, "learner2")).json()
     forms.add(tuple(i["id"] for i in other["items"]))
     assert all(len(f) == 4 for f in forms)
     assert _counts(db_url)[1] >= 2
@@ -332,10 +330,10 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
     body = {"title": "Placement", "kind": "summative", "selection": "adaptive", "adaptive": settings}
     created = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
     assert created.status_code == 201, created.text
-    sitting = client.post(f"/v1/assessments/{created.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    sitting = client.post(f"/v1/assessments/{created.json()['id']}/sittings", headers=_h(world, "learner")).json()
     assert len(sitting["items"]) == 1 and sitting["theta"] == 0.0
     current = sitting["items"][0]["id"]
-    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    url = f"/v1/sittings/{sitting['id']}/answers"
     given = []
     for _ in range(15):
         answer = "yes" if ids.index(current) < 15 else "no"  # a learner of about middle ability
@@ -347,11 +345,8 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
         stale = client.post(url, json={"item_id": given[0], "answer": {"choice": "yes"}}, headers=_h(world, "learner"))
         assert stale.status_code == 409
         current = out.json()["next_item"]["id"]
-        assert (
-            client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner")).json()["id"]
-            == current
-        )
-    view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "instructor")).json()
+        assert client.get(f"/v1/sittings/{sitting['id']}/next", headers=_h(world, "learner")).json()["id"] == current
+    view = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "instructor")).json()
     assert view["status"] == "finished" and 3 <= len(given) <= 15
     assert len(set(given)) == len(given)
     assert view["standard_error"] is not None and (view["standard_error"] < 0.55 or len(given) == 15)
@@ -367,10 +362,10 @@ def test_adaptive_test_runs_to_the_standard_error_rule(api: tuple[TestClient, Wo
         f"/v1/items/{missed}", json={"key": {**key, "correct": "no"}}, headers=_h(world, "instructor")
     )
     assert flipped.status_code == 200, flipped.text
-    higher = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "instructor")).json()
+    higher = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "instructor")).json()
     assert higher["theta"] > view["theta"] and higher["score"] > view["score"]
     client.patch(f"/v1/items/{missed}", json={"key": key}, headers=_h(world, "instructor"))
-    back = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "instructor")).json()
+    back = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "instructor")).json()
     assert back["theta"] == pytest.approx(view["theta"], abs=1e-9)
     assert back["standard_error"] == pytest.approx(view["standard_error"], abs=1e-9)
     assert back["score"] == pytest.approx(view["score"], abs=1e-9)
@@ -385,7 +380,7 @@ def _one_item_sitting(client: TestClient, world: World, key: dict[str, Any], pre
     [item_id] = _bank(client, world, [key], prefix)
     body = {"title": f"One {key['kind']} item", "kind": "summative", "item_ids": [item_id]}
     test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sittings", headers=_h(world, "learner")).json()
     return item_id, sitting
 
 
@@ -416,7 +411,7 @@ def _book_cell(client: TestClient, world: World, test_id: int) -> Any:
 
 
 def _adjust(client: TestClient, world: World, sitting_id: int, attempt_id: int, **body: Any) -> Any:
-    url = f"/v1/assessment-sessions/{sitting_id}/answers/{attempt_id}/adjustments"
+    url = f"/v1/sittings/{sitting_id}/answers/{attempt_id}/adjustments"
     return client.post(url, json=body, headers=_h(world, "instructor"))
 
 
@@ -441,8 +436,8 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
     ids = _bank(client, world, keys, "rv")
     body = {"title": "Written test", "kind": "summative", "item_ids": ids}
     test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
-    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sittings", headers=_h(world, "learner")).json()
+    url = f"/v1/sittings/{sitting['id']}/answers"
     before = _counts(db_url)
     empty = client.post(url, json={"item_id": ids[0], "answer": {"text": ""}}, headers=_h(world, "learner"))
     assert empty.status_code == 422 and empty.json()["field"] == "answer.text"
@@ -473,7 +468,7 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
     else:  # no sandbox: never run untrusted code outside it, an instructor decides
         assert flagged[code_id]["flags"][0].startswith("grader_unavailable: bubblewrap")
 
-    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    finished = client.post(f"/v1/sittings/{sitting['id']}/finish", headers=_h(world, "learner")).json()
     assert finished["score"] is None  # not final while the essay waits
     assert finished["results"][0]["status"] == "pending_review"
     closing = [p for p in _statements(db_url) if p["verb"]["id"] in (Verb.COMPLETED, Verb.PASSED, Verb.FAILED)]
@@ -481,7 +476,7 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
     assert _adjust(client, world, sitting["id"], essay_id, score=0.5, reason=" ").status_code == 422
     assert _adjust(client, world, sitting["id"], world.ids["attempt"], score=0.5, reason="x").status_code == 404
     learner_try = client.post(
-        f"/v1/assessment-sessions/{sitting['id']}/answers/{essay_id}/adjustments",
+        f"/v1/sittings/{sitting['id']}/answers/{essay_id}/adjustments",
         json={"score": 1.0, "reason": "mine"},
         headers=_h(world, "learner"),
     )
@@ -494,7 +489,7 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
     audit = adjusted.json()
     assert (audit["old_score"], audit["new_score"], audit["kind"]) == (None, 0.5, "manual")
 
-    final = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+    final = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "learner")).json()
     assert final["score"] == pytest.approx((0.5 + 1.0 + 1.0) / 3, abs=1e-6)
     assert [r["status"] for r in final["results"]] == ["graded", "graded", "graded"]
     closing_now = [p for p in _statements(db_url) if p["verb"]["id"] in (Verb.COMPLETED, Verb.PASSED, Verb.FAILED)]
@@ -517,7 +512,7 @@ def test_essay_and_code_answers_are_graded_like_submissions(api: tuple[TestClien
         assert revision["context"]["extensions"][Extension.REVISES] == {"scaled": 1.0, "success": True}
         assert statement_to_interaction(revision).is_revision
         # the finished sitting's total follows its regraded answer, as a revision of its result
-        rescored = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+        rescored = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "learner")).json()
         assert rescored["score"] == pytest.approx((0.5 + 0.5 + 1.0) / 3, abs=1e-6)
         assert [r["score"] for r in rescored["results"]] == [0.5, 0.5, 1.0]
         results = _results(db_url, sitting["registration"])
@@ -531,7 +526,7 @@ def test_a_changed_key_regrades_earlier_answers_and_features_count_each_once(
     client, world, db_url = api
     item_id, sitting = _one_item_sitting(client, world, {"kind": "numeric", "value": 2}, "key")
     answered = client.post(
-        f"/v1/assessment-sessions/{sitting['id']}/answers",
+        f"/v1/sittings/{sitting['id']}/answers",
         json={"item_id": item_id, "answer": {"value": 3}},
         headers=_h(world, "learner"),
     ).json()
@@ -576,7 +571,7 @@ def test_cli_grades_written_answers_a_stopped_server_left_behind(
     client, world, db_url = api
     item_id, sitting = _one_item_sitting(client, world, {"kind": "essay", "prompt_set": 1}, "left")
     sent = client.post(
-        f"/v1/assessment-sessions/{sitting['id']}/answers",
+        f"/v1/sittings/{sitting['id']}/answers",
         json={"item_id": item_id, "answer": {"text": "Ratios compare."}},
         headers=_h(world, "learner"),
     ).json()
@@ -606,15 +601,15 @@ def test_a_regrade_after_the_final_sitting_revises_its_score(api: tuple[TestClie
     ids = _bank(client, world, keys, "final")
     body = {"title": "Unit test", "kind": "summative", "item_ids": ids, "pass_mark": 0.75}
     test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
-    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sittings", headers=_h(world, "learner")).json()
+    url = f"/v1/sittings/{sitting['id']}/answers"
     attempt_ids = [
         client.post(url, json={"item_id": i, "answer": {"value": 3}}, headers=_h(world, "learner")).json()["attempt_id"]
         for i in ids
     ]
-    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    finished = client.post(f"/v1/sittings/{sitting['id']}/finish", headers=_h(world, "learner")).json()
     assert (finished["score"], finished["passed"]) == (0.0, False)
-    view = f"/v1/assessment-sessions/{sitting['id']}"
+    view = f"/v1/sittings/{sitting['id']}"
     test_id = test.json()["id"]
     assert _book_cell(client, world, test_id) == {"score": 0.0, "attempts": 1, "pending": 0}
 
@@ -693,17 +688,14 @@ def test_one_regrade_revises_a_sitting_once_however_many_tries_it_rescored(api: 
     [item_id] = _bank(client, world, [{"kind": "numeric", "value": 2}], "tries")
     body = {"title": "Quiz", "kind": "formative", "activity_id": world.ids["activity"], "item_ids": [item_id]}
     quiz = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{quiz.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    sitting = client.post(f"/v1/assessments/{quiz.json()['id']}/sittings", headers=_h(world, "learner")).json()
     for value in (3, 4):
         client.post(
-            f"/v1/assessment-sessions/{sitting['id']}/answers",
+            f"/v1/sittings/{sitting['id']}/answers",
             json={"item_id": item_id, "answer": {"value": value}},
             headers=_h(world, "learner"),
         )
-    assert (
-        client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()["score"]
-        == 0.0
-    )
+    assert client.post(f"/v1/sittings/{sitting['id']}/finish", headers=_h(world, "learner")).json()["score"] == 0.0
     patched = client.patch(
         f"/v1/items/{item_id}",
         json={"key": {"kind": "numeric", "value": 3.5, "tolerance": 0.5}},
@@ -744,17 +736,17 @@ def _two_essay_tries(client: TestClient, world: World) -> tuple[int, dict[str, A
     [item_id] = _bank(client, world, [{"kind": "essay", "rubric": "v1"}], "twice")
     body = {"title": "Essay quiz", "kind": "formative", "activity_id": world.ids["activity"], "item_ids": [item_id]}
     quiz = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{quiz.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    sitting = client.post(f"/v1/assessments/{quiz.json()['id']}/sittings", headers=_h(world, "learner")).json()
     grader = RubricGrader(ESSAY_SCORES)
     client.app.state.graders = grader  # type: ignore[attr-defined]
     for text in ("first", "second"):  # each is graded after its response, below the pass mark: a retry is allowed
         sent = client.post(
-            f"/v1/assessment-sessions/{sitting['id']}/answers",
+            f"/v1/sittings/{sitting['id']}/answers",
             json={"item_id": item_id, "answer": {"text": text}},
             headers=_h(world, "learner"),
         )
         assert sent.status_code == 201 and sent.json()["status"] == "pending_review", sent.text
-    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    finished = client.post(f"/v1/sittings/{sitting['id']}/finish", headers=_h(world, "learner")).json()
     assert finished["score"] == 0.2 and grader.calls == 2
     return item_id, sitting, grader
 
@@ -780,7 +772,7 @@ def test_a_regrade_of_several_written_answers_revises_their_sitting_once(api: tu
     ]
     revisions = [p for p in _statements(db_url) if p["verb"]["id"] == Verb.SCORED][scored_before:]
     assert [p["context"]["extensions"][Extension.REVISES]["scaled"] for p in revisions] == [0.2, 0.1]
-    view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+    view = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "learner")).json()
     assert view["score"] == 0.45 and view["results"][0]["tries"] == 2
 
     # the last answer of the batch flagged for an instructor still ends the batch: one revision
@@ -790,7 +782,7 @@ def test_a_regrade_of_several_written_answers_revises_their_sitting_once(api: tu
     assert flagged.status_code == 200 and grader.calls == 6
     results = _results(db_url, sitting["registration"])
     assert [r["result"]["score"]["scaled"] for r in results] == [0.2, 0.45, 0.6]
-    view = client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, "learner")).json()
+    view = client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, "learner")).json()
     assert view["score"] == 0.6
     # the flagged regrade waits in the review queue with its earlier score
     queue = client.get(f"/v1/courses/{world.ids['course']}/review-queue/answers", headers=_h(world, "assistant"))
@@ -827,7 +819,7 @@ def test_a_regrade_left_in_the_queue_is_finished_by_the_cli_and_revises_once(
 def sitting_attempts(db_url: str, sitting_id: int) -> list[int]:
     engine = make_engine(db_url)
     with make_session_factory(engine)() as s:
-        ids = list(s.scalars(select(Attempt.id).where(Attempt.session_id == sitting_id).order_by(Attempt.id)))
+        ids = list(s.scalars(select(Attempt.id).where(Attempt.sitting_id == sitting_id).order_by(Attempt.id)))
     engine.dispose()
     return ids
 
@@ -860,19 +852,19 @@ def test_hidden_code_tests_never_reach_learners(api: tuple[TestClient, World, st
     assert staff["answer_key"]["hidden_tests"] == HIDDEN_TESTS and staff["answer_key"]["visible_tests"] == ""
     body = {"title": "Code test", "kind": "summative", "item_ids": ids}
     test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sittings", headers=_h(world, "learner")).json()
     assert [item["options"] for item in sitting["items"]] == [{}, {"visible_tests": ADD_TESTS}]
     _no_secrets(sitting)
-    _no_secrets(client.get(f"/v1/assessment-sessions/{sitting['id']}/next", headers=_h(world, "learner")).json())
+    _no_secrets(client.get(f"/v1/sittings/{sitting['id']}/next", headers=_h(world, "learner")).json())
 
-    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
+    url = f"/v1/sittings/{sitting['id']}/answers"
     wrong = {"source": "def add(a, b):\n    return a - b\n"}
     answers = [client.post(url, json={"item_id": i, "answer": wrong}, headers=_h(world, "learner")) for i in ids]
     assert [a.status_code for a in answers] == [201, 201]
     _no_secrets([a.json() for a in answers])
-    finished = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=_h(world, "learner")).json()
+    finished = client.post(f"/v1/sittings/{sitting['id']}/finish", headers=_h(world, "learner")).json()
     for who in ("learner", "guardian"):
-        _no_secrets(client.get(f"/v1/assessment-sessions/{sitting['id']}", headers=_h(world, who)).json())
+        _no_secrets(client.get(f"/v1/sittings/{sitting['id']}", headers=_h(world, who)).json())
     _no_secrets(finished)
     if not shutil.which("bwrap"):
         pytest.skip("no bubblewrap here: the code answers wait for an instructor, nothing was run")
@@ -905,9 +897,9 @@ def test_bad_answers_are_problems_and_leave_the_sitting_unchanged(api: tuple[Tes
     ids = _bank(client, world, keys, "bad")
     body = {"title": "Checked", "kind": "summative", "item_ids": ids}
     test = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sessions", headers=_h(world, "learner")).json()
-    url = f"/v1/assessment-sessions/{sitting['id']}/answers"
-    view = f"/v1/assessment-sessions/{sitting['id']}"
+    sitting = client.post(f"/v1/assessments/{test.json()['id']}/sittings", headers=_h(world, "learner")).json()
+    url = f"/v1/sittings/{sitting['id']}/answers"
+    view = f"/v1/sittings/{sitting['id']}"
     learner = _h(world, "learner")
 
     def refused(response: Any, status: int, needle: str) -> None:
@@ -959,7 +951,7 @@ def test_bad_answers_are_problems_and_leave_the_sitting_unchanged(api: tuple[Tes
     before, seen = _counts(db_url), client.get(view, headers=learner).json()
     beyond = client.post(url, json={"item_id": ids[0], "answer": {"value": 2}}, headers=learner)
     refused(beyond, 409, "allows 1 tr(y/ies); none left")
-    client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=learner)
+    client.post(f"/v1/sittings/{sitting['id']}/finish", headers=learner)
     before, seen = _counts(db_url), client.get(view, headers=learner).json()
     refused(
         client.post(url, json={"item_id": ids[1], "answer": {"source": "x = 1\n"}}, headers=learner), 409, "is finished"

@@ -34,14 +34,14 @@ from platform_api.core.errors import ProblemError
 from platform_api.core.security import hash_password
 from platform_api.demo.seed import _ensure_roles
 from platform_api.domain.access.permissions import LEARNER
-from platform_api.domain.exams.sessions import start_session
+from platform_api.domain.exams.admissions import start_admission
 from platform_api.domain.models import (
     ActivityItem,
     Assignment,
     Attempt,
     Course,
     Enrollment,
-    ExamSession,
+    ExamAdmission,
     Grant,
     Item,
     ScoreAudit,
@@ -526,38 +526,38 @@ def test_the_task_is_refused_to_those_who_cannot_attempt_it(portal: Portal) -> N
     assert early.json()["type"].endswith("/not-open")
 
 
-def test_an_exams_task_is_shown_only_in_a_live_exam_session(portal: Portal) -> None:
+def test_an_exams_task_is_shown_only_in_a_live_exam_admission(portal: Portal) -> None:
     exam = portal.create(item_id=_bank_item(portal, "task-exam", MC_KEY), file_types=["text"], exam=True)
     without = _task(portal, exam["id"])
-    assert without.status_code == 403 and without.json()["type"].endswith("/no-session")
+    assert without.status_code == 403 and without.json()["type"].endswith("/no-admission")
     assert "quarter" not in without.text
-    started = portal.client.post(f"/v1/assignments/{exam['id']}/sessions", headers=portal.headers("learner"))
+    started = portal.client.post(f"/v1/assignments/{exam['id']}/admissions", headers=portal.headers("learner"))
     assert started.status_code == 201, started.text
     token = started.json()["token"]
-    assert _task(portal, exam["id"], "learner2", **{"X-Exam-Session": token}).status_code == 403  # not theirs
-    shown = _task(portal, exam["id"], **{"X-Exam-Session": token})
+    assert _task(portal, exam["id"], "learner2", **{"X-Exam-Admission": token}).status_code == 403  # not theirs
+    shown = _task(portal, exam["id"], **{"X-Exam-Admission": token})
     assert shown.status_code == 200 and shown.json()[0]["options"] == {"choices": ["half", "quarter"]}
-    ended = portal.client.post(f"/v1/exam-sessions/{started.json()['id']}/end", headers=portal.headers("learner"))
+    ended = portal.client.post(f"/v1/exam-admissions/{started.json()['id']}/end", headers=portal.headers("learner"))
     assert ended.status_code == 200
-    assert _task(portal, exam["id"], **{"X-Exam-Session": token}).status_code == 403
+    assert _task(portal, exam["id"], **{"X-Exam-Admission": token}).status_code == 403
 
 
 # --- exams ------------------------------------------------------------------------------------
 
 
-def test_exam_sessions_allow_lists_windows_and_guards(portal: Portal) -> None:
+def test_exam_admissions_allow_lists_windows_and_guards(portal: Portal) -> None:
     now = datetime.now(UTC)
     exam = portal.create(
         exam=True,
         ip_allow=["10.0.0.0/24", "2001:db8::/32"],
-        session_minutes=30,
+        admission_minutes=30,
         file_types=["text"],
         max_attempts=2,
         cutoff_at=(now + timedelta(days=4)).isoformat(),
     )
-    start = f"/v1/assignments/{exam['id']}/sessions"
-    no_session = portal.submit(exam["id"], "a.txt", b"answer")
-    assert no_session.status_code == 403 and no_session.json()["type"].endswith("/no-session")
+    start = f"/v1/assignments/{exam['id']}/admissions"
+    no_admission = portal.submit(exam["id"], "a.txt", b"answer")
+    assert no_admission.status_code == 403 and no_admission.json()["type"].endswith("/no-admission")
 
     elsewhere = TestClient(portal.client.app, client=("192.168.7.9", 50000))
     outside = elsewhere.post(start, headers=portal.headers("learner"))
@@ -567,42 +567,42 @@ def test_exam_sessions_allow_lists_windows_and_guards(portal: Portal) -> None:
     assert first.status_code == 201, first.text
     token = first.json()["token"]
     second = portal.client.post(start, headers=portal.headers("learner"))
-    assert second.status_code == 409 and second.json()["active_session_id"] == first.json()["id"]
+    assert second.status_code == 409 and second.json()["active_admission_id"] == first.json()["id"]
 
-    stolen = portal.submit(exam["id"], "a.txt", b"answer", who="learner2", **{"X-Exam-Session": token})
-    assert stolen.status_code == 403 and "not a live session of yours" in stolen.json()["detail"]
+    stolen = portal.submit(exam["id"], "a.txt", b"answer", who="learner2", **{"X-Exam-Admission": token})
+    assert stolen.status_code == 403 and "not a live admission of yours" in stolen.json()["detail"]
     before = portal.counts()
     from_elsewhere = elsewhere.post(
         f"/v1/assignments/{exam['id']}/submissions",
         files={"file": ("a.txt", b"answer", "text/plain")},
-        headers={**portal.headers("learner"), "X-Exam-Session": token},
+        headers={**portal.headers("learner"), "X-Exam-Admission": token},
     )
     assert from_elsewhere.status_code == 403 and portal.counts() == before
 
-    # the first session stayed valid through the refused second start
-    accepted = portal.submit(exam["id"], "a.txt", b"answer", **{"X-Exam-Session": token})
+    # the first admission stayed valid through the refused second start
+    accepted = portal.submit(exam["id"], "a.txt", b"answer", **{"X-Exam-Admission": token})
     assert accepted.status_code == 202, accepted.text
-    reused = portal.submit(exam["id"], "a.txt", b"answer 2", **{"X-Exam-Session": token})
-    assert reused.status_code == 403  # the session ended with its submission
+    reused = portal.submit(exam["id"], "a.txt", b"answer 2", **{"X-Exam-Admission": token})
+    assert reused.status_code == 403  # the admission ended with its submission
 
     again = portal.client.post(start, headers=portal.headers("learner")).json()
-    end = f"/v1/exam-sessions/{again['id']}/end"
+    end = f"/v1/exam-admissions/{again['id']}/end"
     assert portal.client.post(end, headers=portal.headers("learner2")).status_code == 404
     ended = portal.client.post(end, headers=portal.headers("learner"))
     assert ended.status_code == 200 and ended.json()["end_reason"] == "ended"
     assert portal.client.post(end, headers=portal.headers("learner")).status_code == 409
 
     plain = portal.create(file_types=["text"])
-    not_exam = portal.client.post(f"/v1/assignments/{plain['id']}/sessions", headers=portal.headers("learner"))
+    not_exam = portal.client.post(f"/v1/assignments/{plain['id']}/admissions", headers=portal.headers("learner"))
     assert not_exam.status_code == 409 and not_exam.json()["type"].endswith("/not-exam")
     later = portal.create(exam=True, file_types=["text"], opens_at=(now + timedelta(hours=2)).isoformat())
-    too_early = portal.client.post(f"/v1/assignments/{later['id']}/sessions", headers=portal.headers("learner"))
+    too_early = portal.client.post(f"/v1/assignments/{later['id']}/admissions", headers=portal.headers("learner"))
     assert too_early.status_code == 409 and too_early.json()["type"].endswith("/not-open")
 
 
 def test_safe_exam_browser_guard(portal: Portal) -> None:
     exam = portal.create(exam=True, file_types=["text"], guards={"safe_exam_browser": {"config_keys": ["key-1"]}})
-    path = f"/v1/assignments/{exam['id']}/sessions"
+    path = f"/v1/assignments/{exam['id']}/admissions"
     refused = portal.client.post(path, headers=portal.headers("learner"))
     assert refused.status_code == 403 and "'safe_exam_browser' refused" in refused.json()["detail"]
     wrong = hashlib.sha256(b"http://testserver" + path.encode() + b"other-key").hexdigest()
@@ -611,13 +611,13 @@ def test_safe_exam_browser_guard(portal: Portal) -> None:
     right = hashlib.sha256(b"http://testserver" + path.encode() + b"key-1").hexdigest()
     ok = portal.client.post(path, headers={**portal.headers("learner"), "X-SafeExamBrowser-ConfigKeyHash": right})
     assert ok.status_code == 201, ok.text
-    # the exam's task is read in the locked browser too, even with a live session's token
+    # the exam's task is read in the locked browser too, even with a live admission's token
     task = f"/v1/assignments/{exam['id']}/items"
-    session_token = {**portal.headers("learner"), "X-Exam-Session": ok.json()["token"]}
-    unlocked = portal.client.get(task, headers=session_token)
+    admission_token = {**portal.headers("learner"), "X-Exam-Admission": ok.json()["token"]}
+    unlocked = portal.client.get(task, headers=admission_token)
     assert unlocked.status_code == 403 and "'safe_exam_browser' refused" in unlocked.json()["detail"]
     task_hash = hashlib.sha256(b"http://testserver" + task.encode() + b"key-1").hexdigest()
-    locked = portal.client.get(task, headers={**session_token, "X-SafeExamBrowser-ConfigKeyHash": task_hash})
+    locked = portal.client.get(task, headers={**admission_token, "X-SafeExamBrowser-ConfigKeyHash": task_hash})
     assert locked.status_code == 200, locked.text
 
 
@@ -788,8 +788,8 @@ def test_cli_grades_what_a_stopped_server_left_behind(portal: Portal, monkeypatc
     assert portal.fetch(sid)["status"] == "review"
 
 
-def test_concurrent_session_starts_leave_exactly_one_live(portal: Portal) -> None:
-    """Two starts racing: whichever way they interleave, one session is live and the other start gets 409."""
+def test_concurrent_admission_starts_leave_exactly_one_live(portal: Portal) -> None:
+    """Two starts racing: whichever way they interleave, one admission is live and the other start gets 409."""
     if portal.db_url.startswith("sqlite"):
         pytest.skip("SQLite has a single writer; the race needs PostgreSQL")
     exam = portal.create(exam=True, file_types=["text"])
@@ -802,7 +802,7 @@ def test_concurrent_session_starts_leave_exactly_one_live(portal: Portal) -> Non
             assignment = s.get(Assignment, exam["id"])
             barrier.wait()
             try:
-                start_session(s, assignment, learner, LEARNER_IP)
+                start_admission(s, assignment, learner, LEARNER_IP)
                 s.commit()
                 outcomes.append("started")
             except ProblemError as error:
@@ -816,7 +816,7 @@ def test_concurrent_session_starts_leave_exactly_one_live(portal: Portal) -> Non
     assert sorted(outcomes, key=str) == [409, "started"]
     with factory() as s:
         live = s.scalar(
-            select(func.count()).where(ExamSession.assignment_id == exam["id"], ExamSession.active_key.is_not(None))
+            select(func.count()).where(ExamAdmission.assignment_id == exam["id"], ExamAdmission.active_key.is_not(None))
         )
     assert live == 1
 

@@ -56,8 +56,8 @@ def test_demo_quiz_grades_end_to_end(sqlite_url: str) -> None:
         )
         assert [a["id"] for a in in_lesson.json()["items"]] == [quiz["id"]]
 
-        sitting = client.post(f"/v1/assessments/{quiz['id']}/sessions", headers=headers).json()
-        answers = f"/v1/assessment-sessions/{sitting['id']}/answers"
+        sitting = client.post(f"/v1/assessments/{quiz['id']}/sittings", headers=headers).json()
+        answers = f"/v1/sittings/{sitting['id']}/answers"
         assert all(item["stem"] and "answer_key" not in item for item in sitting["items"])
         externals = {item["id"]: ids_to_external[item["id"]] for item in sitting["items"]}
         mc = next(i for i in sitting["items"] if externals[i["id"]] == "demo-frac-mc")
@@ -68,11 +68,11 @@ def test_demo_quiz_grades_end_to_end(sqlite_url: str) -> None:
             body = {"item_id": item["id"], "answer": RIGHT[externals[item["id"]]]}
             graded = client.post(answers, json=body, headers=headers)
             assert graded.status_code == 201 and graded.json()["correct"] is True, graded.text
-        result = client.post(f"/v1/assessment-sessions/{sitting['id']}/finish", headers=headers).json()
+        result = client.post(f"/v1/sittings/{sitting['id']}/finish", headers=headers).json()
         assert result["score"] == 1.0 and result["passed"] is True
 
         unit_test = next(a for a in listed if a["title"] == UNIT_TEST_TITLE)
-        drawn = client.post(f"/v1/assessments/{unit_test['id']}/sessions", headers=headers).json()["items"]
+        drawn = client.post(f"/v1/assessments/{unit_test['id']}/sittings", headers=headers).json()["items"]
         assert len(drawn) == 4 and {i["id"] for i in drawn} <= set(externals)
 
         admin = {"Authorization": f"Bearer {login(client, 'admin@demo.pathwise.local', DEMO_PASSWORD)}"}

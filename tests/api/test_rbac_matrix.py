@@ -150,13 +150,13 @@ def fresh_item(client: TestClient, w: World) -> dict[str, Any]:
 def fresh_sitting(client: TestClient, w: World) -> dict[str, Any]:
     """The learner's open sitting of the world quiz (a new one once the last was finished)."""
     headers = {"Authorization": f"Bearer {w.tokens['learner']}"}
-    response = client.post(f"/v1/assessments/{w.ids['assessment']}/sessions", headers=headers)
+    response = client.post(f"/v1/assessments/{w.ids['assessment']}/sittings", headers=headers)
     assert response.status_code in (200, 201), response.text
-    return {"session_id": response.json()["id"]}
+    return {"sitting_id": response.json()["id"]}
 
 
 C, U, L, A = {"course_id": "course"}, {"unit_id": "unit"}, {"lesson_id": "lesson"}, {"activity_id": "activity"}
-Q, SIT = {"assessment_id": "assessment"}, {"session_id": "sitting"}
+Q, SIT = {"assessment_id": "assessment"}, {"sitting_id": "sitting"}
 AS, SUB = {"assignment_id": "assignment"}, {"submission_id": "submission"}
 SUBMITTERS = frozenset({"admin", "learner"})
 MATRIX: dict[str, Case] = {
@@ -240,12 +240,12 @@ MATRIX: dict[str, Case] = {
     "POST /v1/courses/{course_id}/assessments": Case(AUTHORS, params=C, body={}),
     "GET /v1/courses/{course_id}/assessments": Case(READERS, params=C),
     "GET /v1/assessments/{assessment_id}": Case(READERS, params=Q),
-    "POST /v1/assessments/{assessment_id}/sessions": Case(frozenset({"admin", "learner"}), params=Q),
+    "POST /v1/assessments/{assessment_id}/sittings": Case(frozenset({"admin", "learner"}), params=Q),
     # a sitting: staff and the linked guardian may look; only its learner answers
-    "GET /v1/assessment-sessions/{session_id}": Case(ALL, params=SIT),
-    "GET /v1/assessment-sessions/{session_id}/next": Case(frozenset({"learner"}), params=SIT),
-    "POST /v1/assessment-sessions/{session_id}/answers": Case(frozenset({"learner"}), params=SIT, body={}),
-    "POST /v1/assessment-sessions/{session_id}/finish": Case(frozenset({"learner"}), factory=fresh_sitting),
+    "GET /v1/sittings/{sitting_id}": Case(ALL, params=SIT),
+    "GET /v1/sittings/{sitting_id}/next": Case(frozenset({"learner"}), params=SIT),
+    "POST /v1/sittings/{sitting_id}/answers": Case(frozenset({"learner"}), params=SIT, body={}),
+    "POST /v1/sittings/{sitting_id}/finish": Case(frozenset({"learner"}), factory=fresh_sitting),
     # any signed-in user reaches GraphQL (an empty body is a 400); its fields are in GRAPHQL_MATRIX
     "POST /graphql": Case(ALL, body={}),
     # assignments, the submission portal, exams and instructor review
@@ -256,8 +256,8 @@ MATRIX: dict[str, Case] = {
     "GET /v1/assignments/{assignment_id}/submissions": Case(READERS, params=AS),  # learners see their own
     "POST /v1/assignments/{assignment_id}/submissions": Case(SUBMITTERS, params=AS),
     "GET /v1/assignments/{assignment_id}/items": Case(SUBMITTERS, params=AS),  # staff read the bank instead
-    "POST /v1/assignments/{assignment_id}/sessions": Case(SUBMITTERS, params=AS),
-    "POST /v1/exam-sessions/{session_id}/end": Case(SUBMITTERS, params={"session_id": "exam_session"}),
+    "POST /v1/assignments/{assignment_id}/admissions": Case(SUBMITTERS, params=AS),
+    "POST /v1/exam-admissions/{admission_id}/end": Case(SUBMITTERS, params={"admission_id": "exam_admission"}),
     # the guardian is linked to the learner who owns the submission
     "GET /v1/submissions/{submission_id}": Case(ALL, params=SUB),
     "GET /v1/submissions/{submission_id}/file": Case(ALL, params=SUB),
@@ -268,7 +268,7 @@ MATRIX: dict[str, Case] = {
     "GET /v1/courses/{course_id}/review-queue": Case(STAFF, params=C),
     "GET /v1/courses/{course_id}/review-queue/answers": Case(STAFF, params=C),
     # the permission is checked on the sitting before the body (or the answer id) is read
-    "POST /v1/assessment-sessions/{session_id}/answers/{attempt_id}/adjustments": Case(
+    "POST /v1/sittings/{sitting_id}/answers/{attempt_id}/adjustments": Case(
         STAFF, params={**SIT, "attempt_id": "attempt"}, body={}
     ),
     "GET /v1/courses/{course_id}/gradebook": Case(STAFF, params=C),

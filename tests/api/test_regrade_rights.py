@@ -73,9 +73,9 @@ def _answered_item(client: TestClient, world: World) -> tuple[int, int]:
     item_id = client.post("/v1/items", json=body, headers=_h(world, "instructor")).json()["id"]
     test = {"title": "Rights", "kind": "summative", "item_ids": [item_id]}
     made = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=test, headers=_h(world, "instructor"))
-    sitting = client.post(f"/v1/assessments/{made.json()['id']}/sessions", headers=_h(world, "learner")).json()
+    sitting = client.post(f"/v1/assessments/{made.json()['id']}/sittings", headers=_h(world, "learner")).json()
     answered = client.post(
-        f"/v1/assessment-sessions/{sitting['id']}/answers",
+        f"/v1/sittings/{sitting['id']}/answers",
         json={"item_id": item_id, "answer": {"value": 3}},
         headers=_h(world, "learner"),
     )

@@ -20,14 +20,14 @@ from platform_api.domain.models import (
     ActivityItem,
     ActivitySkill,
     Assessment,
-    AssessmentSession,
+    AssessmentSitting,
     Assignment,
     Attempt,
     Cohort,
     CohortMember,
     Course,
     Enrollment,
-    ExamSession,
+    ExamAdmission,
     Grant,
     GuardianLink,
     Item,
@@ -149,7 +149,7 @@ def build_world(db_url: str) -> World:
         )
         s.add(assessment)
         s.flush()
-        sitting = AssessmentSession(
+        sitting = AssessmentSitting(
             assessment_id=assessment.id,
             user_id=users["learner"].id,
             registration="00000000-0000-4000-8000-000000000001",
@@ -158,11 +158,11 @@ def build_world(db_url: str) -> World:
         )
         s.add(sitting)
         s.flush()
-        submission_id, exam_session_id, assignment_id = _assignment_world(s, course.id, item.id, users["learner"].id)
+        submission_id, exam_admission_id, assignment_id = _assignment_world(s, course.id, item.id, users["learner"].id)
         world.ids.update(
             assignment=assignment_id,
             submission=submission_id,
-            exam_session=exam_session_id,
+            exam_admission=exam_admission_id,
             root=root.id,
             school=school.id,
             dept=dept.id,
@@ -188,7 +188,7 @@ def build_world(db_url: str) -> World:
 
 
 def _assignment_world(s, course_id: int, item_id: int, learner_id: int) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
-    """An assignment with one submission under review (its file in the blob store) and a live exam session."""
+    """An assignment with one submission under review (its file in the blob store) and a live exam admission."""
     due = datetime.now(UTC) + timedelta(days=7)
     assignment = Assignment(course_id=course_id, item_id=item_id, title="Essay one", due_at=due, file_types=["text"])
     s.add(assignment)
@@ -210,7 +210,7 @@ def _assignment_world(s, course_id: int, item_id: int, learner_id: int) -> tuple
         filename="essay.txt",
         flags=["manual: graded by an instructor"],
     )
-    exam_session = ExamSession(
+    exam_admission = ExamAdmission(
         assignment_id=assignment.id,
         user_id=learner_id,
         token_sha256="0" * 64,
@@ -218,9 +218,9 @@ def _assignment_world(s, course_id: int, item_id: int, learner_id: int) -> tuple
         client_ip="127.0.0.1",
         expires_at=due,
     )
-    s.add_all([submission, exam_session])
+    s.add_all([submission, exam_admission])
     s.flush()
-    return submission.id, exam_session.id, assignment.id
+    return submission.id, exam_admission.id, assignment.id
 
 
 def login(client: TestClient, email: str, password: str = PASSWORD) -> str:

@@ -127,10 +127,10 @@ def _sit_one_item(db_url: str, email: str) -> None:
         headers = {"Authorization": f"Bearer {login(client, email, DEMO_PASSWORD)}"}
         course_id = client.get("/v1/courses", headers=headers).json()["items"][0]["id"]
         quiz = client.get(f"/v1/courses/{course_id}/assessments", headers=headers).json()["items"][0]
-        sitting = client.post(f"/v1/assessments/{quiz['id']}/sessions", headers=headers).json()
+        sitting = client.post(f"/v1/assessments/{quiz['id']}/sittings", headers=headers).json()
         item = sitting["items"][0]
         answered = client.post(
-            f"/v1/assessment-sessions/{sitting['id']}/answers",
+            f"/v1/sittings/{sitting['id']}/answers",
             json={"item_id": item["id"], "answer": RIGHT[externals[item["id"]]]},
             headers=headers,
         )

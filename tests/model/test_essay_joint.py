@@ -133,17 +133,17 @@ def test_repeated_inner_split_averages_each_repeats_out_of_fold_predictions() ->
     assert all(0.0 <= m.oof_qwk <= 1.0 for m in fitted.prompts.values())
 
 
-def test_session4_preset_keeps_one_inner_split() -> None:
-    config = ScorerConfig(**PRESETS["session4"])
+def test_single_split_preset_keeps_one_inner_split() -> None:
+    config = ScorerConfig(**PRESETS["single-split"])
     assert (config.inner_repeats, config.cutpoint_shrink, config.joint_feature_weight) == (1, 0.5, 0.3)
 
 
-def test_plain_preset_is_the_single_best_ridge() -> None:
-    config = ScorerConfig(**PRESETS["plain"])
+def test_best_ridge_preset_is_the_single_best_ridge() -> None:
+    config = ScorerConfig(**PRESETS["best-ridge"])
     assert (config.joint_combine, config.cutpoint_shrink, config.joint_spline_features) == ("best", 0.0, ())
     frame = synthetic_essays(n_per_prompt=30, seed=8)
     emb = hashed_embedding(frame["essay"].tolist())
-    scorer = EssayScorer(small(**PRESETS["plain"])).fit(frame, emb)
+    scorer = EssayScorer(small(**PRESETS["best-ridge"])).fit(frame, emb)
     for model in scorer.prompts.values():
         joint = model.model
         assert isinstance(joint, JointRidge)
@@ -156,7 +156,7 @@ def test_a_model_saved_before_the_new_fields_still_predicts() -> None:
     """Registered models pickled before splines, characters and members existed lack those attributes."""
     frame = synthetic_essays(n_per_prompt=30, seed=9)
     emb = hashed_embedding(frame["essay"].tolist())
-    scorer = EssayScorer(small(**PRESETS["plain"])).fit(frame, emb)
+    scorer = EssayScorer(small(**PRESETS["best-ridge"])).fit(frame, emb)
     joint = scorer.prompts[1].model
     assert isinstance(joint, JointRidge)
     rows = (frame["essay_set"] == 1).to_numpy()

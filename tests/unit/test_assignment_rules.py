@@ -132,7 +132,7 @@ def test_blob_store_is_content_addressed(tmp_path: Path) -> None:
 
 
 def _context(headers: dict[str, str], config: dict[str, object]) -> GuardContext:
-    return GuardContext("start", 1, 2, "10.0.0.1", "https://lms.test/v1/assignments/1/sessions", headers, config)
+    return GuardContext("start", 1, 2, "10.0.0.1", "https://lms.test/v1/assignments/1/admissions", headers, config)
 
 
 def test_guard_registry_and_the_no_op_default() -> None:
@@ -149,7 +149,7 @@ def test_guard_registry_and_the_no_op_default() -> None:
 
 def test_safe_exam_browser_hash_binds_url_and_key() -> None:
     guard, config = SafeExamBrowserGuard(), {"config_keys": ["old", "new"]}
-    url = "https://lms.test/v1/assignments/1/sessions"
+    url = "https://lms.test/v1/assignments/1/admissions"
     good = hashlib.sha256((url + "new").encode()).hexdigest()
     assert guard.check(_context({"X-SafeExamBrowser-ConfigKeyHash": good.upper()}, config)).allowed
     other_url = hashlib.sha256(("https://other.test/" + "new").encode()).hexdigest()

@@ -14,14 +14,14 @@ from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.assessment import service
-from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.models import Assessment, AssessmentSitting
 from platform_api.domain.assessment.schemas import (
     AnswerResult,
     AnswerSubmit,
     AssessmentCreate,
     AssessmentPublic,
     ItemForLearner,
-    SessionPublic,
+    SittingPublic,
 )
 from platform_api.domain.assessment.written import grade_answer_queued
 
@@ -35,17 +35,17 @@ def _assessment(session: SessionDep, assessment_id: int) -> Assessment:
     return row
 
 
-def own_sitting(session: SessionDep, principal: CurrentUser, session_id: int) -> AssessmentSession:
+def own_sitting(session: SessionDep, principal: CurrentUser, sitting_id: int) -> AssessmentSitting:
     """Only the learner who sits an assessment answers in it (staff may look, not answer)."""
-    sitting = session.get(AssessmentSession, session_id)
+    sitting = session.get(AssessmentSitting, sitting_id)
     if sitting is None:
-        raise ProblemError(404, f"assessment session {session_id} not found")
+        raise ProblemError(404, f"sitting {sitting_id} not found")
     if sitting.user_id != principal.user.id:
         raise forbidden("attempts:write")
     return sitting
 
 
-OwnSitting = Annotated[AssessmentSession, Depends(own_sitting)]
+OwnSitting = Annotated[AssessmentSitting, Depends(own_sitting)]
 
 
 @router.post("/courses/{course_id}/assessments", response_model=AssessmentPublic, status_code=201)
@@ -86,38 +86,38 @@ def get_assessment(
     return _assessment(session, assessment_id)
 
 
-@router.post("/assessments/{assessment_id}/sessions", response_model=SessionPublic, status_code=201)
-def start_session(
+@router.post("/assessments/{assessment_id}/sittings", response_model=SittingPublic, status_code=201)
+def start_sitting(
     session: SessionDep,
     assessment_id: int,
     response: Response,
     principal: Annotated[Principal, permit("attempts:write", "assessment")],
-) -> SessionPublic:
+) -> SittingPublic:
     """Start a sitting (201) or resume the open one (200). The same learner always gets the same draw."""
     assessment = _assessment(session, assessment_id)
-    sitting, created = service.start_session(session, principal, assessment)
+    sitting, created = service.start_sitting(session, principal, assessment)
     session.commit()
     if not created:
         response.status_code = 200
     return service.view(session, sitting, assessment)
 
 
-@router.get("/assessment-sessions/{session_id}", response_model=SessionPublic)
-def get_session(
+@router.get("/sittings/{sitting_id}", response_model=SittingPublic)
+def get_sitting(
     session: SessionDep,
-    session_id: int,
-    _: Annotated[Principal, permit("learners:read", "assessment_session", "session_id")],
-) -> SessionPublic:
+    sitting_id: int,
+    _: Annotated[Principal, permit("learners:read", "sitting", "sitting_id")],
+) -> SittingPublic:
     """The sitting; scores, pass/fail and per-item results appear once it is finished."""
-    sitting = session.get(AssessmentSession, session_id)
+    sitting = session.get(AssessmentSitting, sitting_id)
     assert sitting is not None  # the permit resolved it
     return service.view(session, sitting, _assessment(session, sitting.assessment_id))
 
 
-@router.get("/assessment-sessions/{session_id}/next", response_model=ItemForLearner | None)
+@router.get("/sittings/{sitting_id}/next", response_model=ItemForLearner | None)
 def next_item(
     session: SessionDep,
-    _: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
+    _: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
     sitting: OwnSitting,
 ) -> ItemForLearner | None:
     """The next item to work on: the CAT's pick, or the first unanswered (or retryable) item."""
@@ -126,7 +126,7 @@ def next_item(
 
 @capped_post(
     router,
-    "/assessment-sessions/{session_id}/answers",
+    "/sittings/{sitting_id}/answers",
     setting="answer_max_body_bytes",
     what="the answer",
     response_model=AnswerResult,
@@ -137,7 +137,7 @@ def submit_answer(
     session: SessionDep,
     body: AnswerSubmit,
     background: BackgroundTasks,
-    principal: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
+    principal: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
     sitting: OwnSitting,
 ) -> AnswerResult:
     """Grade one answer. Formative quizzes answer with score, feedback and the next hint at once.
@@ -153,12 +153,12 @@ def submit_answer(
     return result
 
 
-@router.post("/assessment-sessions/{session_id}/finish", response_model=SessionPublic)
-def finish_session(
+@router.post("/sittings/{sitting_id}/finish", response_model=SittingPublic)
+def finish_sitting(
     session: SessionDep,
-    principal: Annotated[Principal, permit("attempts:write", "assessment_session", "session_id")],
+    principal: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
     sitting: OwnSitting,
-) -> SessionPublic:
+) -> SittingPublic:
     assessment = _assessment(session, sitting.assessment_id)
     service.finish(session, principal, sitting, assessment)
     session.commit()

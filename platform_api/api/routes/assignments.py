@@ -1,6 +1,6 @@
-"""Assignments, the submission portal and exam sessions.
+"""Assignments, the submission portal and exam admissions.
 
-A submission is checked completely (window, attempts, exam session, size, type) before
+A submission is checked completely (window, attempts, exam admission, size, type) before
 anything is written, so every refusal leaves the learner's attempts as they were. The
 accepted file is stored, the submission is queued (202) and graded in the background.
 """
@@ -28,19 +28,25 @@ from platform_api.domain.access.targets import activity_course_id, assignment_ta
 from platform_api.domain.assessment.schemas import ItemForLearner
 from platform_api.domain.assessment.service import for_learner
 from platform_api.domain.assignments.autograde import Graders, grade_queued
-from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
+from platform_api.domain.assignments.models import Assignment, ExamAdmission, Submission
 from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_opened, check_window, lateness
 from platform_api.domain.assignments.schemas import (
     AssignmentCreate,
     AssignmentPublic,
     AssignmentUpdate,
-    ExamSessionPublic,
-    ExamSessionStarted,
+    ExamAdmissionPublic,
+    ExamAdmissionStarted,
     SubmissionPublic,
 )
 from platform_api.domain.assignments.storage import DEFAULT_TYPES, BlobStore, display_name, sniff
 from platform_api.domain.attempts.models import Attempt
-from platform_api.domain.exams.sessions import TOKEN_HEADER, check_exam_access, end_session, live_session, start_session
+from platform_api.domain.exams.admissions import (
+    TOKEN_HEADER,
+    check_exam_access,
+    end_admission,
+    live_admission,
+    start_admission,
+)
 from platform_api.domain.items.models import Item
 from platform_api.events.platform import emit
 
@@ -132,7 +138,7 @@ def assignment_items(
     display body, option ids, a code item's visible tests), never its key, feedback or hidden tests.
 
     Shown once the assignment opens (409 before); an exam's only within the caller's live exam
-    session (its token in the session header, from the address it started at) and past the
+    admission (its token in the admission header, from the address it started at) and past the
     exam's guards, as a submission is.
     """
     assignment = session.get(Assignment, assignment_id)
@@ -141,7 +147,7 @@ def assignment_items(
     if assignment.exam:
         ip = client_ip(request)
         check_exam_access(assignment, principal.user.id, "view", ip, str(request.url), request.headers)
-        live_session(session, assignment, principal.user.id, request.headers.get(TOKEN_HEADER), ip)
+        live_admission(session, assignment, principal.user.id, request.headers.get(TOKEN_HEADER), ip)
     item = session.get(Item, assignment.item_id)
     assert item is not None  # the assignment's item is kept (FK RESTRICT)
     return [for_learner(item, keyless=True)]
@@ -240,7 +246,7 @@ class Gate:
     assignment: Assignment
     used: int
     arrived: datetime
-    exam_session: ExamSession | None
+    exam_admission: ExamAdmission | None
 
 
 def _gate(request: Request, session: Session, assignment_id: int, principal: Principal) -> Gate:
@@ -254,12 +260,12 @@ def _gate(request: Request, session: Session, assignment_id: int, principal: Pri
         select(func.count()).where(Submission.assignment_id == assignment.id, Submission.user_id == user_id)
     )
     check_attempts(assignment, used or 0)
-    exam_session: ExamSession | None = None
+    exam_admission: ExamAdmission | None = None
     if assignment.exam:
         ip = client_ip(request)
         check_exam_access(assignment, user_id, "submit", ip, str(request.url), request.headers)
-        exam_session = live_session(session, assignment, user_id, request.headers.get(TOKEN_HEADER), ip)
-    return Gate(assignment, used or 0, now, exam_session)
+        exam_admission = live_admission(session, assignment, user_id, request.headers.get(TOKEN_HEADER), ip)
+    return Gate(assignment, used or 0, now, exam_admission)
 
 
 def _accept(
@@ -306,8 +312,8 @@ def _accept(
             "another submission was accepted at the same moment; reload and retry",
             type_=PROBLEMS + "attempt-limit",
         ) from None
-    if gate.exam_session is not None:
-        end_session(gate.exam_session, "submitted")
+    if gate.exam_admission is not None:
+        end_admission(gate.exam_admission, "submitted")
     attempt.response = {"assignment_id": assignment.id, "submission_id": row.id}
     emit(
         session,
@@ -321,15 +327,18 @@ def _accept(
 
 
 @router.post(
-    "/assignments/{assignment_id}/sessions", response_model=ExamSessionStarted, status_code=201, tags=["exams"]
+    "/assignments/{assignment_id}/admissions", response_model=ExamAdmissionStarted, status_code=201, tags=["exams"]
 )
-def start_exam_session(
+def start_exam_admission(
     request: Request,
     session: SessionDep,
     assignment_id: int,
     principal: Annotated[Principal, permit("attempts:write", "assignment")],
-) -> ExamSessionStarted:
-    """Start sitting an exam. A second start while one is live gets 409; the first stays valid."""
+) -> ExamAdmissionStarted:
+    """Admit the learner to an exam; the token is shown once.
+
+    A second start while an admission is live gets 409; the first stays valid.
+    """
     assignment = session.get(Assignment, assignment_id)
     assert assignment is not None
     if not assignment.exam:
@@ -342,37 +351,37 @@ def start_exam_session(
         select(func.count()).where(Submission.assignment_id == assignment.id, Submission.user_id == principal.user.id)
     )
     check_attempts(assignment, used or 0)
-    row, token = start_session(session, assignment, principal.user.id, ip)
+    row, token = start_admission(session, assignment, principal.user.id, ip)
     emit(
         session,
-        "exam.session.started",
+        "exam.admission.started",
         tenant_id=principal.tenant_id,
-        data={"session_id": row.id, "assignment_id": assignment_id, "user_id": principal.user.id},
+        data={"admission_id": row.id, "assignment_id": assignment_id, "user_id": principal.user.id},
         audience=(principal.user.id,),
     )
     session.commit()
-    return ExamSessionStarted.model_validate({**ExamSessionPublic.model_validate(row).model_dump(), "token": token})
+    return ExamAdmissionStarted.model_validate({**ExamAdmissionPublic.model_validate(row).model_dump(), "token": token})
 
 
-@router.post("/exam-sessions/{session_id}/end", response_model=ExamSessionPublic, tags=["exams"])
-def end_exam_session(
+@router.post("/exam-admissions/{admission_id}/end", response_model=ExamAdmissionPublic, tags=["exams"])
+def end_exam_admission(
     session: SessionDep,
-    session_id: int,
-    principal: Annotated[Principal, permit("attempts:write", "exam_session", "session_id")],
-) -> ExamSession:
-    """The learner ends their own session; it cannot be resumed."""
-    row = session.get(ExamSession, session_id)
+    admission_id: int,
+    principal: Annotated[Principal, permit("attempts:write", "exam_admission", "admission_id")],
+) -> ExamAdmission:
+    """The learner ends their own admission; it cannot be resumed."""
+    row = session.get(ExamAdmission, admission_id)
     assert row is not None
     if row.user_id != principal.user.id:
-        raise ProblemError(404, f"exam session {session_id} not found")  # others' sessions are not revealed
+        raise ProblemError(404, f"exam admission {admission_id} not found")  # others' admissions are not revealed
     if row.active_key is None:
-        raise ProblemError(409, f"exam session {session_id} has already ended ({row.end_reason})")
-    end_session(row, "ended")
+        raise ProblemError(409, f"exam admission {admission_id} has already ended ({row.end_reason})")
+    end_admission(row, "ended")
     emit(
         session,
-        "exam.session.ended",
+        "exam.admission.ended",
         tenant_id=principal.tenant_id,
-        data={"session_id": row.id, "user_id": row.user_id, "by": principal.user.id},
+        data={"admission_id": row.id, "user_id": row.user_id, "by": principal.user.id},
         audience=(row.user_id,),
     )
     session.commit()

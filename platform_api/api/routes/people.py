@@ -351,11 +351,11 @@ def grade_attempt(
 def _refuse_graded_elsewhere(session: SessionDep, attempt: Attempt) -> None:
     """Answers in sittings and submitted files change score only through the audited routes,
     which also rescore the sitting and revise the LRS; this plain grade would bypass both."""
-    if attempt.session_id is not None:
+    if attempt.sitting_id is not None:
         raise ProblemError(
             409,
-            f"attempt {attempt.id} is an answer in assessment session {attempt.session_id}; adjust it with "
-            f"POST /v1/assessment-sessions/{attempt.session_id}/answers/{attempt.id}/adjustments and a reason",
+            f"attempt {attempt.id} is an answer in sitting {attempt.sitting_id}; adjust it with "
+            f"POST /v1/sittings/{attempt.sitting_id}/answers/{attempt.id}/adjustments and a reason",
         )
     submission_id = session.scalar(select(Submission.id).where(Submission.attempt_id == attempt.id))
     if submission_id is not None:

@@ -15,7 +15,7 @@ from platform_api.api.routes.assignments import blob_store, graders
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import item_target
-from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.models import Assessment, AssessmentSitting
 from platform_api.domain.assessment.written import WRITTEN_KINDS, grade_answer_queued
 from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission, SubmissionComment
@@ -74,9 +74,9 @@ def answer_review_queue(
     A flagged regrade is listed too: it keeps its earlier score until an instructor decides.
     """
     rows = session.execute(
-        select(Attempt, AssessmentSession.assessment_id)
-        .join(AssessmentSession, AssessmentSession.id == Attempt.session_id)
-        .join(Assessment, Assessment.id == AssessmentSession.assessment_id)
+        select(Attempt, AssessmentSitting.assessment_id)
+        .join(AssessmentSitting, AssessmentSitting.id == Attempt.sitting_id)
+        .join(Assessment, Assessment.id == AssessmentSitting.assessment_id)
         .join(Item, Item.id == Attempt.item_id)
         .where(Assessment.course_id == course_id, or_(Attempt.score.is_(None), Item.kind.in_(WRITTEN_KINDS)))
         .order_by(Attempt.submitted_at, Attempt.id)
@@ -84,7 +84,7 @@ def answer_review_queue(
     flagged = [
         AnswerReviewPublic(
             attempt_id=a.id,
-            session_id=a.session_id,
+            sitting_id=a.sitting_id,
             assessment_id=assessment_id,
             user_id=a.user_id,
             item_id=a.item_id,
@@ -100,20 +100,18 @@ def answer_review_queue(
     return Page[AnswerReviewPublic](items=window, total=len(flagged), limit=page.limit, offset=page.offset)
 
 
-@router.post(
-    "/assessment-sessions/{session_id}/answers/{attempt_id}/adjustments", response_model=AuditPublic, status_code=201
-)
+@router.post("/sittings/{sitting_id}/answers/{attempt_id}/adjustments", response_model=AuditPublic, status_code=201)
 def adjust_answer(
     session: SessionDep,
-    session_id: int,
+    sitting_id: int,
     attempt_id: int,
     body: AdjustmentCreate,
-    principal: Annotated[Principal, permit("grades:write", "assessment_session", "session_id")],
+    principal: Annotated[Principal, permit("grades:write", "sitting", "sitting_id")],
 ) -> ScoreAudit:
     """Score an answer of a sitting by hand with a reason (audited); this resolves a review."""
     attempt = session.get(Attempt, attempt_id)
-    if attempt is None or attempt.session_id != session_id:
-        raise ProblemError(404, f"answer {attempt_id} not found in session {session_id}")
+    if attempt is None or attempt.sitting_id != sitting_id:
+        raise ProblemError(404, f"answer {attempt_id} not found in sitting {sitting_id}")
     audit = adjust_score(session, attempt, body.score, body.reason, principal.user)
     session.commit()
     return audit

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal, Target
-from platform_api.domain.assessment.models import Assessment, AssessmentSession
-from platform_api.domain.assignments.models import Assignment, ExamSession, Submission
+from platform_api.domain.assessment.models import Assessment, AssessmentSitting
+from platform_api.domain.assignments.models import Assignment, ExamAdmission, Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Activity, ActivityItem, Course, Lesson, PublishSchedule, Unit
 from platform_api.domain.enrollment.models import Enrollment
@@ -164,16 +164,16 @@ def assessment_target(session: Session, principal: Principal, assessment_id: int
     return _course_of(session, principal, "assessment", assessment_id, course_id)
 
 
-def assessment_session_target(session: Session, principal: Principal, session_id: int) -> Target:
+def sitting_target(session: Session, principal: Principal, sitting_id: int) -> Target:
     """A sitting lives in its assessment's course and belongs to its learner."""
-    sitting = session.get(AssessmentSession, session_id)
+    sitting = session.get(AssessmentSitting, sitting_id)
     if sitting is None:
-        raise not_found("assessment session", session_id)
+        raise not_found("sitting", sitting_id)
     try:
         course = assessment_target(session, principal, sitting.assessment_id)
         learner = user_target(session, principal, sitting.user_id)
     except ProblemError:
-        raise not_found("assessment session", session_id) from None
+        raise not_found("sitting", sitting_id) from None
     return _learner_in_course(course, learner)
 
 
@@ -203,9 +203,9 @@ def assignment_target(session: Session, principal: Principal, assignment_id: int
 
 
 def _learner_row_target(
-    session: Session, principal: Principal, kind: str, model: type[Submission] | type[ExamSession], ident: int
+    session: Session, principal: Principal, kind: str, model: type[Submission] | type[ExamAdmission], ident: int
 ) -> Target:
-    """A submission or exam session lives in its assignment's course and belongs to its learner."""
+    """A submission or exam admission lives in its assignment's course and belongs to its learner."""
     row = session.execute(
         select(model.user_id, Assignment.course_id)
         .join(Assignment, Assignment.id == model.assignment_id)
@@ -220,8 +220,8 @@ def submission_target(session: Session, principal: Principal, submission_id: int
     return _learner_row_target(session, principal, "submission", Submission, submission_id)
 
 
-def exam_session_target(session: Session, principal: Principal, session_id: int) -> Target:
-    return _learner_row_target(session, principal, "exam session", ExamSession, session_id)
+def exam_admission_target(session: Session, principal: Principal, admission_id: int) -> Target:
+    return _learner_row_target(session, principal, "exam admission", ExamAdmission, admission_id)
 
 
 def item_target(session: Session, principal: Principal, item_id: int) -> Target:
@@ -243,8 +243,8 @@ def item_target(session: Session, principal: Principal, item_id: int) -> Target:
     courses |= set(
         session.scalars(
             select(Assessment.course_id)
-            .join(AssessmentSession, AssessmentSession.assessment_id == Assessment.id)
-            .join(Attempt, Attempt.session_id == AssessmentSession.id)
+            .join(AssessmentSitting, AssessmentSitting.assessment_id == Assessment.id)
+            .join(Attempt, Attempt.sitting_id == AssessmentSitting.id)
             .where(Attempt.item_id == item_id)
         )
     )
@@ -292,12 +292,12 @@ RESOLVERS: dict[str, Resolver] = {
     "enrollment": enrollment_target,
     "attempt": attempt_target,
     "assessment": assessment_target,
-    "assessment_session": assessment_session_target,
+    "sitting": sitting_target,
     "grant": grant_target,
     "guardian_link": guardian_link_target,
     "rule": rule_target,
     "assignment": assignment_target,
     "submission": submission_target,
-    "exam_session": exam_session_target,
+    "exam_admission": exam_admission_target,
     "item": item_target,
 }

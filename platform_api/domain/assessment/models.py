@@ -41,13 +41,13 @@ class Assessment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AssessmentSession(Base):
+class AssessmentSitting(Base):
     """One learner sitting one assessment: the drawn items, the CAT state and the result."""
 
-    __tablename__ = "assessment_sessions"
+    __tablename__ = "assessment_sittings"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'finished')", name="status_known"),
-        Index("ix_assessment_sessions_user_assessment", "user_id", "assessment_id"),
+        Index("ix_assessment_sittings_user_assessment", "user_id", "assessment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""Shapes for the question bank, assessments and learner sessions."""
+"""Shapes for the question bank, assessments and learner sittings."""
 
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ class ItemOutcome(BaseModel):
     feedback: list[str] = Field(default_factory=list)
 
 
-class SessionPublic(BaseModel):
+class SittingPublic(BaseModel):
     id: int
     assessment_id: int
     user_id: int
@@ -165,6 +165,6 @@ class SessionPublic(BaseModel):
     standard_error: float | None
     score: float | None
     passed: bool | None = None
-    results: list[ItemOutcome] | None = Field(None, description="per item, once the session is finished")
+    results: list[ItemOutcome] | None = Field(None, description="per item, once the sitting is finished")
     started_at: Timestamp
     finished_at: Timestamp | None

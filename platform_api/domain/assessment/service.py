@@ -1,7 +1,7 @@
 """Assessment sittings: create, start (draw or adapt), grade each answer, finish.
 
 Every answer is validated and graded before anything is written; the attempt row, the
-session's new state and the xAPI ``answered`` statement (LRS + outbox) then go into the
+sitting's new state and the xAPI ``answered`` statement (LRS + outbox) then go into the
 caller's one transaction, so a rejected answer leaves the sitting exactly as it was.
 """
 
@@ -31,14 +31,14 @@ from platform_api.domain.assessment.bank import answer_options, parse_bank_key
 from platform_api.domain.assessment.cat import START_THETA, AdaptiveTest, CatSettings
 from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall, Candidate, draw, learner_seed
 from platform_api.domain.assessment.grading import GradingError
-from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.models import Assessment, AssessmentSitting
 from platform_api.domain.assessment.schemas import (
     AnswerResult,
     AnswerSubmit,
     AssessmentCreate,
     ItemForLearner,
     ItemOutcome,
-    SessionPublic,
+    SittingPublic,
 )
 from platform_api.domain.assessment.written import pending
 from platform_api.domain.attempts.models import Attempt
@@ -147,13 +147,13 @@ def _adaptive_test(session: Session, tenant_id: int, spec: dict[str, Any]) -> Ad
 # ---- sitting -------------------------------------------------------------------------------
 
 
-def start_session(session: Session, principal: Principal, assessment: Assessment) -> tuple[AssessmentSession, bool]:
+def start_sitting(session: Session, principal: Principal, assessment: Assessment) -> tuple[AssessmentSitting, bool]:
     """Resume the learner's open sitting, or start one with their reproducible draw."""
     open_one = session.scalar(
-        select(AssessmentSession).where(
-            AssessmentSession.assessment_id == assessment.id,
-            AssessmentSession.user_id == principal.user.id,
-            AssessmentSession.status == "open",
+        select(AssessmentSitting).where(
+            AssessmentSitting.assessment_id == assessment.id,
+            AssessmentSitting.user_id == principal.user.id,
+            AssessmentSitting.status == "open",
         )
     )
     if open_one is not None:
@@ -170,7 +170,7 @@ def start_session(session: Session, principal: Principal, assessment: Assessment
         theta = START_THETA
         first = test.next_item([], theta, seed)
         item_ids = [first] if first is not None else []
-    sitting = AssessmentSession(
+    sitting = AssessmentSitting(
         assessment_id=assessment.id,
         user_id=principal.user.id,
         registration=str(uuid.uuid4()),
@@ -183,13 +183,13 @@ def start_session(session: Session, principal: Principal, assessment: Assessment
     return sitting, True
 
 
-def _attempts(session: Session, sitting: AssessmentSession) -> list[Attempt]:
-    return list(session.scalars(select(Attempt).where(Attempt.session_id == sitting.id).order_by(Attempt.id)))
+def _attempts(session: Session, sitting: AssessmentSitting) -> list[Attempt]:
+    return list(session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id).order_by(Attempt.id)))
 
 
-def _lock(session: Session, sitting: AssessmentSession) -> None:
+def _lock(session: Session, sitting: AssessmentSitting) -> None:
     """Serialize answers to one sitting (PostgreSQL row lock), so two at once cannot both pass the try limit."""
-    session.execute(select(AssessmentSession.id).where(AssessmentSession.id == sitting.id).with_for_update()).one()
+    session.execute(select(AssessmentSitting.id).where(AssessmentSitting.id == sitting.id).with_for_update()).one()
     session.refresh(sitting)
 
 
@@ -198,14 +198,14 @@ def _is_cat(assessment: Assessment) -> bool:
 
 
 def answer(
-    session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment, body: AnswerSubmit
+    session: Session, principal: Principal, sitting: AssessmentSitting, assessment: Assessment, body: AnswerSubmit
 ) -> AnswerResult:
     """Grade one answer; everything is checked before the first write."""
     _lock(session, sitting)
     if sitting.status != "open":
-        raise ProblemError(409, f"session {sitting.id} is finished; start a new one")
+        raise ProblemError(409, f"sitting {sitting.id} is finished; start a new one")
     if body.item_id not in sitting.item_ids:
-        raise ProblemError(422, f"item {body.item_id} is not part of session {sitting.id}", field="item_id")
+        raise ProblemError(422, f"item {body.item_id} is not part of sitting {sitting.id}", field="item_id")
     previous = [a for a in _attempts(session, sitting) if a.item_id == body.item_id]
     if _is_cat(assessment) and body.item_id != sitting.item_ids[-1]:
         raise ProblemError(409, f"item {body.item_id} was already answered; answer item {sitting.item_ids[-1]}")
@@ -214,7 +214,7 @@ def answer(
     if previous and previous[-1].correct:
         raise ProblemError(409, f"item {body.item_id} is already answered correctly")
     item = session.get(Item, body.item_id)
-    assert item is not None  # the session only holds existing items (FK RESTRICT)
+    assert item is not None  # the sitting only holds existing items (FK RESTRICT)
     try_number = len(previous) + 1
     recorded = record_attempt(
         session,
@@ -234,7 +234,7 @@ def answer(
         session,
         "assessment.answered",
         tenant_id=principal.tenant_id,
-        data={"session_id": sitting.id, "attempt_id": attempt.id, "item_id": item.id, "user_id": principal.user.id},
+        data={"sitting_id": sitting.id, "attempt_id": attempt.id, "item_id": item.id, "user_id": principal.user.id},
         audience=(principal.user.id,),
     )
     next_item, finished = None, False
@@ -261,7 +261,7 @@ def answer(
 
 
 def _advance_cat(
-    session: Session, sitting: AssessmentSession, assessment: Assessment
+    session: Session, sitting: AssessmentSitting, assessment: Assessment
 ) -> tuple[ItemForLearner | None, bool]:
     """Re-estimate ability from the graded answers, then stop or pick the next item."""
     test = _adaptive_test(session, assessment.tenant_id, assessment.spec)
@@ -280,7 +280,7 @@ def _advance_cat(
     return for_learner(item), False
 
 
-def next_item(session: Session, sitting: AssessmentSession, assessment: Assessment) -> ItemForLearner | None:
+def next_item(session: Session, sitting: AssessmentSitting, assessment: Assessment) -> ItemForLearner | None:
     """The first item the learner may still work on (``None`` when nothing is left)."""
     if sitting.status != "open":
         return None
@@ -294,7 +294,7 @@ def next_item(session: Session, sitting: AssessmentSession, assessment: Assessme
     return None
 
 
-def _outcomes(session: Session, sitting: AssessmentSession) -> list[ItemOutcome]:
+def _outcomes(session: Session, sitting: AssessmentSitting) -> list[ItemOutcome]:
     attempts = _attempts(session, sitting)
     out = []
     for item_id in sitting.item_ids:
@@ -319,22 +319,22 @@ def _outcomes(session: Session, sitting: AssessmentSession) -> list[ItemOutcome]
     return out
 
 
-def finish(session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment) -> None:
+def finish(session: Session, principal: Principal, sitting: AssessmentSitting, assessment: Assessment) -> None:
     """Close the sitting on the learner's request (409 when it is closed already)."""
     _lock(session, sitting)
     if sitting.status != "open":
-        raise ProblemError(409, f"session {sitting.id} is already finished")
+        raise ProblemError(409, f"sitting {sitting.id} is already finished")
     _close(session, principal, sitting, assessment)
 
 
-def _close(session: Session, principal: Principal, sitting: AssessmentSession, assessment: Assessment) -> None:
+def _close(session: Session, principal: Principal, sitting: AssessmentSitting, assessment: Assessment) -> None:
     """Finish the sitting; its score is final (and emitted) once no written answer awaits a score."""
     sitting.status, sitting.finished_at = "finished", datetime.now(UTC)
     if not pending(session, sitting):
         emit_result(session, sitting, assessment)
 
 
-def emit_result(session: Session, sitting: AssessmentSession, assessment: Assessment) -> None:
+def emit_result(session: Session, sitting: AssessmentSitting, assessment: Assessment) -> None:
     """Score = mean best score per item (unanswered count 0); record the result statement and event.
 
     A sitting whose score was released before (an answer was regraded or adjusted since) gets
@@ -379,7 +379,7 @@ def emit_result(session: Session, sitting: AssessmentSession, assessment: Assess
     )
     record_statement(session, statement, tenant_id=assessment.tenant_id)
     data: dict[str, Any] = {
-        "session_id": sitting.id,
+        "sitting_id": sitting.id,
         "assessment_id": assessment.id,
         "score": sitting.score,
         "passed": passed,
@@ -403,7 +403,7 @@ def refresh_sitting(session: Session, sitting_id: int) -> None:
     adjustment): an adaptive sitting's ability estimate is replayed from the answers, and a
     finished sitting with no answer left to score gets its final score (or a revision of it).
     """
-    sitting = session.get(AssessmentSession, sitting_id)
+    sitting = session.get(AssessmentSitting, sitting_id)
     assert sitting is not None
     _lock(session, sitting)
     assessment = session.get(Assessment, sitting.assessment_id)
@@ -414,7 +414,7 @@ def refresh_sitting(session: Session, sitting_id: int) -> None:
         emit_result(session, sitting, assessment)
 
 
-def _replay_cat(session: Session, sitting: AssessmentSession, assessment: Assessment) -> None:
+def _replay_cat(session: Session, sitting: AssessmentSitting, assessment: Assessment) -> None:
     """Re-estimate ability answer by answer, exactly as the sitting did while it ran."""
     try:
         test = _adaptive_test(session, assessment.tenant_id, assessment.spec)
@@ -429,16 +429,16 @@ def _replay_cat(session: Session, sitting: AssessmentSession, assessment: Assess
         sitting.theta, sitting.standard_error = theta, error
 
 
-def _passed(sitting: AssessmentSession, assessment: Assessment) -> bool | None:
+def _passed(sitting: AssessmentSitting, assessment: Assessment) -> bool | None:
     if assessment.pass_mark is None or sitting.score is None:
         return None
     return sitting.score >= assessment.pass_mark
 
 
-def view(session: Session, sitting: AssessmentSession, assessment: Assessment) -> SessionPublic:
+def view(session: Session, sitting: AssessmentSitting, assessment: Assessment) -> SittingPublic:
     finished = sitting.status == "finished"
     items = [session.get(Item, item_id) for item_id in sitting.item_ids]
-    return SessionPublic(
+    return SittingPublic(
         id=sitting.id,
         assessment_id=sitting.assessment_id,
         user_id=sitting.user_id,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pathwise.logs import get_logger
 from platform_api.core.db import transaction
 from platform_api.core.errors import ProblemError
-from platform_api.domain.assessment.models import AssessmentSession
+from platform_api.domain.assessment.models import AssessmentSitting
 from platform_api.domain.assignments.autograde import Graders, Outcome
 from platform_api.domain.assignments.results import release_score
 from platform_api.domain.attempts.models import Attempt
@@ -98,21 +98,21 @@ def settle(session: Session, attempt: Attempt) -> None:
     A finished sitting gets its final score once its last unscored answer is scored, and a
     revised one whenever an answer is regraded or adjusted after that.
     """
-    if attempt.session_id is None:
+    if attempt.sitting_id is None:
         return
     from platform_api.domain.assessment.service import refresh_sitting
 
-    refresh_sitting(session, attempt.session_id)
+    refresh_sitting(session, attempt.sitting_id)
 
 
-def pending(session: Session, sitting: AssessmentSession) -> list[int]:
+def pending(session: Session, sitting: AssessmentSitting) -> list[int]:
     """Ids of the sitting's written answers whose score is not final yet: never scored, or back
     at the grader for a regrade (still holding the old score).
 
     The sitting's total waits for all of them, so a regrade of several of its answers
     revises it once, after the last one, never from a mix of old and new scores.
     """
-    rows = session.scalars(select(Attempt).where(Attempt.session_id == sitting.id))
+    rows = session.scalars(select(Attempt).where(Attempt.sitting_id == sitting.id))
     return [a.id for a in rows if _awaits_score(a)]
 
 
@@ -123,7 +123,7 @@ def _awaits_score(attempt: Attempt) -> bool:
 
 def requeue_for_regrade(session: Session, item_id: int, reason: str) -> list[int]:
     """Put every written answer to ``item_id`` back in the grading queue (its key changed)."""
-    rows = session.scalars(select(Attempt).where(Attempt.item_id == item_id, Attempt.session_id.is_not(None)))
+    rows = session.scalars(select(Attempt).where(Attempt.item_id == item_id, Attempt.sitting_id.is_not(None)))
     queued = []
     for attempt in rows:
         if (attempt.response or {}).get("status") in ("graded", "review"):
@@ -142,7 +142,7 @@ def grade_all_queued_answers(
     """
     wanted = AT_GRADER if stuck else ("queued",)
     with transaction(factory) as session:  # regrades included: they are queued with their old score
-        rows = session.scalars(select(Attempt).where(Attempt.session_id.is_not(None)))
+        rows = session.scalars(select(Attempt).where(Attempt.sitting_id.is_not(None)))
         waiting = [a for a in rows if (a.response or {}).get("status") in wanted]
         for attempt in waiting:
             if attempt.response.get("status") == "grading":

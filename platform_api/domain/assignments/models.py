@@ -1,4 +1,4 @@
-"""Assignments, submissions, exam sessions, comments and the immutable score audit."""
+"""Assignments, submissions, exam admissions, comments and the immutable score audit."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Assignment(Base):
 
     ``opens_at``..``cutoff_at`` is the window in which submissions are accepted; after
     ``due_at`` plus the grace period each started day costs ``late_penalty_per_day``.
-    Exam settings (address allow-list, single session, guard plugins) live here too.
+    Exam settings (address allow-list, single admission, guard plugins) live here too.
     """
 
     __tablename__ = "assignments"
@@ -44,7 +44,7 @@ class Assignment(Base):
     file_types: Mapped[list[Any]] = mapped_column(default=list)
     exam: Mapped[bool] = mapped_column(default=False)
     ip_allow: Mapped[list[Any]] = mapped_column(default=list)
-    session_minutes: Mapped[int | None]
+    admission_minutes: Mapped[int | None]
     guards: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -114,11 +114,13 @@ class SubmissionComment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ExamSession(Base):
-    """A learner's sitting of an exam. ``active_key`` is unique while the session is live,
-    so the database itself refuses a second live session for the same learner and exam."""
+class ExamAdmission(Base):
+    """A learner's admission to an exam (see :mod:`platform_api.domain.exams.admissions`).
 
-    __tablename__ = "exam_sessions"
+    ``active_key`` is unique while the admission is live, so the database itself refuses a
+    second live admission for the same learner and exam."""
+
+    __tablename__ = "exam_admissions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,4 @@
-"""Shapes for assignments, submissions, exam sessions, score changes, comments and the grade book."""
+"""Shapes for assignments, submissions, exam admissions, score changes, comments and the grade book."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ class AssignmentCreate(BaseModel):
     max_attempts: int = Field(default=1, ge=1, le=100)
     max_bytes: int = Field(default=1024 * 1024, ge=1, le=100 * 1024 * 1024)
     file_types: list[str] = Field(default_factory=list, max_length=10, description=f"from {sorted(FILE_TYPES)}")
-    exam: bool = Field(default=False, description="needs a live exam session to submit")
+    exam: bool = Field(default=False, description="needs a live exam admission to submit")
     ip_allow: list[str] = Field(default_factory=list, max_length=100, description="CIDR networks; empty allows all")
-    session_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    admission_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     guards: dict[str, dict[str, Any]] = Field(default_factory=dict, description="exam guard plugins and their config")
 
     @field_validator("file_types")
@@ -58,8 +58,8 @@ class AssignmentCreate(BaseModel):
             raise ValueError("opens_at must be before due_at")
         if self.cutoff_at is not None and self.cutoff_at < self.due_at:
             raise ValueError("cutoff_at must not be before due_at")
-        if (self.ip_allow or self.guards or self.session_minutes) and not self.exam:
-            raise ValueError("ip_allow, guards and session_minutes apply to exams only; set exam: true")
+        if (self.ip_allow or self.guards or self.admission_minutes) and not self.exam:
+            raise ValueError("ip_allow, guards and admission_minutes apply to exams only; set exam: true")
         return self
 
 
@@ -79,7 +79,7 @@ class AssignmentUpdate(BaseModel):
     file_types: list[str] | None = Field(default=None, max_length=10)
     exam: bool | None = None
     ip_allow: list[str] | None = Field(default=None, max_length=100)
-    session_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    admission_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     guards: dict[str, dict[str, Any]] | None = None
 
 
@@ -101,7 +101,7 @@ class AssignmentPublic(BaseModel):
     file_types: list[str]
     exam: bool
     ip_allow: list[str]
-    session_minutes: int | None
+    admission_minutes: int | None
     guards: dict[str, Any]
 
 
@@ -128,7 +128,7 @@ class SubmissionPublic(BaseModel):
     graded_at: Timestamp | None
 
 
-class ExamSessionPublic(BaseModel):
+class ExamAdmissionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -141,8 +141,8 @@ class ExamSessionPublic(BaseModel):
     end_reason: str | None
 
 
-class ExamSessionStarted(ExamSessionPublic):
-    token: str = Field(description="send as the X-Exam-Session header when submitting; shown once")
+class ExamAdmissionStarted(ExamAdmissionPublic):
+    token: str = Field(description="send as the X-Exam-Admission header when submitting; shown once")
 
 
 class AdjustmentCreate(BaseModel):
@@ -200,7 +200,7 @@ class AnswerReviewPublic(BaseModel):
     """A written answer in an assessment sitting that waits for an instructor."""
 
     attempt_id: int
-    session_id: int
+    sitting_id: int
     assessment_id: int
     user_id: int
     item_id: int

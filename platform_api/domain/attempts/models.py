@@ -23,8 +23,8 @@ class Attempt(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     #: The assessment sitting this answer belongs to, if any.
-    session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("assessment_sessions.id", ondelete="SET NULL"), index=True
+    sitting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment_sittings.id", ondelete="SET NULL"), index=True
     )
     seq: Mapped[int] = mapped_column(default=0)
     correct: Mapped[bool | None]

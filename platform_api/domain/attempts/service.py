@@ -99,7 +99,7 @@ def record_attempt(
         user_id=principal.user.id,
         item_id=item.id,
         activity_id=activity_id,
-        session_id=sitting_id,
+        sitting_id=sitting_id,
         seq=seq,
         correct=None if graded is None else graded.correct,
         score=None if graded is None else graded.score,

@@ -1,1 +1,1 @@
-"""High-stakes exams: address allow-lists, time windows, single sessions and guard plugins."""
+"""High-stakes exams: address allow-lists, time windows, single admissions and guard plugins."""

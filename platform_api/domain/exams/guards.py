@@ -1,7 +1,7 @@
 """Plugin points for remote proctoring and lockdown browsers.
 
 An exam names its guards in ``Assignment.guards`` (``{"name": {config}}``). Each guard is
-asked before a session starts and before a submission is accepted; any refusal stops the
+asked before an admission starts and before a submission is accepted; any refusal stops the
 request with a 403 naming the guard and its reason. Guards come from the built-ins below
 and from the ``pathwise.exam_guards`` entry-point group, so a proctoring vendor ships its
 own package with ``[project.entry-points."pathwise.exam_guards"] vendor = "pkg:Guard"``.
@@ -26,7 +26,7 @@ from importlib.metadata import entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
 
 ENTRY_POINT_GROUP = "pathwise.exam_guards"
-#: When a guard is asked: starting a session, reading the exam's task in it, submitting.
+#: When a guard is asked: starting an admission, reading the exam's task in it, submitting.
 Phase = Literal["start", "view", "submit"]
 
 

@@ -132,7 +132,7 @@ def rotate_refresh(session: Session, settings: APISettings, secret: str, token: 
         revoke_family(session, row.family)
         session.commit()
         log.warning("refresh token reuse detected; family revoked", user_id=row.user_id, family=row.family)
-        raise ProblemError(401, "refresh token already used; every session of this login was revoked")
+        raise ProblemError(401, "refresh token already used; every refresh token of this login was revoked")
     expires_at = _aware(row.expires_at)
     if expires_at is not None and expires_at <= _now():
         raise ProblemError(401, "refresh token expired")

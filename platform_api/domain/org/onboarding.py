@@ -231,6 +231,6 @@ def _apply(
         session.flush()
         still = set(session.scalars(select(Grant.user_id).where(Grant.user_id.in_(revoked_users))))
         orphans = [u for u in revoked_users if u not in still]
-        if orphans:  # nobody keeps an account without any role: deactivate and end sessions
+        if orphans:  # nobody keeps an account without any role: deactivate and revoke their tokens
             session.execute(update(User).where(User.id.in_(orphans)).values(is_active=False))
             revoke_user_tokens(session, orphans)

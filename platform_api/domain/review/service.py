@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.grading import GradingError, grade_answer, parse_key
-from platform_api.domain.assessment.models import Assessment, AssessmentSession
+from platform_api.domain.assessment.models import Assessment, AssessmentSitting
 from platform_api.domain.assessment.service import refresh_sitting
 from platform_api.domain.assessment.written import mark_adjusted, requeue_for_regrade, settle
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
@@ -107,8 +107,8 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
             session, attempt, score, actor_id=actor.id, kind="regrade", reason=reason.strip(), tenant_id=actor.tenant_id
         )
         summary.attempts_rescored += 1
-        if attempt.session_id is not None:
-            sittings.add(attempt.session_id)
+        if attempt.sitting_id is not None:
+            sittings.add(attempt.sitting_id)
     # Once every answer is rescored (several tries of one sitting may be among them), each
     # touched sitting's total and ability estimate are recomputed in this same transaction.
     for sitting_id in sorted(sittings):
@@ -170,8 +170,8 @@ def grade_book(session: Session, course_id: int) -> GradeBook:
     test_cells: dict[tuple[int, int], dict[str, Any]] = {}
     if tests:
         sittings = session.execute(
-            select(AssessmentSession.user_id, AssessmentSession.assessment_id, AssessmentSession.score).where(
-                AssessmentSession.assessment_id.in_([t.id for t in tests])
+            select(AssessmentSitting.user_id, AssessmentSitting.assessment_id, AssessmentSitting.score).where(
+                AssessmentSitting.assessment_id.in_([t.id for t in tests])
             )
         ).all()
         for user_id, assessment_id, score in sittings:  # a score is set once the sitting is final
