@@ -25,6 +25,7 @@ from platform_api.api.routes import (
     items,
     org_units,
     people,
+    preferences,
     recommendations,
     review,
     rules,
@@ -113,7 +114,7 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
     app.include_router(health.router)
     app.include_router(build_router())
     routers = (auth, sso, users, org_units, courses, content, people, rules, items, assessments, assignments, review)
-    for module in (*routers, recommendations):
+    for module in (*routers, recommendations, preferences):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

@@ -39,7 +39,7 @@ from pathwise.contract.rules import (
     apply,
     decide,
 )
-from pathwise.contract.sequencer import rank
+from pathwise.contract.sequencer import Signals, rank
 from pathwise.contract.stream import Event
 from pathwise.logs import get_logger
 from pathwise.service_auth import (
@@ -400,7 +400,8 @@ class Router:
         if variant.get("kt") in {"champion", "challenger"}:
             self.state.remember_served(learner_id, variant["kt"], mastery)
         now = datetime.now(UTC)
-        ranked = rank(found, mastery, learner.due_by_skill(now))
+        signals = Signals.of(learner.preferences, learner.video_share, learner.active_days)
+        ranked = rank(found, mastery, learner.due_by_skill(now), signals)
         if self.policy is not None and self.policy.reorder(found, mastery, learner, ranked):
             versions = {**versions, "sequencer": f"{POLICY_MODEL}/{self.policy.version}"}
         model_ranked = [Candidate(r.activity.id, r.activity.title, r.reason, source="model") for r in ranked]

@@ -7,8 +7,10 @@ activities whose predicted success is near a target rate (desirable difficulty).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pathwise.contract.catalog import Activity, Course
 
@@ -33,6 +35,53 @@ class Ranked:
     reason: str
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What the learner told us and how they engage, beyond mastery: each nudges the ranking and says so.
+
+    ``focus_skills`` and ``formats`` are the learner's own preferences; ``video_share`` is the largest
+    share of a video watched per skill; ``active_days`` the daily streak.
+    """
+
+    focus_skills: frozenset[str] = frozenset()
+    formats: frozenset[str] = frozenset()
+    video_share: Mapping[str, float] = field(default_factory=dict)
+    active_days: int = 0
+
+    @classmethod
+    def of(cls, preferences: Mapping[str, Any], video_share: Mapping[str, float], active_days: int) -> Signals:
+        return cls(
+            frozenset(str(s) for s in preferences.get("focus_skills") or ()),
+            frozenset(str(f) for f in preferences.get("formats") or ()),
+            dict(video_share),
+            active_days,
+        )
+
+
+FOCUS_BONUS = 0.3
+FORMAT_BONUS = 0.2
+WATCHED_PENALTY = 0.3
+STREAK_DAYS = 5
+
+
+def _nudged(activity: Activity, kind: RecommendationType, signals: Signals) -> tuple[float, str]:
+    """The bonus (or penalty) the signals give an activity, and the words that explain it."""
+    bonus, why = 0.0, []
+    if activity.skill in signals.focus_skills:
+        bonus += FOCUS_BONUS
+        why.append(f"you chose to focus on {activity.skill_label}")
+    if signals.formats & {activity.format, activity.kind}:
+        bonus += FORMAT_BONUS
+        why.append(f"you prefer {activity.format if activity.format in signals.formats else activity.kind} activities")
+    if activity.kind == "lesson" and signals.video_share.get(activity.skill or "", 0.0) >= 0.9:
+        bonus -= WATCHED_PENALTY
+        why.append("you have already watched most of this skill's video")
+    if kind is RecommendationType.CHALLENGE and signals.active_days >= STREAK_DAYS:
+        bonus += 0.1
+        why.append(f"you are on a {signals.active_days}-day streak")
+    return bonus, "".join(f"; {part}" for part in why)
+
+
 def unlocked(activity: Activity, mastery: dict[str, float]) -> bool:
     return all(mastery.get(skill, 0.0) >= MASTERED for skill in activity.prerequisites)
 
@@ -50,11 +99,15 @@ def classify(activity: Activity, level: float) -> RecommendationType | None:
     return RecommendationType.PRACTICE if level < MASTERED else None
 
 
-def rank(course: Course, mastery: dict[str, float], due: dict[str, int] | None = None) -> list[Ranked]:
+def rank(
+    course: Course, mastery: dict[str, float], due: dict[str, int] | None = None, signals: Signals | None = None
+) -> list[Ranked]:
     """Unlocked activities, best first. ``due`` counts the items per skill that FSRS says are due for
-    review: a review activity of such a skill is offered at any mastery level, ahead of new practice."""
+    review: a review activity of such a skill is offered at any mastery level, ahead of new practice.
+    ``signals`` (preferences and engagement) nudge the scores, and the reason says how."""
     ranked: list[Ranked] = []
     due = due or {}
+    signals = signals or Signals()
     for activity in course.activities:
         if activity.skill is None or not unlocked(activity, mastery):
             continue  # an activity that trains no skill is for rules to place, not for mastery to rank
@@ -71,8 +124,9 @@ def rank(course: Course, mastery: dict[str, float], due: dict[str, int] | None =
         score = 1.0 - abs(success - TARGET_SUCCESS)
         if kind is RecommendationType.REMEDIAL:
             score += 0.5  # close gaps first
-        reason = _reason(kind, activity.skill_label, level)
-        ranked.append(Ranked(activity, kind, round(score, 4), reason))
+        bonus, why = _nudged(activity, kind, signals)
+        reason = _reason(kind, activity.skill_label, level) + why
+        ranked.append(Ranked(activity, kind, round(score + bonus, 4), reason))
     return sorted(ranked, key=lambda r: (-r.score, r.activity.id))
 
 

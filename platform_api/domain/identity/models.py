@@ -25,6 +25,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: What the learner asked for (:class:`platform_api.domain.identity.schemas.Preferences`); None: nothing yet.
+    preferences: Mapped[dict[str, Any] | None]
 
 
 class Role(Base):
