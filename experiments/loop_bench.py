@@ -56,6 +56,7 @@ class Stack:
     quiz: int = 0
     skill: str = ""
     learners: list[int] = field(default_factory=list)
+    emails: dict[int, str] = field(default_factory=dict)
     lrs_auth: tuple[str, str] = ("", "")
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -69,7 +70,7 @@ class Stack:
             return db.execute(sql.replace("?", "%s"), params).fetchall()
 
     def login(self, client: httpx.Client, learner: int) -> dict[str, str]:
-        form = {"username": f"learner{learner}@demo.pathwise.local", "password": PASSWORD}
+        form = {"username": self.emails[learner], "password": PASSWORD}
         answer = client.post(f"{self.api}/v1/auth/token", data=form)
         answer.raise_for_status()
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
@@ -154,9 +155,10 @@ def _describe_demo(stack: Stack) -> None:
         "SELECT a.id, i.skill_id FROM assessments a JOIN items i ON i.id = "
         "(SELECT min(x.id) FROM items x WHERE x.external_id LIKE 'demo-frac-%') WHERE a.kind = 'formative'"
     )
-    learners = stack.query("SELECT id FROM users WHERE email LIKE 'learner%@demo.pathwise.local' ORDER BY id")
+    learners = stack.query("SELECT id, email FROM users WHERE email LIKE 'learner%@demo.pathwise.local' ORDER BY id")
     stack.course, stack.quiz, stack.skill = int(course), int(quiz), str(skill)
     stack.learners = [int(row[0]) for row in learners]
+    stack.emails = {int(ident): str(email) for ident, email in learners}
     made = subprocess.run(
         [sys.executable, "-m", "pathwise.cli", "lrs", "credentials", "create", "--name", "loop", "--org", "demo"],
         env=stack.env,
