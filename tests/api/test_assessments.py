@@ -259,7 +259,12 @@ def test_formative_quiz_grades_with_hints_partial_credit_and_statements(api: tup
     assert first["context"]["extensions"][Extension.ITEM_KIND] == "multiple_choice"
     assert answered[3]["result"]["extensions"][Extension.PARTIAL_CREDIT] == pytest.approx(2 / 3)
     interaction = statement_to_interaction(answered[3])  # what the KT feature stream reads
-    assert (interaction.kind, interaction.skill_id, interaction.item_id) == ("answer", "frac", "fq-1")
+    # the platform's ids, as Feast, the models and serving key skills and items
+    assert (interaction.kind, interaction.skill_id, interaction.item_id) == (
+        "answer",
+        str(world.ids["skill"]),
+        str(ids[1]),
+    )
     assert interaction.correct is False and interaction.score == pytest.approx(2 / 3)
     closing = new[-1]
     assert closing["verb"]["id"] == Verb.PASSED and closing["result"]["score"]["scaled"] == finished["score"]

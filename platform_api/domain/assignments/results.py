@@ -25,7 +25,6 @@ from platform_api.domain.assignments.models import ScoreAudit, Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import GuardianLink
-from platform_api.domain.skills.models import Skill
 from platform_api.events.platform import emit
 from platform_api.lrs.store import record_statement
 
@@ -36,10 +35,9 @@ UNASSIGNED_SKILL = "unassigned"
 
 
 def xapi_refs(session: Session, item: Item) -> tuple[str, str]:
-    """The item and skill identifiers every answer statement uses: the item's external id and
-    the skill's code, so that answers, grades and corrections of one attempt share their keys."""
-    skill = session.get(Skill, item.skill_id) if item.skill_id is not None else None
-    return item.external_id, skill.code if skill is not None else UNASSIGNED_SKILL
+    """The item and skill identifiers every answer statement uses: the platform's ids, the same ones
+    Feast, the models and serving key them by, so answers, grades and corrections share their keys."""
+    return str(item.id), str(item.skill_id) if item.skill_id is not None else UNASSIGNED_SKILL
 
 
 def scored_statement(
