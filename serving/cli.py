@@ -1,4 +1,4 @@
-"""``pathwise serve`` and ``pathwise rollout status|start|promote|abort``."""
+"""``pathwise serve [consume]`` and ``pathwise rollout status|start|promote|abort``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from serving.rollout.store import RolloutStore
 
 rollout_app = typer.Typer(help="Model rollouts per slot: A/B, canary and shadow.", no_args_is_help=True)
+serve_app = typer.Typer()
 
 
 def _settings() -> ServingSettings:
@@ -81,10 +82,14 @@ def policy_spec(settings: ServingSettings) -> RolloutSpec | None:
     return RolloutSpec(slot=Slot.SEQUENCER, model_name=REGISTERED_MODEL, champion=version)
 
 
+@serve_app.callback(invoke_without_command=True)
 def serve(
+    ctx: typer.Context,
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C)")] = 0.0,
 ) -> None:
     """Serve recommendations with Ray Serve (Router + KnowledgeTracer) from the registered champion."""
+    if ctx.invoked_subcommand is not None:
+        return
     from serving.runtime import hold, serving
 
     settings = _settings()
@@ -92,6 +97,78 @@ def serve(
     with serving(settings, spec, settings.serve_host, settings.serve_port) as base:
         typer.echo(f"serving {spec.model_name} v{spec.champion} on {base}")
         hold(seconds)
+
+
+@serve_app.command("consume")
+def consume(
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="This consumer's name in the group; a restart under the same name re-applies its unacknowledged "
+            "entries at once (default: serving-<host>; give each of several consumers its own)"
+        ),
+    ] = None,
+    exit_when_idle: Annotated[
+        float | None, typer.Option("--exit-when-idle", min=0, help="Exit after S seconds with nothing to read")
+    ] = None,
+    batch: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Stream entries read, applied and acknowledged together")
+    ] = 50,
+    prefix: Annotated[str | None, typer.Option(help="Key prefix of the learner state in Redis")] = None,
+) -> None:
+    """Apply the event stream to the shared learner state in Redis, in the foreground.
+
+    One consumer in the group that feeds the state every Router replica reads, each statement
+    applied exactly once (``pathwise serve`` runs one in a thread when PATHWISE_REDIS_URL is set).
+    """
+    import signal
+    import socket
+    import threading
+
+    from serving.catalog import Catalog
+    from serving.runtime import learner_state_consumer, platform_catalog
+    from serving.schemas import AppArgs
+
+    settings = _settings()
+    if not settings.redis_url:
+        typer.echo(
+            "pathwise: PATHWISE_REDIS_URL is not set: the learner state and the event stream live in Redis", err=True
+        )
+        raise typer.Exit(code=2)
+    catalog, features_home = Catalog(), None
+    if (settings.home / "features").is_dir():  # unseen learners are seeded from Feast over the platform's skills
+        from sqlalchemy import create_engine
+        from sqlalchemy.exc import SQLAlchemyError
+
+        engine = create_engine(engine_url(settings.db_url))
+        try:
+            catalog, features_home = platform_catalog(engine), str(settings.home)
+        except SQLAlchemyError as error:
+            typer.echo(
+                f"pathwise: cannot read the catalog from the database: {getattr(error, 'orig', error)}", err=True
+            )
+            raise typer.Exit(code=2) from None
+        finally:
+            engine.dispose()
+    consumer = learner_state_consumer(
+        settings,
+        catalog,
+        state_prefix=prefix or AppArgs.model_fields["state_prefix"].default,
+        features_home=features_home,
+        name=name or f"serving-{socket.gethostname()}",
+        count=batch,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    typer.echo(f"consuming {settings.events_stream} as {consumer.name}" + (" (Feast seeds)" if features_home else ""))
+    try:
+        consumer.run(stop, exit_when_idle)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.redis.close()
+    done = consumer.applied
+    typer.echo(f"applied {done.answers} answers and {done.signals} other signals; {done.duplicates} already applied")
 
 
 @rollout_app.command("status")
@@ -192,5 +269,5 @@ def serve_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    app.add_typer(serve_app, name="serve")
     app.add_typer(rollout_app, name="rollout")

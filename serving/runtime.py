@@ -225,9 +225,18 @@ class RouterForwarder:
         self._handle.apply_events.remote(batch).result(timeout_s=self.timeout_s)
 
 
-@contextmanager
-def state_consumer(settings: ServingSettings, args: AppArgs) -> Iterator[StateConsumer]:
-    """Serving's learner-state consumer on the Redis stream, in a thread, for as long as the block runs."""
+def learner_state_consumer(
+    settings: ServingSettings,
+    catalog: Catalog,
+    *,
+    state_prefix: str,
+    features_home: str | None = None,
+    name: str | None = None,
+    count: int = 50,
+) -> StateConsumer:
+    """One consumer of the Redis event stream (``settings.events_stream``) in serving's group, applying to the
+    shared learner state under ``state_prefix``; with ``features_home``, an unseen learner is first seeded
+    from Feast over every skill of ``catalog``. Its Redis client is ``consumer.redis`` (close it when done)."""
     import redis
 
     from serving.feast_seed import FeastSeed
@@ -235,18 +244,30 @@ def state_consumer(settings: ServingSettings, args: AppArgs) -> Iterator[StateCo
     from serving.state import RedisState
 
     assert settings.redis_url is not None
-    state = RedisState(settings.redis_url, args.state_prefix)
-    skills = sorted({skill for course in args.catalog.courses for skill in course.skills})
+    state = RedisState(settings.redis_url, state_prefix)
+    skills = sorted({skill for course in catalog.courses for skill in course.skills})
     seeder = None
-    if args.features_home is not None:
-        feast = FeastSeed(args.features_home)
+    if features_home is not None:
+        feast = FeastSeed(features_home)
 
         def seeder(learner_id: str) -> datetime | None:
             return feast.seed(state, learner_id, skills)
 
     client = redis.Redis.from_url(settings.redis_url)
-    consumer = StateConsumer(
-        client, LearnerLoop(state, seeder), name=f"serving-{uuid.uuid4().hex[:8]}", stream=settings.events_stream
+    return StateConsumer(
+        client,
+        LearnerLoop(state, seeder),
+        name=name or f"serving-{uuid.uuid4().hex[:8]}",
+        stream=settings.events_stream,
+        count=count,
+    )
+
+
+@contextmanager
+def state_consumer(settings: ServingSettings, args: AppArgs) -> Iterator[StateConsumer]:
+    """Serving's learner-state consumer on the Redis stream, in a thread, for as long as the block runs."""
+    consumer = learner_state_consumer(
+        settings, args.catalog, state_prefix=args.state_prefix, features_home=args.features_home
     )
     stop = threading.Event()
     thread = threading.Thread(target=consumer.run, args=(stop,), name="learner-state-consumer", daemon=True)
@@ -256,7 +277,7 @@ def state_consumer(settings: ServingSettings, args: AppArgs) -> Iterator[StateCo
     finally:
         stop.set()
         thread.join(timeout=10)
-        client.close()
+        consumer.redis.close()
 
 
 @contextmanager

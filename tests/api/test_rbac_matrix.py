@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -37,7 +38,6 @@ PUBLIC = {
     "POST /v1/auth/ldap/token",
     "GET /healthz",
     "GET /readyz",
-    "GET /v1/recommendations",  # links to the serving app, like a service discovery document
     "GET /openapi.json",
     "GET /docs",
     "GET /docs/oauth2-redirect",
@@ -218,6 +218,10 @@ MATRIX: dict[str, Case] = {
     "DELETE /v1/guardian-links/{link_id}": Case(ADMIN, factory=fresh_link),
     "GET /v1/me/learners": Case(frozenset({"admin", "guardian"})),
     "GET /v1/users/{user_id}/attempts": Case(ALL, params={"user_id": "user_learner"}),
+    # the learner, their linked guardian and staff over the learner's course (serving is stubbed below)
+    "GET /v1/learners/{learner_id}/recommendations": Case(
+        ALL, params={"learner_id": "user_learner"}, query_ids={"course": "course"}
+    ),
     "POST /v1/activities/{activity_id}/attempts": Case(frozenset({"admin", "learner"}), params=A, body={}),
     # delegation: the assistant may grade but (above) never change structure
     "POST /v1/attempts/{attempt_id}/grade": Case(STAFF, params={"attempt_id": "attempt"}, body={}),
@@ -344,8 +348,20 @@ def _request(client: TestClient, world: World, key: str, case: Case, role: str) 
     return client.request(method, path, **kwargs).status_code
 
 
+def stub_serving(learner_id: int) -> httpx.AsyncClient:
+    """Stands in for serving (its own port, not running here): answers any read for the learner."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"].startswith("Bearer ")
+        body = {"learner_id": str(learner_id), "items": [], "mastery": {}, "model_versions": {}, "variant": {}}
+        return httpx.Response(200, json={**body, "course": request.url.params["course"]})
+
+    return httpx.AsyncClient(base_url="http://serving.test", transport=httpx.MockTransport(answer))
+
+
 def test_rbac_matrix(world_client: tuple[TestClient, World], record_property: Any) -> None:
     client, world = world_client
+    client.app.state.serving_client = stub_serving(world.ids["user_learner"])  # type: ignore[attr-defined]
     _admin(client, world, "POST", f"/v1/courses/{world.ids['course']}/versions")  # version 1 exists
     failures, checked = [], 0
     for key, case in MATRIX.items():

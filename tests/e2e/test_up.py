@@ -17,6 +17,9 @@ from pathlib import Path
 
 import httpx
 
+from pathwise.config import CommonSettings
+from pathwise.service_auth import READ_RECOMMENDATIONS, resolve_secret, service_token
+from pipelines.seed import DEMO_PASSWORD
 from platform_api.lrs.sample_loader import DEMO_COURSE_CODE
 
 PATHWISE = [sys.executable, "-m", "pathwise.cli"]
@@ -57,18 +60,39 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
             time.sleep(0.3)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
         serving = f"http://127.0.0.1:{serve_port}"  # up at once: the API starts only after serving is deployed
-        links = httpx.get(f"http://127.0.0.1:{port}/v1/recommendations").json()
-        assert links["events"] == serving + "/v1/learners/{learner_id}/events"
-        event = {"skill": "Fractions", "item": "f-1", "correct": True, "seconds": 40}
-        assert httpx.post(f"{serving}/v1/learners/e2e-1/events", json=event).status_code == 202
-        with sqlite3.connect(tmp_path / "home" / "pathwise.db") as db:  # serving speaks the platform's course ids
+        with sqlite3.connect(home / "pathwise.db") as db:  # serving speaks the platform's ids
             [(course,)] = db.execute("SELECT id FROM courses WHERE code = ?", (DEMO_COURSE_CODE,)).fetchall()
-        params = {"course": str(course)}
-        answer = httpx.get(f"{serving}/v1/learners/e2e-1/recommendations", params=params, timeout=30)
+            learner, external = db.execute(
+                "SELECT id, external_id FROM users WHERE email LIKE 'learner%@demo.pathwise.local' ORDER BY id LIMIT 1"
+            ).fetchone()
+        params = {"course": str(course), "k": 5}
+        # serving answers nobody without the platform's service token
+        closed = httpx.get(f"{serving}/v1/learners/{learner}/recommendations", params=params, timeout=30)
+        assert closed.status_code == 401, closed.text
+        assert closed.headers["content-type"].startswith("application/problem+json")
+
+        # through the API: a demo learner reads their own recommendations (RBAC there, a service token to serving)
+        api = f"http://127.0.0.1:{port}"
+        form = {"username": f"learner{external}@demo.pathwise.local", "password": DEMO_PASSWORD}
+        logged_in = httpx.post(f"{api}/v1/auth/token", data=form, timeout=30)
+        assert logged_in.status_code == 200, logged_in.text
+        headers = {"Authorization": f"Bearer {logged_in.json()['access_token']}"}
+        answer = httpx.get(f"{api}/v1/learners/{learner}/recommendations", params=params, headers=headers, timeout=60)
         assert answer.status_code == 200, answer.text
         body = answer.json()
         assert body["model_versions"]["kt"].startswith("pathwise-bkt/") and body["variant"] == {"kt": "champion"}
-        assert body["fallback"] is None and body["items"]
+        assert body["fallback"] is None and body["items"] and body["mastery"]
+        # the learner's sample history (seeded from Feast) moves mastery off the prior an unseen learner gets
+        secret = resolve_secret(CommonSettings(home=home))
+        token = service_token(secret, READ_RECOMMENDATIONS, learner_id="e2e-unseen")
+        prior = httpx.get(
+            f"{serving}/v1/learners/e2e-unseen/recommendations",
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).json()["mastery"]
+        assert set(prior) == set(body["mastery"])
+        assert any(abs(body["mastery"][skill] - prior[skill]) > 0.01 for skill in prior), (body["mastery"], prior)
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=120)

@@ -32,7 +32,7 @@ def _replica(challenger_ok: bool, version: str = "2", requests: int = 15) -> lis
 def watcher(db_url: str) -> RolloutWatcher:
     upgrade(db_url)
     settings = ServingSettings(database_url=db_url, mlflow_tracking_uri="sqlite://")
-    return RolloutWatcher(settings, AppArgs(mlflow_uri="sqlite://", kt=CHAMPION))
+    return RolloutWatcher(settings, AppArgs(mlflow_uri="sqlite://", kt=CHAMPION, home=str(settings.home)))
 
 
 def _start(watcher: RolloutWatcher, challenger: str = "2") -> RolloutSpec:

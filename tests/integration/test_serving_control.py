@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from pathwise.cli import build_cli
 from serving.rollout import CanaryController, DecisionAction, Gates, Mode, RolloutSpec, Slot
 from tests.api.world import World, build_world, login, make_client
-from tests.integration.test_serving_app import MODEL, _register, _wait_ready
+from tests.integration.test_serving_app import MODEL, Tokens, _register, _wait_ready, post_event, recommend
 
 PORT = 8790  # this area's port base
 QUICK = Gates(
@@ -35,7 +35,7 @@ QUICK = Gates(
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[tuple[httpx.Client, Any, World, str]]:
+def stack(tmp_path: Path) -> Iterator[tuple[httpx.Client, Any, World, str, Tokens]]:
     ray = pytest.importorskip("ray")
     from ray import serve
 
@@ -49,6 +49,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[httpx.Client, Any, World, str]]:
     db_url = f"sqlite:///{tmp_path / 'app.db'}"
     world = build_world(db_url)
     settings = ServingSettings(database_url=db_url, mlflow_tracking_uri=uri)
+    tokens = Tokens(settings.home)  # the Router reads the same home's secret
     args = app_args(settings, RolloutSpec(slot=Slot.KT, model_name=MODEL, champion="1"))
     args = args.model_copy(update={"router": RouterConfig(flush_interval_s=0.5)})
     ray.init(address="local", num_cpus=2, include_dashboard=False, namespace=f"serving2-{uuid.uuid4().hex[:8]}")
@@ -59,7 +60,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[httpx.Client, Any, World, str]]:
         deploy(args, watcher.applied)
         with watcher, httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
             _wait_ready(client)
-            yield client, watcher, world, db_url
+            yield client, watcher, world, db_url, tokens
     finally:
         serve.shutdown()
         ray.shutdown()
@@ -74,16 +75,17 @@ def _until(check: Callable[[], Any], seconds: float = 60) -> Any:
         time.sleep(0.3)
 
 
-def _traffic(client: httpx.Client, course: str, learners: range) -> list[dict[str, Any]]:
+def _traffic(client: httpx.Client, tokens: Tokens, world: World, learners: range) -> list[dict[str, Any]]:
     """One answer then one recommendation per learner, then a second answer (the outcome of what was served)."""
+    course, skill = str(world.ids["course"]), str(world.ids["skill"])  # serving speaks platform ids
     bodies = []
     for n in learners:
-        event = {"skill": "Fractions", "item": "i1", "correct": n % 3 != 0}
-        assert client.post(f"/v1/learners/{n}/events", json=event).status_code == 202
-        answer = client.get(f"/v1/learners/{n}/recommendations", params={"course": course, "k": 3})
+        event = {"skill": skill, "item": "i1", "correct": n % 3 != 0}
+        assert post_event(client, tokens, str(n), event).status_code == 202
+        answer = recommend(client, tokens, str(n), course=course, k=3)
         assert answer.status_code == 200, answer.text
         bodies.append(answer.json())
-        assert client.post(f"/v1/learners/{n}/events", json={**event, "correct": n % 2 == 0}).status_code == 202
+        assert post_event(client, tokens, str(n), {**event, "correct": n % 2 == 0}).status_code == 202
     return bodies
 
 
@@ -101,11 +103,11 @@ def _actions(watcher: Any) -> list[str]:
 @pytest.mark.slow  # starts Ray Serve for real
 @pytest.mark.timeout(420)
 def test_rules_exposures_and_canary_steps_reach_the_running_app(
-    stack: tuple[httpx.Client, Any, World, str], monkeypatch: pytest.MonkeyPatch
+    stack: tuple[httpx.Client, Any, World, str, Tokens], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client, watcher, world, db_url = stack
+    client, watcher, world, db_url, tokens = stack
     course = str(world.ids["course"])  # the platform's course id: the catalog is built from the database
-    assert client.get("/v1/learners/1/recommendations", params={"course": "algebra-1"}).status_code == 404
+    assert recommend(client, tokens, "1", course="algebra-1").status_code == 404
 
     # 1. a rule made through the platform API reaches the live Router and is named in the reason
     with make_client(db_url) as api:
@@ -123,7 +125,7 @@ def test_rules_exposures_and_canary_steps_reach_the_running_app(
         assert made.status_code == 201, made.text
 
     def ruled() -> dict[str, Any] | None:
-        body = _traffic(client, course, range(1, 2))[0]
+        body = _traffic(client, tokens, world, range(1, 2))[0]
         return body if body["rules_applied"] else None
 
     body = _until(ruled)
@@ -135,8 +137,10 @@ def test_rules_exposures_and_canary_steps_reach_the_running_app(
 
     # 2. a 50% A/B test: every served learner is exposed once, under the variant they were assigned
     _start(watcher, "3", mode=Mode.AB, traffic_percent=50.0)
-    assert _until(lambda: "challenger" in {b["variant"]["kt"] for b in _traffic(client, course, range(100, 110))})
-    bodies = _traffic(client, course, range(200, 240))
+    assert _until(
+        lambda: "challenger" in {b["variant"]["kt"] for b in _traffic(client, tokens, world, range(100, 110))}
+    )
+    bodies = _traffic(client, tokens, world, range(200, 240))
     assert {b["variant"]["kt"] for b in bodies} == {"champion", "challenger"}
     monkeypatch.setenv("PATHWISE_DATABASE_URL", db_url)
 
@@ -155,7 +159,7 @@ def test_rules_exposures_and_canary_steps_reach_the_running_app(
     learners = iter(range(1000, 100_000, 20))
 
     def advanced() -> bool:
-        _traffic(client, course, range(next(learners), next(learners)))
+        _traffic(client, tokens, world, range(next(learners), next(learners)))
         return DecisionAction.ADVANCE in _actions(watcher)
 
     assert _until(advanced, 90), _actions(watcher)
@@ -165,14 +169,14 @@ def test_rules_exposures_and_canary_steps_reach_the_running_app(
     _start(watcher, "2", mode=Mode.CANARY, steps=(25.0, 50.0, 100.0))
 
     def rolled_back() -> bool:
-        _traffic(client, course, range(next(learners), next(learners)))
+        _traffic(client, tokens, world, range(next(learners), next(learners)))
         return _actions(watcher)[0] == DecisionAction.ROLLBACK
 
     assert _until(rolled_back, 90), _actions(watcher)
     latest = watcher.store.decisions(Slot.KT)[0]
     assert latest["reason"].startswith("gate breached: error rate") and latest["traffic_after"] == 0.0
     # the rollback reaches the Router too: nobody is assigned the challenger any more
-    assert _until(lambda: all(b["variant"]["kt"] == "champion" for b in _traffic(client, course, range(5, 25))))
+    assert _until(lambda: all(b["variant"]["kt"] == "champion" for b in _traffic(client, tokens, world, range(5, 25))))
 
 
 def _abort(watcher: Any) -> tuple[Any, RolloutSpec]:
