@@ -125,7 +125,7 @@ def consume(
     import socket
     import threading
 
-    from serving.catalog import Catalog
+    from pathwise.contract.catalog import Catalog
     from serving.runtime import learner_state_consumer, platform_catalog
     from serving.schemas import AppArgs
 

@@ -19,7 +19,7 @@ import httpx
 
 from pathwise.config import CommonSettings
 from pathwise.service_auth import READ_RECOMMENDATIONS, resolve_secret, service_token
-from pipelines.seed import DEMO_PASSWORD
+from platform_api.demo.seed import DEMO_PASSWORD
 from platform_api.lrs.sample_loader import DEMO_COURSE_CODE
 
 PATHWISE = [sys.executable, "-m", "pathwise.cli"]
