@@ -300,12 +300,7 @@ class Router:
         """Replay an unseen learner's history from Feast (``serving.feast_seed``) over every catalog skill."""
         assert self.feast is not None
         skills = sorted({skill for course in self.catalog.courses for skill in course.skills})
-        try:
-            return self.feast.seed(self.state, learner_id, skills)
-        except Exception as error:  # the online store may be empty or unreachable: start from nothing
-            self.log.warning("feast_seed_failed", learner_id=learner_id, error=repr(error))
-            self.state.seed_history(learner_id, None)
-            return None
+        return self.feast.seed(self.state, learner_id, skills)
 
     async def _from_features(self, learner_id: str) -> Learner | None:
         """Seed an unseen learner's state from Feast; None when Feast knows nothing of them."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pathwise.logs import get_logger
 from serving.state import HISTORY, State
 
 SERVICE = "kt_v1"
@@ -62,9 +63,14 @@ class FeastSeed:
     def seed(self, state: State, learner_id: str, skills: list[str]) -> datetime | None:
         """Replay the learner's history into ``state``; returns when that history ends (None: none known).
 
-        The learner is marked seeded either way, so a learner Feast knows nothing of is asked once.
+        The learner is marked seeded either way (also when Feast cannot be read, which is logged), so a
+        learner Feast knows nothing of is asked once and an unreachable store never stalls the loop.
         """
-        answers = self.answers(learner_id, skills)
+        try:
+            answers = self.answers(learner_id, skills)
+        except Exception as error:  # the online store may be empty or unreachable: start from nothing
+            get_logger(__name__).warning("feast_seed_failed", learner_id=learner_id, error=repr(error))
+            answers = []
         for skill, correct, seconds, at in answers:
             state.record(learner_id, skill, f"features:{skill}", correct, seconds, at)
         ends = [at for *_, at in answers if at is not None]

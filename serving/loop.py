@@ -36,7 +36,7 @@ from pathwise.contract.stream import (
     entry_events,
 )
 from pathwise.logs import get_logger
-from serving.state import Engagement, Learner, State
+from serving.state import Engagement, State
 
 #: The consumer group serving's learner-state consumers share.
 GROUP = "pathwise.serving"
@@ -73,12 +73,13 @@ class LearnerLoop:
     def __init__(self, state: State, seeder: Seeder | None = None) -> None:
         self.state, self.seeder = state, seeder
 
-    def _learner(self, learner_id: str) -> Learner | None:
-        learner = self.state.load(learner_id)
-        if learner is None and self.seeder is not None:
+    def _progress(self, learner_id: str) -> tuple[int, datetime | None] | None:
+        """(answers recorded, end of the seeded history): one small read, seeding an unseen learner first."""
+        progress = self.state.progress(learner_id)
+        if progress is None and self.seeder is not None:
             self.seeder(learner_id)
-            learner = self.state.load(learner_id)
-        return learner
+            progress = self.state.progress(learner_id)
+        return progress
 
     def apply(self, events: Iterable[Event]) -> Applied:
         applied = Applied(learners=set())
@@ -100,13 +101,13 @@ class LearnerLoop:
                 continue
             if interaction.is_revision:
                 continue  # a regrade corrects an earlier answer's outcome; it is no new answer
-            learner = self._learner(interaction.learner_id)
-            if learner is not None and learner.history_until and interaction.timestamp <= learner.history_until:
+            progress = self._progress(interaction.learner_id)
+            seq, history_until = progress if progress is not None else (0, None)
+            if history_until is not None and interaction.timestamp <= history_until:
                 applied.duplicates += 1
                 continue
             seconds = interaction.duration_s or 0.0
             if interaction.kind == "answer" and interaction.skill_id is not None:
-                seq = learner.seq if learner is not None else 0
                 self.state.record(
                     interaction.learner_id,
                     interaction.skill_id,
@@ -116,8 +117,8 @@ class LearnerLoop:
                     interaction.timestamp,
                     event_id=interaction.statement_id,
                 )
-                after = self.state.load(interaction.learner_id)
-                if after is not None and after.seq > seq:
+                after = self.state.progress(interaction.learner_id)
+                if after is not None and after[0] > seq:
                     applied.answers += 1
                     applied.learners.add(interaction.learner_id)
                 else:

@@ -138,6 +138,10 @@ class State(Protocol):
 
     def engage(self, learner_id: str, engagement: Engagement, event_id: str | None = None) -> bool: ...
 
+    def progress(self, learner_id: str) -> tuple[int, datetime | None] | None:
+        """(answers recorded, end of the seeded history) without loading the learner; None if unseen."""
+        ...
+
     def seed_history(self, learner_id: str, until: datetime | None) -> None: ...
 
     def set_preferences(self, learner_id: str, preferences: dict[str, Any], event_id: str | None = None) -> bool: ...
@@ -242,6 +246,10 @@ class MemoryState:
 
     def seed_history(self, learner_id: str, until: datetime | None) -> None:
         self._touch(learner_id).history_until = until
+
+    def progress(self, learner_id: str) -> tuple[int, datetime | None] | None:
+        learner = self._learners.get(learner_id)
+        return None if learner is None else (learner.seq, learner.history_until)
 
     def set_preferences(self, learner_id: str, preferences: dict[str, Any], event_id: str | None = None) -> bool:
         if not self._first_time(learner_id, event_id):
@@ -423,6 +431,12 @@ class RedisState:
             pipe.expire(main, TTL_S)
 
         return self._once(learner_id, event_id, write) is not None
+
+    def progress(self, learner_id: str) -> tuple[int, datetime | None] | None:
+        seq, until = self._redis.hmget(self._keys(learner_id)[0], ["seq", "history_until"])
+        if seq is None:
+            return None
+        return int(seq), datetime.fromisoformat(until) if until else None
 
     def seed_history(self, learner_id: str, until: datetime | None) -> None:
         main, _ = self._keys(learner_id)
