@@ -24,6 +24,9 @@ STATEMENTS_EVENT = "xapi.statements"
 STATEMENT_IDS = "statement_ids"
 #: A learner changed their learning preferences: ``{"learner_id": "...", "preferences": {...}}``.
 PREFERENCES_EVENT = "learner.preferences"
+#: A learner's first exposure to a variant of an A/B experiment (written by serving); its key is
+#: ``"<experiment>:<learner id>"``.
+EXPOSURE_EVENT = "experiment.exposure"
 
 
 @dataclass(frozen=True)

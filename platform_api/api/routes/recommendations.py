@@ -15,9 +15,9 @@ from fastapi import APIRouter, Query, Request
 
 from pathwise.service_auth import READ_RECOMMENDATIONS, service_token
 from platform_api.api.deps import SessionDep, permit
-from platform_api.api.targets import course_target, user_target
 from platform_api.core.errors import ProblemError
-from platform_api.domain.identity.authz import Principal
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import course_target, user_target
 
 router = APIRouter(tags=["recommendations"])
 TIMEOUT_S = 5.0
