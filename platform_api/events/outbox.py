@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pathwise.contract.stream import STATEMENT_EVENT, STATEMENT_IDS
+from pathwise.contract.tables import event_outbox
 from platform_api.core.db import utcnow
-from platform_api.events.models import OutboxEvent
 from platform_api.lrs.bulk import bulk_insert
 
 
@@ -32,7 +32,7 @@ def emit_many(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -
         return
     now = utcnow()
     rows = [{"type": t, "key": k, "payload": p, "created_at": now} for t, k, p in events]
-    bulk_insert(session, OutboxEvent.__table__, rows)  # type: ignore[arg-type]
+    bulk_insert(session, event_outbox, rows)
 
 
 def emit_statements(session: Session, statement_ids: list[str]) -> None:
