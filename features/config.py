@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from pathwise.config import CommonSettings
+from pathwise.contract.stream import DEFAULT_STREAM
 
 _PROJECT = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -32,7 +33,7 @@ class FeatureSettings(CommonSettings):
     features_redis_url: str | None = None
     features_postgres_url: str | None = None
     features_redis_key_ttl_s: int | None = Field(default=None, ge=1)
-    stream_name: str = "pathwise.events"
+    stream_name: str = DEFAULT_STREAM
     stream_group: str = "features"
     stream_consumer: str = "features-1"
     stream_batch_size: int = Field(default=500, ge=1, le=100_000)

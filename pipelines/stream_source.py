@@ -3,8 +3,8 @@
 Two sources share the :class:`EventSource` protocol:
 
 * :class:`RedisStreamSource` - a consumer-group reader of the event backbone's Redis
-  stream ``pathwise.events`` (see ``platform_api.events.relay``): each entry has the fields
-  ``type``, ``key``, ``payload`` (JSON) and ``enqueued_ms``. The backbone writes the
+  stream ``pathwise.events``, in the message format of :mod:`pathwise.contract.stream`: each
+  entry has the fields ``type``, ``key``, ``payload`` (JSON) and ``enqueued_ms``. The backbone writes the
   statements one request stored as one entry of type ``xapi.statements`` whose payload is
   the JSON array of the statements (and ``count`` their number); an entry of type
   ``xapi.statement`` (the format before batching) carries one statement. Either way each
@@ -28,16 +28,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-STATEMENT_FIELD = "payload"
-TYPE_FIELD = "type"
-KEY_FIELD = "key"
-COUNT_FIELD = "count"
-#: The backbone's event type for one accepted xAPI statement (``platform_api.events.outbox``).
-STATEMENT_EVENT = "xapi.statement"
-#: The backbone's entry type for the statements one request stored: a JSON array, in stored order.
-STATEMENTS_EVENT = "xapi.statements"
-#: The field the backbone stamps with the enqueue time (epoch ms), when present.
-ENQUEUED_FIELD = "enqueued_ms"
+from pathwise.contract.stream import (
+    PAYLOAD_FIELD,
+    STATEMENT_EVENT,
+    STATEMENTS_EVENT,
+    Entry,
+    Event,
+    entry_fields,
+    read_entry,
+)
 
 
 @dataclass(frozen=True)
@@ -63,40 +62,25 @@ class EventSource(Protocol):
         """Acknowledge processed messages (they will not be delivered again)."""
 
 
-def _enqueued(value: str | bytes | None) -> float | None:
-    return float(value) if value not in (None, b"", "") else None
+def _messages(entry_id: str, entry: Entry) -> list[StreamMessage]:
+    """The statements of one entry: each item of a batch's JSON array, or the entry's one statement.
 
-
-def decode(message_id: str, raw: str | bytes | None, enqueued: str | bytes | None = None) -> StreamMessage:
-    text = raw.decode() if isinstance(raw, bytes) else (raw or "")
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError:
-        parsed = None
-    statement = parsed if isinstance(parsed, dict) else None
-    return StreamMessage(message_id, statement, text, _enqueued(enqueued), message_id)
-
-
-def decode_batch(entry_id: str, raw: str | bytes | None, enqueued: str | bytes | None = None) -> list[StreamMessage]:
-    """The messages of a statement batch entry; a payload that is not a JSON array stays one raw message."""
-    text = raw.decode() if isinstance(raw, bytes) else (raw or "")
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError:
-        parsed = None
-    if not isinstance(parsed, list) or not parsed:
-        return [StreamMessage(entry_id, None, text, _enqueued(enqueued), entry_id)]
-    enqueued_ms = _enqueued(enqueued)
-    return [
-        StreamMessage(
-            f"{entry_id}#{n}",
-            item if isinstance(item, dict) else None,
-            "" if isinstance(item, dict) else json.dumps(item),
-            enqueued_ms,
-            entry_id,
-        )
-        for n, item in enumerate(parsed)
-    ]
+    A batch payload that is not a non-empty JSON array, like a single payload that is not a
+    JSON object, stays one message with ``statement=None`` and the raw text.
+    """
+    if entry.type == STATEMENTS_EVENT and isinstance(entry.payload, list) and entry.payload:
+        return [
+            StreamMessage(
+                f"{entry_id}#{n}",
+                item if isinstance(item, dict) else None,
+                "" if isinstance(item, dict) else json.dumps(item),
+                entry.enqueued_ms,
+                entry_id,
+            )
+            for n, item in enumerate(entry.payload)
+        ]
+    statement = entry.payload if isinstance(entry.payload, dict) else None
+    return [StreamMessage(entry_id, statement, entry.raw, entry.enqueued_ms, entry_id)]
 
 
 @dataclass
@@ -116,7 +100,10 @@ class IterableSource:
             self._count += 1
             message_id = f"mem-{self._count}"
             # Statements already in memory are passed as they are; text is parsed like a stream entry.
-            batch.append(decode(message_id, item) if isinstance(item, str) else StreamMessage(message_id, item, ""))
+            if isinstance(item, str):
+                batch.extend(_messages(message_id, read_entry({PAYLOAD_FIELD: item})))
+            else:
+                batch.append(StreamMessage(message_id, item, ""))
             if len(batch) >= max_count:
                 break
         return batch
@@ -170,17 +157,12 @@ class RedisStreamSource:
             return
         other_events, statements = [], 0
         for message_id, raw_fields in entries:
-            fields = raw_fields or {}
             mid = message_id.decode() if isinstance(message_id, bytes) else str(message_id)
-            kind = fields.get(TYPE_FIELD.encode(), STATEMENT_EVENT.encode()).decode()
-            payload, enqueued = fields.get(STATEMENT_FIELD.encode()), fields.get(ENQUEUED_FIELD.encode())
-            if kind == STATEMENTS_EVENT:
-                messages = decode_batch(mid, payload, enqueued)
-            elif kind == STATEMENT_EVENT:
-                messages = [decode(mid, payload, enqueued)]
-            else:
+            entry = read_entry(raw_fields)
+            if entry.type not in (STATEMENT_EVENT, STATEMENTS_EVENT):
                 other_events.append(mid)
                 continue
+            messages = _messages(mid, entry)
             self._open[mid] = self._open.get(mid, 0) + len(messages)
             self._buffer.extend(messages)
             statements += len(messages)
@@ -208,12 +190,7 @@ class RedisStreamSource:
 
     def publish_many(self, statements: list[dict[str, Any]]) -> str:
         """Append statements as one batch entry, the way the backbone writes one request's statements."""
-        fields = {
-            TYPE_FIELD: STATEMENTS_EVENT,
-            KEY_FIELD: str(statements[0].get("id", "")) if statements else "",
-            STATEMENT_FIELD: json.dumps(statements),
-            COUNT_FIELD: str(len(statements)),
-            ENQUEUED_FIELD: f"{time.time() * 1000:.3f}",
-        }
-        message_id = self.client.xadd(self.stream, fields)
+        key = str(statements[0].get("id", "")) if statements else ""
+        event = Event(STATEMENTS_EVENT, key, statements, len(statements))
+        message_id = self.client.xadd(self.stream, entry_fields(event, f"{time.time() * 1000:.3f}"))
         return message_id.decode() if isinstance(message_id, bytes) else str(message_id)

@@ -18,13 +18,16 @@ from platform_api.api.gql.router import build_router as build_graphql_router
 from platform_api.api.routes import (
     assessments,
     assignments,
+    attempts,
     auth,
+    cohorts,
     content,
     courses,
+    enrollments,
+    guardians,
     health,
     items,
     org_units,
-    people,
     preferences,
     recommendations,
     review,
@@ -113,7 +116,23 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
         )
     app.include_router(health.router)
     app.include_router(build_router())
-    routers = (auth, sso, users, org_units, courses, content, people, rules, items, assessments, assignments, review)
+    routers = (
+        auth,
+        sso,
+        users,
+        org_units,
+        courses,
+        content,
+        enrollments,
+        cohorts,
+        guardians,
+        attempts,
+        rules,
+        items,
+        assessments,
+        assignments,
+        review,
+    )
     for module in (*routers, recommendations, preferences):
         app.include_router(module.router)
     app.include_router(ws.router)

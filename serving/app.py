@@ -51,7 +51,7 @@ from pathwise.service_auth import (
     verify_service_token,
 )
 from serving.config import engine_url
-from serving.exposures import ExposureSink, open_sink
+from serving.exposures import ExposureSink, open_exposure_log
 from serving.feast_seed import FeastSeed
 from serving.loop import LearnerLoop
 from serving.policy import REGISTERED_MODEL as POLICY_MODEL
@@ -139,7 +139,6 @@ class Router:
         mlflow_uri: str = "",
         features_home: str | None = None,
         db_url: str | None = None,
-        exposure_sink: str = "",
         home: str = "",
     ) -> None:
         # the platform's secret, from PATHWISE_SECRET_KEY or the home's key file: serving accepts its tokens only
@@ -147,10 +146,10 @@ class Router:
         if not self._secret:
             raise ValueError("serving needs the platform's signing secret: it answers no request without a token")
         self.mlflow_uri = mlflow_uri
-        self.db_url, self.exposure_sink = db_url, exposure_sink
+        self.db_url = db_url
         self._pooled: PooledMetrics | None = None
-        # opening makes an engine but connects nowhere; a bad import path fails the deploy, loudly
-        self._exposures: ExposureSink | None = open_sink(exposure_sink, db_url) if exposure_sink and db_url else None
+        # opening makes an engine but connects nowhere
+        self._exposures: ExposureSink | None = open_exposure_log(db_url) if db_url else None
         self._flusher: asyncio.Task[None] | None = None
         self.feast = self._open_feast(features_home) if features_home else None
         self.policy: PolicyHook | None = None
@@ -517,7 +516,6 @@ def build_app(args: AppArgs | dict[str, Any]) -> Application:
             parsed.mlflow_uri,
             features_home=parsed.features_home,
             db_url=parsed.db_url,
-            exposure_sink=parsed.exposure_sink,
             home=parsed.home,
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from pathwise.config import CommonSettings
+from pathwise.contract.stream import DEFAULT_STREAM
 
 
 class ServingSettings(CommonSettings):
@@ -12,7 +13,7 @@ class ServingSettings(CommonSettings):
     serve_port: int = Field(8001, ge=1, le=65535)
     kt_model_name: str = "pathwise-bkt"
     ray_num_cpus: int = Field(2, ge=1, le=512)
-    events_stream: str = "pathwise.events"
+    events_stream: str = DEFAULT_STREAM
     state_prefix: str = Field("pathwise:serving:", min_length=1, max_length=100, description="learner-state keys")
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pathwise.contract.catalog import Catalog, demo_catalog
-from serving.exposures import DEFAULT_SINK
 from serving.rollout import RolloutSpec
 
 
@@ -58,7 +57,6 @@ class AppArgs(BaseModel):
     features_home: str | None = Field(None, description="PATHWISE_HOME whose Feast store seeds unseen learners")
     state_prefix: str = Field("pathwise:serving:", min_length=1, max_length=100)
     db_url: str | None = Field(None, description="application database: canary metrics and exposures go there")
-    exposure_sink: str = Field(DEFAULT_SINK, description="'module:function' opening the exposure log for db_url")
     replica_cpus: float = Field(0.5, gt=0, le=16, description="CPUs reserved per replica of each deployment")
     home: str = Field(
         description="PATHWISE_HOME: where the platform's signing secret is kept unless PATHWISE_SECRET_KEY is set "

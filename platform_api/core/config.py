@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from pathwise.config import CommonSettings
+from pathwise.contract.stream import DEFAULT_STREAM
 from pathwise.registry import CHAMPION, ESSAY_MODEL, model_uri
 from platform_api.core.roles import ROLES
 
@@ -99,7 +100,7 @@ class APISettings(CommonSettings):
     )
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
     events_relay: bool = True
-    events_stream: str = "pathwise.events"
+    events_stream: str = DEFAULT_STREAM
     workers: int = Field(default=1, ge=1, le=64)
 
     submission_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="upper bound for any assignment")

@@ -5,35 +5,24 @@ from __future__ import annotations
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-#: JSON everywhere, stored as JSONB on PostgreSQL so it can be indexed and queried.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+from pathwise.contract.tables import JSONType, metadata, utcnow
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["Base", "JSONType", "make_engine", "make_session_factory", "normalize_url", "transaction", "utcnow"]
 
 
 class Base(DeclarativeBase):
-    """Declarative base; constraint names are deterministic so migrations stay portable."""
+    """Declarative base on the contract's MetaData: the tables serving shares are defined there once,
+    and constraint names are deterministic so migrations stay portable."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = metadata
     type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType, datetime: DateTime(timezone=True)}
 
 

@@ -16,29 +16,14 @@ import threading
 import time
 from typing import Any
 
-import orjson
 from redis.exceptions import ResponseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pathwise.contract.stream import DEFAULT_STREAM, Event, entry_events
 from pathwise.logs import get_logger
-from platform_api.events.handlers import Event, Handler, process_batch
-from platform_api.events.outbox import STATEMENT_EVENT, STATEMENTS_EVENT
-from platform_api.events.relay import DEFAULT_STREAM
+from platform_api.events.handlers import Handler, process_batch
 
 log = get_logger(__name__)
-
-
-def _decode(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def entry_events(fields: dict[Any, Any]) -> list[Event]:
-    """The events one stream entry carries: a statement batch gives one event per statement."""
-    data = {_decode(k): v for k, v in fields.items()}
-    type_, payload = _decode(data["type"]), orjson.loads(data["payload"])
-    if type_ == STATEMENTS_EVENT:
-        return [Event(STATEMENT_EVENT, statement["id"], statement) for statement in payload]
-    return [Event(type_, _decode(data["key"]), payload)]
 
 
 class StreamConsumer:

@@ -10,44 +10,15 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from pathwise.contract.stream import STATEMENT_EVENT, Event
 from platform_api.core.db import transaction, utcnow
 from platform_api.events.models import ConsumedEvent, VerbCount
-from platform_api.events.outbox import STATEMENT_EVENT, STATEMENTS_EVENT
-
-
-@dataclass(frozen=True)
-class Event:
-    """One delivered event; ``key`` is the idempotency key (the statement id for statements).
-
-    ``payload`` is a dict. A :data:`STATEMENTS_EVENT` (the statements one transaction stored,
-    on their way from the outbox to the stream) carries ``count`` statements as a list, or as
-    JSON text (an ``orjson.Fragment``) that the publisher writes out without parsing it;
-    handlers never see one, :func:`split_statements` turns it into one event per statement.
-    """
-
-    type: str
-    key: str
-    payload: Any
-    count: int = 1
-
-
-def split_statements(events: Sequence[Event]) -> list[Event]:
-    """Replace each statement batch by one :data:`STATEMENT_EVENT` per statement, keyed by its id."""
-    out: list[Event] = []
-    for event in events:
-        if event.type == STATEMENTS_EVENT:
-            out.extend(Event(STATEMENT_EVENT, statement["id"], statement) for statement in event.payload)
-        else:
-            out.append(event)
-    return out
-
 
 #: A handler applies a batch of not-yet-seen events using the given session.
 Handler = Callable[[Session, str, Sequence[Event]], None]

@@ -8,24 +8,25 @@ from typing import Any
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pathwise.contract import tables
 from platform_api.core.db import Base, utcnow
-from platform_api.domain.lrs.models import BigIntKey
 
 
 class OutboxEvent(Base):
     """An event written in the same transaction as the change it announces.
 
     The relay publishes rows in ``id`` order and deletes them once published; ``key`` is
-    the idempotency key consumers use (the statement id for xAPI statements).
+    the idempotency key consumers use (the statement id for xAPI statements). The table is
+    defined once in :mod:`pathwise.contract.tables`: serving writes its exposure events too.
     """
 
-    __tablename__ = "event_outbox"
+    __table__ = tables.event_outbox
 
-    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
-    type: Mapped[str] = mapped_column(String(100))
-    key: Mapped[str] = mapped_column(String(200))
+    id: Mapped[int]
+    type: Mapped[str]
+    key: Mapped[str]
     payload: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
 
 class ConsumedEvent(Base):

@@ -11,19 +11,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pathwise.contract.stream import STATEMENT_EVENT, STATEMENT_IDS
+from pathwise.contract.tables import event_outbox
 from platform_api.core.db import utcnow
-from platform_api.events.models import OutboxEvent
 from platform_api.lrs.bulk import bulk_insert
-
-#: Event type of an accepted xAPI statement; on the stream its key is the statement id.
-STATEMENT_EVENT = "xapi.statement"
-#: In the outbox, one statement row stands for every statement a transaction stored: its payload
-#: lists their ids under this name, in order.
-STATEMENT_IDS = "statement_ids"
-#: On the stream, such a row becomes one entry of this type whose payload is the JSON array of the
-#: statements, in stored order (``count`` says how many); readers split it into one
-#: :data:`STATEMENT_EVENT` per statement, keyed by the statement id.
-STATEMENTS_EVENT = "xapi.statements"
 
 
 def emit_event(session: Session, type: str, payload: dict[str, Any], *, key: str | None = None) -> str:
@@ -41,11 +32,15 @@ def emit_many(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -
         return
     now = utcnow()
     rows = [{"type": t, "key": k, "payload": p, "created_at": now} for t, k, p in events]
-    bulk_insert(session, OutboxEvent.__table__, rows)  # type: ignore[arg-type]
+    bulk_insert(session, event_outbox, rows)
 
 
 def emit_statements(session: Session, statement_ids: list[str]) -> None:
     """Queue the statements a transaction stored as one outbox row (one stream entry later).
+
+    The row's type is :data:`~pathwise.contract.stream.STATEMENT_EVENT` and its payload lists the
+    statement ids, in order, under :data:`~pathwise.contract.stream.STATEMENT_IDS`; the relay
+    publishes it as one :data:`~pathwise.contract.stream.STATEMENTS_EVENT` entry.
 
     One row per batch rather than per statement: the outbox insert, the relay's delete and
     their index and WAL work shrink a hundredfold for batches of 100.

@@ -21,15 +21,22 @@ import orjson
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from pathwise.contract.stream import (
+    DEFAULT_STREAM,
+    STATEMENT_EVENT,
+    STATEMENT_IDS,
+    STATEMENTS_EVENT,
+    Event,
+    entry_fields,
+    split_statements,
+)
 from pathwise.logs import get_logger
 from platform_api.core.db import transaction
 from platform_api.domain.lrs.models import Statement
-from platform_api.events.handlers import Event, Handler, process_batch, split_statements
+from platform_api.events.handlers import Handler, process_batch
 from platform_api.events.models import OutboxEvent
-from platform_api.events.outbox import STATEMENT_EVENT, STATEMENT_IDS, STATEMENTS_EVENT
 
 log = get_logger(__name__)
-DEFAULT_STREAM = "pathwise.events"
 #: Entries the stream keeps (approximately) before trimming the oldest; a statement entry holds one
 #: request's statements, so at batches of 100 this bounds about 10 million statements.
 DEFAULT_MAXLEN = 100_000
@@ -43,7 +50,7 @@ class Publisher(Protocol):
 
 
 class RedisStreamPublisher:
-    """XADD one entry per event; ``maxlen`` trims approximately to bound memory.
+    """XADD one entry per event (:func:`~pathwise.contract.stream.entry_fields`); ``maxlen`` trims approximately.
 
     Fields: ``type``, ``key``, ``payload`` (JSON), ``enqueued_ms``, and for a statement batch
     (``type`` :data:`STATEMENTS_EVENT`, ``key`` its first statement id) ``count``.
@@ -59,15 +66,7 @@ class RedisStreamPublisher:
         # When the events left the outbox: consumers measure event-to-feature freshness from it.
         enqueued = f"{time.time() * 1000:.3f}"
         for event in events:
-            fields: dict[str, Any] = {
-                "type": event.type,
-                "key": event.key,
-                "payload": orjson.dumps(event.payload),
-                "enqueued_ms": enqueued,
-            }
-            if event.type == STATEMENTS_EVENT:
-                fields["count"] = event.count
-            pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
+            pipe.xadd(self.stream, entry_fields(event, enqueued), maxlen=self.maxlen, approximate=True)
         pipe.execute()
 
 

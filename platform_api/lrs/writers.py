@@ -20,8 +20,9 @@ import orjson
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from pathwise.contract.stream import STATEMENT_EVENT
 from platform_api.domain.lrs.models import Statement, StatementRef
-from platform_api.events.outbox import STATEMENT_EVENT, emit_statements
+from platform_api.events.outbox import emit_statements
 from platform_api.lrs.validation import VOIDED_VERB
 
 

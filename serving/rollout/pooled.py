@@ -1,9 +1,9 @@
 """Canary metrics pooled across Router replicas, through the application database.
 
-Each replica appends what it saw since its last flush (``rollout_metrics``, migration
-0008_serving2, owned by ``platform_api.domain.rollouts``); the controller reads every batch
-of the current step, for the versions the spec names, and judges the pooled samples. The
-database is the one store both the embedded and the scaled-out setup always have.
+Each replica appends what it saw since its last flush (``rollout_metrics``, defined once in
+:mod:`pathwise.contract.tables`, created by the platform's migration 0008_serving2); the
+controller reads every batch of the current step, for the versions the spec names, and judges
+the pooled samples. The database is the one store both the embedded and the scaled-out setup always have.
 """
 
 from __future__ import annotations
@@ -11,29 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, Integer, String, column, delete, insert, select, table
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Engine, delete, insert, select
 
+from pathwise.contract.tables import rollout_metrics as _metrics
 from serving.rollout.assign import Variant
 from serving.rollout.metrics import VariantSnapshot
 from serving.rollout.spec import RolloutSpec
-
-_JSON = JSON().with_variant(JSONB(), "postgresql")
-_TIME = DateTime(timezone=True)
-
-_metrics = table(
-    "rollout_metrics",
-    column("id", Integer),
-    column("slot", String),
-    column("variant", String),
-    column("version", String),
-    column("at", _TIME),
-    column("requests", Integer),
-    column("errors", Integer),
-    column("latencies_ms", _JSON),
-    column("predictions", _JSON),
-    column("labels", _JSON),
-)
 
 
 class PooledMetrics:

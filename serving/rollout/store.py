@@ -1,7 +1,7 @@
 """Persist rollout specs and controller decisions in the application database.
 
-Serving may not import ``platform_api``; the schema is owned there (``rollouts`` and
-``rollout_decisions``, migration 0004) and this module names only the columns it uses,
+The tables (``rollouts`` and ``rollout_decisions``) are defined once in
+:mod:`pathwise.contract.tables`, and the platform's migrations create them; serving uses them
 with SQLAlchemy Core. A decision and the spec it produced are written in one transaction.
 """
 
@@ -10,40 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, column, insert, select, table, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Engine, insert, select, update
 
+from pathwise.contract.tables import rollout_decisions as _decisions
+from pathwise.contract.tables import rollouts as _rollouts
 from serving.rollout.controller import RolloutDecision
 from serving.rollout.spec import RolloutSpec, Slot
-
-_JSON = JSON().with_variant(JSONB(), "postgresql")
-_TIME = DateTime(timezone=True)
-
-_rollouts = table(
-    "rollouts",
-    column("slot"),
-    column("model_name"),
-    column("champion"),
-    column("challenger"),
-    column("mode"),
-    column("traffic_percent"),
-    column("state"),
-    column("spec", _JSON),
-    column("updated_at", _TIME),
-)
-_decisions = table(
-    "rollout_decisions",
-    column("id"),
-    column("slot"),
-    column("at", _TIME),
-    column("action"),
-    column("from_state"),
-    column("to_state"),
-    column("traffic_before"),
-    column("traffic_after"),
-    column("reason"),
-    column("metrics", _JSON),
-)
 
 
 def _row(spec: RolloutSpec) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Load instructor rules and per-learner overrides from the application database.
 
-The platform API writes them (``instructor_rules`` and ``learner_overrides``, owned by
-``platform_api.domain.rollouts``); serving may not import ``platform_api``, so this module
-names only the columns it reads, with SQLAlchemy Core, as the rollout store does. The
+The platform API writes them (``instructor_rules`` and ``learner_overrides``, tables defined once
+in :mod:`pathwise.contract.tables`); serving reads them with SQLAlchemy Core, as the rollout
+store does. The
 result is the Router's ``user_config`` fields, so pushing it is an ordinary ``reconfigure()``.
 """
 
@@ -11,32 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Engine, Integer, String, column, select, table
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Engine, select
 
+from pathwise.contract.tables import instructor_rules as _rules
+from pathwise.contract.tables import learner_overrides as _overrides
 from serving.schemas import RouterConfig, RuleConfig
-
-_JSON = JSON().with_variant(JSONB(), "postgresql")
-
-_rules = table(
-    "instructor_rules",
-    column("id", Integer),
-    column("name", String),
-    column("source", String),
-    column("scope_kind", String),
-    column("scope_id", String),
-    column("priority", Integer),
-    column("enabled", Boolean),
-)
-_overrides = table(
-    "learner_overrides",
-    column("learner_id", Integer),
-    column("recommend", _JSON),
-    column("block", _JSON),
-    column("replace_model", Boolean),
-    column("expires_at", DateTime(timezone=True)),
-    column("note", String),
-)
 
 
 def _aware(value: datetime | None) -> datetime | None:

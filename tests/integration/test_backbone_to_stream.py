@@ -9,9 +9,8 @@ import redis
 
 from features.events import statement_to_interaction
 from features.xapi_vocabulary import answered_statement
+from pathwise.contract.stream import STATEMENT_EVENT, STATEMENTS_EVENT, Event
 from pipelines.stream_source import RedisStreamSource
-from platform_api.events.handlers import Event
-from platform_api.events.outbox import STATEMENT_EVENT, STATEMENTS_EVENT
 from platform_api.events.relay import RedisStreamPublisher
 from tests.conftest import REDIS_URL
 

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from experiments.exposures import EXPOSURE_EVENT, ExposureLog, experiment_name, record_exposure
 from experiments.report import build_report
 from pathwise.cli import build_cli
 from platform_api.core.db import make_engine, make_session_factory, transaction
@@ -19,6 +18,7 @@ from platform_api.domain.content.models import Course
 from platform_api.domain.experiments.models import ExperimentExposure
 from platform_api.domain.models import Attempt, Enrollment, Item, OrgUnit, Skill, User
 from platform_api.events.models import OutboxEvent
+from serving.exposures import EXPOSURE_EVENT, ExposureLog, experiment_name, record_exposure
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 NOW = START + timedelta(days=20)
@@ -69,7 +69,7 @@ def test_exposures_are_stored_once_and_announced_through_the_outbox(db_url: str)
     ids = _world(db_url)
     engine = make_engine(db_url)
     factory = make_session_factory(engine)
-    log = ExposureLog(factory)
+    log = ExposureLog(engine)
     for index, uid in enumerate(ids):
         variant = "challenger" if index % 2 else "champion"
         for _ in range(3):  # served three times: still one exposure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ def _replica(challenger_ok: bool, version: str = "2", requests: int = 15) -> lis
 
 
 @pytest.fixture
-def watcher(db_url: str) -> RolloutWatcher:
+def watcher(db_url: str, tmp_path: Path) -> RolloutWatcher:
     upgrade(db_url)
     settings = ServingSettings(database_url=db_url, mlflow_tracking_uri="sqlite://")
     return RolloutWatcher(settings, AppArgs(mlflow_uri="sqlite://", kt=CHAMPION, home=str(settings.home)))

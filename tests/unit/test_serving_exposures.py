@@ -1,34 +1,62 @@
-"""How the Router finds its exposure log without importing the platform, and which rollouts log exposures."""
+"""Serving writes exposures itself through the shared tables, and which rollouts log exposures."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
-from serving.exposures import DEFAULT_SINK, open_sink
+import pytest
+from sqlalchemy import create_engine, select
+
+from pathwise.contract import tables
+from pathwise.contract.stream import EXPOSURE_EVENT
+from serving.exposures import ExposureLog, open_exposure_log
 from serving.rollout import Mode, RolloutSpec, RolloutState, Slot
 
 BASE = RolloutSpec(slot=Slot.KT, model_name="pathwise-bkt", champion="6")
+AT = datetime(2026, 11, 5, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    ("path", "error", "message"),
-    [
-        ("experiments.exposures", ValueError, "is not 'module:function'"),
-        (":open_exposure_log", ValueError, "is not 'module:function'"),
-        ("experiments.nothing_here:open", ModuleNotFoundError, "experiments.nothing_here"),
-        ("experiments.exposures:missing", AttributeError, "missing"),
-    ],
-)
-def test_a_bad_sink_path_fails_clearly(path: str, error: type[Exception], message: str) -> None:
-    with pytest.raises(error, match=message):
-        open_sink(path, "sqlite://")
+def test_opening_the_log_connects_nowhere(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    log = open_exposure_log(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    assert isinstance(log, ExposureLog) and log.flush() == 0  # nothing buffered: no database touched
 
 
-def test_the_default_sink_is_the_platform_exposure_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from experiments.exposures import ExposureLog
+def test_the_log_writes_each_first_exposure_and_its_outbox_event_once() -> None:
+    engine = create_engine("sqlite://")
+    tables.metadata.create_all(engine, tables=[tables.experiment_exposures, tables.event_outbox])
+    log = ExposureLog(engine)
+    for _ in range(3):
+        log.record("kt-v6-vs-v7", "challenger", "42", slot="kt", version="7", at=AT)
+    log.record("kt-v6-vs-v7", "champion", "43", slot="kt", version="6", at=AT)
+    assert log.flush() == 2
+    fresh = ExposureLog(engine)  # another replica: nothing in memory, the table still deduplicates
+    fresh.record("kt-v6-vs-v7", "champion", "42", slot="kt", version="6", at=AT)
+    assert fresh.flush() == 0
+    with engine.connect() as conn:
+        rows = conn.execute(select(tables.experiment_exposures).order_by(tables.experiment_exposures.c.id)).all()
+        events = conn.execute(select(tables.event_outbox).order_by(tables.event_outbox.c.id)).all()
+    assert [(r.learner_id, r.variant, r.version) for r in rows] == [("42", "challenger", "7"), ("43", "champion", "6")]
+    assert [(e.type, e.key) for e in events] == [(EXPOSURE_EVENT, "kt-v6-vs-v7:42"), (EXPOSURE_EVENT, "kt-v6-vs-v7:43")]
+    assert events[0].payload == {
+        "experiment": "kt-v6-vs-v7",
+        "variant": "challenger",
+        "learner_id": "42",
+        "slot": "kt",
+        "version": "7",
+        "at": AT.isoformat(),
+    }
+    engine.dispose()
 
-    sink = open_sink(DEFAULT_SINK, f"sqlite:///{tmp_path / 'x.db'}")
-    assert isinstance(sink, ExposureLog) and sink.flush() == 0  # nothing buffered: no database touched
+
+def test_a_failed_flush_keeps_the_batch() -> None:
+    engine = create_engine("sqlite://")  # no tables yet: the flush fails
+    log = ExposureLog(engine)
+    log.record("kt-v6-vs-v7", "champion", "1")
+    with pytest.raises(Exception, match="no such table"):
+        log.flush()
+    tables.metadata.create_all(engine, tables=[tables.experiment_exposures, tables.event_outbox])
+    assert log.flush() == 1
+    engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -11,16 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pathwise.contract.tables import BigIntKey
 from platform_api.core.db import Base, utcnow
 from platform_api.domain.org.models import OrgUnit
 
 __all__ = ["Attachment", "Document", "LRSCredential", "OrgUnit", "Statement", "StatementRef"]
-
-#: An auto-increment 64-bit key that SQLite also treats as its rowid.
-BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class LRSCredential(Base):

@@ -79,7 +79,8 @@ def test_in_process_dispatcher_is_idempotent(factory: sessionmaker[Session]) -> 
     with transaction(factory) as session:
         for i in range(3):
             record_statement(session, answered_statement(i, i, i % 5, True, statement_id=str(uuid.uuid4())))
-    from platform_api.events.handlers import process_batch, split_statements
+    from pathwise.contract.stream import split_statements
+    from platform_api.events.handlers import process_batch
     from platform_api.events.relay import next_events
 
     with factory() as session:
