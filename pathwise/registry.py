@@ -19,6 +19,12 @@ CHAMPION = "champion"
 CHALLENGER = "challenger"
 ALIASES = (CHAMPION, CHALLENGER)
 
+#: Version tag naming the id space of the skills and items a model learned: ``platform`` when they
+#: are the platform's database ids (the LRS since the sample was keyed by them). A default champion
+#: without it was trained on the dataset's codes and is retrained by ``pathwise up``.
+IDS_TAG = "pathwise.ids"
+PLATFORM_IDS = "platform"
+
 PREFIX = "pathwise-"
 #: Registered model names.
 BKT_MODEL = "pathwise-bkt"

@@ -50,9 +50,12 @@ def _load_lrs(settings: APISettings) -> str:
     from platform_api.lrs.sample_loader import load_sample_statements
 
     report = load_sample_statements(settings.db_url)
+    done = []
+    if report.rekeyed:
+        done.append(f"re-keyed {report.rekeyed:,} sample statements to platform ids")
     if report.created:
-        return f"stored {report.created} xAPI statements from the ASSISTments sample"
-    return f"all {report.total} sample statements already in the LRS"
+        done.append(f"stored {report.created:,} xAPI statements from the ASSISTments sample")
+    return "; ".join(done) or f"all {report.total:,} sample statements already in the LRS"
 
 
 def _champion(settings: APISettings) -> str:

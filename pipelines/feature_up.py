@@ -5,7 +5,7 @@ materializing: tens of seconds. A re-run on an unchanged state directory needs n
 it, so the step first compares a key with the marker the last build left
 (``PATHWISE_HOME/features/up-marker.json``), without importing Feast. The key hashes:
 
-* the LRS history the features read (statement count and newest row, see
+* the LRS history the features read (statement count, newest row and latest ``stored``, see
   :func:`pipelines.lrs_history.lrs_watermark`): the data;
 * the source of every module that defines the repo or computes its rows, plus the
   ``feature_store.yaml`` template (the repo definition; any edit rebuilds);

@@ -53,18 +53,21 @@ def lrs_statements(db_url: str, verbs: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def lrs_watermark(db_url: str, verbs: Iterable[str]) -> str:
-    """A short digest of which statements :func:`lrs_statements` would return (count and newest row).
+    """A short digest of which statements :func:`lrs_statements` would return.
 
-    Cheap (one aggregate query) so that ``pathwise up`` can tell an unchanged history
-    without reading it. Voiding a statement changes the count, storing one the newest row.
+    Cheap (one aggregate query: count, newest row, latest ``stored``) so that ``pathwise up``
+    can tell an unchanged history without reading it. Voiding a statement changes the count,
+    storing one the newest row and the latest ``stored``. The latest ``stored`` is what shows a
+    statement replaced in place (deleted and stored again, as the sample's carry-over to
+    platform ids does): SQLite may give the new row the deleted one's ``seq``.
     """
     from sqlalchemy import func
 
     from platform_api.domain.lrs.models import Statement
 
-    query = _statement_query(verbs).with_only_columns(func.count(), func.max(Statement.seq))
-    count, newest = _run(db_url, lambda session: session.execute(query).one())
-    return hashlib.sha256(f"{count}:{newest}".encode()).hexdigest()[:16]
+    query = _statement_query(verbs).with_only_columns(func.count(), func.max(Statement.seq), func.max(Statement.stored))
+    count, newest, stored = _run(db_url, lambda session: session.execute(query).one())
+    return hashlib.sha256(f"{count}:{newest}:{stored}".encode()).hexdigest()[:16]
 
 
 def answer_labels(statements: list[dict[str, Any]]) -> pd.DataFrame:

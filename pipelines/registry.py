@@ -5,6 +5,9 @@
 * ``challenger`` - a canary: set without the gate, because the canary is the test.
 * tag ``validation_status`` - ``pending`` after training, then ``passed``, ``rejected`` or
   ``canary``; ``holdout_auc`` records the score the decision used.
+* :func:`replace_champion` moves ``champion`` without the gate, for a champion that cannot be
+  compared (it keys skills and items in another id space); the old version is tagged
+  ``superseded_by`` as after a promotion.
 """
 
 from __future__ import annotations
@@ -135,3 +138,21 @@ def promote(
         client.set_model_version_tag(name, current, "superseded_by", version)
     reason = "no previous champion" if current is None else f"beats champion v{current} ({champion_auc:.4f})"
     return PromotionResult(name, version, alias, True, candidate_auc, current, champion_auc, reason)
+
+
+def replace_champion(settings: CommonSettings, name: str, version: str, holdout: pd.DataFrame) -> str | None:
+    """Make ``version`` the champion without comparing it to the current one; returns the version replaced.
+
+    For a champion whose scores on ``holdout`` mean nothing (trained on other ids), so the gate
+    of :func:`promote` cannot decide. The new version's holdout AUC is still recorded.
+    """
+    client = configure_mlflow(settings)
+    name = full_name(name)
+    _version(client, name, version)
+    current = alias_version(client, name, CHAMPION)
+    client.set_model_version_tag(name, version, "holdout_auc", f"{holdout_auc(name, version, holdout):.6f}")
+    client.set_registered_model_alias(name, CHAMPION, version)
+    client.set_model_version_tag(name, version, "validation_status", "passed")
+    if current is not None and current != version:
+        client.set_model_version_tag(name, current, "superseded_by", version)
+    return current

@@ -12,6 +12,13 @@ apart and every 25 answers the learner resumes the next day. Each answer takes a
 are derived from (source, learner, position), so a second run finds them all present and
 writes nothing.
 
+A state directory made before skills and items were keyed by platform ids holds the same
+statement ids with the dataset's codes. :func:`load_sample_statements` carries it over: a
+stored sample statement (context extension ``source`` = :data:`SOURCE`) whose learner, item,
+skill or course id differs from the statement built now is deleted with its mention rows and
+stored again as built, in the same transaction (the outbox announces it as a new statement).
+Statements from other sources are never touched, and a carried-over LRS is left as it is.
+
 Learners are named by :func:`features.xapi_vocabulary.learner_account` when a platform
 user of the tenant carries their external id (the seeded demo learners), so a demo
 learner is one actor whether the answer came from the sample or from an assessment;
@@ -30,18 +37,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from features.xapi_vocabulary import answered_statement, deterministic_id, external_account, learner_account
+from features.xapi_vocabulary import (
+    Extension,
+    answered_statement,
+    deterministic_id,
+    external_account,
+    learner_account,
+)
 from pathwise.datasets import load_sample
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.domain.content.models import Course
 from platform_api.domain.identity.models import User
 from platform_api.domain.items.models import Item
-from platform_api.domain.lrs.models import Statement
+from platform_api.domain.lrs.models import Statement, StatementRef
 from platform_api.domain.org.models import OrgUnit
 from platform_api.domain.skills.models import Skill
+from platform_api.lrs.mentions import display_key
 from platform_api.lrs.store import Authority, store_statements
 
 SOURCE = "assistments-2009-sample"
@@ -50,10 +64,17 @@ EPOCH = datetime(2009, 9, 1, 8, 0, tzinfo=UTC)
 DEMO_COURSE_CODE = "ASSIST-MATH"
 
 
+#: The ids a sample statement names, in the order :func:`_stored_ids` reads them.
+StatementIds = tuple[str | None, ...]
+
+
 @dataclass(frozen=True)
 class LoadReport:
+    """``created`` statements were new; ``rekeyed`` stored ones were replaced (see the module docstring)."""
+
     total: int
     created: int
+    rekeyed: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,12 +159,64 @@ def demo_course_id(session: Session, tenant_id: int | None) -> int | None:
     )
 
 
+def _built_ids(statement: dict[str, Any]) -> StatementIds:
+    """Learner, item, skill and course ids of a statement :func:`sample_statements` built."""
+    extensions = statement["context"]["extensions"]
+    return (
+        display_key(statement["actor"]),
+        statement["object"]["id"],
+        extensions.get(Extension.SKILL_ID),
+        extensions.get(Extension.ITEM_ID),
+        extensions.get(Extension.COURSE_ID),
+    )
+
+
+def _stored_ids(
+    session: Session, tenant_id: int | None, statement_ids: list[str], chunk: int
+) -> dict[str, StatementIds | None]:
+    """For each of ``statement_ids`` that is stored: the ids it names, or ``None`` when it is not ours.
+
+    Ours: a sample statement (source extension :data:`SOURCE`) of the tenant. Reads indexed
+    columns and four JSON values per row, not the payloads.
+    """
+
+    def extension(key: str) -> Any:
+        return Statement.payload[("context", "extensions", key)].as_string()
+
+    query = select(
+        Statement.statement_id,
+        Statement.tenant_id,
+        extension(Extension.SOURCE),
+        Statement.actor_key,
+        Statement.object_key,
+        extension(Extension.SKILL_ID),
+        extension(Extension.ITEM_ID),
+        extension(Extension.COURSE_ID),
+    )
+    found: dict[str, StatementIds | None] = {}
+    for start in range(0, len(statement_ids), chunk):
+        part = statement_ids[start : start + chunk]
+        rows = session.execute(query.where(Statement.statement_id.in_(part))).tuples()
+        for statement_id, tenant, source, *ids in rows:
+            found[statement_id] = tuple(ids) if tenant == tenant_id and source == SOURCE else None
+    return found
+
+
+def _delete_statements(session: Session, statement_ids: list[str], chunk: int) -> None:
+    """Delete statements and their mention rows (the caller's transaction stores their replacements)."""
+    for start in range(0, len(statement_ids), chunk):
+        part = statement_ids[start : start + chunk]
+        session.execute(delete(StatementRef).where(StatementRef.statement_id.in_(part)))
+        session.execute(delete(Statement).where(Statement.statement_id.in_(part)))
+
+
 def load_sample_statements(
     db_url: str, tenant_slug: str = "demo", chunk: int = 2000, sample: pd.DataFrame | None = None
 ) -> LoadReport:
     """Store every sample attempt (or those of ``sample``, a slice of it) as a statement.
 
-    One transaction, so a failure leaves none.
+    Stored sample statements that name other ids than the ones built now (a state directory
+    from before platform ids) are replaced. One transaction, so a failure leaves none.
     """
     sample = load_sample() if sample is None else sample
     engine = make_engine(db_url)
@@ -154,13 +227,13 @@ def load_sample_statements(
             )
             ids = platform_ids(session, tenant_id, sorted(sample["user_id"].astype(str).unique()))
             statements = sample_statements(sample, course_id=demo_course_id(session, tenant_id), ids=ids)
-            present: set[str] = set()
-            for start in range(0, len(statements), chunk):
-                part = [s["id"] for s in statements[start : start + chunk]]
-                present.update(session.scalars(select(Statement.statement_id).where(Statement.statement_id.in_(part))))
-            missing = [s for s in statements if s["id"] not in present]
+            stored = _stored_ids(session, tenant_id, [s["id"] for s in statements], chunk)
+            stale = [s["id"] for s in statements if stored.get(s["id"]) not in (None, _built_ids(s))]
+            _delete_statements(session, stale, chunk)
+            replaced = set(stale)
+            missing = [s for s in statements if s["id"] not in stored or s["id"] in replaced]
             for start in range(0, len(missing), chunk):
                 store_statements(session, missing[start : start + chunk], Authority(tenant_id=tenant_id), batch=True)
     finally:
         engine.dispose()
-    return LoadReport(total=len(statements), created=len(missing))
+    return LoadReport(total=len(statements), created=len(missing) - len(stale), rekeyed=len(stale))
