@@ -222,6 +222,11 @@ MATRIX: dict[str, Case] = {
     "GET /v1/learners/{learner_id}/recommendations": Case(
         ALL, params={"learner_id": "user_learner"}, query_ids={"course": "course"}
     ),
+    # preferences: read like the learner's progress, set only by the learner themself
+    "GET /v1/learners/{learner_id}/preferences": Case(ALL, params={"learner_id": "user_learner"}),
+    "PUT /v1/learners/{learner_id}/preferences": Case(
+        frozenset({"learner"}), params={"learner_id": "user_learner"}, body={"formats": ["video"]}
+    ),
     "POST /v1/activities/{activity_id}/attempts": Case(frozenset({"admin", "learner"}), params=A, body={}),
     # delegation: the assistant may grade but (above) never change structure
     "POST /v1/attempts/{attempt_id}/grade": Case(STAFF, params={"attempt_id": "attempt"}, body={}),
