@@ -163,7 +163,9 @@ class Router:
         self.rules: list[ScopedRule] = []
         self.log = get_logger("serving.router")
         self._background: set[asyncio.Task[None]] = set()
-        self.loop = LearnerLoop(self.state, self._seed if self.feast is not None else None)
+        # statements stored before this replica started are in the Feast history unseen learners start from
+        since = datetime.now(UTC) if self.feast is not None else None
+        self.loop = LearnerLoop(self.state, self._seed if self.feast is not None else None, since)
 
     def _authorize(self, authorization: str | None, scope: str, learner_id: str | None = None) -> None:
         """Every data route: a platform service token for ``scope`` (and this learner), else 401/403."""
@@ -295,15 +297,15 @@ class Router:
             get_logger("serving.router").warning("feast_unavailable", home=home, error=repr(error))
             return None
 
-    def _seed(self, learner_id: str) -> datetime | None:
-        """Replay an unseen learner's history from Feast (``serving.feast_seed``) over every catalog skill."""
+    def _seed(self, learner_ids: list[str]) -> None:
+        """Replay unseen learners' histories from Feast (``serving.feast_seed``) over every catalog skill."""
         assert self.feast is not None
         skills = sorted({skill for course in self.catalog.courses for skill in course.skills})
-        return self.feast.seed(self.state, learner_id, skills)
+        self.feast.seed_many(self.state, learner_ids, skills)
 
     async def _from_features(self, learner_id: str) -> Learner | None:
         """Seed an unseen learner's state from Feast; None when Feast knows nothing of them."""
-        await asyncio.to_thread(self._seed, learner_id)
+        await asyncio.to_thread(self._seed, [learner_id])
         learner = self.state.load(learner_id)
         return learner if learner is not None and learner.seq > 0 else None
 

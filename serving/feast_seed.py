@@ -18,6 +18,8 @@ from pathwise.logs import get_logger
 from serving.state import HISTORY, State
 
 SERVICE = "kt_v1"
+#: (skill, correct, seconds, at) of one reconstructed answer
+Answer = tuple[str, bool, float, datetime | None]
 
 
 def _number(value: Any) -> float:
@@ -37,14 +39,17 @@ class FeastSeed:
 
         self.repo = open_repo(FeatureSettings(home=Path(home)))
 
-    def answers(self, learner_id: str, skills: list[str]) -> list[tuple[str, bool, float, datetime | None]]:
+    def answers(self, learner_id: str, skills: list[str]) -> list[Answer]:
         """(skill, correct, seconds, at) per reconstructed answer, at most ``HISTORY`` in all."""
-        if not skills:
-            return []
-        frame = self.repo.online(SERVICE, [{"learner_id": learner_id, "skill_id": skill} for skill in skills])
-        per_skill = max(1, HISTORY // len(skills))
-        out: list[tuple[str, bool, float, datetime | None]] = []
-        for row in frame.to_dict(orient="records"):
+        return self.answers_of([learner_id], skills).get(learner_id, [])
+
+    def answers_of(self, learner_ids: list[str], skills: list[str]) -> dict[str, list[Answer]]:
+        """:meth:`answers` for several learners in one online read (a backlog brings many unseen at once)."""
+        if not skills or not learner_ids:
+            return {}
+        rows = [{"learner_id": learner, "skill_id": skill} for learner in learner_ids for skill in skills]
+        practised: dict[str, list[list[Answer]]] = {}
+        for row in self.repo.online(SERVICE, rows).to_dict(orient="records"):
             attempts = int(_number(row.get("attempts")))
             if attempts <= 0:
                 continue
@@ -57,23 +62,34 @@ class FeastSeed:
             at = at if isinstance(at, datetime) else None
             answers = [(str(row["skill_id"]), False, seconds, at)] * (attempts - right)
             answers += [(str(row["skill_id"]), True, seconds, at)] * right
-            out += answers[-per_skill:]
-        return out
+            practised.setdefault(str(row["learner_id"]), []).append(answers)
+        # the history budget goes to the skills the learner practised, newest answers of each
+        return {
+            learner: [answer for answers in per_skill for answer in answers[-max(1, HISTORY // len(per_skill)) :]]
+            for learner, per_skill in practised.items()
+        }
 
     def seed(self, state: State, learner_id: str, skills: list[str]) -> datetime | None:
-        """Replay the learner's history into ``state``; returns when that history ends (None: none known).
+        """Replay one learner's history into ``state``; returns when that history ends (None: none known)."""
+        return self.seed_many(state, [learner_id], skills).get(learner_id)
 
-        The learner is marked seeded either way (also when Feast cannot be read, which is logged), so a
+    def seed_many(self, state: State, learner_ids: list[str], skills: list[str]) -> dict[str, datetime | None]:
+        """Replay the learners' histories into ``state``; returns when each history ends (None: none known).
+
+        Every learner is marked seeded either way (also when Feast cannot be read, which is logged), so a
         learner Feast knows nothing of is asked once and an unreachable store never stalls the loop.
         """
         try:
-            answers = self.answers(learner_id, skills)
+            histories = self.answers_of(learner_ids, skills)
         except Exception as error:  # the online store may be empty or unreachable: start from nothing
-            get_logger(__name__).warning("feast_seed_failed", learner_id=learner_id, error=repr(error))
-            answers = []
-        for skill, correct, seconds, at in answers:
-            state.record(learner_id, skill, f"features:{skill}", correct, seconds, at)
-        ends = [at for *_, at in answers if at is not None]
-        until = max(ends) if ends else None
-        state.seed_history(learner_id, until)
-        return until
+            get_logger(__name__).warning("feast_seed_failed", learners=len(learner_ids), error=repr(error))
+            histories = {}
+        ends: dict[str, datetime | None] = {}
+        for learner_id in learner_ids:
+            answers = histories.get(learner_id, [])
+            for skill, correct, seconds, at in answers:
+                state.record(learner_id, skill, f"features:{skill}", correct, seconds, at)
+            stamps = [at for *_, at in answers if at is not None]
+            ends[learner_id] = max(stamps) if stamps else None
+            state.seed_history(learner_id, ends[learner_id])
+        return ends

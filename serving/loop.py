@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from features.events import StatementError, statement_to_interaction
+from features.events import StatementError, parse_timestamp, statement_to_interaction
 from pathwise.contract.stream import (
     DEFAULT_STREAM,
     PREFERENCES_EVENT,
@@ -43,8 +43,8 @@ GROUP = "pathwise.serving"
 
 log = get_logger(__name__)
 
-#: Seeds an unseen learner's state from their history (and marks them seeded); returns when it ends.
-Seeder = Callable[[str], "datetime | None"]
+#: Seeds unseen learners' state from their history (and marks them seeded), several in one read.
+Seeder = Callable[[list[str]], object]
 
 
 @dataclass
@@ -70,20 +70,37 @@ class Applied:
 class LearnerLoop:
     """Applies stream events to a learner-state store, exactly once per event id."""
 
-    def __init__(self, state: State, seeder: Seeder | None = None) -> None:
-        self.state, self.seeder = state, seeder
+    def __init__(self, state: State, seeder: Seeder | None = None, since: datetime | None = None) -> None:
+        """``since``: statements the LRS stored before it are in the history the seeder reads, so they are
+        skipped without seeding anyone (the embedded Router starts after ``pathwise up`` backfilled Feast)."""
+        self.state, self.seeder, self.since = state, seeder, since
 
-    def _progress(self, learner_id: str) -> tuple[int, datetime | None] | None:
-        """(answers recorded, end of the seeded history): one small read, seeding an unseen learner first."""
-        progress = self.state.progress(learner_id)
-        if progress is None and self.seeder is not None:
-            self.seeder(learner_id)
-            progress = self.state.progress(learner_id)
-        return progress
+    def _after_start(self, event: Event) -> bool:
+        if self.since is None or event.type != STATEMENT_EVENT or not isinstance(event.payload, dict):
+            return True
+        stored = event.payload.get("stored")
+        try:
+            return stored is None or parse_timestamp(str(stored)) >= self.since
+        except StatementError:
+            return True
+
+    def _seed_unseen(self, events: list[Event]) -> None:
+        """Seed every learner of the batch serving has not seen, in one history read."""
+        if self.seeder is None:
+            return
+        learners = {_actor(event.payload) for event in events if event.type == STATEMENT_EVENT}
+        learners |= {str(e.payload.get("learner_id", "")) for e in events if e.type == PREFERENCES_EVENT}
+        unseen = sorted(lid for lid in learners if lid and self.state.progress(lid) is None)
+        if unseen:
+            self.seeder(unseen)
 
     def apply(self, events: Iterable[Event]) -> Applied:
         applied = Applied(learners=set())
         assert applied.learners is not None
+        batch = list(events)
+        events = [event for event in batch if self._after_start(event)]
+        applied.duplicates += len(batch) - len(events)
+        self._seed_unseen(events)
         for event in events:
             if event.type == PREFERENCES_EVENT:
                 learner_id = str(event.payload.get("learner_id", ""))
@@ -101,7 +118,7 @@ class LearnerLoop:
                 continue
             if interaction.is_revision:
                 continue  # a regrade corrects an earlier answer's outcome; it is no new answer
-            progress = self._progress(interaction.learner_id)
+            progress = self.state.progress(interaction.learner_id)
             seq, history_until = progress if progress is not None else (0, None)
             if history_until is not None and interaction.timestamp <= history_until:
                 applied.duplicates += 1
@@ -133,6 +150,13 @@ class LearnerLoop:
         return applied
 
 
+def _actor(statement: Any) -> str:
+    """The account name of a statement's actor ('' when it has none)."""
+    if not isinstance(statement, dict):
+        return ""
+    return str(((statement.get("actor") or {}).get("account") or {}).get("name") or "")
+
+
 class StateConsumer:
     """Reads the event stream in :data:`GROUP` and applies it to the shared (Redis) learner state.
 
@@ -161,10 +185,13 @@ class StateConsumer:
         self._next_claim = 0.0
 
     def ensure_group(self) -> None:
+        """Create the group once: at the stream's start, or at its end when learners are seeded from their
+        history (Feast holds what came before), so a first start does not replay the whole backlog."""
         from redis.exceptions import ResponseError
 
+        start = "$" if self.loop.seeder is not None else "0"
         try:
-            self.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+            self.redis.xgroup_create(self.stream, GROUP, id=start, mkstream=True)
         except ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise

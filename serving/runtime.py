@@ -211,16 +211,17 @@ class RouterForwarder:
     """
 
     def __init__(self, timeout_s: float = 30.0) -> None:
-        self.timeout_s = timeout_s
-        self._handle: Any = None
-
-    def __call__(self, _session: Any, _group: str, events: Sequence[Any]) -> None:
         from ray import serve
 
         from serving.deploy import APP_NAME
 
-        if self._handle is None:
-            self._handle = serve.get_deployment_handle("Router", app_name=APP_NAME)
+        self.timeout_s = timeout_s
+        self._handle = serve.get_deployment_handle("Router", app_name=APP_NAME)
+        # the first call through a new handle waits for Serve to tell it the replicas; pay that now, not on
+        # the first learner's answer
+        self._handle.apply_events.remote([]).result(timeout_s=timeout_s)
+
+    def __call__(self, _session: Any, _group: str, events: Sequence[Any]) -> None:
         batch = [(event.type, event.key, event.payload) for event in events]
         self._handle.apply_events.remote(batch).result(timeout_s=self.timeout_s)
 
@@ -250,8 +251,8 @@ def learner_state_consumer(
     if features_home is not None:
         feast = FeastSeed(features_home)
 
-        def seeder(learner_id: str) -> datetime | None:
-            return feast.seed(state, learner_id, skills)
+        def seeder(learner_ids: list[str]) -> object:
+            return feast.seed_many(state, learner_ids, skills)
 
     client = redis.Redis.from_url(settings.redis_url)
     return StateConsumer(

@@ -140,12 +140,12 @@ def test_statements_the_seeded_history_already_holds_are_skipped() -> None:
     until = T0 + timedelta(hours=1)
     seeded: list[str] = []
 
-    def seeder(learner_id: str) -> datetime | None:  # what Feast replays: two answers up to ``until``
-        seeded.append(learner_id)
-        for correct in (False, True):
-            state.record(learner_id, "11", "features:11", correct, 10.0, until)
-        state.seed_history(learner_id, until)
-        return until
+    def seeder(learner_ids: list[str]) -> None:  # what Feast replays: two answers up to ``until``
+        for learner_id in learner_ids:
+            seeded.append(learner_id)
+            for correct in (False, True):
+                state.record(learner_id, "11", "features:11", correct, 10.0, until)
+            state.seed_history(learner_id, until)
 
     loop = LearnerLoop(state, seeder)
     old = _answer(10, "11", True, 30)  # stamped before the history ends: Feast counted it already
@@ -162,6 +162,7 @@ def test_statements_the_seeded_history_already_holds_are_skipped() -> None:
     assert loop.apply([preferences]).signals == 1 and loop.apply([preferences]).signals == 0
     learner = state.load("10")
     assert learner is not None and learner.preferences == {"goal": "exam"}
+    assert loop.apply(_events(_answer(10, "11", False, 120))).answers == 1 and seeded == ["10"]  # seeded once
 
 
 # --- for real: Redis stream, consumer group, `pathwise serve consume` ----------------------------
@@ -312,3 +313,16 @@ def test_a_dead_consumers_entries_are_reclaimed_by_another(stream: tuple[redis.R
     for learner in ("1", "2"):
         loaded = state.load(learner)
         assert loaded is not None and loaded.attempts == {"41": 6}
+
+
+def test_statements_stored_before_serving_started_are_left_to_the_history() -> None:
+    """The backlog ``pathwise up`` relays at start is already in Feast: it seeds nobody and changes nothing."""
+    state = MemoryState()
+    seeded: list[list[str]] = []
+    start = T0 + timedelta(days=1)
+    loop = LearnerLoop(state, lambda learners: seeded.append(learners), since=start)
+    backlog = {**_answer(30, "11", True, 0), "stored": (start - timedelta(seconds=1)).isoformat()}
+    fresh = {**_answer(31, "11", False, 5), "stored": (start + timedelta(seconds=1)).isoformat()}
+    applied = loop.apply(_events(backlog, fresh))
+    assert seeded == [["31"]] and state.load("30") is None
+    assert (applied.answers, applied.duplicates) == (1, 1)
