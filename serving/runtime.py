@@ -222,8 +222,17 @@ class RouterForwarder:
         self._handle.apply_events.remote([]).result(timeout_s=timeout_s)
 
     def __call__(self, _session: Any, _group: str, events: Sequence[Any]) -> None:
+        started = time.perf_counter()
         batch = [(event.type, event.key, event.payload) for event in events]
-        self._handle.apply_events.remote(batch).result(timeout_s=self.timeout_s)
+        applied = self._handle.apply_events.remote(batch).result(timeout_s=self.timeout_s)
+        get_logger("serving.loop").info(
+            "events_forwarded",
+            events=len(batch),
+            answers=applied["answers"],
+            signals=applied["signals"],
+            skipped=applied["duplicates"],
+            took_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
 
 
 def learner_state_consumer(
