@@ -44,6 +44,7 @@ from platform_api.domain.identity.sms import load_sender
 from platform_api.events import platform as events
 from platform_api.events.backbone import make_relay
 from platform_api.events.handlers import Handler
+from platform_api.events.relay import Relay
 from platform_api.lrs.alternate import AlternateRequestSyntax
 from platform_api.lrs.credentials import CredentialCache
 from platform_api.lrs.http import VersionHeaderMiddleware
@@ -68,6 +69,7 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
         relay = None
         if settings.events_relay:
             relay = make_relay(settings, app.state.session_factory, subscribers or {})
+            await _deliver_backlog(relay)
             relay.start()
         app.state.relay = relay
         yield
@@ -138,6 +140,18 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))
     return app
+
+
+async def _deliver_backlog(relay: Relay) -> None:
+    """Relay what was stored while no API ran (``pathwise up`` loads the sample first) before taking
+    requests, so a learner's first answer does not queue behind thousands of older events."""
+    try:
+        moved = await asyncio.to_thread(relay.drain)
+    except Exception as error:  # the stream may be down: the relay thread keeps trying
+        log.warning("event backlog not delivered at start; the relay retries", error=str(error).splitlines()[0])
+        return
+    if moved:
+        log.info("event backlog delivered", events=moved)
 
 
 async def _publish_loop(app: FastAPI) -> None:
