@@ -196,9 +196,14 @@ def wrong_answer(item: dict[str, Any]) -> dict[str, Any]:
     return {"text": "no idea"}
 
 
-def mastery(client: httpx.Client, stack: Stack, learner: int, headers: dict[str, str]) -> tuple[float, dict[str, Any]]:
+def mastery(
+    client: httpx.Client, stack: Stack, learner: int, headers: dict[str, str], k: int = 5
+) -> tuple[float, dict[str, Any]]:
+    """The quiz skill's mastery in the learner's recommendations (and the whole answer, ``k`` activities)."""
     answer = client.get(
-        f"{stack.api}/v1/learners/{learner}/recommendations", params={"course": stack.course}, headers=headers
+        f"{stack.api}/v1/learners/{learner}/recommendations",
+        params={"course": stack.course, "k": k},
+        headers=headers,
     )
     answer.raise_for_status()
     body = answer.json()

@@ -59,7 +59,7 @@ def test_an_answer_anywhere_reaches_the_learners_recommendations(stack: Stack) -
     practised, fresh = _learners_by_history(stack)
     with httpx.Client(timeout=30) as client:
         headers = stack.login(client, practised)
-        start, body = mastery(client, stack, practised, headers)
+        start, body = mastery(client, stack, practised, headers, k=50)  # the whole ranking
         assert body["model_versions"]["kt"].startswith("pathwise-bkt/") and body["variant"] == {"kt": "champion"}
         assert body["fallback"] is None and body["items"] and all(item["reason"] for item in body["items"])
         prior, _ = mastery(client, stack, fresh, stack.login(client, fresh))
@@ -70,7 +70,7 @@ def test_an_answer_anywhere_reaches_the_learners_recommendations(stack: Stack) -
         assert sitting.status_code == 201, sitting.text
         for _ in range(3):
             assert answer_quiz(client, stack, headers, int(sitting.json()["id"]))
-        after_quiz = _until(lambda: (m := mastery(client, stack, practised, headers)) and m[0] < start and m, 2.0)
+        after_quiz = _until(lambda: (m := mastery(client, stack, practised, headers, 50)) and m[0] < start and m, 2.0)
         assert after_quiz, "mastery did not drop within 2 s of three wrong quiz answers"
         quiz_mastery, quiz_body = after_quiz
         assert _ranking(quiz_body) != _ranking(body)
