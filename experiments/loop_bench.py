@@ -66,8 +66,8 @@ class Stack:
                 return db.execute(sql, params).fetchall()
         import psycopg
 
-        with psycopg.connect(self.db_url.replace("?", "&").split("&")[0]) as db:
-            return db.execute(sql.replace("?", "%s"), params).fetchall()
+        with psycopg.connect(self.db_url) as db:
+            return db.execute(sql.replace("%", "%%").replace("?", "%s"), params).fetchall()
 
     def login(self, client: httpx.Client, learner: int) -> dict[str, str]:
         form = {"username": self.emails[learner], "password": PASSWORD}

@@ -25,8 +25,8 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         yield running
 
 
-def _learners_by_history(stack: Stack) -> tuple[int, int]:
-    """A seeded learner with a short, mixed history on the quiz's skill, and one with none on it.
+def _learners_by_history(stack: Stack) -> tuple[list[int], int]:
+    """Seeded learners with a short, mixed history on the quiz's skill, and one with none on it.
 
     Short and mixed, because BKT (no forgetting) holds a learner it considers certain of a skill at the
     top whatever they answer next: a learner with a long run of right answers would show no drop.
@@ -39,7 +39,16 @@ def _learners_by_history(stack: Stack) -> tuple[int, int]:
     practised = {int(user) for user, *_ in counts}
     mixed = [int(user) for user, n, right in counts if 3 <= n <= 8 and 0 < right < n]
     fresh = next(learner for learner in stack.learners if learner not in practised)
-    return mixed[0], fresh
+    return mixed, fresh
+
+
+def _ranked_on_the_skill(client: httpx.Client, stack: Stack, candidates: list[int]) -> int:
+    """The first candidate whose ranking offers an activity of the quiz's skill (not locked for them)."""
+    for learner in candidates[:20]:
+        _, body = mastery(client, stack, learner, stack.login(client, learner), k=50)
+        if any(item["skill"] == stack.skill for item in body["items"]):
+            return learner
+    raise AssertionError("no candidate learner has the quiz's skill unlocked")
 
 
 def _until(check: Any, seconds: float) -> Any:
@@ -56,8 +65,9 @@ def _ranking(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_an_answer_anywhere_reaches_the_learners_recommendations(stack: Stack) -> None:
-    practised, fresh = _learners_by_history(stack)
+    candidates, fresh = _learners_by_history(stack)
     with httpx.Client(timeout=30) as client:
+        practised = _ranked_on_the_skill(client, stack, candidates)
         headers = stack.login(client, practised)
         start, body = mastery(client, stack, practised, headers, k=50)  # the whole ranking
         assert body["model_versions"]["kt"].startswith("pathwise-bkt/") and body["variant"] == {"kt": "champion"}
