@@ -20,6 +20,7 @@ from platform_api.domain.content.models import ActivityItem
 from platform_api.domain.enrollment.schemas import AttemptPublic, GradeCreate
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import GuardianLink
+from platform_api.domain.review.service import refuse_own_work
 from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["grades"])
@@ -88,6 +89,7 @@ def grade_attempt(
 ) -> Attempt:
     attempt = session.get(Attempt, attempt_id)
     assert attempt is not None
+    refuse_own_work(attempt.user_id, principal.user, f"attempt {attempt.id}")
     _refuse_graded_elsewhere(session, attempt)
     attempt.score = body.score
     attempt.response = {**attempt.response, "feedback": body.feedback, "graded_by": principal.user.id}

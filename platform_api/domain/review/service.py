@@ -29,9 +29,22 @@ OBJECTIVE_KINDS = frozenset({"multiple_choice", "multiple_response", "numeric", 
 SUBMISSION_KINDS = frozenset({"code", "essay"})
 
 
+def refuse_own_work(owner_id: int, actor: User, what: str) -> None:
+    """Nobody grades their own work, whatever role they hold: a 403 when ``actor`` owns it."""
+    if owner_id == actor.id:
+        raise ProblemError(
+            403,
+            f"{what} is your own work, and you cannot grade your own work; another grader has to score it",
+            title="Own work",
+        )
+
+
 def adjust_score(session: Session, target: Submission | Attempt, score: float, reason: str, actor: User) -> ScoreAudit:
     """Set a submission's (or a sitting answer's) score by hand; resolves a review. The reason is
-    mandatory and audited; a sitting waiting only for this answer gets its final score."""
+    mandatory and audited; a sitting waiting only for this answer gets its final score. Nobody
+    adjusts their own work."""
+    what = f"submission {target.id}" if isinstance(target, Submission) else f"answer {target.id}"
+    refuse_own_work(target.user_id, actor, what)
     if not reason.strip():
         raise ProblemError(422, "a score adjustment needs a reason")
     if isinstance(target, Submission):
@@ -69,6 +82,14 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
     """
     if not reason.strip():
         raise ProblemError(422, "a regrade needs a reason")
+    answered = session.scalar(select(Attempt.id).where(Attempt.item_id == item.id, Attempt.user_id == actor.id).limit(1))
+    if answered is not None:  # a regrade rescores every answer at the item, the actor's own among them
+        raise ProblemError(
+            403,
+            f"item {item.id} has an answer of yours, and a regrade would score your own work; "
+            "another grader has to regrade it",
+            title="Own work",
+        )
     summary = RegradeSummary(item.id)
     if item.kind in SUBMISSION_KINDS:
         summary.answers_queued = requeue_for_regrade(session, item.id, reason.strip())
