@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.grading import GradingError, grade_answer, parse_key
 from platform_api.domain.assessment.models import Assessment, AssessmentSitting
+from platform_api.domain.assessment.policy import combine
 from platform_api.domain.assessment.service import refresh_sitting
 from platform_api.domain.assessment.written import mark_adjusted, requeue_for_regrade, settle
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
@@ -157,7 +158,8 @@ def _take(cell: dict[str, Any], score: float | None, pending: bool) -> None:
 
 
 def grade_book(session: Session, course_id: int) -> GradeBook:
-    """Enrolled learners x assignments and summative tests: the best released score per cell.
+    """Enrolled learners x assignments and summative tests: the best released score per assignment,
+    and per test the grade its policy (highest, latest, average) makes of the released attempts.
 
     Read from the stored scores when asked, so a regrade (which rescores attempts and the
     sittings they belong to in its own transaction) shows at once.
@@ -190,13 +192,21 @@ def grade_book(session: Session, course_id: int) -> GradeBook:
             _take(cell, score, status in ("queued", "grading", "review"))
     test_cells: dict[tuple[int, int], dict[str, Any]] = {}
     if tests:
+        policies = {t.id: t.grade_policy for t in tests}
         sittings = session.execute(
-            select(AssessmentSitting.user_id, AssessmentSitting.assessment_id, AssessmentSitting.score).where(
-                AssessmentSitting.assessment_id.in_([t.id for t in tests])
-            )
+            select(AssessmentSitting.user_id, AssessmentSitting.assessment_id, AssessmentSitting.score)
+            .where(AssessmentSitting.assessment_id.in_(list(policies)))
+            .order_by(AssessmentSitting.id)
         ).all()
+        released: dict[tuple[int, int], list[float]] = {}
         for user_id, assessment_id, score in sittings:  # a score is set once the sitting is final
-            _take(test_cells.setdefault((user_id, assessment_id), _empty_cell()), score, score is None)
+            cell = test_cells.setdefault((user_id, assessment_id), _empty_cell())
+            cell["attempts"] += 1
+            cell["pending"] += int(score is None)
+            if score is not None:
+                released.setdefault((user_id, assessment_id), []).append(score)
+        for (user_id, assessment_id), scores in released.items():  # the test's policy makes the grade
+            test_cells[(user_id, assessment_id)]["score"] = combine(policies[assessment_id], scores)
     rows = []
     columns = len(assignments) + len(tests)
     for user_id, email, name in learners:
