@@ -123,9 +123,7 @@ UNIT_TEST_ITEMS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-def _items(
-    tenant_id: int, skill_id: int, rows: list[tuple[str, str, dict[str, Any], dict[str, Any]]]
-) -> list[Item]:
+def _items(tenant_id: int, skill_id: int, rows: list[tuple[str, str, dict[str, Any], dict[str, Any]]]) -> list[Item]:
     items = []
     for external_id, stem, body, key in rows:
         checked = parse_bank_key(key).model_dump(mode="json")

@@ -16,8 +16,8 @@ from pathwise.logs import get_logger
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.security import hash_password
 from platform_api.demo.quiz import ensure_demo_assessments, ensure_unit_test_bank
-from platform_api.domain.content.service import publish
 from platform_api.domain.access.permissions import ROLE_SCOPES
+from platform_api.domain.content.service import publish
 from platform_api.domain.items.calibrate import calibrate_items
 from platform_api.domain.models import (
     Activity,

@@ -55,6 +55,13 @@ def _bank(client: TestClient, world: World, count: int, prefix: str) -> list[int
     return ids
 
 
+def _essay(client: TestClient, world: World, external_id: str) -> int:
+    body = {"external_id": external_id, "skill_id": world.ids["skill"], "stem": "Why?", "key": {"kind": "essay"}}
+    response = client.post("/v1/items", json=body, headers=_h(world, "instructor"))
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
 def _test(client: TestClient, world: World, **body: Any) -> dict[str, Any]:
     response = client.post(
         f"/v1/courses/{world.ids['course']}/assessments",
@@ -99,11 +106,7 @@ def test_summative_results_stay_hidden_until_the_sitting_is_finished(api: tuple[
     assert mine("instructor")["score"] == 1.0  # staff who grade the course may see it
 
     # a hand-scored written answer of an open sitting is not pushed to the learner either
-    [essay] = client.post(
-        "/v1/items",
-        json={"external_id": "hide-essay", "skill_id": world.ids["skill"], "stem": "Why?", "key": {"kind": "essay"}},
-        headers=_h(world, "instructor"),
-    ).json()["id"],
+    essay = _essay(client, world, "hide-essay")
     written = _test(client, world, item_ids=[essay])
     open_one = client.post(f"/v1/assessments/{written['id']}/sittings", headers=_h(world, "learner")).json()
     essay_answer = client.post(
@@ -138,7 +141,13 @@ def test_summative_attempts_are_limited_graded_by_policy_and_retakes_draw_a_new_
     blueprint = [{"skill_id": world.ids["skill"], "band": "easy", "count": 4}]
     bad = client.post(
         f"/v1/courses/{world.ids['course']}/assessments",
-        json={"title": "T", "kind": "summative", "selection": "blueprint", "blueprint": blueprint, "grade_policy": "best"},
+        json={
+            "title": "T",
+            "kind": "summative",
+            "selection": "blueprint",
+            "blueprint": blueprint,
+            "grade_policy": "best",
+        },
         headers=_h(world, "instructor"),
     )
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
@@ -213,11 +222,7 @@ def test_nobody_grades_their_own_work_whatever_role_they_hold(api: tuple[TestCli
     graded = client.post(f"/v1/attempts/{world.ids['attempt']}/grade", json={"score": 1.0}, headers=own)
     assert graded.status_code == 403
 
-    [essay] = client.post(
-        "/v1/items",
-        json={"external_id": "own-essay", "skill_id": world.ids["skill"], "stem": "Why?", "key": {"kind": "essay"}},
-        headers=_h(world, "instructor"),
-    ).json()["id"],
+    essay = _essay(client, world, "own-essay")
     test = _test(client, world, item_ids=[essay])
     sitting = client.post(f"/v1/assessments/{test['id']}/sittings", headers=own).json()
     answer = client.post(
@@ -229,7 +234,9 @@ def test_nobody_grades_their_own_work_whatever_role_they_hold(api: tuple[TestCli
     assert regrade.status_code == 403 and "your own" in regrade.json()["detail"]
 
     # someone else with the same role may
-    assert client.post(adjust, json={"score": 0.5, "reason": "rubric"}, headers=_h(world, "assistant")).status_code == 201
+    assert (
+        client.post(adjust, json={"score": 0.5, "reason": "rubric"}, headers=_h(world, "assistant")).status_code == 201
+    )
     other = client.post(
         f"/v1/submissions/{world.ids['submission']}/adjustments",
         json={"score": 0.5, "reason": "rubric"},

@@ -88,8 +88,8 @@ class EnrollmentType:
 
 def _from(cls: type[T], row: Any) -> T:
     """A GraphQL object from an ORM row: the type's fields are a subset of the row's columns."""
-    fields = (f.name for f in dataclasses.fields(cls) if f.init and f.name != PUBLISHED)
-    return cls(**{name: getattr(row, name) for name in fields})  # type: ignore[arg-type]
+    fields = (f.name for f in dataclasses.fields(cls) if f.init and f.name != PUBLISHED)  # type: ignore[arg-type]
+    return cls(**{name: getattr(row, name) for name in fields})
 
 
 def _rows(info: Info, query: Any, cls: type[T]) -> list[T]:

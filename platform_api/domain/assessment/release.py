@@ -30,7 +30,7 @@ def unreleased(session: Session, sitting_ids: Iterable[int | None]) -> dict[int,
         .join(Assessment, Assessment.id == AssessmentSitting.assessment_id)
         .where(AssessmentSitting.id.in_(ids), Assessment.kind == "summative", AssessmentSitting.status == "open")
     )
-    return {sitting_id: course_id for sitting_id, course_id in rows}
+    return dict(rows.tuples().all())
 
 
 def hidden_from(session: Session, principal: Principal, owner_id: int, course_id: int) -> bool:

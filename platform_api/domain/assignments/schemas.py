@@ -221,7 +221,9 @@ class GradeBookRow(BaseModel):
     email: str
     display_name: str
     cells: dict[int, GradeCell] = Field(description="per assignment id")
-    tests: dict[int, GradeCell] = Field(description="per summative test id: the grade its policy makes of the final sitting scores")
+    tests: dict[int, GradeCell] = Field(
+        description="per summative test id: the grade its policy makes of the final sitting scores"
+    )
     mean: float | None = Field(description="over every assignment and test; a missing score counts 0")
 
 

@@ -70,7 +70,10 @@ def sees_drafts(session: Session, principal: Principal, course_id: int) -> bool:
 
 def latest_version(session: Session, course_id: int) -> CourseVersion | None:
     return session.scalar(
-        select(CourseVersion).where(CourseVersion.course_id == course_id).order_by(CourseVersion.version.desc()).limit(1)
+        select(CourseVersion)
+        .where(CourseVersion.course_id == course_id)
+        .order_by(CourseVersion.version.desc())
+        .limit(1)
     )
 
 

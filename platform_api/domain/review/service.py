@@ -83,7 +83,9 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
     """
     if not reason.strip():
         raise ProblemError(422, "a regrade needs a reason")
-    answered = session.scalar(select(Attempt.id).where(Attempt.item_id == item.id, Attempt.user_id == actor.id).limit(1))
+    answered = session.scalar(
+        select(Attempt.id).where(Attempt.item_id == item.id, Attempt.user_id == actor.id).limit(1)
+    )
     if answered is not None:  # a regrade rescores every answer at the item, the actor's own among them
         raise ProblemError(
             403,
@@ -198,15 +200,15 @@ def grade_book(session: Session, course_id: int) -> GradeBook:
             .where(AssessmentSitting.assessment_id.in_(list(policies)))
             .order_by(AssessmentSitting.id)
         ).all()
-        released: dict[tuple[int, int], list[float]] = {}
+        final: dict[tuple[int, int], list[float]] = {}
         for user_id, assessment_id, score in sittings:  # a score is set once the sitting is final
             cell = test_cells.setdefault((user_id, assessment_id), _empty_cell())
             cell["attempts"] += 1
             cell["pending"] += int(score is None)
             if score is not None:
-                released.setdefault((user_id, assessment_id), []).append(score)
-        for (user_id, assessment_id), scores in released.items():  # the test's policy makes the grade
-            test_cells[(user_id, assessment_id)]["score"] = combine(policies[assessment_id], scores)
+                final.setdefault((user_id, assessment_id), []).append(score)
+        for (user_id, assessment_id), made in final.items():  # the test's policy makes the grade
+            test_cells[(user_id, assessment_id)]["score"] = combine(policies[assessment_id], made)
     rows = []
     columns = len(assignments) + len(tests)
     for user_id, email, name in learners:
