@@ -1,4 +1,7 @@
-"""Build the serving catalog from the platform database's courses, activities and skills.
+"""Build the serving catalog from the platform database's published courses, activities and skills.
+
+Learners are recommended only what is published: serving's catalog is each course's latest
+published version (``course_versions``), never the draft tables (those only for staff tools).
 
 Serving and the platform speak of the same ids: the Router's catalog uses platform course,
 activity and skill ids (as text), the ids the LRS statements, Feast and the models use; skill
@@ -34,6 +37,12 @@ _activities = table(
 _activity_skills = table("activity_skills", column("activity_id", Integer), column("skill_id", Integer))
 _skills = table("skills", column("id", Integer), column("name", String), column("tenant_id", Integer))
 _prerequisites = table("skill_prerequisites", column("skill_id", Integer), column("prerequisite_id", Integer))
+_versions = table(
+    "course_versions",
+    column("course_id", Integer),
+    column("version", Integer),
+    column("snapshot", _JSON),
+)
 
 #: platform activity kinds → the sequencer's kinds (anything else is practice)
 KINDS = {"lesson": "lesson", "remedial": "lesson", "video": "lesson", "review": "review", "challenge": "challenge"}
@@ -44,11 +53,61 @@ def _difficulty(details: Any) -> float:
     return min(1.0, max(0.0, float(value))) if isinstance(value, int | float) else 0.5
 
 
-def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> Catalog:
+def _published_rows(conn: Connection, course_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+    """The activities of each course's latest published version, in the draft query's row shape.
+
+    Learners are recommended only what is published: a draft activity (or a course never
+    published) is not in the catalog until its version is. Nodes of versions published before
+    snapshots carried ids cannot be named and are left out.
+    """
+    query = select(_versions.c.course_id, _versions.c.version, _versions.c.snapshot).order_by(
+        _versions.c.course_id, _versions.c.version
+    )
+    if course_ids is not None:
+        query = query.where(_versions.c.course_id.in_(list(course_ids)))
+    latest: dict[int, Any] = {}
+    for course_id, _version, snapshot in conn.execute(query):
+        latest[course_id] = snapshot  # ordered by version: the last one wins
+    nodes = [
+        (course_id, activity)
+        for course_id, snapshot in sorted(latest.items())
+        for unit in snapshot.get("units", [])
+        for lesson in unit.get("lessons", [])
+        for activity in lesson.get("activities", [])
+        if isinstance(activity.get("id"), int)
+    ]
+    skill_ids = {s for _, activity in nodes for s in activity.get("skill_ids", [])}
+    names = dict(conn.execute(select(_skills.c.id, _skills.c.name).where(_skills.c.id.in_(skill_ids))).tuples().all())
+    rows: list[tuple[Any, ...]] = []
+    for course_id, activity in sorted(nodes, key=lambda node: (node[0], node[1]["id"])):
+        tagged = sorted(s for s in activity.get("skill_ids", []) if s in names)
+        skill_id = tagged[0] if tagged else None
+        rows.append(
+            (
+                course_id,
+                activity["id"],
+                activity["title"],
+                activity["kind"],
+                activity.get("metadata") or {},
+                skill_id,
+                names.get(skill_id) if skill_id is not None else None,
+            )
+        )
+    return rows
+
+
+def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None, *, published: bool = True) -> Catalog:
     """Every course (or those in ``course_ids``) with at least one skill-tagged activity.
 
+    ``published`` (the default, what serving recommends from) reads each course's latest
+    published version; ``published=False`` reads the draft tables (staff writing rules).
     Untagged activities come along too: the sequencer cannot rank them, but rules may name them.
     """
+    rows = _published_rows(conn, course_ids) if published else _draft_rows(conn, course_ids)
+    return _catalog(conn, rows)
+
+
+def _draft_rows(conn: Connection, course_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
     query = (
         select(
             _units.c.course_id,
@@ -67,7 +126,10 @@ def load_catalog(conn: Connection, course_ids: Sequence[int] | None = None) -> C
     )
     if course_ids is not None:
         query = query.where(_units.c.course_id.in_(list(course_ids)))
-    rows = conn.execute(query).all()
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def _catalog(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> Catalog:
     skill_ids = {row[5] for row in rows if row[5] is not None}
     requires: dict[int, set[str]] = defaultdict(set)
     if skill_ids:

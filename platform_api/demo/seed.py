@@ -15,8 +15,9 @@ from pathwise.datasets import load_sample, skill_names
 from pathwise.logs import get_logger
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.security import hash_password
-from platform_api.demo.quiz import ensure_demo_assessments
+from platform_api.demo.quiz import ensure_demo_assessments, ensure_unit_test_bank
 from platform_api.domain.access.permissions import ROLE_SCOPES
+from platform_api.domain.content.service import publish
 from platform_api.domain.items.calibrate import calibrate_items
 from platform_api.domain.models import (
     Activity,
@@ -24,6 +25,7 @@ from platform_api.domain.models import (
     ActivitySkill,
     Attempt,
     Course,
+    CourseVersion,
     Enrollment,
     Grant,
     GuardianLink,
@@ -85,10 +87,20 @@ def seed_demo(db_url: str) -> SeedReport:
                 course_id = demo_course_id(session, tenant.id)
                 if course_id is not None:  # demo data seeded before assessments existed gets them now
                     ensure_demo_assessments(session, tenant.id, course_id)
+                    ensure_unit_test_bank(session, tenant.id, course_id)
+                    ensure_published(session, course_id)
                 return SeedReport(created=False, tenant_id=tenant.id)
             return _seed(session, roles)
     finally:
         engine.dispose()
+
+
+def ensure_published(session: Session, course_id: int) -> None:
+    """Publish the demo course as version 1 when it has no published version (learners see only that)."""
+    if session.scalar(select(CourseVersion.id).where(CourseVersion.course_id == course_id).limit(1)) is None:
+        course = session.get(Course, course_id)
+        assert course is not None
+        publish(session, course, None)
 
 
 def _org_tree(session: Session) -> tuple[OrgUnit, OrgUnit]:
@@ -229,6 +241,7 @@ def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
     session.execute(insert(Attempt), attempts)
     calibration = calibrate_items(session, tenant.id)
     quiz_items = ensure_demo_assessments(session, tenant.id, course.id)
+    ensure_published(session, course.id)
     report = SeedReport(
         created=True,
         tenant_id=tenant.id,

@@ -11,7 +11,7 @@ from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
 from platform_api.demo.quiz import QUIZ_TITLE, UNIT_TEST_TITLE
 from platform_api.demo.seed import DEMO_PASSWORD, seed_demo
-from platform_api.domain.models import Item, User
+from platform_api.domain.models import Item, Skill, User
 from platform_api.lrs.credentials import create_credential
 from tests.api.world import login, make_client
 
@@ -40,6 +40,7 @@ def test_demo_quiz_grades_end_to_end(sqlite_url: str) -> None:
         ids_to_external = dict(
             s.execute(select(Item.id, Item.external_id).where(Item.external_id.like("demo-frac-%"))).tuples().all()
         )
+        skill_id = s.scalar(select(Skill.id).where(Skill.tenant_id == report.tenant_id, Skill.code == "71"))
         lrs = create_credential(s, "demo check", tenant_id=report.tenant_id)
     engine.dispose()
 
@@ -72,8 +73,17 @@ def test_demo_quiz_grades_end_to_end(sqlite_url: str) -> None:
         assert result["score"] == 1.0 and result["passed"] is True
 
         unit_test = next(a for a in listed if a["title"] == UNIT_TEST_TITLE)
-        drawn = client.post(f"/v1/assessments/{unit_test['id']}/sittings", headers=headers).json()["items"]
-        assert len(drawn) == 4 and {i["id"] for i in drawn} <= set(externals)
+        first = client.post(f"/v1/assessments/{unit_test['id']}/sittings", headers=headers).json()
+        drawn = {i["id"] for i in first["items"]}
+        assert len(drawn) == 4 and not drawn & set(externals)  # its own items, never the practised quiz's
+        failed = client.post(f"/v1/sittings/{first['id']}/finish", headers=headers).json()
+        assert failed["passed"] is False and failed["attempts_left"] == 1
+        retake = client.post(f"/v1/assessments/{unit_test['id']}/sittings", headers=headers).json()
+        redrawn = {i["id"] for i in retake["items"]}
+        assert len(redrawn) == 4 and not redrawn & drawn and not redrawn & set(externals)  # a new form
+        client.post(f"/v1/sittings/{retake['id']}/finish", headers=headers)
+        assert client.post(f"/v1/assessments/{unit_test['id']}/sittings", headers=headers).status_code == 409
+        assert client.get(f"/v1/courses/{course_id}/versions", headers=headers).json()["total"] == 1  # published
 
         admin = {"Authorization": f"Bearer {login(client, 'admin@demo.pathwise.local', DEMO_PASSWORD)}"}
         bands = {
@@ -89,8 +99,9 @@ def test_demo_quiz_grades_end_to_end(sqlite_url: str) -> None:
         statements = stored.json()["statements"]
     answered = [s for s in statements if s["verb"]["id"] == Verb.ANSWERED]
     assert len(answered) == 7  # one wrong try + six right answers
-    assert {s["context"]["extensions"][Extension.SKILL_ID] for s in answered} == {"71"}
-    assert {s["object"]["id"].rsplit("/", 1)[1] for s in answered} == set(RIGHT)
+    # statements name skills and items by their platform ids, as Feast, the models and serving do
+    assert {s["context"]["extensions"][Extension.SKILL_ID] for s in answered} == {str(skill_id)}
+    assert {ids_to_external[int(s["object"]["id"].rsplit("/", 1)[1])] for s in answered} == set(RIGHT)
     assert all(s["actor"]["account"]["name"] == str(learner_id) for s in statements)
     assert sorted(s["result"]["score"]["scaled"] for s in answered) == [0.0] + [1.0] * 6
     closing = [s for s in statements if s["verb"]["id"] == Verb.PASSED]

@@ -32,6 +32,10 @@ def _count(url: str, model: type[Any]) -> int:
 
 def test_learner_reads_the_course_tree(world_client: tuple[TestClient, World]) -> None:
     client, world = world_client
+    published = client.post(
+        f"/v1/courses/{world.ids['course']}/versions", headers={"Authorization": f"Bearer {world.tokens['instructor']}"}
+    )
+    assert published.status_code == 201  # learners read the published version
     response = gql(client, world.tokens["learner"], TREE)
     assert response.status_code == 200, response.text
     data = response.json()["data"]

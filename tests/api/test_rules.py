@@ -377,6 +377,8 @@ def test_serving_loads_what_the_api_wrote_and_shows_it_in_the_reason(world_clien
 
     client, world = world_client
     learner = world.ids["user_learner"]
+    published = client.post(f"/v1/courses/{world.ids['course']}/versions", headers=_auth(world, "instructor"))
+    assert published.status_code == 201  # serving recommends from the published version
     _create(client, world, name="catch-up")
     _create(client, world, name="off", source='if attempts() >= 0 then block "Practice"', enabled=False)
     client.put(

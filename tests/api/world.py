@@ -241,3 +241,16 @@ def world_client(migrated_sqlite_url: str) -> Iterator[tuple[TestClient, World]]
         for name in (*ROLE_USERS, "learner2", "outsider"):
             world.tokens[name] = login(client, f"{name}@world.test")
         yield client, world
+
+
+def publish_course(db_url: str, course_id: int) -> int:
+    """Publish the course's draft as its next version, as ``POST /v1/courses/{id}/versions`` does."""
+    from platform_api.domain.content.service import publish
+
+    engine = make_engine(db_url)
+    with transaction(make_session_factory(engine)) as s:
+        course = s.get(Course, course_id)
+        assert course is not None
+        number = publish(s, course, None).version
+    engine.dispose()
+    return number

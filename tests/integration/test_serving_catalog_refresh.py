@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from pathwise.contract.catalog import demo_catalog
 from platform_api.core.db import make_engine, make_session_factory, transaction
+from platform_api.domain.content.service import publish
 from platform_api.domain.models import Activity, ActivitySkill, Course, Lesson, Unit
 from serving.config import ServingSettings
 from serving.rollout import RolloutSpec, Slot
 from serving.runtime import RolloutWatcher, app_args
-from tests.api.world import World, build_world
+from tests.api.world import World, build_world, publish_course
 
 CHAMPION = RolloutSpec(slot=Slot.KT, model_name="pathwise-bkt", champion="1")
 
 
 def _publish_course(db_url: str, world: World) -> tuple[int, int]:
-    """A second course with one activity tagged with the world's skill, written as the content API would."""
+    """A second course with one activity tagged with the world's skill, written and published as the content
+    API would (serving recommends only published versions)."""
     engine = make_engine(db_url)
     with transaction(make_session_factory(engine)) as s:
         course = Course(org_unit_id=world.ids["dept"], code="C2", title="Ratios", details={})
@@ -31,6 +33,8 @@ def _publish_course(db_url: str, world: World) -> tuple[int, int]:
         s.add(activity)
         s.flush()
         s.add(ActivitySkill(activity_id=activity.id, skill_id=world.ids["skill"]))
+        s.flush()
+        publish(s, course, None)
         ids = (course.id, activity.id)
     engine.dispose()
     return ids
@@ -38,6 +42,7 @@ def _publish_course(db_url: str, world: World) -> tuple[int, int]:
 
 def test_a_course_published_after_start_reaches_the_router_config(db_url: str) -> None:
     world = build_world(db_url)
+    publish_course(db_url, world.ids["course"])
     settings = ServingSettings(database_url=db_url, mlflow_tracking_uri="sqlite://")
     args = app_args(settings, CHAMPION)
     assert args.catalog.course(str(world.ids["course"])) is not None  # platform ids, not the demo course
@@ -57,6 +62,7 @@ def test_a_course_published_after_start_reaches_the_router_config(db_url: str) -
 
 def test_the_catalog_is_read_no_more_often_than_its_interval(db_url: str) -> None:
     world = build_world(db_url)
+    publish_course(db_url, world.ids["course"])
     settings = ServingSettings(database_url=db_url, mlflow_tracking_uri="sqlite://")
     watcher = RolloutWatcher(settings, app_args(settings, CHAMPION), catalog_interval_s=3600)
     before = watcher.desired()

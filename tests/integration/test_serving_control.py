@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from pathwise.cli import build_cli
 from serving.rollout import CanaryController, DecisionAction, Gates, Mode, RolloutSpec, Slot
-from tests.api.world import World, build_world, login, make_client
+from tests.api.world import World, build_world, login, make_client, publish_course
 from tests.integration.test_serving_app import MODEL, Tokens, _register, _wait_ready, post_event, recommend
 
 PORT = 8790  # this area's port base
@@ -48,6 +48,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[httpx.Client, Any, World, str, Token
     _register(uri, tmp_path / "artifacts")
     db_url = f"sqlite:///{tmp_path / 'app.db'}"
     world = build_world(db_url)
+    publish_course(db_url, world.ids["course"])  # serving recommends from the published version
     settings = ServingSettings(database_url=db_url, mlflow_tracking_uri=uri)
     tokens = Tokens(settings.home)  # the Router reads the same home's secret
     args = app_args(settings, RolloutSpec(slot=Slot.KT, model_name=MODEL, champion="1"))

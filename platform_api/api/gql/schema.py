@@ -37,6 +37,9 @@ from platform_api.domain.skills.models import Skill
 
 T = TypeVar("T")
 MAX_PAGE = 200
+#: The node as published, for readers who see only the published version (``None``: read the draft).
+PUBLISHED = "published"
+Published = strawberry.Private[dict[str, Any] | None]
 
 
 def needs(permission: str, on: str = "any", arg: str | None = None) -> list[FieldExtension]:
@@ -85,7 +88,8 @@ class EnrollmentType:
 
 def _from(cls: type[T], row: Any) -> T:
     """A GraphQL object from an ORM row: the type's fields are a subset of the row's columns."""
-    return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls) if f.init})  # type: ignore[arg-type]
+    fields = (f.name for f in dataclasses.fields(cls) if f.init and f.name != PUBLISHED)  # type: ignore[arg-type]
+    return cls(**{name: getattr(row, name) for name in fields})
 
 
 def _rows(info: Info, query: Any, cls: type[T]) -> list[T]:
@@ -99,11 +103,18 @@ class ActivityType:
     title: str
     kind: str
     content: str
+    published: Published = None
 
     @strawberry.field
     def skills(self, info: Info) -> list[SkillType]:
-        query = select(Skill).join(ActivitySkill, ActivitySkill.skill_id == Skill.id)
-        return _rows(info, query.where(ActivitySkill.activity_id == self.id).order_by(Skill.id), SkillType)
+        query = select(Skill)
+        if self.published is not None:
+            query = query.where(Skill.id.in_(self.published["skill_ids"]))
+        else:
+            query = query.join(ActivitySkill, ActivitySkill.skill_id == Skill.id).where(
+                ActivitySkill.activity_id == self.id
+            )
+        return _rows(info, query.order_by(Skill.id), SkillType)
 
 
 @strawberry.type(name="Lesson")
@@ -111,9 +122,17 @@ class LessonType:
     id: int
     position: int
     title: str
+    published: Published = None
 
     @strawberry.field
     def activities(self, info: Info) -> list[ActivityType]:
+        if self.published is not None:
+            return [
+                ActivityType(
+                    id=a["id"], position=n, title=a["title"], kind=a["kind"], content=a["content"], published=a
+                )
+                for n, a in enumerate(self.published["activities"])
+            ]
         query = select(Activity).where(Activity.lesson_id == self.id).order_by(Activity.position)
         return _rows(info, query, ActivityType)
 
@@ -123,9 +142,15 @@ class UnitType:
     id: int
     position: int
     title: str
+    published: Published = None
 
     @strawberry.field
     def lessons(self, info: Info) -> list[LessonType]:
+        if self.published is not None:
+            return [
+                LessonType(id=lesson["id"], position=n, title=lesson["title"], published=lesson)
+                for n, lesson in enumerate(self.published["lessons"])
+            ]
         query = select(Lesson).where(Lesson.unit_id == self.id).order_by(Lesson.position)
         return _rows(info, query, LessonType)
 
@@ -142,6 +167,16 @@ class CourseType:
 
     @strawberry.field
     def units(self, info: Info) -> list[UnitType]:
+        """The draft for staff who edit, publish or grade the course; the published version for everyone else."""
+        context = context_of(info)
+        if not content.sees_drafts(context.session, context.principal, self.id):
+            version = content.latest_version(context.session, self.id)
+            units = version.snapshot["units"] if version is not None else []
+            return [
+                UnitType(id=u["id"], position=n, title=u["title"], published=u)
+                for n, u in enumerate(units)
+                if "id" in u  # versions published before nodes carried ids cannot be addressed
+            ]
         query = select(Unit).where(Unit.course_id == self.id).order_by(Unit.position)
         return _rows(info, query, UnitType)
 

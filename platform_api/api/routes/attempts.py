@@ -12,6 +12,7 @@ from platform_api.api.pages import Page, paginate
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
+from platform_api.domain.assessment.release import hidden_from, unreleased
 from platform_api.domain.assignments.models import Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.attempts.schemas import AttemptSubmit
@@ -20,6 +21,7 @@ from platform_api.domain.content.models import ActivityItem
 from platform_api.domain.enrollment.schemas import AttemptPublic, GradeCreate
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import GuardianLink
+from platform_api.domain.review.service import refuse_own_work
 from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["grades"])
@@ -30,14 +32,31 @@ def list_attempts(
     session: SessionDep,
     user_id: int,
     page: PageDep,
-    _: Annotated[Principal, permit("learners:read", "user", "user_id")],
+    principal: Annotated[Principal, permit("learners:read", "user", "user_id")],
 ) -> Page[AttemptPublic]:
-    return paginate(
+    """The learner's attempts; answers in a summative sitting still open show no score or correctness
+    (to anyone but the course's graders) until the sitting is finished."""
+    listed = paginate(
         session,
         select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.seq, Attempt.id),
         page,
         AttemptPublic,
     )
+    sittings = dict(
+        session.execute(
+            select(Attempt.id, Attempt.sitting_id).where(
+                Attempt.id.in_([a.id for a in listed.items]), Attempt.sitting_id.is_not(None)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    withheld = unreleased(session, sittings.values())
+    for row in listed.items:
+        course_id = withheld.get(sittings.get(row.id) or 0)
+        if course_id is not None and hidden_from(session, principal, user_id, course_id):
+            row.correct, row.score = None, None
+    return listed
 
 
 @capped_post(
@@ -88,6 +107,7 @@ def grade_attempt(
 ) -> Attempt:
     attempt = session.get(Attempt, attempt_id)
     assert attempt is not None
+    refuse_own_work(attempt.user_id, principal.user, f"attempt {attempt.id}")
     _refuse_graded_elsewhere(session, attempt)
     attempt.score = body.score
     attempt.response = {**attempt.response, "feedback": body.feedback, "graded_by": principal.user.id}

@@ -180,9 +180,27 @@ def create_activity(
 
 @router.get("/activities/{activity_id}", response_model=ActivityPublic)
 def get_activity(
-    session: SessionDep, activity_id: int, _: Annotated[Principal, permit("courses:read", "activity")]
+    session: SessionDep, activity_id: int, principal: Annotated[Principal, permit("courses:read", "activity")]
 ) -> ActivityPublic:
-    return _public(session, _get(session, Activity, activity_id, "activity"))
+    """The activity; learners see only activities of the course's published version."""
+    activity = _get(session, Activity, activity_id, "activity")
+    lesson = _get(session, Lesson, activity.lesson_id, "lesson")
+    unit = _get(session, Unit, lesson.unit_id, "unit")
+    published = service.published_activity(session, principal, unit.course_id, activity_id)
+    if published is None:
+        return _public(session, activity)
+    lesson_id, node = published
+    return ActivityPublic(
+        id=activity_id,
+        lesson_id=lesson_id,
+        position=node["position"],
+        title=node["title"],
+        kind=node["kind"],
+        content=node["content"],
+        metadata=node["metadata"],
+        skill_ids=node["skill_ids"],
+        item_ids=node["item_ids"],
+    )
 
 
 @router.patch("/activities/{activity_id}", response_model=ActivityPublic)

@@ -99,11 +99,13 @@ def archive_course(
     return Response(status_code=204)
 
 
-@router.get("/courses/{course_id}/tree", summary="The draft tree as one document")
+@router.get("/courses/{course_id}/tree", summary="The course tree as one document: the draft for staff")
 def course_tree(
-    session: SessionDep, course_id: int, _: Annotated[Principal, permit("courses:read", "course")]
+    session: SessionDep, course_id: int, principal: Annotated[Principal, permit("courses:read", "course")]
 ) -> dict[str, Any]:
-    return service.snapshot(session, _course(session, course_id))
+    """Staff who edit, publish or grade the course get the draft; learners get the latest published
+    version (404 while the course has none)."""
+    return service.tree_for(session, principal, _course(session, course_id))
 
 
 @router.post(

@@ -1,7 +1,8 @@
-"""Randomized drawdowns: n items per (skill, difficulty band), seeded per learner.
+"""Randomized drawdowns: n items per (skill, difficulty band), seeded per learner and attempt.
 
-The seed is a hash of (assessment, learner), so the same learner sitting the same
-assessment again gets the same items, and two learners usually get different ones.
+The seed is a hash of (assessment, learner, attempt), so a resumed sitting keeps its items,
+two learners usually get different ones, and a retake is drawn afresh (the sitting service
+keeps items of earlier forms out of a retake when the bank has enough others).
 Candidates are sorted by id before sampling, so the draw does not depend on the order
 the database returns rows in.
 """
@@ -46,9 +47,10 @@ class BlueprintShortfall(ValueError):
         self.short = short
 
 
-def learner_seed(assessment_id: int, user_id: int) -> int:
-    """A stable 31-bit seed for one learner and one assessment."""
-    digest = hashlib.blake2b(f"pathwise-draw:{assessment_id}:{user_id}".encode(), digest_size=8).digest()
+def learner_seed(assessment_id: int, user_id: int, attempt: int = 1) -> int:
+    """A stable 31-bit seed for one learner's ``attempt`` (1, 2, ...) at one assessment."""
+    key = f"pathwise-draw:{assessment_id}:{user_id}" + (f":{attempt}" if attempt > 1 else "")
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") % (2**SEED_BITS)
 
 

@@ -36,6 +36,10 @@ class Assessment(Base):
     title: Mapped[str] = mapped_column(String(300))
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
     max_tries: Mapped[int] = mapped_column(default=1)
+    #: Sittings a learner may start; ``None`` is unlimited (formative quizzes).
+    max_attempts: Mapped[int | None]
+    #: How the attempts' scores make the grade: highest, latest or average.
+    grade_policy: Mapped[str] = mapped_column(String(10), default="highest", server_default="highest")
     pass_mark: Mapped[float | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from platform_api.core.timestamps import Timestamp
 from platform_api.domain.assessment.bank import ANSWER_MODELS
 from platform_api.domain.assessment.cat import CatSettings
 from platform_api.domain.assessment.draw import BlueprintRow
+from platform_api.domain.assessment.policy import GradePolicy
 
 MAX_ID = 2**31 - 1
 ANSWER_DOC = "One object per item kind: " + "; ".join(
@@ -81,11 +82,19 @@ class AssessmentCreate(BaseModel):
     kind: Literal["formative", "summative"]
     activity_id: int | None = Field(None, ge=1, le=MAX_ID, description="the lesson activity a formative quiz sits in")
     selection: Literal["fixed", "blueprint", "adaptive"] = "fixed"
-    item_ids: list[int] = Field(default_factory=list, max_length=200)
+    item_ids: list[int] = Field(
+        default_factory=list,
+        max_length=200,
+        description="the items (fixed), or the pool a blueprint or adaptive test draws from (optional)",
+    )
     blueprint: list[BlueprintRow] = Field(default_factory=list, max_length=50)
     adaptive: CatSettings | None = None
     max_tries: int | None = Field(None, ge=1, le=10, description="tries per item; formative default 3, summative 1")
     pass_mark: float | None = Field(None, ge=0, le=1)
+    max_attempts: int | None = Field(
+        None, ge=1, le=20, description="sittings a learner may start; summative default 1, formative unlimited"
+    )
+    grade_policy: GradePolicy = Field("highest", description="how several attempts make the grade")
 
     @model_validator(mode="after")
     def _check(self) -> AssessmentCreate:
@@ -117,6 +126,8 @@ class AssessmentPublic(BaseModel):
     selection: str
     spec: dict[str, Any]
     max_tries: int
+    max_attempts: int | None
+    grade_policy: str
     pass_mark: float | None
     created_at: Timestamp
 
@@ -166,5 +177,7 @@ class SittingPublic(BaseModel):
     score: float | None
     passed: bool | None = None
     results: list[ItemOutcome] | None = Field(None, description="per item, once the sitting is finished")
+    attempt: int = Field(1, description="which attempt at the assessment this sitting is")
+    attempts_left: int | None = Field(None, description="sittings the learner may still start; null is unlimited")
     started_at: Timestamp
     finished_at: Timestamp | None

@@ -32,6 +32,7 @@ from platform_api.domain.assessment.cat import START_THETA, AdaptiveTest, CatSet
 from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall, Candidate, draw, learner_seed
 from platform_api.domain.assessment.grading import GradingError
 from platform_api.domain.assessment.models import Assessment, AssessmentSitting
+from platform_api.domain.assessment.policy import attempts_phrase
 from platform_api.domain.assessment.schemas import (
     AnswerResult,
     AnswerSubmit,
@@ -81,14 +82,17 @@ def create_assessment(session: Session, principal: Principal, course_id: int, bo
             raise ProblemError(422, f"activity {body.activity_id} is not part of course {course_id}")
     skills = [row.skill_id for row in body.blueprint] + (body.adaptive.skill_ids if body.adaptive else [])
     check_links(session, principal.tenant_id, sorted(set(skills)), body.item_ids)
-    for item in session.scalars(select(Item).where(Item.id.in_(body.item_ids))):
-        item_key(item)
+    if body.selection != "blueprint":  # a blueprint's pool may hold items it will never draw
+        for item in session.scalars(select(Item).where(Item.id.in_(body.item_ids))):
+            item_key(item)
     spec: dict[str, Any]
     if body.selection == "fixed":
         spec = {"item_ids": body.item_ids}
     elif body.selection == "blueprint":
         spec = {"blueprint": [row.model_dump() for row in body.blueprint]}
-        _blueprint_draw(session, principal.tenant_id, body.blueprint, seed=0)  # fails now if the bank is short
+        if body.item_ids:
+            spec["item_ids"] = body.item_ids
+        _blueprint_draw(session, principal.tenant_id, spec, seed=0)  # fails now if the bank is short
     else:
         assert body.adaptive is not None
         spec = {"adaptive": body.adaptive.model_dump(), "item_ids": body.item_ids}
@@ -103,6 +107,8 @@ def create_assessment(session: Session, principal: Principal, course_id: int, bo
         title=body.title,
         spec=spec,
         max_tries=tries,
+        max_attempts=body.max_attempts or (1 if body.kind == "summative" else None),
+        grade_policy=body.grade_policy,
         pass_mark=body.pass_mark,
         created_by=principal.user.id,
     )
@@ -111,10 +117,39 @@ def create_assessment(session: Session, principal: Principal, course_id: int, bo
     return assessment
 
 
-def _blueprint_draw(session: Session, tenant_id: int, rows: Sequence[BlueprintRow], seed: int) -> list[int]:
+#: Seeds a retake tries, when the bank is too small for an unseen form, to differ from every earlier form.
+RETAKE_SEEDS = 20
+
+
+def _blueprint_draw(
+    session: Session, tenant_id: int, spec: dict[str, Any], seed: int, earlier: Sequence[Sequence[int]] = ()
+) -> list[int]:
+    """One form of the blueprint (from its pool, when it has one).
+
+    A retake (``earlier`` lists the forms the learner sat before) is drawn from items none of
+    them held when the bank has enough; otherwise from the whole bank, preferring a form that
+    differs from every earlier one.
+    """
+    rows = [BlueprintRow.model_validate(row) for row in spec["blueprint"]]
     skills = sorted({row.skill_id for row in rows})
-    items = session.scalars(select(Item).where(Item.tenant_id == tenant_id, Item.skill_id.in_(skills))).all()
-    candidates = [Candidate(i.id, i.skill_id, i.difficulty) for i in items if _usable(i)]
+    query = select(Item).where(Item.tenant_id == tenant_id, Item.skill_id.in_(skills))
+    if spec.get("item_ids"):
+        query = query.where(Item.id.in_(spec["item_ids"]))
+    candidates = [Candidate(i.id, i.skill_id, i.difficulty) for i in session.scalars(query) if _usable(i)]
+    if earlier:
+        seen = {item_id for form in earlier for item_id in form}
+        try:
+            return draw(rows, [c for c in candidates if c.item_id not in seen], seed)
+        except BlueprintShortfall:
+            pass
+        forms = {frozenset(form) for form in earlier}
+        try:
+            for n in range(RETAKE_SEEDS):
+                form = draw(rows, candidates, seed + n)
+                if frozenset(form) not in forms:
+                    return form
+        except BlueprintShortfall:
+            pass  # the bank shrank since: reported below
     try:
         return draw(rows, candidates, seed)
     except BlueprintShortfall as error:
@@ -147,24 +182,40 @@ def _adaptive_test(session: Session, tenant_id: int, spec: dict[str, Any]) -> Ad
 # ---- sitting -------------------------------------------------------------------------------
 
 
-def start_sitting(session: Session, principal: Principal, assessment: Assessment) -> tuple[AssessmentSitting, bool]:
-    """Resume the learner's open sitting, or start one with their reproducible draw."""
-    open_one = session.scalar(
-        select(AssessmentSitting).where(
-            AssessmentSitting.assessment_id == assessment.id,
-            AssessmentSitting.user_id == principal.user.id,
-            AssessmentSitting.status == "open",
+def _earlier_sittings(session: Session, assessment_id: int, user_id: int) -> list[AssessmentSitting]:
+    return list(
+        session.scalars(
+            select(AssessmentSitting)
+            .where(AssessmentSitting.assessment_id == assessment_id, AssessmentSitting.user_id == user_id)
+            .order_by(AssessmentSitting.id)
         )
     )
+
+
+def start_sitting(session: Session, principal: Principal, assessment: Assessment) -> tuple[AssessmentSitting, bool]:
+    """Resume the learner's open sitting, or start their next attempt (409 when none is left).
+
+    A resumed sitting keeps its items; a retake of a blueprint test draws a new form.
+    """
+    earlier = _earlier_sittings(session, assessment.id, principal.user.id)
+    open_one = next((s for s in earlier if s.status == "open"), None)
     if open_one is not None:
         return open_one, False
-    seed = learner_seed(assessment.id, principal.user.id)
+    if assessment.max_attempts is not None and len(earlier) >= assessment.max_attempts:
+        allowed = attempts_phrase(assessment.max_attempts)
+        raise ProblemError(
+            409,
+            f"assessment {assessment.id} allows {allowed}, and you have used "
+            f"{'it' if assessment.max_attempts == 1 else 'them all'}; no further attempt can be started",
+            title="No attempts left",
+        )
+    seed = learner_seed(assessment.id, principal.user.id, len(earlier) + 1)
     theta = None
     if assessment.selection == "fixed":
         item_ids = list(assessment.spec["item_ids"])
     elif assessment.selection == "blueprint":
-        rows = [BlueprintRow.model_validate(row) for row in assessment.spec["blueprint"]]
-        item_ids = _blueprint_draw(session, assessment.tenant_id, rows, seed)
+        forms = [list(s.item_ids) for s in earlier]
+        item_ids = _blueprint_draw(session, assessment.tenant_id, assessment.spec, seed, forms)
     else:
         test = _adaptive_test(session, assessment.tenant_id, assessment.spec)
         theta = START_THETA
@@ -438,6 +489,9 @@ def _passed(sitting: AssessmentSitting, assessment: Assessment) -> bool | None:
 def view(session: Session, sitting: AssessmentSitting, assessment: Assessment) -> SittingPublic:
     finished = sitting.status == "finished"
     items = [session.get(Item, item_id) for item_id in sitting.item_ids]
+    sittings = _earlier_sittings(session, assessment.id, sitting.user_id)
+    attempt = 1 + sum(1 for s in sittings if s.id < sitting.id)
+    left = None if assessment.max_attempts is None else max(0, assessment.max_attempts - len(sittings))
     return SittingPublic(
         id=sitting.id,
         assessment_id=sitting.assessment_id,
@@ -450,6 +504,8 @@ def view(session: Session, sitting: AssessmentSitting, assessment: Assessment) -
         score=sitting.score if finished else None,
         passed=_passed(sitting, assessment) if finished else None,
         results=_outcomes(session, sitting) if finished else None,
+        attempt=attempt,
+        attempts_left=left,
         started_at=sitting.started_at,
         finished_at=sitting.finished_at,
     )

@@ -21,6 +21,7 @@ from features.xapi_vocabulary import (
     learner_agent,
     skill_activity,
 )
+from platform_api.domain.assessment.release import is_unreleased
 from platform_api.domain.assignments.models import ScoreAudit, Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.items.models import Item
@@ -116,6 +117,8 @@ def release_score(
     guardians = tuple(
         session.scalars(select(GuardianLink.guardian_id).where(GuardianLink.learner_id == attempt.user_id))
     )
+    # An answer of an open summative sitting is scored, but told to nobody until the sitting is finished.
+    audience = () if is_unreleased(session, attempt.sitting_id) else (attempt.user_id, *guardians)
     emit(
         session,
         "grade.released",
@@ -130,6 +133,6 @@ def release_score(
             "reason": reason,
             "statement_id": statement_id,
         },
-        audience=(attempt.user_id, *guardians),
+        audience=audience,
     )
     return audit

@@ -221,7 +221,9 @@ class GradeBookRow(BaseModel):
     email: str
     display_name: str
     cells: dict[int, GradeCell] = Field(description="per assignment id")
-    tests: dict[int, GradeCell] = Field(description="per summative test id: the best final sitting score")
+    tests: dict[int, GradeCell] = Field(
+        description="per summative test id: the grade its policy makes of the final sitting scores"
+    )
     mean: float | None = Field(description="over every assignment and test; a missing score counts 0")
 
 
@@ -232,6 +234,8 @@ class GradeBookTest(BaseModel):
 
     id: int
     title: str
+    grade_policy: str = Field("highest", description="how the attempts make the grade: highest, latest or average")
+    max_attempts: int | None = None
 
 
 class GradeBookPublic(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from platform_api.core.db import transaction
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import course_target
 from platform_api.domain.content.models import (
     Activity,
     ActivityItem,
@@ -31,6 +32,11 @@ from platform_api.domain.skills.models import Skill
 from platform_api.events.platform import emit
 
 NODE_FIELDS = ("title", "metadata")
+#: Staff holding one of these on a course see (and search) its draft; everyone else sees only
+#: its published version.
+DRAFT_READERS = ("course.structure:write", "content:publish", "grades:read")
+#: Search documents of a published version carry this before their entity type.
+PUBLISHED_PREFIX = "v:"
 
 
 def visible_courses_clause(principal: Principal, permission: str = "courses:read") -> ColumnElement[bool]:
@@ -50,6 +56,56 @@ def visible_courses_clause(principal: Principal, permission: str = "courses:read
         clauses.append(Course.id.in_(select(Cohort.course_id).where(Cohort.id.in_(cohort_ids))))
     tenant_units = select(OrgUnit.id).where(OrgUnit.tenant_id == principal.tenant_id)
     return Course.org_unit_id.in_(tenant_units) & (or_(*clauses) if clauses else false())
+
+
+def draft_courses_clause(principal: Principal) -> ColumnElement[bool]:
+    """Courses whose draft ``principal`` may see (they edit, publish or grade them)."""
+    return or_(*(visible_courses_clause(principal, permission) for permission in DRAFT_READERS))
+
+
+def sees_drafts(session: Session, principal: Principal, course_id: int) -> bool:
+    target = course_target(session, principal, course_id)
+    return any(principal.can(permission, target) for permission in DRAFT_READERS)
+
+
+def latest_version(session: Session, course_id: int) -> CourseVersion | None:
+    return session.scalar(
+        select(CourseVersion)
+        .where(CourseVersion.course_id == course_id)
+        .order_by(CourseVersion.version.desc())
+        .limit(1)
+    )
+
+
+def published_tree(session: Session, course_id: int) -> dict[str, Any]:
+    """The latest published version's tree (404 when the course has none yet)."""
+    version = latest_version(session, course_id)
+    if version is None:
+        raise ProblemError(404, f"course {course_id} has no published version yet")
+    return version.snapshot
+
+
+def tree_for(session: Session, principal: Principal, course: Course) -> dict[str, Any]:
+    """The draft for staff of the course, the published version for everyone else."""
+    if sees_drafts(session, principal, course.id):
+        return snapshot(session, course)
+    return published_tree(session, course.id)
+
+
+def published_activity(
+    session: Session, principal: Principal, course_id: int, activity_id: int
+) -> tuple[int, dict[str, Any]] | None:
+    """``None`` for staff who see the draft; otherwise the activity as published, with its lesson's
+    id (404 when the published version does not hold it)."""
+    if sees_drafts(session, principal, course_id):
+        return None
+    version = latest_version(session, course_id)
+    for unit in version.snapshot["units"] if version is not None else []:
+        for lesson in unit["lessons"]:
+            for position, act in enumerate(lesson["activities"]):
+                if act.get("id") == activity_id:
+                    return lesson["id"], {**act, "position": position}
+    raise ProblemError(404, f"activity {activity_id} not found")
 
 
 def create_course(session: Session, tenant_id: int, data: CourseCreate) -> Course:
@@ -124,6 +180,36 @@ def index(
         doc.title, doc.body = title, body
 
 
+def index_published(session: Session, tenant_id: int, course_id: int, snap: dict[str, Any]) -> None:
+    """Replace the course's published copy in the search index with ``snap``'s nodes."""
+    session.execute(
+        delete(SearchDocument).where(
+            SearchDocument.course_id == course_id, SearchDocument.entity_type.like(f"{PUBLISHED_PREFIX}%")
+        )
+    )
+    head = snap["course"]
+    docs = [("course", course_id, head["title"], plain_text(head.get("description") or ""))]
+    for unit in snap["units"]:
+        if "id" not in unit:
+            continue
+        docs.append(("unit", unit["id"], unit["title"], ""))
+        for lesson in unit["lessons"]:
+            docs.append(("lesson", lesson["id"], lesson["title"], ""))
+            docs.extend(("activity", a["id"], a["title"], plain_text(a["content"])) for a in lesson["activities"])
+    session.add_all(
+        SearchDocument(
+            tenant_id=tenant_id,
+            course_id=course_id,
+            entity_type=f"{PUBLISHED_PREFIX}{kind}",
+            entity_id=ident,
+            title=title[:300],
+            body=body,
+        )
+        for kind, ident, title, body in docs
+    )
+    session.flush()
+
+
 def unindex(session: Session, entity_type: str, entity_ids: list[int]) -> None:
     if entity_ids:
         session.execute(
@@ -136,10 +222,21 @@ def unindex(session: Session, entity_type: str, entity_ids: list[int]) -> None:
 def search(
     session: Session, principal: Principal, query: str, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    """PostgreSQL full-text (``websearch_to_tsquery``) or SQLite FTS5 (``MATCH``, bm25 order)."""
+    """PostgreSQL full-text (``websearch_to_tsquery``) or SQLite FTS5 (``MATCH``, bm25 order).
+
+    Staff search the draft of the courses they edit or grade; everyone else searches the
+    published version only (its copy indexed when it was published).
+    """
     visible = select(Course.id).where(visible_courses_clause(principal))
+    drafts = select(Course.id).where(draft_courses_clause(principal))
+    published = SearchDocument.entity_type.like(f"{PUBLISHED_PREFIX}%")
     base = select(SearchDocument).where(
-        SearchDocument.tenant_id == principal.tenant_id, SearchDocument.course_id.in_(visible)
+        SearchDocument.tenant_id == principal.tenant_id,
+        SearchDocument.course_id.in_(visible),
+        or_(
+            SearchDocument.course_id.in_(drafts) & ~published,
+            SearchDocument.course_id.not_in(drafts) & published,
+        ),
     )
     if session.get_bind().dialect.name == "postgresql":
         vector = func.to_tsvector(text("'english'"), SearchDocument.title + " " + SearchDocument.body)
@@ -173,7 +270,7 @@ def _hit(doc: SearchDocument, terms: list[str]) -> dict[str, Any]:
     start = max(0, at - 60)
     return {
         "course_id": doc.course_id,
-        "entity_type": doc.entity_type,
+        "entity_type": doc.entity_type.removeprefix(PUBLISHED_PREFIX),
         "entity_id": doc.entity_id,
         "title": doc.title,
         "snippet": body[start : start + 200],
@@ -184,7 +281,7 @@ def _hit(doc: SearchDocument, terms: list[str]) -> dict[str, Any]:
 
 
 def snapshot(session: Session, course: Course) -> dict[str, Any]:
-    """The whole draft tree as plain data, in position order."""
+    """The whole draft tree as plain data, in position order, with each unit's, lesson's and activity's id."""
     units = session.scalars(select(Unit).where(Unit.course_id == course.id).order_by(Unit.position)).all()
     out_units = []
     for unit in units:
@@ -199,6 +296,7 @@ def snapshot(session: Session, course: Course) -> dict[str, Any]:
                 skills, items = activity_links(session, act.id)
                 out_acts.append(
                     {
+                        "id": act.id,
                         "title": act.title,
                         "kind": act.kind,
                         "content": act.content,
@@ -207,8 +305,10 @@ def snapshot(session: Session, course: Course) -> dict[str, Any]:
                         "item_ids": items,
                     }
                 )
-            out_lessons.append({"title": lesson.title, "metadata": lesson.details, "activities": out_acts})
-        out_units.append({"title": unit.title, "metadata": unit.details, "lessons": out_lessons})
+            out_lessons.append(
+                {"id": lesson.id, "title": lesson.title, "metadata": lesson.details, "activities": out_acts}
+            )
+        out_units.append({"id": unit.id, "title": unit.title, "metadata": unit.details, "lessons": out_lessons})
     return {
         "course": {
             "title": course.title,
@@ -231,6 +331,7 @@ def publish(session: Session, course: Course, user_id: int | None) -> CourseVers
     course.status = "published"
     session.flush()
     tenant_id = session.scalar(select(OrgUnit.tenant_id).where(OrgUnit.id == course.org_unit_id)) or 0
+    index_published(session, tenant_id, course.id, version.snapshot)
     emit(session, "course.published", tenant_id=tenant_id, data={"course_id": course.id, "version": number})
     return version
 
@@ -252,7 +353,7 @@ def _flatten(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
             key = f"unit[{u}]/lesson[{lesson_pos}]"
             nodes[key] = {k: lesson[k] for k in NODE_FIELDS}
             for a, act in enumerate(lesson["activities"]):
-                nodes[f"{key}/activity[{a}]"] = act
+                nodes[f"{key}/activity[{a}]"] = {k: v for k, v in act.items() if k != "id"}  # ids change on rollback
     return nodes
 
 
@@ -325,7 +426,11 @@ def restore(session: Session, course: Course, snap: dict[str, Any], tenant_id: i
 
 def _unindex_course_children(session: Session, course_id: int) -> None:
     session.execute(
-        delete(SearchDocument).where(SearchDocument.course_id == course_id, SearchDocument.entity_type != "course")
+        delete(SearchDocument).where(
+            SearchDocument.course_id == course_id,
+            SearchDocument.entity_type != "course",
+            SearchDocument.entity_type.not_like(f"{PUBLISHED_PREFIX}%"),
+        )
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.grading import GradingError, grade_answer, parse_key
 from platform_api.domain.assessment.models import Assessment, AssessmentSitting
+from platform_api.domain.assessment.policy import combine
 from platform_api.domain.assessment.service import refresh_sitting
 from platform_api.domain.assessment.written import mark_adjusted, requeue_for_regrade, settle
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
@@ -29,9 +30,22 @@ OBJECTIVE_KINDS = frozenset({"multiple_choice", "multiple_response", "numeric", 
 SUBMISSION_KINDS = frozenset({"code", "essay"})
 
 
+def refuse_own_work(owner_id: int, actor: User, what: str) -> None:
+    """Nobody grades their own work, whatever role they hold: a 403 when ``actor`` owns it."""
+    if owner_id == actor.id:
+        raise ProblemError(
+            403,
+            f"{what} is your own work, and you cannot grade your own work; another grader has to score it",
+            title="Own work",
+        )
+
+
 def adjust_score(session: Session, target: Submission | Attempt, score: float, reason: str, actor: User) -> ScoreAudit:
     """Set a submission's (or a sitting answer's) score by hand; resolves a review. The reason is
-    mandatory and audited; a sitting waiting only for this answer gets its final score."""
+    mandatory and audited; a sitting waiting only for this answer gets its final score. Nobody
+    adjusts their own work."""
+    what = f"submission {target.id}" if isinstance(target, Submission) else f"answer {target.id}"
+    refuse_own_work(target.user_id, actor, what)
     if not reason.strip():
         raise ProblemError(422, "a score adjustment needs a reason")
     if isinstance(target, Submission):
@@ -69,6 +83,16 @@ def regrade_item(session: Session, item: Item, reason: str, actor: User) -> Regr
     """
     if not reason.strip():
         raise ProblemError(422, "a regrade needs a reason")
+    answered = session.scalar(
+        select(Attempt.id).where(Attempt.item_id == item.id, Attempt.user_id == actor.id).limit(1)
+    )
+    if answered is not None:  # a regrade rescores every answer at the item, the actor's own among them
+        raise ProblemError(
+            403,
+            f"item {item.id} has an answer of yours, and a regrade would score your own work; "
+            "another grader has to regrade it",
+            title="Own work",
+        )
     summary = RegradeSummary(item.id)
     if item.kind in SUBMISSION_KINDS:
         summary.answers_queued = requeue_for_regrade(session, item.id, reason.strip())
@@ -136,7 +160,8 @@ def _take(cell: dict[str, Any], score: float | None, pending: bool) -> None:
 
 
 def grade_book(session: Session, course_id: int) -> GradeBook:
-    """Enrolled learners x assignments and summative tests: the best released score per cell.
+    """Enrolled learners x assignments and summative tests: the best released score per assignment,
+    and per test the grade its policy (highest, latest, average) makes of the released attempts.
 
     Read from the stored scores when asked, so a regrade (which rescores attempts and the
     sittings they belong to in its own transaction) shows at once.
@@ -169,13 +194,21 @@ def grade_book(session: Session, course_id: int) -> GradeBook:
             _take(cell, score, status in ("queued", "grading", "review"))
     test_cells: dict[tuple[int, int], dict[str, Any]] = {}
     if tests:
+        policies = {t.id: t.grade_policy for t in tests}
         sittings = session.execute(
-            select(AssessmentSitting.user_id, AssessmentSitting.assessment_id, AssessmentSitting.score).where(
-                AssessmentSitting.assessment_id.in_([t.id for t in tests])
-            )
+            select(AssessmentSitting.user_id, AssessmentSitting.assessment_id, AssessmentSitting.score)
+            .where(AssessmentSitting.assessment_id.in_(list(policies)))
+            .order_by(AssessmentSitting.id)
         ).all()
+        final: dict[tuple[int, int], list[float]] = {}
         for user_id, assessment_id, score in sittings:  # a score is set once the sitting is final
-            _take(test_cells.setdefault((user_id, assessment_id), _empty_cell()), score, score is None)
+            cell = test_cells.setdefault((user_id, assessment_id), _empty_cell())
+            cell["attempts"] += 1
+            cell["pending"] += int(score is None)
+            if score is not None:
+                final.setdefault((user_id, assessment_id), []).append(score)
+        for (user_id, assessment_id), made in final.items():  # the test's policy makes the grade
+            test_cells[(user_id, assessment_id)]["score"] = combine(policies[assessment_id], made)
     rows = []
     columns = len(assignments) + len(tests)
     for user_id, email, name in learners:

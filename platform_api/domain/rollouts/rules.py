@@ -69,7 +69,9 @@ def rule_names(session: Session, tenant_id: int, course_id: int | None = None) -
     """The names a rule may use, exactly as serving resolves them (:meth:`pathwise.contract.catalog.Catalog.names`)."""
     courses = select(Course.id).join(OrgUnit, OrgUnit.id == Course.org_unit_id).where(OrgUnit.tenant_id == tenant_id)
     ids = [course_id] if course_id is not None else list(session.scalars(courses))
-    return load_catalog(session.connection(), ids).names(str(course_id) if course_id is not None else None)
+    # staff write rules against the draft; serving applies them to what is published
+    catalog = load_catalog(session.connection(), ids, published=False)
+    return catalog.names(str(course_id) if course_id is not None else None)
 
 
 def check_source(source: str, names: Names | None = None) -> None:
@@ -96,7 +98,7 @@ def override_of(row: LearnerOverride) -> Override:
 
 def _catalog_course(session: Session, course_id: int) -> CatalogCourse:
     """The course's activities in the sequencer's shape (skills by id), as serving sees it."""
-    course = load_catalog(session.connection(), [course_id]).course(str(course_id))
+    course = load_catalog(session.connection(), [course_id], published=False).course(str(course_id))
     return course or CatalogCourse(id=str(course_id), activities=())
 
 
