@@ -101,7 +101,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
-
 class UnhandledErrorMiddleware:
     """The last net: an unexpected exception becomes one compact, redacted log entry and a 500 problem.
 

@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
 from pathwise.logs import configure_logging, get_logger
 from tests.api.world import make_client

@@ -445,7 +445,9 @@ def test_preview_after_an_override_with_an_expiry(world_client: tuple[TestClient
     client, world = world_client
     until = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     path = f"/v1/users/{world.ids['user_learner']}/override"
-    saved = client.put(path, json={"recommend": ["Extra worksheet"], "expires_at": until}, headers=_auth(world, "admin"))
+    saved = client.put(
+        path, json={"recommend": ["Extra worksheet"], "expires_at": until}, headers=_auth(world, "admin")
+    )
     assert saved.status_code == 200, saved.text
     response = _preview(client, world, source=RULE, name="catch-up")
     assert response.status_code == 200, response.text
