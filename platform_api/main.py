@@ -32,6 +32,7 @@ from platform_api.api.routes import (
     recommendations,
     review,
     rules,
+    skills,
     sso,
     users,
 )
@@ -133,6 +134,7 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
         assessments,
         assignments,
         review,
+        skills,
     )
     for module in (*routers, recommendations, preferences):
         app.include_router(module.router)
