@@ -58,3 +58,17 @@ def test_a_fixed_quiz_names_the_next_item(world_client: tuple[TestClient, World]
     assert right["next_item"]["id"] == ids[1] and "answer_key" not in right["next_item"]
     last = _answer(client, world, "learner2", sitting, ids[1], "b").json()
     assert last["next_item"] is None
+
+
+def test_the_grade_book_shows_no_mean_for_a_learner_with_no_work(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    book = client.get(f"/v1/courses/{world.ids['course']}/gradebook", headers=_h(world, "instructor"))
+    assert book.status_code == 200, book.text
+    rows = {row["user_id"]: row for row in book.json()["rows"]}
+    idle = rows[world.ids["user_learner2"]]
+    assert all(cell["score"] is None for cell in idle["cells"].values())
+    assert idle["mean"] is None  # nothing submitted: no mean, not 0.0
+    csv = client.get(f"/v1/courses/{world.ids['course']}/gradebook.csv", headers=_h(world, "instructor"))
+    if csv.status_code == 200:
+        line = next(r for r in csv.text.splitlines() if "learner2@world.test" in r)
+        assert not line.rstrip().endswith(",0.0")

@@ -222,7 +222,9 @@ class GradeBookRow(BaseModel):
     display_name: str
     cells: dict[int, GradeCell] = Field(description="per assignment id")
     tests: dict[int, GradeCell] = Field(description="per summative test id: the best final sitting score")
-    mean: float | None = Field(description="over every assignment and test; a missing score counts 0")
+    mean: float | None = Field(
+        description="over every assignment and test, a missing score counting 0; null while the learner has no score"
+    )
 
 
 class GradeBookTest(BaseModel):
