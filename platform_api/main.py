@@ -32,12 +32,13 @@ from platform_api.api.routes import (
     recommendations,
     review,
     rules,
+    skills,
     sso,
     users,
 )
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
-from platform_api.core.errors import install_problem_handlers
+from platform_api.core.errors import UnhandledErrorMiddleware, install_problem_handlers
 from platform_api.core.heap import settle_heap
 from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
 from platform_api.domain.identity.sms import load_sender
@@ -116,6 +117,7 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
         app.add_middleware(
             SessionMiddleware, secret_key=app.state.jwt_secret, session_cookie="pathwise_sso", max_age=600
         )
+    app.add_middleware(UnhandledErrorMiddleware)  # outermost of ours: every unexpected error ends here
     app.include_router(health.router)
     app.include_router(build_router())
     routers = (
@@ -134,6 +136,7 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
         assessments,
         assignments,
         review,
+        skills,
     )
     for module in (*routers, recommendations, preferences):
         app.include_router(module.router)

@@ -340,11 +340,17 @@ class Router:
         if self._exposures is not None:
             self._exposures.flush()
 
-    def _expose(self, spec: RolloutSpec | None, learner_id: str) -> None:
-        """Log the learner's exposure when a running experiment could serve them the challenger."""
+    def _expose(self, spec: RolloutSpec | None, learner_id: str, served: str | None) -> None:
+        """Log the learner's exposure to a running experiment under the variant that ``served`` them.
+
+        Only when that is the variant they are assigned: a call that fell back (the challenger failed,
+        or no model answered) exposes them to nothing, so a broken challenger's arm stays empty.
+        """
         if spec is None or spec.experiment is None or self._exposures is None:
             return
         variant = self._variant(spec, learner_id)
+        if served != str(variant):
+            return
         version = spec.challenger if variant is Variant.CHALLENGER else spec.champion
         self._exposures.record(spec.experiment, str(variant), learner_id, slot=str(spec.slot), version=version or "")
 
@@ -391,8 +397,8 @@ class Router:
         if learner is None:
             learner = Learner()  # no activity anywhere yet: the model's prior for every skill
         skills = found.skills
-        self._expose(self.config.rollouts.get(str(Slot.KT)), learner_id)
         mastery, versions, variant, fallback = await self._mastery(learner_id, learner, skills)
+        self._expose(self.config.rollouts.get(str(Slot.KT)), learner_id, variant.get("kt"))
         if variant.get("kt") in {"champion", "challenger"}:
             self.state.remember_served(learner_id, variant["kt"], mastery)
         now = datetime.now(UTC)

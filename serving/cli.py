@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -171,30 +171,100 @@ def consume(
     typer.echo(f"applied {done.answers} answers and {done.signals} other signals; {done.duplicates} already applied")
 
 
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one line about what was asked and why it was refused; raise the returned exit."""
+    typer.echo(f"pathwise: {message}", err=True)
+    return typer.Exit(code=code)
+
+
+def _slot(slot: str) -> str:
+    from serving.rollout import Slot
+
+    if slot not in {str(s) for s in Slot}:
+        raise _fail(f"--slot must be {' or '.join(str(s) for s in Slot)}, not {slot!r}")
+    return slot
+
+
+def _model_name(settings: ServingSettings, slot: str) -> str:
+    from serving.policy import REGISTERED_MODEL
+
+    return settings.kt_model_name if slot == "kt" else REGISTERED_MODEL
+
+
+def version_problem(client: Any, name: str, version: str) -> str | None:
+    """Why registry ``version`` of ``name`` cannot serve (missing, not ready, files gone), or None when it can."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlparse
+
+    from mlflow.exceptions import MlflowException
+
+    try:
+        found = client.get_model_version(name, version)
+    except MlflowException:
+        try:
+            versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{name}'"))
+        except MlflowException:
+            versions = []
+        listed = ", ".join(str(v) for v in versions) or "none"
+        return f"version {version} of {name!r} is not in the registry (registered: {listed}); register it first"
+    status = str(getattr(found, "status", "READY"))
+    if status != "READY":
+        return f"version {version} of {name!r} cannot be loaded: its registration is {status.lower()}"
+    source = str(client.get_model_version_download_uri(name, version))
+    parsed = urlparse(source)
+    if parsed.scheme in {"", "file"}:
+        path = Path(unquote(parsed.path))
+        if not (path / "MLmodel").is_file():
+            return f"version {version} of {name!r} cannot be loaded: its files are missing at {path}"
+    return None
+
+
+def _serving_line(spec: RolloutSpec) -> str:
+    """One sentence: which versions serve the slot now, and to what share of learners."""
+    name = spec.model_name
+    if spec.serving_challenger:
+        share = spec.traffic_percent
+        return (
+            f"{name} v{spec.champion} serves {100 - share:g}% of learners and v{spec.challenger} {share:g}% "
+            f"({spec.mode} {spec.state})"
+        )
+    if spec.shadowing:
+        return f"{name} v{spec.champion} serves every learner; v{spec.challenger} is scored in the shadow"
+    return f"{name} v{spec.champion} serves every learner (rollout {spec.state})"
+
+
 @rollout_app.command("status")
 def status(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt", limit: int = 20) -> None:
-    """Show the slot's rollout spec and its latest decisions."""
-    store = _store(_settings())
-    spec = store.load(slot)
+    """Say which versions serve the slot, then its rollout spec and latest decisions."""
+    settings = _settings()
+    store = _store(settings)
+    spec = store.load(_slot(slot))
     if spec is None:
-        typer.echo(f"no rollout stored for slot {slot!r}")
-        raise typer.Exit(code=1)
+        name = _model_name(settings, slot)
+        version = alias_version(configure_mlflow(settings.mlflow_uri), name, CHAMPION)
+        if version is None:
+            raise _fail(f"nothing serves slot {slot!r}: no rollout is stored and {name!r} has no champion", code=1)
+        typer.echo(f"{name} v{version} serves every learner (the registry's champion; no rollout has been started)")
+        return
+    typer.echo(_serving_line(spec))
     typer.echo(json.dumps(spec.model_dump(mode="json"), indent=2))
     for row in store.decisions(slot, limit):
         moved = f"{row['traffic_before']:>5g}% → {row['traffic_after']:>5g}%"
         typer.echo(f"{row['at']}  {row['action']:<8} {moved}  {row['reason']}")
 
 
-def _controller(slot: str) -> CanaryController:
+def _controller(slot: str, settings: ServingSettings | None = None) -> CanaryController:
     from serving.rollout import CanaryController, RolloutSpec, Slot
 
-    settings = _settings()
+    settings = settings or _settings()
     store = _store(settings)
     spec = store.load(slot)
     if spec is None:
-        spec = RolloutSpec(
-            slot=Slot(slot), model_name=settings.kt_model_name, champion=champion_from_registry(settings)
-        )
+        name = _model_name(settings, slot)
+        champion = alias_version(configure_mlflow(settings.mlflow_uri), name, CHAMPION)
+        if champion is None:
+            raise _fail(f"{name!r} has no champion in the registry; register one before a rollout")
+        spec = RolloutSpec(slot=Slot(slot), model_name=name, champion=champion)
         store.save(spec)
     return CanaryController(spec, on_decision=store.record)
 
@@ -206,16 +276,35 @@ def start(
     mode: Annotated[str, typer.Option(help="ab, canary or shadow")] = "canary",
     traffic: Annotated[float | None, typer.Option(help="A/B share for the challenger, 0-100")] = None,
 ) -> None:
-    """Start an A/B test, canary or shadow rollout of CHALLENGER."""
+    """Start an A/B test, canary or shadow rollout of CHALLENGER (a version that is registered and loadable)."""
     from pydantic import ValidationError
 
     from serving.rollout import Mode, RolloutError
 
+    _slot(slot)
+    if mode not in {str(m) for m in Mode}:
+        raise _fail(f"--mode must be ab, canary or shadow, not {mode!r}")
+    if not challenger.isdigit():
+        raise _fail(f"CHALLENGER is a registry version number such as 2, not {challenger!r}")
+    if traffic is not None and not 0 <= traffic <= 100:
+        raise _fail(f"--traffic is a percentage of learners from 0 to 100; {traffic:g} is out of range")
+    if traffic is not None and mode != Mode.AB:
+        raise _fail(f"--traffic sets an A/B split (--mode ab); a {mode} chooses its own traffic")
+    settings = _settings()
+    controller = _controller(slot, settings)
+    name = controller.spec.model_name
+    if challenger == controller.spec.champion:
+        raise _fail(f"version {challenger} is already the champion of {name!r}; start a rollout of another version")
+    problem = version_problem(configure_mlflow(settings.mlflow_uri), name, challenger)
+    if problem is not None:
+        raise _fail(problem)
     try:
-        decision = _controller(slot).start(challenger, mode=Mode(mode), traffic_percent=traffic)
-    except (ValueError, ValidationError, RolloutError) as error:
-        typer.echo(f"pathwise: {error}", err=True)
-        raise typer.Exit(code=2) from None
+        decision = controller.start(challenger, mode=Mode(mode), traffic_percent=traffic)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise _fail(f"the rollout was not started: {first['msg']}") from None
+    except (ValueError, RolloutError) as error:
+        raise _fail(f"the rollout was not started: {error}") from None
     typer.echo(decision.reason + _LIVE)
 
 
@@ -228,7 +317,7 @@ def promote(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -
     from serving.rollout import RolloutError
 
     try:
-        typer.echo(_controller(slot).promote().reason + _LIVE)
+        typer.echo(_controller(_slot(slot)).promote().reason + _LIVE)
     except RolloutError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -240,7 +329,7 @@ def abort(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> 
     from serving.rollout import RolloutError
 
     try:
-        typer.echo(_controller(slot).abort().reason + _LIVE)
+        typer.echo(_controller(_slot(slot)).abort().reason + _LIVE)
     except RolloutError as error:
         typer.echo(f"pathwise: {error}", err=True)
         raise typer.Exit(code=2) from None

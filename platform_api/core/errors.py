@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pathwise.logs import get_logger
 
 PROBLEM_JSON = "application/problem+json"
+INTERNAL_ERROR = "The server failed while handling this request; the error is recorded in the server log."
 log = get_logger(__name__)
 
 
@@ -98,7 +100,35 @@ def install_problem_handlers(app: FastAPI) -> None:
             422, detail, title="Request validation failed", instance=request.url.path, errors=errors
         )
 
-    @app.exception_handler(Exception)
-    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", path=request.url.path)
-        return problem_response(500, "internal error; see the server log", instance=request.url.path)
+
+class UnhandledErrorMiddleware:
+    """The last net: an unexpected exception becomes one compact, redacted log entry and a 500 problem.
+
+    The exception stops here. Starlette's own handler re-raises it to the server, which logs the
+    traceback a second time; a 500 must cost one short log entry and nothing else, so the
+    process goes straight on to the next request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception:
+            log.exception("unhandled error", method=scope.get("method"), path=scope.get("path"))
+            if started:  # the status line is gone; the server closes the connection
+                return
+            response = problem_response(500, INTERNAL_ERROR, instance=str(scope.get("path", "")))
+            await response(scope, receive, send)

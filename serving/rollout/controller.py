@@ -73,6 +73,15 @@ def breaches(gates: Gates, challenger: VariantSnapshot) -> list[str]:
     return found
 
 
+def unhealthy(gates: Gates, challenger: VariantSnapshot) -> bool:
+    """The health check: the challenger was called ``health_requests`` times and never answered.
+
+    A version that is missing or cannot load fails every call (the Router falls back to the
+    champion each time); waiting for ``min_requests`` at a small step would take hours.
+    """
+    return challenger.requests >= gates.health_requests and challenger.errors == challenger.requests
+
+
 class CanaryController:
     """Holds one slot's spec and moves it through its states; never does I/O itself."""
 
@@ -148,6 +157,12 @@ class CanaryController:
         if self.spec.state != RolloutState.RUNNING:
             raise RolloutError(f"the {self.spec.slot} slot has no running rollout (state {self.spec.state})")
         metrics = {"champion": champion.to_dict(), "challenger": challenger.to_dict()}
+        if unhealthy(self.spec.gates, challenger):
+            reason = (
+                f"aborted: version {self.spec.challenger} failed its health check "
+                f"(none of its {challenger.requests} calls answered)"
+            )
+            return self.abort(reason, metrics)
         failed = breaches(self.spec.gates, challenger)
         if failed:
             new_spec = self._update(traffic_percent=0.0, state=RolloutState.ROLLED_BACK, step_started_at=None)
@@ -192,8 +207,8 @@ class CanaryController:
         )
         return self._decide(DecisionAction.PROMOTE, new_spec, reason, metrics)
 
-    def abort(self, reason: str = "aborted by hand") -> RolloutDecision:
+    def abort(self, reason: str = "aborted by hand", metrics: dict[str, Any] | None = None) -> RolloutDecision:
         if self.spec.state != RolloutState.RUNNING:
             raise RolloutError(f"the {self.spec.slot} slot has no running rollout to abort")
         new_spec = self._update(traffic_percent=0.0, state=RolloutState.ABORTED, step_started_at=None)
-        return self._decide(DecisionAction.ABORT, new_spec, reason)
+        return self._decide(DecisionAction.ABORT, new_spec, reason, metrics)

@@ -48,6 +48,9 @@ class Gates(BaseModel):
     min_requests: int = Field(200, ge=1, description="requests a step needs before it can be judged")
     min_outcomes: int = Field(100, ge=1, description="answered predictions needed before AUC is judged")
     min_step_seconds: float = Field(300.0, ge=0)
+    health_requests: int = Field(
+        5, ge=1, description="challenger calls after which not one answer aborts the rollout (its health check)"
+    )
 
 
 class RolloutSpec(BaseModel):

@@ -957,7 +957,7 @@ def test_bad_answers_are_problems_and_leave_the_sitting_unchanged(api: tuple[Tes
     assert client.post(url, json={"item_id": ids[0], "answer": {"value": 3}}, headers=learner).status_code == 201
     before, seen = _counts(db_url), client.get(view, headers=learner).json()
     beyond = client.post(url, json={"item_id": ids[0], "answer": {"value": 2}}, headers=learner)
-    refused(beyond, 409, "allows 1 tr(y/ies); none left")
+    refused(beyond, 409, "You have used your only try on item")
     client.post(f"/v1/sittings/{sitting['id']}/finish", headers=learner)
     before, seen = _counts(db_url), client.get(view, headers=learner).json()
     refused(

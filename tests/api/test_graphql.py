@@ -56,7 +56,7 @@ def test_field_permission_hides_only_that_field(world_client: tuple[TestClient, 
     client, world = world_client
     query = "query($id: Int!) { course(id: $id) { title enrollments { userId } } }"
     learner = gql(client, world.tokens["learner"], query, {"id": world.ids["course"]}).json()
-    assert learner["data"] == {"course": None}
+    assert learner["data"] == {"course": {"title": "Fractions and ratios", "enrollments": None}}
     [error] = learner["errors"]
     assert error["path"] == ["course", "enrollments"]
     assert error["extensions"] == {"code": "FORBIDDEN", "status": 403, "required_permission": "enrollments:read"}
@@ -66,6 +66,25 @@ def test_field_permission_hides_only_that_field(world_client: tuple[TestClient, 
         world.ids["user_learner"],
         world.ids["user_learner2"],
     }
+
+
+def test_one_forbidden_field_blanks_neither_its_parent_nor_its_siblings(
+    world_client: tuple[TestClient, World],
+) -> None:
+    """The README's promise: the learner gets ``me`` and the course, and one FORBIDDEN error for enrollments."""
+    client, world = world_client
+    query = "query($id: Int!) { me { email } course(id: $id) { id title enrollments { userId } } skills { code } }"
+    response = gql(client, world.tokens["learner"], query, {"id": world.ids["course"]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"] == {
+        "me": {"email": "learner@world.test"},
+        "course": {"id": world.ids["course"], "title": "Fractions and ratios", "enrollments": None},
+        "skills": [{"code": "frac"}],
+    }
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["course", "enrollments"], "FORBIDDEN")]
+    guardian = gql(client, world.tokens["guardian"], "{ me { email } orgUnits { id } }").json()
+    assert guardian["data"]["me"] == {"email": "guardian@world.test"}
 
 
 def test_other_tenants_are_invisible(world_client: tuple[TestClient, World]) -> None:

@@ -31,13 +31,25 @@ def test_dry_run_then_apply_then_idempotent_reupload(world_client: tuple[TestCli
     client, world = world_client
     before = _count_users(client, world)
     dry = _post(client, world, CSV, dry_run=True)
-    assert dry.status_code == 200 and dry.json()["counts"] == {"created": 2} and not dry.json()["applied"]
+    assert dry.status_code == 200 and dry.json()["counts"] == {"would create": 2} and not dry.json()["applied"]
+    assert {row["status"] for row in dry.json()["rows"]} == {"would create"}
     assert _count_users(client, world) == before
     applied = _post(client, world, CSV)
     assert applied.json()["applied"] and _count_users(client, world) == before + 2
     again = _post(client, world, CSV)
     assert again.json()["counts"] == {"unchanged": 2}
     assert _count_users(client, world) == before + 2
+
+
+def test_role_names_are_read_whatever_their_case(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    data = "email,role\nlower@world.test,learner\nshout@world.test,LEARNER\nspaced@world.test,assistant_instructor\n"
+    dry = _post(client, world, data, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["counts"] == {"would create": 3}
+    applied = _post(client, world, data)
+    assert applied.status_code == 200 and applied.json()["counts"] == {"created": 3}
+    assert _post(client, world, data).json()["counts"] == {"unchanged": 3}
 
 
 def test_bad_rows_are_reported_and_nothing_is_written(world_client: tuple[TestClient, World]) -> None:

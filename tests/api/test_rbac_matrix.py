@@ -241,6 +241,7 @@ MATRIX: dict[str, Case] = {
     "PUT /v1/users/{user_id}/override": Case(AUTHORS, params={"user_id": "user_learner2"}, body={}),
     "DELETE /v1/users/{user_id}/override": Case(AUTHORS, factory=fresh_override),
     # the question bank: staff read keys, authors change them; learners never see keys
+    "GET /v1/skills": Case(READERS),
     "GET /v1/items": Case(STAFF),
     "POST /v1/items": Case(AUTHORS, body={}),
     "GET /v1/items/{item_id}": Case(STAFF, params={"item_id": "quiz_item"}),

@@ -440,3 +440,17 @@ def test_rules_cli_check_and_preview(world_client: tuple[TestClient, World], mon
     assert missing.exit_code == 1 and "cohort 999999 not found" in missing.output
     neither = runner.invoke(cli, ["rules", "preview", str(world.ids["cohort"])])
     assert neither.exit_code == 2 and "give either source or rule_id" in neither.output
+
+
+def test_preview_after_an_override_with_an_expiry(world_client: tuple[TestClient, World]) -> None:
+    """SQLite hands ``expires_at`` back naive; the preview compares it with an aware clock and must not fail."""
+    client, world = world_client
+    until = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    path = f"/v1/users/{world.ids['user_learner']}/override"
+    saved = client.put(
+        path, json={"recommend": ["Extra worksheet"], "expires_at": until}, headers=_auth(world, "admin")
+    )
+    assert saved.status_code == 200, saved.text
+    response = _preview(client, world, source=RULE, name="catch-up")
+    assert response.status_code == 200, response.text
+    assert response.json()["learners"] == 1

@@ -79,3 +79,18 @@ def test_a_failing_challenger_is_rolled_back_and_the_router_config_follows(watch
     assert stored is not None and stored.state is RolloutState.ROLLED_BACK and stored.traffic_percent == 0.0
     assert watcher.desired().rollouts["kt"] == stored  # what the next sync deploys
     assert watcher.judge_once() == []  # nothing running any more
+
+
+def test_a_challenger_that_never_answers_is_aborted_on_the_next_tick(watcher: RolloutWatcher) -> None:
+    """A version that does not exist fails every call; the watcher aborts at once instead of waiting for 20."""
+    _start(watcher, "7")
+    live = LiveMetrics()
+    for _ in range(GATES.health_requests):
+        live.record_request(V.CHAMPION, 5.0, ok=True, version="1")
+        live.record_request(V.CHALLENGER, 1.0, ok=False, version="7")
+    watcher.pooled.write("kt", live.drain())
+    [decision] = watcher.judge_once()
+    assert decision.action is DecisionAction.ABORT and "failed its health check" in decision.reason
+    stored = watcher.store.load(Slot.KT)
+    assert stored is not None and stored.state is RolloutState.ABORTED and stored.traffic_percent == 0.0
+    assert not watcher.desired().rollouts["kt"].serving_challenger

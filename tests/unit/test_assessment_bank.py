@@ -201,3 +201,52 @@ def test_cat_settings_and_pool_are_checked() -> None:
     ids, params = _bank(3)
     test = AdaptiveTest(ids, params, CatSettings())
     assert test.next_item(ids, 0.0, 1) is None
+
+
+CHOICES = [{"id": "a"}, {"id": "b"}]
+MANY = [f"x{n}" for n in range(201)]
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ({"kind": "multiple_choice", "choices": CHOICES, "correct": "c"}, "correct choice 'c' is not among"),
+        ({"kind": "multiple_choice", "choices": [{"id": " "}, {"id": "b"}], "correct": "b"}, "blank"),
+        ({"kind": "multiple_response", "choices": CHOICES, "correct": ["a", "z"]}, "not among the choices: z"),
+        ({"kind": "multiple_response", "choices": [{"id": i} for i in MANY], "correct": ["x1"]}, "at most 200"),
+        ({"kind": "short_text", "accepted": ["  "]}, "blank"),
+        ({"kind": "short_text", "accepted": ["x" * 10_001]}, "longer than an answer may be"),
+        ({"kind": "short_text", "accepted": ["half"], "wrong_answers": {"Half": "no"}}, "both accepted and wrong"),
+        ({"kind": "short_text", "accepted": ["[a-"], "match": "regex"}, "invalid regular expression"),
+        ({"kind": "ordering", "order": ["a", ""]}, "blank"),
+        ({"kind": "ordering", "order": MANY}, "at most 200"),
+        ({"kind": "matching", "pairs": {"1": "a", "2": "b"}, "distractors": ["a"]}, "also a correct option: a"),
+        ({"kind": "matching", "pairs": {"": "a"}}, "blank"),
+        ({"kind": "matching", "pairs": dict.fromkeys(MANY, "a")}, "at most 200"),
+        ({"kind": "numeric", "value": 1, "tolerance": "inf"}, "finite"),
+        ({"kind": "code", "hidden_tests": "   "}, "no test functions"),
+        ({"kind": "code", "hidden_tests": "def check(): pass"}, "no test functions"),
+        ({"kind": "code", "hidden_tests": "def test_x(:"}, "syntax error"),
+        ({"kind": "code", "hidden_tests": "def test_x(): pass", "visible_tests": "x ="}, "syntax error"),
+        ({"kind": "essay", "rubric": "x", "max_score": 4, "prompt_set": 9}, "less than or equal to 8"),
+    ],
+)
+def test_keys_no_answer_could_satisfy_are_refused(key: dict[str, Any], says: str) -> None:
+    with pytest.raises(GradingError) as caught:
+        parse_bank_key(key)
+    assert says in caught.value.message, caught.value.message
+    assert not caught.value.message.startswith("Value error")  # a sentence, not pydantic's prefix
+
+
+def test_answerable_keys_of_every_kind_still_parse() -> None:
+    keys = [
+        {"kind": "multiple_choice", "choices": CHOICES, "correct": "a"},
+        {"kind": "multiple_response", "choices": CHOICES, "correct": ["a", "b"]},
+        {"kind": "numeric", "value": 0.5, "tolerance": 0.01},
+        {"kind": "short_text", "accepted": ["half", "one half"], "wrong_answers": {"quarter": "too small"}},
+        {"kind": "ordering", "order": ["a", "b", "c"]},
+        {"kind": "matching", "pairs": {"1": "a", "2": "b"}, "distractors": ["c"]},
+        {"kind": "essay", "rubric": "clear", "max_score": 6},
+        {"kind": "code", "hidden_tests": "def test_x():\n    assert True\n", "visible_tests": ""},
+    ]
+    assert [parse_bank_key(k).kind for k in keys] == [k["kind"] for k in keys]

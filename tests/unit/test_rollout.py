@@ -206,3 +206,37 @@ def test_operations_out_of_order_are_refused() -> None:
     ctl.abort()
     with pytest.raises(ValidationError, match="must differ"):
         ctl.start("1")  # the champion cannot challenge itself
+
+
+def test_a_challenger_that_never_answers_fails_its_health_check_and_is_aborted() -> None:
+    """Every call to a missing or broken version fails; the canary stops long before ``min_requests``."""
+    clock, log = Clock(), []
+    ctl = controller(clock, log)
+    ctl.start("2")
+    metrics = LiveMetrics()
+    feed(metrics, Variant.CHAMPION, n=100)
+    for _ in range(GATES.health_requests - 1):
+        metrics.record_request(Variant.CHALLENGER, 3.0, ok=False)
+    early = ctl.evaluate(metrics.snapshot(Variant.CHAMPION), metrics.snapshot(Variant.CHALLENGER))
+    assert early.action is DecisionAction.HOLD  # too few calls to judge yet
+    metrics.record_request(Variant.CHALLENGER, 3.0, ok=False)
+    decision = ctl.evaluate(metrics.snapshot(Variant.CHAMPION), metrics.snapshot(Variant.CHALLENGER))
+    assert decision.action is DecisionAction.ABORT and decision.traffic_after == 0
+    assert (
+        decision.reason
+        == f"aborted: version 2 failed its health check (none of its {GATES.health_requests} calls answered)"
+    )
+    assert ctl.spec.state == RolloutState.ABORTED and ctl.spec.champion == "1"
+    assert log[-1] == ("abort", "aborted")
+
+
+def test_one_answer_passes_the_health_check() -> None:
+    clock, log = Clock(), []
+    ctl = controller(clock, log)
+    ctl.start("2")
+    metrics = LiveMetrics()
+    for n in range(GATES.health_requests + 3):
+        metrics.record_request(Variant.CHALLENGER, 3.0, ok=n == 0)
+    assert ctl.evaluate(metrics.snapshot(Variant.CHAMPION), metrics.snapshot(Variant.CHALLENGER)).action is (
+        DecisionAction.HOLD
+    )

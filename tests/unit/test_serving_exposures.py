@@ -73,3 +73,42 @@ def test_only_a_running_rollout_that_serves_a_challenger_is_an_experiment(
     changes: dict[str, object], experiment: str | None
 ) -> None:
     assert BASE.model_copy(update=changes).experiment == experiment
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, dict[str, object]]] = []
+
+    def record(self, experiment: str, variant: str, learner_id: str, **fields: object) -> None:
+        self.rows.append((experiment, variant, learner_id, fields))
+
+    def flush(self) -> int:
+        return 0
+
+
+def test_an_exposure_records_what_actually_served() -> None:
+    """A learner assigned the challenger whose call fell back to the champion was not exposed to the challenger."""
+    from types import SimpleNamespace
+
+    from serving.app import Router
+    from serving.rollout import Variant, assign
+
+    router_class = Router.func_or_class
+    spec = BASE.model_copy(
+        update={"challenger": "7", "mode": Mode.AB, "traffic_percent": 50.0, "state": RolloutState.RUNNING}
+    )
+    learners = [f"learner-{n}" for n in range(40)]
+    challenged = next(i for i in learners if assign(i, 50.0, slot="kt", salt="") is Variant.CHALLENGER)
+    championed = next(i for i in learners if assign(i, 50.0, slot="kt", salt="") is Variant.CHAMPION)
+    recorder = _Recorder()
+    router = SimpleNamespace(_exposures=recorder)
+    router._variant = lambda s, learner: router_class._variant(router, s, learner)
+    for learner, served in ((challenged, "champion"), (challenged, "fallback"), (championed, "fallback")):
+        router_class._expose(router, spec, learner, served)
+    assert recorder.rows == []  # every one of these calls fell back: nobody was served their variant
+    router_class._expose(router, spec, challenged, "challenger")
+    router_class._expose(router, spec, championed, "champion")
+    assert [(v, learner, f["version"]) for _, v, learner, f in recorder.rows] == [
+        ("challenger", challenged, "7"),
+        ("champion", championed, "6"),
+    ]

@@ -98,10 +98,13 @@ class Override:
         object.__setattr__(self, "block", tuple(self.block))
         expires: object = self.expires_at
         if isinstance(expires, str):
-            parsed = datetime.fromisoformat(expires)
-            object.__setattr__(self, "expires_at", parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+            expires = datetime.fromisoformat(expires)
+        if isinstance(expires, datetime) and expires.tzinfo is None:
+            expires = expires.replace(tzinfo=UTC)  # stored times are UTC; SQLite hands them back naive
+        object.__setattr__(self, "expires_at", expires)
 
     def active(self, now: datetime) -> bool:
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
         return self.expires_at is None or now < self.expires_at
 
 

@@ -2,7 +2,9 @@
 
 Resolvers read through the same queries and write through the same domain services as the
 REST routes; every root field and every field that exposes more than its parent carries an
-:class:`~platform_api.api.gql.guard.Allowed` permission.
+:class:`~platform_api.api.gql.guard.Allowed` permission. Every guarded field is nullable, so
+a field the caller may not read is null with one FORBIDDEN error, and its parent and siblings
+still answer (a non-null field's error would blank its parent, or ``data`` itself at the root).
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ class CourseType:
         return _rows(info, query, UnitType)
 
     @strawberry.field(extensions=needs("enrollments:read", "course"))
-    def enrollments(self, info: Info, limit: int = 50, offset: int = 0) -> list[EnrollmentType]:
+    def enrollments(self, info: Info, limit: int = 50, offset: int = 0) -> list[EnrollmentType] | None:
         _page(limit, offset)
         query = select(Enrollment).where(Enrollment.course_id == self.id).order_by(Enrollment.id)
         return _rows(info, query.limit(limit).offset(offset), EnrollmentType)
@@ -214,7 +216,7 @@ class CourseInput:
 @strawberry.type
 class Query:
     @strawberry.field(extensions=needs("self:read"))
-    def me(self, info: Info) -> MeType:
+    def me(self, info: Info) -> MeType | None:
         ctx = context_of(info)
         user, grants = ctx.principal.user, ctx.principal.grants
         names = dict(ctx.session.execute(select(Role.id, Role.name)).tuples().all())
@@ -228,7 +230,7 @@ class Query:
         )
 
     @strawberry.field(extensions=needs("org:read"))
-    def org_units(self, info: Info, limit: int = 50, offset: int = 0) -> list[OrgUnitType]:
+    def org_units(self, info: Info, limit: int = 50, offset: int = 0) -> list[OrgUnitType] | None:
         _page(limit, offset)
         principal = context_of(info).principal
         query = select(OrgUnit).where(
@@ -237,7 +239,7 @@ class Query:
         return _rows(info, query.order_by(OrgUnit.path).limit(limit).offset(offset), OrgUnitType)
 
     @strawberry.field(extensions=needs("courses:read"))
-    def courses(self, info: Info, limit: int = 50, offset: int = 0) -> list[CourseType]:
+    def courses(self, info: Info, limit: int = 50, offset: int = 0) -> list[CourseType] | None:
         _page(limit, offset)
         query = select(Course).where(content.visible_courses_clause(context_of(info).principal)).order_by(Course.id)
         return _rows(info, query.limit(limit).offset(offset), CourseType)
@@ -248,7 +250,7 @@ class Query:
         return _from(CourseType, row) if row is not None else None
 
     @strawberry.field(extensions=needs("courses:read"))
-    def skills(self, info: Info, limit: int = 50, offset: int = 0) -> list[SkillType]:
+    def skills(self, info: Info, limit: int = 50, offset: int = 0) -> list[SkillType] | None:
         _page(limit, offset)
         tenant = context_of(info).principal.tenant_id
         query = select(Skill).where(Skill.tenant_id == tenant).order_by(Skill.id)
@@ -270,7 +272,7 @@ def _write(info: Info, change: Callable[[], T]) -> T:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(extensions=needs("enrollments:write", "course", "course_id"))
-    def enroll(self, info: Info, course_id: int, user_id: int) -> EnrollmentType:
+    def enroll(self, info: Info, course_id: int, user_id: int) -> EnrollmentType | None:
         ctx = context_of(info)
         principal = ctx.principal
         row = _write(
@@ -280,7 +282,7 @@ class Mutation:
         return _from(EnrollmentType, row)
 
     @strawberry.mutation(extensions=needs("course.structure:write"))
-    def create_course(self, info: Info, input: CourseInput) -> CourseType:
+    def create_course(self, info: Info, input: CourseInput) -> CourseType | None:
         data = CourseCreate.model_validate(strawberry.asdict(input))
         authorize(info, "course.structure:write", "org_unit", _id(data.org_unit_id, "org unit"))
         ctx = context_of(info)

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy import select
 
-from platform_api.api.deps import CurrentUser, PageDep, SessionDep, forbidden, permit
+from platform_api.api.deps import CurrentUser, PageDep, SessionDep, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import graders
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
+from platform_api.domain.access.targets import sitting_target
 from platform_api.domain.assessment import service
 from platform_api.domain.assessment.models import Assessment, AssessmentSitting
 from platform_api.domain.assessment.schemas import (
@@ -41,7 +42,10 @@ def own_sitting(session: SessionDep, principal: CurrentUser, sitting_id: int) ->
     if sitting is None:
         raise ProblemError(404, f"sitting {sitting_id} not found")
     if sitting.user_id != principal.user.id:
-        raise forbidden("attempts:write")
+        sitting_target(session, principal, sitting_id)  # a sitting the caller cannot see at all stays a 404
+        raise ProblemError(
+            403, f"Sitting {sitting_id} belongs to another learner; only the learner taking it may work in it."
+        )
     return sitting
 
 
@@ -117,8 +121,8 @@ def get_sitting(
 @router.get("/sittings/{sitting_id}/next", response_model=ItemForLearner | None)
 def next_item(
     session: SessionDep,
-    _: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
     sitting: OwnSitting,
+    _: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
 ) -> ItemForLearner | None:
     """The next item to work on: the CAT's pick, or the first unanswered (or retryable) item."""
     return service.next_item(session, sitting, _assessment(session, sitting.assessment_id))
@@ -137,8 +141,8 @@ def submit_answer(
     session: SessionDep,
     body: AnswerSubmit,
     background: BackgroundTasks,
-    principal: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
     sitting: OwnSitting,
+    principal: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
 ) -> AnswerResult:
     """Grade one answer. Formative quizzes answer with score, feedback and the next hint at once.
 
@@ -156,8 +160,8 @@ def submit_answer(
 @router.post("/sittings/{sitting_id}/finish", response_model=SittingPublic)
 def finish_sitting(
     session: SessionDep,
-    principal: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
     sitting: OwnSitting,
+    principal: Annotated[Principal, permit("attempts:write", "sitting", "sitting_id")],
 ) -> SittingPublic:
     assessment = _assessment(session, sitting.assessment_id)
     service.finish(session, principal, sitting, assessment)

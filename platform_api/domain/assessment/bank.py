@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models.code.suite import GradingInputError, declared_tests
 from platform_api.domain.assessment.grading import (
     ITEM_KINDS,
     GradingError,
@@ -49,6 +50,22 @@ class CodeKey(BaseModel):
     visible_tests: str = Field("", max_length=200_000)
     hidden_tests: str = Field(min_length=1, max_length=200_000)
     time_limit_s: float = Field(10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _runnable(self) -> CodeKey:
+        """Tests the grader can run: hidden ones always, visible ones when given.
+
+        A syntax error or a file with no test function would fail every program, so no answer could pass.
+        """
+        suites = [("hidden_tests", self.hidden_tests)]
+        if self.visible_tests.strip():
+            suites.append(("visible_tests", self.visible_tests))
+        for label, source in suites:
+            try:
+                declared_tests(source, label)
+            except GradingInputError as error:
+                raise ValueError(str(error)) from None
+        return self
 
 
 BankKey = ItemKey | EssayKey | CodeKey
@@ -145,7 +162,7 @@ def parse_answer(kind: str, raw: Any) -> dict[str, Any]:
 def _first_error(root: str, error: ValidationError) -> GradingError:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
-    return GradingError(f"{root}.{where}" if where else root, first["msg"])
+    return GradingError(f"{root}.{where}" if where else root, str(first["msg"]).removeprefix("Value error, "))
 
 
 def band_of(difficulty: float | None) -> str | None:

@@ -17,7 +17,12 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+
+#: The most entries an answer may list (choices, order, pairs): a key needing more could never be answered.
+MAX_ANSWER_ENTRIES = 200
+#: The longest short-text answer accepted.
+MAX_TEXT_ANSWER = 10_000
 
 
 class GradingError(ValueError):
@@ -43,6 +48,17 @@ class Choice(BaseModel):
     id: str = Field(min_length=1, max_length=100)
     feedback: str | None = None  # shown when this choice is picked (distractor feedback)
 
+    @field_validator("id")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        return _filled(value, "a choice id")
+
+
+def _filled(value: str, what: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{what} is blank; a learner could not give it")
+    return value
+
 
 def _unique(ids: list[str], what: str) -> None:
     duplicates = sorted({item for item in ids if ids.count(item) > 1})
@@ -52,7 +68,7 @@ def _unique(ids: list[str], what: str) -> None:
 
 class MultipleChoiceKey(_Key):
     kind: Literal["multiple_choice"]
-    choices: tuple[Choice, ...] = Field(min_length=2)
+    choices: tuple[Choice, ...] = Field(min_length=2, max_length=MAX_ANSWER_ENTRIES)
     correct: str
 
     @model_validator(mode="after")
@@ -66,7 +82,7 @@ class MultipleChoiceKey(_Key):
 
 class MultipleResponseKey(_Key):
     kind: Literal["multiple_response"]
-    choices: tuple[Choice, ...] = Field(min_length=2)
+    choices: tuple[Choice, ...] = Field(min_length=2, max_length=MAX_ANSWER_ENTRIES)
     correct: frozenset[str] = Field(min_length=1)
     scoring: Literal["partial", "all_or_nothing"] = "partial"
 
@@ -96,6 +112,15 @@ class ShortTextKey(_Key):
 
     @model_validator(mode="after")
     def _check(self) -> ShortTextKey:
+        for text in self.accepted:
+            _filled(text if self.match != "normalized" else _normalize(text, True), "an accepted answer")
+            if len(text) > MAX_TEXT_ANSWER:
+                raise ValueError(f"an accepted answer is longer than an answer may be ({MAX_TEXT_ANSWER} characters)")
+        if self.match != "regex":
+            same = (lambda a, b: a == b) if self.match == "exact" else self._same
+            clash = sorted(w for w in self.wrong_answers if any(same(w, a) for a in self.accepted))
+            if clash:
+                raise ValueError(f"both accepted and wrong: {', '.join(map(repr, clash))}")
         if self.match == "regex":
             for pattern in self.accepted:
                 try:
@@ -104,23 +129,40 @@ class ShortTextKey(_Key):
                     raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
         return self
 
+    def _same(self, a: str, b: str) -> bool:
+        return _normalize(a, self.case_sensitive) == _normalize(b, self.case_sensitive)
+
 
 class OrderingKey(_Key):
     kind: Literal["ordering"]
-    order: tuple[str, ...] = Field(min_length=2)
+    order: tuple[str, ...] = Field(min_length=2, max_length=MAX_ANSWER_ENTRIES)
     scoring: Literal["partial", "all_or_nothing"] = "partial"
 
     @model_validator(mode="after")
     def _check(self) -> OrderingKey:
+        for item in self.order:
+            _filled(item, "an item id")
         _unique(list(self.order), "items")
         return self
 
 
 class MatchingKey(_Key):
     kind: Literal["matching"]
-    pairs: dict[str, str] = Field(min_length=1, description="prompt → correct option")
+    pairs: dict[str, str] = Field(min_length=1, max_length=MAX_ANSWER_ENTRIES, description="prompt → correct option")
     distractors: tuple[str, ...] = ()  # options that match no prompt
     scoring: Literal["partial", "all_or_nothing"] = "partial"
+
+    @model_validator(mode="after")
+    def _check(self) -> MatchingKey:
+        for prompt, option in self.pairs.items():
+            _filled(prompt, "a prompt")
+            _filled(option, "an option")
+        for option in self.distractors:
+            _filled(option, "a distractor")
+        both = sorted(set(self.distractors) & set(self.pairs.values()))
+        if both:
+            raise ValueError(f"a distractor is also a correct option: {', '.join(both)}")
+        return self
 
     @property
     def options(self) -> set[str]:
@@ -155,7 +197,8 @@ def parse_key(data: Mapping[str, Any]) -> ItemKey:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"][1:])  # drop the discriminator tag
-        raise GradingError(f"key.{where}" if where else "key", first["msg"]) from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise GradingError(f"key.{where}" if where else "key", message) from None
 
 
 # ---- answer payload readers: each names the field that is wrong -----------------------------

@@ -244,6 +244,10 @@ def _lock(session: Session, sitting: AssessmentSitting) -> None:
     session.refresh(sitting)
 
 
+def _noun(assessment: Assessment) -> str:
+    return "quiz" if assessment.kind == "formative" else "test"
+
+
 def _is_cat(assessment: Assessment) -> bool:
     return assessment.selection == "adaptive"
 
@@ -261,7 +265,11 @@ def answer(
     if _is_cat(assessment) and body.item_id != sitting.item_ids[-1]:
         raise ProblemError(409, f"item {body.item_id} was already answered; answer item {sitting.item_ids[-1]}")
     if len(previous) >= assessment.max_tries:
-        raise ProblemError(409, f"item {body.item_id} allows {assessment.max_tries} tr(y/ies); none left")
+        tries = "1 try" if assessment.max_tries == 1 else f"{assessment.max_tries} tries"
+        used = "your only try" if assessment.max_tries == 1 else f"all {tries}"
+        raise ProblemError(
+            409, f"You have used {used} on item {body.item_id}; this {_noun(assessment)} allows {tries} per item."
+        )
     if previous and previous[-1].correct:
         raise ProblemError(409, f"item {body.item_id} is already answered correctly")
     item = session.get(Item, body.item_id)
@@ -288,9 +296,12 @@ def answer(
         data={"sitting_id": sitting.id, "attempt_id": attempt.id, "item_id": item.id, "user_id": principal.user.id},
         audience=(principal.user.id,),
     )
-    next_item, finished = None, False
+    following, finished = None, False
     if _is_cat(assessment):
-        next_item, finished = _advance_cat(session, sitting, assessment)
+        following, finished = _advance_cat(session, sitting, assessment)
+    else:  # a fixed or drawn form: the first item still open, as GET /sittings/{id}/next answers
+        session.flush()
+        following = next_item(session, sitting, assessment)
     tries_left = 0 if graded is None or graded.correct else assessment.max_tries - try_number
     formative = assessment.kind == "formative"
     result = AnswerResult(
@@ -299,7 +310,7 @@ def answer(
         try_number=try_number,
         tries_left=tries_left,
         status="pending_review" if graded is None else "graded",
-        next_item=next_item,
+        next_item=following,
         finished=finished,
     )
     if graded is not None and formative:  # immediate, scaffolded feedback

@@ -224,7 +224,9 @@ class GradeBookRow(BaseModel):
     tests: dict[int, GradeCell] = Field(
         description="per summative test id: the grade its policy makes of the final sitting scores"
     )
-    mean: float | None = Field(description="over every assignment and test; a missing score counts 0")
+    mean: float | None = Field(
+        description="over every assignment and test, a missing score counting 0; null while the learner has no score"
+    )
 
 
 class GradeBookTest(BaseModel):

@@ -117,6 +117,9 @@ def onboard(
             outcomes.append(RowOutcome(row=number, email="", status="error", error=row))
             continue
         email = row.email.strip().lower()
+        canonical = _role_names(roles).get(_fold(row.role))
+        if canonical is not None and canonical != row.role:
+            row = row.model_copy(update={"role": canonical})
         error = _row_error(row, email, roles, role_scopes, mine, users.get(email), tenant_id, seen)
         if error:
             outcomes.append(RowOutcome(row=number, email=email, status="error", error=error))
@@ -150,6 +153,8 @@ def onboard(
             to_grant.add((email, role_id))
             outcomes.append(RowOutcome(row=number, email=email, status="granted"))
 
+    if dry_run:  # nothing happens: each row says what applying it would do
+        outcomes = [o.model_copy(update={"status": WOULD.get(o.status, o.status)}) for o in outcomes]
     counts = Counter(o.status for o in outcomes)
     failed = counts.get("error", 0) > 0
     report = OnboardingReport(dry_run=dry_run, applied=not (dry_run or failed), counts=dict(counts), rows=outcomes)
@@ -164,6 +169,18 @@ def onboard(
         audience=(principal.user.id,),
     )
     return report
+
+
+WOULD = {"created": "would create", "granted": "would grant", "revoked": "would revoke"}
+
+
+def _fold(name: str) -> str:
+    """A role name as people type it: any case, underscores or hyphens for spaces."""
+    return " ".join(name.replace("_", " ").replace("-", " ").split()).casefold()
+
+
+def _role_names(roles: dict[str, int]) -> dict[str, str]:
+    return {_fold(name): name for name in roles}
 
 
 def _row_error(

@@ -102,7 +102,9 @@ class OnboardingRequest(BaseModel):
 class RowOutcome(BaseModel):
     row: int = Field(description="1-based data row (the CSV header is row 0)")
     email: str
-    status: Literal["created", "granted", "unchanged", "revoked", "error"]
+    status: Literal[
+        "created", "granted", "unchanged", "revoked", "error", "would create", "would grant", "would revoke"
+    ] = Field(description="what the row did; in a dry run, what it would do")
     error: str | None = None
 
 

@@ -215,7 +215,7 @@ def grade_book(session: Session, course_id: int) -> GradeBook:
         scores = {a.id: cells.get((user_id, a.id), _empty_cell()) for a in assignments}
         sat = {t.id: test_cells.get((user_id, t.id), _empty_cell()) for t in tests}
         released = [c["score"] for c in (*scores.values(), *sat.values()) if c["score"] is not None]
-        mean = round(sum(released) / columns, 6) if columns else None
+        mean = round(sum(released) / columns, 6) if columns and released else None  # no work yet: no mean
         rows.append(
             {"user_id": user_id, "email": email, "display_name": name, "cells": scores, "tests": sat, "mean": mean}
         )
