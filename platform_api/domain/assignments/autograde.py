@@ -4,12 +4,14 @@ Grading is slow (seconds per sandbox run), so the API answers 202 and grades aft
 :func:`grade_queued` claims a queued submission, grades it outside any transaction and
 writes the outcome in one transaction. Anything the graders cannot decide (model flags,
 containment events, a grader that is unavailable) goes to the instructors' review queue
-instead of releasing a score.
+instead of releasing a score. A limit a program runs into (time, CPU, memory, processes,
+files, output) is not one of those: the test it stopped scores 0 and the feedback says why.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +27,6 @@ from platform_api.domain.identity.models import User
 from platform_api.domain.items.models import Item
 
 log = get_logger(__name__)
-#: Containment events that are routine and need no instructor.
-BENIGN_EVENTS = frozenset({"output_truncated"})
 
 
 @dataclass
@@ -49,17 +49,49 @@ def _suite(key: dict[str, Any], *names: str) -> str | None:
     return None
 
 
-def code_feedback(tests: list[Any]) -> list[str]:
+#: What each limit a program can run into tells its learner (the test scores 0).
+LIMIT_HINTS: dict[str, str] = {
+    "timeout": "it ran past the time limit; look for a loop that never ends",
+    "cpu_limit": "it used up its CPU time; look for a loop that never ends",
+    "memory_limit": "it ran out of memory; look for data that keeps growing",
+    "process_limit": "it started more processes or threads than allowed",
+    "file_size_limit": "it wrote a file larger than allowed",
+    "open_files_limit": "it opened more files at once than allowed",
+    "scratch_full": "it filled the scratch space it may write to",
+    "output_limit": "it printed far too much output and was stopped",
+}
+
+
+def code_feedback(tests: Sequence[Any], events: Sequence[Any] = ()) -> list[str]:
     """One line per test that did not pass. A hidden test is named with its status only: the
-    grader already withheld its messages and case parameters, and nothing here adds them."""
+    grader already withheld its messages and case parameters, and nothing here adds them.
+
+    A test stopped by a limit (time, memory, processes …) says which and what to look for;
+    a limit hit outside any test (a loop at the top of the module while the tests load, too
+    much output over the whole run) gets a line of its own.
+    """
+    from models.code.suite import function_of
+
+    hints: dict[tuple[str, str | None], list[str]] = {}
+    for event in events:
+        hint = LIMIT_HINTS.get(str(event.kind))
+        if hint is not None:
+            test = function_of(event.test) if event.test and "::" in event.test else event.test
+            found = hints.setdefault((event.suite, test), [])
+            if hint not in found:
+                found.append(hint)
     lines = []
     for test in tests:
         if test.status == "passed":
             continue
+        why = "; ".join(hints.pop((test.suite, test.name), []))
         if test.suite == "hidden":
-            lines.append(f"hidden test {test.name}: {test.status.replace('_', ' ')}")
+            line = f"hidden test {test.name}: {test.status.replace('_', ' ')}"
         else:
-            lines.append(f"{test.name}: {test.feedback or test.status}")
+            line = f"{test.name}: {test.feedback or test.status}"
+        lines.append(f"{line} ({why})" if why else line)
+    for (suite, _), found in hints.items():
+        lines.append(f"{suite} tests: {'; '.join(found)}")
     return lines
 
 
@@ -81,7 +113,7 @@ class Graders:
 
     def grade_code(self, key: dict[str, Any], source: str) -> Outcome:
         from models.code.grader import grade_submission
-        from models.code.report import SandboxLimits
+        from models.code.report import SCORED_LIMITS, SandboxLimits
         from models.code.sandbox import SandboxUnavailable
         from models.code.suite import GradingInputError
 
@@ -98,15 +130,17 @@ class Graders:
             report = grade_submission(source, visible, hidden, limits)
         except (SandboxUnavailable, GradingInputError) as error:
             return Outcome(None, [f"grader_unavailable: {error}"])
+        # A limit the program ran into is a verdict (that test scores 0, with feedback); anything
+        # else the sandbox contained, or a grading that ran out of time, waits for an instructor.
         flags = [
             f"containment: {e.kind.value} ({e.suite}) {e.detail}"[:300]
             for e in report.events
-            if e.kind.value not in BENIGN_EVENTS
+            if e.kind not in SCORED_LIMITS
         ]
         if report.status == "rejected":
             flags.append("rejected: forbidden constructs, tests not run")
         dumped = report.model_dump(mode="json", exclude={"output": {"visible_stdout"}})
-        return Outcome(report.score, flags, dumped, code_feedback(report.tests))
+        return Outcome(report.score, flags, dumped, code_feedback(report.tests, report.events))
 
     def grade_essay(self, key: dict[str, Any], text: str) -> Outcome:
         from models.essay.data import SCORE_RANGES
@@ -192,7 +226,8 @@ def record_outcome(session: Session, submission_id: int, outcome: Outcome, tenan
     regrade_reason = (submission.report or {}).get("regrade_reason")
     submission.raw_score = outcome.raw_score
     submission.flags = outcome.flags
-    submission.report = outcome.report
+    # the learner reads the feedback lines (why a test scored 0) with the report
+    submission.report = {**outcome.report, "feedback": outcome.feedback} if outcome.feedback else outcome.report
     submission.graded_at = utcnow()
     if outcome.flags or outcome.raw_score is None:
         submission.status = "review"
