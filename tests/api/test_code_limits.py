@@ -47,8 +47,18 @@ def _h(world: World, who: str) -> dict[str, str]:
 
 def _answer(client: TestClient, world: World, source: str, limit: float = 1.5) -> dict[str, Any]:
     """A summative test of one code item (``limit`` seconds per test), answered with ``source`` and finished."""
-    key = {"kind": "code", "visible_tests": TESTS, "hidden_tests": TESTS.replace("test_", "test_h_"), "time_limit_s": limit}
-    body = {"external_id": f"add-{time.monotonic_ns()}", "skill_id": world.ids["skill"], "stem": "Write add", "key": key}
+    key = {
+        "kind": "code",
+        "visible_tests": TESTS,
+        "hidden_tests": TESTS.replace("test_", "test_h_"),
+        "time_limit_s": limit,
+    }
+    body = {
+        "external_id": f"add-{time.monotonic_ns()}",
+        "skill_id": world.ids["skill"],
+        "stem": "Write add",
+        "key": key,
+    }
     item = client.post("/v1/items", json=body, headers=_h(world, "instructor"))
     assert item.status_code == 201, item.text
     test = client.post(

@@ -10,19 +10,21 @@ files, output) is not one of those: the test it stopped scores 0 and the feedbac
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.logs import get_logger
 from platform_api.core.db import transaction, utcnow
-from platform_api.domain.assignments.models import Assignment, Submission
+from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
 from platform_api.domain.assignments.results import release_score
 from platform_api.domain.assignments.storage import BlobStore
+from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.identity.models import User
 from platform_api.domain.items.models import Item
 
@@ -95,6 +97,64 @@ def code_feedback(tests: Sequence[Any], events: Sequence[Any] = ()) -> list[str]
     return lines
 
 
+@dataclass(frozen=True)
+class ScoredEssays:
+    """What instructors scored by hand on one essay item: ``(text, score 0..1)`` pairs."""
+
+    item_id: int
+    essays: tuple[tuple[str, float], ...]
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for text, score in self.essays:
+            digest.update(f"{score:.6f}|{len(text)}|".encode())
+            digest.update(text.encode())
+        return digest.hexdigest()
+
+
+def scored_essays(session: Session, item_id: int, store: BlobStore | None = None) -> ScoredEssays:
+    """The item's essays whose current score an instructor gave (their latest audit is ``manual``):
+    sitting answers, and submitted files when ``store`` is given."""
+    latest = (
+        select(ScoreAudit.attempt_id, func.max(ScoreAudit.id).label("last"))
+        .join(Attempt, Attempt.id == ScoreAudit.attempt_id)
+        .where(Attempt.item_id == item_id)
+        .group_by(ScoreAudit.attempt_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Attempt, Submission.sha256)
+        .join(latest, latest.c.attempt_id == Attempt.id)
+        .join(ScoreAudit, ScoreAudit.id == latest.c.last)
+        .outerjoin(Submission, Submission.attempt_id == Attempt.id)
+        .where(ScoreAudit.kind == "manual", ScoreAudit.actor_id.is_not(None), Attempt.score.is_not(None))
+        .order_by(Attempt.id)
+    ).all()
+    essays = []
+    for attempt, sha in rows:
+        text = ((attempt.response or {}).get("answer") or {}).get("text")
+        if not isinstance(text, str) and sha is not None and store is not None:
+            try:
+                text = store.get(sha).decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
+        if isinstance(text, str) and text.strip() and attempt.score is not None:
+            essays.append((text, float(attempt.score)))
+    return ScoredEssays(item_id, tuple(essays))
+
+
+def _essay_feedback(points: int | None, max_score: int, confidence: float, review: bool) -> list[str]:
+    """What the learner reads about an essay's score."""
+    if points is None:
+        return ["Your essay waits for an instructor to score it."]
+    if review:
+        return [
+            f"Provisional score {points} of {max_score} (confidence {confidence:.0%}); an instructor will confirm it."
+        ]
+    return [f"Scored {points} of {max_score} (confidence {confidence:.0%})."]
+
+
 class Graders:
     """The graders the API uses; the essay model is loaded from the registry on first use."""
 
@@ -102,13 +162,15 @@ class Graders:
         self.essay_model_uri = essay_model_uri
         self.mlflow_tracking_uri = mlflow_tracking_uri
         self._essay_model: Any = None
+        self._prompt_models: dict[int, tuple[Any, Any]] = {}
         self._lock = threading.Lock()
 
-    def grade(self, kind: str, key: dict[str, Any], content: bytes) -> Outcome:
+    def grade(self, kind: str, key: dict[str, Any], content: bytes, scored: ScoredEssays | None = None) -> Outcome:
+        """Grade one answer; ``scored`` is what the item's instructors scored by hand (essays learn from it)."""
         if kind == "code":
             return self.grade_code(key, content.decode("utf-8"))
         if kind == "essay":
-            return self.grade_essay(key, content.decode("utf-8"))
+            return self.grade_essay(key, content.decode("utf-8"), scored)
         return Outcome(None, [f"manual: items of kind {kind!r} are graded by an instructor"])
 
     def grade_code(self, key: dict[str, Any], source: str) -> Outcome:
@@ -142,10 +204,31 @@ class Graders:
         dumped = report.model_dump(mode="json", exclude={"output": {"visible_stdout"}})
         return Outcome(report.score, flags, dumped, code_feedback(report.tests, report.events))
 
-    def grade_essay(self, key: dict[str, Any], text: str) -> Outcome:
+    def grade_essay(self, key: dict[str, Any], text: str, scored: ScoredEssays | None = None) -> Outcome:
+        """Score an essay on the item's own scale (``max_score`` points).
+
+        * An item tied to an ASAP prompt (``prompt_set``) is scored by the champion's model of that
+          prompt, and its score is mapped from the prompt's range onto the item's.
+        * A course's own prompt is scored by its own model once its instructors have scored
+          ``min_scored_essays`` essays (default :data:`models.essay.prompt.MIN_SCORED_ESSAYS`),
+          fitted on them; until then the champion's cross-prompt model gives a provisional score
+          with low confidence, and the essay goes to review.
+        """
+        max_score = int(key.get("max_score") or 4)
+        essay_set = key.get("essay_set", key.get("prompt_set"))  # the bank key calls it prompt_set
+        if essay_set is not None:
+            return self._asap_prompt(essay_set, max_score, text)
+        from models.essay.prompt import MIN_SCORED_ESSAYS
+
+        needed = int(key.get("min_scored_essays") or MIN_SCORED_ESSAYS)
+        essays = scored.essays if scored is not None else ()
+        if scored is not None and len(essays) >= needed:
+            return self._own_prompt(scored, max_score, text)
+        return self._provisional(len(essays), needed, max_score, text)
+
+    def _asap_prompt(self, essay_set: Any, max_score: int, text: str) -> Outcome:
         from models.essay.data import SCORE_RANGES
 
-        essay_set = key.get("essay_set", key.get("prompt_set"))  # the bank key calls it prompt_set
         if not isinstance(essay_set, int) or essay_set not in SCORE_RANGES:
             return Outcome(None, [f"grader_unavailable: the item's answer key has no known essay_set ({essay_set!r})"])
         try:
@@ -157,8 +240,97 @@ class Graders:
 
         [verdict] = rubric_scores(model, [(essay_set, text)])
         flags = [f"essay: {reason}" for reason in verdict.reasons]
-        report = {"rubric_score": verdict.score, "confidence": verdict.confidence, "model": self.essay_model_uri}
-        return Outcome(verdict.scaled, flags, report)
+        low, high = SCORE_RANGES[essay_set]
+        points = None if verdict.scaled is None else round(verdict.scaled * max_score)
+        report = {
+            "rubric_score": points,
+            "max_score": max_score,
+            "confidence": verdict.confidence,
+            "model": self.essay_model_uri,
+            "scored_by": f"ASAP prompt {essay_set} model",
+            "model_score": verdict.score,
+            "model_range": [low, high],
+        }
+        raw = None if points is None else round(points / max_score, 6)
+        return Outcome(raw, flags, report, _essay_feedback(points, max_score, verdict.confidence, bool(flags)))
+
+    def _own_prompt(self, scored: ScoredEssays, max_score: int, text: str) -> Outcome:
+        import pandas as pd
+
+        scorer = self._prompt_model(scored, max_score)
+        [row] = scorer.predict(pd.DataFrame({"essay_set": [scored.item_id], "essay": [text]})).itertuples(index=False)
+        points = None if pd.isna(row.score) else int(row.score)
+        reasons = [reason for reason in str(row.reasons).split("; ") if reason]
+        flags = [f"essay: {reason}" for reason in reasons]
+        report = {
+            "rubric_score": points,
+            "max_score": max_score,
+            "confidence": float(row.confidence),
+            "model": f"item {scored.item_id}'s own model",
+            "scored_by": f"this prompt's model, trained on {len(scored.essays)} instructor-scored essays",
+            "scored_essays": len(scored.essays),
+        }
+        raw = None if points is None else round(points / max_score, 6)
+        return Outcome(raw, flags, report, _essay_feedback(points, max_score, float(row.confidence), bool(flags)))
+
+    def _provisional(self, have: int, needed: int, max_score: int, text: str) -> Outcome:
+        why = (
+            f"essay: provisional: this prompt has {have} of the {needed} instructor-scored essays its own "
+            "model needs; an instructor confirms the cross-prompt model's score"
+        )
+        try:
+            model = self._essay()
+        except Exception as error:  # no champion: no provisional score either, an instructor scores it
+            log.warning("essay model unavailable", error=str(error))
+            return Outcome(None, [why, f"grader_unavailable: essay model {self.essay_model_uri}: {error}"[:300]])
+        from models.essay.features import feature_frame
+        from models.essay.pyfunc import scorer_of
+
+        cross = getattr(scorer_of(model), "cross_prompt", None)
+        if cross is None:
+            return Outcome(None, [why, f"grader_unavailable: {self.essay_model_uri} has no cross-prompt model"])
+        [points], [confidence] = cross.score(feature_frame([text]).to_numpy(dtype=float), 0, max_score)
+        report = {
+            "rubric_score": int(points),
+            "max_score": max_score,
+            "confidence": round(float(confidence), 4),
+            "model": self.essay_model_uri,
+            "scored_by": "the cross-prompt model (provisional)",
+            "provisional": True,
+            "scored_essays": have,
+            "scored_essays_needed": needed,
+        }
+        return Outcome(
+            round(int(points) / max_score, 6), [why], report, _essay_feedback(int(points), max_score, confidence, True)
+        )
+
+    def _prompt_model(self, scored: ScoredEssays, max_score: int) -> Any:
+        """The item's own model, fitted on its instructor-scored essays (refitted when they change)."""
+        fingerprint = (max_score, scored.fingerprint)
+        with self._lock:
+            cached = self._prompt_models.get(scored.item_id)
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+        import numpy as np
+        import pandas as pd
+
+        from models.essay.scorer import PRESETS, EssayScorer, ScorerConfig
+
+        texts = [t for t, _ in scored.essays]
+        frame = pd.DataFrame(
+            {
+                "essay_set": scored.item_id,
+                "essay": texts,
+                "domain1_score": [min(max_score, max(0, round(s * max_score))) for _, s in scored.essays],
+            }
+        )
+        nothing = np.full((len(texts), 1), np.nan, dtype=np.float32)  # words and features only: no encoder
+        scorer = EssayScorer(ScorerConfig(**PRESETS["new-prompt"])).fit(
+            frame, nothing, ranges={scored.item_id: (0, max_score)}
+        )
+        with self._lock:
+            self._prompt_models[scored.item_id] = (fingerprint, scorer)
+        return scorer
 
     def _essay(self) -> Any:
         with self._lock:
@@ -191,8 +363,9 @@ def grade_queued(factory: sessionmaker[Session], store: BlobStore, graders: Grad
         assignment = session.get(Assignment, submission.assignment_id)
         item = session.get(Item, assignment.item_id) if assignment else None
         kind, key, sha = (item.kind, dict(item.answer_key), submission.sha256) if item else ("", {}, submission.sha256)
+        scored = scored_essays(session, item.id, store) if item is not None and kind == "essay" else None
     try:
-        outcome = graders.grade(kind, key, store.get(sha))
+        outcome = graders.grade(kind, key, store.get(sha), scored)
     except Exception as error:  # a grader bug must not leave the submission stuck in 'grading'
         log.exception("grading failed", submission_id=submission_id)
         outcome = Outcome(None, [f"grader_error: {type(error).__name__}: {error}"[:300]])
