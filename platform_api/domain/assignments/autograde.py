@@ -282,13 +282,15 @@ class Graders:
             model = self._essay()
         except Exception as error:  # no champion: no provisional score either, an instructor scores it
             log.warning("essay model unavailable", error=str(error))
-            return Outcome(None, [why, f"grader_unavailable: essay model {self.essay_model_uri}: {error}"[:300]])
+            unavailable = f"grader_unavailable: essay model {self.essay_model_uri}: {error}"[:300]
+            return Outcome(None, [why, unavailable], feedback=_essay_feedback(None, max_score, 0.0, True))
         from models.essay.features import feature_frame
         from models.essay.pyfunc import scorer_of
 
         cross = getattr(scorer_of(model), "cross_prompt", None)
         if cross is None:
-            return Outcome(None, [why, f"grader_unavailable: {self.essay_model_uri} has no cross-prompt model"])
+            unavailable = f"grader_unavailable: {self.essay_model_uri} has no cross-prompt model"
+            return Outcome(None, [why, unavailable], feedback=_essay_feedback(None, max_score, 0.0, True))
         [points], [confidence] = cross.score(feature_frame([text]).to_numpy(dtype=float), 0, max_score)
         report = {
             "rubric_score": int(points),
