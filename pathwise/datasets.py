@@ -19,6 +19,8 @@ import pandas as pd
 TIDY_COLUMNS = ["user_id", "skill_id", "item_id", "correct", "seq"]
 SAMPLE_FILE = "assist2009_sample.csv"
 SKILLS_FILE = "assist2009_skills.json"
+#: 80 scored ASAP essays per prompt (see data/README.md): what ``pathwise up`` trains the essay champion on.
+ASAP_SAMPLE_FILE = "asap_sample.tsv"
 TIDY_FORMAT = "tidy-csv"
 
 
@@ -55,6 +57,11 @@ def digest(frame: pd.DataFrame) -> str:
 def sample_path() -> Path:
     """The bundled ASSISTments 2009 sample, so a clone without ``../shared`` still runs."""
     return Path(str(resources.files("pathwise") / "data" / SAMPLE_FILE))
+
+
+def asap_sample_path() -> Path:
+    """The bundled ASAP essay sample (tab-separated, latin-1, the ASAP columns), so ``up`` needs no download."""
+    return Path(str(resources.files("pathwise") / "data" / ASAP_SAMPLE_FILE))
 
 
 def load_sample() -> pd.DataFrame:

@@ -64,6 +64,12 @@ def _champion(settings: APISettings) -> str:
     return ensure_default_champion(settings)
 
 
+def _essay_champion(settings: APISettings) -> str:
+    from pipelines.essay.champion import ensure_essay_champion
+
+    return ensure_essay_champion(settings)
+
+
 def _features(settings: APISettings) -> str:
     from features.config import FeatureSettings
     from pipelines.feature_up import ensure_history_features
@@ -77,6 +83,7 @@ UP_STEPS: list[UpStep] = [
     UpStep("seed demo organization and course", _seed),
     UpStep("load sample attempts into the LRS", _load_lrs),
     UpStep("default knowledge-tracing champion", _champion),
+    UpStep("essay scoring champion", _essay_champion),
     UpStep("feature store", _features),
 ]
 

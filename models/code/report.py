@@ -34,6 +34,8 @@ class EventKind(StrEnum):
     """What the sandbox or the static checks contained."""
 
     TIMEOUT = "timeout"
+    #: The whole grading ran out of time (``total_wall_s``): not a verdict on the program.
+    GRADING_BUDGET = "grading_budget"
     CPU_LIMIT = "cpu_limit"
     MEMORY_LIMIT = "memory_limit"
     PROCESS_LIMIT = "process_limit"
@@ -49,6 +51,25 @@ class EventKind(StrEnum):
     CRASHED = "crashed"
     FORGED_RESULT_REJECTED = "forged_result_rejected"
     FORKED_RUNNER_IGNORED = "forked_runner_ignored"
+
+
+#: Limits a program runs into by itself (an infinite loop, a runaway allocation, too many
+#: processes or files, too much output): the test it happened in scores 0 and the learner reads
+#: why. Everything else the sandbox contains (network, file access, writes, forged results, a
+#: forked runner, a crash with no known cause, forbidden constructs) is for an instructor to read.
+SCORED_LIMITS: frozenset[EventKind] = frozenset(
+    {
+        EventKind.TIMEOUT,
+        EventKind.CPU_LIMIT,
+        EventKind.MEMORY_LIMIT,
+        EventKind.PROCESS_LIMIT,
+        EventKind.FILE_SIZE_LIMIT,
+        EventKind.OPEN_FILES_LIMIT,
+        EventKind.SCRATCH_FULL,
+        EventKind.OUTPUT_LIMIT,
+        EventKind.OUTPUT_TRUNCATED,
+    }
+)
 
 
 class ContainmentEvent(BaseModel):

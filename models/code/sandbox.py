@@ -326,7 +326,7 @@ class _Sandbox:
         self._kill(proc, state)
         if state.finished:
             return
-        state.kill_reason = EventKind.TIMEOUT
+        state.kill_reason = EventKind.GRADING_BUDGET if budget else EventKind.TIMEOUT
         if budget:
             state.kill_detail = f"the grading time budget of {self.limits.total_wall_s:g}s ran out"
         elif state.running is not None:
@@ -479,7 +479,7 @@ def run_suite(
         progress = bool(state.ended)
         if state.running is not None:
             reason = state.kill_reason or _crash_kind(state.kill_detail)
-            status = "timeout" if reason is EventKind.TIMEOUT else "error"
+            status = "timeout" if reason in (EventKind.TIMEOUT, EventKind.GRADING_BUDGET) else "error"
             detail = state.kill_detail or "the test process stopped without reporting"
             outcome.cases[state.running] = CaseResult(nodeid=state.running, status=status, message=detail)
             outcome.events.append(ContainmentEvent(kind=reason, suite=suite, test=state.running, detail=detail))

@@ -75,3 +75,14 @@ def rubric_scores(model: Any, essays: list[tuple[int, str]]) -> list[RubricScore
         reasons = [reason for reason in str(row.reasons).split("; ") if reason]
         out.append(RubricScore(essay_set, rubric, scaled, float(row.confidence), reasons))
     return out
+
+
+def scorer_of(model: Any) -> EssayScorer:
+    """The :class:`EssayScorer` inside a loaded ``pathwise-essay`` pyfunc (or the scorer itself)."""
+    if isinstance(model, EssayScorer):
+        return model
+    inner = model.unwrap_python_model()
+    if getattr(inner, "scorer", None) is None:
+        raise TypeError(f"{type(inner).__name__} holds no essay scorer")
+    scorer: EssayScorer = inner.scorer
+    return scorer

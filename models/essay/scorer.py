@@ -43,6 +43,7 @@ from models.essay.calibration import ConfidenceCalibrator, apply_cutpoints, fit_
 from models.essay.data import SCORE_COLUMN, SCORE_RANGES, EssayDataError, validate_essays
 from models.essay.features import FEATURE_NAMES, feature_frame
 from models.essay.ood import KnnNovelty, fit_prompt_classifier
+from models.essay.prompt import CrossPromptModel
 from models.essay.qwk import quadratic_weighted_kappa
 from models.essay.text import normalise
 
@@ -194,6 +195,9 @@ SPLINE_FEATURES = ("log_chars", "log_words", "n_unique_words", "guiraud_index", 
 PRESETS: dict[str, dict[str, Any]] = {
     "repeated-split": {},
     "single-split": {"inner_repeats": 1, "cutpoint_shrink": 0.5, "joint_feature_weight": 0.3},
+    # A course's own prompt, learnt from its first instructor-scored essays: words and features
+    # only, so scoring needs no encoder (see models/essay/prompt.py and experiments/results/essay.md).
+    "new-prompt": {"embedding_in_stack": False},
     "best-ridge": {
         "inner_repeats": 1,
         "joint_feature_weight": 0.3,
@@ -360,6 +364,25 @@ class EssayScorer:
     prompts: dict[int, PromptModel] = field(default_factory=dict)
     prompt_classifier: LogisticRegression | None = None
     embed_fn: EmbedFn | None = field(default=None, repr=False, compare=False)
+    #: Score range of prompts that are not ASAP's (a course's own prompt: ``(0, max_score)``).
+    ranges: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: The prompt-independent model that scores any prompt provisionally (``fit(cross_prompt=True)``).
+    cross_prompt: CrossPromptModel | None = None
+
+    def score_range(self, prompt: int) -> tuple[int, int]:
+        """The rubric range of ``prompt``: its own when given at fit time, else ASAP's."""
+        own = (getattr(self, "ranges", None) or {}).get(int(prompt))
+        if own is not None:
+            return own
+        if int(prompt) not in SCORE_RANGES:
+            raise EssayDataError(f"no rubric range known for essay_set {prompt}")
+        return SCORE_RANGES[int(prompt)]
+
+    @property
+    def needs_embeddings(self) -> bool:
+        """Whether scoring reads the encoder at all (the stack, the novelty check or the prompt guess)."""
+        uses = any(m.uses_embedding or m.novelty is not None for m in self.prompts.values())
+        return uses or self.prompt_classifier is not None
 
     # ----------------------------------------------------------------- training
     def fit(
@@ -368,8 +391,15 @@ class EssayScorer:
         embeddings: np.ndarray,
         features: pd.DataFrame | None = None,
         progress: Callable[[int], None] | None = None,
+        ranges: dict[int, tuple[int, int]] | None = None,
+        cross_prompt: bool = False,
     ) -> EssayScorer:
-        """Fit one model per prompt in ``frame``; ``embeddings`` (and ``features``) are row-aligned with it."""
+        """Fit one model per prompt in ``frame``; ``embeddings`` (and ``features``) are row-aligned with it.
+
+        ``ranges`` gives the score range of prompts that are not ASAP's; ``cross_prompt`` also fits
+        the prompt-independent model that scores unseen prompts provisionally.
+        """
+        self.ranges = {int(k): (int(v[0]), int(v[1])) for k, v in (ranges or {}).items()}
         frame = validate_essays(frame, require_scores=True)
         embeddings = np.asarray(embeddings, dtype=np.float32)
         if len(embeddings) != len(frame):
@@ -380,14 +410,18 @@ class EssayScorer:
         feats = (feature_frame(frame["essay"]) if features is None else features).to_numpy(dtype=np.float64)
         texts = frame["essay"].map(normalise).to_numpy()
         for prompt in sorted(frame["essay_set"].unique()):
-            if prompt not in SCORE_RANGES:
-                raise EssayDataError(f"no rubric range known for essay_set {prompt}")
+            self.score_range(int(prompt))  # raises for an unknown range
             mask = (frame["essay_set"] == prompt).to_numpy()
             self.prompts[int(prompt)] = self._fit_prompt(
                 int(prompt), texts[mask], feats[mask], embeddings[mask], frame.loc[mask, SCORE_COLUMN].to_numpy(float)
             )
             if progress is not None:
                 progress(1)
+        if cross_prompt:
+            prompt_ids = frame["essay_set"].to_numpy()
+            bounds = np.array([self.score_range(int(p)) for p in prompt_ids], dtype=float)
+            scaled = (frame[SCORE_COLUMN].to_numpy(float) - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+            self.cross_prompt = CrossPromptModel.fit(feats, scaled, prompt_ids)
         prompts_seen = frame["essay_set"].to_numpy()[embedded]
         if len(np.unique(prompts_seen)) > 1:
             self.prompt_classifier = fit_prompt_classifier(embeddings[embedded], prompts_seen, self.config.seed)
@@ -397,7 +431,7 @@ class EssayScorer:
         self, prompt: int, texts: np.ndarray, feats: np.ndarray, emb: np.ndarray, y: np.ndarray
     ) -> PromptModel:
         cfg = self.config
-        low, high = SCORE_RANGES[prompt]
+        low, high = self.score_range(prompt)
         if y.min() < low or y.max() > high:
             raise EssayDataError(f"prompt {prompt}: scores outside its rubric range [{low}, {high}]")
         target = (y - low) / (high - low)
@@ -573,6 +607,8 @@ class EssayScorer:
         if not self.prompts:
             raise RuntimeError("EssayScorer is not fitted")
         frame = validate_essays(frame)
+        if embeddings is None and not self.needs_embeddings:
+            embeddings = np.full((len(frame), 1), np.nan, dtype=np.float32)  # nothing reads them
         if embeddings is None:
             embeddings = self._embed(frame["essay"].tolist())
         embeddings = np.asarray(embeddings, dtype=np.float32)

@@ -168,5 +168,53 @@ def evaluate_cmd(
     _emit(result, as_json)
 
 
+@essay_app.command("learning-curve")
+def learning_curve_cmd(
+    data: DataOption = None,
+    as_json: JsonOption = False,
+    sizes: Annotated[
+        str, typer.Option(help="Comma-separated numbers of scored essays to train on")
+    ] = "10,20,30,50,100,200",
+    repeats: Annotated[int, typer.Option(help="Random draws of the n essays per size (seeds 0..repeats-1)")] = 3,
+    jobs: Annotated[int, typer.Option(help="Prompts processed in parallel")] = 1,
+    report: Annotated[Path | None, typer.Option(help="Write the markdown table here")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write the learning-curve plot (PNG) here")] = None,
+) -> None:
+    """QWK of a new prompt's own model by the number of its scored essays, each ASAP prompt treated as new,
+    against the cross-prompt model trained on the other prompts."""
+    import sys
+
+    from models.essay.data import EssayDataError
+    from pipelines.essay import curve
+
+    try:
+        grid = tuple(int(n) for n in sizes.split(","))
+    except ValueError:
+        typer.echo(f"pathwise: --sizes must be comma-separated integers, got {sizes!r}", err=True)
+        raise typer.Exit(code=2) from None
+    settings = _settings()
+    try:
+        result = curve.learning_curve(_data_dir(settings, data), settings.home, grid, repeats, jobs)
+    except EssayDataError as error:
+        typer.echo(f"pathwise: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    command = (
+        "pathwise " + " ".join(sys.argv[sys.argv.index("essay") :])
+        if "essay" in sys.argv
+        else "pathwise essay learning-curve"
+    )
+    if report is not None:
+        result["report"] = str(curve.write_markdown(result, report, command))
+    if plot is not None:
+        result["plot"] = str(curve.plot(result, plot))
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    typer.echo(f"cross-prompt model (n = 0): mean QWK {result['cross_prompt_mean_qwk']:.4f}")
+    for n, qwk in result["own_mean_qwk"].items():
+        typer.echo(f"own model, n = {n}: mean QWK {qwk:.4f}")
+    typer.echo(f"own model, all scored essays: mean QWK {result['all_mean_qwk']:.4f}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(essay_app, name="essay")

@@ -40,6 +40,8 @@ def features_for(frame: pd.DataFrame, home: Path) -> pd.DataFrame:
 
 def reference_rows(frame: pd.DataFrame, per_prompt: int, seed: int) -> np.ndarray:
     """A seeded sample of up to ``per_prompt`` row positions per prompt (the review flags' reference set)."""
+    if per_prompt <= 0:
+        return np.zeros(0, dtype=np.int64)
     rng = np.random.default_rng(seed)
     picks = []
     for _, positions in frame.reset_index(drop=True).groupby("essay_set").indices.items():

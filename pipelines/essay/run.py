@@ -133,7 +133,8 @@ def train(
     rows = None if config.embedding_in_stack else reference_rows(frame, reference_per_prompt, config.seed)
     embeddings = embeddings_for(frame, home, rows)
     started = time.perf_counter()
-    scorer = EssayScorer(config).fit(frame, embeddings, features)
+    # the cross-prompt model scores a course's own prompts provisionally (models/essay/prompt.py)
+    scorer = EssayScorer(config).fit(frame, embeddings, features, cross_prompt=True)
     fit_seconds = time.perf_counter() - started
     client = configure_mlflow(tracking_uri)
     experiment = experiment_id(client, EXPERIMENT_NAME, artifacts)

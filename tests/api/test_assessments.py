@@ -720,7 +720,7 @@ class RubricGrader:
         self.scores = scores
         self.calls = 0
 
-    def grade(self, kind: str, key: dict[str, Any], content: bytes) -> Outcome:
+    def grade(self, kind: str, key: dict[str, Any], content: bytes, scored: Any = None) -> Outcome:
         self.calls += 1
         score = self.scores[(key["rubric"], content.decode())]
         return Outcome(None, ["manual: unsure"]) if score is None else Outcome(score)

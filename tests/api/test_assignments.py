@@ -848,7 +848,9 @@ def test_essay_scored_by_the_registered_champion(tmp_path: Path, monkeypatch: py
         sid = portal.submit(essay["id"], "essay.txt", text_.encode()).json()["id"]
         result = portal.fetch(sid)
         assert result["report"]["model"] == "models:/pathwise-essay@champion"
-        assert 2 <= result["report"]["rubric_score"] <= 12  # prompt 1's rubric
+        # prompt 1's model (its rubric is 2-12), reported on the item's own scale (max_score, 4 by default)
+        assert result["report"]["model_range"] == [2, 12] and 2 <= result["report"]["model_score"] <= 12
+        assert 0 <= result["report"]["rubric_score"] <= result["report"]["max_score"] == 4
         assert 0.0 <= result["report"]["confidence"] <= 1.0
         assert not any(f.startswith("grader_unavailable") for f in result["flags"])
         if result["flags"]:  # the model was unsure: an instructor decides, nothing released
@@ -856,4 +858,4 @@ def test_essay_scored_by_the_registered_champion(tmp_path: Path, monkeypatch: py
             assert all(f.startswith("essay: ") for f in result["flags"])
         else:
             assert result["status"] == "graded"
-            assert result["score"] == pytest.approx((result["report"]["rubric_score"] - 2) / 10)
+            assert result["score"] == pytest.approx(result["report"]["rubric_score"] / 4)

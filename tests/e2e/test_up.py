@@ -100,8 +100,12 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
     assert f"http://127.0.0.1:{port}/healthz" in out
     assert "Shutting down" in out
     assert "seeded" in out and (home / "pathwise.db").is_file()
+    with sqlite3.connect(home / "mlflow.db") as registry:  # essays are scored out of the box
+        aliases = registry.execute("SELECT name, alias FROM registered_model_aliases").fetchall()
+    assert ("pathwise-essay", "champion") in aliases
 
     again = subprocess.run([*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "already present, reused" in again.stdout
     assert "feature store: unchanged" in again.stdout.replace("\n", " ")
+    assert "pathwise-essay@champion is version 1, reused" in again.stdout.replace("\n", " ")

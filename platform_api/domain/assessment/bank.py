@@ -40,7 +40,19 @@ class EssayKey(BaseModel):
     kind: Literal["essay"]
     rubric: str = Field("", max_length=20_000)
     max_score: int = Field(4, ge=1, le=100)
-    prompt_set: int | None = Field(None, ge=1, le=8, description="ASAP prompt the essay model scores against")
+    prompt_set: int | None = Field(
+        None,
+        ge=1,
+        le=8,
+        description="ASAP prompt the essay model scores against; leave out for the course's own prompt",
+    )
+    min_scored_essays: int | None = Field(
+        None,
+        ge=5,
+        le=1000,
+        description="instructor-scored essays this prompt needs before its own model scores it (default 30); "
+        "until then scores are provisional and go to review",
+    )
 
 
 class CodeKey(BaseModel):

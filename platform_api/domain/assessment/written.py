@@ -22,7 +22,7 @@ from pathwise.logs import get_logger
 from platform_api.core.db import transaction
 from platform_api.core.errors import ProblemError
 from platform_api.domain.assessment.models import AssessmentSitting
-from platform_api.domain.assignments.autograde import Graders, Outcome
+from platform_api.domain.assignments.autograde import Graders, Outcome, scored_essays
 from platform_api.domain.assignments.results import release_score
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.identity.models import User
@@ -57,8 +57,9 @@ def grade_answer_queued(factory: sessionmaker[Session], graders: Graders, attemp
         assert item is not None
         kind, key = item.kind, dict(item.answer_key)
         content = answer_content(kind, attempt.response["answer"])
+        scored = scored_essays(session, item.id) if kind == "essay" else None
     try:
-        outcome = graders.grade(kind, key, content)
+        outcome = graders.grade(kind, key, content, scored)
     except Exception as error:  # a grader bug must not leave the answer stuck in 'grading'
         log.exception("grading failed", attempt_id=attempt_id)
         outcome = Outcome(None, [f"grader_error: {type(error).__name__}: {error}"[:300]])
