@@ -117,7 +117,7 @@ def up(
     if no_serve:
         return
     with ExitStack() as running:
-        subscribers = {}
+        forwarders = {}
         if recommendations:
             base = running.enter_context(_recommendations(console, settings.host, serve_port))
             settings = settings.model_copy(update={"recommendations_url": base})
@@ -125,9 +125,9 @@ def up(
                 from serving.loop import GROUP
                 from serving.runtime import RouterForwarder
 
-                subscribers[GROUP] = RouterForwarder()
+                forwarders[GROUP] = RouterForwarder()
         console.print("Press Ctrl-C to stop.")
-        serve_api(settings, subscribers)
+        serve_api(settings, forwarders)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import typer
 from platform_api.core.config import APISettings
 
 if TYPE_CHECKING:
-    from platform_api.events.handlers import Handler
+    from platform_api.events.relay import Forwarder
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -54,14 +54,14 @@ def db_current() -> None:
     engine.dispose()
 
 
-def serve_api(settings: APISettings, subscribers: Mapping[str, Handler] | None = None) -> None:
-    """Run the API in the foreground until Ctrl-C (``subscribers``: see :func:`platform_api.main.create_app`)."""
+def serve_api(settings: APISettings, forwarders: Mapping[str, Forwarder] | None = None) -> None:
+    """Run the API in the foreground until Ctrl-C (``forwarders``: see :func:`platform_api.main.create_app`)."""
     import uvicorn
 
     from platform_api.core.heap import settle_heap
     from platform_api.main import create_app
 
-    app = create_app(settings, subscribers)
+    app = create_app(settings, forwarders)
     settle_heap()
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 

@@ -44,8 +44,7 @@ from platform_api.core.ratelimit import RateLimiter, RateLimitMiddleware
 from platform_api.domain.identity.sms import load_sender
 from platform_api.events import platform as events
 from platform_api.events.backbone import make_relay
-from platform_api.events.handlers import Handler
-from platform_api.events.relay import Relay
+from platform_api.events.relay import Forwarder, Relay
 from platform_api.lrs.alternate import AlternateRequestSyntax
 from platform_api.lrs.credentials import CredentialCache
 from platform_api.lrs.http import VersionHeaderMiddleware
@@ -55,10 +54,10 @@ log = get_logger(__name__)
 PUBLISH_POLL_S = 30.0
 
 
-def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Handler] | None = None) -> FastAPI:
+def create_app(settings: APISettings | None = None, forwarders: Mapping[str, Forwarder] | None = None) -> FastAPI:
     """Build the app; the engine is created here and disposed on shutdown, never at import.
 
-    ``subscribers`` adds consumer groups to the embedded (in-process) event bus: ``pathwise up``
+    ``forwarders`` adds idempotent consumers to the embedded (in-process) event bus: ``pathwise up``
     hands serving's learner loop in here when there is no Redis stream to read.
     """
     settings = settings or APISettings()
@@ -69,7 +68,7 @@ def create_app(settings: APISettings | None = None, subscribers: Mapping[str, Ha
         publisher = asyncio.create_task(_publish_loop(app))
         relay = None
         if settings.events_relay:
-            relay = make_relay(settings, app.state.session_factory, subscribers or {})
+            relay = make_relay(settings, app.state.session_factory, forwarders or {})
             await _deliver_backlog(relay)
             relay.start()
         app.state.relay = relay

@@ -205,9 +205,9 @@ class RouterForwarder:
     """The embedded learner loop's transport: the platform's in-process event bus hands each batch
     to the Router replica that holds the learner state (a Ray handle call, never HTTP).
 
-    It has the shape of a platform event handler ``(db session, group, events)``; the platform marks
-    the events consumed in the same transaction, and a failed call rolls that back, so the relay
-    delivers the batch again (the Router applies each event id once).
+    It is a forwarder of the bus (``events -> None``): called outside any database transaction, so the
+    platform's writers never wait on serving; a failed call makes the relay deliver the batch again,
+    and the Router applies each event id once.
     """
 
     def __init__(self, timeout_s: float = 30.0) -> None:
@@ -221,7 +221,7 @@ class RouterForwarder:
         # the first learner's answer
         self._handle.apply_events.remote([]).result(timeout_s=timeout_s)
 
-    def __call__(self, _session: Any, _group: str, events: Sequence[Any]) -> None:
+    def __call__(self, events: Sequence[Any]) -> None:
         started = time.perf_counter()
         batch = [(event.type, event.key, event.payload) for event in events]
         applied = self._handle.apply_events.remote(batch).result(timeout_s=self.timeout_s)

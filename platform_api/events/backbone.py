@@ -7,30 +7,30 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.core.config import APISettings
-from platform_api.events.handlers import Handler, count_verbs
-from platform_api.events.relay import InProcessDispatcher, Publisher, RedisStreamPublisher, Relay
+from platform_api.events.handlers import count_verbs
+from platform_api.events.relay import Forwarder, InProcessDispatcher, Publisher, RedisStreamPublisher, Relay
 
 #: The group name of the built-in verb-count projection in the embedded default.
 EMBEDDED_GROUP = "pathwise.embedded"
 
 
 def make_publisher(
-    settings: APISettings, factory: sessionmaker[Session], subscribers: Mapping[str, Handler] | None = None
+    settings: APISettings, factory: sessionmaker[Session], forwarders: Mapping[str, Forwarder] | None = None
 ) -> Publisher:
     """Redis Streams when configured (consumers read it in their own groups); otherwise the in-process
-    dispatcher with the built-in projection plus ``subscribers`` (group name → handler)."""
+    dispatcher with the built-in projection plus ``forwarders`` (group name → an idempotent consumer)."""
     if settings.redis_url:
         import redis
 
         return RedisStreamPublisher(redis.Redis.from_url(settings.redis_url), settings.events_stream)
     dispatcher = InProcessDispatcher(factory)
     dispatcher.subscribe(EMBEDDED_GROUP, count_verbs)
-    for group, handler in (subscribers or {}).items():
-        dispatcher.subscribe(group, handler)
+    for group, forwarder in (forwarders or {}).items():
+        dispatcher.forward(group, forwarder)
     return dispatcher
 
 
 def make_relay(
-    settings: APISettings, factory: sessionmaker[Session], subscribers: Mapping[str, Handler] | None = None
+    settings: APISettings, factory: sessionmaker[Session], forwarders: Mapping[str, Forwarder] | None = None
 ) -> Relay:
-    return Relay(factory, make_publisher(settings, factory, subscribers))
+    return Relay(factory, make_publisher(settings, factory, forwarders))

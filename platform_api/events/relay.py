@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -70,20 +70,37 @@ class RedisStreamPublisher:
         pipe.execute()
 
 
+#: A consumer whose effects are idempotent on their own (keyed by each event's key), so it needs no
+#: consumed markers: it is called outside any database transaction, and a failure makes the relay
+#: deliver the events again.
+Forwarder = Callable[[Sequence[Event]], None]
+
+
 class InProcessDispatcher:
-    """The embedded event bus: each subscribed group handles events idempotently, in-process."""
+    """The embedded event bus: each subscribed group handles events idempotently, in-process.
+
+    Groups whose handler writes to the database record consumed markers in the handler's transaction
+    (:func:`process_batch`); forwarders (serving's learner loop) dedupe by event key themselves and are
+    called first, without holding a database write lock while they work.
+    """
 
     raw_payloads = False
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self.factory = factory
         self.groups: dict[str, Handler] = {}
+        self.forwarders: dict[str, Forwarder] = {}
 
     def subscribe(self, group: str, handler: Handler) -> None:
         self.groups[group] = handler
 
+    def forward(self, group: str, forwarder: Forwarder) -> None:
+        self.forwarders[group] = forwarder
+
     def publish(self, events: Sequence[Event]) -> None:
         single = split_statements(events)
+        for forwarder in self.forwarders.values():
+            forwarder(single)
         for group, handler in self.groups.items():
             process_batch(self.factory, group, handler, single)
 

@@ -54,8 +54,9 @@ def test_an_attempt_is_graded_and_its_statement_is_in_the_lrs(
     assert statement["result"]["success"] is True
     extensions = statement["context"]["extensions"]
     assert extensions[Extension.ATTEMPT_ID] == str(made.json()["id"])
-    assert extensions[Extension.ITEM_ID] == "quiz-1"  # the item's external id, as every answer statement
-    assert extensions[Extension.SKILL_ID]
+    # the platform's ids, as Feast, the models and serving key items and skills
+    assert extensions[Extension.ITEM_ID] == str(world.ids["quiz_item"])
+    assert extensions[Extension.SKILL_ID] == str(world.ids["skill"])
     assert extensions[Extension.COURSE_ID] == str(world.ids["course"])
     assert statement["actor"]["account"]["name"] == str(world.ids["user_learner"])
 
