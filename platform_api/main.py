@@ -79,7 +79,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         with contextlib.suppress(asyncio.CancelledError):
             await publisher
         if app.state.serving_client is not None:
-            await app.state.serving_client.aclose()
+            app.state.serving_client.close()
         app.state.engine.dispose()
 
     app = FastAPI(

@@ -354,7 +354,7 @@ def _request(client: TestClient, world: World, key: str, case: Case, role: str) 
     return client.request(method, path, **kwargs).status_code
 
 
-def stub_serving(learner_id: int) -> httpx.AsyncClient:
+def stub_serving(learner_id: int) -> httpx.Client:
     """Stands in for serving (its own port, not running here): answers any read for the learner."""
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -362,7 +362,7 @@ def stub_serving(learner_id: int) -> httpx.AsyncClient:
         body = {"learner_id": str(learner_id), "items": [], "mastery": {}, "model_versions": {}, "variant": {}}
         return httpx.Response(200, json={**body, "course": request.url.params["course"]})
 
-    return httpx.AsyncClient(base_url="http://serving.test", transport=httpx.MockTransport(answer))
+    return httpx.Client(base_url="http://serving.test", transport=httpx.MockTransport(answer))
 
 
 def test_rbac_matrix(world_client: tuple[TestClient, World], record_property: Any) -> None:

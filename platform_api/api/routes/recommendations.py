@@ -23,11 +23,15 @@ router = APIRouter(tags=["recommendations"])
 TIMEOUT_S = 5.0
 
 
-def _client(request: Request) -> httpx.AsyncClient:
-    """One pooled client per app (keep-alive connections to serving), opened on first use."""
-    client: httpx.AsyncClient | None = getattr(request.app.state, "serving_client", None)
+def _client(request: Request) -> httpx.Client:
+    """One pooled client per app (keep-alive connections to serving), opened on first use.
+
+    The route is synchronous (FastAPI runs it in its thread pool) because its RBAC lookups use the
+    database session: on the event loop they would stall every other request while they wait.
+    """
+    client: httpx.Client | None = getattr(request.app.state, "serving_client", None)
     if client is None:
-        client = httpx.AsyncClient(base_url=request.app.state.settings.recommendations_url, timeout=TIMEOUT_S)
+        client = httpx.Client(base_url=request.app.state.settings.recommendations_url, timeout=TIMEOUT_S)
         request.app.state.serving_client = client
     return client
 
@@ -36,7 +40,7 @@ def _client(request: Request) -> httpx.AsyncClient:
     "/v1/learners/{learner_id}/recommendations",
     summary="Ranked next activities for a learner in a course, with mastery, model versions and variant",
 )
-async def recommendations(
+def recommendations(
     request: Request,
     learner_id: int,
     session: SessionDep,
@@ -50,7 +54,7 @@ async def recommendations(
     params: list[tuple[str, str | int | float | bool | None]] = [("course", str(course)), ("k", k)]
     params += [("cohort", str(cohort)) for cohort in sorted(learner.cohort_ids)]
     try:
-        answer = await _client(request).get(
+        answer = _client(request).get(
             f"/v1/learners/{learner_id}/recommendations", params=params, headers={"Authorization": f"Bearer {token}"}
         )
     except httpx.HTTPError as error:
