@@ -76,12 +76,11 @@ class Stack:
         return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def _wait_ready(process: subprocess.Popen[str], api: str, timeout_s: float) -> None:
+def _wait_ready(process: subprocess.Popen[str], api: str, timeout_s: float, log_path: Path) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"pathwise up exited with {process.returncode}:\n{output[-4000:]}")
+            raise RuntimeError(f"pathwise up exited with {process.returncode}; its output is in {log_path}")
         try:
             if httpx.get(f"{api}/readyz", timeout=1).status_code == 200:
                 return
@@ -116,21 +115,24 @@ def running_stack(home: Path, backend: str = "embedded", *, timeout_s: float = 4
         raise ValueError(f"unknown backend {backend!r}; use embedded or postgres")
     port, serve_port = free_port(), free_port()
     command = [sys.executable, "-m", "pathwise.cli", "up", "--port", str(port), "--serve-port", str(serve_port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # the stack's output goes to a file: a pipe nobody reads fills up and blocks the stack's logging
+    log = (home.parent / f"up-{backend}.log").open("w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     db_url = env.get("PATHWISE_DATABASE_URL", f"sqlite:///{home / 'pathwise.db'}")
     try:
         api = f"http://127.0.0.1:{port}"
-        _wait_ready(process, api, timeout_s)
+        _wait_ready(process, api, timeout_s, Path(log.name))
         stack = Stack(api, f"http://127.0.0.1:{serve_port}", db_url, env, process)
         _describe_demo(stack)
         yield stack
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.communicate(timeout=120)
+            process.wait(timeout=120)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            process.wait()
+        log.close()
         if database is not None:
             _drop(env, database)
 

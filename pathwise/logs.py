@@ -143,7 +143,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("alembic", "numexpr", "uvicorn.access"):
+    for noisy in ("alembic", "numexpr", "uvicorn.access", "httpx", "httpcore"):  # a line per outgoing request
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
