@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy import select
 
-from platform_api.api.deps import CurrentUser, PageDep, SessionDep, permit
+from platform_api.api.deps import MAX_ID, CurrentUser, PageDep, SessionDep, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import graders
 from platform_api.core.bodies import capped_post
@@ -38,7 +38,7 @@ def _assessment(session: SessionDep, assessment_id: int) -> Assessment:
 
 def own_sitting(session: SessionDep, principal: CurrentUser, sitting_id: int) -> AssessmentSitting:
     """Only the learner who sits an assessment answers in it (staff may look, not answer)."""
-    sitting = session.get(AssessmentSitting, sitting_id)
+    sitting = session.get(AssessmentSitting, sitting_id) if 1 <= sitting_id <= MAX_ID else None
     if sitting is None:
         raise ProblemError(404, f"sitting {sitting_id} not found")
     if sitting.user_id != principal.user.id:
