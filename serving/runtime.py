@@ -243,6 +243,7 @@ def learner_state_consumer(
     features_home: str | None = None,
     name: str | None = None,
     count: int = 50,
+    since: datetime | None = None,
 ) -> StateConsumer:
     """One consumer of the Redis event stream (``settings.events_stream``) in serving's group, applying to the
     shared learner state under ``state_prefix``; with ``features_home``, an unseen learner is first seeded
@@ -266,7 +267,7 @@ def learner_state_consumer(
     client = redis.Redis.from_url(settings.redis_url)
     return StateConsumer(
         client,
-        LearnerLoop(state, seeder),
+        LearnerLoop(state, seeder, since if seeder is not None else None),
         name=name or f"serving-{uuid.uuid4().hex[:8]}",
         stream=settings.events_stream,
         count=count,
@@ -276,8 +277,14 @@ def learner_state_consumer(
 @contextmanager
 def state_consumer(settings: ServingSettings, args: AppArgs) -> Iterator[StateConsumer]:
     """Serving's learner-state consumer on the Redis stream, in a thread, for as long as the block runs."""
+    # what the LRS stored before serving started is in the Feast history (pathwise up backfilled it just
+    # before), so the backlog the API relays at start seeds nobody and is skipped
     consumer = learner_state_consumer(
-        settings, args.catalog, state_prefix=args.state_prefix, features_home=args.features_home
+        settings,
+        args.catalog,
+        state_prefix=args.state_prefix,
+        features_home=args.features_home,
+        since=datetime.now(UTC),
     )
     stop = threading.Event()
     thread = threading.Thread(target=consumer.run, args=(stop,), name="learner-state-consumer", daemon=True)
