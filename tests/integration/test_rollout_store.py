@@ -20,14 +20,14 @@ def test_decisions_and_specs_are_stored_together(db_url: str) -> None:
     controller = CanaryController(spec, on_decision=store.record)
     controller.start("2")
     metrics = LiveMetrics()
-    for _ in range(300):
-        metrics.record_request(Variant.CHALLENGER, 3.0, ok=False)  # an injected failing challenger
+    for n in range(300):  # an injected challenger failing half its calls (one that never answers is aborted)
+        metrics.record_request(Variant.CHALLENGER, 3.0, ok=n % 2 == 0)
     controller.evaluate(metrics.snapshot(Variant.CHAMPION), metrics.snapshot(Variant.CHALLENGER))
     loaded = store.load("kt")
     assert loaded is not None and loaded.state == RolloutState.ROLLED_BACK and loaded.traffic_percent == 0
     history = store.decisions("kt")
     assert [row["action"] for row in history] == ["rollback", "start"]
-    assert history[0]["metrics"]["challenger"]["errors"] == 300
+    assert history[0]["metrics"]["challenger"]["errors"] == 150
     assert "error rate" in history[0]["reason"]
     assert store.load("sequencer") is None and [s.slot for s in store.load_all()] == [Slot.KT]
     engine.dispose()
