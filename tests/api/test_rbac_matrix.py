@@ -163,6 +163,7 @@ MATRIX: dict[str, Case] = {
     "GET /v1/auth/me": Case(ALL),
     "POST /v1/auth/mfa/setup": Case(ALL, body={"phone": "not-a-phone"}),
     "POST /v1/auth/mfa/enable": Case(ALL, body={}),
+    "POST /v1/auth/password": Case(ALL, body={}),
     "GET /v1/users": Case(ADMIN),
     "POST /v1/users": Case(ADMIN, body={}),
     # learner2 has no guardian and is not the learner: guardian and learner are denied

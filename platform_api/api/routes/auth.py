@@ -1,4 +1,4 @@
-"""Login (OAuth2 password flow), refresh rotation, logout, multi-factor, and who am I."""
+"""Login (OAuth2 password flow), refresh rotation, logout, multi-factor, who am I and one's own password."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from platform_api.domain.identity.schemas import (
     MFASetupPublic,
     MFASMSRequest,
     MFAVerify,
+    PasswordChange,
     RecoveryCodesPublic,
     RefreshRequest,
     TokenPublic,
@@ -149,6 +150,35 @@ def mfa_enable(
     codes = auth.enable_mfa(session, principal.user, body.code)
     session.commit()
     return RecoveryCodesPublic(recovery_codes=codes)
+
+
+@router.post(
+    "/password",
+    response_model=TokenPublic,
+    responses={
+        403: {**PROBLEM, "description": "The current password is wrong (counts as a failed login)"},
+        409: {**PROBLEM, "description": "The account has no local password: its identity provider manages it"},
+        422: {**PROBLEM, "description": "The new password breaks the policy, or equals the current one"},
+        423: AUTH_ERRORS[423],
+        429: AUTH_ERRORS[429],
+    },
+    summary="Change your own password",
+    description="Every refresh token you hold is revoked; the answer is a new token pair for this client. "
+    "Access tokens already issued stay valid until they expire.",
+)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, permit("self:read")],
+    body: PasswordChange,
+) -> TokenPublic:
+    user = principal.user
+    limit_login(request, user.email)
+    auth.change_password(session, settings, user, body.current_password, body.new_password)
+    pair = auth.issue_tokens(session, settings, request.app.state.jwt_secret, user)
+    session.commit()
+    return _pair(pair)
 
 
 __all__ = ["CurrentUser", "finish_login", "router"]
