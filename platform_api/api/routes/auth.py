@@ -1,4 +1,5 @@
-"""Login (OAuth2 password flow), refresh rotation, logout, multi-factor, who am I and one's own password."""
+"""Login (OAuth2 password flow), refresh rotation, logout, multi-factor, who am I, one's own password
+and accepting an invitation."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from platform_api.api.deps import CurrentUser, SessionDep, SettingsDep, permit
 from platform_api.core.errors import ProblemError
-from platform_api.core.security import TokenError, decode_token
+from platform_api.core.security import TokenError, decode_token, sha256
 from platform_api.domain.access.authz import Principal
-from platform_api.domain.identity import auth
+from platform_api.domain.identity import auth, invitations
 from platform_api.domain.identity.models import Role, User
 from platform_api.domain.identity.schemas import (
+    InvitationAccept,
     MePublic,
     MFAEnable,
     MFASetup,
@@ -179,6 +181,25 @@ def change_password(
     pair = auth.issue_tokens(session, settings, request.app.state.jwt_secret, user)
     session.commit()
     return _pair(pair)
+
+
+@router.post(
+    "/invitations/accept",
+    name="accept_invitation",
+    response_model=TokenPublic,
+    responses={
+        404: {**PROBLEM, "description": "No invitation has this token"},
+        410: {**PROBLEM, "description": "The invitation was used, replaced by a newer one, or expired"},
+        429: AUTH_ERRORS[429],
+    },
+    summary="Accept an invitation: set your first password and log in",
+)
+def accept_invitation(
+    request: Request, session: SessionDep, settings: SettingsDep, body: InvitationAccept
+) -> TokenPublic:
+    limit_login(request, f"invitation:{sha256(body.token)}")  # per address, and per token
+    user = invitations.accept(session, body.token, body.password)
+    return finish_login(request, session, settings, user)
 
 
 __all__ = ["CurrentUser", "finish_login", "router"]

@@ -74,6 +74,29 @@ class PasswordChange(BaseModel):
     )
 
 
+class InvitationAccept(BaseModel):
+    token: str = Field(min_length=10, max_length=200, description="the token from the invitation")
+    password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"token": "q3Vb0m2Yl8sT4nR7cX1eH6wA9dK5fJ2gP0zU8iL3oNs", "password": "correct horse battery staple"}
+            ]
+        }
+    )
+
+
+class InvitationPublic(BaseModel):
+    """An invitation as its administrator sees it once: the token is not stored and cannot be shown again."""
+
+    user_id: int
+    email: str
+    token: str = Field(description="single use; POST it with a password to accept_url")
+    accept_url: str
+    expires_at: Timestamp
+
+
 class UserCreate(BaseModel):
     email: Email
     display_name: str = Field(min_length=1, max_length=200)
