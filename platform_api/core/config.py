@@ -75,6 +75,9 @@ class APISettings(CommonSettings):
     access_token_ttl_s: int = Field(default=900, ge=30, le=86400)
     refresh_token_ttl_s: int = Field(default=14 * 86400, ge=60)
     mfa_token_ttl_s: int = Field(default=300, ge=30, le=3600)
+    invitation_ttl_s: int = Field(
+        default=7 * 86400, ge=60, description="how long an invitation to set a first password stays valid"
+    )
 
     # Login protection.
     login_max_failures: int = Field(default=5, ge=1, le=100)

@@ -17,7 +17,15 @@ from platform_api.domain.content.models import (
 )
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.experiments.models import ExperimentExposure
-from platform_api.domain.identity.models import Grant, RefreshToken, Role, RolePermission, User, UserSecurity
+from platform_api.domain.identity.models import (
+    Grant,
+    Invitation,
+    RefreshToken,
+    Role,
+    RolePermission,
+    User,
+    UserSecurity,
+)
 from platform_api.domain.items.models import Item
 from platform_api.domain.lrs.models import Attachment, Document, LRSCredential, Statement, StatementRef
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
@@ -47,6 +55,7 @@ __all__ = [
     "Grant",
     "GuardianLink",
     "InstructorRule",
+    "Invitation",
     "Item",
     "LRSCredential",
     "LearnerOverride",

@@ -36,6 +36,7 @@ PUBLIC = {
     "GET /v1/auth/oidc/{provider}/login",
     "GET /v1/auth/oidc/{provider}/callback",
     "POST /v1/auth/ldap/token",
+    "POST /v1/auth/invitations/accept",
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",
@@ -163,12 +164,15 @@ MATRIX: dict[str, Case] = {
     "GET /v1/auth/me": Case(ALL),
     "POST /v1/auth/mfa/setup": Case(ALL, body={"phone": "not-a-phone"}),
     "POST /v1/auth/mfa/enable": Case(ALL, body={}),
+    "POST /v1/auth/password": Case(ALL, body={}),
     "GET /v1/users": Case(ADMIN),
     "POST /v1/users": Case(ADMIN, body={}),
     # learner2 has no guardian and is not the learner: guardian and learner are denied
     "GET /v1/users/{user_id}": Case(STAFF, params={"user_id": "user_learner2"}),
     "PATCH /v1/users/{user_id}": Case(ADMIN, params={"user_id": "user_learner2"}, body={"display_name": ""}),
     "GET /v1/users/{user_id}/grants": Case(ADMIN, params={"user_id": "user_learner"}),
+    # learner2 has a password already: the administrator gets a 409, everyone else is refused first
+    "POST /v1/users/{user_id}/invitations": Case(ADMIN, params={"user_id": "user_learner2"}),
     "POST /v1/grants": Case(AUTHORS, body={}),
     "DELETE /v1/grants/{grant_id}": Case(AUTHORS, factory=fresh_grant),
     "GET /v1/org-units": Case(STAFF),

@@ -1,4 +1,5 @@
-"""Login (OAuth2 password flow), refresh rotation, logout, multi-factor, and who am I."""
+"""Login (OAuth2 password flow), refresh rotation, logout, multi-factor, who am I, one's own password
+and accepting an invitation."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from platform_api.api.deps import CurrentUser, SessionDep, SettingsDep, permit
 from platform_api.core.errors import ProblemError
-from platform_api.core.security import TokenError, decode_token
+from platform_api.core.security import TokenError, decode_token, sha256
 from platform_api.domain.access.authz import Principal
-from platform_api.domain.identity import auth
+from platform_api.domain.identity import auth, invitations
 from platform_api.domain.identity.models import Role, User
 from platform_api.domain.identity.schemas import (
+    InvitationAccept,
     MePublic,
     MFAEnable,
     MFASetup,
     MFASetupPublic,
     MFASMSRequest,
     MFAVerify,
+    PasswordChange,
     RecoveryCodesPublic,
     RefreshRequest,
     TokenPublic,
@@ -149,6 +152,54 @@ def mfa_enable(
     codes = auth.enable_mfa(session, principal.user, body.code)
     session.commit()
     return RecoveryCodesPublic(recovery_codes=codes)
+
+
+@router.post(
+    "/password",
+    response_model=TokenPublic,
+    responses={
+        403: {**PROBLEM, "description": "The current password is wrong (counts as a failed login)"},
+        409: {**PROBLEM, "description": "The account has no local password: its identity provider manages it"},
+        422: {**PROBLEM, "description": "The new password breaks the policy, or equals the current one"},
+        423: AUTH_ERRORS[423],
+        429: AUTH_ERRORS[429],
+    },
+    summary="Change your own password",
+    description="Every refresh token you hold is revoked; the answer is a new token pair for this client. "
+    "Access tokens already issued stay valid until they expire.",
+)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, permit("self:read")],
+    body: PasswordChange,
+) -> TokenPublic:
+    user = principal.user
+    limit_login(request, user.email)
+    auth.change_password(session, settings, user, body.current_password, body.new_password)
+    pair = auth.issue_tokens(session, settings, request.app.state.jwt_secret, user)
+    session.commit()
+    return _pair(pair)
+
+
+@router.post(
+    "/invitations/accept",
+    name="accept_invitation",
+    response_model=TokenPublic,
+    responses={
+        404: {**PROBLEM, "description": "No invitation has this token"},
+        410: {**PROBLEM, "description": "The invitation was used, replaced by a newer one, or expired"},
+        429: AUTH_ERRORS[429],
+    },
+    summary="Accept an invitation: set your first password and log in",
+)
+def accept_invitation(
+    request: Request, session: SessionDep, settings: SettingsDep, body: InvitationAccept
+) -> TokenPublic:
+    limit_login(request, f"invitation:{sha256(body.token)}")  # per address, and per token
+    user = invitations.accept(session, body.token, body.password)
+    return finish_login(request, session, settings, user)
 
 
 __all__ = ["CurrentUser", "finish_login", "router"]

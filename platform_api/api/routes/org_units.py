@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from sqlalchemy import select
 
-from platform_api.api.deps import PageDep, SessionDep, permit, require
+from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
@@ -99,24 +99,30 @@ def delete_unit(
     responses={422: {"model": OnboardingReport, "description": "Some rows are invalid; nothing was changed"}},
 )
 def onboard_rows(
+    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     unit_id: int,
     body: OnboardingRequest,
     principal: Annotated[Principal, permit("users:write", "org_unit", "unit_id")],
     dry_run: DryRun = False,
 ) -> OnboardingReport:
-    return _run(session, principal, unit_id, list(body.rows), dry_run)
+    return _run(request, session, settings.invitation_ttl_s, principal, unit_id, list(body.rows), dry_run)
 
 
 @router.post(
     "/{unit_id}/onboarding/csv",
     response_model=OnboardingReport,
     summary="Bulk onboarding or revocation by CSV upload",
-    description="Columns: `email`, `role` (required), `display_name`, `external_id`, `action` (`add` or `revoke`).",
+    description="Columns: `email`, `role` (required), `display_name`, `external_id`, `action` (`add` or `revoke`). "
+    "Each person created gets an invitation (`invitations` in the answer): its token, shown once, lets them set "
+    "a first password at `accept_url`.",
     responses={422: {"model": OnboardingReport, "description": "Some rows are invalid; nothing was changed"}},
 )
 def onboard_csv(
+    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     unit_id: int,
     file: Annotated[UploadFile, File(description="UTF-8 CSV with a header row")],
     principal: Annotated[Principal, permit("users:write", "org_unit", "unit_id")],
@@ -125,14 +131,29 @@ def onboard_csv(
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ProblemError(413, f"uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MiB")
-    return _run(session, principal, unit_id, onboarding.parse_csv(data), dry_run)
+    return _run(request, session, settings.invitation_ttl_s, principal, unit_id, onboarding.parse_csv(data), dry_run)
 
 
 def _run(
-    session: SessionDep, principal: Principal, unit_id: int, rows: list[onboarding.OnboardingRow | str], dry_run: bool
+    request: Request,
+    session: SessionDep,
+    invitation_ttl_s: int,
+    principal: Principal,
+    unit_id: int,
+    rows: list[onboarding.OnboardingRow | str],
+    dry_run: bool,
 ) -> OnboardingReport:
     target = org_unit_target(session, principal, unit_id)
-    report = onboarding.onboard(session, principal, unit_id, target, rows, dry_run=dry_run)
+    report = onboarding.onboard(
+        session,
+        principal,
+        unit_id,
+        target,
+        rows,
+        dry_run=dry_run,
+        accept_url=str(request.url_for("accept_invitation")),
+        invitation_ttl_s=invitation_ttl_s,
+    )
     if report.counts.get("error"):
         session.rollback()
         raise ProblemError(

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
-from platform_api.api.deps import PageDep, SessionDep, permit, require
+from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.security import hash_password
 from platform_api.domain.access.authz import WILDCARD, Principal
 from platform_api.domain.access.targets import scope_target
+from platform_api.domain.identity import invitations
 from platform_api.domain.identity.auth import revoke_user_tokens
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
-from platform_api.domain.identity.schemas import GrantCreate, GrantPublic, UserCreate, UserPublic, UserUpdate
+from platform_api.domain.identity.schemas import (
+    GrantCreate,
+    GrantPublic,
+    InvitationPublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["users"])
@@ -75,6 +83,34 @@ def update_user(
     emit(session, "user.updated", tenant_id=principal.tenant_id, data={"id": user.id})
     session.commit()
     return user
+
+
+@router.post(
+    "/users/{user_id}/invitations",
+    response_model=InvitationPublic,
+    status_code=201,
+    responses={409: {"content": {"application/problem+json": {}}, "description": "The user has a password already"}},
+    summary="Invite a user who has no password yet (again)",
+    description="The earlier invitation stops working. The token is shown in this answer only.",
+)
+def reissue_invitation(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user_id: int,
+    principal: Annotated[Principal, permit("users:write", "user", "user_id")],
+) -> InvitationPublic:
+    user = session.get(User, user_id)
+    assert user is not None  # the permit resolved it inside the tenant
+    issued = invitations.reissue(session, user, created_by=principal.user.id, ttl_s=settings.invitation_ttl_s)
+    session.commit()
+    return InvitationPublic(
+        user_id=issued.user_id,
+        email=issued.email,
+        token=issued.token,
+        accept_url=str(request.url_for("accept_invitation")),
+        expires_at=issued.expires_at,
+    )
 
 
 @router.get("/users/{user_id}/grants", response_model=Page[GrantPublic], summary="A user's role grants")

@@ -166,6 +166,32 @@ def logout(session: Session, token: str) -> None:
     revoke_family(session, row.family)
 
 
+def change_password(session: Session, settings: APISettings, user: User, current: str, new: str) -> None:
+    """Replace the user's own password and revoke every refresh token they hold.
+
+    A wrong current password counts as a failed login, so a stolen access token cannot be
+    used to guess the password faster than the login form allows. It is a 403, not a 401:
+    the bearer token is fine, and a client that reads 401 as "sign in again" must not.
+    """
+    if user.password_hash is None:
+        raise ProblemError(
+            409,
+            "Your account has no Pathwise password: you sign in through your organization's identity provider, "
+            "which manages your password; change it there.",
+        )
+    ensure_not_locked(session, user)
+    if not verify_password(current, user.password_hash):
+        log.info("password change refused: wrong current password", user_id=user.id)
+        record_failure(session, settings, user)
+        raise ProblemError(403, "The current password you entered is wrong; your password was not changed.")
+    if secrets.compare_digest(current.encode(), new.encode()):
+        raise ProblemError(422, "The new password is the same as your current one; choose a different password.")
+    clear_failures(session, user)
+    user.password_hash = hash_password(new)
+    revoke_user_tokens(session, [user.id])
+    log.info("password changed; refresh tokens revoked", user_id=user.id)
+
+
 # --- multi-factor -------------------------------------------------------------------------
 
 

@@ -84,6 +84,25 @@ class RefreshToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Invitation(Base):
+    """A single-use invitation to set a first password; only the token's SHA-256 is stored.
+
+    Accepting stamps ``accepted_at``; re-issuing stamps ``revoked_at`` on the earlier ones,
+    so a replaced link is refused with a reason rather than looking unknown.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class UserSecurity(Base):
     """Per-user login state kept apart from the profile: lockout counters and MFA secrets."""
 

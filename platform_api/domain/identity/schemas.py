@@ -13,6 +13,9 @@ ScopeType = Literal["org_unit", "course", "cohort"]
 #: A pragmatic address check (one @, a dot in the domain, no spaces); delivery proves the rest.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=320, strip_whitespace=True, to_lower=True)]
+#: The password policy, one place for every path that sets a password (create, reset, change, invitation).
+PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH = 10, 200
+Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)]
 
 
 class TokenPublic(BaseModel):
@@ -60,10 +63,44 @@ class RecoveryCodesPublic(BaseModel):
     recovery_codes: list[str] = Field(description="shown once; each works once")
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+    new_password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"current_password": "old horse battery", "new_password": "correct horse battery staple"}]
+        }
+    )
+
+
+class InvitationAccept(BaseModel):
+    token: str = Field(min_length=10, max_length=200, description="the token from the invitation")
+    password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"token": "q3Vb0m2Yl8sT4nR7cX1eH6wA9dK5fJ2gP0zU8iL3oNs", "password": "correct horse battery staple"}
+            ]
+        }
+    )
+
+
+class InvitationPublic(BaseModel):
+    """An invitation as its administrator sees it once: the token is not stored and cannot be shown again."""
+
+    user_id: int
+    email: str
+    token: str = Field(description="single use; POST it with a password to accept_url")
+    accept_url: str
+    expires_at: Timestamp
+
+
 class UserCreate(BaseModel):
     email: Email
     display_name: str = Field(min_length=1, max_length=200)
-    password: str | None = Field(default=None, min_length=10, max_length=200)
+    password: Password | None = None
     external_id: str | None = Field(default=None, max_length=200)
 
     model_config = ConfigDict(
@@ -76,7 +113,7 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     is_active: bool | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=200)
+    password: Password | None = None
 
 
 class UserPublic(BaseModel):

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import WILDCARD, Principal, Target
+from platform_api.domain.identity import invitations
 from platform_api.domain.identity.auth import revoke_user_tokens
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
-from platform_api.domain.identity.schemas import EMAIL_PATTERN
+from platform_api.domain.identity.schemas import EMAIL_PATTERN, InvitationPublic
 from platform_api.domain.org.schemas import OnboardingReport, OnboardingRow, RowOutcome
 from platform_api.events.platform import emit
 
@@ -81,8 +82,14 @@ def onboard(
     rows: list[OnboardingRow | str],
     *,
     dry_run: bool,
+    accept_url: str,
+    invitation_ttl_s: int,
 ) -> OnboardingReport:
-    """Validate every row, then (unless ``dry_run`` or any row failed) apply them all at once."""
+    """Validate every row, then (unless ``dry_run`` or any row failed) apply them all at once.
+
+    Each person created gets an invitation, returned in the report: without it a new account
+    has no password and no way in. People who already had an account get none.
+    """
     tenant_id = principal.tenant_id
     roles = {name: rid for rid, name in session.execute(select(Role.id, Role.name))}
     role_scopes: dict[int, set[str]] = {}
@@ -160,7 +167,14 @@ def onboard(
     report = OnboardingReport(dry_run=dry_run, applied=not (dry_run or failed), counts=dict(counts), rows=outcomes)
     if not report.applied:
         return report
-    _apply(session, principal, unit_id, users, to_create, to_grant, to_revoke, existing)
+    created = _apply(session, principal, unit_id, users, to_create, to_grant, to_revoke, existing)
+    issued = invitations.issue(session, created, created_by=principal.user.id, ttl_s=invitation_ttl_s)
+    report.invitations = [
+        InvitationPublic(
+            user_id=i.user_id, email=i.email, token=i.token, accept_url=accept_url, expires_at=i.expires_at
+        )
+        for i in issued
+    ]
     emit(
         session,
         "org.onboarding.applied",
@@ -215,12 +229,15 @@ def _apply(
     to_grant: set[tuple[str, int]],
     to_revoke: set[tuple[int, int]],
     existing: set[tuple[int, int]],
-) -> None:
+) -> list[tuple[int, str]]:
+    """Write the batch; returns ``(id, e-mail)`` of each user it created."""
     ids = {email: uid for email, (uid, _, _) in users.items()}
+    created: list[tuple[int, str]] = []
     batch = list(to_create.values())
     for start in range(0, len(batch), CHUNK):
         for uid, email in session.execute(insert(User).returning(User.id, User.email), batch[start : start + CHUNK]):
             ids[email] = uid
+            created.append((uid, email))
     reactivate = [ids[e] for e, _ in to_grant if e in users and not users[e][2]]
     if reactivate:
         session.execute(update(User).where(User.id.in_(reactivate)).values(is_active=True))
@@ -251,3 +268,4 @@ def _apply(
         if orphans:  # nobody keeps an account without any role: deactivate and revoke their tokens
             session.execute(update(User).where(User.id.in_(orphans)).values(is_active=False))
             revoke_user_tokens(session, orphans)
+    return created

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from platform_api.core.timestamps import Timestamp
+from platform_api.domain.identity.schemas import InvitationPublic
 
 Slug = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="lower-case letters, digits and dashes")
 
@@ -113,3 +114,8 @@ class OnboardingReport(BaseModel):
     applied: bool
     counts: dict[str, int]
     rows: list[RowOutcome]
+    invitations: list[InvitationPublic] = Field(
+        default_factory=list,
+        description="one per person created, shown only in this answer (the tokens are not stored); "
+        "a dry run and a rejected batch create none",
+    )
