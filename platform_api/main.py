@@ -100,6 +100,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.jwt_secret = resolve_secret(settings)
     app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute)
+    app.state.login_address_limiter = RateLimiter(settings.login_attempts_per_minute_per_address)
     app.state.request_limiter = RateLimiter(settings.requests_per_minute)
     app.state.sms_sender = load_sender(settings.sms_sender)
     app.state.hub = ws.NotificationHub()

@@ -82,7 +82,10 @@ class APISettings(CommonSettings):
     # Login protection.
     login_max_failures: int = Field(default=5, ge=1, le=100)
     lockout_s: int = Field(default=900, ge=1)
-    login_attempts_per_minute: int = Field(default=20, ge=1)
+    login_attempts_per_minute: int = Field(default=20, ge=1, description="per account")
+    login_attempts_per_minute_per_address: int = Field(
+        default=600, ge=1, description="per client address: a school's pupils often share one address"
+    )
     requests_per_minute: int = Field(default=1200, ge=1, description="per client (user or IP)")
 
     sms_sender: str = Field(default="console", description="'console' or a dotted path to an SMSSender class")

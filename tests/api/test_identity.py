@@ -63,6 +63,15 @@ def test_login_rate_limit(sqlite_url: str) -> None:
     assert codes == [401, 401, 429]
 
 
+def test_a_class_behind_one_address_logs_in_at_once(sqlite_url: str) -> None:
+    """Per-account limits stop guessing; the per-address limit is loose enough for a school's shared NAT."""
+    build_world(sqlite_url)
+    with make_client(sqlite_url, login_attempts_per_minute=2, login_attempts_per_minute_per_address=30) as client:
+        pupils = [_login(client, f"pupil{n}@world.test", "x")[0] for n in range(25)]
+        assert pupils == [401] * 25  # 25 different accounts from one address: none throttled
+        assert [_login(client, f"pupil{n}@world.test", "x")[0] for n in range(25, 31)][-1] == 429  # 31st from it
+
+
 def test_totp_mfa_with_recovery_codes_and_sms(world_client: tuple[TestClient, World]) -> None:
     client, world = world_client
     auth = {"Authorization": f"Bearer {world.tokens['instructor']}"}

@@ -37,9 +37,16 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def limit_login(request: Request, identity: str) -> None:
-    limiter = request.app.state.login_limiter
-    for key in (f"login-ip:{request.client.host if request.client else '?'}", f"login-id:{identity.lower()}"):
+def limit_login(request: Request, identity: str | None) -> None:
+    """Throttle log-ins per account and, far more loosely, per address (a class logs in from one NAT).
+
+    ``identity`` None throttles by address only: for steps that check no credential of one account.
+    """
+    address = request.client.host if request.client else "?"
+    checks = [(request.app.state.login_address_limiter, f"login-ip:{address}")]
+    if identity is not None:
+        checks.append((request.app.state.login_limiter, f"login-id:{identity.lower()}"))
+    for limiter, key in checks:
         retry = limiter.hit(key)
         if retry is not None:
             raise ProblemError(

@@ -80,7 +80,7 @@ async def oidc_login(request: Request, settings: SettingsDep, provider: str) -> 
 )
 async def oidc_callback(request: Request, session: SessionDep, settings: SettingsDep, provider: str) -> TokenPublic:
     config, client = _provider(request, settings, provider)
-    limit_login(request, f"oidc:{provider}")
+    limit_login(request, None)  # every user of the provider starts here
     try:
         token = await client.authorize_access_token(request)
     except AuthlibBaseError as error:  # state, provider errors, and claim checks (nonce, issuer, audience, expiry)
