@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, or_, select, text
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, text, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.core.db import transaction
@@ -37,6 +37,8 @@ NODE_FIELDS = ("title", "metadata")
 DRAFT_READERS = ("course.structure:write", "content:publish", "grades:read")
 #: Search documents of a published version carry this before their entity type.
 PUBLISHED_PREFIX = "v:"
+#: Staff list a learner's enrollments, sittings and submissions in the courses where they hold this.
+RECORD_READERS = "learners:read"
 
 
 def visible_courses_clause(principal: Principal, permission: str = "courses:read") -> ColumnElement[bool]:
@@ -61,6 +63,17 @@ def visible_courses_clause(principal: Principal, permission: str = "courses:read
 def draft_courses_clause(principal: Principal) -> ColumnElement[bool]:
     """Courses whose draft ``principal`` may see (they edit, publish or grade them)."""
     return or_(*(visible_courses_clause(principal, permission) for permission in DRAFT_READERS))
+
+
+def learner_record_clause(principal: Principal, learner_id: int, course_id: Any) -> ColumnElement[bool]:
+    """Which rows of a learner's record ``principal`` lists, by the rows' ``course_id`` column.
+
+    The learner and their linked guardians follow the learner everywhere; staff see the learner
+    only in the courses within their scope, even when the learner is enrolled elsewhere too.
+    """
+    if principal.follows(learner_id):
+        return true()
+    return course_id.in_(select(Course.id).where(visible_courses_clause(principal, RECORD_READERS)))
 
 
 def sees_drafts(session: Session, principal: Principal, course_id: int) -> bool:
