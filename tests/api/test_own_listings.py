@@ -1,4 +1,4 @@
-"""A learner's own enrollments, sittings and submissions, as they, their guardians and staff see them."""
+"""A learner's own enrollments, sittings and submissions; the course tree's ids."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def _listed(client: TestClient, world: World, role: str, user: str, listing: str
 
 def _ids(page: dict[str, Any]) -> list[int]:
     return [row["id"] for row in page["items"]]
+
+
+def _publish(client: TestClient, world: World) -> None:
+    response = client.post(f"/v1/courses/{world.ids['course']}/versions", headers=_h(world, "instructor"))
+    assert response.status_code == 201, response.text
 
 
 def _second_course(client: TestClient, world: World) -> dict[str, int]:
@@ -248,3 +253,66 @@ def test_an_open_summative_sittings_score_stays_hidden_in_the_listing(
         row = listed(role)
         assert (row["status"], row["score"], row["passed"]) == ("finished", 1.0, True)
         assert [(r["item_id"], r["correct"]) for r in row["results"]] == [(world.ids["quiz_item"], True)]
+
+
+def test_the_tree_carries_ids_that_resolve(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    plain = client.post(
+        f"/v1/lessons/{world.ids['lesson']}/activities", json={"title": "Reading"}, headers=_h(world, "instructor")
+    )
+    assert plain.status_code == 201, plain.text
+    _publish(client, world)
+
+    tree = _get(client, world, "learner", f"/v1/courses/{world.ids['course']}/tree")
+    assert tree.status_code == 200, tree.text
+    [unit] = tree.json()["units"]
+    [lesson] = unit["lessons"]
+    assert (unit["id"], lesson["id"]) == (world.ids["unit"], world.ids["lesson"])
+    quiz, reading = lesson["activities"]
+    assert (quiz["id"], quiz["assessment_id"], quiz["assessment_ids"]) == (
+        world.ids["activity"],
+        world.ids["assessment"],
+        [world.ids["assessment"]],
+    )
+    assert (reading["id"], reading["assessment_id"], reading["assessment_ids"]) == (plain.json()["id"], None, [])
+
+    # the activity reads back by its id in the tree
+    for node in (quiz, reading):
+        activity = _get(client, world, "learner", f"/v1/activities/{node['id']}")
+        assert activity.status_code == 200, activity.text
+        assert (activity.json()["title"], activity.json()["lesson_id"]) == (node["title"], lesson["id"])
+    # and the quiz's assessment id starts a sitting of that quiz
+    started = client.post(f"/v1/assessments/{quiz['assessment_id']}/sittings", headers=_h(world, "learner2"))
+    assert started.status_code == 201, started.text
+    assert started.json()["assessment_id"] == world.ids["assessment"]
+    assert [i["id"] for i in started.json()["items"]] == [world.ids["quiz_item"]]
+
+    # staff read the draft tree with the same links
+    draft = _get(client, world, "instructor", f"/v1/courses/{world.ids['course']}/tree").json()
+    assert draft["units"][0]["lessons"][0]["activities"][0]["assessment_id"] == world.ids["assessment"]
+
+
+def test_learners_see_only_the_published_tree_with_live_quiz_links(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    tree_path = f"/v1/courses/{world.ids['course']}/tree"
+    unpublished = _get(client, world, "learner", tree_path)
+    assert unpublished.status_code == 404, unpublished.text
+    _publish(client, world)
+    added = client.post(
+        f"/v1/lessons/{world.ids['lesson']}/activities", json={"title": "Draft only"}, headers=_h(world, "instructor")
+    )
+    assert added.status_code == 201, added.text
+    # a second quiz in the published activity, made after publishing, is offered at once
+    quiz = {"title": "Second quiz", "kind": "formative", "activity_id": world.ids["activity"]}
+    second = client.post(
+        f"/v1/courses/{world.ids['course']}/assessments",
+        json={**quiz, "item_ids": [world.ids["quiz_item"]]},
+        headers=_h(world, "instructor"),
+    )
+    assert second.status_code == 201, second.text
+    activities = _get(client, world, "learner", tree_path).json()["units"][0]["lessons"][0]["activities"]
+    assert [a["title"] for a in activities] == ["Practice"]
+    assert activities[0]["assessment_ids"] == [world.ids["assessment"], second.json()["id"]]
+    assert activities[0]["assessment_id"] == world.ids["assessment"]
+    draft = _get(client, world, "instructor", tree_path).json()["units"][0]["lessons"][0]["activities"]
+    assert [a["title"] for a in draft] == ["Practice", "Draft only"]

@@ -13,6 +13,7 @@ from platform_api.core.db import transaction
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import course_target
+from platform_api.domain.assessment.models import Assessment
 from platform_api.domain.content.models import (
     Activity,
     ActivityItem,
@@ -99,10 +100,45 @@ def published_tree(session: Session, course_id: int) -> dict[str, Any]:
 
 
 def tree_for(session: Session, principal: Principal, course: Course) -> dict[str, Any]:
-    """The draft for staff of the course, the published version for everyone else."""
+    """The draft for staff of the course, the published version for everyone else, with each
+    activity's assessments."""
     if sees_drafts(session, principal, course.id):
-        return snapshot(session, course)
-    return published_tree(session, course.id)
+        return with_assessments(session, course.id, snapshot(session, course))
+    return with_assessments(session, course.id, published_tree(session, course.id))
+
+
+def with_assessments(session: Session, course_id: int, tree: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``tree`` whose activities name their assessments: ``assessment_ids`` in the order
+    they were made and ``assessment_id``, the first of them (``null`` for none), so a client goes
+    from a quiz in the tree to ``POST /v1/assessments/{id}/sittings``.
+
+    Assessments are not part of a published version, so the links are read as they are now: a quiz
+    attached to a published activity after publishing is reachable at once.
+    """
+    links: dict[int, list[int]] = {}
+    rows = session.execute(
+        select(Assessment.id, Assessment.activity_id)
+        .where(Assessment.course_id == course_id, Assessment.activity_id.is_not(None))
+        .order_by(Assessment.id)
+    )
+    for assessment_id, activity_id in rows.tuples():
+        if activity_id is not None:  # filtered above; the column is nullable
+            links.setdefault(activity_id, []).append(assessment_id)
+
+    def linked(activity: dict[str, Any]) -> dict[str, Any]:
+        ids = links.get(activity.get("id") or 0, [])
+        return {**activity, "assessment_id": ids[0] if ids else None, "assessment_ids": ids}
+
+    units = [
+        {
+            **unit,
+            "lessons": [
+                {**lesson, "activities": [linked(a) for a in lesson["activities"]]} for lesson in unit["lessons"]
+            ],
+        }
+        for unit in tree["units"]
+    ]
+    return {**tree, "units": units}
 
 
 def published_activity(
