@@ -1,4 +1,4 @@
-"""A learner's own enrollments, sittings and submissions; the course tree's ids."""
+"""A learner's own enrollments, sittings and submissions; the course tree's ids; the course as learners read it."""
 
 from __future__ import annotations
 
@@ -316,3 +316,40 @@ def test_learners_see_only_the_published_tree_with_live_quiz_links(world_client:
     assert activities[0]["assessment_id"] == world.ids["assessment"]
     draft = _get(client, world, "instructor", tree_path).json()["units"][0]["lessons"][0]["activities"]
     assert [a["title"] for a in draft] == ["Practice", "Draft only"]
+
+
+def test_learners_read_the_published_title_never_the_drafts(any_db_client: tuple[TestClient, World]) -> None:
+    client, world = any_db_client
+    course_path = f"/v1/courses/{world.ids['course']}"
+    # nothing published yet: learners have no course to read, staff read the draft
+    unpublished = _get(client, world, "learner", course_path)
+    assert unpublished.status_code == 404, unpublished.text
+    assert unpublished.json()["detail"] == f"Course {world.ids['course']} has no published version yet."
+    assert _get(client, world, "learner", "/v1/courses").json()["items"] == []
+    assert _get(client, world, "instructor", course_path).json()["status"] == "draft"
+
+    _publish(client, world)
+    edit = {"title": "Secret draft title", "description": "Unreleased plans", "metadata": {"objectives": ["Later"]}}
+    patched = client.patch(course_path, json=edit, headers=_h(world, "instructor"))
+    assert patched.status_code == 200, patched.text
+
+    seen = _get(client, world, "learner", course_path)
+    assert seen.status_code == 200, seen.text
+    course = seen.json()
+    assert (course["title"], course["status"]) == ("Fractions and ratios", "published")
+    assert course["description"] == "" and course["metadata"].get("objectives", []) == []
+    assert course["updated_at"].endswith(("Z", "+00:00"))  # when the version was published, in UTC
+    listed = _get(client, world, "learner", "/v1/courses").json()["items"]
+    assert [(c["id"], c["title"], c["status"]) for c in listed] == [
+        (world.ids["course"], "Fractions and ratios", "published")
+    ]
+    # the course's staff keep reading the draft they edit
+    for role in ("instructor", "assistant", "admin"):
+        assert _get(client, world, role, course_path).json()["title"] == "Secret draft title", role
+
+    # publishing the edit releases it to learners
+    _publish(client, world)
+    assert _get(client, world, "learner", course_path).json()["title"] == "Secret draft title"
+    # an archived course says so
+    assert client.delete(course_path, headers=_h(world, "instructor")).status_code == 204
+    assert _get(client, world, "learner", course_path).json()["status"] == "archived"

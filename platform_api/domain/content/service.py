@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from platform_api.domain.content.models import (
     Unit,
 )
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
-from platform_api.domain.content.schemas import CourseCreate
+from platform_api.domain.content.schemas import CourseCreate, CoursePublic
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, OrgUnit
 from platform_api.domain.skills.models import Skill
@@ -66,6 +67,13 @@ def draft_courses_clause(principal: Principal) -> ColumnElement[bool]:
     return or_(*(visible_courses_clause(principal, permission) for permission in DRAFT_READERS))
 
 
+def listed_courses_clause(principal: Principal) -> ColumnElement[bool]:
+    """Courses ``principal`` may list: those it may read, less those it could read only as a draft
+    (never published, so a learner has nothing to open)."""
+    published = Course.id.in_(select(CourseVersion.course_id))
+    return visible_courses_clause(principal) & or_(draft_courses_clause(principal), published)
+
+
 def learner_record_clause(principal: Principal, learner_id: int, course_id: Any) -> ColumnElement[bool]:
     """Which rows of a learner's record ``principal`` lists, by the rows' ``course_id`` column.
 
@@ -75,6 +83,49 @@ def learner_record_clause(principal: Principal, learner_id: int, course_id: Any)
     if principal.follows(learner_id):
         return true()
     return course_id.in_(select(Course.id).where(visible_courses_clause(principal, RECORD_READERS)))
+
+
+def as_read_by(session: Session, principal: Principal, courses: Sequence[Course]) -> list[CoursePublic]:
+    """Courses as ``principal`` reads them: the draft for the course's staff; for everyone else the
+    latest published version's title, description, language and metadata, status ``published``
+    (or ``archived``) and the time it was published, so draft edits stay with the staff.
+
+    A course without a published version is a 404 for those who do not see drafts.
+    """
+    ids = [c.id for c in courses]
+    drafts = set(session.scalars(select(Course.id).where(Course.id.in_(ids), draft_courses_clause(principal))))
+    latest = (
+        select(CourseVersion.course_id, func.max(CourseVersion.version).label("version"))
+        .where(CourseVersion.course_id.in_(set(ids) - drafts))
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    versions = {
+        v.course_id: v
+        for v in session.scalars(
+            select(CourseVersion).join(
+                latest, (CourseVersion.course_id == latest.c.course_id) & (CourseVersion.version == latest.c.version)
+            )
+        )
+    }
+    out = []
+    for course in courses:
+        data = CoursePublic.model_validate(course).model_dump()
+        if course.id not in drafts:
+            version = versions.get(course.id)
+            if version is None:
+                raise ProblemError(404, f"Course {course.id} has no published version yet.")
+            head = version.snapshot["course"]
+            data.update(
+                title=head["title"],
+                description=head["description"],
+                language=head["language"],
+                metadata=head["metadata"],
+                status="archived" if course.status == "archived" else "published",
+                updated_at=version.published_at,
+            )
+        out.append(CoursePublic.model_validate(data))  # validated again: timestamps get their offset
+    return out
 
 
 def sees_drafts(session: Session, principal: Principal, course_id: int) -> bool:
