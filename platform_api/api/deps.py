@@ -74,10 +74,11 @@ class Permit:
     :meth:`Principal.can`. ``on="tenant"`` requires it over the tenant's root unit.
     """
 
-    def __init__(self, permission: str, on: str = "any", param: str | None = None) -> None:
+    def __init__(self, permission: str, on: str = "any", param: str | None = None, refusal: str | None = None) -> None:
         if on not in {"any", "tenant", *RESOLVERS}:
             raise ValueError(f"unknown target kind {on!r}")
         self.permission, self.on, self.param = permission, on, param or f"{on}_id"
+        self.refusal = refusal
 
     def __call__(self, request: Request, session: SessionDep, principal: CurrentUser) -> Principal:
         for name, raw in request.path_params.items():  # ids beyond the column range name nothing
@@ -85,7 +86,7 @@ class Permit:
                 raise ProblemError(404, f"{name} {raw} not found")
         raw = request.path_params.get(self.param)
         if not self.allows(session, principal, int(raw) if raw is not None else None):
-            raise forbidden(self.permission)
+            raise forbidden(self.permission, self.refusal.format(**request.path_params) if self.refusal else None)
         return principal
 
     def allows(self, session: Session, principal: Principal, ident: int | None) -> bool:
@@ -102,8 +103,9 @@ class Permit:
         return principal.can(self.permission, RESOLVERS[self.on](session, principal, ident))
 
 
-def forbidden(permission: str) -> ProblemError:
-    return ProblemError(403, f"missing permission {permission!r} here", required_permission=permission)
+def forbidden(permission: str, detail: str | None = None) -> ProblemError:
+    """403 naming the missing permission; ``detail``, when given, says it as a sentence about the request."""
+    return ProblemError(403, detail or f"missing permission {permission!r} here", required_permission=permission)
 
 
 def require(principal: Principal, permission: str, target: Target) -> None:
@@ -112,8 +114,9 @@ def require(principal: Principal, permission: str, target: Target) -> None:
         raise forbidden(permission)
 
 
-def permit(permission: str, on: str = "any", param: str | None = None) -> Any:
-    return Depends(Permit(permission, on, param))
+def permit(permission: str, on: str = "any", param: str | None = None, refusal: str | None = None) -> Any:
+    """``refusal`` is the 403's detail, formatted with the path parameters (``{user_id}``)."""
+    return Depends(Permit(permission, on, param, refusal))
 
 
 class Pagination:

@@ -222,6 +222,10 @@ MATRIX: dict[str, Case] = {
     "DELETE /v1/guardian-links/{link_id}": Case(ADMIN, factory=fresh_link),
     "GET /v1/me/learners": Case(frozenset({"admin", "guardian"})),
     "GET /v1/users/{user_id}/attempts": Case(ALL, params={"user_id": "user_learner"}),
+    # a learner's own record: the learner, their linked guardian and staff over the learner's course
+    "GET /v1/users/{user_id}/enrollments": Case(ALL, params={"user_id": "user_learner"}),
+    "GET /v1/users/{user_id}/sittings": Case(ALL, params={"user_id": "user_learner"}),
+    "GET /v1/users/{user_id}/submissions": Case(ALL, params={"user_id": "user_learner"}),
     # the learner, their linked guardian and staff over the learner's course (serving is stubbed below)
     "GET /v1/learners/{learner_id}/recommendations": Case(
         ALL, params={"learner_id": "user_learner"}, query_ids={"course": "course"}

@@ -12,4 +12,10 @@ def test_me(world_client: tuple[TestClient, World]) -> None:
     assert "Instructor" in r.json()["roles"]
     r = client.get("/v1/courses", headers={"Authorization": f"Bearer {world.tokens['learner']}"})
     assert r.status_code == 200, r.text
+    assert r.json()["total"] == 0  # learners list published courses only
+    published = client.post(
+        f"/v1/courses/{world.ids['course']}/versions", headers={"Authorization": f"Bearer {world.tokens['instructor']}"}
+    )
+    assert published.status_code == 201, published.text
+    r = client.get("/v1/courses", headers={"Authorization": f"Bearer {world.tokens['learner']}"})
     assert r.json()["total"] == 1

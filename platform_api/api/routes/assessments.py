@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
@@ -25,6 +26,7 @@ from platform_api.domain.assessment.schemas import (
     SittingPublic,
 )
 from platform_api.domain.assessment.written import grade_answer_queued
+from platform_api.domain.content import service as content
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 
@@ -116,6 +118,43 @@ def get_sitting(
     sitting = session.get(AssessmentSitting, sitting_id)
     assert sitting is not None  # the permit resolved it
     return service.view(session, sitting, _assessment(session, sitting.assessment_id))
+
+
+@router.get("/users/{user_id}/sittings", response_model=Page[SittingPublic])
+def list_user_sittings(
+    session: SessionDep,
+    user_id: int,
+    page: PageDep,
+    principal: Annotated[
+        Principal,
+        permit(
+            "learners:read",
+            "user",
+            "user_id",
+            refusal="The quiz and test sittings of user {user_id} are shown only to that learner, "
+            "their linked guardians and the staff of their courses.",
+        ),
+    ],
+) -> Page[SittingPublic]:
+    """The learner's sittings, oldest first, each as ``GET /v1/sittings/{id}`` shows it: scores,
+    pass/fail and per-item results only once the sitting is finished. Staff see the sittings of the
+    courses within their scope."""
+    query = (
+        select(AssessmentSitting)
+        .join(Assessment, Assessment.id == AssessmentSitting.assessment_id)
+        .where(
+            AssessmentSitting.user_id == user_id,
+            content.learner_record_clause(principal, user_id, Assessment.course_id),
+        )
+        .order_by(AssessmentSitting.started_at, AssessmentSitting.id)
+    )
+
+    def views(sittings: Sequence[AssessmentSitting]) -> list[SittingPublic]:
+        wanted = {s.assessment_id for s in sittings}
+        assessments = {a.id: a for a in session.scalars(select(Assessment).where(Assessment.id.in_(wanted)))}
+        return [service.view(session, s, assessments[s.assessment_id]) for s in sittings]
+
+    return paginate(session, query, page, SittingPublic, views)
 
 
 @router.get("/sittings/{sitting_id}/next", response_model=ItemForLearner | None)

@@ -40,6 +40,7 @@ from platform_api.domain.assignments.schemas import (
 )
 from platform_api.domain.assignments.storage import DEFAULT_TYPES, BlobStore, display_name, sniff
 from platform_api.domain.attempts.models import Attempt
+from platform_api.domain.content import service as content
 from platform_api.domain.exams.admissions import (
     TOKEN_HEADER,
     check_exam_access,
@@ -194,6 +195,36 @@ def list_submissions(
     if not principal.can("grades:read", assignment_target(session, principal, assignment_id)):
         query = query.where(Submission.user_id == principal.user.id)
     return paginate(session, query.order_by(Submission.id), page, SubmissionPublic)
+
+
+@router.get("/users/{user_id}/submissions", response_model=Page[SubmissionPublic])
+def list_user_submissions(
+    session: SessionDep,
+    user_id: int,
+    page: PageDep,
+    principal: Annotated[
+        Principal,
+        permit(
+            "learners:read",
+            "user",
+            "user_id",
+            refusal="The assignment submissions of user {user_id} are shown only to that learner, "
+            "their linked guardians and the staff of their courses.",
+        ),
+    ],
+) -> Page[SubmissionPublic]:
+    """The learner's submissions, oldest first, each as ``GET /v1/submissions/{id}`` shows it (a score
+    only once released). Staff see the submissions of the courses within their scope."""
+    query = (
+        select(Submission)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(
+            Submission.user_id == user_id,
+            content.learner_record_clause(principal, user_id, Assignment.course_id),
+        )
+        .order_by(Submission.submitted_at, Submission.id)
+    )
+    return paginate(session, query, page, SubmissionPublic)
 
 
 @router.post(

@@ -43,8 +43,10 @@ def _course(session: SessionDep, course_id: int) -> Course:
 def list_courses(
     session: SessionDep, page: PageDep, principal: Annotated[Principal, permit("courses:read")]
 ) -> Page[CoursePublic]:
-    query = select(Course).where(service.visible_courses_clause(principal)).order_by(Course.id)
-    return paginate(session, query, page, CoursePublic)
+    """Staff see the drafts of their courses; everyone else each course's published version (a course
+    never published is not listed for them)."""
+    query = select(Course).where(service.listed_courses_clause(principal)).order_by(Course.id)
+    return paginate(session, query, page, CoursePublic, lambda rows: service.as_read_by(session, principal, rows))
 
 
 @router.post("/courses", response_model=CoursePublic, status_code=201, summary="Create a draft course")
@@ -59,9 +61,11 @@ def create_course(
 
 @router.get("/courses/{course_id}", response_model=CoursePublic)
 def get_course(
-    session: SessionDep, course_id: int, _: Annotated[Principal, permit("courses:read", "course")]
-) -> Course:
-    return _course(session, course_id)
+    session: SessionDep, course_id: int, principal: Annotated[Principal, permit("courses:read", "course")]
+) -> CoursePublic:
+    """The draft for staff who edit, publish or grade the course; the latest published version for
+    everyone else (404 while there is none), so a draft edit never reaches learners."""
+    return service.as_read_by(session, principal, [_course(session, course_id)])[0]
 
 
 @router.patch("/courses/{course_id}", response_model=CoursePublic, summary="Edit the draft")

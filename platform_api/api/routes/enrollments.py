@@ -10,6 +10,7 @@ from sqlalchemy import select
 from platform_api.api.deps import PageDep, SessionDep, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.domain.access.authz import Principal
+from platform_api.domain.content import service as content_service
 from platform_api.domain.enrollment import service as enrollment_service
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.enrollment.schemas import EnrollmentCreate, EnrollmentPublic, EnrollmentUpdate
@@ -28,6 +29,31 @@ def list_enrollments(
         page,
         EnrollmentPublic,
     )
+
+
+@router.get("/users/{user_id}/enrollments", response_model=Page[EnrollmentPublic])
+def list_user_enrollments(
+    session: SessionDep,
+    user_id: int,
+    page: PageDep,
+    principal: Annotated[
+        Principal,
+        permit(
+            "learners:read",
+            "user",
+            "user_id",
+            refusal="The enrollments of user {user_id} are shown only to that learner, "
+            "their linked guardians and the staff of their courses.",
+        ),
+    ],
+) -> Page[EnrollmentPublic]:
+    """The learner's enrollments: every one for the learner and their linked guardians, those in the
+    courses within their scope for staff."""
+    query = select(Enrollment).where(
+        Enrollment.user_id == user_id,
+        content_service.learner_record_clause(principal, user_id, Enrollment.course_id),
+    )
+    return paginate(session, query.order_by(Enrollment.id), page, EnrollmentPublic)
 
 
 @router.post("/courses/{course_id}/enrollments", response_model=EnrollmentPublic, status_code=201)

@@ -83,11 +83,14 @@ class Principal:
             return False
         if any(g.allows(permission) and g.covers(target) for g in self.grants):
             return True
-        if permission == "learners:read" and target.learner_id is not None:
-            if target.learner_id == self.user.id and self.holds_anywhere("self:read"):
-                return True
-            return target.learner_id in self.linked_learners and self.holds_anywhere("linked_learners:read")
-        return False
+        return permission == "learners:read" and target.learner_id is not None and self.follows(target.learner_id)
+
+    def follows(self, learner_id: int) -> bool:
+        """The learner themself or a guardian linked to them: they read the learner's progress in every
+        course, where staff read it only in the courses their grants cover."""
+        if learner_id == self.user.id and self.holds_anywhere("self:read"):
+            return True
+        return learner_id in self.linked_learners and self.holds_anywhere("linked_learners:read")
 
     def is_tenant_wide(self, permission: str) -> bool:
         return self.can(permission, Target(self.tenant_id, org_paths=(self.tenant_path,)))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, or_, select, text
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, text, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from platform_api.core.db import transaction
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import course_target
+from platform_api.domain.assessment.models import Assessment
 from platform_api.domain.content.models import (
     Activity,
     ActivityItem,
@@ -25,7 +27,7 @@ from platform_api.domain.content.models import (
     Unit,
 )
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
-from platform_api.domain.content.schemas import CourseCreate
+from platform_api.domain.content.schemas import CourseCreate, CoursePublic
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, OrgUnit
 from platform_api.domain.skills.models import Skill
@@ -37,6 +39,8 @@ NODE_FIELDS = ("title", "metadata")
 DRAFT_READERS = ("course.structure:write", "content:publish", "grades:read")
 #: Search documents of a published version carry this before their entity type.
 PUBLISHED_PREFIX = "v:"
+#: Staff list a learner's enrollments, sittings and submissions in the courses where they hold this.
+RECORD_READERS = "learners:read"
 
 
 def visible_courses_clause(principal: Principal, permission: str = "courses:read") -> ColumnElement[bool]:
@@ -63,6 +67,67 @@ def draft_courses_clause(principal: Principal) -> ColumnElement[bool]:
     return or_(*(visible_courses_clause(principal, permission) for permission in DRAFT_READERS))
 
 
+def listed_courses_clause(principal: Principal) -> ColumnElement[bool]:
+    """Courses ``principal`` may list: those it may read, less those it could read only as a draft
+    (never published, so a learner has nothing to open)."""
+    published = Course.id.in_(select(CourseVersion.course_id))
+    return visible_courses_clause(principal) & or_(draft_courses_clause(principal), published)
+
+
+def learner_record_clause(principal: Principal, learner_id: int, course_id: Any) -> ColumnElement[bool]:
+    """Which rows of a learner's record ``principal`` lists, by the rows' ``course_id`` column.
+
+    The learner and their linked guardians follow the learner everywhere; staff see the learner
+    only in the courses within their scope, even when the learner is enrolled elsewhere too.
+    """
+    if principal.follows(learner_id):
+        return true()
+    return course_id.in_(select(Course.id).where(visible_courses_clause(principal, RECORD_READERS)))
+
+
+def as_read_by(session: Session, principal: Principal, courses: Sequence[Course]) -> list[CoursePublic]:
+    """Courses as ``principal`` reads them: the draft for the course's staff; for everyone else the
+    latest published version's title, description, language and metadata, status ``published``
+    (or ``archived``) and the time it was published, so draft edits stay with the staff.
+
+    A course without a published version is a 404 for those who do not see drafts.
+    """
+    ids = [c.id for c in courses]
+    drafts = set(session.scalars(select(Course.id).where(Course.id.in_(ids), draft_courses_clause(principal))))
+    latest = (
+        select(CourseVersion.course_id, func.max(CourseVersion.version).label("version"))
+        .where(CourseVersion.course_id.in_(set(ids) - drafts))
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    versions = {
+        v.course_id: v
+        for v in session.scalars(
+            select(CourseVersion).join(
+                latest, (CourseVersion.course_id == latest.c.course_id) & (CourseVersion.version == latest.c.version)
+            )
+        )
+    }
+    out = []
+    for course in courses:
+        data = CoursePublic.model_validate(course).model_dump()
+        if course.id not in drafts:
+            version = versions.get(course.id)
+            if version is None:
+                raise ProblemError(404, f"Course {course.id} has no published version yet.")
+            head = version.snapshot["course"]
+            data.update(
+                title=head["title"],
+                description=head["description"],
+                language=head["language"],
+                metadata=head["metadata"],
+                status="archived" if course.status == "archived" else "published",
+                updated_at=version.published_at,
+            )
+        out.append(CoursePublic.model_validate(data))  # validated again: timestamps get their offset
+    return out
+
+
 def sees_drafts(session: Session, principal: Principal, course_id: int) -> bool:
     target = course_target(session, principal, course_id)
     return any(principal.can(permission, target) for permission in DRAFT_READERS)
@@ -86,10 +151,45 @@ def published_tree(session: Session, course_id: int) -> dict[str, Any]:
 
 
 def tree_for(session: Session, principal: Principal, course: Course) -> dict[str, Any]:
-    """The draft for staff of the course, the published version for everyone else."""
+    """The draft for staff of the course, the published version for everyone else, with each
+    activity's assessments."""
     if sees_drafts(session, principal, course.id):
-        return snapshot(session, course)
-    return published_tree(session, course.id)
+        return with_assessments(session, course.id, snapshot(session, course))
+    return with_assessments(session, course.id, published_tree(session, course.id))
+
+
+def with_assessments(session: Session, course_id: int, tree: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``tree`` whose activities name their assessments: ``assessment_ids`` in the order
+    they were made and ``assessment_id``, the first of them (``null`` for none), so a client goes
+    from a quiz in the tree to ``POST /v1/assessments/{id}/sittings``.
+
+    Assessments are not part of a published version, so the links are read as they are now: a quiz
+    attached to a published activity after publishing is reachable at once.
+    """
+    links: dict[int, list[int]] = {}
+    rows = session.execute(
+        select(Assessment.id, Assessment.activity_id)
+        .where(Assessment.course_id == course_id, Assessment.activity_id.is_not(None))
+        .order_by(Assessment.id)
+    )
+    for assessment_id, activity_id in rows.tuples():
+        if activity_id is not None:  # filtered above; the column is nullable
+            links.setdefault(activity_id, []).append(assessment_id)
+
+    def linked(activity: dict[str, Any]) -> dict[str, Any]:
+        ids = links.get(activity.get("id") or 0, [])
+        return {**activity, "assessment_id": ids[0] if ids else None, "assessment_ids": ids}
+
+    units = [
+        {
+            **unit,
+            "lessons": [
+                {**lesson, "activities": [linked(a) for a in lesson["activities"]]} for lesson in unit["lessons"]
+            ],
+        }
+        for unit in tree["units"]
+    ]
+    return {**tree, "units": units}
 
 
 def published_activity(
