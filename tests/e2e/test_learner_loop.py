@@ -109,3 +109,28 @@ def test_only_the_learner_and_those_responsible_read_recommendations(stack: Stac
         assert direct.status_code == 401
         assert direct.headers["content-type"] == "application/problem+json"
         assert client.get(f"{stack.serving}/healthz").status_code == 200
+
+
+def test_a_learners_chosen_focus_leads_their_ranking(stack: Stack) -> None:
+    """Preferences set through the API reach serving through the outbox and move the served ranking."""
+    learner = stack.learners[2]
+    with httpx.Client(timeout=30) as client:
+        headers = stack.login(client, learner)
+        _, before = mastery(client, stack, learner, headers, k=50)
+        last = before["items"][-1]
+        assert last["skill"] != before["items"][0]["skill"], "the ranking must offer more than one skill"
+        chosen = client.put(
+            f"{stack.api}/v1/learners/{learner}/preferences",
+            json={"focus_skills": [int(last["skill"])]},
+            headers=headers,
+        )
+        assert chosen.status_code == 200, chosen.text
+
+        def focused() -> dict[str, Any] | None:
+            _, body = mastery(client, stack, learner, headers, k=50)
+            return body if body["items"][0]["skill"] == last["skill"] else None
+
+        after = _until(focused, 2.0)
+        assert after, "the chosen skill did not lead the ranking within 2 s"
+        assert "you chose to focus on" in after["items"][0]["reason"]
+        assert after["variant"]["kt"] == "champion" and after["model_versions"]["kt"]
