@@ -104,14 +104,17 @@ def up(
     settings = settings.model_copy(update=overrides)
     settings.ensure_home()
     console = Console()
-    console.print(f"[bold]Pathwise[/bold] state directory: {settings.home}")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+    console.print(f"[bold]Pathwise[/bold] state directory: {settings.home}", soft_wrap=True)
+    # the spinner shows the running step; each finished step is a printed line, wrapped, never cut at the width
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         for step in UP_STEPS:
             task = bar.add_task(step.name, total=1)
             started = time.perf_counter()
             outcome = step.run(settings)
-            bar.update(task, completed=1, description=f"{step.name}: {outcome} ({time.perf_counter() - started:.1f}s)")
-    console.print(f"database : {safe_url(settings.db_url)}")
+            bar.remove_task(task)
+            console.print(f"{step.name}: {outcome} ({time.perf_counter() - started:.1f}s)")
+    console.print(f"database : {safe_url(settings.db_url)}", soft_wrap=True)
     if no_serve:
         console.print("set-up done; `pathwise up` without --no-serve, or `pathwise api`, serves the API")
         return
