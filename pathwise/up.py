@@ -104,50 +104,71 @@ def up(
     settings = settings.model_copy(update=overrides)
     settings.ensure_home()
     console = Console()
-    console.print(f"[bold]Pathwise[/bold] state directory: {settings.home}")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+    console.print(f"[bold]Pathwise[/bold] state directory: {settings.home}", soft_wrap=True)
+    # the spinner shows the running step; each finished step is a printed line, wrapped, never cut at the width
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
         for step in UP_STEPS:
             task = bar.add_task(step.name, total=1)
             started = time.perf_counter()
             outcome = step.run(settings)
-            bar.update(task, completed=1, description=f"{step.name}: {outcome} ({time.perf_counter() - started:.1f}s)")
-    base = f"http://{settings.host}:{settings.port}"
-    console.print(f"database : {safe_url(settings.db_url)}")
-    console.print(f"API      : {base}   health {base}/healthz   ready {base}/readyz   docs {base}/docs")
+            bar.remove_task(task)
+            console.print(f"{step.name}: {outcome} ({time.perf_counter() - started:.1f}s)")
+    console.print(f"database : {safe_url(settings.db_url)}", soft_wrap=True)
     if no_serve:
+        console.print("set-up done; `pathwise up` without --no-serve, or `pathwise api`, serves the API")
         return
+    base = f"http://{settings.host}:{settings.port}"
+    ready_lines = [f"API      : {base}   health {base}/healthz   ready {base}/readyz   docs {base}/docs"]
+    also_ready = []
     with ExitStack() as running:
         forwarders = {}
         if recommendations:
-            base = running.enter_context(_recommendations(console, settings.host, serve_port))
-            settings = settings.model_copy(update={"recommendations_url": base})
+            serving = running.enter_context(_recommendations(console, settings.host, serve_port))
+            settings = settings.model_copy(update={"recommendations_url": serving.base})
+            ready_lines += serving.lines
+            also_ready.append(f"{serving.local}/healthz")
             if not settings.redis_url:  # embedded: the in-process event bus feeds serving's learner loop
                 from serving.loop import GROUP
                 from serving.runtime import RouterForwarder
 
                 forwarders[GROUP] = RouterForwarder()
-        console.print("Press Ctrl-C to stop.")
-        serve_api(settings, forwarders)
+        ready_lines.append("Press Ctrl-C to stop.")
+        serve_api(settings, forwarders, console=console, ready_lines=ready_lines, also_ready=also_ready)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Recommendation serving as started: its address, where to check it from here, what to print once all answer."""
+
+    base: str
+    local: str
+    lines: list[str]
 
 
 @contextmanager
-def _recommendations(console: Console, host: str, port: int | None) -> Iterator[str]:
+def _recommendations(console: Console, host: str, port: int | None) -> Iterator[Serving]:
     """Serving beside the API: Ray Serve with the stored rollout, or the registered champion alone."""
     from pathwise.cli import settings_or_exit
+    from platform_api.cli import local_url
     from serving.cli import serving_spec
     from serving.config import ServingSettings
     from serving.runtime import serving
 
     settings = settings_or_exit(ServingSettings)
     spec = serving_spec(settings)
+    port = port or settings.serve_port
     with ExitStack() as stack:
         with console.status("starting recommendation serving (Ray Serve)"):
             started = time.perf_counter()
-            base = stack.enter_context(serving(settings, spec, host, port or settings.serve_port))
+            base = stack.enter_context(serving(settings, spec, host, port))
         took = time.perf_counter() - started
-        console.print(f"serving  : {spec.model_name} v{spec.champion} on {base} ({took:.1f}s)")
-        console.print("           read them through the API: /v1/learners/{id}/recommendations?course={course id}")
-        yield base
+        console.print(f"recommendation serving: {spec.model_name} v{spec.champion} deployed ({took:.1f}s)")
+        lines = [
+            f"serving  : {spec.model_name} v{spec.champion} on {base}",
+            "           read them through the API: /v1/learners/{id}/recommendations?course={course id}",
+        ]
+        yield Serving(base, local_url(host, port), lines)
 
 
 def register(app: typer.Typer) -> None:

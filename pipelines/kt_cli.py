@@ -14,8 +14,11 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from pathwise.config import CommonSettings
     from pipelines.kt_splits import Splits
+    from pipelines.registry import VersionRow
 
 models_app = typer.Typer(help="The model registry: list versions, promote champions.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -154,21 +157,85 @@ def _train_command(model_name: str) -> Callable[..., None]:
 @models_app.command("list")
 def list_cmd(
     name: Annotated[str | None, typer.Argument(help="Only this model (e.g. bkt or pathwise-bkt)")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the versions as JSON")] = False,
 ) -> None:
     """Registered versions with their aliases, validation status and metrics."""
-    from rich.table import Table
-
-    from pipelines.registry import list_versions
+    from pipelines.registry import full_name, list_versions
 
     rows = list_versions(_settings(), name)
     if as_json:
         typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
         return
-    table = Table("model", "version", "aliases", "status", "test AUC", "holdout AUC", "dataset")
+    if not rows:
+        only = f" named {full_name(name)!r}" if name else ""
+        typer.echo(f"No model{only} is registered yet; `pathwise train bkt` trains and registers one.")
+        return
+    print_versions(Console(), rows)
+
+
+#: The columns after version and aliases, most useful first: a narrow terminal loses them from the end.
+OPTIONAL_COLUMNS = ("status", "test AUC", "holdout AUC", "dataset")
+
+
+def _metric(value: str) -> str:
+    try:
+        return f"{float(value):.4f}"
+    except ValueError:
+        return value
+
+
+def _versions_table(rows: list[VersionRow], columns: tuple[str, ...]) -> Table:
+    """Every cell on one line, except a long dataset (a file path, say), which folds within 24 columns."""
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("version", no_wrap=True, justify="right")
+    table.add_column("aliases", no_wrap=True)
+    for column in columns:
+        if column == "dataset":
+            table.add_column(column, overflow="fold", max_width=24)
+        else:
+            table.add_column(column, no_wrap=True)
     for r in rows:
-        table.add_row(r.name, r.version, ",".join(r.aliases), r.status, r.test_auc, r.holdout_auc, r.dataset)
-    Console().print(table)
+        cells = {"status": r.status, "test AUC": _metric(r.test_auc), "holdout AUC": _metric(r.holdout_auc)}
+        cells["dataset"] = r.dataset
+        table.add_row(r.version, ", ".join(r.aliases), *(cells[c] for c in columns))
+    return table
+
+
+def _version_line(r: VersionRow) -> str:
+    """One version as a line of its own, for a terminal too narrow for any table."""
+    metrics = (("test AUC", r.test_auc), ("holdout AUC", r.holdout_auc), ("dataset", r.dataset))
+    parts = [", ".join(r.aliases), r.status, *(f"{label} {_metric(value)}" for label, value in metrics if value)]
+    return f"  v{r.version}: " + "; ".join(p for p in parts if p)
+
+
+def print_versions(console: Console, rows: list[VersionRow]) -> None:
+    """One block per model: its name whole on a line of its own, then its versions.
+
+    A table cell would cut or fold a long registered name; a line of its own never does. The
+    table keeps as many of :data:`OPTIONAL_COLUMNS` as the terminal's width allows, and a
+    terminal too narrow for version and aliases gets one wrapped line per version instead.
+    """
+    from itertools import groupby
+
+    from rich.measure import Measurement
+    from rich.text import Text
+
+    unbounded = console.options.update_width(10_000)  # the width a table wants, not one squeezed to fit
+    for index, (model, versions) in enumerate(groupby(rows, key=lambda r: r.name)):
+        group = list(versions)
+        if index:
+            console.print()
+        console.print(Text(model, style="bold"), soft_wrap=True)
+        for columns in (OPTIONAL_COLUMNS[:n] for n in range(len(OPTIONAL_COLUMNS), -1, -1)):
+            table = _versions_table(group, columns)
+            if Measurement.get(console, unbounded, table).maximum <= console.width:
+                console.print(table)
+                break
+        else:
+            for r in group:
+                console.print(_version_line(r))
 
 
 @models_app.command("promote")

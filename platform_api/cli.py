@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,6 +12,8 @@ import typer
 from platform_api.core.config import APISettings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from platform_api.events.relay import Forwarder
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -54,16 +58,89 @@ def db_current() -> None:
     engine.dispose()
 
 
-def serve_api(settings: APISettings, forwarders: Mapping[str, Forwarder] | None = None) -> None:
-    """Run the API in the foreground until Ctrl-C (``forwarders``: see :func:`platform_api.main.create_app`)."""
+def local_url(host: str, port: int) -> str:
+    """Where this machine reaches a server bound to ``host`` (a wildcard bind answers on loopback)."""
+    reach = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{reach}]:{port}" if ":" in reach else f"http://{reach}:{port}"
+
+
+def wait_until_answering(urls: Sequence[str], stop: threading.Event, *, interval_s: float = 0.2) -> bool:
+    """Poll each URL in turn until it answers 200: True once all have, False as soon as ``stop`` is set."""
+    import httpx
+
+    with httpx.Client(timeout=2.0, trust_env=False) as client:  # a proxy setting must not route loopback
+        for url in urls:
+            while True:
+                if stop.is_set():
+                    return False
+                try:
+                    if client.get(url).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                stop.wait(interval_s)
+    return True
+
+
+def serve_api(
+    settings: APISettings,
+    forwarders: Mapping[str, Forwarder] | None = None,
+    *,
+    console: Console | None = None,
+    ready_lines: Sequence[str] | None = None,
+    also_ready: Sequence[str] = (),
+) -> None:
+    """Run the API in the foreground until Ctrl-C (``forwarders``: see :func:`platform_api.main.create_app`).
+
+    ``ready_lines`` (by default the API's URL) are printed once ``/healthz`` answers, and every URL
+    in ``also_ready`` too: uvicorn binds the port only after the app's start-up, which delivers the
+    event backlog first (tens of seconds after ``pathwise up`` loads the sample), and a URL printed
+    before then pointed at nothing. Until then a spinner (a line, off a terminal) says what it waits for.
+    """
     import uvicorn
+    from rich.console import Console
 
     from platform_api.core.heap import settle_heap
     from platform_api.main import create_app
 
-    app = create_app(settings, forwarders)
-    settle_heap()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    console = console or Console()
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [f"API on {base}  (docs: {base}/docs)"] if ready_lines is None else list(ready_lines)
+    checks = [f"{local_url(settings.host, settings.port)}/healthz", *also_ready]
+    stop = threading.Event()
+    server: uvicorn.Server | None = None
+
+    def listening() -> bool:
+        """This process bound the port (an older server on it answers /healthz too, and must not count)."""
+        while not stop.is_set():
+            if server is not None and server.started:
+                return True
+            stop.wait(0.1)
+        return False
+
+    def announce() -> None:
+        waiting = f"starting the API on port {settings.port}; its addresses follow once it answers"
+        if not console.is_terminal:
+            console.print(waiting)
+        with console.status(waiting) if console.is_terminal else nullcontext():
+            ready = listening() and wait_until_answering(checks, stop)
+        for line in lines if ready else ():
+            console.print(line, soft_wrap=True)
+
+    announcer = threading.Thread(target=announce, name="pathwise-api-ready", daemon=True)
+    announcer.start()
+    try:
+        app = create_app(settings, forwarders)
+        settle_heap()
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        server = uvicorn.Server(config)
+        with suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down and re-raised it
+            server.run()
+    finally:
+        stop.set()
+        announcer.join(timeout=5)
+    if not server.started:  # uvicorn logged why (the port is taken, say)
+        raise SystemExit(3)
 
 
 def api(
@@ -73,9 +150,7 @@ def api(
     """Start only the platform API (no training, no serving)."""
     settings = _settings()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = settings.model_copy(update=overrides)
-    typer.echo(f"API on http://{settings.host}:{settings.port}  (docs: /docs)")
-    serve_api(settings)
+    serve_api(settings.model_copy(update=overrides))
 
 
 def safe_url(url: str) -> str:

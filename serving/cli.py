@@ -219,8 +219,14 @@ def version_problem(client: Any, name: str, version: str) -> str | None:
     return None
 
 
+#: How a finished rollout ended, after "the last one, of vN, ".
+_ENDED = {"rolled_back": "was rolled back", "aborted": "was aborted"}
+
+
 def _serving_line(spec: RolloutSpec) -> str:
-    """One sentence: which versions serve the slot now, and to what share of learners."""
+    """One sentence: which versions serve the slot now, to what share of learners, and whether a rollout runs."""
+    from serving.rollout import RolloutState
+
     name = spec.model_name
     if spec.serving_challenger:
         share = spec.traffic_percent
@@ -230,7 +236,15 @@ def _serving_line(spec: RolloutSpec) -> str:
         )
     if spec.shadowing:
         return f"{name} v{spec.champion} serves every learner; v{spec.challenger} is scored in the shadow"
-    return f"{name} v{spec.champion} serves every learner (rollout {spec.state})"
+    serves = f"{name} v{spec.champion} serves every learner"
+    if spec.state == RolloutState.RUNNING:  # an A/B split at 0%
+        return f"{serves}; the {spec.mode} of v{spec.challenger} is running at 0% of learners"
+    if spec.state == RolloutState.PROMOTED:
+        return f"{serves}; no rollout is in progress (the last one promoted v{spec.champion} to champion)"
+    if spec.state in (RolloutState.ROLLED_BACK, RolloutState.ABORTED) and spec.challenger is not None:
+        ended = _ENDED[str(spec.state)]
+        return f"{serves}; no rollout is in progress (the last one, of v{spec.challenger}, {ended})"
+    return f"{serves}; no rollout is in progress"
 
 
 @rollout_app.command("status")

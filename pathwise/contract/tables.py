@@ -84,6 +84,10 @@ rollout_decisions = Table(
     Column("traffic_after", Float, nullable=False),
     Column("reason", Text, nullable=False),
     Column("metrics", JSONType, nullable=False, default=dict),
+    # the experiment the decision concerned (a promote's is the pair it ended); NULL on decisions made before 0013
+    Column("champion", String(50), nullable=True),
+    Column("challenger", String(50), nullable=True),
+    Column("mode", String(20), nullable=True),
     Index("ix_rollout_decisions_slot_at", "slot", "at"),
 )
 

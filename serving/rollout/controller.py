@@ -40,6 +40,10 @@ class RolloutDecision:
     reason: str
     at: datetime
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: The experiment the decision concerned: the versions compared, and how.
+    champion: str | None = None
+    challenger: str | None = None
+    mode: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +56,9 @@ class RolloutDecision:
             "reason": self.reason,
             "at": self.at.isoformat(),
             "metrics": self.metrics,
+            "champion": self.champion,
+            "challenger": self.challenger,
+            "mode": self.mode,
         }
 
 
@@ -101,6 +108,8 @@ class CanaryController:
     def _decide(
         self, action: DecisionAction, new_spec: RolloutSpec, reason: str, metrics: dict[str, Any] | None = None
     ) -> RolloutDecision:
+        # a promote ends the pair it promoted from (its new spec has no challenger); a start begins its new one
+        pair = self.spec if action == DecisionAction.PROMOTE else new_spec
         decision = RolloutDecision(
             slot=str(self.spec.slot),
             action=action,
@@ -111,6 +120,9 @@ class CanaryController:
             reason=reason,
             at=self._clock(),
             metrics=metrics or {},
+            champion=pair.champion,
+            challenger=pair.challenger,
+            mode=str(pair.mode),
         )
         self.spec = new_spec
         self.decisions.append(decision)

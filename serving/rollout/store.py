@@ -64,6 +64,9 @@ class RolloutStore:
                     traffic_after=decision.traffic_after,
                     reason=decision.reason,
                     metrics=decision.metrics,
+                    champion=decision.champion,
+                    challenger=decision.challenger,
+                    mode=decision.mode,
                 )
             )
 

@@ -51,13 +51,35 @@ def test_a_fixed_quiz_names_the_next_item(world_client: tuple[TestClient, World]
     quiz = {"title": "Two", "kind": "formative", "activity_id": world.ids["activity"], "item_ids": ids}
     made = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=quiz, headers=_h(world, "instructor"))
     assert made.status_code == 201, made.text
-    sitting = client.post(f"/v1/assessments/{made.json()['id']}/sittings", headers=_h(world, "learner2")).json()["id"]
+    started = client.post(f"/v1/assessments/{made.json()['id']}/sittings", headers=_h(world, "learner2")).json()
+    sitting = started["id"]
+    assert started["next_item"]["id"] == ids[0]
+
+    def looked_up() -> tuple[int | None, int | None]:
+        """The next item as the sitting and GET /next name it: the same, at every step."""
+        view = client.get(f"/v1/sittings/{sitting}", headers=_h(world, "learner2"))
+        following = client.get(f"/v1/sittings/{sitting}/next", headers=_h(world, "learner2"))
+        assert view.status_code == following.status_code == 200, (view.text, following.text)
+        named, item = view.json()["next_item"], following.json()
+        assert named is None or "answer_key" not in named
+        return (named and named["id"]), (item and item["id"])
+
+    assert looked_up() == (ids[0], ids[0])
     wrong = _answer(client, world, "learner2", sitting, ids[0], "a").json()
     assert wrong["next_item"]["id"] == ids[0]  # a try is left: the same item first, as GET /next says
+    assert looked_up() == (ids[0], ids[0])
     right = _answer(client, world, "learner2", sitting, ids[0], "b").json()
     assert right["next_item"]["id"] == ids[1] and "answer_key" not in right["next_item"]
+    assert looked_up() == (ids[1], ids[1])
     last = _answer(client, world, "learner2", sitting, ids[1], "b").json()
     assert last["next_item"] is None
+    assert looked_up() == (None, None)
+    finished = client.post(f"/v1/sittings/{sitting}/finish", headers=_h(world, "learner2"))
+    assert finished.status_code == 200 and finished.json()["next_item"] is None
+    staff = client.get(f"/v1/sittings/{sitting}", headers=_h(world, "instructor"))  # staff may look, not answer
+    assert staff.status_code == 200 and staff.json()["next_item"] is None
+    stranger = client.get(f"/v1/sittings/{sitting}", headers=_h(world, "guardian"))  # not this learner's guardian
+    assert stranger.status_code in (403, 404) and "next_item" not in stranger.json()
 
 
 def test_the_grade_book_shows_no_mean_for_a_learner_with_no_work(world_client: tuple[TestClient, World]) -> None:

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,17 +48,31 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    answered_when_printed: dict[str, int] = {}
+
+    def read_output() -> None:
+        """Collect the output; the moment the API's address is printed, both servers must already answer."""
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("API      :") and not answered_when_printed:
+                for name, base in (("api", f"http://127.0.0.1:{port}"), ("serving", f"http://127.0.0.1:{serve_port}")):
+                    try:
+                        answered_when_printed[name] = httpx.get(f"{base}/healthz", timeout=2).status_code
+                    except httpx.TransportError:
+                        answered_when_printed[name] = 0
+
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 300  # the feature-store step backfills and materializes the sample
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "API did not become ready"
+        while not answered_when_printed:
+            assert proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "the API's address was never printed"
             time.sleep(0.3)
+        assert answered_when_printed == {"api": 200, "serving": 200}, "".join(lines)
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
         serving = f"http://127.0.0.1:{serve_port}"  # up at once: the API starts only after serving is deployed
         with sqlite3.connect(home / "pathwise.db") as db:  # serving speaks the platform's ids
@@ -95,8 +110,13 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
         assert any(abs(body["mastery"][skill] - prior[skill]) > 0.01 for skill in prior), (body["mastery"], prior)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=120)
+        proc.wait(timeout=120)
+        reader.join(timeout=10)
+    out = "".join(lines)
     assert proc.returncode == 0, out
+    printed = out.index(f"API      : http://127.0.0.1:{port}")
+    assert out.index("recommendation serving: pathwise-bkt v1 deployed") < out.index("starting the API") < printed
+    assert out.index(f"serving  : pathwise-bkt v1 on http://127.0.0.1:{serve_port}") > printed
     assert f"http://127.0.0.1:{port}/healthz" in out
     assert "Shutting down" in out
     assert "seeded" in out and (home / "pathwise.db").is_file()

@@ -46,6 +46,10 @@ def test_start_watch_abort_and_promote(registry: str) -> None:
     code, out = run("rollout", "status")
     assert code == 0 and '"state": "running"' in out and '"traffic_percent": 5.0' in out and "start" in out
     assert run("rollout", "abort")[0] == 0
+    code, out = run("rollout", "status")
+    assert out.splitlines()[0] == (
+        "pathwise-bkt v1 serves every learner; no rollout is in progress (the last one, of v2, was aborted)"
+    )
     code, out = run("rollout", "start", "3", "--mode", "ab", "--traffic", "150")
     assert code == 2 and out == "pathwise: --traffic is a percentage of learners from 0 to 100; 150 is out of range\n"
     code, out = run("rollout", "start", "3", "--mode", "ab", "--traffic", "30")
@@ -53,6 +57,9 @@ def test_start_watch_abort_and_promote(registry: str) -> None:
     code, out = run("rollout", "promote")
     assert code == 0
     code, out = run("rollout", "status")
+    assert out.splitlines()[0] == (
+        "pathwise-bkt v3 serves every learner; no rollout is in progress (the last one promoted v3 to champion)"
+    )
     assert '"champion": "3"' in out and '"state": "promoted"' in out
     assert [line.split()[2] for line in out.splitlines() if line[:1].isdigit()] == [
         "promote",

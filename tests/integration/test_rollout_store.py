@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from platform_api.core.db import make_engine
 from platform_api.core.migrate import upgrade
-from serving.rollout import CanaryController, LiveMetrics, RolloutSpec, RolloutState, Slot, Variant
+from serving.rollout import CanaryController, LiveMetrics, Mode, RolloutSpec, RolloutState, Slot, Variant
 from serving.rollout.store import RolloutStore
 
 
@@ -30,6 +30,27 @@ def test_decisions_and_specs_are_stored_together(db_url: str) -> None:
     assert history[0]["metrics"]["challenger"]["errors"] == 150
     assert "error rate" in history[0]["reason"]
     assert store.load("sequencer") is None and [s.slot for s in store.load_all()] == [Slot.KT]
+    engine.dispose()
+
+
+def test_each_decision_names_the_versions_it_concerned(db_url: str) -> None:
+    """A promote names the pair it ended, though its spec has no challenger left; the next start its new pair."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    store = RolloutStore(engine)
+    spec = RolloutSpec(slot=Slot.KT, model_name="pathwise-bkt", champion="1")
+    controller = CanaryController(spec, on_decision=store.record)
+    controller.start("2", mode=Mode.AB, traffic_percent=40.0)
+    controller.promote()
+    controller.start("3", mode=Mode.SHADOW)
+    controller.abort()
+    pairs = [(r["action"], r["champion"], r["challenger"], r["mode"]) for r in reversed(store.decisions("kt"))]
+    assert pairs == [
+        ("start", "1", "2", "ab"),
+        ("promote", "1", "2", "ab"),
+        ("start", "2", "3", "shadow"),
+        ("abort", "2", "3", "shadow"),
+    ]
     engine.dispose()
 
 

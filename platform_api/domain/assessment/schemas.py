@@ -172,6 +172,10 @@ class SittingPublic(BaseModel):
     registration: str
     status: str
     items: list[ItemForLearner]
+    next_item: ItemForLearner | None = Field(
+        None,
+        description="the item to work on next, as GET /sittings/{id}/next answers; null once nothing is left to answer",
+    )
     theta: float | None
     standard_error: float | None
     score: float | None

@@ -510,6 +510,7 @@ def view(session: Session, sitting: AssessmentSitting, assessment: Assessment) -
         registration=sitting.registration,
         status=sitting.status,
         items=[for_learner(item) for item in items if item is not None],
+        next_item=next_item(session, sitting, assessment),
         theta=sitting.theta,
         standard_error=sitting.standard_error,
         score=sitting.score if finished else None,

@@ -47,6 +47,9 @@ class RolloutDecisionRecord(Base):
     traffic_after: Mapped[float]
     reason: Mapped[str]
     metrics: Mapped[dict[str, Any]]
+    champion: Mapped[str | None]
+    challenger: Mapped[str | None]
+    mode: Mapped[str | None]
 
 
 class InstructorRule(Base):
