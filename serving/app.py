@@ -438,6 +438,7 @@ class Router:
             items=items,
             mastery={s: round(v, 4) for s, v in mastery.items()},
             skill_names=found.skill_names(),
+            answers={s: learner.attempts[s] for s in mastery if s in learner.attempts},
             model_versions=versions,
             variant=variant,
             fallback=fallback,

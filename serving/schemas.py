@@ -91,6 +91,9 @@ class RecommendationsOut(BaseModel):
     items: list[RecommendationOut]
     mastery: dict[str, float] = Field(description="skill id → probability the skill is mastered")
     skill_names: dict[str, str] = Field(default_factory=dict, description="skill id → display name")
+    answers: dict[str, int] = Field(
+        default_factory=dict, description="skill id → answers the estimate rests on (the history and every one since)"
+    )
     model_versions: dict[str, str]
     variant: dict[str, str]
     fallback: str | None = None

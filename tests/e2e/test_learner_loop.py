@@ -90,6 +90,9 @@ def test_an_answer_anywhere_reaches_the_learners_recommendations(stack: Stack) -
         answer_xapi(client, stack, practised, 1)
         after_xapi = _until(lambda: mastery(client, stack, practised, headers)[0] < quiz_mastery, 2.0)
         assert after_xapi, "mastery did not drop within 2 s of a wrong answer posted to /xAPI"
+        # the response counts the answers the estimate rests on: the history plus these four
+        counted = _until(lambda: mastery(client, stack, practised, headers)[1]["answers"], 2.0)
+        assert counted[stack.skill] == body["answers"][stack.skill] + 4 > 4
 
 
 def test_only_the_learner_and_those_responsible_read_recommendations(stack: Stack) -> None:
