@@ -4,9 +4,9 @@ So that ``pathwise experiments list`` can tell every experiment a slot ran, not 
 one: a promote replaces the champion in the stored spec, and the next start its challenger.
 Decisions stored before this revision keep NULL (what they concerned was never recorded).
 
-Revision ID: 0013_decision_versions
-Revises: 0012_attempt_limits
-Create Date: 2026-12-10 09:00:00
+Revision ID: 0014_decision_versions
+Revises: 0013_invitations
+Create Date: 2026-12-07 10:30:00
 """
 
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_decision_versions"
-down_revision: str | None = "0012_attempt_limits"
+revision: str = "0014_decision_versions"
+down_revision: str | None = "0013_invitations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
