@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from features.xapi_vocabulary import PATHWISE_IRI, Extension, Verb
+from features.xapi_vocabulary import ACCOUNT_HOMEPAGE, PATHWISE_IRI, Extension, Verb
 
 VIDEO = "https://w3id.org/xapi/video/verbs/"
 
@@ -182,16 +182,22 @@ def statement_to_interaction(statement: dict[str, Any]) -> Interaction:
     """Read one xAPI statement; raise :class:`StatementError` naming the field at fault.
 
     An ``answer`` needs a skill and an outcome (success or scaled score); otherwise the
-    statement cannot feed the knowledge-tracing features and is rejected.
+    statement cannot feed the knowledge-tracing features and is rejected. The learner is the
+    actor's account name on the platform's home page; an account on another home page is
+    another system's user, whatever its name, and is rejected too.
     """
     if not isinstance(statement, dict):
         raise StatementError("statement is not a JSON object")
     statement_id = statement.get("id")
     if not statement_id:
         raise StatementError("id is missing")
-    learner = ((statement.get("actor") or {}).get("account") or {}).get("name")
+    account = (statement.get("actor") or {}).get("account") or {}
+    learner = account.get("name")
     if not learner:
         raise StatementError("actor.account.name is missing")
+    home = account.get("homePage")
+    if home is not None and home != ACCOUNT_HOMEPAGE:  # another system's user who happens to share the name
+        raise StatementError(f"actor.account.homePage {home} is not the platform's; the actor is no platform learner")
     verb = (statement.get("verb") or {}).get("id")
     if not verb:
         raise StatementError("verb.id is missing")

@@ -32,15 +32,19 @@ def _structured_logging() -> None:
     configure_logging("INFO", "console")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own PATHWISE_HOME and no inherited PATHWISE_* overrides."""
+def isolate_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
+    """Point PATHWISE_HOME at ``home`` and drop inherited PATHWISE_* overrides (for fixtures of any scope)."""
     for key in list(os.environ):
         if key.startswith("PATHWISE_") and not key.startswith("PATHWISE_TEST_") and key != "PATHWISE_SHARED_DATA_DIR":
             monkeypatch.delenv(key)
-    home = tmp_path / "pathwise-home"
     monkeypatch.setenv("PATHWISE_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own PATHWISE_HOME and no inherited PATHWISE_* overrides."""
+    return isolate_home(monkeypatch, tmp_path / "pathwise-home")
 
 
 @pytest.fixture
@@ -79,7 +83,11 @@ def fresh_pg_database(template: str | None = None) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+#: Fixture parameters for "once on SQLite, once on PostgreSQL" (the PostgreSQL run is an integration test).
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
+
+
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Run the test once on SQLite and once on a fresh PostgreSQL database."""
     if request.param == "sqlite":
@@ -129,7 +137,7 @@ def _pg_template() -> str:
     return name
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+@pytest.fixture(params=DATABASES)
 def migrated_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Like ``db_url``, but already migrated to head (copied from a per-session template)."""
     if request.param == "sqlite":

@@ -17,7 +17,7 @@ from platform_api.core.bodies import read_capped
 from platform_api.core.errors import ProblemError
 from platform_api.lrs.credentials import CredentialCache, LRSClient
 from platform_api.lrs.documents import DocumentError
-from platform_api.lrs.store import StatementConflict
+from platform_api.lrs.store import ForeignLearner, StatementConflict
 from platform_api.lrs.validation import StatementError
 
 XAPI_VERSION = "1.0.3"
@@ -102,6 +102,8 @@ def lrs_errors() -> Iterator[None]:
         raise ProblemError(400, str(error), title="Invalid xAPI request") from None
     except StatementConflict as error:
         raise ProblemError(409, str(error)) from None
+    except ForeignLearner as error:
+        raise ProblemError(403, str(error), title="Learner outside this organization") from None
     except DocumentError as error:
         raise ProblemError(error.status, error.message) from None
     except IntegrityError:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from features.xapi_vocabulary import ACCOUNT_HOMEPAGE
 from platform_api.core.db import utcnow
+from platform_api.domain.identity.models import User
 from platform_api.domain.lrs.models import Attachment, Statement
 from platform_api.lrs.equivalence import same_statement
 from platform_api.lrs.mentions import display_key, mentions
@@ -26,6 +27,8 @@ from platform_api.lrs.signatures import verify_signatures
 from platform_api.lrs.validation import VOIDED_VERB, StatementError, parse_timestamp, validate_statement
 from platform_api.lrs.writers import Rows, insert_rows
 
+#: The largest user id (the column is a 32-bit integer): a larger account name names no user.
+MAX_USER_ID = 2**31 - 1
 #: The authority of statements the platform writes itself.
 PLATFORM_AGENT: dict[str, Any] = {
     "objectType": "Agent",
@@ -36,6 +39,10 @@ PLATFORM_AGENT: dict[str, Any] = {
 
 class StatementConflict(Exception):
     """An id already names a different statement (HTTP 409)."""
+
+
+class ForeignLearner(Exception):
+    """A client bound to an organization named a platform learner outside it (HTTP 403)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,37 @@ def _check_voiding(session: Session, statements: Sequence[dict[str, Any]], tenan
     return targets
 
 
+def _check_learners(
+    session: Session, statements: Sequence[dict[str, Any]], authority: Authority, *, batch: bool, path: str
+) -> None:
+    """A client bound to an organization writes statements about that organization's learners only.
+
+    The platform names a learner by an account on its own home page whose name is the user id,
+    and every reader of the statements (serving's learner loop, the feature pipeline) takes that
+    actor for the learner: another organization's client naming one would move that learner's
+    mastery and recommendations. The platform's own statements and platform-wide clients (no
+    organization) are not limited.
+    """
+    if authority.credential_id is None or authority.tenant_id is None:
+        return
+    named: dict[int, str] = {}
+    for index, statement in enumerate(statements):
+        account = statement["actor"].get("account") or {}
+        if account.get("homePage") == ACCOUNT_HOMEPAGE:
+            named[index] = str(account["name"])
+    if not named:
+        return
+    ids = {int(name) for name in named.values() if name.isdigit() and int(name) <= MAX_USER_ID}
+    own = set(session.scalars(select(User.id).where(User.id.in_(ids), User.tenant_id == authority.tenant_id)))
+    for index, name in named.items():
+        if not (name.isdigit() and int(name) in own):
+            where = f"{path}[{index}].actor" if batch else f"{path}.actor"
+            raise ForeignLearner(
+                f"{where} names the platform account {name!r}, which is not a learner of the organization these "
+                "credentials belong to; they write statements about their own organization's learners only"
+            )
+
+
 def transaction_time(session: Session) -> datetime:
     """``stored`` for this transaction, at millisecond precision.
 
@@ -161,6 +199,7 @@ def store_statements(
     """
     authority = authority or Authority()
     statements = validated(raw, batch=batch, path=path)
+    _check_learners(session, statements, authority, batch=batch, path=path)
     parts = parts or {}
     _check_attachments(statements, parts)
     verify_signatures(statements, parts)

@@ -1,3 +1,3 @@
-from tests.api.world import world_client
+from tests.api.world import _world_pg, _world_sqlite, world_client, world_client_any, world_module_any
 
-__all__ = ["world_client"]
+__all__ = ["_world_pg", "_world_sqlite", "world_client", "world_client_any", "world_module_any"]

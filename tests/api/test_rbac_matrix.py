@@ -4,6 +4,10 @@ A route that is added without an entry here fails :func:`test_every_route_has_a_
 Mutating requests carry an invalid body where possible, so an allowed role gets 422 from
 validation (which runs after the permission gate) and nothing changes; deletions act on
 a throw-away resource made by a factory.
+
+Everything runs on SQLite and on PostgreSQL. The matrix itself changes the world (factories,
+a published version), so it gets its own copy; the other tests change nothing and share one
+world per database for the module.
 """
 
 from __future__ import annotations
@@ -325,15 +329,15 @@ def _user_routes(client: TestClient) -> dict[str, APIRoute]:
     }
 
 
-def test_every_route_has_a_matrix_entry(world_client: tuple[TestClient, World]) -> None:
-    client, _ = world_client
+def test_every_route_has_a_matrix_entry(world_module_any: tuple[TestClient, World]) -> None:
+    client, _ = world_module_any
     routes = set(_user_routes(client))
     assert sorted(routes - MATRIX.keys()) == [], "new routes need an RBAC matrix entry"
     assert sorted(MATRIX.keys() - routes) == [], "matrix entries for routes that no longer exist"
 
 
-def test_every_protected_route_depends_on_permit(world_client: tuple[TestClient, World]) -> None:
-    client, _ = world_client
+def test_every_protected_route_depends_on_permit(world_module_any: tuple[TestClient, World]) -> None:
+    client, _ = world_module_any
     for key, route in _user_routes(client).items():
         assert _permits(route.dependant) == 1, f"{key} must depend on exactly one Permit"
 
@@ -373,8 +377,8 @@ def stub_serving(learner_id: int) -> httpx.Client:
     return httpx.Client(base_url="http://serving.test", transport=httpx.MockTransport(answer))
 
 
-def test_rbac_matrix(world_client: tuple[TestClient, World], record_property: Any) -> None:
-    client, world = world_client
+def test_rbac_matrix(world_client_any: tuple[TestClient, World], record_property: Any) -> None:
+    client, world = world_client_any
     client.app.state.serving_client = stub_serving(world.ids["user_learner"])  # type: ignore[attr-defined]
     _admin(client, world, "POST", f"/v1/courses/{world.ids['course']}/versions")  # version 1 exists
     failures, checked = [], 0
@@ -399,8 +403,8 @@ def test_rbac_matrix(world_client: tuple[TestClient, World], record_property: An
 
 
 @pytest.mark.parametrize("path", ["/v1/courses", "/v1/org-units", "/v1/cohorts", "/v1/users", "/v1/search?q=fractions"])
-def test_lists_never_show_another_tenant(world_client: tuple[TestClient, World], path: str) -> None:
-    client, world = world_client
+def test_lists_never_show_another_tenant(world_module_any: tuple[TestClient, World], path: str) -> None:
+    client, world = world_module_any
     body = client.get(path, headers={"Authorization": f"Bearer {world.tokens['outsider']}"}).json()
     alpha = {
         "/v1/courses": ("id", {world.ids["course"]}),
@@ -415,9 +419,9 @@ def test_lists_never_show_another_tenant(world_client: tuple[TestClient, World],
         assert all(item["tenant_id"] == world.ids["other_root"] for item in body["items"])
 
 
-def test_every_lrs_route_requires_lrs_credentials(world_client: tuple[TestClient, World]) -> None:
+def test_every_lrs_route_requires_lrs_credentials(world_module_any: tuple[TestClient, World]) -> None:
     """Outside the user matrix, the LRS is still closed: no credentials, no access (About is public by spec)."""
-    client, _ = world_client
+    client, _ = world_module_any
     lrs = [k for k in app_routes(client) if k.split(" ", 1)[1].startswith(LRS_PREFIX) and not k.startswith("HEAD ")]
     assert len(lrs) > 10
     for key in lrs:
@@ -444,9 +448,9 @@ GRAPHQL_MATRIX: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def test_graphql_matrix(world_client: tuple[TestClient, World]) -> None:
+def test_graphql_matrix(world_module_any: tuple[TestClient, World]) -> None:
     """Each field x role: allowed roles never see FORBIDDEN; the others see exactly that; outsiders see nothing."""
-    client, world = world_client
+    client, world = world_module_any
     failures, checked = [], 0
     for name, (allowed, template) in GRAPHQL_MATRIX.items():
         query = template.replace("$course", str(world.ids["course"])).replace("$dept", str(world.ids["dept"]))

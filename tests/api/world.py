@@ -1,10 +1,20 @@
-"""A small two-tenant world for API tests: every role, a course tree, a cohort, a guardian link."""
+"""A small two-tenant world for API tests: every role, a course tree, a cohort, a guardian link.
+
+Building a world (and hashing its password) costs a second or more, so it is built once per
+database kind and session into a template; each fixture gets a copy of the template (a file copy
+on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL) and logs its users in.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,15 +49,25 @@ from platform_api.domain.models import (
     User,
 )
 from platform_api.main import create_app
+from tests.conftest import DATABASES, fresh_pg_database, isolate_home
 
 PASSWORD = "world-password-1"
 ROLE_USERS = ("admin", "instructor", "assistant", "learner", "guardian")
+#: Everyone who can log in: the roles, a second learner of the course, and another tenant's administrator.
+WORLD_USERS = (*ROLE_USERS, "learner2", "outsider")
+#: The file behind the world's one submission (kept in the blob store of the API's home).
+SUBMISSION_CONTENT = b"My essay about fractions."
 
 
 @dataclass
 class World:
     ids: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    db_url: str = ""
+
+    def copy(self, db_url: str) -> World:
+        """The same ids in a copy of this world's database, with no one logged in yet."""
+        return World(ids=dict(self.ids), db_url=db_url)
 
 
 def _tenant(session, slug: str) -> tuple[OrgUnit, OrgUnit, OrgUnit]:  # type: ignore[no-untyped-def]
@@ -66,10 +86,12 @@ def _tenant(session, slug: str) -> tuple[OrgUnit, OrgUnit, OrgUnit]:  # type: ig
     return root, school, dept
 
 
-def build_world(db_url: str) -> World:
+def build_world(db_url: str, home: Path | None = None) -> World:
+    """Build the world in ``db_url``; the submission's file goes to the blob store under ``home``
+    (default: the API settings' home)."""
     upgrade(db_url)
     engine = make_engine(db_url)
-    world = World()
+    world = World(db_url=db_url)
     pw = hash_password(PASSWORD)
     with transaction(make_session_factory(engine)) as s:
         roles = _ensure_roles(s)
@@ -159,6 +181,7 @@ def build_world(db_url: str) -> World:
         s.add(sitting)
         s.flush()
         submission_id, exam_admission_id, assignment_id = _assignment_world(s, course.id, item.id, users["learner"].id)
+        store_submission_file(home or APISettings().home)
         world.ids.update(
             assignment=assignment_id,
             submission=submission_id,
@@ -196,8 +219,8 @@ def _assignment_world(s, course_id: int, item_id: int, learner_id: int) -> tuple
     attempt = Attempt(user_id=learner_id, item_id=item_id, seq=2, response={"assignment_id": assignment.id})
     s.add(attempt)
     s.flush()
-    content = b"My essay about fractions."
-    sha = BlobStore(APISettings().home / "submissions").put(content)
+    content = SUBMISSION_CONTENT
+    sha = hashlib.sha256(content).hexdigest()
     submission = Submission(
         assignment_id=assignment.id,
         user_id=learner_id,
@@ -223,6 +246,11 @@ def _assignment_world(s, course_id: int, item_id: int, learner_id: int) -> tuple
     return submission.id, exam_admission.id, assignment.id
 
 
+def store_submission_file(home: Path) -> None:
+    """Put the world submission's file in the blob store of an API whose home is ``home``."""
+    BlobStore(home / "submissions").put(SUBMISSION_CONTENT)
+
+
 def login(client: TestClient, email: str, password: str = PASSWORD) -> str:
     response = client.post("/v1/auth/token", data={"username": email, "password": password})
     assert response.status_code == 200, response.text
@@ -234,13 +262,90 @@ def make_client(db_url: str, **overrides: object) -> TestClient:
     return TestClient(create_app(settings))
 
 
-@pytest.fixture
-def world_client(migrated_sqlite_url: str) -> Iterator[tuple[TestClient, World]]:
-    world = build_world(migrated_sqlite_url)
-    with make_client(migrated_sqlite_url) as client:
-        for name in (*ROLE_USERS, "learner2", "outsider"):
+@pytest.fixture(scope="session")
+def _world_sqlite(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> tuple[Path, World]:
+    """The world built once per session in a SQLite file; tests get copies of the file."""
+    folder = tmp_path_factory.mktemp("world-template")
+    path = folder / "world.db"
+    shutil.copyfile(_sqlite_template, path)
+    return path, build_world(f"sqlite:///{path}", home=folder)
+
+
+@pytest.fixture(scope="session")
+def _world_pg(_pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World]]:
+    """The world built once per session in a PostgreSQL database that copies are made from."""
+    with fresh_pg_database(template=_pg_template) as url:
+        world = build_world(url, home=tmp_path_factory.mktemp("world-template"))
+        yield url.rsplit("/", 1)[1], world
+
+
+@contextmanager
+def world_copy(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[World]:
+    """A private copy of the world on ``kind`` ("sqlite" in ``folder``, or "postgresql"), dropped afterwards."""
+    if kind == "sqlite":
+        template, world = request.getfixturevalue("_world_sqlite")
+        path = folder / "world.db"
+        shutil.copyfile(template, path)
+        yield world.copy(f"sqlite:///{path}")
+        return
+    name, world = request.getfixturevalue("_world_pg")
+    with fresh_pg_database(template=name) as url:
+        yield world.copy(url)
+
+
+@contextmanager
+def world_api(world: World, home: Path, **overrides: Any) -> Iterator[TestClient]:
+    """The API over ``world``'s database with its home at ``home``, every world user logged in."""
+    store_submission_file(home)
+    with make_client(world.db_url, home=home, **overrides) as client:
+        for name in WORLD_USERS:
             world.tokens[name] = login(client, f"{name}@world.test")
+        yield client
+
+
+@contextmanager
+def module_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, **overrides: Any
+) -> Iterator[tuple[TestClient, World]]:
+    """One world per database kind (``request.param``) for a whole module, with its own home.
+
+    Only for tests that do not change what the module's other tests assert on: they share it.
+    """
+    folder = tmp_path_factory.mktemp("world")
+    with pytest.MonkeyPatch.context() as patch:
+        home = isolate_home(patch, folder / "pathwise-home")
+        with world_copy(request, request.param, folder) as world, world_api(world, home, **overrides) as client:
+            yield client, world
+
+
+@pytest.fixture
+def world_client(
+    migrated_sqlite_url: str, _world_sqlite: tuple[Path, World], _isolated_home: Path
+) -> Iterator[tuple[TestClient, World]]:
+    """A fresh world on SQLite (in ``migrated_sqlite_url``'s file), every user logged in."""
+    template, built = _world_sqlite
+    shutil.copyfile(template, migrated_sqlite_url.removeprefix("sqlite:///"))
+    world = built.copy(migrated_sqlite_url)
+    with world_api(world, _isolated_home) as client:
         yield client, world
+
+
+@pytest.fixture(params=DATABASES)
+def world_client_any(
+    request: pytest.FixtureRequest, tmp_path: Path, _isolated_home: Path
+) -> Iterator[tuple[TestClient, World]]:
+    """Like ``world_client``, once on SQLite and once on PostgreSQL: a fresh copy for each test."""
+    with world_copy(request, request.param, tmp_path) as world, world_api(world, _isolated_home) as client:
+        yield client, world
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def world_module_any(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, World]]:
+    """One world per database kind shared by a module's tests that only read (or change nothing)."""
+    with module_world(request, tmp_path_factory) as shared:
+        yield shared
 
 
 def publish_course(db_url: str, course_id: int) -> int:

@@ -40,6 +40,7 @@ from platform_api.domain.review.service import (
     adjust_score,
     grade_book,
     grade_book_csv,
+    refuse_own_work,
     regrade_item,
 )
 from platform_api.events.platform import emit
@@ -53,13 +54,21 @@ REGRADE_PERMISSION = "grades:write"
 
 @router.get("/courses/{course_id}/review-queue", response_model=Page[SubmissionPublic])
 def review_queue(
-    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("grades:read", "course")]
+    session: SessionDep,
+    course_id: int,
+    page: PageDep,
+    principal: Annotated[Principal, permit("grades:read", "course")],
 ) -> Page[SubmissionPublic]:
-    """Flagged submissions waiting for an instructor, oldest first."""
+    """Flagged submissions waiting for an instructor, oldest first; never the caller's own (a learner
+    who also assists on the course cannot grade them: another grader reviews them)."""
     query = (
         select(Submission)
         .join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Assignment.course_id == course_id, Submission.status == "review")
+        .where(
+            Assignment.course_id == course_id,
+            Submission.status == "review",
+            Submission.user_id != principal.user.id,
+        )
         .order_by(Submission.submitted_at, Submission.id)
     )
     return paginate(session, query, page, SubmissionPublic)
@@ -67,18 +76,27 @@ def review_queue(
 
 @router.get("/courses/{course_id}/review-queue/answers", response_model=Page[AnswerReviewPublic])
 def answer_review_queue(
-    session: SessionDep, course_id: int, page: PageDep, _: Annotated[Principal, permit("grades:read", "course")]
+    session: SessionDep,
+    course_id: int,
+    page: PageDep,
+    principal: Annotated[Principal, permit("grades:read", "course")],
 ) -> Page[AnswerReviewPublic]:
     """Essay and code answers in the course's assessment sittings that a grader flagged, oldest first.
 
     A flagged regrade is listed too: it keeps its earlier score until an instructor decides.
+    Never the caller's own answers: a learner who also assists on the course would read the
+    grader's report (a provisional score) of their own summative answer before its release.
     """
     rows = session.execute(
         select(Attempt, AssessmentSitting.assessment_id)
         .join(AssessmentSitting, AssessmentSitting.id == Attempt.sitting_id)
         .join(Assessment, Assessment.id == AssessmentSitting.assessment_id)
         .join(Item, Item.id == Attempt.item_id)
-        .where(Assessment.course_id == course_id, or_(Attempt.score.is_(None), Item.kind.in_(WRITTEN_KINDS)))
+        .where(
+            Assessment.course_id == course_id,
+            or_(Attempt.score.is_(None), Item.kind.in_(WRITTEN_KINDS)),
+            Attempt.user_id != principal.user.id,
+        )
         .order_by(Attempt.submitted_at, Attempt.id)
     ).all()
     flagged = [
@@ -197,6 +215,9 @@ def add_comment(
 ) -> SubmissionComment:
     row = session.get(Submission, submission_id)
     assert row is not None
+    refuse_own_work(
+        row.user_id, principal.user, f"submission {row.id}", "comment as a grader on", "another grader has to"
+    )
     comment = SubmissionComment(submission_id=submission_id, author_id=principal.user.id, body=body.body)
     session.add(comment)
     session.flush()

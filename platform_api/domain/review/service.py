@@ -30,13 +30,14 @@ OBJECTIVE_KINDS = frozenset({"multiple_choice", "multiple_response", "numeric", 
 SUBMISSION_KINDS = frozenset({"code", "essay"})
 
 
-def refuse_own_work(owner_id: int, actor: User, what: str) -> None:
-    """Nobody grades their own work, whatever role they hold: a 403 when ``actor`` owns it."""
+def refuse_own_work(
+    owner_id: int, actor: User, what: str, act: str = "grade", instead: str = "another grader has to score it"
+) -> None:
+    """Nobody grades their own work, whatever role they hold (a learner may also assist on their own
+    course): a 403 when ``actor`` owns it. ``act`` names the grader's act refused (grading, commenting)."""
     if owner_id == actor.id:
         raise ProblemError(
-            403,
-            f"{what} is your own work, and you cannot grade your own work; another grader has to score it",
-            title="Own work",
+            403, f"{what} is your own work, and you cannot {act} your own work; {instead}", title="Own work"
         )
 
 
