@@ -511,6 +511,11 @@ VALID: dict[str, Valid] = {
     # one's own authenticator: anyone signed in, for themselves only
     "POST /v1/auth/mfa/setup": Valid(lambda a: Call(body={}), actor="instructor", outsider=None),
     "POST /v1/auth/mfa/enable": Valid(_mfa_enable, actor="guardian", outsider=None),
+    "POST /v1/auth/password": Valid(
+        lambda a: Call(body={"current_password": PASSWORD, "new_password": f"a-new-password-{a.n()}"}),
+        actor="learner2",
+        outsider=None,
+    ),
     # users and grants; another tenant's administrator creates users in their own tenant only
     "POST /v1/users": Valid(
         lambda a: Call(body={"email": f"new{a.n()}@world.test", "display_name": "New"}), outsider=None
@@ -518,6 +523,7 @@ VALID: dict[str, Valid] = {
     "PATCH /v1/users/{user_id}": Valid(
         lambda a: Call(_ids(a, user_id="user_learner2"), {"display_name": "Learner two"})
     ),
+    "POST /v1/users/{user_id}/invitations": Valid(lambda a: Call({"user_id": a.fresh_user()})),
     "POST /v1/grants": Valid(_grant),
     "DELETE /v1/grants/{grant_id}": Valid(_existing_grant),
     "POST /v1/org-units": Valid(
@@ -1068,6 +1074,10 @@ def test_summative_results_stay_hidden_until_release_on_every_route(api: Api) ->
                 assert (view["score"], view["passed"], view["results"]) == (None, None, None), reader
                 rows = _attempt_rows(api, reader, user, mine)
                 assert len(rows) == 3 and all((r["correct"], r["score"]) == (None, None) for r in rows), reader
+                listed = next(
+                    r for r in api.ok(reader, "GET", f"/v1/users/{user}/sittings")["items"] if r["id"] == sitting
+                )
+                assert (listed["score"], listed["passed"], listed["results"]) == (None, None, None), reader
             if who == "learner":
                 for path in ("gradebook", "gradebook.csv", "review-queue", "review-queue/answers"):
                     _problem(api.call(who, "GET", f"/v1/courses/{course}/{path}"), 403)
