@@ -1,3 +1,3 @@
-from tests.api.world import world_client
+from tests.api.world import any_db_client, world_client
 
-__all__ = ["world_client"]
+__all__ = ["any_db_client", "world_client"]

@@ -248,12 +248,17 @@ def test_nobody_grades_their_own_work_whatever_role_they_hold(api: tuple[TestCli
 # ---- published means published ---------------------------------------------------------------
 
 
-def _catalog_activity_ids(db_url: str, course_id: int) -> list[str]:
+def _catalog_activities(db_url: str, course_id: int) -> list[tuple[str, str]]:
+    """(id, title) of each activity serving recommends from in the course."""
     engine = make_engine(db_url)
     with engine.connect() as conn:
         course = load_catalog(conn, [course_id]).course(str(course_id))
     engine.dispose()
-    return [] if course is None else [a.id for a in course.activities]
+    return [] if course is None else [(a.id, a.title) for a in course.activities]
+
+
+def _catalog_activity_ids(db_url: str, course_id: int) -> list[str]:
+    return [ident for ident, _ in _catalog_activities(db_url, course_id)]
 
 
 def test_learners_see_only_the_published_version(api: tuple[TestClient, World, str]) -> None:
@@ -297,3 +302,53 @@ def test_learners_see_only_the_published_version(api: tuple[TestClient, World, s
     assert str(drill["id"]) in _catalog_activity_ids(db_url, course)
     assert client.get("/v1/search", params={"q": "zebra"}, headers=learner).json()["total"] == 1
     assert client.get(f"/v1/activities/{drill['id']}", headers=learner).status_code == 200
+
+
+def test_learners_find_and_are_offered_only_published_titles(api: tuple[TestClient, World, str]) -> None:
+    """Search and serving's catalog read the published version: a unit only in the draft, or a
+    title changed in the draft, stays with the staff until it is published."""
+    client, world, db_url = api
+    course = world.ids["course"]
+    staff, learner = _h(world, "instructor"), _h(world, "learner")
+
+    def found(headers: dict[str, str], q: str) -> list[tuple[str, int, str]]:
+        response = client.get("/v1/search", params={"q": q}, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert page["total"] == len(page["items"])
+        return [(h["entity_type"], h["entity_id"], h["title"]) for h in page["items"]]
+
+    # never published: learners find nothing of the course, not even its description
+    about = client.patch(f"/v1/courses/{course}", json={"description": "Okapi ratios"}, headers=staff)
+    assert about.status_code == 200, about.text
+    assert found(learner, "okapi") == []
+    assert found(staff, "okapi") == [("course", course, "Fractions and ratios")]
+    assert _catalog_activities(db_url, course) == []
+
+    assert client.post(f"/v1/courses/{course}/versions", headers=staff).status_code == 201
+    walrus = client.post(f"/v1/courses/{course}/units", json={"title": "Walrus geometry"}, headers=staff)
+    assert walrus.status_code == 201, walrus.text
+    renamed = client.patch(f"/v1/units/{world.ids['unit']}", json={"title": "Narwhal unit"}, headers=staff)
+    assert renamed.status_code == 200, renamed.text
+    drill = client.patch(f"/v1/activities/{world.ids['activity']}", json={"title": "Secret drill"}, headers=staff)
+    assert drill.status_code == 200, drill.text
+
+    # the draft-only unit and the draft titles are found by staff only
+    assert found(learner, "walrus") == [] and found(learner, "narwhal") == [] and found(learner, "secret") == []
+    assert found(staff, "walrus") == [("unit", walrus.json()["id"], "Walrus geometry")]
+    assert found(staff, "narwhal") == [("unit", world.ids["unit"], "Narwhal unit")]
+    # learners find the unit and the activity under their published titles
+    assert found(learner, "unit one") == [("unit", world.ids["unit"], "Unit one")]
+    assert found(learner, "practice") == [("activity", world.ids["activity"], "Practice")]
+    assert _catalog_activities(db_url, course) == [(str(world.ids["activity"]), "Practice")]
+    # another tenant finds nothing, published or not
+    assert found(_h(world, "outsider"), "practice") == []
+
+    # publishing releases the draft to search and to serving
+    assert client.post(f"/v1/courses/{course}/versions", headers=staff).status_code == 201
+    assert found(learner, "walrus") == [("unit", walrus.json()["id"], "Walrus geometry")]
+    assert found(learner, "narwhal") == [("unit", world.ids["unit"], "Narwhal unit")]
+    assert found(learner, "unit one") == []
+    assert found(learner, "okapi") == [("course", course, "Fractions and ratios")]
+    assert _catalog_activities(db_url, course) == [(str(world.ids["activity"]), "Secret drill")]
+    assert client.get("/v1/search", params={"q": "walrus"}).status_code == 401

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.world import ROLE_USERS, World, build_world, login, make_client
+from tests.api.world import World
 
 LISTINGS = ("enrollments", "sittings", "submissions")
 WHAT = {"enrollments": "enrollments", "sittings": "quiz and test sittings", "submissions": "assignment submissions"}
-
-
-@pytest.fixture
-def any_db_client(db_url: str) -> Iterator[tuple[TestClient, World]]:
-    """The world on SQLite and on PostgreSQL, for the listings whose SQL does the scoping."""
-    world = build_world(db_url)
-    with make_client(db_url) as client:
-        for name in (*ROLE_USERS, "learner2", "outsider"):
-            world.tokens[name] = login(client, f"{name}@world.test")
-        yield client, world
 
 
 def _h(world: World, role: str) -> dict[str, str]:

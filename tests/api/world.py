@@ -243,6 +243,16 @@ def world_client(migrated_sqlite_url: str) -> Iterator[tuple[TestClient, World]]
         yield client, world
 
 
+@pytest.fixture
+def any_db_client(db_url: str) -> Iterator[tuple[TestClient, World]]:
+    """The world on SQLite and on PostgreSQL, for reads whose SQL does the scoping."""
+    world = build_world(db_url)
+    with make_client(db_url) as client:
+        for name in (*ROLE_USERS, "learner2", "outsider"):
+            world.tokens[name] = login(client, f"{name}@world.test")
+        yield client, world
+
+
 def publish_course(db_url: str, course_id: int) -> int:
     """Publish the course's draft as its next version, as ``POST /v1/courses/{id}/versions`` does."""
     from platform_api.domain.content.service import publish
