@@ -16,8 +16,9 @@ from platform_api.domain.assessment.release import hidden_from, unreleased
 from platform_api.domain.assignments.models import Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.attempts.schemas import AttemptSubmit
-from platform_api.domain.attempts.service import course_of_activity, record_attempt
+from platform_api.domain.attempts.service import attempt_course, course_of_activity, record_attempt
 from platform_api.domain.content.models import ActivityItem
+from platform_api.domain.content.service import learner_record_clause
 from platform_api.domain.enrollment.schemas import AttemptPublic, GradeCreate
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import GuardianLink
@@ -32,16 +33,26 @@ def list_attempts(
     session: SessionDep,
     user_id: int,
     page: PageDep,
-    principal: Annotated[Principal, permit("learners:read", "user", "user_id")],
+    principal: Annotated[
+        Principal,
+        permit(
+            "learners:read",
+            "user",
+            "user_id",
+            refusal="The attempts of user {user_id} are shown only to that learner, "
+            "their linked guardians and the staff of their courses.",
+        ),
+    ],
 ) -> Page[AttemptPublic]:
     """The learner's attempts; answers in a summative sitting still open show no score or correctness
-    (to anyone but the course's graders) until the sitting is finished."""
-    listed = paginate(
-        session,
-        select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.seq, Attempt.id),
-        page,
-        AttemptPublic,
+    (to anyone but the course's graders) until the sitting is finished. Staff see the attempts in
+    the courses within their scope."""
+    query = (
+        select(Attempt)
+        .where(Attempt.user_id == user_id, learner_record_clause(principal, user_id, attempt_course()))
+        .order_by(Attempt.seq, Attempt.id)
     )
+    listed = paginate(session, query, page, AttemptPublic)
     sittings = dict(
         session.execute(
             select(Attempt.id, Attempt.sitting_id).where(
