@@ -130,6 +130,78 @@ def test_summative_results_stay_hidden_until_the_sitting_is_finished(api: tuple[
     assert (row["correct"], row["score"]) == (True, 1.0)  # released with the result
 
 
+def _adaptive_test(client: TestClient, world: World) -> tuple[dict[str, Any], list[int]]:
+    """A summative adaptive test over 12 calibrated yes/no items (the answer is always "yes")
+    that asks at least 3 of them."""
+    ids = []
+    for n in range(12):
+        body = {
+            "external_id": f"cat-hide-{n}",
+            "skill_id": world.ids["skill"],
+            "stem": f"Is {n} a whole number?",
+            "key": {"kind": "multiple_choice", "choices": [{"id": "yes"}, {"id": "no"}], "correct": "yes"},
+            "difficulty": -2.0 + n * 4 / 11,
+            "discrimination": 1.7,
+        }
+        response = client.post("/v1/items", json=body, headers=_h(world, "instructor"))
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    settings = {"skill_ids": [world.ids["skill"]], "max_se": 0.3, "min_items": 3, "max_items": 8, "bin_size": 2}
+    return _test(client, world, title="Placement", selection="adaptive", adaptive=settings), ids
+
+
+def test_an_open_adaptive_tests_ability_estimate_stays_hidden(api: tuple[TestClient, World, str]) -> None:
+    """``theta`` and ``standard_error`` follow the release rule of the scores: the learner and their
+    guardian see them once the sitting is finished, the course's graders all along."""
+    client, world, _ = api
+    test, _ = _adaptive_test(client, world)
+    start = f"/v1/assessments/{test['id']}/sittings"
+    started = client.post(start, headers=_h(world, "learner"))
+    assert started.status_code == 201, started.text
+    sitting = started.json()
+    assert (sitting["theta"], sitting["standard_error"]) == (None, None)
+    path = f"/v1/sittings/{sitting['id']}"
+    current = sitting["items"][0]["id"]
+    for _ in range(2):  # two right answers: the estimate moves up, the sitting stays open
+        out = client.post(
+            f"{path}/answers", json={"item_id": current, "answer": {"choice": "yes"}}, headers=_h(world, "learner")
+        )
+        assert out.status_code == 201, out.text
+        assert not out.json()["finished"] and out.json()["score"] is None
+        current = out.json()["next_item"]["id"]
+
+    staff = client.get(path, headers=_h(world, "instructor")).json()
+    assert staff["status"] == "open" and staff["theta"] > 0 and staff["standard_error"] > 0
+    for role in ("assistant", "admin"):  # every grader of the course sees the running estimate
+        seen = client.get(path, headers=_h(world, role)).json()
+        assert (seen["theta"], seen["standard_error"]) == (staff["theta"], staff["standard_error"]), role
+
+    learner = world.ids["user_learner"]
+    for role in ("learner", "guardian"):
+        seen = client.get(path, headers=_h(world, role))
+        assert seen.status_code == 200, seen.text
+        assert (seen.json()["theta"], seen.json()["standard_error"], seen.json()["score"]) == (None, None, None), role
+        listed = client.get(f"/v1/users/{learner}/sittings", headers=_h(world, role)).json()["items"]
+        assert [row for row in listed if row["id"] == sitting["id"]] == [seen.json()], role
+    listed = client.get(f"/v1/users/{learner}/sittings", headers=_h(world, "instructor")).json()["items"]
+    assert [row["theta"] for row in listed if row["id"] == sitting["id"]] == [staff["theta"]]
+    resumed = client.post(start, headers=_h(world, "learner"))
+    assert resumed.status_code == 200 and (resumed.json()["theta"], resumed.json()["standard_error"]) == (None, None)
+    # the gradebook is the graders' own and shows the open sitting as pending, without a score
+    assert client.get(f"/v1/courses/{world.ids['course']}/gradebook", headers=_h(world, "learner")).status_code == 403
+    book = client.get(f"/v1/courses/{world.ids['course']}/gradebook", headers=_h(world, "instructor")).json()
+    [row] = [r for r in book["rows"] if r["user_id"] == learner]
+    assert row["tests"][str(test["id"])] == {"score": None, "attempts": 1, "pending": 1}
+
+    finished = client.post(f"{path}/finish", headers=_h(world, "learner"))
+    assert finished.status_code == 200, finished.text
+    released = (staff["theta"], staff["standard_error"])
+    assert (finished.json()["theta"], finished.json()["standard_error"]) == released
+    for role in ("learner", "guardian"):
+        seen = client.get(path, headers=_h(world, role)).json()
+        assert seen["status"] == "finished" and (seen["theta"], seen["standard_error"]) == released, role
+
+
 # ---- attempt limits, grading policy, a new form on retake ------------------------------------
 
 

@@ -12,7 +12,7 @@ from platform_api.api.pages import Page, paginate
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
-from platform_api.domain.assessment.release import hidden_from, unreleased
+from platform_api.domain.assessment.release import withheld_from
 from platform_api.domain.assignments.models import Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.attempts.schemas import AttemptSubmit
@@ -62,10 +62,9 @@ def list_attempts(
         .tuples()
         .all()
     )
-    withheld = unreleased(session, sittings.values())
+    withheld = withheld_from(session, principal, user_id, sittings.values())
     for row in listed.items:
-        course_id = withheld.get(sittings.get(row.id) or 0)
-        if course_id is not None and hidden_from(session, principal, user_id, course_id):
+        if sittings.get(row.id) in withheld:
             row.correct, row.score = None, None
     return listed
 
