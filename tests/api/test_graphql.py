@@ -1,4 +1,5 @@
-"""GraphQL over the REST services: field permissions, tenancy, limits, and mutations that change all or nothing."""
+"""GraphQL over the REST services: field permissions, tenancy, published courses for learners, limits, and
+mutations that change all or nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.domain.content.models import Course
 from platform_api.domain.enrollment.models import Enrollment
-from tests.api.world import World, build_world, login, make_client
+from tests.api.world import World, build_world, login, make_client, publish_course
 
 TREE = """{ me { email roles enrollments { courseId } }
   courses(limit: 10) { id title units { title lessons { title activities { title skills { code } } } } }
@@ -51,9 +52,15 @@ def test_learner_reads_the_course_tree(world_client: tuple[TestClient, World]) -
     assert data["skills"] == [{"code": "frac"}]
 
 
+def _publish(client: TestClient, world: World) -> None:
+    """Learners read a course only once a version of it is published."""
+    publish_course(str(client.app.state.settings.db_url), world.ids["course"])  # type: ignore[attr-defined]
+
+
 def test_field_permission_hides_only_that_field(world_client: tuple[TestClient, World]) -> None:
     """A learner may read the course but not its enrollments; staff may read both."""
     client, world = world_client
+    _publish(client, world)
     query = "query($id: Int!) { course(id: $id) { title enrollments { userId } } }"
     learner = gql(client, world.tokens["learner"], query, {"id": world.ids["course"]}).json()
     assert learner["data"] == {"course": {"title": "Fractions and ratios", "enrollments": None}}
@@ -73,6 +80,7 @@ def test_one_forbidden_field_blanks_neither_its_parent_nor_its_siblings(
 ) -> None:
     """The README's promise: the learner gets ``me`` and the course, and one FORBIDDEN error for enrollments."""
     client, world = world_client
+    _publish(client, world)
     query = "query($id: Int!) { me { email } course(id: $id) { id title enrollments { userId } } skills { code } }"
     response = gql(client, world.tokens["learner"], query, {"id": world.ids["course"]})
     assert response.status_code == 200, response.text
@@ -85,6 +93,81 @@ def test_one_forbidden_field_blanks_neither_its_parent_nor_its_siblings(
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [(["course", "enrollments"], "FORBIDDEN")]
     guardian = gql(client, world.tokens["guardian"], "{ me { email } orgUnits { id } }").json()
     assert guardian["data"]["me"] == {"email": "guardian@world.test"}
+
+
+COURSE = "query($id: Int!) { course(id: $id) { id title description status units { title } } }"
+COURSES = "{ courses { id title description status } }"
+
+
+def test_learners_read_the_published_course_never_the_draft(world_client_any: tuple[TestClient, World]) -> None:
+    """``course`` and ``courses`` read a course as ``GET /v1/courses/{id}`` and ``GET /v1/courses`` do."""
+    client, world = world_client_any
+    course_id = world.ids["course"]
+    staff_headers = {"Authorization": f"Bearer {world.tokens['instructor']}"}
+
+    # never published: learners have no course to read, staff read the draft
+    for role in ("learner", "learner2"):
+        hidden = gql(client, world.tokens[role], COURSE, {"id": course_id})
+        assert hidden.status_code == 404, (role, hidden.text)
+        body = hidden.json()
+        assert body["data"] == {"course": None}
+        [error] = body["errors"]
+        assert error["message"] == f"Course {course_id} has no published version yet."
+        assert (error["path"], error["extensions"]["code"]) == (["course"], "NOT_FOUND")
+        assert gql(client, world.tokens[role], COURSES).json() == {"data": {"courses": []}}, role
+    draft = gql(client, world.tokens["instructor"], COURSE, {"id": course_id}).json()["data"]["course"]
+    assert (draft["title"], draft["status"]) == ("Fractions and ratios", "draft")
+
+    assert client.post(f"/v1/courses/{course_id}/versions", headers=staff_headers).status_code == 201
+    edit = {"title": "Secret draft title", "description": "Unreleased plans"}
+    assert client.patch(f"/v1/courses/{course_id}", json=edit, headers=staff_headers).status_code == 200
+    renamed = client.patch(f"/v1/units/{world.ids['unit']}", json={"title": "Secret unit"}, headers=staff_headers)
+    assert renamed.status_code == 200, renamed.text
+
+    published = {
+        "id": course_id,
+        "title": "Fractions and ratios",
+        "description": "",
+        "status": "published",
+    }
+    for role in ("learner", "learner2"):
+        seen = gql(client, world.tokens[role], COURSE, {"id": course_id})
+        assert seen.status_code == 200, (role, seen.text)
+        assert seen.json() == {"data": {"course": {**published, "units": [{"title": "Unit one"}]}}}, role
+        assert gql(client, world.tokens[role], COURSES).json() == {"data": {"courses": [published]}}, role
+        # the same course as REST shows it to the same caller
+        rest = client.get(f"/v1/courses/{course_id}", headers={"Authorization": f"Bearer {world.tokens[role]}"})
+        assert {k: rest.json()[k] for k in published} == published
+    # the course's staff keep reading the draft they edit
+    for role in ("instructor", "assistant", "admin"):
+        course = gql(client, world.tokens[role], COURSE, {"id": course_id}).json()["data"]["course"]
+        assert (course["title"], course["units"]) == ("Secret draft title", [{"title": "Secret unit"}]), role
+        listed = gql(client, world.tokens[role], COURSES).json()["data"]["courses"]
+        assert [(c["id"], c["title"]) for c in listed] == [(course_id, "Secret draft title")], role
+
+    # publishing the edit releases it to learners
+    assert client.post(f"/v1/courses/{course_id}/versions", headers=staff_headers).status_code == 201
+    course = gql(client, world.tokens["learner"], COURSE, {"id": course_id}).json()["data"]["course"]
+    assert (course["title"], course["units"]) == ("Secret draft title", [{"title": "Secret unit"}])
+    # an archived course says so
+    assert client.delete(f"/v1/courses/{course_id}", headers=staff_headers).status_code == 204
+    course = gql(client, world.tokens["learner"], COURSE, {"id": course_id}).json()["data"]["course"]
+    assert course["status"] == "archived"
+
+
+def test_a_never_published_course_is_missing_beside_readable_fields(world_client: tuple[TestClient, World]) -> None:
+    """One NOT_FOUND error for the course; ``me`` still answers, and the other tenant's course stays 404."""
+    client, world = world_client
+    query = "query($id: Int!) { me { email } course(id: $id) { title } }"
+    response = gql(client, world.tokens["learner"], query, {"id": world.ids["course"]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"] == {"me": {"email": "learner@world.test"}, "course": None}
+    assert [(e["path"], e["extensions"]["status"]) for e in body["errors"]] == [(["course"], 404)]
+    other = gql(client, world.tokens["learner"], COURSE, {"id": world.ids["other_course"]})
+    assert other.status_code == 404
+    assert other.json()["errors"][0]["message"] == f"course {world.ids['other_course']} not found"
+    assert gql(client, None, COURSES).status_code == 401
 
 
 def test_other_tenants_are_invisible(world_client: tuple[TestClient, World]) -> None:

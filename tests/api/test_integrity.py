@@ -130,6 +130,78 @@ def test_summative_results_stay_hidden_until_the_sitting_is_finished(api: tuple[
     assert (row["correct"], row["score"]) == (True, 1.0)  # released with the result
 
 
+def _adaptive_test(client: TestClient, world: World) -> tuple[dict[str, Any], list[int]]:
+    """A summative adaptive test over 12 calibrated yes/no items (the answer is always "yes")
+    that asks at least 3 of them."""
+    ids = []
+    for n in range(12):
+        body = {
+            "external_id": f"cat-hide-{n}",
+            "skill_id": world.ids["skill"],
+            "stem": f"Is {n} a whole number?",
+            "key": {"kind": "multiple_choice", "choices": [{"id": "yes"}, {"id": "no"}], "correct": "yes"},
+            "difficulty": -2.0 + n * 4 / 11,
+            "discrimination": 1.7,
+        }
+        response = client.post("/v1/items", json=body, headers=_h(world, "instructor"))
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    settings = {"skill_ids": [world.ids["skill"]], "max_se": 0.3, "min_items": 3, "max_items": 8, "bin_size": 2}
+    return _test(client, world, title="Placement", selection="adaptive", adaptive=settings), ids
+
+
+def test_an_open_adaptive_tests_ability_estimate_stays_hidden(api: tuple[TestClient, World, str]) -> None:
+    """``theta`` and ``standard_error`` follow the release rule of the scores: the learner and their
+    guardian see them once the sitting is finished, the course's graders all along."""
+    client, world, _ = api
+    test, _ = _adaptive_test(client, world)
+    start = f"/v1/assessments/{test['id']}/sittings"
+    started = client.post(start, headers=_h(world, "learner"))
+    assert started.status_code == 201, started.text
+    sitting = started.json()
+    assert (sitting["theta"], sitting["standard_error"]) == (None, None)
+    path = f"/v1/sittings/{sitting['id']}"
+    current = sitting["items"][0]["id"]
+    for _ in range(2):  # two right answers: the estimate moves up, the sitting stays open
+        out = client.post(
+            f"{path}/answers", json={"item_id": current, "answer": {"choice": "yes"}}, headers=_h(world, "learner")
+        )
+        assert out.status_code == 201, out.text
+        assert not out.json()["finished"] and out.json()["score"] is None
+        current = out.json()["next_item"]["id"]
+
+    staff = client.get(path, headers=_h(world, "instructor")).json()
+    assert staff["status"] == "open" and staff["theta"] > 0 and staff["standard_error"] > 0
+    for role in ("assistant", "admin"):  # every grader of the course sees the running estimate
+        seen = client.get(path, headers=_h(world, role)).json()
+        assert (seen["theta"], seen["standard_error"]) == (staff["theta"], staff["standard_error"]), role
+
+    learner = world.ids["user_learner"]
+    for role in ("learner", "guardian"):
+        seen = client.get(path, headers=_h(world, role))
+        assert seen.status_code == 200, seen.text
+        assert (seen.json()["theta"], seen.json()["standard_error"], seen.json()["score"]) == (None, None, None), role
+        listed = client.get(f"/v1/users/{learner}/sittings", headers=_h(world, role)).json()["items"]
+        assert [row for row in listed if row["id"] == sitting["id"]] == [seen.json()], role
+    listed = client.get(f"/v1/users/{learner}/sittings", headers=_h(world, "instructor")).json()["items"]
+    assert [row["theta"] for row in listed if row["id"] == sitting["id"]] == [staff["theta"]]
+    resumed = client.post(start, headers=_h(world, "learner"))
+    assert resumed.status_code == 200 and (resumed.json()["theta"], resumed.json()["standard_error"]) == (None, None)
+    # the gradebook is the graders' own and shows the open sitting as pending, without a score
+    assert client.get(f"/v1/courses/{world.ids['course']}/gradebook", headers=_h(world, "learner")).status_code == 403
+    book = client.get(f"/v1/courses/{world.ids['course']}/gradebook", headers=_h(world, "instructor")).json()
+    [row] = [r for r in book["rows"] if r["user_id"] == learner]
+    assert row["tests"][str(test["id"])] == {"score": None, "attempts": 1, "pending": 1}
+
+    finished = client.post(f"{path}/finish", headers=_h(world, "learner"))
+    assert finished.status_code == 200, finished.text
+    released = (staff["theta"], staff["standard_error"])
+    assert (finished.json()["theta"], finished.json()["standard_error"]) == released
+    for role in ("learner", "guardian"):
+        seen = client.get(path, headers=_h(world, role)).json()
+        assert seen["status"] == "finished" and (seen["theta"], seen["standard_error"]) == released, role
+
+
 # ---- attempt limits, grading policy, a new form on retake ------------------------------------
 
 
@@ -248,12 +320,17 @@ def test_nobody_grades_their_own_work_whatever_role_they_hold(api: tuple[TestCli
 # ---- published means published ---------------------------------------------------------------
 
 
-def _catalog_activity_ids(db_url: str, course_id: int) -> list[str]:
+def _catalog_activities(db_url: str, course_id: int) -> list[tuple[str, str]]:
+    """(id, title) of each activity serving recommends from in the course."""
     engine = make_engine(db_url)
     with engine.connect() as conn:
         course = load_catalog(conn, [course_id]).course(str(course_id))
     engine.dispose()
-    return [] if course is None else [a.id for a in course.activities]
+    return [] if course is None else [(a.id, a.title) for a in course.activities]
+
+
+def _catalog_activity_ids(db_url: str, course_id: int) -> list[str]:
+    return [ident for ident, _ in _catalog_activities(db_url, course_id)]
 
 
 def test_learners_see_only_the_published_version(api: tuple[TestClient, World, str]) -> None:
@@ -297,3 +374,53 @@ def test_learners_see_only_the_published_version(api: tuple[TestClient, World, s
     assert str(drill["id"]) in _catalog_activity_ids(db_url, course)
     assert client.get("/v1/search", params={"q": "zebra"}, headers=learner).json()["total"] == 1
     assert client.get(f"/v1/activities/{drill['id']}", headers=learner).status_code == 200
+
+
+def test_learners_find_and_are_offered_only_published_titles(api: tuple[TestClient, World, str]) -> None:
+    """Search and serving's catalog read the published version: a unit only in the draft, or a
+    title changed in the draft, stays with the staff until it is published."""
+    client, world, db_url = api
+    course = world.ids["course"]
+    staff, learner = _h(world, "instructor"), _h(world, "learner")
+
+    def found(headers: dict[str, str], q: str) -> list[tuple[str, int, str]]:
+        response = client.get("/v1/search", params={"q": q}, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert page["total"] == len(page["items"])
+        return [(h["entity_type"], h["entity_id"], h["title"]) for h in page["items"]]
+
+    # never published: learners find nothing of the course, not even its description
+    about = client.patch(f"/v1/courses/{course}", json={"description": "Okapi ratios"}, headers=staff)
+    assert about.status_code == 200, about.text
+    assert found(learner, "okapi") == []
+    assert found(staff, "okapi") == [("course", course, "Fractions and ratios")]
+    assert _catalog_activities(db_url, course) == []
+
+    assert client.post(f"/v1/courses/{course}/versions", headers=staff).status_code == 201
+    walrus = client.post(f"/v1/courses/{course}/units", json={"title": "Walrus geometry"}, headers=staff)
+    assert walrus.status_code == 201, walrus.text
+    renamed = client.patch(f"/v1/units/{world.ids['unit']}", json={"title": "Narwhal unit"}, headers=staff)
+    assert renamed.status_code == 200, renamed.text
+    drill = client.patch(f"/v1/activities/{world.ids['activity']}", json={"title": "Secret drill"}, headers=staff)
+    assert drill.status_code == 200, drill.text
+
+    # the draft-only unit and the draft titles are found by staff only
+    assert found(learner, "walrus") == [] and found(learner, "narwhal") == [] and found(learner, "secret") == []
+    assert found(staff, "walrus") == [("unit", walrus.json()["id"], "Walrus geometry")]
+    assert found(staff, "narwhal") == [("unit", world.ids["unit"], "Narwhal unit")]
+    # learners find the unit and the activity under their published titles
+    assert found(learner, "unit one") == [("unit", world.ids["unit"], "Unit one")]
+    assert found(learner, "practice") == [("activity", world.ids["activity"], "Practice")]
+    assert _catalog_activities(db_url, course) == [(str(world.ids["activity"]), "Practice")]
+    # another tenant finds nothing, published or not
+    assert found(_h(world, "outsider"), "practice") == []
+
+    # publishing releases the draft to search and to serving
+    assert client.post(f"/v1/courses/{course}/versions", headers=staff).status_code == 201
+    assert found(learner, "walrus") == [("unit", walrus.json()["id"], "Walrus geometry")]
+    assert found(learner, "narwhal") == [("unit", world.ids["unit"], "Narwhal unit")]
+    assert found(learner, "unit one") == []
+    assert found(learner, "okapi") == [("course", course, "Fractions and ratios")]
+    assert _catalog_activities(db_url, course) == [(str(world.ids["activity"]), "Secret drill")]
+    assert client.get("/v1/search", params={"q": "walrus"}).status_code == 401

@@ -1,28 +1,23 @@
-"""A learner's own enrollments, sittings and submissions; the course tree's ids; the course as learners read it."""
+"""A learner's own enrollments, sittings, submissions and attempts; the course tree's ids; the course as
+learners read it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.world import ROLE_USERS, World, build_world, login, make_client
+from tests.api.world import World
 
-LISTINGS = ("enrollments", "sittings", "submissions")
-WHAT = {"enrollments": "enrollments", "sittings": "quiz and test sittings", "submissions": "assignment submissions"}
-
-
-@pytest.fixture
-def any_db_client(db_url: str) -> Iterator[tuple[TestClient, World]]:
-    """The world on SQLite and on PostgreSQL, for the listings whose SQL does the scoping."""
-    world = build_world(db_url)
-    with make_client(db_url) as client:
-        for name in (*ROLE_USERS, "learner2", "outsider"):
-            world.tokens[name] = login(client, f"{name}@world.test")
-        yield client, world
+LISTINGS = ("enrollments", "sittings", "submissions", "attempts")
+WHAT = {
+    "enrollments": "enrollments",
+    "sittings": "quiz and test sittings",
+    "submissions": "assignment submissions",
+    "attempts": "attempts",
+}
 
 
 def _h(world: World, role: str) -> dict[str, str]:
@@ -50,7 +45,7 @@ def _publish(client: TestClient, world: World) -> None:
 
 def _second_course(client: TestClient, world: World) -> dict[str, int]:
     """A course at the school (outside the instructor's department and the assistant's course) where the
-    learner is enrolled, sits a test and submits an assignment, all through the API."""
+    learner is enrolled, answers in a test and submits an assignment, all through the API."""
     admin = _h(world, "admin")
     course = client.post(
         "/v1/courses", json={"org_unit_id": world.ids["school"], "code": "C2", "title": "Geometry"}, headers=admin
@@ -66,6 +61,9 @@ def _second_course(client: TestClient, world: World) -> dict[str, int]:
     assert assessment.status_code == 201, assessment.text
     sitting = client.post(f"/v1/assessments/{assessment.json()['id']}/sittings", headers=_h(world, "learner"))
     assert sitting.status_code == 201, sitting.text
+    answer = {"item_id": world.ids["quiz_item"], "answer": {"choice": "b"}}
+    answered = client.post(f"/v1/sittings/{sitting.json()['id']}/answers", json=answer, headers=_h(world, "learner"))
+    assert answered.status_code == 201, answered.text
     due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     body = {"item_id": world.ids["item"], "title": "Angles", "due_at": due, "file_types": ["text"]}
     assignment = client.post(f"/v1/courses/{course_id}/assignments", json=body, headers=admin)
@@ -81,6 +79,8 @@ def _second_course(client: TestClient, world: World) -> dict[str, int]:
         "enrollment": enrolled.json()["id"],
         "sitting": sitting.json()["id"],
         "submission": submitted.json()["id"],
+        "answer": answered.json()["attempt_id"],
+        "upload": submitted.json()["attempt_id"],
     }
 
 
@@ -179,18 +179,23 @@ def test_other_tenants_and_anonymous_callers_learn_nothing(
     assert anonymous.headers["www-authenticate"] == "Bearer"
 
 
-def test_staff_see_only_the_courses_within_their_scope(any_db_client: tuple[TestClient, World]) -> None:
-    client, world = any_db_client
+def test_staff_see_only_the_courses_within_their_scope(world_client_any: tuple[TestClient, World]) -> None:
+    client, world = world_client_any
+    # course one's attempts: a practice answer (by its activity) and an upload (by its assignment)
+    upload = _get(client, world, "learner", f"/v1/submissions/{world.ids['submission']}").json()["attempt_id"]
     extra = _second_course(client, world)
     everywhere = {
         "enrollments": {world.ids["course"], extra["course"]},
         "sittings": {world.ids["sitting"], extra["sitting"]},
         "submissions": {world.ids["submission"], extra["submission"]},
+        # course two's: an answer in a test (by its sitting) and an upload with no activity
+        "attempts": {world.ids["attempt"], upload, extra["answer"], extra["upload"]},
     }
     in_course_one = {
         "enrollments": {world.ids["course"]},
         "sittings": {world.ids["sitting"]},
         "submissions": {world.ids["submission"]},
+        "attempts": {world.ids["attempt"], upload},
     }
 
     def seen(role: str, listing: str) -> set[int]:
@@ -206,6 +211,9 @@ def test_staff_see_only_the_courses_within_their_scope(any_db_client: tuple[Test
         # the department's instructor and the course's assistant see course one only
         for role in ("instructor", "assistant"):
             assert seen(role, listing) == in_course_one[listing], (role, listing)
+    # the total counts what the caller may see, not every row of the learner
+    paged = _get(client, world, "instructor", f"/v1/users/{world.ids['user_learner']}/attempts?limit=1").json()
+    assert (paged["total"], len(paged["items"])) == (2, 1)
     # a learner enrolled only outside their scope is refused to them, and listed for the administrator
     admin = _h(world, "admin")
     newcomer = client.post("/v1/users", json={"email": "newcomer@world.test", "display_name": "New"}, headers=admin)
@@ -214,7 +222,8 @@ def test_staff_see_only_the_courses_within_their_scope(any_db_client: tuple[Test
     enrolled = client.post(f"/v1/courses/{extra['course']}/enrollments", json={"user_id": user_id}, headers=admin)
     assert enrolled.status_code == 201, enrolled.text
     for role in ("instructor", "assistant"):
-        assert _get(client, world, role, f"/v1/users/{user_id}/enrollments").status_code == 403, role
+        for listing in LISTINGS:
+            assert _get(client, world, role, f"/v1/users/{user_id}/{listing}").status_code == 403, (role, listing)
     assert _ids(_get(client, world, "admin", f"/v1/users/{user_id}/enrollments").json()) == [enrolled.json()["id"]]
 
 
@@ -318,8 +327,8 @@ def test_learners_see_only_the_published_tree_with_live_quiz_links(world_client:
     assert [a["title"] for a in draft] == ["Practice", "Draft only"]
 
 
-def test_learners_read_the_published_title_never_the_drafts(any_db_client: tuple[TestClient, World]) -> None:
-    client, world = any_db_client
+def test_learners_read_the_published_title_never_the_drafts(world_client_any: tuple[TestClient, World]) -> None:
+    client, world = world_client_any
     course_path = f"/v1/courses/{world.ids['course']}"
     # nothing published yet: learners have no course to read, staff read the draft
     unpublished = _get(client, world, "learner", course_path)

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from platform_api.api.deps import Permit
-from tests.api.world import ROLE_USERS, World
+from tests.api.world import ROLE_USERS, World, publish_course
 
 ALL = frozenset(ROLE_USERS)
 READERS = frozenset({"admin", "instructor", "assistant", "learner"})
@@ -448,9 +448,11 @@ GRAPHQL_MATRIX: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def test_graphql_matrix(world_module_any: tuple[TestClient, World]) -> None:
+def test_graphql_matrix(world_client_any: tuple[TestClient, World]) -> None:
     """Each field x role: allowed roles never see FORBIDDEN; the others see exactly that; outsiders see nothing."""
-    client, world = world_module_any
+    client, world = world_client_any
+    # published, so learners read the course (a course never published is NOT_FOUND for them)
+    publish_course(world.db_url, world.ids["course"])
     failures, checked = [], 0
     for name, (allowed, template) in GRAPHQL_MATRIX.items():
         query = template.replace("$course", str(world.ids["course"])).replace("$dept", str(world.ids["dept"]))

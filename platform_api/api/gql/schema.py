@@ -10,7 +10,7 @@ still answer (a non-null field's error would blank its parent, or ``data`` itsel
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -204,6 +204,13 @@ class MeType:
         return _rows(info, query, EnrollmentType)
 
 
+def _as_read(info: Info, rows: Sequence[Course]) -> list[CourseType]:
+    """Courses as the caller reads them over REST: the draft for the course's staff, the latest
+    published version's title and description for everyone else (a draft edit never reaches learners)."""
+    ctx = context_of(info)
+    return [_from(CourseType, course) for course in content.as_read_by(ctx.session, ctx.principal, rows)]
+
+
 @strawberry.input
 class CourseInput:
     org_unit_id: int
@@ -240,14 +247,18 @@ class Query:
 
     @strawberry.field(extensions=needs("courses:read"))
     def courses(self, info: Info, limit: int = 50, offset: int = 0) -> list[CourseType] | None:
+        """As ``GET /v1/courses`` lists them: a course never published is not listed to learners."""
         _page(limit, offset)
-        query = select(Course).where(content.visible_courses_clause(context_of(info).principal)).order_by(Course.id)
-        return _rows(info, query.limit(limit).offset(offset), CourseType)
+        ctx = context_of(info)
+        query = select(Course).where(content.listed_courses_clause(ctx.principal)).order_by(Course.id)
+        rows = ctx.session.scalars(query.limit(limit).offset(offset)).all()
+        return _as_read(info, rows)
 
     @strawberry.field(extensions=needs("courses:read", "course", "id"))
     def course(self, info: Info, id: int) -> CourseType | None:
+        """As ``GET /v1/courses/{id}`` reads it: NOT_FOUND for learners while nothing is published."""
         row = context_of(info).session.get(Course, _id(id, "course"))
-        return _from(CourseType, row) if row is not None else None
+        return _as_read(info, [row])[0] if row is not None else None
 
     @strawberry.field(extensions=needs("courses:read"))
     def skills(self, info: Info, limit: int = 50, offset: int = 0) -> list[SkillType] | None:

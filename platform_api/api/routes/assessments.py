@@ -105,19 +105,20 @@ def start_sitting(
     session.commit()
     if not created:
         response.status_code = 200
-    return service.view(session, sitting, assessment)
+    return service.view(session, principal, sitting, assessment)
 
 
 @router.get("/sittings/{sitting_id}", response_model=SittingPublic)
 def get_sitting(
     session: SessionDep,
     sitting_id: int,
-    _: Annotated[Principal, permit("learners:read", "sitting", "sitting_id")],
+    principal: Annotated[Principal, permit("learners:read", "sitting", "sitting_id")],
 ) -> SittingPublic:
-    """The sitting; scores, pass/fail and per-item results appear once it is finished."""
+    """The sitting; scores, pass/fail and per-item results appear once it is finished, and an open
+    summative test's ability estimate only to the course's graders."""
     sitting = session.get(AssessmentSitting, sitting_id)
     assert sitting is not None  # the permit resolved it
-    return service.view(session, sitting, _assessment(session, sitting.assessment_id))
+    return service.view(session, principal, sitting, _assessment(session, sitting.assessment_id))
 
 
 @router.get("/users/{user_id}/sittings", response_model=Page[SittingPublic])
@@ -152,7 +153,7 @@ def list_user_sittings(
     def views(sittings: Sequence[AssessmentSitting]) -> list[SittingPublic]:
         wanted = {s.assessment_id for s in sittings}
         assessments = {a.id: a for a in session.scalars(select(Assessment).where(Assessment.id.in_(wanted)))}
-        return [service.view(session, s, assessments[s.assessment_id]) for s in sittings]
+        return [service.view(session, principal, s, assessments[s.assessment_id]) for s in sittings]
 
     return paginate(session, query, page, SittingPublic, views)
 
@@ -205,4 +206,4 @@ def finish_sitting(
     assessment = _assessment(session, sitting.assessment_id)
     service.finish(session, principal, sitting, assessment)
     session.commit()
-    return service.view(session, sitting, assessment)
+    return service.view(session, principal, sitting, assessment)

@@ -12,12 +12,13 @@ from platform_api.api.pages import Page, paginate
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
-from platform_api.domain.assessment.release import hidden_from, unreleased
+from platform_api.domain.assessment.release import withheld_from
 from platform_api.domain.assignments.models import Submission
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.attempts.schemas import AttemptSubmit
-from platform_api.domain.attempts.service import course_of_activity, record_attempt
+from platform_api.domain.attempts.service import attempt_course, course_of_activity, record_attempt
 from platform_api.domain.content.models import ActivityItem
+from platform_api.domain.content.service import learner_record_clause
 from platform_api.domain.enrollment.schemas import AttemptPublic, GradeCreate
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import GuardianLink
@@ -32,16 +33,26 @@ def list_attempts(
     session: SessionDep,
     user_id: int,
     page: PageDep,
-    principal: Annotated[Principal, permit("learners:read", "user", "user_id")],
+    principal: Annotated[
+        Principal,
+        permit(
+            "learners:read",
+            "user",
+            "user_id",
+            refusal="The attempts of user {user_id} are shown only to that learner, "
+            "their linked guardians and the staff of their courses.",
+        ),
+    ],
 ) -> Page[AttemptPublic]:
     """The learner's attempts; answers in a summative sitting still open show no score or correctness
-    (to anyone but the course's graders) until the sitting is finished."""
-    listed = paginate(
-        session,
-        select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.seq, Attempt.id),
-        page,
-        AttemptPublic,
+    (to anyone but the course's graders) until the sitting is finished. Staff see the attempts in
+    the courses within their scope."""
+    query = (
+        select(Attempt)
+        .where(Attempt.user_id == user_id, learner_record_clause(principal, user_id, attempt_course()))
+        .order_by(Attempt.seq, Attempt.id)
     )
+    listed = paginate(session, query, page, AttemptPublic)
     sittings = dict(
         session.execute(
             select(Attempt.id, Attempt.sitting_id).where(
@@ -51,10 +62,9 @@ def list_attempts(
         .tuples()
         .all()
     )
-    withheld = unreleased(session, sittings.values())
+    withheld = withheld_from(session, principal, user_id, sittings.values())
     for row in listed.items:
-        course_id = withheld.get(sittings.get(row.id) or 0)
-        if course_id is not None and hidden_from(session, principal, user_id, course_id):
+        if sittings.get(row.id) in withheld:
             row.correct, row.score = None, None
     return listed
 

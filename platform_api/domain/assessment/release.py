@@ -1,8 +1,9 @@
 """When a summative result is released: once its sitting is finished, never while it is open.
 
-An answer in an open summative sitting keeps its score and correctness to itself: the learner,
-their guardians and anyone else without the right to grade the course see neither, on any route
-or notification, until the sitting is finished and the result is released with it.
+An answer in an open summative sitting keeps its score and correctness to itself, and an open
+summative adaptive sitting its running ability estimate: the learner, their guardians and anyone
+else without the right to grade the course see none of them, on any route or notification, until
+the sitting is finished and the result is released with it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ def hidden_from(session: Session, principal: Principal, owner_id: int, course_id
     if principal.user.id == owner_id:
         return True
     return not principal.can(GRADER_PERMISSION, course_target(session, principal, course_id))
+
+
+def withheld_from(session: Session, principal: Principal, owner_id: int, sitting_ids: Iterable[int | None]) -> set[int]:
+    """The sittings among ``sitting_ids`` (all of ``owner_id``) whose results ``principal`` may not see yet:
+    open summative ones, unless ``principal`` may grade their course."""
+    return {
+        sitting_id
+        for sitting_id, course_id in unreleased(session, sitting_ids).items()
+        if hidden_from(session, principal, owner_id, course_id)
+    }
 
 
 def is_unreleased(session: Session, sitting_id: int | None) -> bool:

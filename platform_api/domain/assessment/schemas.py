@@ -176,8 +176,10 @@ class SittingPublic(BaseModel):
         None,
         description="the item to work on next, as GET /sittings/{id}/next answers; null once nothing is left to answer",
     )
-    theta: float | None
-    standard_error: float | None
+    theta: float | None = Field(
+        description="an adaptive test's ability estimate; while a summative test is open, only its graders see it"
+    )
+    standard_error: float | None = Field(description="the ability estimate's standard error, shown with theta")
     score: float | None
     passed: bool | None = None
     results: list[ItemOutcome] | None = Field(None, description="per item, once the sitting is finished")

@@ -33,6 +33,7 @@ from platform_api.domain.assessment.draw import BlueprintRow, BlueprintShortfall
 from platform_api.domain.assessment.grading import GradingError
 from platform_api.domain.assessment.models import Assessment, AssessmentSitting
 from platform_api.domain.assessment.policy import attempts_phrase
+from platform_api.domain.assessment.release import withheld_from
 from platform_api.domain.assessment.schemas import (
     AnswerResult,
     AnswerSubmit,
@@ -497,8 +498,12 @@ def _passed(sitting: AssessmentSitting, assessment: Assessment) -> bool | None:
     return sitting.score >= assessment.pass_mark
 
 
-def view(session: Session, sitting: AssessmentSitting, assessment: Assessment) -> SittingPublic:
+def view(session: Session, principal: Principal, sitting: AssessmentSitting, assessment: Assessment) -> SittingPublic:
+    """The sitting as ``principal`` reads it. Scores, pass/fail and per-item results only once it is
+    finished; an open summative sitting's ability estimate (``theta``, ``standard_error``) is
+    withheld by the release rule, like its answers' scores, from all but the course's graders."""
     finished = sitting.status == "finished"
+    estimate = sitting.id not in withheld_from(session, principal, sitting.user_id, [sitting.id])
     items = [session.get(Item, item_id) for item_id in sitting.item_ids]
     sittings = _earlier_sittings(session, assessment.id, sitting.user_id)
     attempt = 1 + sum(1 for s in sittings if s.id < sitting.id)
@@ -511,8 +516,8 @@ def view(session: Session, sitting: AssessmentSitting, assessment: Assessment) -
         status=sitting.status,
         items=[for_learner(item) for item in items if item is not None],
         next_item=next_item(session, sitting, assessment),
-        theta=sitting.theta,
-        standard_error=sitting.standard_error,
+        theta=sitting.theta if estimate else None,
+        standard_error=sitting.standard_error if estimate else None,
         score=sitting.score if finished else None,
         passed=_passed(sitting, assessment) if finished else None,
         results=_outcomes(session, sitting) if finished else None,

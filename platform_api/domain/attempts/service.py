@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from features.xapi_vocabulary import Extension, answered_statement, learner_account
@@ -21,6 +21,8 @@ from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.assessment.bank import BankKey, CodeKey, EssayKey, parse_answer, parse_bank_key
 from platform_api.domain.assessment.grading import GradeResult, GradingError, grade_answer
+from platform_api.domain.assessment.models import Assessment, AssessmentSitting
+from platform_api.domain.assignments.models import Assignment, Submission
 from platform_api.domain.assignments.results import xapi_refs
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content.models import Activity, Lesson, Unit
@@ -52,6 +54,35 @@ def item_key(item: Item) -> BankKey:
 def next_seq(session: Session, user_id: int) -> int:
     """The learner's next attempt number (their answers in order, across every activity)."""
     return (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == user_id)) or 0) + 1
+
+
+def attempt_course() -> ColumnElement[int]:
+    """SQL: the course an attempt belongs to, to filter a listing of attempts by course.
+
+    An answer in a sitting belongs to the sitting's assessment's course, an uploaded submission to
+    its assignment's course, a practice answer to its activity's course; ``NULL`` when none of
+    them is left (the activity was deleted), so such an attempt is in no course.
+    """
+    in_sitting = (
+        select(Assessment.course_id)
+        .join(AssessmentSitting, AssessmentSitting.assessment_id == Assessment.id)
+        .where(AssessmentSitting.id == Attempt.sitting_id)
+        .scalar_subquery()
+    )
+    submitted = (
+        select(Assignment.course_id)
+        .join(Submission, Submission.assignment_id == Assignment.id)
+        .where(Submission.attempt_id == Attempt.id)
+        .scalar_subquery()
+    )
+    practised = (
+        select(Unit.course_id)
+        .join(Lesson, Lesson.unit_id == Unit.id)
+        .join(Activity, Activity.lesson_id == Lesson.id)
+        .where(Activity.id == Attempt.activity_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(in_sitting, submitted, practised)
 
 
 def course_of_activity(session: Session, activity_id: int) -> int | None:
