@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from sqlalchemy import select
 
-from platform_api.api.deps import MAX_ID, CurrentUser, PageDep, SessionDep, permit
+from platform_api.api.deps import MAX_ID, CurrentUser, PageDep, SessionDep, learner_record, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.api.routes.assignments import graders
 from platform_api.core.bodies import capped_post
@@ -128,13 +128,7 @@ def list_user_sittings(
     page: PageDep,
     principal: Annotated[
         Principal,
-        permit(
-            "learners:read",
-            "user",
-            "user_id",
-            refusal="The quiz and test sittings of user {user_id} are shown only to that learner, "
-            "their linked guardians and the staff of their courses.",
-        ),
+        learner_record("quiz and test sittings"),
     ],
 ) -> Page[SittingPublic]:
     """The learner's sittings, oldest first, each as ``GET /v1/sittings/{id}`` shows it: scores,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit
+from platform_api.api.deps import PageDep, SessionDep, SettingsDep, learner_record, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.core.db import utcnow
 from platform_api.core.errors import ProblemError
@@ -204,13 +204,7 @@ def list_user_submissions(
     page: PageDep,
     principal: Annotated[
         Principal,
-        permit(
-            "learners:read",
-            "user",
-            "user_id",
-            refusal="The assignment submissions of user {user_id} are shown only to that learner, "
-            "their linked guardians and the staff of their courses.",
-        ),
+        learner_record("assignment submissions"),
     ],
 ) -> Page[SubmissionPublic]:
     """The learner's submissions, oldest first, each as ``GET /v1/submissions/{id}`` shows it (a score

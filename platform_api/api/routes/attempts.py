@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from platform_api.api.deps import PageDep, SessionDep, permit
+from platform_api.api.deps import PageDep, SessionDep, learner_record, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.core.bodies import capped_post
 from platform_api.core.errors import ProblemError
@@ -35,13 +35,7 @@ def list_attempts(
     page: PageDep,
     principal: Annotated[
         Principal,
-        permit(
-            "learners:read",
-            "user",
-            "user_id",
-            refusal="The attempts of user {user_id} are shown only to that learner, "
-            "their linked guardians and the staff of their courses.",
-        ),
+        learner_record("attempts"),
     ],
 ) -> Page[AttemptPublic]:
     """The learner's attempts; answers in a summative sitting still open show no score or correctness

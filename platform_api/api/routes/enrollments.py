@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from platform_api.api.deps import PageDep, SessionDep, permit
+from platform_api.api.deps import PageDep, SessionDep, learner_record, permit
 from platform_api.api.pages import Page, paginate
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.content import service as content_service
@@ -38,13 +38,7 @@ def list_user_enrollments(
     page: PageDep,
     principal: Annotated[
         Principal,
-        permit(
-            "learners:read",
-            "user",
-            "user_id",
-            refusal="The enrollments of user {user_id} are shown only to that learner, "
-            "their linked guardians and the staff of their courses.",
-        ),
+        learner_record("enrollments"),
     ],
 ) -> Page[EnrollmentPublic]:
     """The learner's enrollments: every one for the learner and their linked guardians, those in the
