@@ -304,6 +304,20 @@ def test_a_revoked_person_cannot_use_their_invitation(world_client: tuple[TestCl
     _problem(_login(client, "new1@world.test", INVITED_PASSWORD), 401)
 
 
+def test_deactivating_a_person_retires_their_invitation_for_good(world_client: tuple[TestClient, World]) -> None:
+    """Reactivated later, they need a new invitation: the one handed out before no longer works."""
+    client, world = world_client
+    invite = _invitations(client, world)["new1@world.test"]
+    path, admin = f"/v1/users/{invite['user_id']}", _h(world.tokens["admin"])
+    assert client.patch(path, json={"is_active": False}, headers=admin).status_code == 200
+    assert client.patch(path, json={"is_active": True}, headers=admin).status_code == 200
+    body = _problem(_accept(client, invite["token"]), 410)
+    assert "withdrawn when the account was deactivated" in body["detail"]
+    reissued = _reissue(client, world, invite["user_id"])
+    assert reissued.status_code == 201, reissued.text
+    assert _accept(client, reissued.json()["token"]).status_code == 200
+
+
 def test_invitation_tokens_never_reach_the_logs_or_the_event_stream(
     world_client: tuple[TestClient, World], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -80,6 +80,7 @@ def update_user(
         user.is_active = body.is_active
         if not body.is_active:
             revoke_user_tokens(session, [user.id])
+            invitations.retire(session, [user.id])
     emit(session, "user.updated", tenant_id=principal.tenant_id, data={"id": user.id})
     session.commit()
     return user

@@ -76,6 +76,16 @@ def issue(
     return issued
 
 
+def retire(session: Session, user_ids: list[int]) -> None:
+    """Retire the open invitations of deactivated users: one reactivated later is invited afresh."""
+    if user_ids:
+        session.execute(
+            update(Invitation)
+            .where(Invitation.user_id.in_(user_ids), Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+
+
 def reissue(session: Session, user: User, *, created_by: int, ttl_s: int) -> IssuedInvitation:
     """A fresh invitation for someone who has not got in yet; the earlier link stops working."""
     if user.password_hash is not None:
@@ -132,17 +142,20 @@ def accept(session: Session, token: str, password: str) -> User:
 def _why_unusable(session: Session, row: Invitation) -> str | None:
     if row.accepted_at is not None:
         return "This invitation has already been used; log in with the password you chose."
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return "The account this invitation was made for is deactivated; ask your administrator."
     if row.revoked_at is not None:
-        return "This invitation was replaced by a newer one; use the most recent invitation you received."
+        newer = session.scalar(select(Invitation.id).where(Invitation.user_id == row.user_id, Invitation.id > row.id))
+        if newer is not None:
+            return "This invitation was replaced by a newer one; use the most recent invitation you received."
+        return "This invitation was withdrawn when the account was deactivated; ask your administrator for a new one."
     expires_at = _aware(row.expires_at)
     if expires_at <= _now():
         return (
             f"This invitation expired at {expires_at.strftime('%Y-%m-%d %H:%M')} UTC; "
             "ask your administrator for a new one."
         )
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return "The account this invitation was made for is deactivated; ask your administrator."
     if user.password_hash is not None:
         return "The account this invitation was made for already has a password; log in with it."
     return None

@@ -268,4 +268,5 @@ def _apply(
         if orphans:  # nobody keeps an account without any role: deactivate and revoke their tokens
             session.execute(update(User).where(User.id.in_(orphans)).values(is_active=False))
             revoke_user_tokens(session, orphans)
+            invitations.retire(session, orphans)
     return created
