@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyotp
 from fastapi.testclient import TestClient
 
+from platform_api.core.ratelimit import RateLimiter
 from tests.api.world import PASSWORD, World, build_world, make_client
 
 
@@ -58,7 +59,8 @@ def test_lockout_after_repeated_failures(sqlite_url: str) -> None:
 
 def test_login_rate_limit(sqlite_url: str) -> None:
     build_world(sqlite_url)
-    with make_client(sqlite_url, login_attempts_per_minute=2) as client:
+    with make_client(sqlite_url) as client:
+        client.app.state.login_limiter = RateLimiter(2, clock=lambda: 0.0)  # type: ignore[attr-defined]
         codes = [_login(client, "ghost@world.test", "x")[0] for _ in range(3)]
     assert codes == [401, 401, 429]
 
@@ -66,7 +68,9 @@ def test_login_rate_limit(sqlite_url: str) -> None:
 def test_a_class_behind_one_address_logs_in_at_once(sqlite_url: str) -> None:
     """Per-account limits stop guessing; the per-address limit is loose enough for a school's shared NAT."""
     build_world(sqlite_url)
-    with make_client(sqlite_url, login_attempts_per_minute=2, login_attempts_per_minute_per_address=30) as client:
+    with make_client(sqlite_url, login_attempts_per_minute=2) as client:
+        # a stopped clock: all 31 log-ins fall in one window, wherever a minute boundary happens to be
+        client.app.state.login_address_limiter = RateLimiter(30, clock=lambda: 0.0)  # type: ignore[attr-defined]
         pupils = [_login(client, f"pupil{n}@world.test", "x")[0] for n in range(25)]
         assert pupils == [401] * 25  # 25 different accounts from one address: none throttled
         assert [_login(client, f"pupil{n}@world.test", "x")[0] for n in range(25, 31)][-1] == 429  # 31st from it
