@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from platform_api.core.ratelimit import RateLimiter
 from tests.api.slapd import PASSWORD, SUFFIX, run_slapd
 from tests.api.world import build_world, make_client
 
@@ -78,7 +79,8 @@ def test_lockout_applies_to_directory_logins(ldap_client: TestClient) -> None:
 
 def test_rate_limit_and_unreachable_directory(directory: str, sqlite_url: str) -> None:
     build_world(sqlite_url)
-    with make_client(sqlite_url, ldap=_config(directory), login_attempts_per_minute=2) as client:
+    with make_client(sqlite_url, ldap=_config(directory)) as client:
+        client.app.state.login_limiter = RateLimiter(2, clock=lambda: 0.0)  # type: ignore[attr-defined]  # one window
         assert [_login(client, "bob", "wrong").status_code for _ in range(3)] == [401, 401, 429]
     down = _config(f"ldap://127.0.0.1:{DEAD_PORT}") | {"timeout_s": 1}
     with make_client(sqlite_url, ldap=down) as client:
