@@ -46,6 +46,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def home_env(home: Path) -> dict[str, str]:
+    """This process's environment with no ``PATHWISE_`` setting but the state directory ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
+    env["PATHWISE_HOME"] = str(home)
+    return env
+
+
 @dataclass
 class Stack:
     """A running ``pathwise up``: its URLs, database and what the demo seeded."""
@@ -100,8 +107,7 @@ def running_stack(home: Path, backend: str = "embedded", *, timeout_s: float = 4
     With ``postgres`` a throw-away database, stream and state prefix are made for the run and
     removed after it. Ctrl-C (SIGINT) stops the stack, as a person would.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
-    env["PATHWISE_HOME"] = str(home)
+    env = home_env(home)
     # Every learner logs in from this one address, and each polls its recommendations far faster than
     # a person would: the default limits (20 log-ins a minute per address, 1,200 requests a minute per
     # client) would turn the benchmark's requests into 429s, which is not what it measures.

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,8 @@ from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.domain.assessment.written import grade_all_queued_answers, requeue_for_regrade
 from platform_api.domain.assignments.autograde import Outcome
 from platform_api.domain.models import Attempt, Item, OutboxEvent, ScoreAudit, Statement
-from tests.api.world import World, build_world, login, make_client
+from tests.api.world import World
+from tests.api.world import role_headers as _h
 
 FRACTION_ITEMS: list[dict[str, Any]] = [
     {
@@ -55,26 +55,6 @@ RIGHT = [
     {"order": ["a", "b", "c", "d"]},
     {"pairs": {"p1": "1/2", "p2": "2/3"}},
 ]
-
-
-@pytest.fixture
-def api(db_url: str) -> Iterator[tuple[TestClient, World, str]]:
-    world = build_world(db_url)
-    # the outbox rows stay for the checks; no essay model here, so essays go to review at once
-    with make_client(db_url, events_relay=False, essay_model_uri="file:///nonexistent/essay-model") as client:
-        CLIENTS[id(world)] = client
-        yield client, world, db_url
-        CLIENTS.pop(id(world))
-
-
-#: Logging in hashes a password (slow by design), so each role logs in only when a test needs it.
-CLIENTS: dict[int, TestClient] = {}
-
-
-def _h(world: World, role: str) -> dict[str, str]:
-    if role not in world.tokens:
-        world.tokens[role] = login(CLIENTS[id(world)], f"{role}@world.test")
-    return {"Authorization": f"Bearer {world.tokens[role]}"}
 
 
 def _counts(db_url: str) -> tuple[int, int, int]:

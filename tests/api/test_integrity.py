@@ -8,34 +8,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from pathwise.contract.catalog_store import load_catalog
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.domain.models import Grant, OutboxEvent, Role
-from tests.api.world import World, build_world, login, make_client
-
-CLIENTS: dict[int, TestClient] = {}
-
-
-@pytest.fixture
-def api(db_url: str) -> Iterator[tuple[TestClient, World, str]]:
-    world = build_world(db_url)
-    with make_client(db_url, events_relay=False, essay_model_uri="file:///nonexistent/essay-model") as client:
-        CLIENTS[id(world)] = client
-        yield client, world, db_url
-        CLIENTS.pop(id(world))
-
-
-def _h(world: World, role: str) -> dict[str, str]:
-    if role not in world.tokens:
-        world.tokens[role] = login(CLIENTS[id(world)], f"{role}@world.test")
-    return {"Authorization": f"Bearer {world.tokens[role]}"}
+from tests.api.world import World
+from tests.api.world import role_headers as _h
 
 
 def _bank(client: TestClient, world: World, count: int, prefix: str) -> list[int]:

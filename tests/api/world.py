@@ -359,3 +359,25 @@ def publish_course(db_url: str, course_id: int) -> int:
         number = publish(s, course, None).version
     engine.dispose()
     return number
+
+
+#: Logging in hashes a password (slow by design), so each role logs in only when a test needs it.
+CLIENTS: dict[int, TestClient] = {}
+
+
+@pytest.fixture
+def api(db_url: str) -> Iterator[tuple[TestClient, World, str]]:
+    """The world on each database, nobody logged in until :func:`role_headers` asks; the outbox rows
+    stay for the checks, and there is no essay model, so essays go to review at once."""
+    world = build_world(db_url)
+    with make_client(db_url, events_relay=False, essay_model_uri="file:///nonexistent/essay-model") as client:
+        CLIENTS[id(world)] = client
+        yield client, world, db_url
+        CLIENTS.pop(id(world))
+
+
+def role_headers(world: World, role: str) -> dict[str, str]:
+    """A bearer header for ``role`` in a world made by :func:`api`, logging in on first use."""
+    if role not in world.tokens:
+        world.tokens[role] = login(CLIENTS[id(world)], f"{role}@world.test")
+    return {"Authorization": f"Bearer {world.tokens[role]}"}

@@ -6,9 +6,7 @@ the second run reuses the first run's home.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from experiments.loop_bench import free_port, home_env
 from pathwise.config import CommonSettings
 from pathwise.service_auth import READ_RECOMMENDATIONS, resolve_secret, service_token
 from platform_api.demo.seed import DEMO_PASSWORD
@@ -26,24 +25,12 @@ from platform_api.lrs.sample_loader import DEMO_COURSE_CODE
 PATHWISE = [sys.executable, "-m", "pathwise.cli"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
-    env["PATHWISE_HOME"] = str(home)
-    return env
-
-
 def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    port, serve_port = _free_port(), _free_port()
+    port, serve_port = free_port(), free_port()
     proc = subprocess.Popen(
         [*PATHWISE, "up", "--port", str(port), "--serve-port", str(serve_port)],
-        env=_env(home),
+        env=home_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -124,7 +111,9 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
         aliases = registry.execute("SELECT name, alias FROM registered_model_aliases").fetchall()
     assert ("pathwise-essay", "champion") in aliases
 
-    again = subprocess.run([*PATHWISE, "up", "--no-serve"], env=_env(home), capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [*PATHWISE, "up", "--no-serve"], env=home_env(home), capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0, again.stderr
     assert "already present, reused" in again.stdout
     assert "feature store: unchanged" in again.stdout.replace("\n", " ")

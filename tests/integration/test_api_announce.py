@@ -11,7 +11,6 @@ import io
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,22 +22,12 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
+from experiments.loop_bench import free_port, home_env
 from platform_api.cli import serve_api, wait_until_answering
 from platform_api.core.config import APISettings
 from platform_api.core.migrate import upgrade
 
 PATHWISE = [sys.executable, "-m", "pathwise.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWISE_")}
-    return {**env, "PATHWISE_HOME": str(home)}
 
 
 class _Healthy(http.server.BaseHTTPRequestHandler):
@@ -84,10 +73,14 @@ def test_pathwise_api_prints_its_address_once_it_answers_there(tmp_path: Path) -
     home = tmp_path / "home"
     home.mkdir()
     upgrade(f"sqlite:///{home / 'pathwise.db'}")
-    port = _free_port()
+    port = free_port()
     with (tmp_path / "stderr.log").open("w") as errors:
         proc = subprocess.Popen(
-            [*PATHWISE, "api", "--port", str(port)], env=_env(home), stdout=subprocess.PIPE, stderr=errors, text=True
+            [*PATHWISE, "api", "--port", str(port)],
+            env=home_env(home),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
         )
     seen: list[str] = []
     try:
@@ -112,10 +105,10 @@ def test_a_port_another_server_holds_prints_no_address(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     upgrade(f"sqlite:///{home / 'pathwise.db'}")
-    port = _free_port()
+    port = free_port()
     with _other_server(port):
         done = subprocess.run(
-            [*PATHWISE, "api", "--port", str(port)], env=_env(home), capture_output=True, text=True, timeout=120
+            [*PATHWISE, "api", "--port", str(port)], env=home_env(home), capture_output=True, text=True, timeout=120
         )
     assert done.returncode == 3, done.stdout + done.stderr
     assert f"http://127.0.0.1:{port}" not in done.stdout
@@ -125,7 +118,7 @@ def test_a_port_another_server_holds_prints_no_address(tmp_path: Path) -> None:
 def test_the_address_waits_for_what_serves_beside_the_api(sqlite_url: str) -> None:
     """``pathwise up`` waits for serving's readiness too: nothing is printed while it does not answer."""
     upgrade(sqlite_url)
-    port, serving_port = _free_port(), _free_port()
+    port, serving_port = free_port(), free_port()
     out = io.StringIO()
     observed: dict[str, object] = {}
     stopped = threading.Event()
