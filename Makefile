@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # A file stays on one worker (`--dist loadfile`): its fixtures and fixed ports are its own.
 PYTEST_WORKERS ?= 3
 
-.PHONY: install up test lint typecheck pytest test-all clean
+.PHONY: install web webtest up test lint typecheck pytest test-all clean
 
 # Installing is keyed on the files that define it, so a warm `make` skips pip entirely.
 $(STAMP): pyproject.toml requirements.lock
@@ -19,7 +19,27 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-up: install
+# The web app (web/): npm packages from the committed lockfile, the typed API client generated from the
+# API's OpenAPI schema, then the Vite build the API serves at /. Each step reruns only when its inputs change.
+WEB_STAMP := web/node_modules/.installed
+WEB_SRC := $(shell find web/src web/public -type f ! -name schema.d.ts 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+web/openapi.json: $(STAMP) $(shell find platform_api -name '*.py')
+	$(BIN)/pathwise openapi --out web/openapi.json
+
+web/dist/index.html: $(WEB_STAMP) web/openapi.json $(WEB_SRC)
+	cd web && npm run --silent api-types && npm run --silent build
+
+web: web/dist/index.html
+
+# The web app's unit tests (Vitest) and type check.
+webtest: web
+	cd web && npx vitest run
+
+up: install web
 	$(BIN)/pathwise up
 
 lint: install
@@ -30,14 +50,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install web
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test: lint typecheck pytest
+test: lint typecheck webtest pytest
 
 # Everything, including the long model runs marked `slow`.
 test-all: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "slow or not slow"
 
 clean:
-	rm -rf .pathwise .mypy_cache .pytest_cache .ruff_cache
+	rm -rf .pathwise .mypy_cache .pytest_cache .ruff_cache web/dist web/node_modules web/openapi.json

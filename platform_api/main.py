@@ -36,6 +36,7 @@ from platform_api.api.routes import (
     sso,
     users,
 )
+from platform_api.api.webapp import web_app
 from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.errors import UnhandledErrorMiddleware, install_problem_handlers
@@ -142,6 +143,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))
+    app.mount("/", web_app(settings.web_dist))  # last: it answers whatever the API does not
     return app
 
 

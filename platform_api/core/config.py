@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from pathwise.config import CommonSettings
@@ -70,6 +72,9 @@ class APISettings(CommonSettings):
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=60)
     recommendations_url: str = Field(default="http://127.0.0.1:8001", description="the serving app's base URL")
+    web_dist: Path | None = Field(
+        default=None, description="the built web app (web/dist) served at /; default: the checkout's web/dist"
+    )
 
     # Tokens (the signing secret, ``secret_key``, is a common setting).
     access_token_ttl_s: int = Field(default=900, ge=30, le=86400)

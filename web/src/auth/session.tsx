@@ -1,0 +1,119 @@
+/**
+ * Who is signed in. The access token lives only in memory (src/api/client.ts); the refresh token is an
+ * HttpOnly cookie script cannot read. On load the app asks for a fresh access token from that cookie,
+ * so a reopened tab stays signed in. The profile (no secret) is kept on the device so the app can still
+ * open offline with what it cached.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { api, ok, onSessionEnded, refreshSession, setAccessToken, type Schemas } from "@/api/client";
+
+export type Me = Schemas["MePublic"];
+type Status = "checking" | "signed-in" | "signed-out";
+
+interface Auth {
+  status: Status;
+  me: Me | null;
+  /** True when the profile comes from the device because the API could not be reached. */
+  offline: boolean;
+  login: (email: string, password: string) => Promise<void>;
+  logout: () => Promise<void>;
+  can: (permission: string) => boolean;
+}
+
+const AuthContext = createContext<Auth | null>(null);
+const PROFILE = "pathwise.me";
+
+export class LoginError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "failed" | "mfa",
+  ) {
+    super(message);
+  }
+}
+
+async function loadMe(): Promise<Me> {
+  return ok(await api.GET("/v1/auth/me"));
+}
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<Status>("checking");
+  const [me, setMe] = useState<Me | null>(null);
+  const [offline, setOffline] = useState(false);
+
+  const signedIn = useCallback((profile: Me, fromDevice = false) => {
+    setMe(profile);
+    setOffline(fromDevice);
+    setStatus("signed-in");
+    if (!fromDevice) localStorage.setItem(PROFILE, JSON.stringify(profile));
+  }, []);
+
+  const signedOut = useCallback(() => {
+    setAccessToken(null);
+    localStorage.removeItem(PROFILE);
+    setMe(null);
+    setStatus("signed-out");
+  }, []);
+
+  useEffect(() => onSessionEnded(signedOut), [signedOut]);
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      if (await refreshSession()) {
+        try {
+          const profile = await loadMe();
+          if (!cancelled) signedIn(profile);
+          return;
+        } catch {
+          /* fall through to the device's copy */
+        }
+      }
+      const saved = localStorage.getItem(PROFILE);
+      if (!cancelled && saved && !navigator.onLine) signedIn(JSON.parse(saved) as Me, true);
+      else if (!cancelled) signedOut();
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [signedIn, signedOut]);
+
+  const value = useMemo<Auth>(
+    () => ({
+      status,
+      me,
+      offline,
+      login: async (email, password) => {
+        const { data, error, response } = await api.POST("/v1/auth/session", {
+          body: { username: email, password, grant_type: "password", scope: "" },
+          bodySerializer: (body) => new URLSearchParams(body as Record<string, string>),
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        });
+        if (!data) {
+          const problem = (error ?? {}) as { type?: string; detail?: string };
+          if (problem.type?.endsWith("/mfa-required")) throw new LoginError(problem.detail ?? "", "mfa");
+          throw new LoginError(problem.detail ?? response.statusText, "failed");
+        }
+        setAccessToken(data.access_token);
+        signedIn(await loadMe());
+      },
+      logout: async () => {
+        await fetch("/v1/auth/session", {
+          method: "DELETE",
+          credentials: "same-origin",
+          headers: { "X-Pathwise-CSRF": "1" },
+        }).catch(() => undefined);
+        signedOut();
+      },
+      can: (permission) => Boolean(me?.permissions?.includes(permission)),
+    }),
+    [status, me, offline, signedIn, signedOut],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): Auth {
+  const value = useContext(AuthContext);
+  if (!value) throw new Error("useAuth outside AuthProvider");
+  return value;
+}
