@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyotp
 from fastapi.testclient import TestClient
 
@@ -10,10 +12,10 @@ from tests.api.world import PASSWORD, World, role_headers
 CSRF = {"X-Pathwise-CSRF": "1"}
 
 
-def _login(client: TestClient, email: str = "learner@world.test", password: str = PASSWORD) -> dict:  # type: ignore[type-arg]
+def _login(client: TestClient, email: str = "learner@world.test", password: str = PASSWORD) -> dict[str, Any]:
     response = client.post("/v1/auth/session", data={"username": email, "password": password})
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def test_the_refresh_token_lives_only_in_a_strict_httponly_cookie(api: tuple[TestClient, World, str]) -> None:
