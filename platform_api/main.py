@@ -32,6 +32,7 @@ from platform_api.api.routes import (
     recommendations,
     review,
     rules,
+    session,
     skills,
     sso,
     users,
@@ -123,6 +124,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
     app.include_router(build_router())
     routers = (
         auth,
+        session,
         sso,
         users,
         org_units,

@@ -84,7 +84,7 @@ def login(
     return finish_login(request, session, settings, user)
 
 
-def _mfa_user(request: Request, session: SessionDep, token: str) -> User:
+def mfa_user(request: Request, session: SessionDep, token: str) -> User:
     try:
         claims = decode_token(request.app.state.jwt_secret, token, kind="mfa")
     except TokenError as error:
@@ -97,7 +97,7 @@ def _mfa_user(request: Request, session: SessionDep, token: str) -> User:
 
 @router.post("/mfa/verify", response_model=TokenPublic, responses=AUTH_ERRORS, summary="Complete a login with a code")
 def mfa_verify(request: Request, session: SessionDep, settings: SettingsDep, body: MFAVerify) -> TokenPublic:
-    user = _mfa_user(request, session, body.mfa_token)
+    user = mfa_user(request, session, body.mfa_token)
     limit_login(request, f"mfa:{user.id}")
     auth.verify_second_factor(session, user, body.code)
     pair = auth.issue_tokens(session, settings, request.app.state.jwt_secret, user)
@@ -107,7 +107,7 @@ def mfa_verify(request: Request, session: SessionDep, settings: SettingsDep, bod
 
 @router.post("/mfa/sms", status_code=202, responses=AUTH_ERRORS, summary="Send the current code by SMS")
 def mfa_sms(request: Request, session: SessionDep, body: MFASMSRequest) -> dict[str, str]:
-    user = _mfa_user(request, session, body.mfa_token)
+    user = mfa_user(request, session, body.mfa_token)
     limit_login(request, f"sms:{user.id}")
     phone, message = auth.send_sms_code(session, user)
     session.commit()
@@ -209,4 +209,4 @@ def accept_invitation(
     return finish_login(request, session, settings, user)
 
 
-__all__ = ["CurrentUser", "finish_login", "router"]
+__all__ = ["CurrentUser", "finish_login", "mfa_user", "router"]
