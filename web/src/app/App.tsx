@@ -2,6 +2,7 @@ import { BrowserRouter, Route, Routes } from "react-router";
 import { useIntl } from "react-intl";
 import { AuthProvider, useAuth } from "@/auth/session";
 import { DisplayProvider } from "@/app/display";
+import { ActivityPage } from "@/features/activity/ActivityPage";
 import { HomePage } from "@/features/home/HomePage";
 import { Shell } from "@/features/layout/Shell";
 import { LoginPage } from "@/features/login/LoginPage";
@@ -21,6 +22,7 @@ function Pages() {
     <Shell>
       <Routes>
         <Route path="/" element={<HomePage />} />
+        <Route path="/learn/:activityId" element={<ActivityPage />} />
         <Route path="*" element={<HomePage />} />
       </Routes>
     </Shell>
