@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # A file stays on one worker (`--dist loadfile`): its fixtures and fixed ports are its own.
 PYTEST_WORKERS ?= 3
 
-.PHONY: install web webtest up test lint typecheck pytest test-all clean
+.PHONY: install web webtest screenshots up test lint typecheck pytest test-all clean
 
 # Installing is keyed on the files that define it, so a warm `make` skips pip entirely.
 $(STAMP): pyproject.toml requirements.lock
@@ -38,6 +38,10 @@ web: web/dist/index.html
 # The web app's unit tests (Vitest) and type check.
 webtest: web
 	cd web && npx vitest run
+
+# The browser tests write each page's screenshot, light and dark, to docs/screenshots/.
+screenshots: install web
+	PATHWISE_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/web -k accessibility
 
 up: install web
 	$(BIN)/pathwise up

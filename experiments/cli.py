@@ -209,8 +209,9 @@ def simulate(
 
 
 def register(app: typer.Typer) -> None:
-    from experiments import loop_bench, serving_bench
+    from experiments import loop_bench, serving_bench, web_bench
 
     app.add_typer(experiments_app, name="experiments")
     serving_bench.register_bench()
     loop_bench.register_bench()
+    web_bench.register_bench()

@@ -60,7 +60,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      if (await refreshSession()) {
+      // Only a device that was signed in asks the cookie for a session: a first visit goes straight
+      // to the log-in form instead of waiting on a refresh that can only fail.
+      const saved = localStorage.getItem(PROFILE);
+      if (saved && (await refreshSession())) {
         try {
           const profile = await loadMe();
           if (!cancelled) signedIn(profile);
@@ -69,7 +72,6 @@ export function AuthProvider({ children }: { children: ReactNode }) {
           /* fall through to the device's copy */
         }
       }
-      const saved = localStorage.getItem(PROFILE);
       if (!cancelled && saved && !navigator.onLine) signedIn(JSON.parse(saved) as Me, true);
       else if (!cancelled) signedOut();
     })();

@@ -1,0 +1,37 @@
+"""A running ``pathwise up`` and Debian's Chromium, shared by the browser tests of one file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from experiments.browser import AXE_JS, chromium
+from experiments.loop_bench import Stack, running_stack
+
+#: Where the tests leave their screenshots: `make screenshots` points this at docs/screenshots.
+SHOTS = os.environ.get("PATHWISE_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not (Path(AXE_JS).parents[2] / "dist" / "index.html").exists():
+        pytest.fail("the web app is not built: run `make web`")
+    with running_stack(tmp_path_factory.mktemp("web") / "home") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium() as launched:
+        print(f"Chromium {launched.version}")
+        yield launched
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
