@@ -119,7 +119,10 @@ def up(
         console.print("set-up done; `pathwise up` without --no-serve, or `pathwise api`, serves the API")
         return
     base = f"http://{settings.host}:{settings.port}"
-    ready_lines = [f"API      : {base}   health {base}/healthz   ready {base}/readyz   docs {base}/docs"]
+    ready_lines = [
+        f"web app  : {base}/   (demo accounts: README, \"Demo accounts\")",
+        f"API      : {base}   health {base}/healthz   ready {base}/readyz   docs {base}/docs",
+    ]
     also_ready = []
     with ExitStack() as running:
         forwarders = {}
