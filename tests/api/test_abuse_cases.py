@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -603,6 +604,36 @@ VALID: dict[str, Valid] = {
         actor="learner",
         allowed=LEARNER_ONLY,
         owner_only=True,
+    ),
+    # the learner app: one's own progress pointer, and offline batches of one's own work
+    "PUT /v1/learners/{learner_id}/progress/{activity_id}": Valid(
+        lambda a: Call(
+            _ids(a, learner_id="user_learner", activity_id="activity"),
+            {"position": 0.5, "client_updated_at": datetime.now(UTC).isoformat()},
+            readback=f"/v1/learners/{a.ids['user_learner']}/home",
+        ),
+        actor="learner",
+        allowed=LEARNER_ONLY,
+        owner_only=True,
+    ),
+    "POST /v1/sync": Valid(
+        lambda a: Call(
+            body={
+                "batch_id": str(uuid.uuid4()),
+                "changes": [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "type": "progress",
+                        "activity_id": a.ids["activity"],
+                        "position": 0.25,
+                        "client_updated_at": datetime.now(UTC).isoformat(),
+                    }
+                ],
+            },
+            readback=f"/v1/learners/{a.ids['user_learner']}/preferences",
+        ),
+        actor="learner",
+        outsider=None,
     ),
     # practice attempts and grades
     "POST /v1/activities/{activity_id}/attempts": Valid(

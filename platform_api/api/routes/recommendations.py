@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 
 from pathwise.service_auth import READ_RECOMMENDATIONS, service_token
 from platform_api.api.deps import SessionDep, permit
@@ -48,6 +49,14 @@ def recommendations(
     course: Annotated[int, Query(ge=1, le=2**31 - 1, description="the course id")],
     k: Annotated[int, Query(ge=1, le=50, description="how many activities")] = 5,
 ) -> Any:
+    return fetch_recommendations(request, session, principal, learner_id, course, k)
+
+
+def fetch_recommendations(
+    request: Request, session: Session, principal: Principal, learner_id: int, course: int, k: int = 5
+) -> Any:
+    """Serving's answer for the learner in ``course`` (the caller checked the reader): 404 when the course
+    has nothing to recommend, 503 when serving is down. Shared with the learner home page."""
     course_target(session, principal, course)  # 404 for a course of another tenant or none at all
     learner = user_target(session, principal, learner_id)
     token = service_token(request.app.state.jwt_secret, READ_RECOMMENDATIONS, learner_id=str(learner_id))
