@@ -13,6 +13,7 @@ from typing import Annotated
 import httpx
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from pathwise.contract.recommendations import RecommendationsOut
 from pathwise.service_auth import READ_RECOMMENDATIONS, service_token
@@ -51,6 +52,15 @@ def recommendations(
     course: Annotated[int, Query(ge=1, le=2**31 - 1, description="the course id")],
     k: Annotated[int, Query(ge=1, le=50, description="how many activities")] = 5,
 ) -> RecommendationsOut:
+    return fetch_recommendations(request, session, principal, learner_id, course, k)
+
+
+def fetch_recommendations(
+    request: Request, session: Session, principal: Principal, learner_id: int, course: int, k: int = 5
+) -> RecommendationsOut:
+    """Serving's answer for the learner in ``course`` (the caller checked the reader): 404 when the course
+    has nothing to recommend, 503 when serving is down or answers what it cannot read. Shared with the
+    learner home page."""
     course_target(session, principal, course)  # 404 for a course of another tenant or none at all
     learner = user_target(session, principal, learner_id)
     token = service_token(request.app.state.jwt_secret, READ_RECOMMENDATIONS, learner_id=str(learner_id))
