@@ -123,7 +123,9 @@ export function LearnerHome({ learnerId, title, readOnly }: { learnerId: number;
       <Section id="mastery" title={t("home.mastery.title")}>
         <Loaded state={home} failed={t("home.failed")}>
           {(data) =>
-            data.mastery === null || data.mastery === undefined ? (
+            (data.mastery === null || data.mastery === undefined) && recs.status === "error" && recs.code === 404 ? (
+              <p className="muted">{t("home.mastery.empty")}</p>
+            ) : data.mastery === null || data.mastery === undefined ? (
               <Notice tone="warning">{t("home.mastery.unavailable")}</Notice>
             ) : data.mastery.length === 0 ? (
               <p className="muted">{t("home.mastery.empty")}</p>
@@ -143,17 +145,17 @@ export function LearnerHome({ learnerId, title, readOnly }: { learnerId: number;
           <Loaded state={prefs} failed={t("home.prefs.loadFailed")}>
             {(data) => (
               <Suspense fallback={<p aria-busy="true">{t("app.loading")}</p>}>
-              <PreferencesForm
-                key={`${learnerId}-${course}`}
-                learnerId={learnerId}
-                initial={saved ?? data}
-                skills={home.status === "ok" ? (home.data.mastery ?? []).map((s) => ({ id: s.skill_id, name: s.name })) : []}
-                onSaved={(stored) => {
-                  setSaved(stored);
-                  // the sequencer applies preferences within about a second: rank again after it has
-                  window.setTimeout(reloadRecs, 1500);
-                }}
-              />
+                <PreferencesForm
+                  key={`${learnerId}-${course}`}
+                  learnerId={learnerId}
+                  initial={saved ?? data}
+                  skills={home.status === "ok" ? (home.data.mastery ?? []).map((s) => ({ id: s.skill_id, name: s.name })) : []}
+                  onSaved={(stored) => {
+                    setSaved(stored);
+                    // the sequencer applies preferences within about a second: rank again after it has
+                    window.setTimeout(reloadRecs, 1500);
+                  }}
+                />
               </Suspense>
             )}
           </Loaded>

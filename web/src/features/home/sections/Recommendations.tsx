@@ -26,7 +26,8 @@ function usePerPage(): [React.RefObject<HTMLDivElement | null>, number] {
 /**
  * The recommended next activities as a carousel: a list showing a page of cards, previous and next
  * buttons (they wrap around, so focus never lands on a disabled button), and a polite status line
- * saying which ones are shown. Read-only readers (guardians) see the cards without links.
+ * saying which ones are shown. Read-only readers (guardians) see the cards without links. A course
+ * with nothing to rank yet (the API's 404) is an empty state, not a failure.
  */
 export function RecommendationsSection({
   state,
@@ -39,14 +40,18 @@ export function RecommendationsSection({
   const t = (id: string, values?: Record<string, string | number>) => intl.formatMessage({ id }, values);
   return (
     <Section id="recommendations" title={t("home.recs.title")}>
-      <Loaded
-        state={state}
-        failed={t("home.recs.failed")}
-        empty={t("home.recs.empty")}
-        isEmpty={(data) => data.items.length === 0}
-      >
-        {(data) => <Carousel items={data.items} readOnly={readOnly} />}
-      </Loaded>
+      {state.status === "error" && state.code === 404 ? (
+        <p className="muted">{t("home.recs.nothingYet")}</p>
+      ) : (
+        <Loaded
+          state={state}
+          failed={t("home.recs.failed")}
+          empty={t("home.recs.empty")}
+          isEmpty={(data) => data.items.length === 0}
+        >
+          {(data) => <Carousel items={data.items} readOnly={readOnly} />}
+        </Loaded>
+      )}
     </Section>
   );
 }
