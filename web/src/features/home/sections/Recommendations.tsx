@@ -91,13 +91,13 @@ function Carousel({ items, readOnly }: { items: Recommendation[]; readOnly: bool
       {shown.pages > 1 && (
         <div className="row pw-carousel__controls">
           <Button variant="secondary" onPress={() => setPage(step(shown.page, -1, shown.pages))}>
-            <span aria-hidden="true">‹</span> {t("home.recs.previous")}
+            <span aria-hidden="true" className="pw-flip">‹</span> {t("home.recs.previous")}
           </Button>
           <p className="muted pw-carousel__status" role="status" aria-live="polite">
             {t("home.recs.showing", { first: shown.first, last: shown.last, total: items.length })}
           </p>
           <Button variant="secondary" onPress={() => setPage(step(shown.page, 1, shown.pages))}>
-            {t("home.recs.next")} <span aria-hidden="true">›</span>
+            {t("home.recs.next")} <span aria-hidden="true" className="pw-flip">›</span>
           </Button>
         </div>
       )}
