@@ -27,6 +27,7 @@ from platform_api.api.routes import (
     guardians,
     health,
     items,
+    learners,
     org_units,
     preferences,
     recommendations,
@@ -35,6 +36,7 @@ from platform_api.api.routes import (
     session,
     skills,
     sso,
+    sync,
     users,
 )
 from platform_api.api.webapp import web_app
@@ -141,7 +143,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         review,
         skills,
     )
-    for module in (*routers, recommendations, preferences):
+    for module in (*routers, recommendations, preferences, sync, learners):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

@@ -119,14 +119,15 @@ def permit(permission: str, on: str = "any", param: str | None = None, refusal: 
     return Depends(Permit(permission, on, param, refusal))
 
 
-def learner_record(what: str) -> Any:
+def learner_record(what: str, param: str = "user_id") -> Any:
     """The gate of a learner's own record (``/users/{user_id}/...``): the learner, their linked
-    guardians and staff of their courses; anyone else is told so in a sentence naming ``what``."""
+    guardians and staff of their courses; anyone else is told so in a sentence naming ``what``.
+    ``param`` names the path parameter holding the learner's id."""
     return permit(
         "learners:read",
         "user",
-        "user_id",
-        refusal=f"The {what} of user {{user_id}} are shown only to that learner, "
+        param,
+        refusal=f"The {what} of user {{{param}}} are shown only to that learner, "
         "their linked guardians and the staff of their courses.",
     )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -327,7 +328,7 @@ def _serving(calls: list[str], learner_id: int) -> httpx.Client:
     def answer(request: httpx.Request) -> httpx.Response:
         calls.append(str(request.url))
         body = {"learner_id": str(learner_id), "items": [], "mastery": {}, "model_versions": {}, "variant": {}}
-        return httpx.Response(200, json=body)
+        return httpx.Response(200, json={**body, "course": request.url.params["course"]})
 
     return httpx.Client(base_url="http://serving.test", transport=httpx.MockTransport(answer))
 
@@ -603,6 +604,36 @@ VALID: dict[str, Valid] = {
         actor="learner",
         allowed=LEARNER_ONLY,
         owner_only=True,
+    ),
+    # the learner app: one's own progress pointer, and offline batches of one's own work
+    "PUT /v1/learners/{learner_id}/progress/{activity_id}": Valid(
+        lambda a: Call(
+            _ids(a, learner_id="user_learner", activity_id="activity"),
+            {"position": 0.5, "client_updated_at": datetime.now(UTC).isoformat()},
+            readback=f"/v1/learners/{a.ids['user_learner']}/home",
+        ),
+        actor="learner",
+        allowed=LEARNER_ONLY,
+        owner_only=True,
+    ),
+    "POST /v1/sync": Valid(
+        lambda a: Call(
+            body={
+                "batch_id": str(uuid.uuid4()),
+                "changes": [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "type": "progress",
+                        "activity_id": a.ids["activity"],
+                        "position": 0.25,
+                        "client_updated_at": datetime.now(UTC).isoformat(),
+                    }
+                ],
+            },
+            readback=f"/v1/learners/{a.ids['user_learner']}/preferences",
+        ),
+        actor="learner",
+        outsider=None,
     ),
     # practice attempts and grades
     "POST /v1/activities/{activity_id}/attempts": Valid(
@@ -1414,14 +1445,22 @@ def _answer_about(actor: dict[str, Any], api: Api) -> dict[str, Any]:
 
 
 def test_lrs_credentials_write_only_about_their_own_organizations_learners(api: Api) -> None:
-    """Learners hold no LRS credentials (no route issues any; a bearer token is none). An organization's
+    """Learners hold no LRS credentials (no route issues any); their platform token writes statements about
+    themselves only (tests/api/test_lrs_platform_token.py), never about anyone else. An organization's
     Basic credentials may not write statements naming another organization's learner, or a platform
     account that is no learner of theirs: 403, and nothing of the request is stored. An account on the
     client's own home page is its own user, stored but never read as the platform learner of that id."""
     assert not [key for key in app_routes(api.client) if "credential" in key.lower()]
     learner, stranger, beta_admin = api.ids["user_learner"], api.ids["b_user"], api.ids["user_outsider"]
     own = _answer_about(learner_agent(learner), api)
-    _problem(api.call("learner", "POST", "/xAPI/statements", own, headers=XAPI), 401)
+    _problem(api.call("learner", "POST", "/xAPI/statements", own, headers=XAPI), 403)  # an answer: a grader's word
+    about_stranger = {
+        **own,
+        "actor": learner_agent(stranger),
+        "verb": {"id": "https://w3id.org/xapi/video/verbs/played"},
+    }
+    del about_stranger["result"]
+    _problem(api.call("learner", "POST", "/xAPI/statements", about_stranger, headers=XAPI), 403)
 
     with transaction(make_session_factory(api.engine)) as session:
         alpha = create_credential(session, f"alpha LMS {api.n()}", tenant_id=api.ids["root"])

@@ -243,6 +243,15 @@ MATRIX: dict[str, Case] = {
     "PUT /v1/learners/{learner_id}/preferences": Case(
         frozenset({"learner"}), params={"learner_id": "user_learner"}, body={"formats": ["video"]}
     ),
+    # the learner app: home reads like the learner's record; progress only by the learner; sync for one's own work
+    "GET /v1/learners/{learner_id}/home": Case(ALL, params={"learner_id": "user_learner"}),
+    "PUT /v1/learners/{learner_id}/progress/{activity_id}": Case(
+        frozenset({"learner"}),
+        params={"learner_id": "user_learner", "activity_id": "activity"},
+        body={"position": 0.5, "client_updated_at": "2026-01-01T00:00:00+00:00"},
+    ),
+    "GET /v1/sync": Case(SUBMITTERS),
+    "POST /v1/sync": Case(SUBMITTERS, body={}),
     "POST /v1/activities/{activity_id}/attempts": Case(frozenset({"admin", "learner"}), params=A, body={}),
     # delegation: the assistant may grade but (above) never change structure
     "POST /v1/attempts/{attempt_id}/grade": Case(STAFF, params={"attempt_id": "attempt"}, body={}),

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from "react";
 import { BrowserRouter, Route, Routes } from "react-router";
 import { useIntl } from "react-intl";
 import { AuthProvider, useAuth } from "@/auth/session";
@@ -6,6 +7,10 @@ import { ActivityPage } from "@/features/activity/ActivityPage";
 import { HomePage } from "@/features/home/HomePage";
 import { Shell } from "@/features/layout/Shell";
 import { LoginPage } from "@/features/login/LoginPage";
+
+const guardian = () => import("@/features/guardian/GuardianPages");
+const GuardianLearners = lazy(() => guardian().then((m) => ({ default: m.GuardianLearners })));
+const GuardianLearner = lazy(() => guardian().then((m) => ({ default: m.GuardianLearner })));
 
 function Pages() {
   const { status } = useAuth();
@@ -20,11 +25,15 @@ function Pages() {
   if (status === "signed-out") return <LoginPage />;
   return (
     <Shell>
-      <Routes>
-        <Route path="/" element={<HomePage />} />
-        <Route path="/learn/:activityId" element={<ActivityPage />} />
-        <Route path="*" element={<HomePage />} />
-      </Routes>
+      <Suspense fallback={<p aria-busy="true">{intl.formatMessage({ id: "app.loading" })}</p>}>
+        <Routes>
+          <Route path="/" element={<HomePage />} />
+          <Route path="/learn/:activityId" element={<ActivityPage />} />
+          <Route path="/learners" element={<GuardianLearners />} />
+          <Route path="/learners/:learnerId" element={<GuardianLearner />} />
+          <Route path="*" element={<HomePage />} />
+        </Routes>
+      </Suspense>
     </Shell>
   );
 }

@@ -6,3 +6,5 @@ export { Dialog } from "./Dialog";
 export { Field } from "./Field";
 export { Notice } from "./Notice";
 export { Progress } from "./Progress";
+export { Checkboxes } from "./Checkboxes";
+export { Select, type Option } from "./Select";

@@ -1,14 +1,25 @@
+import { lazy, Suspense } from "react";
 import { useIntl } from "react-intl";
 import { useAuth } from "@/auth/session";
+import { LearnerHome } from "./LearnerHome";
 
-/** The learner's home: what to continue, what to do next, and how it is going. */
+const GuardianLearners = lazy(() => import("@/features/guardian/GuardianPages").then((m) => ({ default: m.GuardianLearners })));
+const StaffLanding = lazy(() => import("./StaffLanding"));
+
+/**
+ * `/` for whoever signed in: a learner's own home, a guardian's list of their learners, and for staff
+ * (whose consoles come later) a short page pointing at the API. Who is who comes from the permissions
+ * /v1/auth/me lists: learners submit attempts, guardians read linked learners.
+ */
 export function HomePage() {
   const intl = useIntl();
-  const { me } = useAuth();
+  const { me, can } = useAuth();
+  if (!me) return null;
+  const loading = <p aria-busy="true">{intl.formatMessage({ id: "app.loading" })}</p>;
+  if (can("attempts:write")) {
+    return <LearnerHome learnerId={me.id} title={intl.formatMessage({ id: "home.title" }, { name: me.display_name })} readOnly={false} />;
+  }
   return (
-    <div className="stack">
-      <h1>{intl.formatMessage({ id: "home.title" }, { name: me?.display_name ?? "" })}</h1>
-      <p className="muted">{intl.formatMessage({ id: "home.placeholder" })}</p>
-    </div>
+    <Suspense fallback={loading}>{can("linked_learners:read") ? <GuardianLearners /> : <StaffLanding />}</Suspense>
   );
 }

@@ -38,7 +38,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <li>
               <NavLink to="/">{t("nav.home")}</NavLink>
             </li>
-            {can("learners:read") && !can("attempts:write") && (
+            {can("linked_learners:read") && (
               <li>
                 <NavLink to="/learners">{t("nav.learners")}</NavLink>
               </li>
