@@ -120,7 +120,7 @@ def up(
         return
     base = f"http://{settings.host}:{settings.port}"
     ready_lines = [
-        f"web app  : {base}/   (demo accounts: README, \"Demo accounts\")",
+        f'web app  : {base}/   (demo accounts: README, "Demo accounts")',
         f"API      : {base}   health {base}/healthz   ready {base}/readyz   docs {base}/docs",
     ]
     also_ready = []
