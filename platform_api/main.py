@@ -28,6 +28,7 @@ from platform_api.api.routes import (
     health,
     items,
     learners,
+    media,
     org_units,
     preferences,
     recommendations,
@@ -143,7 +144,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         review,
         skills,
     )
-    for module in (*routers, recommendations, preferences, sync, learners):
+    for module in (*routers, recommendations, preferences, sync, learners, media):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

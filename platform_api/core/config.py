@@ -112,6 +112,9 @@ class APISettings(CommonSettings):
     sync_max_body_bytes: int = Field(
         default=8 * 1024 * 1024, ge=1024, description="cap on a POST /v1/sync batch body, refused (413) before parsing"
     )
+    media_url_ttl_s: int = Field(
+        default=3600, ge=30, le=86400, description="how long a signed media URL (GET /v1/media/{key}?exp=&sig=) works"
+    )
     sync_max_changes: int = Field(default=100, ge=1, le=1000, description="most changes in one POST /v1/sync batch")
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
     events_relay: bool = True

@@ -6,6 +6,7 @@ Idempotent: the demo tenant's slug is the marker, so a second run changes nothin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -13,8 +14,10 @@ from sqlalchemy.orm import Session
 from models.prerequisites import derive_prerequisites
 from pathwise.datasets import load_sample, skill_names
 from pathwise.logs import get_logger
+from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.security import hash_password
+from platform_api.demo.lesson import LESSON_ITEMS, ensure_demo_lesson
 from platform_api.demo.quiz import ensure_demo_assessments, ensure_unit_test_bank
 from platform_api.domain.access.permissions import ROLE_SCOPES
 from platform_api.domain.content.service import publish
@@ -75,7 +78,9 @@ def _ensure_roles(session: Session) -> dict[str, int]:
     return existing
 
 
-def seed_demo(db_url: str) -> SeedReport:
+def seed_demo(db_url: str, home: Path | None = None) -> SeedReport:
+    """Seed (or complete) the demo; ``home`` holds the media store (default: the settings' home)."""
+    home = home if home is not None else APISettings().home
     engine = make_engine(db_url)
     try:
         with transaction(make_session_factory(engine)) as session:
@@ -89,8 +94,9 @@ def seed_demo(db_url: str) -> SeedReport:
                     ensure_demo_assessments(session, tenant.id, course_id)
                     ensure_unit_test_bank(session, tenant.id, course_id)
                     ensure_published(session, course_id)
+                    ensure_demo_lesson(session, tenant.id, course_id, home)
                 return SeedReport(created=False, tenant_id=tenant.id)
-            return _seed(session, roles)
+            return _seed(session, roles, home)
     finally:
         engine.dispose()
 
@@ -121,7 +127,7 @@ def _org_tree(session: Session) -> tuple[OrgUnit, OrgUnit]:
     return tenant, parent
 
 
-def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
+def _seed(session: Session, roles: dict[str, int], home: Path) -> SeedReport:
     sample = load_sample()
     names = skill_names()
     tenant, department = _org_tree(session)
@@ -241,6 +247,8 @@ def _seed(session: Session, roles: dict[str, int]) -> SeedReport:
     session.execute(insert(Attempt), attempts)
     calibration = calibrate_items(session, tenant.id)
     quiz_items = ensure_demo_assessments(session, tenant.id, course.id)
+    if ensure_demo_lesson(session, tenant.id, course.id, home):  # before the first publication: part of it
+        quiz_items += LESSON_ITEMS
     ensure_published(session, course.id)
     report = SeedReport(
         created=True,

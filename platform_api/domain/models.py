@@ -27,7 +27,7 @@ from platform_api.domain.identity.models import (
     UserSecurity,
 )
 from platform_api.domain.items.models import Item
-from platform_api.domain.learning.models import LearnerProgress, SyncChange
+from platform_api.domain.learning.models import LearnerProgress, MediaAsset, SyncChange
 from platform_api.domain.lrs.models import Attachment, Document, LRSCredential, Statement, StatementRef
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride, Rollout, RolloutDecisionRecord
@@ -62,6 +62,7 @@ __all__ = [
     "LearnerOverride",
     "LearnerProgress",
     "Lesson",
+    "MediaAsset",
     "OrgUnit",
     "OutboxEvent",
     "PublishSchedule",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,6 +72,8 @@ def test_pull_lists_everything_then_only_changes(api: API) -> None:
     stale = _push(client, world, [older])["outcomes"][0]
     assert stale["outcome"] == "applied" and stale["result"]["applied"] is False
     assert stale["result"]["position"] == 0.9
+    start_of_time = base64.urlsafe_b64encode(b'{"v":1,"t":"0001-01-01T00:00:00+00:00"}').decode()
+    assert client.get("/v1/sync", params={"since": start_of_time}, headers=headers).json()["full"] is True
     bad = client.get("/v1/sync", params={"since": "not-a-cursor"}, headers=headers)
     assert bad.status_code == 422 and "cursor" in bad.json()["detail"]
 
@@ -173,16 +176,23 @@ def test_a_bad_change_is_rejected_alone(api: API) -> None:
             "item_id": world.ids["quiz_item"],
             "answer": {"choice": "a"},
         },
+        {
+            "id": _id(),
+            "type": "preferences",
+            "preferences": {"formats": ["video"]},
+            "client_updated_at": "9999-12-31T23:59:59-05:00",  # would win every later write
+        },
         good,
     ]
     statements, attempts = _count(db_url, Statement), _count(db_url, Attempt)
     result = _push(client, world, changes)
     outcomes = [o["outcome"] for o in result["outcomes"]]
-    assert outcomes == ["rejected"] * 6 + ["applied"], result
-    problems = [o["problem"] for o in result["outcomes"][:6]]
+    assert outcomes == ["rejected"] * 7 + ["applied"], result
+    problems = [o["problem"] for o in result["outcomes"][:7]]
     assert all(p["status"] in (403, 422) and p["detail"] for p in problems), problems
     assert problems[3]["status"] == 403 and "actor must be you" in problems[3]["detail"]
     assert "not part of sitting" in problems[4]["detail"]
+    assert "future" in problems[6]["detail"]
     assert _count(db_url, Statement) == statements and _count(db_url, Attempt) == attempts
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from platform_api.api.deps import SessionDep, permit
 from platform_api.core.errors import ProblemError, flush_or_conflict
@@ -23,6 +23,7 @@ from platform_api.domain.content.schemas import (
     UnitPublic,
     UnitUpdate,
 )
+from platform_api.domain.learning.media import signed_urls
 
 router = APIRouter(prefix="/v1", tags=["content"])
 Writer = "course.structure:write"
@@ -180,17 +181,21 @@ def create_activity(
 
 @router.get("/activities/{activity_id}", response_model=ActivityPublic)
 def get_activity(
-    session: SessionDep, activity_id: int, principal: Annotated[Principal, permit("courses:read", "activity")]
+    request: Request,
+    session: SessionDep,
+    activity_id: int,
+    principal: Annotated[Principal, permit("courses:read", "activity")],
 ) -> ActivityPublic:
-    """The activity; learners see only activities of the course's published version."""
+    """The activity; learners see only activities of the course's published version. Media it names
+    (``metadata.media``) come with signed URLs for this reader (``media_url``, ``media_urls``)."""
     activity = _get(session, Activity, activity_id, "activity")
     lesson = _get(session, Lesson, activity.lesson_id, "lesson")
     unit = _get(session, Unit, lesson.unit_id, "unit")
     published = service.published_activity(session, principal, unit.course_id, activity_id)
     if published is None:
-        return _public(session, activity)
+        return _with_media(request, session, principal, unit.course_id, _public(session, activity))
     lesson_id, node = published
-    return ActivityPublic(
+    found = ActivityPublic(
         id=activity_id,
         lesson_id=lesson_id,
         position=node["position"],
@@ -200,6 +205,26 @@ def get_activity(
         metadata=node["metadata"],
         skill_ids=node["skill_ids"],
         item_ids=node["item_ids"],
+    )
+    return _with_media(request, session, principal, unit.course_id, found)
+
+
+def _with_media(
+    request: Request, session: SessionDep, principal: Principal, course_id: int, activity: ActivityPublic
+) -> ActivityPublic:
+    urls = media_urls_for(request, session, principal, course_id, activity.metadata)
+    activity.media_urls = urls
+    activity.media_url = next(iter(urls.values()), None)
+    return activity
+
+
+def media_urls_for(
+    request: Request, session: SessionDep, principal: Principal, course_id: int, metadata: dict[str, Any]
+) -> dict[str, str]:
+    """Signed media URLs for ``principal`` (shared with the course tree)."""
+    settings = request.app.state.settings
+    return signed_urls(
+        session, request.app.state.jwt_secret, metadata, principal.user.id, settings.media_url_ttl_s, course_id
     )
 
 

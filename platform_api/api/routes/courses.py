@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
+from platform_api.api.routes.content import media_urls_for
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import org_unit_target
@@ -105,11 +106,22 @@ def archive_course(
 
 @router.get("/courses/{course_id}/tree", summary="The course tree as one document: the draft for staff")
 def course_tree(
-    session: SessionDep, course_id: int, principal: Annotated[Principal, permit("courses:read", "course")]
+    request: Request,
+    session: SessionDep,
+    course_id: int,
+    principal: Annotated[Principal, permit("courses:read", "course")],
 ) -> dict[str, Any]:
     """Staff who edit, publish or grade the course get the draft; learners get the latest published
-    version (404 while the course has none)."""
-    return service.tree_for(session, principal, _course(session, course_id))
+    version (404 while the course has none). Each activity that names media (``metadata.media``) carries
+    ``media_urls``: signed URLs for this reader, ready for ``<video src>`` / ``<img src>``."""
+    tree = service.tree_for(session, principal, _course(session, course_id))
+    for unit in tree.get("units", []):
+        for lesson in unit.get("lessons", []):
+            for activity in lesson.get("activities", []):
+                urls = media_urls_for(request, session, principal, course_id, activity.get("metadata") or {})
+                if urls:
+                    activity["media_urls"] = urls
+    return tree
 
 
 @router.post(

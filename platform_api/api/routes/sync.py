@@ -58,7 +58,7 @@ from platform_api.domain.identity.models import User
 from platform_api.domain.identity.preferences import Preferences, preferences_of, set_preferences
 from platform_api.domain.items.models import Item
 from platform_api.domain.learning.models import LearnerProgress, SyncChange
-from platform_api.domain.learning.progress import ProgressPublic, ProgressWrite, record_progress
+from platform_api.domain.learning.progress import ProgressPublic, ProgressWrite, check_client_clock, record_progress
 from platform_api.events.platform import emit
 from platform_api.lrs.http import lrs_errors
 from platform_api.lrs.platform_users import PlatformWriter
@@ -222,6 +222,14 @@ def decode_cursor(cursor: str) -> datetime:
     return moment
 
 
+def _since(moment: datetime) -> datetime | None:
+    """The cursor's time less the overlap; None (everything) for a cursor at the very start of time."""
+    try:
+        return moment - OVERLAP
+    except OverflowError:
+        return None
+
+
 # ---- pull ---------------------------------------------------------------------------------------
 
 
@@ -241,7 +249,7 @@ def pull(
     since: Annotated[str | None, Query(max_length=200, description="the cursor of the previous pull or push")] = None,
 ) -> SyncPull:
     now = utcnow()
-    after = decode_cursor(since) - OVERLAP if since else None
+    after = _since(decode_cursor(since)) if since else None
     user_id = principal.user.id
     progress_q = select(LearnerProgress).where(LearnerProgress.user_id == user_id)
     attempts_q = select(Attempt).where(Attempt.user_id == user_id)
@@ -447,6 +455,7 @@ def _statement(
 def _preferences(
     request: Request, session: Session, principal: Principal, change: PreferencesChange, background: BackgroundTasks
 ) -> Applied:
+    check_client_clock(change.client_updated_at)
     user = session.get(User, principal.user.id)
     assert user is not None
     last = session.scalar(

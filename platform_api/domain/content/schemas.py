@@ -140,6 +140,12 @@ class ActivityPublic(NodePublic):
     content: str = Field(description="sanitized HTML")
     skill_ids: list[int]
     item_ids: list[int]
+    media_url: str | None = Field(
+        None, description="signed URL of the activity's main media (its first of metadata.media), for <video src>"
+    )
+    media_urls: dict[str, str] = Field(
+        default_factory=dict, description="signed URL per media key the activity names (images of a page …)"
+    )
 
 
 class VersionPublic(BaseModel):

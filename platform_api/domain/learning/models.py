@@ -52,3 +52,17 @@ class SyncChange(Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     client_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MediaAsset(Base):
+    """A file a course's content shows (image, video, notebook), stored content-addressed under
+    ``PATHWISE_HOME/media``; ``key`` is what activity metadata names (``metadata.media``)."""
+
+    __tablename__ = "media_assets"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -47,15 +47,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def check_client_clock(moment: datetime, field: str = "client_updated_at") -> None:
+    """422 for a device time too far ahead of the server's: with last-writer-wins it would win for ever."""
+    if (moment - utcnow()).total_seconds() > MAX_CLOCK_SKEW_S:
+        raise ProblemError(422, f"{field} lies in the future; the device clock is wrong.", field=field)
+
+
 def record_progress(session: Session, user_id: int, activity_id: int, write: ProgressWrite) -> ProgressPublic:
     """Store the pointer unless the stored one is as new or newer (then answer with it). Caller commits."""
     course_id = activity_course_id(session, activity_id)
     if course_id is None:
         raise ProblemError(404, f"activity {activity_id} not found")
-    if (write.client_updated_at - utcnow()).total_seconds() > MAX_CLOCK_SKEW_S:
-        raise ProblemError(
-            422, "client_updated_at lies in the future; the device clock is wrong", field="client_updated_at"
-        )
+    check_client_clock(write.client_updated_at)
     row = session.scalar(
         select(LearnerProgress).where(LearnerProgress.user_id == user_id, LearnerProgress.activity_id == activity_id)
     )

@@ -1,4 +1,4 @@
-"""The continue-learning pointer (learner_progress) and the offline sync change log (sync_changes)
+"""The continue-learning pointer (learner_progress), the offline sync change log (sync_changes) and course media (media_assets)
 
 Revision ID: 0015_learner_sync
 Revises: 0014_decision_versions
@@ -66,9 +66,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "change_id", name=op.f("pk_sync_changes")),
     )
     op.create_index("ix_sync_changes_user_type", "sync_changes", ["user_id", "type"])
+    op.create_table(
+        "media_assets",
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["course_id"], ["courses.id"], name=op.f("fk_media_assets_course_id_courses"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_media_assets")),
+    )
+    op.create_index(op.f("ix_media_assets_course_id"), "media_assets", ["course_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_media_assets_course_id"), table_name="media_assets")
+    op.drop_table("media_assets")
     op.drop_index("ix_sync_changes_user_type", table_name="sync_changes")
     op.drop_table("sync_changes")
     op.drop_index("ix_learner_progress_user_updated", table_name="learner_progress")

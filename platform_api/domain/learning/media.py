@@ -1,0 +1,83 @@
+"""Course media behind authentication, with short-lived signed URLs for ``<video src>`` and ``<img src>``.
+
+A media element cannot send an ``Authorization`` header, so the activity API hands the web app a
+URL signed for the reader: ``/v1/media/{key}?u=<user>&exp=<unix time>&sig=<HMAC-SHA256>`` over
+``key``, ``u`` and ``exp`` with the app secret. The URL names its reader because the route checks
+again, on every request, that this user may still read the course the media belongs to; a leaked
+URL therefore works only for a user who could fetch the file anyway, and only until ``exp``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from platform_api.domain.assignments.storage import BlobStore
+from platform_api.domain.learning.models import MediaAsset
+
+KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
+MEDIA_PATH = "/v1/media/"
+
+
+def media_store(home: Path) -> BlobStore:
+    return BlobStore(home / "media")
+
+
+def _signature(secret: str, key: str, user_id: int, expires: int) -> str:
+    message = f"media:{key}:{user_id}:{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_url(secret: str, key: str, user_id: int, ttl_s: int, now: float | None = None) -> str:
+    expires = int((now if now is not None else time.time()) + ttl_s)
+    query = urlencode({"u": user_id, "exp": expires, "sig": _signature(secret, key, user_id, expires)})
+    return f"{MEDIA_PATH}{quote(key)}?{query}"
+
+
+def check_signature(secret: str, key: str, user_id: int, expires: int, sig: str) -> str | None:
+    """None when the signature is good and current, else the reason (a sentence)."""
+    if not hmac.compare_digest(_signature(secret, key, user_id, expires), sig):
+        return "The media signature does not match this URL."
+    if expires < time.time():
+        return "The signed media URL has expired; reload the page for a fresh one."
+    return None
+
+
+def add_media(session: Session, home: Path, key: str, course_id: int, content: bytes, content_type: str) -> MediaAsset:
+    """Store (or replace) ``key`` for ``course_id``; the caller commits."""
+    if not KEY.match(key):
+        raise ValueError(f"media key {key!r} must be lower-case letters, digits, '.', '_' or '-'")
+    sha = media_store(home).put(content)
+    row = session.get(MediaAsset, key)
+    if row is None:
+        row = MediaAsset(key=key, course_id=course_id)
+        session.add(row)
+    row.course_id, row.content_type, row.sha256, row.size = course_id, content_type, sha, len(content)
+    session.flush()
+    return row
+
+
+def media_keys(metadata: dict[str, Any]) -> list[str]:
+    keys = metadata.get("media") if isinstance(metadata, dict) else None
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+
+
+def signed_urls(
+    session: Session, secret: str, metadata: dict[str, Any], user_id: int, ttl_s: int, course_id: int
+) -> dict[str, str]:
+    """Signed URLs for the media an activity's metadata names (those of its own course only)."""
+    keys = media_keys(metadata)
+    if not keys:
+        return {}
+    known = set(
+        session.scalars(select(MediaAsset.key).where(MediaAsset.key.in_(keys), MediaAsset.course_id == course_id))
+    )
+    return {k: signed_url(secret, k, user_id, ttl_s) for k in keys if k in known}
