@@ -6,7 +6,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, ok, onSessionEnded, refreshSession, setAccessToken, type Schemas } from "@/api/client";
-import { setOfflineUser } from "@/offline/outbox";
+import { setOfflineUser } from "@/offline/user";
 
 export type Me = Schemas["MePublic"];
 type Status = "checking" | "signed-in" | "signed-out";
@@ -101,6 +101,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         signedIn(await loadMe());
       },
       logout: async () => {
+        if (me) {
+          // Shared devices: the next person finds none of this learner's copies (unsent changes stay, keyed to them).
+          await import("@/offline/clear").then(({ beforeLogout }) => beforeLogout(me.id)).catch(() => undefined);
+        }
         await fetch("/v1/auth/session", {
           method: "DELETE",
           credentials: "same-origin",

@@ -6,18 +6,9 @@
  * id is answered `duplicate` instead of being applied twice.
  */
 import { db, type ChangeInput } from "./db";
+import { offlineUser, requestSync } from "./user";
 
-let signedInUser: number | null = null;
-const wakeListeners = new Set<() => void>();
-
-/** Who the outbox works for; the shell sets it when someone signs in and clears it on log-out. */
-export function setOfflineUser(userId: number | null): void {
-  signedInUser = userId;
-}
-
-export function offlineUser(): number | null {
-  return signedInUser;
-}
+export { offlineUser, onSyncRequested, requestSync, setOfflineUser } from "./user";
 
 /** A random (v4) UUID: `crypto.randomUUID` where the page is a secure context, else built from getRandomValues. */
 export function newId(): string {
@@ -43,25 +34,14 @@ export function toChange(id: string, input: ChangeInput, now = new Date()): Reco
 
 /**
  * Keep a change for the server and ask for a sync; resolves with the change id once it is on the device.
- * Works the same online and offline: online it is usually sent within a moment.
+ * Works the same online and offline: online it is usually sent within a moment. `id` lets a caller
+ * write its own record of the change (under the same id) before the change can be sent.
  */
-export async function enqueue(input: ChangeInput, userId: number | null = signedInUser): Promise<string> {
+export async function enqueue(input: ChangeInput, userId: number | null = offlineUser(), id: string = newId()): Promise<string> {
   if (userId === null) throw new Error("Nobody is signed in on this device, so the change cannot be kept.");
-  const id = newId();
   await db.outbox.add({ id, userId, type: input.type, change: toChange(id, input), createdAt: Date.now(), tries: 0 });
   requestSync();
   return id;
-}
-
-/** Ask the sync engine to run soon (it coalesces requests); a no-op until the engine is started. */
-export function requestSync(): void {
-  wakeListeners.forEach((listener) => listener());
-}
-
-/** For the sync engine: be told when there is new work. */
-export function onSyncRequested(listener: () => void): () => void {
-  wakeListeners.add(listener);
-  return () => wakeListeners.delete(listener);
 }
 
 /** The signed-in user's changes still waiting for the server, oldest first. */
