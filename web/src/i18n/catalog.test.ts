@@ -25,7 +25,11 @@ describe("message catalogues", () => {
     for (const locale of Object.keys(LOCALES) as (keyof typeof LOCALES)[]) {
       const errors: string[] = [];
       const intl = createIntl({ locale: LOCALES[locale].intl, messages: messagesFor(locale), onError: (e) => errors.push(e.message) });
-      for (const id of Object.keys(en)) intl.formatMessage({ id }, { name: "Ada", detail: "x", count: 2 });
+      for (const [id, text] of Object.entries(en)) {
+        // Every argument the message names gets a value (a number: plural and plain arguments both take one).
+        const names = [...text.matchAll(/\{\s*([A-Za-z_]\w*)\s*[,}]/g)].map((m) => m[1]);
+        intl.formatMessage({ id }, Object.fromEntries(names.map((name) => [name, 2])));
+      }
       expect(errors, locale).toEqual([]);
     }
   });
