@@ -251,7 +251,7 @@ function QuizSitting({
               stemId={stemId}
               disabled={busy || feedback !== null}
             />
-            {hints[item.id]?.shown.length ? (
+            {!feedback && hints[item.id]?.shown.length ? (
               <div className="pw-quiz__hints">
                 <h4>{intl.formatMessage({ id: "quiz.hints" })}</h4>
                 <ul>
@@ -287,6 +287,7 @@ function QuizSitting({
             feedback={feedback}
             headingRef={feedbackRef}
             hint={hints[item.id]?.next ?? null}
+            shown={hints[item.id]?.shown ?? []}
             onHint={() =>
               setHints((all) => {
                 const mine = all[item.id];
@@ -298,7 +299,7 @@ function QuizSitting({
           />
         )}
       </div>
-      {(rows.length > 0 || !item) && <NextStep courseId={activity.course_id} version={graded} />}
+      {(rows.length > 0 || !item) && <NextStep courseId={activity.course_id} skillIds={activity.skill_ids} version={graded} />}
     </section>
   );
 }
@@ -307,16 +308,25 @@ function FeedbackView({
   feedback,
   headingRef,
   hint,
+  shown,
   onHint,
   onNext,
 }: {
   feedback: Feedback;
   headingRef: React.RefObject<HTMLHeadingElement | null>;
   hint: string | null;
+  shown: string[];
   onHint: () => void;
   onNext: (retry: boolean) => void;
 }) {
   const intl = useIntl();
+  const hintRef = useRef<HTMLParagraphElement>(null);
+  const revealed = useRef(false);
+  useEffect(() => {
+    // The hint button goes once pressed: focus moves to the hint it revealed, not to the page's start.
+    if (revealed.current && shown.length > 0) hintRef.current?.focus();
+    revealed.current = false;
+  }, [shown.length]);
   const t = (id: string, values?: Record<string, string | number>) => intl.formatMessage({ id }, values);
   if (feedback.kind === "queued") {
     return (
@@ -372,9 +382,20 @@ function FeedbackView({
         </ul>
       )}
       {verdict !== "pending" && <p>{t("quiz.triesLeft", { count: result.tries_left })}</p>}
+      {retry && shown.length > 0 && (
+        <p ref={hintRef} tabIndex={-1} className="pw-feedback__hint">
+          {t("quiz.hintShown", { hint: shown[shown.length - 1] })}
+        </p>
+      )}
       <div className="row">
         {retry && hint && (
-          <Button variant="secondary" onPress={onHint}>
+          <Button
+            variant="secondary"
+            onPress={() => {
+              revealed.current = true;
+              onHint();
+            }}
+          >
             {t("quiz.showHint")}
           </Button>
         )}

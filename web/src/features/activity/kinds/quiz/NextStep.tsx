@@ -15,13 +15,25 @@ const SETTLE_MS = 2500;
  * changes (a newly graded answer) and once more a moment later, when the answer has travelled the
  * spine to the model. Offline it says it will update on reconnect.
  */
-export function NextStep({ courseId, version, headingLevel = 2 }: { courseId: number; version: number; headingLevel?: 2 | 3 }) {
+export function NextStep({
+  courseId,
+  skillIds,
+  version,
+  headingLevel = 2,
+}: {
+  courseId: number;
+  /** The activity's skills: their mastery is shown, and how it moved since the page asked before. */
+  skillIds: number[];
+  version: number;
+  headingLevel?: 2 | 3;
+}) {
   const intl = useIntl();
   const { me } = useAuth();
   const [data, setData] = useState<Recommendations | null>(null);
   const [failed, setFailed] = useState(false);
   const [loadedAt, setLoadedAt] = useState<number | null>(null);
   const [again, setAgain] = useState(0);
+  const [before, setBefore] = useState<Record<string, number>>({});
   const Heading = `h${headingLevel}` as const;
 
   useEffect(() => {
@@ -35,7 +47,10 @@ export function NextStep({ courseId, version, headingLevel = 2 }: { courseId: nu
           }),
         );
         if (live) {
-          setData(found);
+          setData((previous) => {
+            if (previous) setBefore(previous.mastery);
+            return found;
+          });
           setFailed(false);
           setLoadedAt(Date.now());
         }
@@ -51,35 +66,49 @@ export function NextStep({ courseId, version, headingLevel = 2 }: { courseId: nu
     };
   }, [me, courseId, version, again]);
 
-  const percent = (value: number) => intl.formatNumber(value, { style: "percent" });
+  const percent = (value: number) => intl.formatNumber(value, { style: "percent", maximumFractionDigits: 0 });
   return (
     <section className="pw-card pw-next" aria-labelledby="next-step-title">
       <Heading id="next-step-title" className="pw-card__title">
         {intl.formatMessage({ id: "quiz.nextStep" })}
       </Heading>
-      {failed && !navigator.onLine && <p className="muted">{intl.formatMessage({ id: "quiz.nextStepOffline" })}</p>}
+      {!navigator.onLine && <p className="muted">{intl.formatMessage({ id: "quiz.nextStepOffline" })}</p>}
       {failed && navigator.onLine && <p className="muted">{intl.formatMessage({ id: "quiz.nextStepFailed" })}</p>}
       {data && data.items.length === 0 && <p>{intl.formatMessage({ id: "quiz.nextStepNone" })}</p>}
+      {data && (
+        <ul className="pw-next__mastery">
+          {skillIds
+            .map(String)
+            .filter((skill) => data.mastery[skill] !== undefined)
+            .map((skill) => {
+              const now = data.mastery[skill];
+              const was = before[skill];
+              const moved = was !== undefined && Math.round(was * 100) !== Math.round(now * 100);
+              return (
+                <li key={skill}>
+                  {intl.formatMessage(
+                    { id: moved ? "quiz.masteryMoved" : "quiz.mastery" },
+                    {
+                      skill: data.skill_names?.[skill] ?? skill,
+                      mastery: percent(now),
+                      was: moved ? percent(was) : "",
+                      answers: data.answers?.[skill] ?? 0,
+                    },
+                  )}
+                </li>
+              );
+            })}
+        </ul>
+      )}
       {data && data.items.length > 0 && (
         <ol className="pw-next__list">
-          {data.items.map((rec) => {
-            const answers = rec.skill ? data.answers?.[rec.skill] : undefined;
-            return (
-              <li key={rec.activity_id} className="pw-next__item">
-                <Link to={`/learn/${rec.activity_id}`}>{rec.title}</Link>{" "}
-                <span className="pw-tag">{intl.formatMessage({ id: `quiz.recType.${rec.type}` })}</span>
-                <p className="pw-next__reason">{rec.reason}</p>
-                {rec.mastery !== null && (
-                  <p className="muted">
-                    {intl.formatMessage(
-                      { id: "quiz.mastery" },
-                      { skill: rec.skill_name ?? rec.skill ?? "", mastery: percent(rec.mastery), answers: answers ?? -1 },
-                    )}
-                  </p>
-                )}
-              </li>
-            );
-          })}
+          {data.items.map((rec) => (
+            <li key={rec.activity_id} className="pw-next__item">
+              <Link to={`/learn/${rec.activity_id}`}>{rec.title}</Link>{" "}
+              <span className="pw-tag">{intl.formatMessage({ id: `quiz.recType.${rec.type}` })}</span>
+              <p className="pw-next__reason">{rec.reason}</p>
+            </li>
+          ))}
         </ol>
       )}
       <span className="visually-hidden" role="status">
