@@ -166,5 +166,14 @@ def test_a_guardian_sees_their_learners_read_only(stack: Stack, browser: Browser
     page = _page(browser)
     log_in(page, stack.api, GUARDIAN)
     page.get_by_role("link", name="My learners").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My learners")
+    learners = page.get_by_role("list", name="Linked learners").get_by_role("link")
+    expect(learners).to_have_count(2)  # the demo links the guardian to the first two learners
+    name = learners.first.inner_text()
+    learners.first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Learning of {name}")
     settled(page)
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for region in ("Progress summary", "Mastery by competency", "Time spent learning"):
+        expect(page.get_by_role("region", name=region)).to_be_visible()
+    expect(page.get_by_role("button", name="Save preferences")).to_have_count(0)
+    assert page.locator("main a[href^='/learn/']").count() == 0, "a guardian cannot open activities as the learner"

@@ -136,6 +136,7 @@ class ActivityUpdate(NodeUpdate):
 
 class ActivityPublic(NodePublic):
     lesson_id: int
+    course_id: int = Field(description="the course it belongs to, for its recommendations and its offline copy")
     kind: str
     content: str = Field(description="sanitized HTML")
     skill_ids: list[int]
@@ -145,6 +146,11 @@ class ActivityPublic(NodePublic):
     )
     media_urls: dict[str, str] = Field(
         default_factory=dict, description="signed URL per media key the activity names (images of a page …)"
+    )
+    assessment_ids: list[int] = Field(
+        default_factory=list,
+        description="the quizzes attached to the activity, oldest first: POST /v1/assessments/{id}/sittings "
+        "starts or resumes one (as the course tree's assessment_ids)",
     )
 
 

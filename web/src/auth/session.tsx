@@ -6,6 +6,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, ok, onSessionEnded, refreshSession, setAccessToken, type Schemas } from "@/api/client";
+import { setOfflineUser } from "@/offline/user";
 
 export type Me = Schemas["MePublic"];
 type Status = "checking" | "signed-in" | "signed-out";
@@ -42,6 +43,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [offline, setOffline] = useState(false);
 
   const signedIn = useCallback((profile: Me, fromDevice = false) => {
+    setOfflineUser(profile.id); // before any page mounts, so a player may enqueue at once
     setMe(profile);
     setOffline(fromDevice);
     setStatus("signed-in");
@@ -50,6 +52,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signedOut = useCallback(() => {
     setAccessToken(null);
+    setOfflineUser(null);
     localStorage.removeItem(PROFILE);
     setMe(null);
     setStatus("signed-out");
@@ -100,6 +103,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         signedIn(await loadMe());
       },
       logout: async () => {
+        if (me) {
+          // Shared devices: the next person finds none of this learner's copies (unsent changes stay, keyed to them).
+          await import("@/offline/clear").then(({ beforeLogout }) => beforeLogout(me.id)).catch(() => undefined);
+        }
         await fetch("/v1/auth/session", {
           method: "DELETE",
           credentials: "same-origin",

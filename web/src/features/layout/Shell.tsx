@@ -1,10 +1,29 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { useIntl } from "react-intl";
 import { NavLink } from "react-router";
 import { useAuth } from "@/auth/session";
 import { Button, Notice } from "@/design/components";
 import { DisplaySettings } from "@/features/settings/DisplaySettings";
 import "./shell.css";
+
+// The offline engine (IndexedDB, sync) loads after the first paint: the entry bundle stays small.
+const SyncIndicator = lazy(() => import("@/offline/SyncIndicator").then((m) => ({ default: m.SyncIndicator })));
+const SyncNotices = lazy(() => import("@/offline/SyncIndicator").then((m) => ({ default: m.SyncNotices })));
+
+function useSync(userId: number | undefined): void {
+  useEffect(() => {
+    if (userId === undefined) return;
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    void import("@/offline/sync").then(({ startSync }) => {
+      if (!cancelled) stop = startSync(userId);
+    });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [userId]);
+}
 
 function useOnline(): boolean {
   const [online, setOnline] = useState(navigator.onLine);
@@ -25,6 +44,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const intl = useIntl();
   const { me, logout, can } = useAuth();
   const online = useOnline();
+  useSync(me?.id);
   const t = (id: string) => intl.formatMessage({ id });
   return (
     <>
@@ -46,6 +66,9 @@ export function Shell({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <div className="row">
+          <Suspense fallback={null}>
+            <SyncIndicator />
+          </Suspense>
           <DisplaySettings />
           {me && (
             <Button variant="secondary" onPress={() => void logout()}>
@@ -59,6 +82,9 @@ export function Shell({ children }: { children: ReactNode }) {
           <Notice tone="warning">{t("app.offline")}</Notice>
         </div>
       )}
+      <Suspense fallback={null}>
+        <SyncNotices />
+      </Suspense>
       <main id="main" tabIndex={-1} className="pw-main">
         {children}
       </main>

@@ -12,7 +12,10 @@ export const PLAYERS: Record<string, Player> = {
   page: lazy(() => import("./PagePlayer")),
 };
 
-/** The player for a kind; a kind without one shows its text (sanitized by the API) as a page. */
-export function playerFor(kind: string): Player {
-  return PLAYERS[kind] ?? PLAYERS.page;
+/** Quizzes, and any activity with questions or a quiz attached that has no player of its own. */
+PLAYERS.quiz = lazy(() => import("./QuizPlayer"));
+
+/** The player for an activity: its kind's; else the quiz player when it has questions; else a page. */
+export function playerFor(kind: string, hasQuestions = false): Player {
+  return PLAYERS[kind] ?? (hasQuestions ? PLAYERS.quiz : PLAYERS.page);
 }
