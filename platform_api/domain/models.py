@@ -27,6 +27,7 @@ from platform_api.domain.identity.models import (
     UserSecurity,
 )
 from platform_api.domain.items.models import Item
+from platform_api.domain.learning.models import LearnerProgress, SyncChange
 from platform_api.domain.lrs.models import Attachment, Document, LRSCredential, Statement, StatementRef
 from platform_api.domain.org.models import Cohort, CohortMember, GuardianLink, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride, Rollout, RolloutDecisionRecord
@@ -59,6 +60,7 @@ __all__ = [
     "Item",
     "LRSCredential",
     "LearnerOverride",
+    "LearnerProgress",
     "Lesson",
     "OrgUnit",
     "OutboxEvent",
@@ -76,6 +78,7 @@ __all__ = [
     "StatementRef",
     "Submission",
     "SubmissionComment",
+    "SyncChange",
     "Unit",
     "User",
     "UserSecurity",

@@ -45,13 +45,17 @@ class VersionHeaderMiddleware:
         await self.app(scope, receive, send_with_version)
 
 
-def require_client(request: Request, scope: str) -> LRSClient:
-    """Check the version header and Basic credentials; 400 / 401 / 403 with the reason."""
+def check_version(request: Request) -> None:
     version = request.headers.get(VERSION_HEADER)
     if version is None:
         raise ProblemError(400, f"the {VERSION_HEADER} header is required (use {XAPI_VERSION})")
     if not SUPPORTED_VERSION.match(version.strip()):
         raise ProblemError(400, f"{VERSION_HEADER} {version!r} is not supported; this LRS speaks {XAPI_VERSION}")
+
+
+def require_client(request: Request, scope: str) -> LRSClient:
+    """Check the version header and Basic credentials; 400 / 401 / 403 with the reason."""
+    check_version(request)
     cache: CredentialCache = request.app.state.lrs_credentials
     client = cache.resolve(request.headers.get("authorization"))
     if client is None:

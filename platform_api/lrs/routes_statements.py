@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from platform_api.core.errors import ProblemError
 from platform_api.domain.lrs.models import Attachment
+from platform_api.lrs.credentials import LRSClient
 from platform_api.lrs.formats import accept_languages, render
 from platform_api.lrs.http import (
     LRS_PREFIX,
+    check_version,
     in_transaction,
     json_response,
     lrs_errors,
@@ -24,6 +26,7 @@ from platform_api.lrs.http import (
     single_params,
 )
 from platform_api.lrs.multipart import build_multipart, parse_statement_multipart
+from platform_api.lrs.platform_users import PlatformWriter, bearer_user
 from platform_api.lrs.query import (
     SINGLE_ALLOWED,
     consistent_through,
@@ -36,6 +39,19 @@ from platform_api.lrs.store import AttachmentPart, format_stored, store_statemen
 from platform_api.lrs.validation import check_uuid
 
 router = APIRouter(tags=["xAPI statements"])
+Caller = LRSClient | PlatformWriter
+AUTH_NOTE = (
+    " Authenticate with HTTP Basic LRS credentials, or, as a signed-in platform user (the web app), with "
+    "`Authorization: Bearer <access token>`: then every statement's actor must be your own platform account "
+    "(`{'account': {'homePage': 'https://pathwise.example', 'name': '<your user id>'}}`, else 403), the "
+    "authority is you, voiding is refused, and reads return your own statements only."
+)
+
+
+def caller(request: Request, scope: str) -> Caller:
+    """The LRS client (Basic) or the signed-in platform user (Bearer) making the request."""
+    check_version(request)
+    return bearer_user(request, scope) or require_client(request, scope)
 
 
 async def _statements_from_request(request: Request) -> tuple[Any, dict[str, AttachmentPart]]:
@@ -50,9 +66,9 @@ async def _statements_from_request(request: Request) -> tuple[Any, dict[str, Att
     return parse_json(body), parts
 
 
-@router.post("/statements", summary="Store one statement or a batch")
+@router.post("/statements", summary="Store one statement or a batch", description=AUTH_NOTE.strip())
 async def post_statements(request: Request) -> Response:
-    client = require_client(request, "statements/write")
+    client = caller(request, "statements/write")
     if request.query_params:
         raise ProblemError(400, f"POST /statements takes no parameters, got {', '.join(request.query_params)}")
     payload, parts = await _statements_from_request(request)
@@ -64,6 +80,8 @@ async def post_statements(request: Request) -> Response:
         batch, items = True, payload
     else:
         raise ProblemError(400, "the body must be a statement object or an array of statements")
+    if isinstance(client, PlatformWriter):
+        client.check_statements(items, batch=batch)
 
     def work(session: Session) -> list[str]:
         return store_statements(session, items, client.authority, parts=parts, batch=batch)
@@ -73,9 +91,14 @@ async def post_statements(request: Request) -> Response:
     return json_response(ids)
 
 
-@router.put("/statements", summary="Store one statement under the id given in statementId", status_code=204)
+@router.put(
+    "/statements",
+    summary="Store one statement under the id given in statementId",
+    status_code=204,
+    description=AUTH_NOTE.strip(),
+)
 async def put_statement(request: Request) -> Response:
-    client = require_client(request, "statements/write")
+    client = caller(request, "statements/write")
     params = single_params(request)
     if "statementId" not in params:
         raise ProblemError(400, "PUT /statements needs the statementId parameter")
@@ -90,6 +113,8 @@ async def put_statement(request: Request) -> Response:
     if "id" in payload and str(payload["id"]).lower() != statement_id:
         raise ProblemError(400, f"statement.id {payload['id']!r} differs from statementId {statement_id!r}")
     payload = {**payload, "id": statement_id}
+    if isinstance(client, PlatformWriter):
+        client.check_statements([payload])
 
     def work(session: Session) -> list[str]:
         return store_statements(session, [payload], client.authority, parts=parts)
@@ -136,9 +161,9 @@ def _respond(
 
 
 @router.head("/statements", include_in_schema=False)  # HEAD shares the handler, not the operation id
-@router.get("/statements", summary="Fetch one statement or query them")
+@router.get("/statements", summary="Fetch one statement or query them", description=AUTH_NOTE.strip())
 def get_statements(request: Request) -> Response:
-    client = require_client(request, "statements/read")
+    client = caller(request, "statements/read")
     params = single_params(request)
     settings = request.app.state.settings
     languages = accept_languages(request.headers.get("accept-language"))
@@ -156,6 +181,8 @@ def get_statements(request: Request) -> Response:
             row = single_statement(
                 session, statement_id, voided=single_key == "voidedStatementId", tenant_id=client.tenant_id
             )
+            if row is not None and isinstance(client, PlatformWriter) and not client.may_see(row.payload):
+                row = None  # another person's statement: as if it did not exist
             if row is None:
                 raise ProblemError(
                     404, f"no {'voided ' if single_key != 'statementId' else ''}statement {statement_id}"
@@ -163,6 +190,8 @@ def get_statements(request: Request) -> Response:
             statement = render(row.payload, fmt, languages)
             return _respond(request, session, statement, [statement], with_attachments)
         query = parse_query(params)
+        if isinstance(client, PlatformWriter):
+            query = client.narrow(query)
         statements, more = run_query(session, query, client.tenant_id, settings.lrs_statement_page_limit)
         rendered = [render(s, query.format, languages) for s in statements]
         result = {"statements": rendered, "more": f"{LRS_PREFIX}/statements?more={more}" if more else ""}

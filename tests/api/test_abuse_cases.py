@@ -1414,14 +1414,22 @@ def _answer_about(actor: dict[str, Any], api: Api) -> dict[str, Any]:
 
 
 def test_lrs_credentials_write_only_about_their_own_organizations_learners(api: Api) -> None:
-    """Learners hold no LRS credentials (no route issues any; a bearer token is none). An organization's
+    """Learners hold no LRS credentials (no route issues any); their platform token writes statements about
+    themselves only (tests/api/test_lrs_platform_token.py), never about anyone else. An organization's
     Basic credentials may not write statements naming another organization's learner, or a platform
     account that is no learner of theirs: 403, and nothing of the request is stored. An account on the
     client's own home page is its own user, stored but never read as the platform learner of that id."""
     assert not [key for key in app_routes(api.client) if "credential" in key.lower()]
     learner, stranger, beta_admin = api.ids["user_learner"], api.ids["b_user"], api.ids["user_outsider"]
     own = _answer_about(learner_agent(learner), api)
-    _problem(api.call("learner", "POST", "/xAPI/statements", own, headers=XAPI), 401)
+    _problem(api.call("learner", "POST", "/xAPI/statements", own, headers=XAPI), 403)  # an answer: a grader's word
+    about_stranger = {
+        **own,
+        "actor": learner_agent(stranger),
+        "verb": {"id": "https://w3id.org/xapi/video/verbs/played"},
+    }
+    del about_stranger["result"]
+    _problem(api.call("learner", "POST", "/xAPI/statements", about_stranger, headers=XAPI), 403)
 
     with transaction(make_session_factory(api.engine)) as session:
         alpha = create_credential(session, f"alpha LMS {api.n()}", tenant_id=api.ids["root"])

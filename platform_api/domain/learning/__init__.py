@@ -1,0 +1,1 @@
+"""The learner's own app state: the continue-learning pointer and the offline sync change log."""
