@@ -8,11 +8,19 @@ import type { Activity } from "../types";
 
 export type Player = LazyExoticComponent<ComponentType<{ activity: Activity }>>;
 
+const page = lazy(() => import("./PagePlayer"));
+
 export const PLAYERS: Record<string, Player> = {
-  page: lazy(() => import("./PagePlayer")),
+  page,
+  lesson: page,
+  reading: page,
+  video: lazy(() => import("./VideoPlayer")),
+  notebook: lazy(() => import("./NotebookPlayer")),
+  code: lazy(() => import("./CodePlayer")),
+  essay: lazy(() => import("./EssayPlayer")),
 };
 
-/** The player for a kind; a kind without one shows its text (sanitized by the API) as a page. */
+/** The player for a kind; a kind without one shows its text (sanitized) as a page. */
 export function playerFor(kind: string): Player {
   return PLAYERS[kind] ?? PLAYERS.page;
 }
