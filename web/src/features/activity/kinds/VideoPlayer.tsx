@@ -28,18 +28,20 @@ export default function VideoPlayer({ activity }: { activity: Activity }) {
   const intl = useIntl();
   const { me } = useAuth();
   const media = mediaOf(activity);
+  const userId = me?.id ?? null;
+  const skillId = activity.skill_ids[0] ?? null;
   const video = useRef<HTMLVideoElement>(null);
   const [watched, setWatched] = useState(0);
   const [queued, setQueued] = useState(false);
 
   useEffect(() => {
     const element = video.current;
-    if (!element || !me) return;
+    if (!element || userId === null) return;
     const session = new VideoSession({
-      userId: me.id,
+      userId,
       activityId: activity.id,
       title: activity.title,
-      skillId: activity.skill_ids[0] ?? null,
+      skillId,
       sessionId: newSessionId(),
       lang: intl.locale,
     });
@@ -85,14 +87,16 @@ export default function VideoPlayer({ activity }: { activity: Activity }) {
     };
     for (const [name, handler] of Object.entries(handlers)) element.addEventListener(name, handler);
     start(); // metadata may already be in
-    const leave = () => send(session.terminate(lastTime), true);
+    const leave = () => {
+      if (initialized) send(session.terminate(lastTime), true);
+    };
     window.addEventListener("pagehide", leave);
     return () => {
       for (const [name, handler] of Object.entries(handlers)) element.removeEventListener(name, handler);
       window.removeEventListener("pagehide", leave);
-      if (initialized) leave();
+      leave();
     };
-  }, [activity.id, activity.title, activity.skill_ids, me, intl.locale]);
+  }, [activity.id, activity.title, skillId, userId, intl.locale]);
 
   if (!media.url) {
     return (
@@ -113,7 +117,7 @@ export default function VideoPlayer({ activity }: { activity: Activity }) {
           preload="metadata"
           playsInline
           src={media.url}
-          aria-label={intl.formatMessage({ id: "video.label" }, { title: activity.title })}
+          aria-labelledby="activity-title"
         >
           {media.captions && (
             <track
