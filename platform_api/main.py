@@ -35,6 +35,7 @@ from platform_api.api.routes import (
     session,
     skills,
     sso,
+    sync,
     users,
 )
 from platform_api.api.webapp import web_app
@@ -141,7 +142,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         review,
         skills,
     )
-    for module in (*routers, recommendations, preferences):
+    for module in (*routers, recommendations, preferences, sync):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

@@ -1,4 +1,5 @@
-"""Builder arguments and the recommendation API's request/response shapes."""
+"""Builder arguments and the recommendation API's request/response shapes (the response models live in
+:mod:`pathwise.contract.recommendations`, shared with the platform; re-exported here)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pathwise.contract.catalog import Catalog, demo_catalog
+from pathwise.contract.recommendations import RecommendationOut, RecommendationsOut
 from serving.rollout import RolloutSpec
+
+__all__ = ["AppArgs", "EventIn", "RecommendationOut", "RecommendationsOut", "RouterConfig", "RuleConfig"]
 
 
 class RuleConfig(BaseModel):
@@ -72,29 +76,3 @@ class EventIn(BaseModel):
     correct: bool
     seconds: float = Field(0.0, ge=0, le=86_400)
     at: datetime | None = None
-
-
-class RecommendationOut(BaseModel):
-    activity_id: str
-    title: str
-    type: str
-    reason: str
-    skill: str | None = Field(description="the skill's id")
-    skill_name: str | None = None
-    mastery: float | None
-    source: str
-
-
-class RecommendationsOut(BaseModel):
-    learner_id: str
-    course: str
-    items: list[RecommendationOut]
-    mastery: dict[str, float] = Field(description="skill id → probability the skill is mastered")
-    skill_names: dict[str, str] = Field(default_factory=dict, description="skill id → display name")
-    answers: dict[str, int] = Field(
-        default_factory=dict, description="skill id → answers the estimate rests on (the history and every one since)"
-    )
-    model_versions: dict[str, str]
-    variant: dict[str, str]
-    fallback: str | None = None
-    rules_applied: list[dict[str, Any]] = Field(default_factory=list)

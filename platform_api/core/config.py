@@ -109,6 +109,10 @@ class APISettings(CommonSettings):
         description="cap on an answer or attempt body, refused (413) before parsing; the largest valid "
         "answer (200,000 characters of code) fits as UTF-8 JSON",
     )
+    sync_max_body_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="cap on a POST /v1/sync batch body, refused (413) before parsing"
+    )
+    sync_max_changes: int = Field(default=100, ge=1, le=1000, description="most changes in one POST /v1/sync batch")
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
     events_relay: bool = True
     events_stream: str = DEFAULT_STREAM

@@ -327,7 +327,7 @@ def _serving(calls: list[str], learner_id: int) -> httpx.Client:
     def answer(request: httpx.Request) -> httpx.Response:
         calls.append(str(request.url))
         body = {"learner_id": str(learner_id), "items": [], "mastery": {}, "model_versions": {}, "variant": {}}
-        return httpx.Response(200, json=body)
+        return httpx.Response(200, json={**body, "course": request.url.params["course"]})
 
     return httpx.Client(base_url="http://serving.test", transport=httpx.MockTransport(answer))
 

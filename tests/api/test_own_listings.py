@@ -285,11 +285,16 @@ def test_the_tree_carries_ids_that_resolve(world_client: tuple[TestClient, World
     )
     assert (reading["id"], reading["assessment_id"], reading["assessment_ids"]) == (plain.json()["id"], None, [])
 
-    # the activity reads back by its id in the tree
+    # the activity reads back by its id in the tree, with its course and the same quiz links
     for node in (quiz, reading):
-        activity = _get(client, world, "learner", f"/v1/activities/{node['id']}")
-        assert activity.status_code == 200, activity.text
-        assert (activity.json()["title"], activity.json()["lesson_id"]) == (node["title"], lesson["id"])
+        for role in ("learner", "instructor"):  # the published copy and the draft
+            activity = _get(client, world, role, f"/v1/activities/{node['id']}")
+            assert activity.status_code == 200, activity.text
+            assert (activity.json()["title"], activity.json()["lesson_id"]) == (node["title"], lesson["id"])
+            assert activity.json()["course_id"] == world.ids["course"]
+            assert activity.json()["assessment_ids"] == node["assessment_ids"]
+    created = plain.json()
+    assert (created["course_id"], created["assessment_ids"]) == (world.ids["course"], [])
     # and the quiz's assessment id starts a sitting of that quiz
     started = client.post(f"/v1/assessments/{quiz['assessment_id']}/sittings", headers=_h(world, "learner2"))
     assert started.status_code == 201, started.text

@@ -129,9 +129,12 @@ def delete_lesson(session: SessionDep, lesson_id: int, _: Annotated[Principal, p
 
 def _public(session: SessionDep, activity: Activity) -> ActivityPublic:
     skills, items = service.activity_links(session, activity.id)
+    lesson = _get(session, Lesson, activity.lesson_id, "lesson")
+    unit = _get(session, Unit, lesson.unit_id, "unit")
     return ActivityPublic(
         id=activity.id,
         lesson_id=activity.lesson_id,
+        course_id=unit.course_id,
         position=activity.position,
         title=activity.title,
         kind=activity.kind,
@@ -139,6 +142,7 @@ def _public(session: SessionDep, activity: Activity) -> ActivityPublic:
         metadata=activity.details,
         skill_ids=skills,
         item_ids=items,
+        assessment_ids=service.activity_assessments(session, activity.id),
     )
 
 
@@ -193,6 +197,7 @@ def get_activity(
     return ActivityPublic(
         id=activity_id,
         lesson_id=lesson_id,
+        course_id=unit.course_id,
         position=node["position"],
         title=node["title"],
         kind=node["kind"],
@@ -200,6 +205,7 @@ def get_activity(
         metadata=node["metadata"],
         skill_ids=node["skill_ids"],
         item_ids=node["item_ids"],
+        assessment_ids=service.activity_assessments(session, activity_id),
     )
 
 

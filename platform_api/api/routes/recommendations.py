@@ -8,11 +8,13 @@ token's signature in-process, so its hot path stays one hop and it answers nobod
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
 
+from pathwise.contract.recommendations import RecommendationsOut
 from pathwise.service_auth import READ_RECOMMENDATIONS, service_token
 from platform_api.api.deps import SessionDep, permit
 from platform_api.core.errors import ProblemError
@@ -38,6 +40,7 @@ def _client(request: Request) -> httpx.Client:
 
 @router.get(
     "/v1/learners/{learner_id}/recommendations",
+    response_model=RecommendationsOut,
     summary="Ranked next activities for a learner in a course, with mastery, model versions and variant",
 )
 def recommendations(
@@ -47,7 +50,7 @@ def recommendations(
     principal: Annotated[Principal, permit("learners:read", "user", "learner_id")],
     course: Annotated[int, Query(ge=1, le=2**31 - 1, description="the course id")],
     k: Annotated[int, Query(ge=1, le=50, description="how many activities")] = 5,
-) -> Any:
+) -> RecommendationsOut:
     course_target(session, principal, course)  # 404 for a course of another tenant or none at all
     learner = user_target(session, principal, learner_id)
     token = service_token(request.app.state.jwt_secret, READ_RECOMMENDATIONS, learner_id=str(learner_id))
@@ -63,4 +66,8 @@ def recommendations(
         raise ProblemError(404, f"course {course} has no activities to recommend yet")
     if answer.status_code != 200:
         raise ProblemError(503, f"recommendations are unavailable right now (serving answered {answer.status_code})")
-    return answer.json()
+    try:
+        return RecommendationsOut.model_validate_json(answer.content)
+    except ValidationError:
+        unreadable = "recommendations are unavailable right now (serving answered an unreadable body)"
+        raise ProblemError(503, unreadable) from None

@@ -136,10 +136,16 @@ class ActivityUpdate(NodeUpdate):
 
 class ActivityPublic(NodePublic):
     lesson_id: int
+    course_id: int = Field(description="the course it belongs to, for its recommendations and its offline copy")
     kind: str
     content: str = Field(description="sanitized HTML")
     skill_ids: list[int]
     item_ids: list[int]
+    assessment_ids: list[int] = Field(
+        default_factory=list,
+        description="the quizzes attached to the activity, oldest first: POST /v1/assessments/{id}/sittings "
+        "starts or resumes one (as the course tree's assessment_ids)",
+    )
 
 
 class VersionPublic(BaseModel):

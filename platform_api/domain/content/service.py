@@ -250,6 +250,12 @@ def set_links(session: Session, activity_id: int, skill_ids: list[int] | None, i
         session.add_all(ActivityItem(activity_id=activity_id, item_id=i) for i in sorted(set(item_ids)))
 
 
+def activity_assessments(session: Session, activity_id: int) -> list[int]:
+    """The assessments attached to an activity, oldest first (the course tree lists the same)."""
+    query = select(Assessment.id).where(Assessment.activity_id == activity_id).order_by(Assessment.id)
+    return list(session.scalars(query))
+
+
 def activity_links(session: Session, activity_id: int) -> tuple[list[int], list[int]]:
     skills = sorted(session.scalars(select(ActivitySkill.skill_id).where(ActivitySkill.activity_id == activity_id)))
     items = sorted(session.scalars(select(ActivityItem.item_id).where(ActivityItem.activity_id == activity_id)))

@@ -6,6 +6,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, ok, onSessionEnded, refreshSession, setAccessToken, type Schemas } from "@/api/client";
+import { setOfflineUser } from "@/offline/outbox";
 
 export type Me = Schemas["MePublic"];
 type Status = "checking" | "signed-in" | "signed-out";
@@ -42,6 +43,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [offline, setOffline] = useState(false);
 
   const signedIn = useCallback((profile: Me, fromDevice = false) => {
+    setOfflineUser(profile.id); // before any page mounts, so a player may enqueue at once
     setMe(profile);
     setOffline(fromDevice);
     setStatus("signed-in");
@@ -50,6 +52,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signedOut = useCallback(() => {
     setAccessToken(null);
+    setOfflineUser(null);
     localStorage.removeItem(PROFILE);
     setMe(null);
     setStatus("signed-out");

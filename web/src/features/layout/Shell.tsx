@@ -4,6 +4,7 @@ import { NavLink } from "react-router";
 import { useAuth } from "@/auth/session";
 import { Button, Notice } from "@/design/components";
 import { DisplaySettings } from "@/features/settings/DisplaySettings";
+import { SyncIndicator, SyncNotices } from "@/offline/SyncIndicator";
 import "./shell.css";
 
 function useOnline(): boolean {
@@ -46,6 +47,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <div className="row">
+          <SyncIndicator />
           <DisplaySettings />
           {me && (
             <Button variant="secondary" onPress={() => void logout()}>
@@ -59,6 +61,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <Notice tone="warning">{t("app.offline")}</Notice>
         </div>
       )}
+      <SyncNotices />
       <main id="main" tabIndex={-1} className="pw-main">
         {children}
       </main>
