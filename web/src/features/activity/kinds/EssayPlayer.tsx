@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { useIntl } from "react-intl";
 import { useAuth } from "@/auth/session";
 import { Button, Field, Notice } from "@/design/components";
+import { enqueue } from "@/offline";
 import { markdownToSafeHtml } from "../content/richText";
 import type { Activity } from "../types";
 import {
@@ -112,8 +113,16 @@ function AssignmentEssay({ activity, assignment }: { activity: Activity; assignm
   const [submissions, setSubmissions] = useState<Submission[]>([]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
+  const [kept, setKept] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const poller = useRef<AbortController | null>(null);
+
+  /** Offline, the essay waits in the device's outbox and is submitted through the sync API on reconnect. */
+  const keep = async () => {
+    await enqueue({ type: "submission", assignment_id: assignment.id, text, base_version: submissions.length });
+    setKept(true);
+    setText("");
+  };
 
   const watch = async (submission: Submission) => {
     poller.current?.abort();
@@ -146,7 +155,12 @@ function AssignmentEssay({ activity, assignment }: { activity: Activity; assignm
   const submit = async () => {
     setBusy(true);
     setProblem(null);
+    setKept(false);
     try {
+      if (!navigator.onLine) {
+        await keep();
+        return;
+      }
       const submission = await submitEssay(assignment.id, text);
       setSubmissions((all) => [...all, submission]);
       setText("");
@@ -166,7 +180,9 @@ function AssignmentEssay({ activity, assignment }: { activity: Activity; assignm
       <ActivityText activity={activity} />
       <Prompt item={item} />
       <p className="muted">{intl.formatMessage({ id: "essay.due" }, { due, left })}</p>
-      <div aria-live="polite">{last && <SubmissionView submission={last} />}</div>
+      <div aria-live="polite">
+        {kept ? <Notice>{intl.formatMessage({ id: "essay.kept" })}</Notice> : last && <SubmissionView submission={last} />}
+      </div>
       {left > 0 && (
         <>
           <EssayField value={text} onChange={setText} isDisabled={busy} />

@@ -4,35 +4,37 @@
  * learner) and the xAPI version header. The LRS speaks the xAPI standard, not the platform's OpenAPI
  * models, so this uses the client's authorized fetch (token and refresh) rather than the typed client.
  *
- * Statements that cannot leave now (offline, network error, server trouble) wait for the offline
- * outbox; a statement the LRS refuses (4xx) is dropped, since sending it again cannot succeed.
+ * Statements that cannot leave now (offline, network error, server trouble) go to the offline outbox
+ * under their own ids, so a statement that did reach the LRS before its answer was lost is not stored
+ * twice; a statement the LRS refuses (4xx) is dropped, since sending it again cannot succeed.
  */
 import { authorizedFetch } from "@/api/client";
+import { enqueue } from "@/offline";
 import type { Statement } from "./video";
 
 export const XAPI_VERSION = "1.0.3";
 
 export type Sent = "sent" | "queued" | "refused";
 
-const waiting: Statement[] = [];
-let listening = false;
+/** Into the device's outbox (src/offline), which sends them through `POST /v1/sync` when it can. */
+async function queueForLater(statements: Statement[]): Promise<void> {
+  for (const statement of statements) await enqueue({ type: "statement", statement: { ...statement } });
+}
 
-/** Until the shared offline outbox is merged: hold statements in memory and retry when back online. */
-function queueForLater(statements: Statement[]): void {
-  waiting.push(...statements);
-  if (listening || typeof window === "undefined") return;
-  listening = true;
-  window.addEventListener("online", () => {
-    const batch = waiting.splice(0);
-    if (batch.length) void sendStatements(batch);
-  });
+async function hold(statements: Statement[]): Promise<Sent> {
+  try {
+    await queueForLater(statements);
+    return "queued";
+  } catch (error) {
+    console.warn("xAPI statements could not be kept on the device", error);
+    return "refused";
+  }
 }
 
 export async function sendStatements(statements: Statement[], options: { keepalive?: boolean } = {}): Promise<Sent> {
   if (statements.length === 0) return "sent";
   if (typeof navigator !== "undefined" && navigator.onLine === false) {
-    queueForLater(statements);
-    return "queued";
+    return hold(statements);
   }
   try {
     const response = await authorizedFetch(
@@ -45,14 +47,10 @@ export async function sendStatements(statements: Statement[], options: { keepali
       }),
     );
     if (response.ok) return "sent";
-    if (response.status >= 500 || response.status === 429) {
-      queueForLater(statements);
-      return "queued";
-    }
+    if (response.status >= 500 || response.status === 429) return hold(statements);
     console.warn("xAPI statements refused", response.status, await response.text().catch(() => ""));
     return "refused";
   } catch {
-    queueForLater(statements);
-    return "queued";
+    return hold(statements);
   }
 }
