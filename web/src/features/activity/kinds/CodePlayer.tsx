@@ -122,6 +122,8 @@ export default function CodePlayer({ activity }: { activity: Activity }) {
   const [source, setSource] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const [assessmentId, setAssessmentId] = useState<number | null>(null);
+  /** The program was written in this visit; a sitting finished earlier has no source to show (the API keeps it). */
+  const [written, setWritten] = useState(false);
   const poller = useRef<AbortController | null>(null);
 
   const show = (found: Sitting) => {
@@ -178,6 +180,7 @@ export default function CodePlayer({ activity }: { activity: Activity }) {
   const submit = async () => {
     if (!sitting || !item) return;
     setProblem(null);
+    setWritten(true);
     setPhase("submitting");
     try {
       const result = await answer(sitting.id, item.id, { source });
@@ -230,12 +233,14 @@ export default function CodePlayer({ activity }: { activity: Activity }) {
           </pre>
         </details>
       )}
-      <CodeEditor
-        label={intl.formatMessage({ id: "code.editor" }, { language })}
-        value={source}
-        onChange={setSource}
-        isDisabled={busy || phase === "done"}
-      />
+      {(phase !== "done" || written) && (
+        <CodeEditor
+          label={intl.formatMessage({ id: "code.editor" }, { language })}
+          value={source}
+          onChange={setSource}
+          isDisabled={busy || phase === "done"}
+        />
+      )}
       <div className="row">
         {phase !== "done" && (
           <Button onPress={() => void submit()} isDisabled={busy || !source.trim() || !item}>
