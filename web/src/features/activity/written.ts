@@ -13,31 +13,26 @@
  * essay model's report and flags.
  */
 import { api, ok, type Schemas } from "@/api/client";
+import type { Activity } from "./types";
 
-export type Assessment = Schemas["AssessmentPublic"];
 export type Assignment = Schemas["AssignmentPublic"];
 export type Sitting = Schemas["SittingPublic"];
 export type Item = Schemas["ItemForLearner"];
 export type Submission = Schemas["SubmissionPublic"];
 export type ItemOutcome = Schemas["ItemOutcome"];
 
-async function courseIds(): Promise<number[]> {
-  const page = ok(await api.GET("/v1/courses", { params: { query: { limit: 100 } } }));
-  return page.items.map((course) => course.id);
-}
-
-/** Where an activity's graded work lives: the assessment or assignment that names it, in the learner's courses. */
-export async function findWork(activityId: number): Promise<{ assessment: Assessment | null; assignment: Assignment | null }> {
-  for (const courseId of await courseIds()) {
-    const [assessments, assignments] = await Promise.all([
-      api.GET("/v1/courses/{course_id}/assessments", { params: { path: { course_id: courseId }, query: { activity_id: activityId } } }),
-      api.GET("/v1/courses/{course_id}/assignments", { params: { path: { course_id: courseId }, query: { limit: 100 } } }),
-    ]);
-    const assessment = assessments.data?.items[0] ?? null;
-    const assignment = assignments.data?.items.find((a) => a.activity_id === activityId) ?? null;
-    if (assessment || assignment) return { assessment, assignment };
-  }
-  return { assessment: null, assignment: null };
+/**
+ * Where an activity's graded work lives: its first quiz (the activity names them, `assessment_ids`) and
+ * the assignment of its course that names the activity.
+ */
+export async function findWork(activity: Activity): Promise<{ assessmentId: number | null; assignment: Assignment | null }> {
+  const assignments = ok(
+    await api.GET("/v1/courses/{course_id}/assignments", { params: { path: { course_id: activity.course_id }, query: { limit: 100 } } }),
+  );
+  return {
+    assessmentId: activity.assessment_ids?.[0] ?? null,
+    assignment: assignments.items.find((a) => a.activity_id === activity.id) ?? null,
+  };
 }
 
 /** Start a sitting, or resume the open one. */

@@ -8,7 +8,6 @@ import type { Activity } from "../types";
 import {
   answer,
   awaitingGrade,
-  findWork,
   finish,
   getSitting,
   latestSitting,
@@ -149,14 +148,14 @@ export default function CodePlayer({ activity }: { activity: Activity }) {
     let live = true;
     (async () => {
       try {
-        const { assessment } = await findWork(activity.id);
-        if (!assessment) {
+        const found = activity.assessment_ids?.[0] ?? null;
+        if (found === null) {
           if (live) setPhase("missing");
           return;
         }
-        setAssessmentId(assessment.id);
-        const last = await latestSitting(me.id, assessment.id);
-        const current = last ?? (await openSitting(assessment.id));
+        setAssessmentId(found);
+        const last = await latestSitting(me.id, found);
+        const current = last ?? (await openSitting(found));
         if (!live) return;
         const code = show(current);
         setSource((s) => s || (code && bodyText(code, "starter_code", "starter")) || "");
@@ -175,7 +174,7 @@ export default function CodePlayer({ activity }: { activity: Activity }) {
       live = false;
       poller.current?.abort();
     };
-  }, [activity.id, me]);
+  }, [activity.id, activity.assessment_ids, me]);
 
   const submit = async () => {
     if (!sitting || !item) return;

@@ -307,18 +307,18 @@ export default function EssayPlayer({ activity }: { activity: Activity }) {
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    findWork(activity.id).then(
+    findWork(activity).then(
       (found) => live && setWork(found),
       (error: unknown) => live && setProblem(error instanceof Error ? error.message : String(error)),
     );
     return () => {
       live = false;
     };
-  }, [activity.id]);
+  }, [activity]);
   if (problem) return <Notice tone="danger">{intl.formatMessage({ id: "app.error" }, { detail: problem })}</Notice>;
   if (!work) return <p aria-busy="true">{intl.formatMessage({ id: "app.loading" })}</p>;
   if (work.assignment) return <AssignmentEssay activity={activity} assignment={work.assignment} />;
-  if (work.assessment) return <SittingEssay activity={activity} assessmentId={work.assessment.id} />;
+  if (work.assessmentId !== null) return <SittingEssay activity={activity} assessmentId={work.assessmentId} />;
   return (
     <div className="stack">
       <ActivityText activity={activity} />
