@@ -34,7 +34,7 @@ export function ActivityPage() {
 
   if (problem) return <Notice tone="danger">{intl.formatMessage({ id: "app.error" }, { detail: problem })}</Notice>;
   if (!activity) return <p aria-busy="true">{intl.formatMessage({ id: "app.loading" })}</p>;
-  const Player = playerFor(activity.kind, activity.item_ids.length > 0 || (activity.assessment_ids ?? []).length > 0);
+  const Player = playerFor(activity);
   return (
     <article className="stack" aria-labelledby="activity-title">
       <h1 id="activity-title">{activity.title}</h1>

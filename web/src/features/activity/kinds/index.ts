@@ -8,14 +8,26 @@ import type { Activity } from "../types";
 
 export type Player = LazyExoticComponent<ComponentType<{ activity: Activity }>>;
 
+const page = lazy(() => import("./PagePlayer"));
+
 export const PLAYERS: Record<string, Player> = {
-  page: lazy(() => import("./PagePlayer")),
+  page,
+  lesson: page,
+  reading: page,
+  video: lazy(() => import("./VideoPlayer")),
+  notebook: lazy(() => import("./NotebookPlayer")),
+  code: lazy(() => import("./CodePlayer")),
+  essay: lazy(() => import("./EssayPlayer")),
+  quiz: lazy(() => import("./QuizPlayer")),
 };
 
-/** Quizzes, and any activity with questions or a quiz attached that has no player of its own. */
-PLAYERS.quiz = lazy(() => import("./QuizPlayer"));
-
-/** The player for an activity: its kind's; else the quiz player when it has questions; else a page. */
-export function playerFor(kind: string, hasQuestions = false): Player {
-  return PLAYERS[kind] ?? (hasQuestions ? PLAYERS.quiz : PLAYERS.page);
+/**
+ * The player for an activity: its kind's; else the one for the kind of item it carries (a practice
+ * activity holding a code exercise or an essay, `metadata.item_kind`); else the quiz player when it has
+ * questions or a quiz attached; else its text as a page.
+ */
+export function playerFor(activity: Pick<Activity, "kind" | "metadata" | "item_ids" | "assessment_ids">): Player {
+  const itemKind = typeof activity.metadata?.item_kind === "string" ? activity.metadata.item_kind : undefined;
+  const hasQuestions = activity.item_ids.length > 0 || (activity.assessment_ids ?? []).length > 0;
+  return PLAYERS[activity.kind] ?? (itemKind && PLAYERS[itemKind]) ?? (hasQuestions ? PLAYERS.quiz : PLAYERS.page);
 }
