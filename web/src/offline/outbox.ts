@@ -32,6 +32,17 @@ export function toChange(id: string, input: ChangeInput, now = new Date()): Reco
   return change;
 }
 
+let lastStamp = 0;
+
+/**
+ * A strictly increasing stamp for this page: two changes kept within one millisecond still leave in
+ * the order they were made (answers to one item count their tries in that order).
+ */
+function nextStamp(): number {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return lastStamp;
+}
+
 /**
  * Keep a change for the server and ask for a sync; resolves with the change id once it is on the device.
  * Works the same online and offline: online it is usually sent within a moment. `id` lets a caller
@@ -39,7 +50,7 @@ export function toChange(id: string, input: ChangeInput, now = new Date()): Reco
  */
 export async function enqueue(input: ChangeInput, userId: number | null = offlineUser(), id: string = newId()): Promise<string> {
   if (userId === null) throw new Error("Nobody is signed in on this device, so the change cannot be kept.");
-  await db.outbox.add({ id, userId, type: input.type, change: toChange(id, input), createdAt: Date.now(), tries: 0 });
+  await db.outbox.add({ id, userId, type: input.type, change: toChange(id, input), createdAt: nextStamp(), tries: 0 });
   requestSync();
   return id;
 }
