@@ -20,6 +20,7 @@ from platform_api.domain.content.sanitize import plain_text, to_safe_html
 from platform_api.domain.content.schemas import (
     CourseCreate,
     CoursePublic,
+    CourseTreePublic,
     CourseUpdate,
     ScheduleCreate,
     SchedulePublic,
@@ -104,7 +105,11 @@ def archive_course(
     return Response(status_code=204)
 
 
-@router.get("/courses/{course_id}/tree", summary="The course tree as one document: the draft for staff")
+@router.get(
+    "/courses/{course_id}/tree",
+    response_model=CourseTreePublic,
+    summary="The course tree as one document: the draft for staff",
+)
 def course_tree(
     request: Request,
     session: SessionDep,

@@ -154,6 +154,49 @@ class ActivityPublic(NodePublic):
     )
 
 
+class TreeActivity(BaseModel):
+    """An activity as the course tree holds it (a published version keeps what it had then)."""
+
+    id: int | None = None
+    title: str
+    kind: str
+    content: str = ""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    skill_ids: list[int] = Field(default_factory=list)
+    item_ids: list[int] = Field(default_factory=list)
+    assessment_id: int | None = None
+    assessment_ids: list[int] = Field(default_factory=list)
+    media_urls: dict[str, str] = Field(default_factory=dict)
+
+
+class TreeLesson(BaseModel):
+    id: int | None = None
+    title: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    activities: list[TreeActivity] = Field(default_factory=list)
+
+
+class TreeUnit(BaseModel):
+    id: int | None = None
+    title: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    lessons: list[TreeLesson] = Field(default_factory=list)
+
+
+class TreeCourse(BaseModel):
+    title: str
+    description: str | None = None
+    language: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class CourseTreePublic(BaseModel):
+    """The course as one document: units, lessons and activities in order."""
+
+    course: TreeCourse
+    units: list[TreeUnit] = Field(default_factory=list)
+
+
 class VersionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

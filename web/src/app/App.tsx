@@ -8,6 +8,7 @@ import { HomePage } from "@/features/home/HomePage";
 import { Shell } from "@/features/layout/Shell";
 import { LoginPage } from "@/features/login/LoginPage";
 
+const CoursePage = lazy(() => import("@/features/course/CoursePage"));
 const guardian = () => import("@/features/guardian/GuardianPages");
 const GuardianLearners = lazy(() => guardian().then((m) => ({ default: m.GuardianLearners })));
 const GuardianLearner = lazy(() => guardian().then((m) => ({ default: m.GuardianLearner })));
@@ -29,6 +30,7 @@ function Pages() {
         <Routes>
           <Route path="/" element={<HomePage />} />
           <Route path="/learn/:activityId" element={<ActivityPage />} />
+          <Route path="/courses/:courseId" element={<CoursePage />} />
           <Route path="/learners" element={<GuardianLearners />} />
           <Route path="/learners/:learnerId" element={<GuardianLearner />} />
           <Route path="*" element={<HomePage />} />

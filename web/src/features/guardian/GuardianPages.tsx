@@ -4,7 +4,7 @@ import { api, ok } from "@/api/client";
 import { Notice } from "@/design/components";
 import { LearnerHome } from "@/features/home/LearnerHome";
 import { Loaded } from "@/features/home/Section";
-import { useLoad } from "@/features/home/useLoad";
+import { useLoad } from "@/lib/useLoad";
 
 function useLinkedLearners() {
   return useLoad(async () => ok(await api.GET("/v1/me/learners", { params: { query: { limit: 200 } } })), []);

@@ -9,7 +9,7 @@ import { MasteryView } from "./sections/Mastery";
 import { ProgressSummary } from "./sections/Progress";
 import { RecommendationsSection } from "./sections/Recommendations";
 import { TimeUsageChart } from "./sections/TimeUsage";
-import { useLoad } from "./useLoad";
+import { useLoad } from "@/lib/useLoad";
 import "./home.css";
 
 const RECOMMENDATIONS = 10;

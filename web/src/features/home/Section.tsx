@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { useIntl } from "react-intl";
 import { Notice } from "@/design/components";
-import type { Load } from "./useLoad";
+import type { Load } from "@/lib/useLoad";
 
 /** A home page section: a region named by its heading, so a screen reader can jump between them. */
 export function Section({

@@ -51,6 +51,9 @@ export function ContinueCards({ entries, readOnly }: { entries: Entry[]; readOnl
           ) : (
             <p className="muted">{t("home.continue.unpublished")}</p>
           )}
+          {!readOnly && (
+            <Link to={`/courses/${e.course_id}`}>{t("course.outline", { course: e.course_title })}</Link>
+          )}
           {!readOnly && e.activity_id !== null && e.activity_title && (
             <div className="pw-card__actions">
               <Link className="pw-button pw-button--primary pw-link-button" to={`/learn/${e.activity_id}`}>

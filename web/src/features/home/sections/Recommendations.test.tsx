@@ -4,7 +4,7 @@ import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "@/api/client";
 import { messagesFor } from "@/i18n/catalog";
-import type { Load } from "../useLoad";
+import type { Load } from "@/lib/useLoad";
 import { RecommendationsSection } from "./Recommendations";
 
 type Answer = Schemas["RecommendationsOut"];

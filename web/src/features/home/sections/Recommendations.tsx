@@ -5,7 +5,7 @@ import { type Schemas } from "@/api/client";
 import { Button } from "@/design/components";
 import { Loaded, Section } from "../Section";
 import { pageOf, perPageFor, step } from "../shaping";
-import type { Load } from "../useLoad";
+import type { Load } from "@/lib/useLoad";
 
 type Recommendation = Schemas["RecommendationOut"];
 
