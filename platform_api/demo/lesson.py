@@ -30,6 +30,8 @@ from platform_api.domain.learning.models import MediaAsset
 from platform_api.domain.skills.models import Skill
 
 LESSON_TITLE = "Getting started with fractions"
+#: The lesson reuses the course's demo quiz under a title of its own (the quiz's own activity keeps its title).
+LESSON_QUIZ_TITLE = "Quiz: adding and subtracting fractions"
 #: Items the lesson adds to the bank: its code exercise and its essay.
 LESSON_ITEMS = 2
 MEDIA_DIR = Path(__file__).parent / "media"
@@ -95,7 +97,7 @@ def ensure_demo_lesson(session: Session, tenant_id: int, course_id: int, home: P
             "<p>Read the notebook, then try the last cell.</p>",
             {"media": ["demo-equivalent-fractions.ipynb"], "format": "jupyter"},
         ),
-        ("quiz", QUIZ_TITLE, "<p>Check your understanding.</p>", {"assessment_id": quiz.id}),
+        ("quiz", LESSON_QUIZ_TITLE, "<p>Six questions, with hints and feedback.</p>", {"assessment_id": quiz.id}),
         (
             "practice",
             "Code: add two fractions",

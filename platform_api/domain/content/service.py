@@ -176,8 +176,10 @@ def with_assessments(session: Session, course_id: int, tree: dict[str, Any]) -> 
         if activity_id is not None:  # filtered above; the column is nullable
             links.setdefault(activity_id, []).append(assessment_id)
 
+    of_course = set(session.scalars(select(Assessment.id).where(Assessment.course_id == course_id)))
+
     def linked(activity: dict[str, Any]) -> dict[str, Any]:
-        ids = links.get(activity.get("id") or 0, [])
+        ids = _with_pointed(links.get(activity.get("id") or 0, []), activity.get("metadata"), of_course)
         return {**activity, "assessment_id": ids[0] if ids else None, "assessment_ids": ids}
 
     units = [
@@ -253,7 +255,23 @@ def set_links(session: Session, activity_id: int, skill_ids: list[int] | None, i
 def activity_assessments(session: Session, activity_id: int) -> list[int]:
     """The assessments attached to an activity, oldest first (the course tree lists the same)."""
     query = select(Assessment.id).where(Assessment.activity_id == activity_id).order_by(Assessment.id)
-    return list(session.scalars(query))
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        return list(session.scalars(query))
+    course_id = session.scalar(
+        select(Unit.course_id).join(Lesson, Lesson.unit_id == Unit.id).where(Lesson.id == activity.lesson_id)
+    )
+    of_course = set(session.scalars(select(Assessment.id).where(Assessment.course_id == course_id)))
+    return _with_pointed(list(session.scalars(query)), activity.details, of_course)
+
+
+def _with_pointed(attached: list[int], metadata: dict[str, Any] | None, of_course: set[int]) -> list[int]:
+    """``attached``, then the quiz the activity's metadata points at (``assessment_id``): a lesson may
+    reuse a quiz of its course. A pointer to another course's assessment is ignored."""
+    pointed = (metadata or {}).get("assessment_id")
+    if isinstance(pointed, int) and pointed in of_course and pointed not in attached:
+        return [*attached, pointed]
+    return attached
 
 
 def activity_links(session: Session, activity_id: int) -> tuple[list[int], list[int]]:
