@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from experiments.loop_bench import PASSWORD
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
@@ -38,35 +38,32 @@ BLOCKING = ("serious", "critical")
 THEMES = ("light", "dark")
 
 
-@contextmanager
-def chromium(**launch: Any) -> Iterator[Browser]:
-    """A headless Chromium for the block; says how to install it when it is missing."""
-    from playwright.sync_api import sync_playwright
-
+def launch(playwright: Playwright) -> Browser:
+    """A headless Chromium from ``playwright``; says how to install it when it is missing."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+
+
+def persistent(playwright: Playwright, profile: Path, *extra_args: str) -> BrowserContext:
+    """A headless Chromium with a profile on disk: installability and Lighthouse need one (a fresh
+    context is incognito, where a web app is never installable)."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=[*LAUNCH_ARGS, *extra_args]
+    )
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium for the block (one Playwright per thread: tests share theirs instead)."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, **launch)
+        browser = launch(playwright)
         try:
             yield browser
         finally:
             browser.close()
-
-
-@contextmanager
-def persistent_chromium(profile: Path, *extra_args: str) -> Iterator[BrowserContext]:
-    """A headless Chromium with a profile on disk: installability and Lighthouse need one (a fresh
-    context is incognito, where a web app is never installable)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=[*LAUNCH_ARGS, *extra_args]
-        )
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 def log_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:

@@ -36,7 +36,7 @@ from experiments.browser import (
     axe,
     chromium,
     log_in,
-    persistent_chromium,
+    persistent,
     set_theme,
     settled,
 )
@@ -165,11 +165,11 @@ def lighthouse(base: str, path: str, email: str) -> dict[str, Any]:
     """Lighthouse's performance and accessibility scores for a signed-in page (desktop preset)."""
     if not LIGHTHOUSE.exists():
         raise RuntimeError(f"{LIGHTHOUSE} is missing: run `make web` (npm ci) first")
+    from playwright.sync_api import sync_playwright
+
     port = free_port()
-    with (
-        tempfile.TemporaryDirectory() as profile,
-        persistent_chromium(Path(profile) / "chromium", f"--remote-debugging-port={port}") as context,
-    ):
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = persistent(playwright, Path(profile) / "chromium", f"--remote-debugging-port={port}")
         log_in(context.new_page(), base, email)
         out = Path(profile) / "report.json"
         subprocess.run(
@@ -189,6 +189,7 @@ def lighthouse(base: str, path: str, email: str) -> dict[str, Any]:
             timeout=240,
         )
         report = json.loads(out.read_text())
+        context.close()
     categories = report["categories"]
     return {
         "lighthouse_performance": categories["performance"]["score"],

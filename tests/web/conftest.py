@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from experiments.browser import AXE_JS, chromium
+from experiments.browser import AXE_JS, launch
 from experiments.loop_bench import Stack, running_stack
 
 #: Where the tests leave their screenshots: `make screenshots` points this at docs/screenshots.
@@ -24,10 +25,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        print(f"Chromium {launched.version}")
-        yield launched
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = launch(playwright)
+    print(f"Chromium {launched.version}")
+    yield launched
+    launched.close()
 
 
 @pytest.fixture

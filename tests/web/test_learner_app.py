@@ -7,15 +7,16 @@ where an operator would look.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, persistent_chromium, set_theme, settled
+from experiments.browser import THEMES, axe, blocking, log_in, persistent, set_theme, settled
 from experiments.loop_bench import PASSWORD, Stack
 from experiments.web_bench import GUARDIAN, LEARNER, pages_of
 
@@ -50,6 +51,140 @@ def test_a_learner_logs_in_stays_in_across_a_reload_and_logs_out(stack: Stack, b
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in to Pathwise")
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in to Pathwise")
+
+
+QUIZ = "Quiz: adding and subtracting fractions"
+SKILL = "Addition and Subtraction Fractions"
+
+
+def _fresh_learner(stack: Stack, index: int) -> str:
+    """A seeded learner the knowledge-tracing model is not yet certain about (each test takes its own)."""
+    return stack.emails[stack.learners[index]]
+
+
+def _percent(text: str) -> float:
+    found = re.search(r"(\d+(?:\.\d+)?)\s*%", text)
+    assert found, f"no percentage in {text!r}"
+    return float(found.group(1))
+
+
+def _heatmap_cell(page: Page, skill: str) -> float:
+    cell = page.get_by_role("list", name="Mastery heatmap").get_by_role("listitem").filter(has_text=skill).first
+    return _percent(cell.inner_text())
+
+
+def _open_the_lesson_quiz(page: Page) -> None:
+    """From the home page, as a learner finds it: the course outline, then the lesson's quiz."""
+    page.get_by_role("link", name=re.compile("^Course outline: ")).first.click()
+    expect(page.get_by_role("heading", name="Getting started with fractions")).to_be_visible()
+    page.get_by_role("link", name=QUIZ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(QUIZ)
+    expect(page.get_by_text("Question 1 of 6").first).to_be_visible()
+
+
+def test_a_learner_follows_a_recommendation_answers_and_sees_the_change(stack: Stack, browser: Browser) -> None:
+    page = _page(browser)
+    log_in(page, stack.api, _fresh_learner(stack, 2))
+    settled(page)
+    cards = page.get_by_role("list", name="Recommendations").get_by_role("listitem")
+    expect(cards.first).to_be_visible()
+    for index in range(cards.count()):  # each says what it is and why, in words
+        card = cards.nth(index)
+        assert card.locator(".pw-tag").inner_text().strip(), "a recommendation names its type"
+        assert re.search(r"Why: \S", card.inner_text() + card.text_content()), "a recommendation gives its reason"
+    before = _heatmap_cell(page, SKILL)
+
+    first = cards.first.get_by_role("link")
+    title = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+    page.get_by_role("link", name="Home").click()
+    settled(page)
+    _open_the_lesson_quiz(page)
+    page.get_by_role("radio", name="2/6").check()
+    page.get_by_role("button", name="Check answer").click()
+    expect(page.get_by_role("heading", name="Not quite")).to_be_visible()
+    expect(page.get_by_text("Add numerators only after finding a common denominator.")).to_be_visible()
+    expect(page.get_by_text("2 tries left.")).to_be_visible()
+    page.get_by_role("button", name="Show a hint").click()
+    expect(page.get_by_text(re.compile("^Hint: "))).to_be_visible()
+
+    # the wrong answer travels the spine: the next step names the skill's new, lower mastery
+    next_step = page.get_by_role("region", name="Your next step")
+    mastery = next_step.get_by_text(re.compile(f"^Your mastery of {SKILL}: "))
+    expect(mastery).to_be_visible(timeout=10_000)
+    assert _percent(mastery.inner_text()) < before, (mastery.inner_text(), before)
+
+    page.get_by_role("link", name="Home").click()
+    settled(page)
+    assert _heatmap_cell(page, SKILL) < before, "the home page's heatmap shows the answer too"
+
+
+def test_a_learner_takes_a_quiz_offline_closes_the_tab_and_sees_it_graded_on_reconnect(
+    stack: Stack, playwright: Playwright, tmp_path: Path
+) -> None:
+    with contextlib.closing(persistent(playwright, tmp_path / "profile")) as context:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        log_in(page, stack.api, _fresh_learner(stack, 3))
+        settled(page)
+        before = _heatmap_cell(page, SKILL)
+        _open_the_lesson_quiz(page)
+        page.get_by_role("button", name="Make available offline").click()
+        expect(page.get_by_text(re.compile("^Available offline"))).to_be_visible()
+        page.get_by_role("radio", name="3/4").check()
+        page.get_by_role("button", name="Check answer").click()
+        expect(page.get_by_role("heading", name="Correct")).to_be_visible()
+        page.get_by_role("button", name="Next question").click()
+
+        context.set_offline(True)
+        for choice in ("2/4", "3/6", "5/10"):
+            page.get_by_role("checkbox", name=choice).check()
+        page.get_by_role("button", name="Save answer").click()
+        expect(page.get_by_role("heading", name="Answer saved on this device")).to_be_visible()
+        page.get_by_role("button", name="Next question").click()
+        quiz_url = page.url
+        page.close()  # the tab is closed with the answer still on the device
+
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(quiz_url)  # still offline: the shell comes from the service worker
+        expect(page.get_by_text("Question 3 of 6").first).to_be_visible()
+        expect(page.get_by_text(re.compile("You are offline")).first).to_be_visible()
+        page.get_by_label("Your answer (a number)").fill("0.42")
+        page.get_by_role("button", name="Save answer").click()
+        page.get_by_role("button", name="Next question").click()
+        page.get_by_label("Your answer").fill("denominator")
+        page.get_by_role("button", name="Save answer").click()
+        page.get_by_role("button", name="Next question").click()
+        page.get_by_role("button", name="Save answer").click()  # the ordering, as it stands
+        page.get_by_role("button", name="Next question").click()
+        for select in page.get_by_role("button", name=re.compile(r"\+")).all():  # matching: one choice per prompt
+            select.click()
+            page.get_by_role("option").first.click()
+        page.get_by_role("button", name="Save answer").click()
+        page.get_by_role("button", name="Next question").click()
+        expect(page.get_by_role("heading", name="Your answers")).to_be_visible()
+        expect(page.get_by_text(re.compile("^Waiting to be graded"))).to_have_count(5)
+        expect(page.get_by_role("button", name=re.compile("changes? waiting to sync"))).to_be_visible()
+
+        context.set_offline(False)
+        expect(page.get_by_role("button", name="All changes synced")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(re.compile(r"^Correct \(100\s?%\)")).first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(re.compile("^Waiting to be graded"))).to_have_count(0)
+        page.get_by_role("button", name="Finish quiz").click()
+        expect(page.get_by_text(re.compile("^Your score: "))).to_be_visible()
+
+        page.get_by_role("link", name="Home").click()
+        settled(page)
+        assert _heatmap_cell(page, SKILL) != before, "the answers made offline reached the recommendations"
+    answered = stack.query(
+        "SELECT count(*) FROM attempts a JOIN users u ON u.id = a.user_id JOIN items i ON i.id = a.item_id "
+        "WHERE u.email = ? AND i.external_id LIKE 'demo-frac-%'",
+        _fresh_learner(stack, 3),
+    )
+    assert answered == [(6,)], "each of the six answers was graded exactly once: none lost, none twice"
 
 
 def test_every_page_has_no_serious_accessibility_violation_in_either_theme(
@@ -110,6 +245,57 @@ def _choose(page: Page, label: str, option: str) -> None:
     expect(listbox).to_be_hidden()
 
 
+def _tab_to(page: Page, name: str, *, limit: int = 120) -> None:
+    """Press Tab until the focused element's text or label is ``name``, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return (e.getAttribute('aria-label') || e.innerText || '').trim(); }"
+        )
+        if focused == name:
+            return
+    raise AssertionError(f"{name!r} is not reachable with Tab")
+
+
+def test_the_keyboard_alone_carries_a_learner_from_log_in_to_feedback(stack: Stack, browser: Browser) -> None:
+    page = _page(browser)
+    page.goto(f"{stack.api}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in to Pathwise")
+    page.keyboard.press("Tab")
+    page.keyboard.type(_fresh_learner(stack, 4))
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation")).to_be_visible()
+    settled(page)
+
+    first = page.get_by_role("list", name="Recommendations").get_by_role("link").first.inner_text()
+    _tab_to(page, first)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(first)
+
+    page.keyboard.press("Alt+ArrowLeft")  # back home, as the browser's own key does
+    settled(page)
+    _tab_to(page, page.get_by_role("link", name=re.compile("^Course outline: ")).first.inner_text())
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Getting started with fractions")).to_be_visible()
+    _tab_to(page, QUIZ)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Question 1 of 6").first).to_be_visible()
+    _tab_to(page, "2/6")
+    page.keyboard.press("Space")
+    expect(page.get_by_role("radio", name="2/6")).to_be_checked()
+    _tab_to(page, "Check answer")
+    page.keyboard.press("Enter")
+    feedback = page.get_by_role("heading", name="Not quite")
+    expect(feedback).to_be_visible()
+    expect(feedback).to_be_focused()  # the feedback takes focus, so a screen reader reads it next
+    _tab_to(page, "Show a hint")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile("^Hint: "))).to_be_visible()
+
+
 def test_a_learner_switches_to_spanish_and_right_to_left(stack: Stack, browser: Browser) -> None:
     page = _page(browser, locale="en-GB")
     log_in(page, stack.api, LEARNER)
@@ -143,8 +329,8 @@ def test_a_browser_that_speaks_spanish_gets_the_app_in_spanish(stack: Stack, bro
     expect(page.get_by_role("link", name="Inicio")).to_be_visible()
 
 
-def test_the_app_is_an_installable_pwa_that_opens_offline(stack: Stack, tmp_path: Path) -> None:
-    with persistent_chromium(tmp_path / "profile") as context:
+def test_the_app_is_an_installable_pwa_that_opens_offline(stack: Stack, playwright: Playwright, tmp_path: Path) -> None:
+    with contextlib.closing(persistent(playwright, tmp_path / "profile")) as context:
         page = context.new_page()
         page.goto(f"{stack.api}/")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
