@@ -4,6 +4,7 @@ import type { Schemas } from "@/api/client";
 import { Button, Notice } from "@/design/components";
 import { MEDIA_BUDGET_BYTES } from "./cacheRules";
 import { makeAvailableOffline, offlineCopy, type OfflineCopy } from "./prefetch";
+import { useOnline } from "@/lib/useOnline";
 
 /** A byte count in the learner's locale: kB under a megabyte, MB above. */
 export function formatBytes(intl: ReturnType<typeof useIntl>, bytes: number): string {
@@ -24,17 +25,10 @@ export function OfflineButton({ activity, userId }: { activity: Schemas["Activit
   const [copy, setCopy] = useState<OfflineCopy | null>(null);
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
-  const [online, setOnline] = useState(navigator.onLine);
+  const online = useOnline();
 
   useEffect(() => {
     void offlineCopy(userId, activity.id).then((found) => setCopy(found ?? null));
-    const update = () => setOnline(navigator.onLine);
-    window.addEventListener("online", update);
-    window.addEventListener("offline", update);
-    return () => {
-      window.removeEventListener("online", update);
-      window.removeEventListener("offline", update);
-    };
   }, [userId, activity.id]);
 
   const save = async () => {

@@ -1,10 +1,11 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { useIntl } from "react-intl";
 import { NavLink } from "react-router";
 import { useAuth } from "@/auth/session";
 import { Button, Notice } from "@/design/components";
 import { DisplaySettings } from "@/features/settings/DisplaySettings";
 import "./shell.css";
+import { useOnline } from "@/lib/useOnline";
 
 // The offline engine (IndexedDB, sync) loads after the first paint: the entry bundle stays small.
 const SyncIndicator = lazy(() => import("@/offline/SyncIndicator").then((m) => ({ default: m.SyncIndicator })));
@@ -23,20 +24,6 @@ function useSync(userId: number | undefined): void {
       stop?.();
     };
   }, [userId]);
-}
-
-function useOnline(): boolean {
-  const [online, setOnline] = useState(navigator.onLine);
-  useEffect(() => {
-    const update = () => setOnline(navigator.onLine);
-    window.addEventListener("online", update);
-    window.addEventListener("offline", update);
-    return () => {
-      window.removeEventListener("online", update);
-      window.removeEventListener("offline", update);
-    };
-  }, []);
-  return online;
 }
 
 /** Every signed-in page: skip link, banner with navigation, the main landmark, and the offline notice. */

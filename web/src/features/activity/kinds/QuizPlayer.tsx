@@ -18,26 +18,13 @@ import { ItemInput } from "./quiz/ItemInput";
 import { NextStep } from "./quiz/NextStep";
 import { currentItem, initialDraft, itemStates, toAnswer, type AnswerResult, type Draft, type Item, type Sitting } from "./quiz/logic";
 import "./quiz/quiz.css";
+import { useOnline } from "@/lib/useOnline";
 
 type Load =
   | { phase: "loading" }
   | { phase: "ready"; sitting: Sitting; fromDevice: boolean }
   | { phase: "unavailable" }
   | { phase: "error"; detail: string };
-
-function useOnline(): boolean {
-  const [online, setOnline] = useState(navigator.onLine);
-  useEffect(() => {
-    const update = () => setOnline(navigator.onLine);
-    window.addEventListener("online", update);
-    window.addEventListener("offline", update);
-    return () => {
-      window.removeEventListener("online", update);
-      window.removeEventListener("offline", update);
-    };
-  }, []);
-  return online;
-}
 
 export default function QuizPlayer({ activity }: { activity: Activity }) {
   const intl = useIntl();
