@@ -105,20 +105,27 @@ def entry_bundle_gzip_kb(dist: Path = DIST) -> float:
 
 
 def pages_of(base: str, token: str) -> list[WebPage]:
-    """The learner's pages on the demo data: log-in, home, one activity of each kind, and the guardian view."""
+    """The learner's pages on the demo data: log-in, home, each course's outline, one activity for each
+    player (by kind, or by the kind of item a practice activity holds), and the guardian's pages."""
     headers = {"Authorization": f"Bearer {token}"}
     pages = [WebPage("login", "/", None), WebPage("learner-home", "/", LEARNER)]
     courses = httpx.get(f"{base}/v1/courses", headers=headers, timeout=30).json()["items"]
     seen: set[str] = set()
     for course in courses:
+        pages.append(WebPage(f"course-{course['id']}", f"/courses/{course['id']}", LEARNER))
         tree = httpx.get(f"{base}/v1/courses/{course['id']}/tree", headers=headers, timeout=30).json()
         for unit in tree.get("units", []):
             for lesson in unit.get("lessons", []):
                 for activity in lesson.get("activities", []):
-                    if activity["kind"] not in seen:
-                        seen.add(activity["kind"])
-                        pages.append(WebPage(f"activity-{activity['kind']}", f"/learn/{activity['id']}", LEARNER))
+                    player = (activity.get("metadata") or {}).get("item_kind") or activity["kind"]
+                    if player not in seen:
+                        seen.add(player)
+                        pages.append(WebPage(f"activity-{player}", f"/learn/{activity['id']}", LEARNER))
     pages.append(WebPage("guardian-learners", "/learners", GUARDIAN))
+    guardian = _token(base, GUARDIAN)
+    linked = httpx.get(f"{base}/v1/me/learners", headers={"Authorization": f"Bearer {guardian}"}, timeout=30)
+    for learner in linked.json()["items"][:1]:
+        pages.append(WebPage("guardian-learner", f"/learners/{learner['id']}", GUARDIAN))
     return pages
 
 

@@ -44,5 +44,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // the machine may be busy with the rest of `make test`: a slow render is not a failure
+    testTimeout: 20_000,
   },
 });

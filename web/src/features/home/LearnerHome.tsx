@@ -64,6 +64,16 @@ export function LearnerHome({ learnerId, title, readOnly }: { learnerId: number;
     [learnerId, readOnly],
   );
 
+  // The sections appear together once the home document and the recommendations have both answered
+  // (or failed) for this course: drawn one by one, each would push the ones below it down the page.
+  // Later reloads (after saving preferences) keep the page as it is.
+  const [shown, setShown] = useState<string | null>(null);
+  const showing = `${learnerId}-${course}`;
+  const settled = home.status !== "loading" && recs.status !== "loading";
+  useEffect(() => {
+    if (settled) setShown(showing);
+  }, [settled, showing]);
+
   const titles = useMemo(() => {
     const known = new Map<number, string>();
     if (home.status === "ok") for (const e of home.data.continue) known.set(e.course_id, e.course_title);
@@ -95,6 +105,15 @@ export function LearnerHome({ learnerId, title, readOnly }: { learnerId: number;
         <Loaded state={enrollments} failed={t("home.course.failed")}>
           {() => <Notice>{t(readOnly ? "home.course.noneGuardian" : "home.course.none")}</Notice>}
         </Loaded>
+      </div>
+    );
+  }
+
+  if (shown !== showing && !settled) {
+    return (
+      <div className="stack pw-home">
+        {header}
+        <p aria-busy="true">{t("app.loading")}</p>
       </div>
     );
   }
