@@ -104,9 +104,9 @@ def test_the_demo_lesson_plays_with_signed_media(demo: Demo) -> None:
     # the lesson's quiz reuses the course's demo quiz through its metadata, and says so where a player looks
     quiz = activities[3]
     assert quiz["title"] != QUIZ_TITLE and quiz["assessment_ids"] == [quiz["metadata"]["assessment_id"]]
-    assert client.get(f"/v1/activities/{quiz['id']}", headers=headers).json()["assessment_ids"] == quiz[
-        "assessment_ids"
-    ]
+    assert (
+        client.get(f"/v1/activities/{quiz['id']}", headers=headers).json()["assessment_ids"] == quiz["assessment_ids"]
+    )
     page, video, notebook = activities[0], activities[1], activities[2]
     assert 'src="demo-fraction-bars.png"' in page["content"] and "demo-fraction-bars.png" in page["media_urls"]
     assert notebook["media_urls"]
