@@ -148,7 +148,9 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))
-    app.mount("/", web_app(settings.web_dist))  # last: it answers whatever the API does not
+    # The web app answers whatever no route of the API matches (the router's default), so a route added
+    # later still wins and a known path with another method still answers 405.
+    app.router.default = web_app(settings.web_dist)
     return app
 
 

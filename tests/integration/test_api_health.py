@@ -48,7 +48,7 @@ def test_readyz_503_when_database_unreachable(caplog: pytest.LogCaptureFixture) 
 
 def test_unknown_route_is_problem_json(sqlite_url: str) -> None:
     with _client(sqlite_url) as client:
-        response = client.get("/no/such/route")
+        response = client.get("/v1/no/such/route")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 404
