@@ -130,6 +130,7 @@ def test_the_demo_lesson_plays_with_signed_media(demo: Demo) -> None:
     assert client.get(path, headers=headers).status_code == 200  # Bearer works too
     assert client.get(path).status_code == 401
     assert client.get(url.replace("sig=", "sig=0")).status_code == 401
+    assert client.get(url.split("&sig=")[0] + "&sig=%C3%A9").status_code == 401  # a non-ASCII signature too
     assert client.get(url.split("&sig=")[0]).status_code == 401
     secret = client.app.state.jwt_secret  # type: ignore[attr-defined]
     expired = signed_url(secret, "demo-fractions-intro.webm", demo.learner_id, ttl_s=-1)

@@ -87,7 +87,7 @@ class SafeExamBrowserGuard:
             return Verdict(False, "this exam must be taken in Safe Exam Browser (no config key hash sent)")
         for key in context.config.get("config_keys", []):
             expected = hashlib.sha256((context.url + key).encode()).hexdigest()
-            if hmac.compare_digest(expected, sent.lower()):
+            if hmac.compare_digest(expected.encode(), sent.lower().encode()):  # bytes: a header may hold non-ASCII
                 return Verdict(True)
         return Verdict(False, "the Safe Exam Browser configuration does not match this exam")
 

@@ -246,7 +246,7 @@ def send_sms_code(session: Session, user: User) -> tuple[str, str]:
 
 def _totp_ok(sec: UserSecurity, code: str) -> bool:
     """Check with one step of clock drift either way, and refuse a code replayed in its step."""
-    if sec.totp_secret is None or not code.isdigit():
+    if sec.totp_secret is None or not (code.isascii() and code.isdigit()):  # str.isdigit admits other scripts
         return False
     totp = pyotp.TOTP(sec.totp_secret)
     now = _now()

@@ -44,7 +44,8 @@ def signed_url(secret: str, key: str, user_id: int, ttl_s: int, now: float | Non
 
 def check_signature(secret: str, key: str, user_id: int, expires: int, sig: str) -> str | None:
     """None when the signature is good and current, else the reason (a sentence)."""
-    if not hmac.compare_digest(_signature(secret, key, user_id, expires), sig):
+    # bytes, not str: compare_digest refuses a str with non-ASCII characters, which a URL can carry
+    if not hmac.compare_digest(_signature(secret, key, user_id, expires).encode(), sig.encode()):
         return "The media signature does not match this URL."
     if expires < time.time():
         return "The signed media URL has expired; reload the page for a fresh one."
