@@ -212,8 +212,8 @@ CASES: tuple[HostileCase, ...] = (
 )
 
 
-def leftover_processes() -> list[int]:
-    """Host pids still running the sandbox runner (none should survive a grading)."""
+def sandbox_processes() -> list[int]:
+    """Host pids running the sandbox runner right now, whoever started them."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -225,6 +225,21 @@ def leftover_processes() -> list[int]:
         if RUNNER_IN_SANDBOX.encode() in cmdline:
             pids.append(int(entry.name))
     return pids
+
+
+def leftover_processes(grace_s: float = 30.0) -> list[int]:
+    """Sandbox pids seen now that are still alive after ``grace_s``.
+
+    Only the pids present at the call are followed: gradings run in parallel (other test workers,
+    the API) start and end their own sandboxes, each bounded by its limits, while a process that
+    escaped its grading lives on past any grace.
+    """
+    watched = set(sandbox_processes())
+    deadline = time.monotonic() + grace_s
+    while watched and time.monotonic() < deadline:
+        time.sleep(0.1)
+        watched &= set(sandbox_processes())
+    return sorted(watched)
 
 
 @dataclass
@@ -266,10 +281,6 @@ def run_case(case: HostileCase, project_file: Path, workdir: Path, with_hidden: 
     report = grade_submission(source, TESTS, hidden, limits=limits, policy=AnalysisPolicy(on_forbidden="flag"))
     wall = time.monotonic() - started
     leftover = leftover_processes()
-    deadline = time.monotonic() + 3
-    while leftover and time.monotonic() < deadline:
-        time.sleep(0.1)
-        leftover = leftover_processes()
     return CaseOutcome(case, report, wall, leftover, bool(analyze(source).forbidden))
 
 

@@ -57,8 +57,8 @@ def test_an_unhandled_error_is_logged_once_compactly_and_redacted(
         assert body["detail"].endswith(".") and TOKEN not in body["detail"]
         again = time.perf_counter()
         assert client.get("/healthz").status_code == 200
-        assert time.perf_counter() - again < 1.0
-    assert took < 2.0
+        assert time.perf_counter() - again < 5.0  # the server is still answering, not stuck
+    assert took < 10.0  # formatting the deep traceback must not hang the request
     text = log_text.getvalue()
     assert text.count("RuntimeError") == 1, text
     assert len(text.splitlines()) < 40, text
