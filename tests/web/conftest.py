@@ -1,4 +1,9 @@
-"""A running ``pathwise up`` and Debian's Chromium, shared by the browser tests of one file."""
+"""A running ``pathwise up`` and Debian's Chromium for the browser tests.
+
+One stack serves every browser test a pytest worker runs (starting one costs ~30 s), so each test
+makes or picks its own data (``stack.emails`` has learners no other test uses) instead of assuming a
+fresh database.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from experiments.loop_bench import Stack, running_stack
 SHOTS = os.environ.get("PATHWISE_SCREENSHOTS")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not (Path(AXE_JS).parents[2] / "dist" / "index.html").exists():
         pytest.fail("the web app is not built: run `make web`")

@@ -7,14 +7,24 @@ import { ActivityPage } from "@/features/activity/ActivityPage";
 import { HomePage } from "@/features/home/HomePage";
 import { Shell } from "@/features/layout/Shell";
 import { LoginPage } from "@/features/login/LoginPage";
+import { areasFor } from "@/features/staff/areas";
 
 const CoursePage = lazy(() => import("@/features/course/CoursePage"));
 const guardian = () => import("@/features/guardian/GuardianPages");
 const GuardianLearners = lazy(() => guardian().then((m) => ({ default: m.GuardianLearners })));
 const GuardianLearner = lazy(() => guardian().then((m) => ({ default: m.GuardianLearner })));
+// Each staff console is its own lazy chunk with its own routes; learners never download them.
+const CONSOLES = {
+  studio: lazy(() => import("@/features/studio/StudioRoutes")),
+  publishing: lazy(() => import("@/features/publishing/PublishingRoutes")),
+  rules: lazy(() => import("@/features/rules/RulesRoutes")),
+  review: lazy(() => import("@/features/review/ReviewRoutes")),
+  admin: lazy(() => import("@/features/admin/AdminRoutes")),
+  ml: lazy(() => import("@/features/ml/MlRoutes")),
+};
 
 function Pages() {
-  const { status } = useAuth();
+  const { status, can } = useAuth();
   const intl = useIntl();
   if (status === "checking") {
     return (
@@ -33,6 +43,10 @@ function Pages() {
           <Route path="/courses/:courseId" element={<CoursePage />} />
           <Route path="/learners" element={<GuardianLearners />} />
           <Route path="/learners/:learnerId" element={<GuardianLearner />} />
+          {areasFor(can).map((area) => {
+            const Console = CONSOLES[area.key];
+            return <Route key={area.key} path={`${area.path}/*`} element={<Console />} />;
+          })}
           <Route path="*" element={<HomePage />} />
         </Routes>
       </Suspense>

@@ -4,11 +4,11 @@ import { useAuth } from "@/auth/session";
 import { LearnerHome } from "./LearnerHome";
 
 const GuardianLearners = lazy(() => import("@/features/guardian/GuardianPages").then((m) => ({ default: m.GuardianLearners })));
-const StaffLanding = lazy(() => import("./StaffLanding"));
+const StaffHome = lazy(() => import("@/features/staff/StaffHome"));
 
 /**
  * `/` for whoever signed in: a learner's own home, a guardian's list of their learners, and for staff
- * (whose consoles come later) a short page pointing at the API. Who is who comes from the permissions
+ * the consoles their permissions open. Who is who comes from the permissions
  * /v1/auth/me lists: learners submit attempts, guardians read linked learners.
  */
 export function HomePage() {
@@ -20,6 +20,6 @@ export function HomePage() {
     return <LearnerHome learnerId={me.id} title={intl.formatMessage({ id: "home.title" }, { name: me.display_name })} readOnly={false} />;
   }
   return (
-    <Suspense fallback={loading}>{can("linked_learners:read") ? <GuardianLearners /> : <StaffLanding />}</Suspense>
+    <Suspense fallback={loading}>{can("linked_learners:read") ? <GuardianLearners /> : <StaffHome />}</Suspense>
   );
 }

@@ -4,6 +4,7 @@ import { NavLink } from "react-router";
 import { useAuth } from "@/auth/session";
 import { Button, Notice } from "@/design/components";
 import { DisplaySettings } from "@/features/settings/DisplaySettings";
+import { areasFor } from "@/features/staff/areas";
 import "./shell.css";
 import { useOnline } from "@/lib/useOnline";
 
@@ -50,6 +51,11 @@ export function Shell({ children }: { children: ReactNode }) {
                 <NavLink to="/learners">{t("nav.learners")}</NavLink>
               </li>
             )}
+            {areasFor(can).map((area) => (
+              <li key={area.key}>
+                <NavLink to={area.path}>{t(`console.${area.key}.title`)}</NavLink>
+              </li>
+            ))}
           </ul>
         </nav>
         <div className="row">
