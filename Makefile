@@ -55,7 +55,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install web
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=30
 
 test: lint typecheck webtest pytest
 
