@@ -27,6 +27,7 @@ from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import activity_course_id, assignment_target
 from platform_api.domain.assessment.schemas import ItemForLearner
 from platform_api.domain.assessment.service import for_learner
+from platform_api.domain.assignments.attempts import new_submission_attempt
 from platform_api.domain.assignments.autograde import Graders, grade_queued
 from platform_api.domain.assignments.models import Assignment, ExamAdmission, Submission
 from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_opened, check_window, lateness
@@ -39,7 +40,6 @@ from platform_api.domain.assignments.schemas import (
     SubmissionPublic,
 )
 from platform_api.domain.assignments.storage import DEFAULT_TYPES, BlobStore, display_name, sniff
-from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.content import service as content
 from platform_api.domain.exams.admissions import (
     TOKEN_HEADER,
@@ -300,18 +300,7 @@ def _accept(
     assignment, user_id, now = gate.assignment, principal.user.id, gate.arrived
     file_type = sniff(filename, content, list(assignment.file_types))
     late = lateness(assignment, now)
-    item = session.get(Item, assignment.item_id)
-    assert item is not None
-    seq = (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == user_id)) or 0) + 1
-    attempt = Attempt(
-        user_id=user_id,
-        item_id=item.id,
-        activity_id=assignment.activity_id,
-        seq=seq,
-        response={"assignment_id": assignment.id},
-    )
-    session.add(attempt)
-    session.flush()
+    attempt = new_submission_attempt(session, user_id, assignment)
     sha = blob_store(request).put(content)
     row = Submission(
         assignment_id=assignment.id,

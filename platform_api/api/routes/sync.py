@@ -46,6 +46,7 @@ from platform_api.domain.assessment.models import Assessment
 from platform_api.domain.assessment.release import withheld_from
 from platform_api.domain.assessment.schemas import AnswerSubmit
 from platform_api.domain.assessment.written import grade_answer_queued
+from platform_api.domain.assignments.attempts import new_submission_attempt
 from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
 from platform_api.domain.assignments.policy import check_attempts, check_window, lateness
@@ -523,16 +524,7 @@ def _submission(
         check_attempts(assignment, version)
     filename = TEXT_FILES[text_types[0]]
     file_type = sniff(filename, content, text_types)
-    seq = (session.scalar(select(func.max(Attempt.seq)).where(Attempt.user_id == user_id)) or 0) + 1
-    attempt = Attempt(
-        user_id=user_id,
-        item_id=item.id,
-        activity_id=assignment.activity_id,
-        seq=seq,
-        response={"assignment_id": assignment.id},
-    )
-    session.add(attempt)
-    session.flush()
+    attempt = new_submission_attempt(session, user_id, assignment)
     late = lateness(assignment, now)
     row = Submission(
         assignment_id=assignment.id,
