@@ -7,7 +7,8 @@ import { ActivityPage } from "@/features/activity/ActivityPage";
 import { HomePage } from "@/features/home/HomePage";
 import { Shell } from "@/features/layout/Shell";
 import { LoginPage } from "@/features/login/LoginPage";
-import { areasFor } from "@/features/staff/areas";
+import { AREAS, areasFor } from "@/features/staff/areas";
+import { NoAccess } from "@/features/staff/NoAccess";
 
 const CoursePage = lazy(() => import("@/features/course/CoursePage"));
 const guardian = () => import("@/features/guardian/GuardianPages");
@@ -43,8 +44,8 @@ function Pages() {
           <Route path="/courses/:courseId" element={<CoursePage />} />
           <Route path="/learners" element={<GuardianLearners />} />
           <Route path="/learners/:learnerId" element={<GuardianLearner />} />
-          {areasFor(can).map((area) => {
-            const Console = CONSOLES[area.key];
+          {AREAS.map((area) => {
+            const Console = areasFor(can).includes(area) ? CONSOLES[area.key] : NoAccess;
             return <Route key={area.key} path={`${area.path}/*`} element={<Console />} />;
           })}
           <Route path="*" element={<HomePage />} />

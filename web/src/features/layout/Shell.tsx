@@ -46,7 +46,8 @@ export function Shell({ children }: { children: ReactNode }) {
             <li>
               <NavLink to="/">{t("nav.home")}</NavLink>
             </li>
-            {can("linked_learners:read") && (
+            {/* a guardian's own scope, not one an administrator's "*" stands for */}
+            {me?.permissions.includes("linked_learners:read") && (
               <li>
                 <NavLink to="/learners">{t("nav.learners")}</NavLink>
               </li>
