@@ -114,7 +114,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         }).catch(() => undefined);
         signedOut();
       },
-      can: (permission) => Boolean(me?.permissions?.includes(permission)),
+      // administrators hold "*", which the API reads as every permission
+      can: (permission) => Boolean(me?.permissions?.includes(permission) || me?.permissions?.includes("*")),
     }),
     [status, me, offline, signedIn, signedOut],
   );
