@@ -4,6 +4,7 @@ import { api, ok, type Schemas } from "@/api/client";
 import { useAuth } from "@/auth/session";
 import { Button, Card, Field, Notice, Select } from "@/design/components";
 import { AdminPage, failure, Loaded, useKeptLoad, useT } from "./shared";
+import { childrenOf, descendants } from "./tree";
 
 type Unit = Schemas["OrgUnitPublic"];
 
@@ -15,18 +16,6 @@ export async function loadUnits(): Promise<Unit[]> {
     units.push(...page.items);
     if (units.length >= page.total || page.items.length === 0) return units;
   }
-}
-
-/** Units as a tree: the roots are the units whose parent the person cannot see. */
-function childrenOf(units: Unit[]): Map<number | null, Unit[]> {
-  const ids = new Set(units.map((u) => u.id));
-  const out = new Map<number | null, Unit[]>();
-  for (const unit of units) {
-    const parent = unit.parent_id !== null && ids.has(unit.parent_id) ? unit.parent_id : null;
-    out.set(parent, [...(out.get(parent) ?? []), unit]);
-  }
-  for (const list of out.values()) list.sort((a, b) => a.name.localeCompare(b.name));
-  return out;
 }
 
 /** `/admin`: the org-unit tree, and what can be done to the selected unit. */
@@ -111,13 +100,6 @@ function UnitsView({
       {unit && <UnitPanel key={unit.id} unit={unit} units={units} tree={tree} onChanged={onChanged} />}
     </div>
   );
-}
-
-function descendants(tree: Map<number | null, Unit[]>, id: number): Set<number> {
-  const out = new Set<number>([id]);
-  const walk = (parent: number) => (tree.get(parent) ?? []).forEach((c) => (out.add(c.id), walk(c.id)));
-  walk(id);
-  return out;
 }
 
 function UnitPanel({
