@@ -57,6 +57,8 @@ function UnitsView({
   const tree = useMemo(() => childrenOf(units), [units]);
   const [expanded, setExpanded] = useState<Set<Key>>(() => new Set(units.map((u) => u.id)));
   const unit = units.find((u) => u.id === selected) ?? null;
+  // what the last action did: kept here because the panel remounts when the selection moves (a new unit)
+  const [done, setDone] = useState<string | null>(null);
 
   const render = (parent: number | null) =>
     (tree.get(parent) ?? []).map((u) => (
@@ -81,6 +83,8 @@ function UnitsView({
     ));
 
   return (
+    <>
+    <div aria-live="polite">{done && <Notice tone="success">{done}</Notice>}</div>
     <div className="pw-admin-split">
       <Tree
         aria-label={t("units.tree")}
@@ -97,8 +101,9 @@ function UnitsView({
       >
         {render(null)}
       </Tree>
-      {unit && <UnitPanel key={unit.id} unit={unit} units={units} tree={tree} onChanged={onChanged} />}
+      {unit && <UnitPanel key={unit.id} unit={unit} units={units} tree={tree} onChanged={onChanged} onDone={setDone} />}
     </div>
+    </>
   );
 }
 
@@ -107,11 +112,13 @@ function UnitPanel({
   units,
   tree,
   onChanged,
+  onDone: setDone,
 }: {
   unit: Unit;
   units: Unit[];
   tree: Map<number | null, Unit[]>;
   onChanged: (select?: number | null) => void;
+  onDone: (message: string | null) => void;
 }) {
   const t = useT();
   const { can } = useAuth();
@@ -119,7 +126,6 @@ function UnitPanel({
   const [child, setChild] = useState({ name: "", slug: "", kind: "" });
   const [parent, setParent] = useState<number | null>(unit.parent_id);
   const [error, setError] = useState<{ where: string; text: string } | null>(null);
-  const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const writable = can("org:write");
   const blocked = descendants(tree, unit.id);
@@ -143,7 +149,6 @@ function UnitPanel({
     <section aria-labelledby="unit-title" className="stack">
       <h2 id="unit-title">{unit.name}</h2>
       <p className="muted">{t("units.facts", { slug: unit.slug, kind: unit.kind, id: unit.id })}</p>
-      <div aria-live="polite">{done && <Notice tone="success">{done}</Notice>}</div>
       {!writable && <Notice tone="info">{t("units.readOnly")}</Notice>}
       {writable && (
         <>
