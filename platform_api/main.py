@@ -28,6 +28,7 @@ from platform_api.api.routes import (
     health,
     items,
     learners,
+    lrs_credentials,
     media,
     org_units,
     preferences,
@@ -143,6 +144,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         assignments,
         review,
         skills,
+        lrs_credentials,
     )
     for module in (*routers, recommendations, preferences, sync, learners, media):
         app.include_router(module.router)

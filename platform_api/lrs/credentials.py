@@ -118,6 +118,12 @@ class CredentialCache:
         self._cache[header] = (now + self._ttl, client)
         return client
 
+    def forget(self, credential_id: int) -> None:
+        """Drop what this worker cached for a credential, so its revocation holds here at once."""
+        stale = [h for h, (_, client) in self._cache.items() if client and client.credential_id == credential_id]
+        for header in stale:
+            self._cache.pop(header, None)
+
     def _lookup(self, token: str) -> LRSClient | None:
         try:
             key, _, secret = base64.b64decode(token, validate=True).decode().partition(":")

@@ -122,6 +122,10 @@ def fresh_schedule(client: TestClient, w: World) -> dict[str, Any]:
     return {"schedule_id": _admin(client, w, "POST", f"/v1/courses/{w.ids['course']}/schedules", body)["id"]}
 
 
+def fresh_lrs_credential(client: TestClient, w: World) -> dict[str, Any]:
+    return {"credential_id": _admin(client, w, "POST", "/v1/lrs-credentials", {"name": f"LMS {_next(w)}"})["id"]}
+
+
 def fresh_enrollment(client: TestClient, w: World) -> dict[str, Any]:
     body = {"user_id": fresh_user(client, w)}
     return {"enrollment_id": _admin(client, w, "POST", f"/v1/courses/{w.ids['course']}/enrollments", body)["id"]}
@@ -183,6 +187,7 @@ MATRIX: dict[str, Case] = {
     "GET /v1/users/{user_id}/grants": Case(ADMIN, params={"user_id": "user_learner"}),
     # learner2 has a password already: the administrator gets a 409, everyone else is refused first
     "POST /v1/users/{user_id}/invitations": Case(ADMIN, params={"user_id": "user_learner2"}),
+    "GET /v1/roles": Case(AUTHORS),
     "POST /v1/grants": Case(AUTHORS, body={}),
     "DELETE /v1/grants/{grant_id}": Case(AUTHORS, factory=fresh_grant),
     "GET /v1/org-units": Case(STAFF),
@@ -204,7 +209,12 @@ MATRIX: dict[str, Case] = {
     "GET /v1/courses/{course_id}/versions/{version}/diff": Case(READERS, params=C, query={"version": 1}),
     "POST /v1/courses/{course_id}/versions/{version}/rollback": Case(AUTHORS, params=C, query={"version": 999}),
     "POST /v1/courses/{course_id}/schedules": Case(AUTHORS, params=C, body={}),
+    "GET /v1/schedules": Case(AUTHORS),
     "DELETE /v1/schedules/{schedule_id}": Case(AUTHORS, factory=fresh_schedule),
+    # the organization's LRS clients: administrators only
+    "GET /v1/lrs-credentials": Case(ADMIN),
+    "POST /v1/lrs-credentials": Case(ADMIN, body={}),
+    "DELETE /v1/lrs-credentials/{credential_id}": Case(ADMIN, factory=fresh_lrs_credential),
     "GET /v1/search": Case(READERS, query={"q": "fractions"}),
     "POST /v1/courses/{course_id}/units": Case(AUTHORS, params=C, body={}),
     "PATCH /v1/units/{unit_id}": Case(AUTHORS, params=U, body={"title": ""}),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from platform_api.api.deps import PageDep, SessionDep, permit, require
 from platform_api.api.pages import Page, paginate
@@ -23,6 +23,7 @@ from platform_api.domain.content.schemas import (
     CourseTreePublic,
     CourseUpdate,
     ScheduleCreate,
+    ScheduleListed,
     SchedulePublic,
     SearchHit,
     VersionDetail,
@@ -214,6 +215,41 @@ def schedule(
     session.add(row)
     session.commit()
     return row
+
+
+@router.get(
+    "/schedules",
+    response_model=Page[ScheduleListed],
+    summary="Publishing schedules of the courses you may publish, soonest first",
+)
+def list_schedules(
+    session: SessionDep,
+    page: PageDep,
+    principal: Annotated[Principal, permit("content:publish")],
+    status: Annotated[Literal["pending", "done", "cancelled"], Query(description="which schedules")] = "pending",
+) -> Page[ScheduleListed]:
+    """Across every course where you hold ``content:publish``: what the admin console's schedule list
+    shows, so a forgotten schedule can be found and cancelled without knowing its course."""
+    query = (
+        select(
+            PublishSchedule.id,
+            PublishSchedule.course_id,
+            PublishSchedule.publish_at,
+            PublishSchedule.status,
+            PublishSchedule.version,
+            PublishSchedule.created_by,
+            Course.title.label("course_title"),
+            Course.code.label("course_code"),
+        )
+        .join(Course, Course.id == PublishSchedule.course_id)
+        .where(PublishSchedule.status == status, service.visible_courses_clause(principal, "content:publish"))
+        .order_by(PublishSchedule.publish_at, PublishSchedule.id)
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.limit(page.limit).offset(page.offset)).mappings().all()
+    return Page[ScheduleListed](
+        items=[ScheduleListed.model_validate(dict(r)) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204, summary="Cancel a pending schedule")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import func, or_, select
 
 from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit, require
 from platform_api.api.pages import Page, paginate
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.security import hash_password
 from platform_api.domain.access.authz import WILDCARD, Principal
-from platform_api.domain.access.targets import scope_target
+from platform_api.domain.access.targets import org_unit_target, scope_target
 from platform_api.domain.identity import invitations
 from platform_api.domain.identity.auth import revoke_user_tokens
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
@@ -20,6 +20,8 @@ from platform_api.domain.identity.schemas import (
     GrantCreate,
     GrantPublic,
     InvitationPublic,
+    RoleOffer,
+    ScopeType,
     UserCreate,
     UserPublic,
     UserUpdate,
@@ -31,9 +33,23 @@ router = APIRouter(prefix="/v1", tags=["users"])
 
 @router.get("/users", response_model=Page[UserPublic], summary="Users of your organization")
 def list_users(
-    session: SessionDep, page: PageDep, principal: Annotated[Principal, permit("users:read", "tenant")]
+    session: SessionDep,
+    page: PageDep,
+    principal: Annotated[Principal, permit("users:read", "tenant")],
+    q: Annotated[str | None, Query(max_length=200, description="part of the e-mail or the name (any case)")] = None,
+    active: Annotated[bool | None, Query(description="only active (true) or deactivated (false) users")] = None,
 ) -> Page[UserPublic]:
     query = select(User).where(User.tenant_id == principal.tenant_id).order_by(User.id)
+    if q and q.strip():
+        needle = q.strip().lower()
+        query = query.where(
+            or_(
+                func.lower(User.email).contains(needle, autoescape=True),
+                func.lower(User.display_name).contains(needle, autoescape=True),
+            )
+        )
+    if active is not None:
+        query = query.where(User.is_active.is_(active))
     return paginate(session, query, page, UserPublic)
 
 
@@ -142,6 +158,45 @@ def list_grants(
     )
 
 
+def _lacking(role_scopes: set[str], mine: set[str]) -> list[str] | None:
+    """What one lacks to delegate a role carrying ``role_scopes`` (None: nothing, it may be granted)."""
+    if WILDCARD in mine or (WILDCARD not in role_scopes and role_scopes <= mine):
+        return None
+    return sorted(role_scopes - mine)
+
+
+@router.get(
+    "/roles",
+    response_model=list[RoleOffer],
+    summary="The roles, and which of them you may grant on a scope",
+    description="Without `scope_type` and `scope_id` every role is judged against the whole organization. "
+    "`POST /v1/grants` applies the same rule, so a role shown as not grantable would be refused.",
+)
+def list_roles(
+    session: SessionDep,
+    principal: Annotated[Principal, permit("grants:write")],
+    scope_type: ScopeType | None = None,
+    scope_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[RoleOffer]:
+    if (scope_type is None) != (scope_id is None):
+        raise ProblemError(422, "give both scope_type and scope_id, or neither")
+    if scope_type is not None and scope_id is not None:
+        target = scope_target(session, principal, scope_type, scope_id)
+    else:
+        target = org_unit_target(session, principal, principal.tenant_id)
+    can_grant = principal.can("grants:write", target)
+    mine = principal.scopes_on(target)
+    scopes: dict[int, set[str]] = {}
+    for role_id, scope in session.execute(select(RolePermission.role_id, RolePermission.scope)):
+        scopes.setdefault(role_id, set()).add(scope)
+    offers = []
+    for role in session.scalars(select(Role).order_by(Role.name)):
+        held = scopes.get(role.id, set())
+        lacking = _lacking(held, mine) if can_grant else ["grants:write"]
+        offers.append(RoleOffer(name=role.name, scopes=sorted(held), grantable=lacking is None, missing=lacking or []))
+    return offers
+
+
 @router.post("/grants", response_model=GrantPublic, status_code=201, summary="Grant a role (delegation)")
 def create_grant(
     session: SessionDep, body: GrantCreate, principal: Annotated[Principal, permit("grants:write")]
@@ -156,9 +211,8 @@ def create_grant(
     if grantee is None or grantee.tenant_id != principal.tenant_id:
         raise ProblemError(404, f"user {body.user_id} not found")
     role_scopes = set(session.scalars(select(RolePermission.scope).where(RolePermission.role_id == role.id)))
-    mine = principal.scopes_on(target)
-    if WILDCARD not in mine and (WILDCARD in role_scopes or not role_scopes <= mine):
-        missing = sorted(role_scopes - mine)
+    missing = _lacking(role_scopes, principal.scopes_on(target))
+    if missing is not None:
         raise ProblemError(
             403, f"you cannot delegate {body.role!r} here: you lack {missing}", required_permission=missing
         )
@@ -199,7 +253,7 @@ def delete_grant(
         raise ProblemError(404, f"grant {grant_id} not found")
     role_scopes = set(session.scalars(select(RolePermission.scope).where(RolePermission.role_id == grant.role_id)))
     mine = principal.scopes_on(scope_target(session, principal, grant.scope_type, grant.scope_id))
-    if WILDCARD not in mine and (WILDCARD in role_scopes or not role_scopes <= mine):
+    if _lacking(role_scopes, mine) is not None:
         raise ProblemError(403, "you cannot revoke a role that holds permissions you lack")
     session.delete(grant)
     emit(session, "grant.revoked", tenant_id=principal.tenant_id, data={"id": grant_id, "user_id": grant.user_id})

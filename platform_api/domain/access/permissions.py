@@ -33,6 +33,7 @@ PERMISSIONS = {
     "rules:read": "see instructor rules and overrides, and preview them",
     "rules:write": "override models with rules and per-learner overrides",
     "self:read": "see one's own profile and progress",
+    "lrs.credentials:write": "see, issue and revoke the organization's LRS client credentials",
 }
 
 ROLE_SCOPES: dict[str, list[str]] = {

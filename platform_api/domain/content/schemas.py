@@ -238,6 +238,14 @@ class SchedulePublic(BaseModel):
     version: int | None
 
 
+class ScheduleListed(SchedulePublic):
+    """A schedule with its course named, for the list across courses."""
+
+    course_title: str
+    course_code: str
+    created_by: int | None
+
+
 class SearchHit(BaseModel):
     course_id: int
     entity_type: str

@@ -152,3 +152,12 @@ class GrantPublic(BaseModel):
     scope_id: int
     granted_by: int | None
     expires_at: Timestamp | None
+
+
+class RoleOffer(BaseModel):
+    """A role and whether the caller may grant it on the scope asked about (delegation)."""
+
+    name: str
+    scopes: list[str] = Field(description="the permissions the role carries (`*`: all)")
+    grantable: bool
+    missing: list[str] = Field(default_factory=list, description="permissions the caller lacks there to grant it")

@@ -32,6 +32,10 @@ _EMAIL = re.compile(EMAIL_PATTERN)
 CHUNK = 500
 
 
+#: Parse errors that are about one column: the row's error text starts with the column's name.
+_COLUMN_OF_PARSE_ERROR = {"action must": "action"}
+
+
 def parse_csv(data: bytes) -> list[OnboardingRow | str]:
     """Parse the upload; a row that cannot become an :class:`OnboardingRow` is its error text."""
     try:
@@ -121,15 +125,17 @@ def onboard(
     seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, start=1):
         if isinstance(row, str):
-            outcomes.append(RowOutcome(row=number, email="", status="error", error=row))
+            column = next((c for start, c in _COLUMN_OF_PARSE_ERROR.items() if row.startswith(start)), None)
+            outcomes.append(RowOutcome(row=number, email="", status="error", error=row, column=column))
             continue
         email = row.email.strip().lower()
         canonical = _role_names(roles).get(_fold(row.role))
         if canonical is not None and canonical != row.role:
             row = row.model_copy(update={"role": canonical})
-        error = _row_error(row, email, roles, role_scopes, mine, users.get(email), tenant_id, seen)
-        if error:
-            outcomes.append(RowOutcome(row=number, email=email, status="error", error=error))
+        found = _row_error(row, email, roles, role_scopes, mine, users.get(email), tenant_id, seen)
+        if found:
+            column, error = found
+            outcomes.append(RowOutcome(row=number, email=email, status="error", error=error, column=column))
             continue
         seen.add((email, row.role))
         role_id = roles[row.role]
@@ -206,17 +212,18 @@ def _row_error(
     known: tuple[int, int, bool] | None,
     tenant_id: int,
     seen: set[tuple[str, str]],
-) -> str | None:
+) -> tuple[str, str] | None:
+    """The row's first problem as (column, message), or None."""
     if not _EMAIL.match(email):
-        return f"invalid e-mail address {row.email!r}"
+        return "email", f"invalid e-mail address {row.email!r}"
     if row.role not in roles:
-        return f"unknown role {row.role!r}; known: {', '.join(sorted(roles))}"
+        return "role", f"unknown role {row.role!r}; known: {', '.join(sorted(roles))}"
     if WILDCARD not in mine and not role_scopes.get(roles[row.role], set()) <= mine:
-        return f"you may not grant {row.role!r} here: it holds permissions you lack"
+        return "role", f"you may not grant {row.role!r} here: it holds permissions you lack"
     if known is not None and known[1] != tenant_id:
-        return "this e-mail address belongs to another organization"
+        return "email", "this e-mail address belongs to another organization"
     if (email, row.role) in seen:
-        return "duplicate of an earlier row"
+        return "email", "duplicate of an earlier row"
     return None
 
 

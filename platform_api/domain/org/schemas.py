@@ -107,6 +107,7 @@ class RowOutcome(BaseModel):
         "created", "granted", "unchanged", "revoked", "error", "would create", "would grant", "would revoke"
     ] = Field(description="what the row did; in a dry run, what it would do")
     error: str | None = None
+    column: str | None = Field(default=None, description="the column the error is about, where it is one")
 
 
 class OnboardingReport(BaseModel):
