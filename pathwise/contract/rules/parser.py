@@ -112,6 +112,9 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "days_since_last_activity": FunctionSpec(0, 0, Dimension.DAYS, "days_since_last_activity(): whole days idle"),
 }
 
+#: The comparison operators, in the order a person would pick them.
+COMPARATORS: tuple[str, ...] = (">=", ">", "<=", "<", "==", "!=")
+
 #: Unit spelling → (dimension, factor to the dimension's base unit).
 UNITS: dict[str, tuple[Dimension, float]] = {
     "%": (Dimension.RATIO, 0.01),
