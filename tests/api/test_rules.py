@@ -513,6 +513,7 @@ def test_vocabulary_lists_the_language_and_the_names_in_reach(world_client: tupl
     assert set(functions) >= {"mastery", "time_on_task", "attempts", "streak", "days_since_last_activity"}
     assert (functions["mastery"]["units"], functions["mastery"]["min_args"]) == (["%"], 1)
     assert functions["time_on_task"]["units"] == ["min", "h", "s"]
+    assert (functions["days_since"]["arg_kind"], functions["mastery"]["arg_kind"]) == ("date", "skill")
     assert {"recommend", "block", "prioritize"} <= set(body["verbs"]) and ">=" in body["comparators"]
     assert "Fractions" in {s["name"] for s in body["skills"]}
     assert {"Extra worksheet", "Challenge"} <= {a["name"] for a in body["activities"]}

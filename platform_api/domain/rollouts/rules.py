@@ -163,6 +163,7 @@ def vocabulary(names: Names) -> RuleVocabulary:
                 dimension=str(spec.dimension),
                 units=[u for u in preferred.get(str(spec.dimension), []) if u in units.get(str(spec.dimension), [])],
                 help=spec.help,
+                arg_kind="date" if spec.arg_kind == "date" else "skill",
             )
             for name, spec in FUNCTIONS.items()
         ],

@@ -207,6 +207,7 @@ class FunctionInfo(BaseModel):
     dimension: str
     units: list[str]
     help: str
+    arg_kind: Literal["skill", "date"] = Field(description="what its quoted argument names")
 
 
 class NamedThing(BaseModel):

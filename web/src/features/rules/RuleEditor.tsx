@@ -25,7 +25,7 @@ import { scopeFromSearch } from "./RulesList";
 import { ScopePicker, type Scopes } from "./Scope";
 
 /** The palette's conditions: the DSL's learner functions. Cohort and org unit are the rule's scope. */
-const FUNCTIONS = ["mastery", "time_on_task", "attempts", "streak", "days_since_last_activity"] as const;
+const FUNCTIONS = ["mastery", "time_on_task", "attempts", "streak", "days_since_last_activity", "days_since"] as const;
 /** The palette's actions and the DSL verb each one writes (hide = block, boost = prioritize). */
 const ACTIONS: { key: string; verb: Verb }[] = [
   { key: "recommend", verb: "recommend" },
@@ -320,9 +320,9 @@ function BuilderPanel({
     const row: ConditionRow = {
       key: newKey(),
       fn,
-      skill: spec && spec.min_args > 0 ? (words.skills[0]?.name ?? "") : "",
+      skill: spec?.arg_kind === "date" ? today() : spec && spec.min_args > 0 ? (words.skills[0]?.name ?? "") : "",
       op: ">=",
-      value: fn === "mastery" ? "80" : fn === "time_on_task" ? "30" : "3",
+      value: fn === "mastery" ? "80" : fn === "time_on_task" ? "30" : fn === "days_since" ? "0" : "3",
       unit: spec?.units[0] ?? "",
     };
     onChange({ ...current, conditions: [...current.conditions, row] });
@@ -400,11 +400,27 @@ function BuilderPanel({
                     setCondition(c.key, {
                       fn,
                       unit: next?.units[0] ?? "",
-                      skill: next && next.max_args > 0 ? c.skill || (words.skills[0]?.name ?? "") : "",
+                      skill:
+                        next?.arg_kind === "date"
+                          ? today()
+                          : next && next.max_args > 0 && spec?.arg_kind !== "date"
+                            ? c.skill || (words.skills[0]?.name ?? "")
+                            : next && next.min_args > 0
+                              ? (words.skills[0]?.name ?? "")
+                              : "",
                     });
                   }}
                 />
-                {spec && spec.max_args > 0 && (
+                {spec?.arg_kind === "date" && (
+                  <Field
+                    label={t("field.date")}
+                    description={t("help.date")}
+                    type="date"
+                    value={c.skill}
+                    onChange={(skill) => setCondition(c.key, { skill })}
+                  />
+                )}
+                {spec && spec.max_args > 0 && spec.arg_kind !== "date" && (
                   <Select<string>
                     label={t("field.skill")}
                     description={spec.min_args === 0 ? t("help.skillOptional") : t("help.skill")}
@@ -476,6 +492,12 @@ function BuilderPanel({
       )}
     </div>
   );
+}
+
+/** Today as YYYY-MM-DD in the person's own time zone: the date condition's starting value. */
+function today(): string {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
 }
 
 const opKey = (op: string) => ({ ">=": "ge", ">": "gt", "<=": "le", "<": "lt", "==": "eq", "!=": "ne" })[op] ?? "eq";

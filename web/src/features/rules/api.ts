@@ -102,6 +102,7 @@ export async function previewRule(cohortId: number, fields: RuleFields): Promise
         scope_id: fields.scope_id,
         priority: fields.priority,
         limit: 1000,
+        k: 5,
       },
     }),
   );
