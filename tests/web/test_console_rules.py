@@ -136,7 +136,7 @@ def test_an_instructor_builds_previews_and_saves_a_rule_a_learner_then_sees(
 
     # save, and the table of the cohort's rules lists it
     name = f"Warm-up {int(time.time())}"
-    page.get_by_label("Name").fill(name)
+    page.get_by_label("Name", exact=True).fill(name)
     page.get_by_role("button", name="Save the rule").click()
     expect(page.get_by_role("status").filter(has_text=f"Saved the rule “{name}”.")).to_be_visible()
     stored = stack.query("SELECT source, scope_kind, scope_id FROM instructor_rules WHERE name = ?", name)
@@ -185,8 +185,8 @@ def test_an_instructor_sets_and_removes_a_learner_override(
     page.goto(f"{stack.api}/rules/learners/{learner}")
     settled(page)
     expect(page.get_by_test_id("no-override")).to_be_visible()
-    page.get_by_label("Recommend").fill("Catch-up reading")
-    page.get_by_label("Note").fill("back from a long absence")
+    page.get_by_label("Recommend", exact=True).fill("Catch-up reading")
+    page.get_by_label("Note", exact=True).fill("back from a long absence")
     page.get_by_role("button", name="Save the override").click()
     expect(page.get_by_role("definition").filter(has_text="Catch-up reading")).to_be_visible()
     assert stack.query("SELECT recommend, note FROM learner_overrides WHERE learner_id = ?", learner) == [

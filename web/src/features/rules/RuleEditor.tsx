@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { useIntl } from "react-intl";
-import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams, useSearchParams } from "react-router";
 import { useAuth } from "@/auth/session";
 import { Button, Card, Checkboxes, Field, Notice, Select } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
@@ -95,7 +95,11 @@ function RuleEditor({
   const [source, setSource] = useState(initial?.source ?? "");
   const [builder, setBuilder] = useState<Builder | null>(null);
   const [check, setCheck] = useState<CheckState>({ status: "idle" });
-  const [saveState, setSaveState] = useState<{ tone: "success" | "danger"; text: string } | null>(null);
+  const location = useLocation();
+  const savedName = (location.state as { saved?: string } | null)?.saved;
+  const [saveState, setSaveState] = useState<{ tone: "success" | "danger"; text: string } | null>(
+    savedName ? { tone: "success", text: t("save.done", { name: savedName }) } : null,
+  );
   /** Whether the text was last written by the builder (then a check must not rebuild the rows under the cursor). */
   const fromBuilder = useRef(false);
 
@@ -159,8 +163,9 @@ function RuleEditor({
     if (!body) return setSaveState({ tone: "danger", text: t("save.incomplete") });
     try {
       const saved = await saveRule(ruleId, body);
-      setSaveState({ tone: "success", text: t("save.done", { name: saved.name }) });
-      if (ruleId === null) navigate(`/rules/${saved.id}`, { replace: true });
+      // a new rule gets its own address; the editor there starts with this message
+      if (ruleId === null) navigate(`/rules/${saved.id}`, { replace: true, state: { saved: saved.name } });
+      else setSaveState({ tone: "success", text: t("save.done", { name: saved.name }) });
     } catch (error) {
       const problem = error instanceof ProblemFailure ? error.problem : { detail: String(error) };
       if (problem.line && problem.column) setCheck({ status: "error", problem });
