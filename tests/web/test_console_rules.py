@@ -153,6 +153,7 @@ def test_an_instructor_builds_previews_and_saves_a_rule_a_learner_then_sees(
             f"{stack.api}/v1/learners/{learner}/recommendations", params={"course": stack.course}, headers=headers
         ).json()
         reason = " | ".join(item["reason"] for item in answer["items"] if item["title"] == target)
+        time.sleep(0.5)  # a poll with a deadline, not a timed assertion
     assert f'Instructor rule "{name}" (cohort scope, recommend): attempts() >= 0' in reason
     stack_rule = stack.query("SELECT id FROM instructor_rules WHERE name = ?", name)[0][0]
     httpx.delete(f"{stack.api}/v1/rules/{stack_rule}", headers=_headers(stack, INSTRUCTOR)).raise_for_status()
