@@ -102,7 +102,7 @@ def test_an_instructor_builds_previews_and_saves_a_rule_a_learner_then_sees(
     builder.get_by_role("button", name="Add: Attempts").click()
     builder.get_by_role("button", name="Remove condition 1").click()
     expect(builder.get_by_role("group", name="Condition 1: Attempts")).to_be_visible()
-    builder.get_by_role("group", name="Condition 1: Attempts").get_by_label("Value").fill("0")
+    builder.get_by_role("group", name="Condition 1: Attempts").get_by_role("textbox", name="Value").fill("0")
     _pick(page, builder.get_by_role("group", name="Action 1"), "Activity", target)
     source = f'if attempts() >= 0 then recommend "{target}"'
     expect(text).to_have_value(source)
@@ -120,7 +120,7 @@ def test_an_instructor_builds_previews_and_saves_a_rule_a_learner_then_sees(
     # the text drives the builder too
     text.fill(f'if attempts() >= 2 or streak() < 5 then recommend "{target}"')
     expect(builder.get_by_role("group", name="Condition 2: Streak")).to_be_visible()
-    expect(builder.get_by_role("group", name="Condition 1: Attempts").get_by_label("Value")).to_have_value("2")
+    expect(builder.get_by_role("group", name="Condition 1: Attempts").get_by_role("textbox", name="Value")).to_have_value("2")
     text.fill(source)
     expect(page.get_by_text("The rule is valid:")).to_be_visible()
 
