@@ -120,7 +120,9 @@ def test_an_instructor_builds_previews_and_saves_a_rule_a_learner_then_sees(
     # the text drives the builder too
     text.fill(f'if attempts() >= 2 or streak() < 5 then recommend "{target}"')
     expect(builder.get_by_role("group", name="Condition 2: Streak")).to_be_visible()
-    expect(builder.get_by_role("group", name="Condition 1: Attempts").get_by_role("textbox", name="Value")).to_have_value("2")
+    expect(
+        builder.get_by_role("group", name="Condition 1: Attempts").get_by_role("textbox", name="Value")
+    ).to_have_value("2")
     text.fill(source)
     expect(page.get_by_text("The rule is valid:")).to_be_visible()
 
