@@ -673,6 +673,11 @@ VALID: dict[str, Valid] = {
     "POST /v1/cohorts/{cohort_id}/rules/preview": Valid(
         lambda a: Call(_ids(a, cohort_id="cohort"), {"source": RULE}), actor="assistant", changes=False
     ),
+    "POST /v1/rules:check": Valid(
+        lambda a: Call(body={"source": RULE, "scope_kind": "course", "scope_id": a.ids["course"]}),
+        actor="assistant",
+        changes=False,
+    ),
     "PUT /v1/users/{user_id}/override": Valid(
         lambda a: Call(_ids(a, user_id="user_learner2"), {"recommend": ["Practice"], "note": "catch up"})
     ),

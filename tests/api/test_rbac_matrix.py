@@ -274,6 +274,8 @@ MATRIX: dict[str, Case] = {
     "PATCH /v1/rules/{rule_id}": Case(AUTHORS, factory=fresh_rule, body={"name": ""}),
     "DELETE /v1/rules/{rule_id}": Case(AUTHORS, factory=fresh_rule),
     "POST /v1/cohorts/{cohort_id}/rules/preview": Case(STAFF, params={"cohort_id": "cohort"}, body={}),
+    "POST /v1/rules:check": Case(STAFF, body={}),
+    "GET /v1/rules:vocabulary": Case(STAFF),
     "GET /v1/users/{user_id}/override": Case(STAFF, factory=fresh_override),
     "PUT /v1/users/{user_id}/override": Case(AUTHORS, params={"user_id": "user_learner2"}, body={}),
     "DELETE /v1/users/{user_id}/override": Case(AUTHORS, factory=fresh_override),

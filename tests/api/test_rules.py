@@ -454,3 +454,68 @@ def test_preview_after_an_override_with_an_expiry(world_client: tuple[TestClient
     response = _preview(client, world, source=RULE, name="catch-up")
     assert response.status_code == 200, response.text
     assert response.json()["learners"] == 1
+
+
+def test_check_returns_the_structure_a_builder_edits(world_client: tuple[TestClient, World]) -> None:
+    """``POST /v1/rules:check`` parses without saving: the tree, the actions with their ids, the normalized text."""
+    client, world = world_client
+    source = (
+        'if mastery("Fractions") >= 80% and (time_on_task() < 30 min or not streak("Fractions") > 2) '
+        'then recommend "Extra worksheet", hide "Challenge"'
+    )
+    scope = {"scope_kind": "course", "scope_id": world.ids["course"]}
+    answer = client.post("/v1/rules:check", json={"source": source, **scope}, headers=_auth(world, "assistant"))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    condition = body["condition"]
+    assert condition["kind"] == "and" and [n["kind"] for n in condition["operands"]] == ["comparison", "or"]
+    first = condition["operands"][0]
+    assert (first["left"]["function"], first["left"]["args"], first["op"]) == ("mastery", ["Fractions"], ">=")
+    assert (first["right"]["number"], first["right"]["unit"]) == (80, "%")
+    minutes = condition["operands"][1]["operands"][0]["right"]
+    assert (minutes["number"], minutes["unit"], minutes["dimension"]) == (30, "min", "duration")
+    assert condition["operands"][1]["operands"][1]["kind"] == "not"
+    assert [(a["verb"], a["target"]) for a in body["actions"]] == [
+        ("recommend", "Extra worksheet"),
+        ("block", "Challenge"),
+    ]
+    assert all(a["activity_id"].isdigit() for a in body["actions"])
+    assert body["description"].startswith("mastery('Fractions') >= 80% and (")
+    assert _rule_count(client, world) == 0, "a check saves nothing"
+
+
+def test_check_reports_the_position_of_every_error(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    for source, line, column, says in [
+        *MALFORMED,
+        ('if mastery("Geometry") < 50% then recommend "Practice"', 1, 12, "unknown skill 'Geometry'"),
+    ]:
+        answer = client.post("/v1/rules:check", json={"source": source}, headers=_auth(world, "instructor"))
+        assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+        body = answer.json()
+        assert (body["line"], body["column"]) == (line, column), source
+        assert says in body["detail"]
+    half = client.post("/v1/rules:check", json={"source": "x", "scope_kind": "course"}, headers=_auth(world, "admin"))
+    assert half.status_code == 422 and "together" in half.text
+    # a scope outside the caller's grants is refused, as saving there would be
+    outside = {"source": RULE, "scope_kind": "org_unit", "scope_id": world.ids["school"]}
+    assert client.post("/v1/rules:check", json=outside, headers=_auth(world, "instructor")).status_code == 403
+
+
+def test_vocabulary_lists_the_language_and_the_names_in_reach(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    answer = client.get(
+        "/v1/rules:vocabulary", params={"course_id": world.ids["course"]}, headers=_auth(world, "assistant")
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    functions = {f["name"]: f for f in body["functions"]}
+    assert set(functions) >= {"mastery", "time_on_task", "attempts", "streak", "days_since_last_activity"}
+    assert (functions["mastery"]["units"], functions["mastery"]["min_args"]) == (["%"], 1)
+    assert functions["time_on_task"]["units"] == ["min", "h", "s"]
+    assert (functions["days_since"]["arg_kind"], functions["mastery"]["arg_kind"]) == ("date", "skill")
+    assert {"recommend", "block", "prioritize"} <= set(body["verbs"]) and ">=" in body["comparators"]
+    assert "Fractions" in {s["name"] for s in body["skills"]}
+    assert {"Extra worksheet", "Challenge"} <= {a["name"] for a in body["activities"]}
+    learner = client.get("/v1/rules:vocabulary", headers=_auth(world, "learner"))
+    assert learner.status_code == 403

@@ -165,3 +165,25 @@ def test_nesting_limit_is_reported() -> None:
 def test_non_text_is_rejected() -> None:
     with pytest.raises(RuleError, match="must be text"):
         parse_rule(b"if")  # type: ignore[arg-type]
+
+
+def test_a_date_condition_counts_days_from_a_calendar_date() -> None:
+    """``days_since("YYYY-MM-DD")``: the builder's date condition; its argument is a date, never a skill name."""
+    from datetime import UTC, datetime
+
+    from pathwise.contract.rules import Names
+
+    names = Names.of([("7", "Algebra")], [("11", "Practice")])  # no skill is called "2026-09-01"
+    rule = parse_rule('if days_since("2026-09-01") >= 0 and mastery("Algebra") < 50% then recommend "Practice"', names)
+    assert rule.skills() == {"7"}
+    state = LearnerState("l", mastery={"7": 0.2})
+    assert holds(rule.condition, state, datetime(2026, 9, 1, 8, tzinfo=UTC))
+    assert not holds(rule.condition, state, datetime(2026, 8, 31, 23, tzinfo=UTC))
+    late = parse_rule('if days_since("2026-09-01") > 30 days then block "x"')
+    assert holds(late.condition, state, datetime(2026, 10, 2, tzinfo=UTC))
+    for bad, says in [('"2026-13-01"', "not a date"), ('"next monday"', "not a date"), ('"20260901"', "not a date")]:
+        with pytest.raises(RuleError, match=says) as error:
+            parse_rule(f'if days_since({bad}) >= 0 then block "x"')
+        assert (error.value.line, error.value.column) == (1, 15)
+    with pytest.raises(RuleError, match="takes 1"):
+        parse_rule('if days_since() >= 0 then block "x"')

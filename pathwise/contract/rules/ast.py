@@ -90,7 +90,12 @@ class Rule:
         while stack:
             node = stack.pop()
             if isinstance(node, Comparison):
-                found.update(arg for side in (node.left, node.right) if isinstance(side, Call) for arg in side.args)
+                found.update(
+                    arg
+                    for side in (node.left, node.right)
+                    if isinstance(side, Call) and side.name != "days_since"  # a date, not a skill
+                    for arg in side.args
+                )
             elif isinstance(node, Not):
                 stack.append(node.operand)
             else:

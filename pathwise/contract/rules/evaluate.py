@@ -6,7 +6,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from pathwise.contract.rules.ast import And, Call, Comparison, Condition, Dimension, Not, Operand, Or, Quantity
 
@@ -56,6 +56,8 @@ def value_of(operand: Operand, state: LearnerState, now: datetime) -> float:
         return float(state.streak.get(skill, 0) if skill else state.overall_streak)
     if operand.name == "days_since_last_activity":
         return state.days_idle(now)
+    if operand.name == "days_since":  # a calendar condition: the argument is an ISO date, not a skill
+        return float((now.date() - date.fromisoformat(operand.args[0])).days)
     raise ValueError(f"unknown function {operand.name}")  # the parser rejects these first
 
 

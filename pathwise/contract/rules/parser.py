@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from lark import Lark, Token, Tree
@@ -102,6 +103,7 @@ class FunctionSpec:
     max_args: int
     dimension: Dimension
     help: str
+    arg_kind: str = "skill"  # "skill": a skill name, resolved to its id; "date": an ISO date, kept as written
 
 
 FUNCTIONS: dict[str, FunctionSpec] = {
@@ -110,7 +112,13 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "attempts": FunctionSpec(0, 1, Dimension.COUNT, 'attempts("Skill"): number of answers given'),
     "streak": FunctionSpec(0, 1, Dimension.COUNT, 'streak("Skill"): consecutive correct answers'),
     "days_since_last_activity": FunctionSpec(0, 0, Dimension.DAYS, "days_since_last_activity(): whole days idle"),
+    "days_since": FunctionSpec(
+        1, 1, Dimension.DAYS, 'days_since("2026-09-01"): whole days since a date (negative before it)', "date"
+    ),
 }
+
+#: The comparison operators, in the order a person would pick them.
+COMPARATORS: tuple[str, ...] = (">=", ">", "<=", "<", "==", "!=")
 
 #: Unit spelling → (dimension, factor to the dimension's base unit).
 UNITS: dict[str, tuple[Dimension, float]] = {
@@ -228,7 +236,7 @@ class _Converter:
             return And(parts) if isinstance(node, And) else Or(parts)
 
         def operand(node: Operand) -> Operand:
-            if isinstance(node, Call):
+            if isinstance(node, Call) and FUNCTIONS[node.name].arg_kind == "skill":
                 return Call(node.name, tuple(ids["skill", a] for a in node.args), node.dimension, labels=node.args)
             return node
 
@@ -327,6 +335,11 @@ class _Converter:
                 f"{name.lower()}() takes {wanted} skill name(s), got {len(args)}: {spec.help}", name_token
             )
         tokens = [token for token in arg_tokens if isinstance(token, Token)]
+        if spec.arg_kind == "date":
+            for arg, token in zip(args, tokens, strict=True):
+                if not _is_date(arg):
+                    raise self._error(f"{arg!r} is not a date written as YYYY-MM-DD", token, ('"2026-09-01"',))
+            return Call(name.lower(), args, spec.dimension)
         self.mentions += [("skill", arg, token) for arg, token in zip(args, tokens, strict=True)]
         return Call(name.lower(), args, spec.dimension)
 
@@ -347,6 +360,16 @@ class _Converter:
         if len(text) > MAX_TARGET_CHARS:
             raise self._error(f"a quoted name may have at most {MAX_TARGET_CHARS} characters", token)
         return text
+
+
+def _is_date(text: str) -> bool:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _first_token(node: Tree | Token) -> Token | None:

@@ -21,15 +21,18 @@ from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import rule_scope_target, rule_target
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
-from platform_api.domain.rollouts.rules import check_source, preview_cohort, rule_names
+from platform_api.domain.rollouts.rules import check_source, checked, preview_cohort, rule_names, vocabulary
 from platform_api.domain.rollouts.schemas import (
     OverridePublic,
     OverrideSet,
     PreviewPublic,
     PreviewRequest,
+    RuleCheck,
+    RuleCheckPublic,
     RuleCreate,
     RulePublic,
     RuleUpdate,
+    RuleVocabulary,
     ScopeKind,
 )
 from platform_api.events.platform import emit
@@ -87,6 +90,37 @@ def create_rule(
     emit(session, "rule.created", tenant_id=principal.tenant_id, data={"rule_id": rule.id})
     session.commit()
     return rule
+
+
+@router.post(
+    "/rules:check",
+    response_model=RuleCheckPublic,
+    summary="Parse rule text without saving it: its structure, or a problem with line and column",
+)
+def check_rule(
+    session: SessionDep, body: RuleCheck, principal: Annotated[Principal, permit("rules:read")]
+) -> RuleCheckPublic:
+    if body.scope_kind is not None and body.scope_id is not None:
+        require(principal, "rules:read", rule_scope_target(session, principal, body.scope_kind, body.scope_id))
+        names = _names(session, principal, body.scope_kind, str(body.scope_id))
+    else:
+        names = rule_names(session, principal.tenant_id)
+    return checked(body.source, names)
+
+
+@router.get(
+    "/rules:vocabulary",
+    response_model=RuleVocabulary,
+    summary="The rule language's functions and verbs, and the skills and activities a rule may name",
+)
+def rule_vocabulary(
+    session: SessionDep,
+    principal: Annotated[Principal, permit("rules:read")],
+    course_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> RuleVocabulary:
+    if course_id is not None:
+        require(principal, "rules:read", rule_scope_target(session, principal, "course", course_id))
+    return vocabulary(rule_names(session, principal.tenant_id, course_id))
 
 
 @router.get("/rules/{rule_id}", response_model=RulePublic)

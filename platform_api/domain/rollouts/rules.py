@@ -25,13 +25,17 @@ from pathwise.contract.rules import (
     Names,
     Override,
     PreviewReport,
+    Rule,
     RuleError,
     Scope,
     ScopedRule,
     ScopeKind,
+    describe,
     parse_rule,
     preview,
 )
+from pathwise.contract.rules.ast import And, Call, Comparison, Condition, Not, Operand
+from pathwise.contract.rules.parser import COMPARATORS, FUNCTIONS, UNITS
 from pathwise.contract.sequencer import rank
 from platform_api.core.errors import ProblemError
 from platform_api.domain.attempts.models import Attempt
@@ -40,11 +44,18 @@ from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember, OrgUnit
 from platform_api.domain.rollouts.models import InstructorRule, LearnerOverride
 from platform_api.domain.rollouts.schemas import (
+    CheckedAction,
+    ConditionNode,
+    FunctionInfo,
     LearnerChange,
+    NamedThing,
+    OperandNode,
     PreviewAction,
     PreviewItem,
     PreviewPublic,
     PreviewRequest,
+    RuleCheckPublic,
+    RuleVocabulary,
 )
 from platform_api.domain.skills.models import Skill
 
@@ -80,6 +91,91 @@ def check_source(source: str, names: Names | None = None) -> None:
         parse_rule(source, names)
     except RuleError as error:
         raise invalid_rule(error) from None
+
+
+def checked(source: str, names: Names | None = None) -> RuleCheckPublic:
+    """Parse ``source`` into the tree a visual builder shows (a 422 with line and column otherwise).
+
+    The builder never parses the language itself: it edits this structure and writes text back, and
+    every edit of the text comes here, so there is one grammar.
+    """
+    try:
+        rule = parse_rule(source, names)
+    except RuleError as error:
+        raise invalid_rule(error) from None
+    return _public(rule)
+
+
+def _public(rule: Rule) -> RuleCheckPublic:
+    return RuleCheckPublic(
+        source=rule.source,
+        condition=_node(rule.condition),
+        actions=[
+            CheckedAction(verb=str(a.verb), target=a.label or a.target, activity_id=a.target) for a in rule.actions
+        ],
+        description=describe(rule.condition),
+    )
+
+
+def _node(condition: Condition) -> ConditionNode:
+    if isinstance(condition, Comparison):
+        return ConditionNode(
+            kind="comparison", left=_operand(condition.left), op=condition.op, right=_operand(condition.right)
+        )
+    if isinstance(condition, Not):
+        return ConditionNode(kind="not", operands=[_node(condition.operand)])
+    return ConditionNode(
+        kind="and" if isinstance(condition, And) else "or", operands=[_node(part) for part in condition.operands]
+    )
+
+
+def _operand(operand: Operand) -> OperandNode:
+    if isinstance(operand, Call):
+        return OperandNode(
+            kind="call",
+            function=operand.name,
+            args=list(operand.labels or operand.args),
+            skill_ids=list(operand.args),
+            dimension=str(operand.dimension),
+        )
+    # the number and unit as written ("30 min", "80%", "3"), not the converted base value
+    number, _, unit = operand.text.replace("%", " %").partition(" ")
+    return OperandNode(
+        kind="quantity",
+        number=float(number),
+        unit=unit.strip() or None,
+        dimension=str(operand.dimension) if operand.dimension else None,
+    )
+
+
+def vocabulary(names: Names) -> RuleVocabulary:
+    """The language's words from the parser's own tables, and the skills and activities a rule may name."""
+    units: dict[str, list[str]] = {}
+    for spelling, (dimension, _) in UNITS.items():
+        units.setdefault(str(dimension), []).append(spelling)
+    preferred = {"ratio": ["%"], "duration": ["min", "h", "s"], "days": ["days"], "count": []}
+    return RuleVocabulary(
+        functions=[
+            FunctionInfo(
+                name=name,
+                min_args=spec.min_args,
+                max_args=spec.max_args,
+                dimension=str(spec.dimension),
+                units=[u for u in preferred.get(str(spec.dimension), []) if u in units.get(str(spec.dimension), [])],
+                help=spec.help,
+                arg_kind="date" if spec.arg_kind == "date" else "skill",
+            )
+            for name, spec in FUNCTIONS.items()
+        ],
+        comparators=list(COMPARATORS),
+        verbs=["recommend", "block", "hide", "prioritize"],
+        skills=sorted(
+            (NamedThing(id=i, name=n) for i, n in names.skill_labels.items()), key=lambda t: t.name.casefold()
+        ),
+        activities=sorted(
+            (NamedThing(id=i, name=n) for i, n in names.activity_labels.items()), key=lambda t: t.name.casefold()
+        ),
+    )
 
 
 def scoped(row: InstructorRule, names: Names | None = None) -> ScopedRule:

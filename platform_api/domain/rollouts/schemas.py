@@ -147,3 +147,79 @@ class PreviewPublic(BaseModel):
     counts: dict[str, int]
     affected: list[LearnerChange]
     baseline: str = Field(description="how the 'before' recommendations were estimated")
+
+
+class RuleCheck(BaseModel):
+    """Rule text to parse without saving it; with a scope, names resolve exactly as saving there would."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = SourceText
+    scope_kind: ScopeKind | None = None
+    scope_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _scope_together(self) -> RuleCheck:
+        if (self.scope_kind is None) != (self.scope_id is None):
+            raise ValueError("give scope_kind and scope_id together")
+        return self
+
+
+class OperandNode(BaseModel):
+    """One side of a comparison: a learner function, or a number with the unit it was written in."""
+
+    kind: Literal["call", "quantity"]
+    function: str | None = None
+    args: list[str] = Field(default_factory=list, description="skill names as written")
+    skill_ids: list[str] = Field(default_factory=list)
+    number: float | None = None
+    unit: str | None = Field(default=None, description="as written: %, min, h, s, days, or none")
+    dimension: str | None = None
+
+
+class ConditionNode(BaseModel):
+    """The parsed condition as a tree: a comparison, or and/or/not over further nodes."""
+
+    kind: Literal["comparison", "and", "or", "not"]
+    left: OperandNode | None = None
+    op: str | None = None
+    right: OperandNode | None = None
+    operands: list[ConditionNode] = Field(default_factory=list)
+
+
+class CheckedAction(BaseModel):
+    verb: str
+    target: str = Field(description="the activity as written")
+    activity_id: str
+
+
+class RuleCheckPublic(BaseModel):
+    source: str
+    condition: ConditionNode
+    actions: list[CheckedAction]
+    description: str = Field(description="the condition in normalized spelling, as learners' reasons quote it")
+
+
+class FunctionInfo(BaseModel):
+    name: str
+    min_args: int
+    max_args: int
+    dimension: str
+    units: list[str]
+    help: str
+    arg_kind: Literal["skill", "date"] = Field(description="what its quoted argument names")
+
+
+class NamedThing(BaseModel):
+    id: str
+    name: str
+
+
+class RuleVocabulary(BaseModel):
+    """What a rule may say: the language's functions, operators and verbs, and the names in reach."""
+
+    functions: list[FunctionInfo]
+    comparators: list[str]
+    verbs: list[str]
+    skills: list[NamedThing]
+    activities: list[NamedThing]
