@@ -1,7 +1,7 @@
 """The review console in headless Chromium against ``pathwise up`` with the demo data, as graders use it.
 
-Learners hand in essays through the API as the learner app does (a text file to the demo lesson's
-essay assignment); the essay grader flags them (a course's own prompt has no instructor-scored
+Learners hand in essays through the API as the learner app does (a text file to an essay
+assignment the instructor set up); the essay grader flags them (a course's own prompt has no instructor-scored
 essays yet, so its score is provisional), and they wait in the queue. Everything a grader does then
 goes through the pages; the database is read only to check what the pages claim.
 """
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.browser
 
 INSTRUCTOR = "instructor@demo.pathwise.local"
 ASSISTANT = "assistant@demo.pathwise.local"
-#: The demo lesson's essay assignment (platform_api/demo/lesson.py).
-ESSAY = "Equivalent fractions"
+#: The essay assignment these tests hand work in to (made once per stack, as an instructor sets one up).
+ESSAY = "Explain equivalent fractions"
 ESSAY_KEY = {"kind": "essay"}
 
 
@@ -50,11 +50,32 @@ def _learner(stack: Stack, index: int) -> tuple[int, str, str]:
     return user_id, stack.emails[user_id], str(name)
 
 
-def _assignment(stack: Stack, title: str = ESSAY) -> int:
-    [(found,)] = stack.query(
-        "SELECT id FROM assignments WHERE course_id = ? AND title = ? ORDER BY id LIMIT 1", stack.course, title
+def _essay_assignment(stack: Stack, title: str) -> int:
+    """An essay assignment of the demo course that takes text files (the demo lesson's own takes none)."""
+    found = stack.query("SELECT id FROM assignments WHERE course_id = ? AND title = ?", stack.course, title)
+    if found:
+        return int(found[0][0])
+    staff = _token(stack, INSTRUCTOR)
+    [(skill,)] = stack.query("SELECT skill_id FROM items WHERE external_id = 'demo-lesson-essay-equivalent'")
+    item = httpx.post(
+        f"{stack.api}/v1/items",
+        json={"external_id": f"review-{time.time_ns()}", "skill_id": skill, "stem": "Why?", "key": ESSAY_KEY},
+        headers=staff,
+        timeout=30,
+    ).json()["id"]
+    due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    made = httpx.post(
+        f"{stack.api}/v1/courses/{stack.course}/assignments",
+        json={"item_id": item, "title": title, "due_at": due, "file_types": ["text"], "max_attempts": 3},
+        headers=staff,
+        timeout=30,
     )
-    return int(found)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+def _assignment(stack: Stack) -> int:
+    return _essay_assignment(stack, ESSAY)
 
 
 def _flagged_essay(stack: Stack, email: str, text: str, assignment: int | None = None) -> int:
@@ -216,29 +237,9 @@ def test_an_assistant_instructor_grades_but_sees_nothing_that_edits_structure(st
 
 def test_a_regrade_from_an_item_says_how_many_attempts_it_changed(stack: Stack, browser: Browser) -> None:
     """On an essay item of its own (a regrade sends every answer to the item back to the grader)."""
-    staff = _token(stack, INSTRUCTOR)
-    [(skill,)] = stack.query("SELECT skill_id FROM items WHERE external_id = 'demo-lesson-essay-equivalent'")
-    item = httpx.post(
-        f"{stack.api}/v1/items",
-        json={
-            "external_id": f"review-regrade-{time.time_ns()}",
-            "skill_id": skill,
-            "stem": "Why?",
-            "key": {"kind": "essay"},
-        },
-        headers=staff,
-        timeout=30,
-    ).json()["id"]
-    due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-    made = httpx.post(
-        f"{stack.api}/v1/courses/{stack.course}/assignments",
-        json={"item_id": item, "title": "Regrade check", "due_at": due, "file_types": ["text"]},
-        headers=staff,
-        timeout=30,
-    )
-    assert made.status_code == 201, made.text
+    assignment = _essay_assignment(stack, "Regrade check")
     _, email, name = _learner(stack, 22)
-    submission = _flagged_essay(stack, email, "Because the parts are the same size.", int(made.json()["id"]))
+    submission = _flagged_essay(stack, email, "Because the parts are the same size.", assignment)
 
     page = _page(browser)
     log_in(page, stack.api, INSTRUCTOR)
