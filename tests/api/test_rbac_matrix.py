@@ -320,6 +320,9 @@ MATRIX: dict[str, Case] = {
     "POST /v1/sittings/{sitting_id}/answers/{attempt_id}/adjustments": Case(
         STAFF, params={**SIT, "attempt_id": "attempt"}, body={}
     ),
+    # one answer of a sitting and its score history, for the review page
+    "GET /v1/sittings/{sitting_id}/answers/{attempt_id}": Case(STAFF, params={**SIT, "attempt_id": "attempt"}),
+    "GET /v1/sittings/{sitting_id}/answers/{attempt_id}/audit": Case(STAFF, params={**SIT, "attempt_id": "attempt"}),
     "GET /v1/courses/{course_id}/gradebook": Case(STAFF, params=C),
     "GET /v1/courses/{course_id}/gradebook.csv": Case(STAFF, params=C),
     "POST /v1/items/{item_id}/regrade": Case(STAFF, params={"item_id": "item"}, body={}),

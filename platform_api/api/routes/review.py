@@ -21,6 +21,7 @@ from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission, SubmissionComment
 from platform_api.domain.assignments.schemas import (
     AdjustmentCreate,
+    AnswerDetailPublic,
     AnswerReviewPublic,
     AssignmentPublic,
     AuditPublic,
@@ -116,6 +117,56 @@ def answer_review_queue(
     ]
     window = flagged[page.offset : page.offset + page.limit]
     return Page[AnswerReviewPublic](items=window, total=len(flagged), limit=page.limit, offset=page.offset)
+
+
+def _answer_of(session: Session, sitting_id: int, attempt_id: int, principal: Principal) -> Attempt:
+    """A written answer of the sitting for a reviewer: 404 when it is not one of the sitting's, and
+    never the reviewer's own (a learner who assists on the course would read the grader's report)."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.sitting_id != sitting_id:
+        raise ProblemError(404, f"answer {attempt_id} not found in sitting {sitting_id}")
+    refuse_own_work(attempt.user_id, principal.user, f"answer {attempt.id}", "review", "another grader reviews it")
+    return attempt
+
+
+@router.get("/sittings/{sitting_id}/answers/{attempt_id}", response_model=AnswerDetailPublic)
+def get_answer(
+    session: SessionDep,
+    sitting_id: int,
+    attempt_id: int,
+    principal: Annotated[Principal, permit("grades:read", "sitting", "sitting_id")],
+) -> AnswerDetailPublic:
+    """One answer of a sitting with the grader's report and flags, for the review page (it stays
+    readable once resolved, unlike the queue, which lists only what waits)."""
+    attempt = _answer_of(session, sitting_id, attempt_id, principal)
+    sitting = session.get(AssessmentSitting, sitting_id)
+    assert sitting is not None
+    response = attempt.response or {}
+    return AnswerDetailPublic(
+        attempt_id=attempt.id,
+        sitting_id=sitting_id,
+        assessment_id=sitting.assessment_id,
+        user_id=attempt.user_id,
+        item_id=attempt.item_id,
+        answer=response.get("answer", {}),
+        flags=response.get("flags", []),
+        report=response.get("report", {}),
+        submitted_at=attempt.submitted_at,
+        status=str(response.get("status") or ("graded" if attempt.score is not None else "queued")),
+        score=attempt.score,
+    )
+
+
+@router.get("/sittings/{sitting_id}/answers/{attempt_id}/audit", response_model=list[AuditPublic])
+def answer_audit_trail(
+    session: SessionDep,
+    sitting_id: int,
+    attempt_id: int,
+    principal: Annotated[Principal, permit("grades:read", "sitting", "sitting_id")],
+) -> list[ScoreAudit]:
+    """Every score change of a sitting's answer, oldest first (grader, regrades, adjustments)."""
+    attempt = _answer_of(session, sitting_id, attempt_id, principal)
+    return list(session.scalars(select(ScoreAudit).where(ScoreAudit.attempt_id == attempt.id).order_by(ScoreAudit.id)))
 
 
 @router.post("/sittings/{sitting_id}/answers/{attempt_id}/adjustments", response_model=AuditPublic, status_code=201)

@@ -210,6 +210,13 @@ class AnswerReviewPublic(BaseModel):
     submitted_at: Timestamp
 
 
+class AnswerDetailPublic(AnswerReviewPublic):
+    """One written answer of a sitting as its reviewer reads it, flagged or already resolved."""
+
+    status: str = Field(description="queued, grading, review (flagged) or graded")
+    score: float | None = Field(description="the score held now (null until one is released or given)")
+
+
 class GradeCell(BaseModel):
     score: float | None
     attempts: int
