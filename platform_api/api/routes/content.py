@@ -66,6 +66,8 @@ def update_unit(
     unit.title = body.title or unit.title
     if body.metadata is not None:
         unit.details = body.metadata.model_dump()
+    if body.position is not None:
+        service.move(session, unit, "course_id", unit.course_id, body.position)
     service.index(session, principal.tenant_id, unit.course_id, "unit", unit.id, unit.title, "")
     session.commit()
     return unit
@@ -111,6 +113,10 @@ def update_lesson(
     if body.metadata is not None:
         lesson.details = body.metadata.model_dump()
     unit = _get(session, Unit, lesson.unit_id, "unit")
+    if body.unit_id is not None or body.position is not None:
+        unit = _new_parent(session, Unit, body.unit_id, unit, unit.course_id)
+        last = service.next_position(session, Lesson.position, Lesson.unit_id, unit.id)
+        service.move(session, lesson, "unit_id", unit.id, last if body.position is None else body.position)
     service.index(session, principal.tenant_id, unit.course_id, "lesson", lesson.id, lesson.title, "")
     session.commit()
     return lesson
@@ -126,6 +132,22 @@ def delete_lesson(session: SessionDep, lesson_id: int, _: Annotated[Principal, p
     session.delete(lesson)
     session.commit()
     return Response(status_code=204)
+
+
+def _new_parent(session: SessionDep, model: type[T], new_id: int | None, current: T, course_id: int) -> T:
+    """The parent a node moves into: its current one, or another of the same course (a move never
+    carries content into another course, so the permission checked on the node covers both ends)."""
+    if new_id is None:
+        return current
+    name = model.__name__.lower()
+    parent = _get(session, model, new_id, name)
+    if isinstance(parent, Lesson):
+        parent_course = _get(session, Unit, parent.unit_id, "unit").course_id
+    else:
+        parent_course = getattr(parent, "course_id", None)
+    if parent_course != course_id:
+        raise ProblemError(422, f"{name} {new_id} belongs to another course; a move stays within course {course_id}")
+    return parent
 
 
 def _public(session: SessionDep, activity: Activity) -> ActivityPublic:
@@ -243,6 +265,12 @@ def update_activity(
 ) -> ActivityPublic:
     activity = _get(session, Activity, activity_id, "activity")
     service.check_links(session, principal.tenant_id, body.skill_ids or [], body.item_ids or [])
+    if body.lesson_id is not None or body.position is not None:
+        here = _get(session, Lesson, activity.lesson_id, "lesson")
+        course_id = _get(session, Unit, here.unit_id, "unit").course_id
+        there = _new_parent(session, Lesson, body.lesson_id, here, course_id)
+        last = service.next_position(session, Activity.position, Activity.lesson_id, there.id)
+        service.move(session, activity, "lesson_id", there.id, last if body.position is None else body.position)
     activity.title = body.title or activity.title
     activity.kind = body.kind or activity.kind
     if body.content is not None:
