@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 import re
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
@@ -153,6 +153,12 @@ class ActivityUpdate(NodeUpdate):
     content_format: Literal["markdown", "html"] = "markdown"
     skill_ids: list[int] | None = Field(default=None, max_length=100)
     item_ids: list[int] | None = Field(default=None, max_length=1000)
+    media: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="media keys (POST /v1/courses/{id}/media) the activity shows, its main one first; "
+        "replaces metadata.media",
+    )
 
 
 class ActivityPublic(NodePublic):
