@@ -115,6 +115,9 @@ class APISettings(CommonSettings):
     media_url_ttl_s: int = Field(
         default=3600, ge=30, le=86400, description="how long a signed media URL (GET /v1/media/{key}?exp=&sig=) works"
     )
+    media_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="largest course media upload (POST /v1/courses/{id}/media)"
+    )
     sync_max_changes: int = Field(default=100, ge=1, le=1000, description="most changes in one POST /v1/sync batch")
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
     events_relay: bool = True

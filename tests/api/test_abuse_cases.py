@@ -39,6 +39,7 @@ from features.events import StatementError, statement_to_interaction
 from features.xapi_vocabulary import answered_statement, learner_agent
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.security import encode_token
+from platform_api.domain.learning.media import upload_key
 from platform_api.domain.models import (
     Activity,
     Assessment,
@@ -503,6 +504,19 @@ def _essay_file(a: Api) -> dict[str, Any]:
     return {"file": (f"essay-{a.n()}.txt", b"Fractions with a common denominator add their numerators.", "text/plain")}
 
 
+def _media(a: Api) -> Call:
+    """A fresh PNG for the course's media store; read back at the key it would get."""
+    content = b"\x89PNG\r\n\x1a\n" + str(a.n()).encode()
+    key = upload_key("pic.png", hashlib.sha256(content).hexdigest())
+    return Call(
+        _ids(a, course_id="course"), files={"file": ("pic.png", content, "image/png")}, readback=f"/v1/media/{key}"
+    )
+
+
+def _quiz_spec(a: Api) -> dict[str, Any]:
+    return {"title": f"Quiz {a.n()}", "kind": "summative", "item_ids": [a.ids["quiz_item"]]}
+
+
 def _csv(a: Api) -> dict[str, Any]:
     return {"file": ("rows.csv", f"email,role\nrow{a.n()}@world.test,Learner\n".encode(), "text/csv")}
 
@@ -571,6 +585,7 @@ VALID: dict[str, Valid] = {
             }
         )
     ),
+    "POST /v1/courses/{course_id}/media": Valid(_media),
     "POST /v1/courses/{course_id}/units": Valid(
         lambda a: Call(_ids(a, course_id="course"), {"title": "New unit"}, readback=_tree(a))
     ),
@@ -699,6 +714,12 @@ VALID: dict[str, Valid] = {
         lambda a: Call(
             _ids(a, course_id="course"),
             {"title": f"Test {a.n()}", "kind": "summative", "item_ids": [a.ids["quiz_item"]]},
+        )
+    ),
+    "PATCH /v1/assessments/{assessment_id}": Valid(
+        lambda a: Call(
+            {"assessment_id": a.admin("POST", f"/v1/courses/{a.ids['course']}/assessments", _quiz_spec(a))["id"]},
+            {"item_ids": [a.ids["quiz_item"]], "title": "Retitled"},
         )
     ),
     "POST /v1/assessments/{assessment_id}/sittings": Valid(

@@ -217,6 +217,7 @@ MATRIX: dict[str, Case] = {
     "DELETE /v1/lrs-credentials/{credential_id}": Case(ADMIN, factory=fresh_lrs_credential),
     "GET /v1/search": Case(READERS, query={"q": "fractions"}),
     "POST /v1/courses/{course_id}/units": Case(AUTHORS, params=C, body={}),
+    "POST /v1/courses/{course_id}/media": Case(AUTHORS, params=C),  # no file: 422 once past the gate
     "PATCH /v1/units/{unit_id}": Case(AUTHORS, params=U, body={"title": ""}),
     "DELETE /v1/units/{unit_id}": Case(AUTHORS, factory=fresh_course_unit),
     "POST /v1/units/{unit_id}/lessons": Case(AUTHORS, params=U, body={}),
@@ -288,6 +289,7 @@ MATRIX: dict[str, Case] = {
     "DELETE /v1/items/{item_id}": Case(AUTHORS, factory=fresh_item),
     "POST /v1/courses/{course_id}/assessments": Case(AUTHORS, params=C, body={}),
     "GET /v1/courses/{course_id}/assessments": Case(READERS, params=C),
+    "PATCH /v1/assessments/{assessment_id}": Case(AUTHORS, params=Q, body={"title": ""}),
     "GET /v1/assessments/{assessment_id}": Case(READERS, params=Q),
     "POST /v1/assessments/{assessment_id}/sittings": Case(frozenset({"admin", "learner"}), params=Q),
     # a sitting: staff and the linked guardian may look; only its learner answers

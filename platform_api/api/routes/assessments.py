@@ -22,6 +22,7 @@ from platform_api.domain.assessment.schemas import (
     AnswerSubmit,
     AssessmentCreate,
     AssessmentPublic,
+    AssessmentUpdate,
     ItemForLearner,
     SittingPublic,
 )
@@ -90,6 +91,26 @@ def get_assessment(
     session: SessionDep, assessment_id: int, _: Annotated[Principal, permit("courses:read", "assessment")]
 ) -> Assessment:
     return _assessment(session, assessment_id)
+
+
+@router.patch(
+    "/assessments/{assessment_id}", response_model=AssessmentPublic, summary="Retitle a quiz or set its items"
+)
+def update_assessment(
+    session: SessionDep,
+    assessment_id: int,
+    body: AssessmentUpdate,
+    principal: Annotated[Principal, permit("course.structure:write", "assessment")],
+) -> Assessment:
+    """The studio's question editor keeps a lesson quiz's fixed item list here; learners who already
+    started a sitting keep the items it drew."""
+    assessment = _assessment(session, assessment_id)
+    if body.title is not None:
+        assessment.title = body.title
+    if body.item_ids is not None:
+        service.set_fixed_items(session, principal, assessment, body.item_ids)
+    session.commit()
+    return assessment
 
 
 @router.post("/assessments/{assessment_id}/sittings", response_model=SittingPublic, status_code=201)

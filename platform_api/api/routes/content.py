@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
 
 from platform_api.api.deps import SessionDep, permit
 from platform_api.core.errors import ProblemError, flush_or_conflict
@@ -16,6 +17,7 @@ from platform_api.domain.content.schemas import (
     ActivityCreate,
     ActivityPublic,
     ActivityUpdate,
+    ContentMetadata,
     LessonCreate,
     LessonPublic,
     LessonUpdate,
@@ -24,6 +26,7 @@ from platform_api.domain.content.schemas import (
     UnitUpdate,
 )
 from platform_api.domain.learning.media import signed_urls
+from platform_api.domain.learning.models import MediaAsset
 
 router = APIRouter(prefix="/v1", tags=["content"])
 Writer = "course.structure:write"
@@ -65,7 +68,9 @@ def update_unit(
     unit = _get(session, Unit, unit_id, "unit")
     unit.title = body.title or unit.title
     if body.metadata is not None:
-        unit.details = body.metadata.model_dump()
+        unit.details = _merged(unit.details, body.metadata)
+    if body.position is not None:
+        service.move(session, unit, "course_id", unit.course_id, body.position)
     service.index(session, principal.tenant_id, unit.course_id, "unit", unit.id, unit.title, "")
     session.commit()
     return unit
@@ -109,8 +114,12 @@ def update_lesson(
     lesson = _get(session, Lesson, lesson_id, "lesson")
     lesson.title = body.title or lesson.title
     if body.metadata is not None:
-        lesson.details = body.metadata.model_dump()
+        lesson.details = _merged(lesson.details, body.metadata)
     unit = _get(session, Unit, lesson.unit_id, "unit")
+    if body.unit_id is not None or body.position is not None:
+        unit = _new_parent(session, Unit, body.unit_id, unit, unit.course_id)
+        last = service.next_position(session, Lesson.position, Lesson.unit_id, unit.id)
+        service.move(session, lesson, "unit_id", unit.id, last if body.position is None else body.position)
     service.index(session, principal.tenant_id, unit.course_id, "lesson", lesson.id, lesson.title, "")
     session.commit()
     return lesson
@@ -126,6 +135,38 @@ def delete_lesson(session: SessionDep, lesson_id: int, _: Annotated[Principal, p
     session.delete(lesson)
     session.commit()
     return Response(status_code=204)
+
+
+def _merged(details: dict[str, Any], metadata: ContentMetadata) -> dict[str, Any]:
+    """The learning metadata replaced, and what else the node keeps there (its media, its item kind,
+    its assignment) left as it was."""
+    kept = {k: v for k, v in (details or {}).items() if k not in ContentMetadata.model_fields}
+    return {**kept, **metadata.model_dump()}
+
+
+def _course_media(session: SessionDep, course_id: int, keys: list[str]) -> list[str]:
+    """Media an activity may name: files uploaded to its own course."""
+    query = select(MediaAsset.key).where(MediaAsset.key.in_(keys), MediaAsset.course_id == course_id)
+    known = set(session.scalars(query))
+    missing = [k for k in keys if k not in known]
+    if missing:
+        raise ProblemError(422, f"media {missing} not found in course {course_id}; upload them first")
+    return list(dict.fromkeys(keys))
+
+
+def _new_parent(session: SessionDep, model: type[T], new_id: int | None, current: T, course_id: int) -> T:
+    """The parent a node moves into: its current one, or another of the same course (a move never
+    carries content into another course, so the permission checked on the node covers both ends)."""
+    if new_id is None:
+        return current
+    name = model.__name__.lower()
+    parent = _get(session, model, new_id, name)
+    parent_course: int | None = getattr(parent, "course_id", None)
+    if isinstance(parent, Lesson):
+        parent_course = _get(session, Unit, parent.unit_id, "unit").course_id
+    if parent_course != course_id:
+        raise ProblemError(422, f"{name} {new_id} belongs to another course; a move stays within course {course_id}")
+    return parent
 
 
 def _public(session: SessionDep, activity: Activity) -> ActivityPublic:
@@ -243,12 +284,20 @@ def update_activity(
 ) -> ActivityPublic:
     activity = _get(session, Activity, activity_id, "activity")
     service.check_links(session, principal.tenant_id, body.skill_ids or [], body.item_ids or [])
+    here = _get(session, Lesson, activity.lesson_id, "lesson")
+    course_id = _get(session, Unit, here.unit_id, "unit").course_id
+    if body.lesson_id is not None or body.position is not None:
+        there = _new_parent(session, Lesson, body.lesson_id, here, course_id)
+        last = service.next_position(session, Activity.position, Activity.lesson_id, there.id)
+        service.move(session, activity, "lesson_id", there.id, last if body.position is None else body.position)
     activity.title = body.title or activity.title
     activity.kind = body.kind or activity.kind
     if body.content is not None:
         activity.content = to_safe_html(body.content, body.content_format)
     if body.metadata is not None:
-        activity.details = body.metadata.model_dump()
+        activity.details = _merged(activity.details, body.metadata)
+    if body.media is not None:
+        activity.details = {**activity.details, "media": _course_media(session, course_id, body.media)}
     service.set_links(session, activity.id, body.skill_ids, body.item_ids)
     lesson = _get(session, Lesson, activity.lesson_id, "lesson")
     unit = _get(session, Unit, lesson.unit_id, "unit")

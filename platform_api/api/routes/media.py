@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
 
-from platform_api.api.deps import SessionDep, oauth2_scheme, principal_from_token
+from platform_api.api.deps import SessionDep, oauth2_scheme, permit, principal_from_token
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal, load_principal
 from platform_api.domain.access.targets import course_target
+from platform_api.domain.content.models import Course
 from platform_api.domain.identity.models import User
-from platform_api.domain.learning.media import KEY, check_signature, media_store
+from platform_api.domain.learning.media import (
+    KEY,
+    UploadRefused,
+    add_media,
+    check_signature,
+    media_store,
+    signed_url,
+    sniff_upload,
+    upload_key,
+)
 from platform_api.domain.learning.models import MediaAsset
 
 router = APIRouter(prefix="/v1", tags=["content"])
@@ -73,3 +87,98 @@ def get_media(
     if not path.is_file():
         raise ProblemError(404, f"the file of media {key!r} is missing from the media store")
     return FileResponse(path, media_type=row.content_type, headers={"Cache-Control": "private, max-age=300"})
+
+
+MULTIPART_OVERHEAD = 16 * 1024
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+class MediaPublic(BaseModel):
+    key: str = Field(description="what activity metadata names (metadata.media) and GET /v1/media/{key} serves")
+    course_id: int
+    content_type: str
+    size: int
+    url: str = Field(description="a signed URL for the uploader, ready for <img src>")
+
+
+@router.post(
+    "/courses/{course_id}/media",
+    response_model=MediaPublic,
+    status_code=201,
+    openapi_extra=UPLOAD_BODY,
+    summary="Upload an image, video, PDF or Jupyter notebook into the course's media store (multipart 'file')",
+    responses={
+        413: {**PROBLEM, "description": "Larger than the media_max_bytes setting"},
+        415: {**PROBLEM, "description": "A type not accepted, or content that does not match its extension"},
+        422: {**PROBLEM, "description": "No file, an empty file, or a notebook that is not nbformat 4"},
+    },
+)
+async def upload_media(
+    request: Request,
+    session: SessionDep,
+    course_id: int,
+    principal: Annotated[Principal, permit("course.structure:write", "course")],
+) -> MediaPublic:
+    """The type is sniffed from the bytes (the extension must agree); the same bytes under the same name
+    give the same key, so a repeated upload replaces nothing."""
+    limit = request.app.state.settings.media_max_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+        raise _too_large(int(declared), limit)
+    try:
+        form = await request.form(max_files=1, max_fields=1)
+    except Exception as error:  # starlette raises its own types for malformed multipart
+        raise ProblemError(422, f"the body is not a usable multipart form: {error}") from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ProblemError(422, "multipart field 'file' with the file to upload is required")
+    content = await upload.read(limit + 1)
+    await upload.close()
+    if len(content) > limit:
+        raise _too_large(len(content), limit)
+    if not content:
+        raise ProblemError(422, "the uploaded file is empty")
+    filename = upload.filename or ""
+    try:
+        content_type = sniff_upload(filename, content)
+    except UploadRefused as refused:
+        raise ProblemError(refused.status, str(refused)) from None
+    return await run_in_threadpool(_store, request, session, principal, course_id, filename, content, content_type)
+
+
+def _store(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    course_id: int,
+    filename: str,
+    content: bytes,
+    content_type: str,
+) -> MediaPublic:
+    if session.get(Course, course_id) is None:
+        raise ProblemError(404, f"course {course_id} not found")
+    key = upload_key(filename, hashlib.sha256(content).hexdigest())
+    existing = session.get(MediaAsset, key)
+    if existing is not None and existing.course_id != course_id:
+        raise ProblemError(409, f"media {key!r} already belongs to another course")
+    row = add_media(session, request.app.state.settings.home, key, course_id, content, content_type)
+    session.commit()
+    url = signed_url(request.app.state.jwt_secret, key, principal.user.id, request.app.state.settings.media_url_ttl_s)
+    return MediaPublic(key=row.key, course_id=course_id, content_type=content_type, size=row.size, url=url)
+
+
+def _too_large(size: int, limit: int) -> ProblemError:
+    return ProblemError(413, f"the file is {size} bytes; course media may be at most {limit}", max_bytes=limit)

@@ -75,6 +75,15 @@ class ItemForLearner(BaseModel):
     )
 
 
+class AssessmentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    item_ids: list[int] | None = Field(
+        None, min_length=1, max_length=200, description="a fixed quiz's items, in order (new sittings only)"
+    )
+
+
 class AssessmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -70,6 +70,19 @@ def for_learner(item: Item, *, keyless: bool = False) -> ItemForLearner:
 # ---- creating ------------------------------------------------------------------------------
 
 
+def set_fixed_items(session: Session, principal: Principal, assessment: Assessment, item_ids: list[int]) -> None:
+    """Replace a fixed quiz's items (the studio adds questions); sittings already started keep the
+    items they drew, so only new sittings see the change."""
+    if assessment.selection != "fixed":
+        raise ProblemError(
+            409, f"assessment {assessment.id} draws its items ({assessment.selection}); only a fixed list can be set"
+        )
+    check_links(session, principal.tenant_id, [], item_ids)
+    for item in session.scalars(select(Item).where(Item.id.in_(item_ids))):
+        item_key(item)
+    assessment.spec = {**assessment.spec, "item_ids": list(dict.fromkeys(item_ids))}
+
+
 def create_assessment(session: Session, principal: Principal, course_id: int, body: AssessmentCreate) -> Assessment:
     """Check every referenced item, skill and activity before storing the assessment."""
     if body.activity_id is not None:

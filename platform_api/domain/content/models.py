@@ -10,7 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from platform_api.core.db import Base, utcnow
 
-ACTIVITY_KINDS = ("practice", "lesson", "video", "quiz", "assignment", "review", "challenge", "remedial", "peer")
+ACTIVITY_KINDS = (
+    "practice",
+    "lesson",
+    "video",
+    "quiz",
+    "assignment",
+    "review",
+    "challenge",
+    "remedial",
+    "peer",
+    "reading",
+    "notebook",
+)
 
 
 class Course(Base):

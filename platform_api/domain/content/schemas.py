@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from platform_api.core.timestamps import Timestamp
 from platform_api.domain.content.models import ACTIVITY_KINDS
@@ -14,9 +15,22 @@ Id = Field(ge=1, le=2**31 - 1)
 ActivityKind = Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
 
 
+#: A Common Core code as the standard's own site writes them (CCSS.MATH.CONTENT.6.RP.A.1,
+#: CCSS.ELA-LITERACY.RL.5.2): checked so a typo is refused instead of stored.
+COMMON_CORE_CODE = re.compile(r"^CCSS\.(MATH|ELA-LITERACY)(\.[A-Z0-9-]+){2,6}$")
+
+
 class Standard(BaseModel):
     framework: str = Field(min_length=1, max_length=60, examples=["CCSS.MATH"])
     code: str = Field(min_length=1, max_length=60, examples=["CCSS.MATH.CONTENT.6.RP.A.1"])
+
+    @model_validator(mode="after")
+    def _common_core(self) -> Standard:
+        if self.framework.upper().startswith("CCSS") and not COMMON_CORE_CODE.match(self.code):
+            raise ValueError(
+                f"{self.code!r} is not a Common Core code: write it in full, e.g. CCSS.MATH.CONTENT.6.RP.A.1"
+            )
+        return self
 
 
 class ContentMetadata(BaseModel):
@@ -83,6 +97,12 @@ class NodeCreate(BaseModel):
 class NodeUpdate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     metadata: ContentMetadata | None = None
+    position: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="move to this index among its (new) siblings, 0 first; the siblings are renumbered",
+    )
 
 
 class UnitCreate(NodeCreate):
@@ -98,7 +118,7 @@ class LessonCreate(NodeCreate):
 
 
 class LessonUpdate(NodeUpdate):
-    pass
+    unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="move into this unit (same course)")
 
 
 class NodePublic(BaseModel):
@@ -127,11 +147,18 @@ class ActivityCreate(NodeCreate):
 
 
 class ActivityUpdate(NodeUpdate):
+    lesson_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="move into this lesson (same course)")
     kind: ActivityKind | None = None
     content: str | None = Field(default=None, max_length=200_000)
     content_format: Literal["markdown", "html"] = "markdown"
     skill_ids: list[int] | None = Field(default=None, max_length=100)
     item_ids: list[int] | None = Field(default=None, max_length=1000)
+    media: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="media keys (POST /v1/courses/{id}/media) the activity shows, its main one first; "
+        "replaces metadata.media",
+    )
 
 
 class ActivityPublic(NodePublic):

@@ -232,6 +232,30 @@ def next_position(session: Session, column: Any, parent_column: Any, parent_id: 
     return 0 if current is None else int(current) + 1
 
 
+def move(session: Session, node: Any, parent_attr: str, parent_id: int, position: int) -> None:
+    """Put ``node`` at index ``position`` among the children of ``parent_id`` (moving it there from
+    another parent if need be) and number those children 0, 1, 2 … again.
+
+    Positions are unique per parent and the constraint is checked row by row, so the children first
+    step aside to negative positions, then take their final ones.
+    """
+    model = type(node)
+    parent_column = getattr(model, parent_attr)
+    siblings = [
+        row
+        for row in session.scalars(select(model).where(parent_column == parent_id).order_by(model.position))
+        if row.id != node.id
+    ]
+    siblings.insert(min(position, len(siblings)), node)
+    for index, row in enumerate(siblings):
+        row.position = -1 - index
+    setattr(node, parent_attr, parent_id)
+    session.flush()
+    for index, row in enumerate(siblings):
+        row.position = index
+    session.flush()
+
+
 def check_links(session: Session, tenant_id: int, skill_ids: list[int], item_ids: list[int]) -> None:
     """Skills and items must exist in the same tenant; anything else is a precise 422."""
     for model, ids, name in ((Skill, skill_ids, "skill"), (Item, item_ids, "item")):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import time
 from pathlib import Path
@@ -64,6 +65,71 @@ def add_media(session: Session, home: Path, key: str, course_id: int, content: b
     row.course_id, row.content_type, row.sha256, row.size = course_id, content_type, sha, len(content)
     session.flush()
     return row
+
+
+#: What the studio may upload, by extension: the media type stored and a check on the bytes themselves,
+#: so a renamed file is refused (415) instead of being served under a type it does not have.
+UPLOAD_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    ".webp": ("image/webp", (b"RIFF",)),
+    ".webm": ("video/webm", (b"\x1a\x45\xdf\xa3",)),
+    ".mp4": ("video/mp4", ()),
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".ipynb": ("application/x-ipynb+json", ()),
+}
+
+
+class UploadRefused(ValueError):
+    """An upload whose type is not accepted; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def sniff_upload(filename: str, content: bytes) -> str:
+    """The media type of an upload whose extension and content agree, else :class:`UploadRefused`."""
+    suffix = Path(filename.replace("\\", "/")).suffix.lower()
+    if suffix not in UPLOAD_TYPES:
+        accepted = ", ".join(sorted(UPLOAD_TYPES))
+        raise UploadRefused(415, f"files ending {suffix or '(no extension)'!r} are not accepted; use one of {accepted}")
+    media_type, signatures = UPLOAD_TYPES[suffix]
+    if suffix == ".mp4":
+        good = content[4:8] == b"ftyp"
+    elif suffix == ".webp":
+        good = content.startswith(b"RIFF") and content[8:12] == b"WEBP"
+    elif suffix == ".ipynb":
+        check_notebook(content)
+        good = True
+    else:
+        good = any(content.startswith(sig) for sig in signatures)
+    if not good:
+        raise UploadRefused(415, f"the content of this {suffix} file is not {media_type}")
+    return media_type
+
+
+def check_notebook(content: bytes) -> None:
+    """A Jupyter notebook in nbformat 4: JSON with ``nbformat`` 4 and a list of cells (422 otherwise)."""
+    try:
+        notebook = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise UploadRefused(422, "the .ipynb file is not JSON; export the notebook from Jupyter again") from None
+    if not isinstance(notebook, dict) or notebook.get("nbformat") != 4:
+        found = notebook.get("nbformat") if isinstance(notebook, dict) else None
+        raise UploadRefused(422, f"the notebook must be nbformat version 4 (this one says {found!r})")
+    cells = notebook.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) and "cell_type" in c for c in cells):
+        raise UploadRefused(422, "the notebook has no list of cells, each with a cell_type")
+
+
+def upload_key(filename: str, sha256: str) -> str:
+    """A media key from the file's name and the first hex digits of its content hash."""
+    path = Path(filename.replace("\\", "/"))
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:80] or "file"
+    return f"{stem}-{sha256[:10]}{path.suffix.lower()}"
 
 
 def media_keys(metadata: dict[str, Any]) -> list[str]:

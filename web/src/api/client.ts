@@ -20,6 +20,11 @@ export function setAccessToken(token: string | null): void {
   accessToken = token;
 }
 
+/** The token itself, for the one caller fetch cannot serve: an XMLHttpRequest upload with progress events. */
+export function currentAccessToken(): string | null {
+  return accessToken;
+}
+
 export function hasAccessToken(): boolean {
   return accessToken !== null;
 }

@@ -1,12 +1,19 @@
+import { lazy } from "react";
 import { Route, Routes } from "react-router";
-import { useIntl } from "react-intl";
+import { CourseList } from "./CourseList";
+import { CourseBuilder } from "./CourseBuilder";
+import "./studio.css";
+
+// The node editor carries TipTap and the quiz preview: its own chunk, loaded when a node is opened.
+const NodeEditor = lazy(() => import("./NodeEditor"));
 
 /** Routes under /studio (mounted by App for people whose permissions open this console). */
 export default function StudioRoutes() {
-  const intl = useIntl();
   return (
     <Routes>
-      <Route index element={<h1>{intl.formatMessage({ id: "console.studio.title" })}</h1>} />
+      <Route index element={<CourseList />} />
+      <Route path="courses/:courseId" element={<CourseBuilder />} />
+      <Route path="courses/:courseId/:level/:nodeId" element={<NodeEditor />} />
     </Routes>
   );
 }
