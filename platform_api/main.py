@@ -31,6 +31,7 @@ from platform_api.api.routes import (
     media,
     org_units,
     preferences,
+    publishing,
     recommendations,
     review,
     rules,
@@ -143,6 +144,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         assignments,
         review,
         skills,
+        publishing,
     )
     for module in (*routers, recommendations, preferences, sync, learners, media):
         app.include_router(module.router)

@@ -15,6 +15,7 @@ from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import course_target
 from platform_api.domain.assessment.models import Assessment
+from platform_api.domain.content.audit import record
 from platform_api.domain.content.models import (
     Activity,
     ActivityItem,
@@ -28,6 +29,7 @@ from platform_api.domain.content.models import (
 )
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
 from platform_api.domain.content.schemas import CourseCreate, CoursePublic
+from platform_api.domain.content.workflow_models import ReviewRequest
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, OrgUnit
 from platform_api.domain.skills.models import Skill
@@ -583,4 +585,14 @@ def publish_due(session: Session, now: datetime | None = None) -> int:
             continue
         schedule.version = publish(session, course, schedule.created_by).version
         schedule.status = "done"
+        for request in session.scalars(select(ReviewRequest).where(ReviewRequest.schedule_id == schedule.id)):
+            request.state, request.version = "published", schedule.version
+        record(
+            session,
+            course.id,
+            schedule.created_by,
+            "schedule.published",
+            f"schedule:{schedule.id}",
+            {"version": schedule.version},
+        )
     return len(due)
