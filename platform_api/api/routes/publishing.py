@@ -244,7 +244,7 @@ def merge_branch(
     return _branch_public(session, branch)
 
 
-@router.delete("/courses/{course_id}/branches/{branch_id}", status_code=204, summary="Abandon my branch")
+@router.delete("/courses/{course_id}/branches/{branch_id}", status_code=204, summary="Abandon a branch")
 def abandon_branch(
     session: SessionDep, course_id: int, branch_id: int, principal: Annotated[Principal, permit(PUBLISH, "course")]
 ) -> Response:
