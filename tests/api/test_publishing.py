@@ -76,7 +76,28 @@ def test_review_gates_publishing_and_everything_is_audited(db_url: str) -> None:
         assert call("instructor", "GET", path).json()["state"] == "published"
         assert call("instructor", "GET", f"{base}/versions").json()["items"][-1]["version"] == 1
 
+        # a schedule resting on an approval does not ship a draft edited after it
+        assert call("instructor", "PATCH", base, {"title": "Ratios, reviewed again"}).status_code == 200
+        rid2 = call("instructor", "POST", f"{base}/review-requests", {"title": "Again"}).json()["id"]
+        assert call("admin", "POST", f"{base}/review-requests/{rid2}/comments", {"verdict": "approve"}).is_success
+        later = datetime.now(UTC) + timedelta(minutes=5)
+        again = call("instructor", "POST", f"{base}/review-requests/{rid2}/publish", {"publish_at": later.isoformat()})
+        assert again.json()["state"] == "scheduled"
+        assert call("instructor", "PATCH", base, {"title": "Ratios, unreviewed"}).status_code == 200
+        ran.clear()
+        worker = threading.Thread(
+            target=lambda: ran.append(run_due_schedules(make_session_factory(engine), later + timedelta(seconds=1)))
+        )
+        worker.start()
+        worker.join(timeout=30)
+        assert ran == [1]
+        assert call("instructor", "GET", f"{base}/versions").json()["total"] == 1  # nothing shipped
+        assert call("instructor", "GET", f"{base}/review-requests/{rid2}").json()["approval_current"] is False
+        assert [s["status"] for s in call("instructor", "GET", f"{base}/schedules").json()] == ["cancelled", "done"]
+
         actions = [e["action"] for e in call("instructor", "GET", f"{base}/publishing-history").json()["items"]]
+        assert actions[:4] == ["schedule.refused", "schedule.created", "review.approved", "review.opened"]
+        actions = actions[4:]
         assert actions == [
             "schedule.published",
             "schedule.created",

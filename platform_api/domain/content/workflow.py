@@ -10,8 +10,6 @@ the merge refuses rather than guess: the author rebases by branching again.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,13 +22,9 @@ from platform_api.domain.content.audit import record
 from platform_api.domain.content.models import Course, PublishSchedule
 from platform_api.domain.content.workflow_models import CourseBranch, ReviewComment, ReviewRequest
 
+content_sha = service.content_sha
+
 Tree = dict[str, Any]
-
-
-def content_sha(tree: Tree) -> str:
-    """A fingerprint of what a reader sees of a tree: node ids (which a restore renews) left out."""
-    flat = service._flatten(tree)
-    return hashlib.sha256(json.dumps(flat, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def draft_tree(session: Session, course: Course) -> Tree:
