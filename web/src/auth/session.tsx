@@ -114,7 +114,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         }).catch(() => undefined);
         signedOut();
       },
-      can: (permission) => Boolean(me?.permissions?.includes(permission)),
+      // An administrator's grant carries the wildcard "*" (every permission), as the API's Principal reads it.
+      can: (permission) => Boolean(me?.permissions?.includes(permission) || me?.permissions?.includes("*")),
     }),
     [status, me, offline, signedIn, signedOut],
   );
