@@ -72,7 +72,7 @@ def test_review_schedule_cancel_publish_and_roll_back(stack: Stack, browser: Bro
 
     author = _page(browser)
     log_in(author, stack.api, INSTRUCTOR)
-    author.get_by_role("link", name="Publishing").click()
+    author.get_by_role("navigation", name="Main").get_by_role("link", name="Publishing").click()
     expect(author.get_by_role("heading", level=1)).to_have_text("Publishing")
     title = instructor_api("GET", f"/v1/courses/{course}")["title"]
     expect(author.get_by_role("row").filter(has_text=title)).to_contain_text("Changed since the last version")
