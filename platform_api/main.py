@@ -32,6 +32,7 @@ from platform_api.api.routes import (
     media,
     org_units,
     preferences,
+    publishing,
     recommendations,
     review,
     rules,
@@ -145,6 +146,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         review,
         skills,
         lrs_credentials,
+        publishing,
     )
     for module in (*routers, recommendations, preferences, sync, learners, media):
         app.include_router(module.router)

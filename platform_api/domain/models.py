@@ -15,6 +15,7 @@ from platform_api.domain.content.models import (
     SearchDocument,
     Unit,
 )
+from platform_api.domain.content.workflow_models import CourseBranch, PublishingAudit, ReviewComment, ReviewRequest
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.experiments.models import ExperimentExposure
 from platform_api.domain.identity.models import (
@@ -48,6 +49,7 @@ __all__ = [
     "CohortMember",
     "ConsumedEvent",
     "Course",
+    "CourseBranch",
     "CourseVersion",
     "Document",
     "Enrollment",
@@ -66,7 +68,10 @@ __all__ = [
     "OrgUnit",
     "OutboxEvent",
     "PublishSchedule",
+    "PublishingAudit",
     "RefreshToken",
+    "ReviewComment",
+    "ReviewRequest",
     "Role",
     "RolePermission",
     "Rollout",

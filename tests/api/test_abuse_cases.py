@@ -48,6 +48,7 @@ from platform_api.domain.models import (
     Attempt,
     Cohort,
     CohortMember,
+    CourseBranch,
     Enrollment,
     ExamAdmission,
     Grant,
@@ -58,6 +59,7 @@ from platform_api.domain.models import (
     Lesson,
     LRSCredential,
     PublishSchedule,
+    ReviewRequest,
     Role,
     Statement,
     Submission,
@@ -304,7 +306,18 @@ def _beta_world(db_url: str, world: World) -> None:
         )
         s.add_all([submission, admission])
         s.flush()
+        empty_tree: dict[str, Any] = {"course": {}, "units": []}
+        branch = CourseBranch(
+            course_id=course_id, author_id=learner.id, base=empty_tree, tree=empty_tree, open_key=f"{course_id}:beta"
+        )
+        s.add(branch)
+        s.flush()
+        review = ReviewRequest(course_id=course_id, branch_id=branch.id, author_id=learner.id, title="Beta review")
+        s.add(review)
+        s.flush()
         world.ids.update(
+            b_branch=branch.id,
+            b_request=review.id,
             b_user=learner.id,
             b_unit=unit.id,
             b_lesson=lesson.id,
@@ -494,6 +507,41 @@ def _published_course(a: Api) -> Call:
     return Call({"course_id": course, "version": 1}, readback=f"/v1/courses/{course}/versions")
 
 
+def _branch(a: Api) -> Call:
+    """The administrator's branch of a fresh course."""
+    course = a.fresh_course()
+    branch = a.admin("POST", f"/v1/courses/{course}/branches", {})
+    return Call({"course_id": course, "branch_id": branch["id"]}, readback=f"/v1/courses/{course}/branches")
+
+
+def _branch_edit(a: Api) -> Call:
+    call = _branch(a)
+    tree = a.admin("GET", f"/v1/courses/{call.values['course_id']}/branches/{call.values['branch_id']}")["tree"]
+    tree["course"]["title"] = "Proposed title"
+    return Call(call.values, tree, readback=call.readback)
+
+
+def _fresh_course_call(a: Api, listing: str, body: Any) -> Call:
+    course = a.fresh_course()
+    return Call({"course_id": course}, body, readback=f"/v1/courses/{course}/{listing}")
+
+
+def _review(a: Api, branch: bool = False) -> Call:
+    """A review request of the administrator's, on the draft of a fresh course (or on a branch of it)."""
+    call = _branch(a) if branch else Call({"course_id": a.fresh_course()})
+    course = call.values["course_id"]
+    body = {"title": "Please review", "branch_id": call.values.get("branch_id")}
+    request = a.admin("POST", f"/v1/courses/{course}/review-requests", body)
+    return Call({**call.values, "request_id": request["id"]}, readback=f"/v1/courses/{course}/review-requests")
+
+
+def _approved(a: Api, branch: bool = False) -> Call:
+    call = _review(a, branch)
+    path = f"/v1/courses/{call.values['course_id']}/review-requests/{call.values['request_id']}/comments"
+    a.ok("instructor", "POST", path, {"verdict": "approve"})
+    return call
+
+
 def _admission(a: Api) -> Call:
     exam = a.exam()
     admission = a.ok("learner", "POST", f"/v1/assignments/{exam}/admissions")
@@ -586,6 +634,18 @@ VALID: dict[str, Valid] = {
         )
     ),
     "POST /v1/courses/{course_id}/media": Valid(_media),
+    # the publishing workflow
+    "POST /v1/courses/{course_id}/branches": Valid(lambda a: _fresh_course_call(a, "branches", {})),
+    "PUT /v1/courses/{course_id}/branches/{branch_id}/tree": Valid(_branch_edit),
+    "POST /v1/courses/{course_id}/branches/{branch_id}/merge": Valid(lambda a: _approved(a, branch=True)),
+    "DELETE /v1/courses/{course_id}/branches/{branch_id}": Valid(_branch),
+    "POST /v1/courses/{course_id}/review-requests": Valid(
+        lambda a: _fresh_course_call(a, "review-requests", {"title": "Please review"})
+    ),
+    "POST /v1/courses/{course_id}/review-requests/{request_id}/comments": Valid(
+        lambda a: Call(_review(a).values, {"verdict": "comment", "body": "Reads well"})
+    ),
+    "POST /v1/courses/{course_id}/review-requests/{request_id}/publish": Valid(lambda a: Call(_approved(a).values, {})),
     "POST /v1/courses/{course_id}/units": Valid(
         lambda a: Call(_ids(a, course_id="course"), {"title": "New unit"}, readback=_tree(a))
     ),
@@ -898,6 +958,8 @@ BETA = {
     "grant_id": "b_grant",
     "course_id": "other_course",
     "schedule_id": "b_schedule",
+    "branch_id": "b_branch",
+    "request_id": "b_request",
     "unit_id": "b_unit",
     "lesson_id": "b_lesson",
     "activity_id": "b_activity",

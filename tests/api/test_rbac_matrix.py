@@ -126,6 +126,26 @@ def fresh_lrs_credential(client: TestClient, w: World) -> dict[str, Any]:
     return {"credential_id": _admin(client, w, "POST", "/v1/lrs-credentials", {"name": f"LMS {_next(w)}"})["id"]}
 
 
+def _fresh_course(client: TestClient, w: World) -> int:
+    body = {"org_unit_id": w.ids["dept"], "code": f"pub-{_next(w)}", "title": "tmp"}
+    return int(_admin(client, w, "POST", "/v1/courses", body)["id"])
+
+
+def fresh_branch(client: TestClient, w: World) -> dict[str, Any]:
+    """The administrator's branch of a new course (an author holds one open branch per course)."""
+    course = _fresh_course(client, w)
+    return {"course_id": course, "branch_id": _admin(client, w, "POST", f"/v1/courses/{course}/branches", {})["id"]}
+
+
+def fresh_review_request(client: TestClient, w: World) -> dict[str, Any]:
+    course = _fresh_course(client, w)
+    body = {"title": "tmp"}
+    return {
+        "course_id": course,
+        "request_id": _admin(client, w, "POST", f"/v1/courses/{course}/review-requests", body)["id"],
+    }
+
+
 def fresh_enrollment(client: TestClient, w: World) -> dict[str, Any]:
     body = {"user_id": fresh_user(client, w)}
     return {"enrollment_id": _admin(client, w, "POST", f"/v1/courses/{w.ids['course']}/enrollments", body)["id"]}
@@ -215,6 +235,25 @@ MATRIX: dict[str, Case] = {
     "GET /v1/lrs-credentials": Case(ADMIN),
     "POST /v1/lrs-credentials": Case(ADMIN, body={}),
     "DELETE /v1/lrs-credentials/{credential_id}": Case(ADMIN, factory=fresh_lrs_credential),
+    # the publishing workflow: content:publish on the course
+    "GET /v1/publishing/courses": Case(AUTHORS),
+    "GET /v1/courses/{course_id}/schedules": Case(AUTHORS, params=C),
+    "GET /v1/courses/{course_id}/publishing-history": Case(AUTHORS, params=C),
+    "POST /v1/courses/{course_id}/branches": Case(AUTHORS, params=C, body={"from_version": 0}),
+    "GET /v1/courses/{course_id}/branches": Case(AUTHORS, params=C),
+    "GET /v1/courses/{course_id}/branches/{branch_id}": Case(AUTHORS, factory=fresh_branch),
+    "PUT /v1/courses/{course_id}/branches/{branch_id}/tree": Case(AUTHORS, factory=fresh_branch, body={}),
+    "POST /v1/courses/{course_id}/branches/{branch_id}/merge": Case(AUTHORS, factory=fresh_branch),
+    "DELETE /v1/courses/{course_id}/branches/{branch_id}": Case(AUTHORS, factory=fresh_branch),
+    "POST /v1/courses/{course_id}/review-requests": Case(AUTHORS, params=C, body={}),
+    "GET /v1/courses/{course_id}/review-requests": Case(AUTHORS, params=C),
+    "GET /v1/courses/{course_id}/review-requests/{request_id}": Case(AUTHORS, factory=fresh_review_request),
+    "POST /v1/courses/{course_id}/review-requests/{request_id}/comments": Case(
+        AUTHORS, factory=fresh_review_request, body={"verdict": "nope"}
+    ),
+    "POST /v1/courses/{course_id}/review-requests/{request_id}/publish": Case(
+        AUTHORS, factory=fresh_review_request, body={"publish_at": "not a time"}
+    ),
     "GET /v1/search": Case(READERS, query={"q": "fractions"}),
     "POST /v1/courses/{course_id}/units": Case(AUTHORS, params=C, body={}),
     "POST /v1/courses/{course_id}/media": Case(AUTHORS, params=C),  # no file: 422 once past the gate

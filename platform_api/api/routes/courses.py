@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,7 +13,8 @@ from platform_api.api.routes.content import media_urls_for
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import org_unit_target
-from platform_api.domain.content import service
+from platform_api.domain.content import service, workflow
+from platform_api.domain.content.audit import record
 from platform_api.domain.content.models import Course, CourseVersion, PublishSchedule
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
 from platform_api.domain.content.schemas import (
@@ -30,6 +30,7 @@ from platform_api.domain.content.schemas import (
     VersionDiff,
     VersionPublic,
 )
+from platform_api.domain.content.workflow_models import ReviewRequest
 from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["courses"])
@@ -137,6 +138,7 @@ def publish(
     session: SessionDep, course_id: int, principal: Annotated[Principal, permit("content:publish", "course")]
 ) -> CourseVersion:
     version = service.publish(session, _course(session, course_id), principal.user.id)
+    record(session, course_id, principal.user.id, "version.published", "", {"version": version.version})
     session.commit()
     return version
 
@@ -193,6 +195,7 @@ def rollback(
     old = service.get_version(session, course_id, version)
     service.restore(session, course, old.snapshot, principal.tenant_id)
     new = service.publish(session, course, principal.user.id)
+    record(session, course_id, principal.user.id, "version.rolled_back", "", {"to": version, "version": new.version})
     session.commit()
     return new
 
@@ -206,13 +209,8 @@ def schedule(
     body: ScheduleCreate,
     principal: Annotated[Principal, permit("content:publish", "course")],
 ) -> PublishSchedule:
-    if body.publish_at.tzinfo is None:
-        raise ProblemError(422, "publish_at must carry a timezone offset")
-    if body.publish_at <= datetime.now(UTC):
-        raise ProblemError(422, "publish_at must be in the future")
     _course(session, course_id)
-    row = PublishSchedule(course_id=course_id, publish_at=body.publish_at, created_by=principal.user.id)
-    session.add(row)
+    row = workflow.create_schedule(session, course_id, body.publish_at, principal.user.id)
     session.commit()
     return row
 
@@ -254,12 +252,16 @@ def list_schedules(
 
 @router.delete("/schedules/{schedule_id}", status_code=204, summary="Cancel a pending schedule")
 def cancel_schedule(
-    session: SessionDep, schedule_id: int, _: Annotated[Principal, permit("content:publish", "schedule")]
+    session: SessionDep, schedule_id: int, principal: Annotated[Principal, permit("content:publish", "schedule")]
 ) -> Response:
     row = session.get(PublishSchedule, schedule_id)
     if row is None or row.status != "pending":
         raise ProblemError(409, f"schedule {schedule_id} is not pending")
     row.status = "cancelled"
+    for request in session.scalars(select(ReviewRequest).where(ReviewRequest.schedule_id == row.id)):
+        if request.state == "scheduled":  # the approval still stands: it may be published or scheduled again
+            request.state = "approved"
+    record(session, row.course_id, principal.user.id, "schedule.cancelled", f"schedule:{row.id}")
     session.commit()
     return Response(status_code=204)
 

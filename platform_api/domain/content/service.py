@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import course_target
 from platform_api.domain.assessment.models import Assessment
+from platform_api.domain.content.audit import record
 from platform_api.domain.content.models import (
     Activity,
     ActivityItem,
@@ -28,6 +31,7 @@ from platform_api.domain.content.models import (
 )
 from platform_api.domain.content.sanitize import plain_text, to_safe_html
 from platform_api.domain.content.schemas import CourseCreate, CoursePublic
+from platform_api.domain.content.workflow_models import ReviewRequest
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, OrgUnit
 from platform_api.domain.skills.models import Skill
@@ -505,6 +509,11 @@ def _flatten(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return nodes
 
 
+def content_sha(tree: dict[str, Any]) -> str:
+    """A fingerprint of what a reader sees of a tree: node ids (which a restore renews) left out."""
+    return hashlib.sha256(json.dumps(_flatten(tree), sort_keys=True, default=str).encode()).hexdigest()
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """Changes between two snapshots, node by node, keyed by position in the tree."""
     old, new = _flatten(before), _flatten(after)
@@ -605,6 +614,24 @@ def publish_due(session: Session, now: datetime | None = None) -> int:
         if course is None:
             schedule.status = "cancelled"
             continue
+        requests = list(session.scalars(select(ReviewRequest).where(ReviewRequest.schedule_id == schedule.id)))
+        if any(r.approved_sha != content_sha(snapshot(session, course)) for r in requests):
+            # the draft moved on after the approval this schedule rests on: nobody reviewed what it would ship
+            schedule.status = "cancelled"
+            for request in requests:
+                request.state = "approved"
+            record(session, course.id, None, "schedule.refused", f"schedule:{schedule.id}")
+            continue
         schedule.version = publish(session, course, schedule.created_by).version
         schedule.status = "done"
+        for request in requests:
+            request.state, request.version = "published", schedule.version
+        record(
+            session,
+            course.id,
+            schedule.created_by,
+            "schedule.published",
+            f"schedule:{schedule.id}",
+            {"version": schedule.version},
+        )
     return len(due)

@@ -1,12 +1,14 @@
 import { Route, Routes } from "react-router";
-import { useIntl } from "react-intl";
+import CourseList from "./CourseList";
+import CoursePublishing from "./CoursePublishing";
+import "./publishing.css";
 
 /** Routes under /publishing (mounted by App for people whose permissions open this console). */
 export default function PublishingRoutes() {
-  const intl = useIntl();
   return (
     <Routes>
-      <Route index element={<h1>{intl.formatMessage({ id: "console.publishing.title" })}</h1>} />
+      <Route index element={<CourseList />} />
+      <Route path="courses/:courseId" element={<CoursePublishing />} />
     </Routes>
   );
 }
