@@ -12,8 +12,8 @@ from pathwise.registry import CHAMPION, ESSAY_MODEL, alias_version, configure_ml
 from serving.config import ServingSettings, engine_url
 
 if TYPE_CHECKING:
+    from pathwise.contract.rollout.store import RolloutStore
     from serving.rollout import CanaryController, RolloutSpec
-    from serving.rollout.store import RolloutStore
 
 rollout_app = typer.Typer(help="Model rollouts per slot: A/B, canary and shadow.", no_args_is_help=True)
 serve_app = typer.Typer()
@@ -28,7 +28,7 @@ def _store(settings: ServingSettings) -> RolloutStore:
     from sqlalchemy import create_engine, inspect
     from sqlalchemy.exc import SQLAlchemyError
 
-    from serving.rollout.store import RolloutStore
+    from pathwise.contract.rollout.store import RolloutStore
 
     settings.ensure_home()
     engine = create_engine(engine_url(settings.db_url))

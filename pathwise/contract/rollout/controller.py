@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from pathwise.contract.rollout.metrics import VariantSnapshot
+from pathwise.contract.rollout.spec import Gates, Mode, RolloutSpec, RolloutState
 from pathwise.logs import get_logger
-from serving.rollout.metrics import VariantSnapshot
-from serving.rollout.spec import Gates, Mode, RolloutSpec, RolloutState
 
 
 class DecisionAction(StrEnum):
