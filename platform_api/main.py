@@ -29,6 +29,7 @@ from platform_api.api.routes import (
     items,
     learners,
     media,
+    ml,
     org_units,
     preferences,
     recommendations,
@@ -144,7 +145,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         review,
         skills,
     )
-    for module in (*routers, recommendations, preferences, sync, learners, media):
+    for module in (*routers, recommendations, preferences, sync, learners, media, ml):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))
