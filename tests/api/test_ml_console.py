@@ -101,6 +101,14 @@ def test_canary_start_metrics_refused_promote_abort(ml_api: tuple[TestClient, Wo
     assert bad.status_code == 422 and "not in the registry (registered: 1, 2)" in bad.json()["detail"]
     same = client.post("/v1/rollouts/kt/start", json={"challenger": "1"}, headers=_as(world, "ml"))
     assert same.status_code == 422 and "already the champion" in same.json()["detail"]
+    gate = client.post(
+        "/v1/rollouts/kt/start", json={"challenger": "2", "gates": {"max_error_rate": 2}}, headers=_as(world, "ml")
+    )
+    assert gate.status_code == 422 and gate.json()["errors"][0]["location"] == "body.gates.max_error_rate"
+    split = client.post(
+        "/v1/rollouts/kt/start", json={"challenger": "2", "traffic_percent": 30}, headers=_as(world, "ml")
+    )
+    assert split.status_code == 422 and "sets an A/B split" in split.json()["detail"]
     started = _ok(client, world, "POST", "/v1/rollouts/kt/start", {"challenger": "2", "mode": "canary"})
     assert started["state"] == "running" and started["challenger"] == "2" and started["traffic_percent"] == 5.0
     assert started["decisions"][0]["action"] == "start"

@@ -13,6 +13,13 @@ type Slot = "kt" | "sequencer";
 type T = (id: string, values?: Record<string, string | number>) => string;
 
 const POLL_MS = 2000;
+/** The gates a person sets when starting a rollout (the rest keep the slot's current values). */
+const GATE_FIELDS = ["max_error_rate", "max_p95_latency_ms", "min_online_auc", "min_requests", "min_step_seconds"] as const;
+type GateField = (typeof GATE_FIELDS)[number];
+
+function gateText(gates: Schemas["Gates"]): Record<GateField, string> {
+  return Object.fromEntries(GATE_FIELDS.map((f) => [f, String(gates[f] ?? "")])) as Record<GateField, string>;
+}
 
 /** `/ml/rollouts`: each slot's rollout, its live gate metrics and decision log, and (for models:write) the actions. */
 export function RolloutsPage() {
@@ -134,7 +141,7 @@ function ModalForm({
     <DialogTrigger isOpen={open} onOpenChange={setOpen}>
       <Button variant={variant}>{label}</Button>
       <ModalOverlay className="pw-modal-overlay" isDismissable>
-        <Modal className="pw-modal">
+        <Modal className="pw-modal pw-ml-modal">
           <AriaDialog className="pw-dialog">
             <Heading slot="title">{title}</Heading>
             {children}
@@ -151,6 +158,7 @@ function StartDialog({ rollout, t, onDone }: { rollout: Rollout; t: T; onDone: (
   const [challenger, setChallenger] = useState<string | null>(candidates[0] ?? null);
   const [mode, setMode] = useState<"canary" | "ab" | "shadow">("canary");
   const [traffic, setTraffic] = useState("50");
+  const [gates, setGates] = useState<Record<GateField, string>>(() => gateText(rollout.gates));
   const [error, setError] = useState<{ detail: string; field?: string } | null>(null);
   const [busy, setBusy] = useState(false);
   if (candidates.length === 0) return <p>{t("console.ml.start.noCandidates", { name: rollout.model_name })}</p>;
@@ -160,6 +168,7 @@ function StartDialog({ rollout, t, onDone }: { rollout: Rollout; t: T; onDone: (
     setError(null);
     const body: Schemas["RolloutStart"] = { challenger: challenger ?? "", mode };
     if (mode === "ab") body.traffic_percent = Number(traffic);
+    body.gates = { ...rollout.gates, ...Object.fromEntries(GATE_FIELDS.map((f) => [f, Number(gates[f])])) };
     const { data, error: problem, response } = await api.POST("/v1/rollouts/{slot}/start", {
       params: { path: { slot: rollout.slot as Slot } },
       body,
@@ -170,7 +179,7 @@ function StartDialog({ rollout, t, onDone }: { rollout: Rollout; t: T; onDone: (
       onDone(data);
     } else {
       const errors = (problem as { errors?: { location?: string }[] } | undefined)?.errors ?? [];
-      const field = errors[0]?.location?.replace("body.", "");
+      const field = errors[0]?.location?.replace(/^body\.(gates\.)?/, "");
       setError({ detail: problemText(problem, `${response.status} ${response.statusText}`), field });
     }
   };
@@ -203,6 +212,20 @@ function StartDialog({ rollout, t, onDone }: { rollout: Rollout; t: T; onDone: (
             errorMessage={error?.field === "traffic_percent" ? error.detail : undefined}
           />
         )}
+        <fieldset className="pw-ml-gates">
+          <legend>{t("console.ml.start.gates")}</legend>
+          {GATE_FIELDS.map((f) => (
+            <Field
+              key={f}
+              label={t(`console.ml.start.gate.${f}`)}
+              value={gates[f]}
+              onChange={(v) => setGates((g) => ({ ...g, [f]: v }))}
+              inputMode="decimal"
+              isInvalid={error?.field === f}
+              errorMessage={error?.field === f ? error.detail : undefined}
+            />
+          ))}
+        </fieldset>
         {error && <Notice tone="danger">{error.detail}</Notice>}
         <div className="row">
           <Button type="submit" isDisabled={busy || !challenger}>
