@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from experiments.listing import Experiment
+    from platform_api.domain.experiments.listing import Experiment
 
 experiments_app = typer.Typer(help="A/B experiment analysis.", no_args_is_help=True)
 
@@ -58,10 +58,10 @@ def report(
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
 
-    from experiments.report import UnknownExperiment, build_report
     from pathwise.commands import settings_or_exit
     from pathwise.config import CommonSettings
     from platform_api.core.db import make_engine, make_session_factory
+    from platform_api.domain.experiments.report import UnknownExperiment, build_report
 
     settings = settings_or_exit(CommonSettings)
     engine = make_engine(settings.db_url)
@@ -152,8 +152,8 @@ def _stored_experiments(db_url: str) -> list[Experiment]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from experiments.listing import list_experiments
     from platform_api.core.db import make_engine
+    from platform_api.domain.experiments.listing import list_experiments
 
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and (not url.database or not Path(url.database).is_file()):
@@ -202,7 +202,7 @@ def simulate(
     seed: int = 20261125,
 ) -> None:
     """Simulate experiments checked every 50 learners per arm: how often each test rejects (JSON)."""
-    from experiments.sequential import simulate_peeking
+    from platform_api.domain.experiments.sequential import simulate_peeking
 
     rates = simulate_peeking(control, treatment, experiments=experiments, seed=seed)
     typer.echo(json.dumps({"control": control, "treatment": treatment, "experiments": experiments, **rates}))

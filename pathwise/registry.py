@@ -89,3 +89,31 @@ def git_commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip()
+
+
+def version_problem(client: Any, name: str, version: str) -> str | None:
+    """Why registry ``version`` of ``name`` cannot serve (missing, not ready, files gone), or None when it can."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlparse
+
+    from mlflow.exceptions import MlflowException
+
+    try:
+        found = client.get_model_version(name, version)
+    except MlflowException:
+        try:
+            versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{name}'"))
+        except MlflowException:
+            versions = []
+        listed = ", ".join(str(v) for v in versions) or "none"
+        return f"version {version} of {name!r} is not in the registry (registered: {listed}); register it first"
+    status = str(getattr(found, "status", "READY"))
+    if status != "READY":
+        return f"version {version} of {name!r} cannot be loaded: its registration is {status.lower()}"
+    source = str(client.get_model_version_download_uri(name, version))
+    parsed = urlparse(source)
+    if parsed.scheme in {"", "file"}:
+        path = Path(unquote(parsed.path))
+        if not (path / "MLmodel").is_file():
+            return f"version {version} of {name!r} cannot be loaded: its files are missing at {path}"
+    return None

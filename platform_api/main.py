@@ -30,6 +30,7 @@ from platform_api.api.routes import (
     learners,
     lrs_credentials,
     media,
+    ml,
     org_units,
     preferences,
     publishing,
@@ -148,7 +149,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         lrs_credentials,
         publishing,
     )
-    for module in (*routers, recommendations, preferences, sync, learners, media):
+    for module in (*routers, recommendations, preferences, sync, learners, media, ml):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

@@ -28,6 +28,7 @@ from ray.serve.handle import DeploymentHandle
 
 from pathwise.config import CommonSettings
 from pathwise.contract.catalog import Catalog
+from pathwise.contract.rollout.pooled import PooledMetrics
 from pathwise.contract.rules import (
     Candidate,
     LearnerContext,
@@ -57,7 +58,6 @@ from serving.loop import LearnerLoop
 from serving.policy import REGISTERED_MODEL as POLICY_MODEL
 from serving.policy import PolicyHook, load_policy
 from serving.rollout import LiveMetrics, RolloutSpec, Slot, Variant, assign
-from serving.rollout.pooled import PooledMetrics
 from serving.schemas import AppArgs, EventIn, RecommendationOut, RecommendationsOut, RouterConfig
 from serving.state import Learner, open_state
 from serving.tracer import KnowledgeTracer, tracer_config

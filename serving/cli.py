@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pathwise.commands import essay_app, settings_or_exit
-from pathwise.registry import CHAMPION, ESSAY_MODEL, alias_version, configure_mlflow, model_uri
+from pathwise.contract.rollout.spec import serving_sentence
+from pathwise.registry import CHAMPION, ESSAY_MODEL, alias_version, configure_mlflow, model_uri, version_problem
 from serving.config import ServingSettings, engine_url
 
 if TYPE_CHECKING:
+    from pathwise.contract.rollout.store import RolloutStore
     from serving.rollout import CanaryController, RolloutSpec
-    from serving.rollout.store import RolloutStore
 
 rollout_app = typer.Typer(help="Model rollouts per slot: A/B, canary and shadow.", no_args_is_help=True)
 serve_app = typer.Typer()
@@ -28,7 +29,7 @@ def _store(settings: ServingSettings) -> RolloutStore:
     from sqlalchemy import create_engine, inspect
     from sqlalchemy.exc import SQLAlchemyError
 
-    from serving.rollout.store import RolloutStore
+    from pathwise.contract.rollout.store import RolloutStore
 
     settings.ensure_home()
     engine = create_engine(engine_url(settings.db_url))
@@ -191,62 +192,6 @@ def _model_name(settings: ServingSettings, slot: str) -> str:
     return settings.kt_model_name if slot == "kt" else REGISTERED_MODEL
 
 
-def version_problem(client: Any, name: str, version: str) -> str | None:
-    """Why registry ``version`` of ``name`` cannot serve (missing, not ready, files gone), or None when it can."""
-    from pathlib import Path
-    from urllib.parse import unquote, urlparse
-
-    from mlflow.exceptions import MlflowException
-
-    try:
-        found = client.get_model_version(name, version)
-    except MlflowException:
-        try:
-            versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{name}'"))
-        except MlflowException:
-            versions = []
-        listed = ", ".join(str(v) for v in versions) or "none"
-        return f"version {version} of {name!r} is not in the registry (registered: {listed}); register it first"
-    status = str(getattr(found, "status", "READY"))
-    if status != "READY":
-        return f"version {version} of {name!r} cannot be loaded: its registration is {status.lower()}"
-    source = str(client.get_model_version_download_uri(name, version))
-    parsed = urlparse(source)
-    if parsed.scheme in {"", "file"}:
-        path = Path(unquote(parsed.path))
-        if not (path / "MLmodel").is_file():
-            return f"version {version} of {name!r} cannot be loaded: its files are missing at {path}"
-    return None
-
-
-#: How a finished rollout ended, after "the last one, of vN, ".
-_ENDED = {"rolled_back": "was rolled back", "aborted": "was aborted"}
-
-
-def _serving_line(spec: RolloutSpec) -> str:
-    """One sentence: which versions serve the slot now, to what share of learners, and whether a rollout runs."""
-    from serving.rollout import RolloutState
-
-    name = spec.model_name
-    if spec.serving_challenger:
-        share = spec.traffic_percent
-        return (
-            f"{name} v{spec.champion} serves {100 - share:g}% of learners and v{spec.challenger} {share:g}% "
-            f"({spec.mode} {spec.state})"
-        )
-    if spec.shadowing:
-        return f"{name} v{spec.champion} serves every learner; v{spec.challenger} is scored in the shadow"
-    serves = f"{name} v{spec.champion} serves every learner"
-    if spec.state == RolloutState.RUNNING:  # an A/B split at 0%
-        return f"{serves}; the {spec.mode} of v{spec.challenger} is running at 0% of learners"
-    if spec.state == RolloutState.PROMOTED:
-        return f"{serves}; no rollout is in progress (the last one promoted v{spec.champion} to champion)"
-    if spec.state in (RolloutState.ROLLED_BACK, RolloutState.ABORTED) and spec.challenger is not None:
-        ended = _ENDED[str(spec.state)]
-        return f"{serves}; no rollout is in progress (the last one, of v{spec.challenger}, {ended})"
-    return f"{serves}; no rollout is in progress"
-
-
 @rollout_app.command("status")
 def status(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt", limit: int = 20) -> None:
     """Say which versions serve the slot, then its rollout spec and latest decisions."""
@@ -260,7 +205,7 @@ def status(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt", li
             raise _fail(f"nothing serves slot {slot!r}: no rollout is stored and {name!r} has no champion", code=1)
         typer.echo(f"{name} v{version} serves every learner (the registry's champion; no rollout has been started)")
         return
-    typer.echo(_serving_line(spec))
+    typer.echo(serving_sentence(spec))
     typer.echo(json.dumps(spec.model_dump(mode="json"), indent=2))
     for row in store.decisions(slot, limit):
         moved = f"{row['traffic_before']:>5g}% → {row['traffic_after']:>5g}%"

@@ -23,10 +23,10 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pathwise.contract.rollout.spec import experiment_name
 from pathwise.contract.stream import EXPOSURE_EVENT
 from pathwise.contract.tables import event_outbox, experiment_exposures
 from serving.config import engine_url
-from serving.rollout.spec import experiment_name
 
 __all__ = [
     "EXPOSURE_EVENT",

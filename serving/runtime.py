@@ -97,7 +97,7 @@ class RolloutWatcher:
     - The catalog: re-read every ``catalog_interval_s`` (a join over every activity, so less often
       than the rest) and deployed the same way when a course, activity or skill tag changed.
     - Canary gates: each running rollout is judged on metrics pooled over every replica
-      (:class:`serving.rollout.pooled.PooledMetrics`); advances, promotions and rollbacks are
+      (:class:`pathwise.contract.rollout.pooled.PooledMetrics`); advances, promotions and rollbacks are
       stored with their reason and applied on the same tick. Holds are only logged.
     """
 
@@ -106,8 +106,8 @@ class RolloutWatcher:
     ) -> None:
         from sqlalchemy import create_engine
 
-        from serving.rollout.pooled import PooledMetrics
-        from serving.rollout.store import RolloutStore
+        from pathwise.contract.rollout.pooled import PooledMetrics
+        from pathwise.contract.rollout.store import RolloutStore
         from serving.rules.store import RuleStore
 
         engine = create_engine(engine_url(settings.db_url))

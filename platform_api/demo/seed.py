@@ -138,6 +138,7 @@ def _seed(session: Session, roles: dict[str, int], home: Path) -> SeedReport:
         "Instructor": ("instructor@demo.pathwise.local", "Ian Instructor", department.id, "org_unit"),
         "Assistant Instructor": ("assistant@demo.pathwise.local", "Asha Assistant", department.id, "org_unit"),
         "Guardian": ("guardian@demo.pathwise.local", "Gil Guardian", tenant.id, "org_unit"),
+        "ML Engineer": ("ml@demo.pathwise.local", "Mila Engineer", tenant.id, "org_unit"),
     }
     staff_ids: dict[str, int] = {}
     for role, (email, display, scope_id, scope_type) in staff.items():

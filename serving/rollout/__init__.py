@@ -1,9 +1,15 @@
 """Rollouts per model slot: the spec, sticky assignment, live metrics and the canary controller."""
 
-from serving.rollout.assign import Variant, assign, bucket
-from serving.rollout.controller import CanaryController, DecisionAction, RolloutDecision, RolloutError, breaches
-from serving.rollout.metrics import LiveMetrics, VariantSnapshot
-from serving.rollout.spec import Gates, Mode, RolloutSpec, RolloutState, Slot
+from pathwise.contract.rollout.assign import Variant, assign, bucket
+from pathwise.contract.rollout.controller import (
+    CanaryController,
+    DecisionAction,
+    RolloutDecision,
+    RolloutError,
+    breaches,
+)
+from pathwise.contract.rollout.metrics import LiveMetrics, VariantSnapshot
+from pathwise.contract.rollout.spec import Gates, Mode, RolloutSpec, RolloutState, Slot
 
 __all__ = [
     "CanaryController",

@@ -569,6 +569,47 @@ def _csv(a: Api) -> dict[str, Any]:
     return {"file": ("rows.csv", f"email,role\nrow{a.n()}@world.test,Learner\n".encode(), "text/csv")}
 
 
+def _kt_registry(a: Api) -> tuple[Any, list[str]]:
+    """The API's rollout store and its two registered kt versions (registered on first use)."""
+    from pathwise.contract.rollout.store import RolloutStore
+    from tests.api.ml_registry import register_versions
+
+    if "kt_versions" not in a.ids:
+        settings = a.client.app.state.settings  # type: ignore[attr-defined]
+        register_versions(settings.mlflow_uri, settings.home)
+        a.ids["kt_versions"] = 2
+    return RolloutStore(a.engine), ["1", "2"]
+
+
+def _idle_kt(a: Api) -> str:
+    """A version that is not the champion, with no rollout of the kt slot running (one is aborted first)."""
+    from pathwise.contract.rollout.controller import CanaryController
+
+    store, versions = _kt_registry(a)
+    spec = store.load("kt")
+    if spec is not None and str(spec.state) == "running":
+        CanaryController(spec, on_decision=store.record).abort("reset by the abuse tests")
+    champion = spec.champion if spec is not None else versions[0]
+    return next(v for v in versions if v != champion)
+
+
+def _running_kt(a: Api, served: bool = False) -> Call:
+    """A canary of version 2 running; ``served``: it already passed the one request its gates ask for."""
+    from pathwise.contract.rollout.controller import CanaryController
+    from pathwise.contract.rollout.pooled import PooledMetrics
+    from pathwise.contract.rollout.spec import Gates, RolloutSpec, Slot
+
+    challenger = _idle_kt(a)
+    store, _ = _kt_registry(a)
+    spec = store.load("kt") or RolloutSpec(slot=Slot.KT, model_name="pathwise-bkt", champion="1")
+    controller = CanaryController(spec, on_decision=store.record)
+    controller.start(challenger, gates=Gates(min_requests=1, min_outcomes=1))
+    if served:
+        batch = {"requests": 1, "errors": 0, "latencies_ms": [3.0], "predictions": [], "labels": []}
+        PooledMetrics(a.engine).write("kt", [{"variant": "challenger", "version": challenger, **batch}])
+    return Call({"slot": "kt"}, readback="/v1/rollouts/kt")
+
+
 LEARNER_ONLY = frozenset({"learner"})
 STAFF = frozenset({"admin", "instructor", "assistant"})
 AUTHORS = frozenset({"admin", "instructor"})
@@ -757,6 +798,12 @@ VALID: dict[str, Valid] = {
         lambda a: Call(_ids(a, user_id="user_learner2"), {"recommend": ["Practice"], "note": "catch up"})
     ),
     "DELETE /v1/users/{user_id}/override": Valid(_override),
+    # the ML console's rollouts (a registry of two kt versions in the API's own MLflow store)
+    "POST /v1/rollouts/{slot}/start": Valid(
+        lambda a: Call({"slot": "kt"}, {"challenger": _idle_kt(a)}, readback="/v1/rollouts/kt")
+    ),
+    "POST /v1/rollouts/{slot}/promote": Valid(lambda a: _running_kt(a, served=True)),
+    "POST /v1/rollouts/{slot}/abort": Valid(lambda a: _running_kt(a)),
     # the question bank; another tenant's administrator authors in their own bank
     "POST /v1/items": Valid(
         lambda a: Call(
@@ -978,10 +1025,17 @@ BETA = {
 }
 
 
+#: Path parameters that name deployment-wide things (the ML console's models, slots, experiments), not rows
+#: of a tenant: no other tenant has "its" one, so only the other tenant's administrator is tried on them.
+NAMED = {"name", "slot", "key", "kind"}
+
+
 def _beta_values(a: Api, template: str) -> dict[str, Any]:
     names = [part[1:-1] for part in template.split("/") if part.startswith("{")]
     values: dict[str, Any] = {}
     for name in names:
+        if name in NAMED:
+            continue
         if name == "version":
             values[name] = 1
         elif name == "unit_id" and template.startswith("/v1/org-units/"):
@@ -1038,6 +1092,8 @@ def test_ids_of_another_tenant_are_not_found_on_every_route(api: Api) -> None:
             ("learner", theirs, beta_query),
             ("outsider", mine, query),
         ]
+        if NAMED & {part[1:-1] for part in template.split("/")}:
+            attempts = attempts[2:]
         for who, values, params in attempts:
             before = api.fingerprint() if method in MUTATING else None
             response = api.call(who, method, _fill(template, values), body, params=params)

@@ -316,6 +316,20 @@ MATRIX: dict[str, Case] = {
     "POST /v1/cohorts/{cohort_id}/rules/preview": Case(STAFF, params={"cohort_id": "cohort"}, body={}),
     "POST /v1/rules:check": Case(STAFF, body={}),
     "GET /v1/rules:vocabulary": Case(STAFF),
+    # the ML console: the registry, rollouts and experiments (models:read / models:write; administrators here)
+    "GET /v1/models": Case(ADMIN),
+    "GET /v1/models/{name}": Case(ADMIN, factory=lambda c, w: {"name": "pathwise-bkt"}),
+    "GET /v1/models/{name}/versions/{version}/plots/{kind}": Case(
+        ADMIN, factory=lambda c, w: {"name": "pathwise-bkt", "version": "1", "kind": "roc"}
+    ),
+    "GET /v1/rollouts": Case(ADMIN),
+    "GET /v1/rollouts/{slot}": Case(ADMIN, factory=lambda c, w: {"slot": "kt"}),
+    "GET /v1/rollouts/{slot}/metrics": Case(ADMIN, factory=lambda c, w: {"slot": "kt"}),
+    "POST /v1/rollouts/{slot}/start": Case(ADMIN, factory=lambda c, w: {"slot": "kt"}, body={}),
+    "POST /v1/rollouts/{slot}/promote": Case(ADMIN, factory=lambda c, w: {"slot": "sequencer"}),
+    "POST /v1/rollouts/{slot}/abort": Case(ADMIN, factory=lambda c, w: {"slot": "sequencer"}),
+    "GET /v1/experiments": Case(ADMIN),
+    "GET /v1/experiments/{key}/report": Case(ADMIN, factory=lambda c, w: {"key": "kt-v1-vs-v2"}),
     "GET /v1/users/{user_id}/override": Case(STAFF, factory=fresh_override),
     "PUT /v1/users/{user_id}/override": Case(AUTHORS, params={"user_id": "user_learner2"}, body={}),
     "DELETE /v1/users/{user_id}/override": Case(AUTHORS, factory=fresh_override),

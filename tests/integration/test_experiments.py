@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from experiments.report import build_report
 from pathwise.cli import build_cli
 from platform_api.core.db import make_engine, make_session_factory, transaction
 from platform_api.core.migrate import upgrade
 from platform_api.domain.content.models import Course
 from platform_api.domain.experiments.models import ExperimentExposure
+from platform_api.domain.experiments.report import build_report
 from platform_api.domain.models import Attempt, Enrollment, Item, OrgUnit, Skill, User
 from platform_api.events.models import OutboxEvent
 from serving.exposures import EXPOSURE_EVENT, ExposureLog, experiment_name, record_exposure

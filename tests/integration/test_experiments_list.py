@@ -17,12 +17,12 @@ from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from pathwise.cli import build_cli
+from pathwise.contract.rollout.store import RolloutStore
 from pathwise.contract.tables import rollout_decisions
 from platform_api.core.db import make_engine
 from platform_api.core.migrate import upgrade
 from serving.exposures import record_exposure
 from serving.rollout import CanaryController, Mode, RolloutSpec, Slot
-from serving.rollout.store import RolloutStore
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from pathwise.contract.rollout.store import RolloutStore
 from platform_api.core.db import make_engine
 from platform_api.core.migrate import upgrade
 from serving.rollout import CanaryController, LiveMetrics, Mode, RolloutSpec, RolloutState, Slot, Variant
-from serving.rollout.store import RolloutStore
 
 
 def test_decisions_and_specs_are_stored_together(db_url: str) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from experiments.report import LearnerAnswers
+from platform_api.domain.experiments.report import LearnerAnswers
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.sequential import ALPHA, LOOKS, compare, mean_interval, peeking_rejections, simulate_peeking
+from platform_api.domain.experiments.sequential import (
+    ALPHA,
+    LOOKS,
+    compare,
+    mean_interval,
+    peeking_rejections,
+    simulate_peeking,
+)
 
 
 @pytest.mark.parametrize("kind", ["binary", "skewed"])

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from platform_api.core.roles import ADMINISTRATOR, ASSISTANT, GUARDIAN, INSTRUCTOR, LEARNER, ROLES
+from platform_api.core.roles import ADMINISTRATOR, ASSISTANT, GUARDIAN, INSTRUCTOR, LEARNER, ML_ENGINEER, ROLES
 
-__all__ = ["ADMINISTRATOR", "ASSISTANT", "GUARDIAN", "INSTRUCTOR", "LEARNER", "PERMISSIONS", "ROLES", "ROLE_SCOPES"]
+__all__ = [
+    "ADMINISTRATOR",
+    "ASSISTANT",
+    "GUARDIAN",
+    "INSTRUCTOR",
+    "LEARNER",
+    "ML_ENGINEER",
+    "PERMISSIONS",
+    "ROLES",
+    "ROLE_SCOPES",
+]
 
 #: Every scope the API checks. ``*`` (administrators) implies all of them.
 PERMISSIONS = {
@@ -34,6 +44,8 @@ PERMISSIONS = {
     "rules:write": "override models with rules and per-learner overrides",
     "self:read": "see one's own profile and progress",
     "lrs.credentials:write": "see, issue and revoke the organization's LRS client credentials",
+    "models:read": "see the model registry, rollouts, their live gate metrics and experiment reports",
+    "models:write": "start, promote and abort model rollouts (A/B, canary, shadow)",
 }
 
 ROLE_SCOPES: dict[str, list[str]] = {
@@ -73,4 +85,5 @@ ROLE_SCOPES: dict[str, list[str]] = {
     ],
     ADMINISTRATOR: ["*"],
     GUARDIAN: ["linked_learners:read", "self:read"],
+    ML_ENGINEER: ["models:read", "models:write", "self:read"],
 }

@@ -7,4 +7,5 @@ export { Field } from "./Field";
 export { Notice } from "./Notice";
 export { Progress } from "./Progress";
 export { Checkboxes } from "./Checkboxes";
+export { LineChart, type Series } from "./LineChart";
 export { Select, type Option } from "./Select";

@@ -10,7 +10,7 @@ The unit is the learner (assignment is sticky), measured from their first exposu
 - ``dropoff``: an enrollment marked dropped, or no answer for ``idle_days`` while not completed.
 
 Every variant gets an always-valid interval per metric and every other variant is compared
-with the control (``champion`` when present) by :mod:`experiments.sequential`.
+with the control (``champion`` when present) by :mod:`platform_api.domain.experiments.sequential`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from experiments.sequential import ALPHA, EFFECT, compare, mean_interval
 from platform_api.domain.attempts.models import Attempt
 from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.experiments.models import ExperimentExposure
+from platform_api.domain.experiments.sequential import ALPHA, EFFECT, compare, mean_interval
 from platform_api.domain.items.models import Item
 
 METRICS = ("next_attempt_correct", "mastery_per_hour", "completion", "dropoff")

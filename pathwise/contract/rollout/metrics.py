@@ -3,7 +3,7 @@
 Kept in memory in fixed-size windows (deques), fed by the Router for requests and by the
 event stream for outcomes (the learner's next answer against the probability served).
 Each replica also keeps what it saw since its last :meth:`LiveMetrics.drain`; the Router
-writes those batches to the database (:mod:`serving.rollout.pooled`), where the canary
+writes those batches to the database (:mod:`pathwise.contract.rollout.pooled`), where the canary
 controller pools every replica's batches, since no one replica sees the whole canary.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from serving.rollout.assign import Variant
+from pathwise.contract.rollout.assign import Variant
 
 WINDOW = 5_000
 

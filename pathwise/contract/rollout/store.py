@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from pathwise.contract.rollout.controller import RolloutDecision
+from pathwise.contract.rollout.spec import RolloutSpec, Slot
 from pathwise.contract.tables import rollout_decisions as _decisions
 from pathwise.contract.tables import rollouts as _rollouts
-from serving.rollout.controller import RolloutDecision
-from serving.rollout.spec import RolloutSpec, Slot
 
 
 def _row(spec: RolloutSpec) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
+from pathwise.contract.rollout.assign import Variant
+from pathwise.contract.rollout.metrics import VariantSnapshot
+from pathwise.contract.rollout.spec import RolloutSpec
 from pathwise.contract.tables import rollout_metrics as _metrics
-from serving.rollout.assign import Variant
-from serving.rollout.metrics import VariantSnapshot
-from serving.rollout.spec import RolloutSpec
 
 
 class PooledMetrics:

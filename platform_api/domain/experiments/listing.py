@@ -1,7 +1,7 @@
 """Every experiment stored: what ``pathwise experiments list`` shows.
 
 An experiment is one challenger version tried against one champion on a model slot, named as
-:func:`serving.rollout.spec.experiment_name` spells it (``kt-v1-vs-v2``, what ``experiments
+:func:`pathwise.contract.rollout.spec.experiment_name` spells it (``kt-v1-vs-v2``, what ``experiments
 report`` is asked for). Three tables know about experiments, each only in part:
 
 - ``rollouts``: each slot's current spec, so the running experiment's traffic and mode;
@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
+from pathwise.contract.rollout.spec import Mode, RolloutSpec, RolloutState, experiment_name
 from pathwise.contract.tables import experiment_exposures, rollout_decisions, rollouts
-from serving.rollout.spec import Mode, RolloutSpec, RolloutState, experiment_name
 
 #: The status of an experiment whose exposures are stored but no decision says how it ended.
 ENDED = "ended"

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from pathwise.contract.rollout.metrics import VariantSnapshot
+from pathwise.contract.rollout.spec import Gates, Mode, RolloutSpec, RolloutState
 from pathwise.logs import get_logger
-from serving.rollout.metrics import VariantSnapshot
-from serving.rollout.spec import Gates, Mode, RolloutSpec, RolloutState
 
 
 class DecisionAction(StrEnum):
@@ -87,6 +87,26 @@ def unhealthy(gates: Gates, challenger: VariantSnapshot) -> bool:
     champion each time); waiting for ``min_requests`` at a small step would take hours.
     """
     return challenger.requests >= gates.health_requests and challenger.errors == challenger.requests
+
+
+def promotion_refusal(spec: RolloutSpec, challenger: VariantSnapshot) -> str | None:
+    """Why a person may not promote the running challenger now, or None when they may.
+
+    A promote by hand skips the remaining canary steps, so it needs what a step needs to be judged:
+    the challenger has served ``min_requests`` and passes every gate on the pooled metrics. The
+    platform API (the ML console) applies this rule; the CLI's ``pathwise rollout promote`` does not.
+    """
+    if spec.state != RolloutState.RUNNING or spec.challenger is None:
+        return f"the {spec.slot} slot has no running rollout to promote"
+    failed = breaches(spec.gates, challenger)
+    if failed:
+        return f"version {spec.challenger} fails its gates: " + "; ".join(failed)
+    if challenger.requests < spec.gates.min_requests:
+        return (
+            f"version {spec.challenger} has served {challenger.requests} of the {spec.gates.min_requests} requests "
+            "its gates need before it can be promoted"
+        )
+    return None
 
 
 class CanaryController:

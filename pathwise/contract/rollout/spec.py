@@ -108,3 +108,29 @@ class RolloutSpec(BaseModel):
     @property
     def shadowing(self) -> bool:
         return self.state == RolloutState.RUNNING and self.mode == Mode.SHADOW
+
+
+#: How a finished rollout ended, after "the last one, of vN, ".
+_ENDED = {"rolled_back": "was rolled back", "aborted": "was aborted"}
+
+
+def serving_sentence(spec: RolloutSpec) -> str:
+    """One sentence: which versions serve the slot now, to what share of learners, and whether a rollout runs."""
+    name = spec.model_name
+    if spec.serving_challenger:
+        share = spec.traffic_percent
+        return (
+            f"{name} v{spec.champion} serves {100 - share:g}% of learners and v{spec.challenger} {share:g}% "
+            f"({spec.mode} {spec.state})"
+        )
+    if spec.shadowing:
+        return f"{name} v{spec.champion} serves every learner; v{spec.challenger} is scored in the shadow"
+    serves = f"{name} v{spec.champion} serves every learner"
+    if spec.state == RolloutState.RUNNING:  # an A/B split at 0%
+        return f"{serves}; the {spec.mode} of v{spec.challenger} is running at 0% of learners"
+    if spec.state == RolloutState.PROMOTED:
+        return f"{serves}; no rollout is in progress (the last one promoted v{spec.champion} to champion)"
+    if spec.state in (RolloutState.ROLLED_BACK, RolloutState.ABORTED) and spec.challenger is not None:
+        ended = _ENDED[str(spec.state)]
+        return f"{serves}; no rollout is in progress (the last one, of v{spec.challenger}, {ended})"
+    return f"{serves}; no rollout is in progress"
