@@ -1,6 +1,6 @@
 """The publishing workflow: authors' course branches, review requests with comments, and the write-once publishing audit
 
-Revision ID: 0017_publishing_workflow
+Revision ID: 0016_publishing_workflow
 Revises: 0015_learner_sync
 Create Date: 2026-12-07 16:00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0017_publishing_workflow"
+revision: str = "0016_publishing_workflow"
 down_revision: str | None = "0015_learner_sync"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
