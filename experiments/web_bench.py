@@ -1,11 +1,14 @@
-"""``pathwise bench web``: what a learner's browser sees of each page, on the demo data.
+"""``pathwise bench web``: what a person's browser sees of each page, on the demo data.
 
 For every page: largest contentful paint and the time until the page is *interactive* (its heading is
 drawn and no part of it is still loading: nothing left ``aria-busy``), both from the start of a cold
 navigation (a new browser context, no HTTP cache and no service worker, holding only the signed-in
 session); and axe-core's serious and critical violations in the light and the dark theme. For the
 learner home also the entry bundle's size as served (gzip, every script and stylesheet the shell
-loads before any lazy chunk) and Lighthouse's performance and accessibility scores.
+loads before any lazy chunk) and Lighthouse's performance and accessibility scores. The staff consoles'
+pages are measured the same way, each seen as the demo account whose role opens it; two large views
+add their own row: the grade book of 1,000 learners x 50 columns and a rule preview over 1,000 learners,
+each timed from its data's arrival to the painted table (marks the pages set themselves).
 
 Lighthouse (12.2, the web app's own npm lockfile) drives the same Chromium through its debugging port,
 so it opens the home page signed in; it runs with its desktop preset because the page is served from
@@ -47,6 +50,9 @@ DIST = ROOT / "web" / "dist"
 LIGHTHOUSE = ROOT / "web" / "node_modules" / ".bin" / "lighthouse"
 LEARNER = "learner90895@demo.pathwise.local"
 GUARDIAN = "guardian@demo.pathwise.local"
+INSTRUCTOR = "instructor@demo.pathwise.local"
+ADMIN = "admin@demo.pathwise.local"
+ML_ENGINEER = "ml@demo.pathwise.local"
 
 #: Marks the moment the page is ready to use, measured in the page from the navigation's start.
 INTERACTIVE_PROBE = """
@@ -77,6 +83,19 @@ class WebPage:
     name: str
     path: str
     who: str | None  # the demo account it is seen as; None: signed out
+
+
+#: Each console's landing page and the demo account whose role opens it.
+CONSOLE_PAGES = [
+    WebPage("studio", "/studio", INSTRUCTOR),
+    WebPage("publishing", "/publishing", INSTRUCTOR),
+    WebPage("rules", "/rules", INSTRUCTOR),
+    WebPage("review", "/review", INSTRUCTOR),
+    WebPage("admin", "/admin", ADMIN),
+    WebPage("admin-onboarding", "/admin/onboarding", ADMIN),
+    WebPage("ml", "/ml", ML_ENGINEER),
+    WebPage("ml-rollouts", "/ml/rollouts", ML_ENGINEER),
+]
 
 
 class _Entry(HTMLParser):
@@ -205,9 +224,14 @@ def lighthouse(base: str, path: str, email: str) -> dict[str, Any]:
     }
 
 
-def run_web_bench(base: str, *, with_lighthouse: bool = True) -> list[dict[str, Any]]:
+def run_web_bench(
+    base: str, db_url: str, *, with_lighthouse: bool = True, large_views: bool = True
+) -> list[dict[str, Any]]:
+    from experiments.web_bench_gradebook import run_gradebook_bench
+    from experiments.web_bench_rules import bench_rule_preview
+
     token = _token(base, LEARNER)
-    pages = pages_of(base, token)
+    pages = pages_of(base, token) + CONSOLE_PAGES
     rows: list[dict[str, Any]] = []
     with chromium() as browser:
         states: dict[str, Any] = {}
@@ -218,6 +242,9 @@ def run_web_bench(base: str, *, with_lighthouse: bool = True) -> list[dict[str, 
             context.close()
         for page_def in pages:
             rows.append(measure_page(browser, base, page_def, states))
+        if large_views:
+            rows.append(run_gradebook_bench(base, db_url, browser=browser))
+            rows.append(bench_rule_preview(base, browser))
     home = next(row for row in rows if row["page"] == "learner-home")
     home["bundle_gzip_kb"] = entry_bundle_gzip_kb()
     if with_lighthouse:
@@ -226,17 +253,20 @@ def run_web_bench(base: str, *, with_lighthouse: bool = True) -> list[dict[str, 
 
 
 @contextmanager
-def _stack_at(url: str | None) -> Iterator[str]:
-    """The stack at ``url``, or a fresh ``pathwise up`` on a throw-away home when none is given."""
+def _stack_at(url: str | None) -> Iterator[tuple[str, str]]:
+    """The stack at ``url`` (its database is the one this environment's settings name, as for `make up`),
+    or a fresh ``pathwise up`` on a throw-away home when none is given: its API and database URLs."""
     if url:
+        from pathwise.config import CommonSettings
+
         try:
             httpx.get(f"{url}/healthz", timeout=5).raise_for_status()
         except httpx.HTTPError as error:
             raise typer.BadParameter(f"nothing answers at {url}/healthz ({error}); start it with `make up`") from None
-        yield url.rstrip("/")
+        yield url.rstrip("/"), CommonSettings().db_url
         return
     with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp) / "home") as stack:
-        yield stack.api
+        yield stack.api, stack.db_url
 
 
 def bench_web(
@@ -244,17 +274,24 @@ def bench_web(
         str | None, typer.Option(help="a running stack (e.g. http://127.0.0.1:8000); default: start a fresh one")
     ] = None,
     lighthouse_run: Annotated[bool, typer.Option("--lighthouse/--no-lighthouse", help="also run Lighthouse")] = True,
+    large_views: Annotated[
+        bool, typer.Option("--large/--no-large", help="also the 1,000-learner grade book and rule preview")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per page")] = False,
 ) -> None:
-    """Page timings, axe results, the entry bundle and Lighthouse scores of the learner web app."""
+    """Page timings, axe results, the entry bundle and Lighthouse scores of the web app; large-view render times."""
     started = time.monotonic()
-    with _stack_at(url) as base:
-        rows = run_web_bench(base, with_lighthouse=lighthouse_run)
+    with _stack_at(url) as (base, db_url):
+        rows = run_web_bench(base, db_url, with_lighthouse=lighthouse_run, large_views=large_views)
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row))
         return
     for row in rows:
+        if "render_ms" in row:
+            verdict = "within" if row["within_budget"] else "OVER"
+            typer.echo(f"{row['page']:<22} rendered {row['render_ms']} ms after its data ({verdict} the 1 s budget)")
+            continue
         extra = "".join(
             f", {key.removeprefix('lighthouse_')} {row[key]}"
             for key in ("bundle_gzip_kb", "lighthouse_performance", "lighthouse_accessibility")

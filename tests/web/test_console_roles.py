@@ -29,6 +29,7 @@ ROLES = {
     "admin@demo.pathwise.local": set(CONSOLES),
     "instructor@demo.pathwise.local": {"studio", "publishing", "rules", "review"},
     "assistant@demo.pathwise.local": {"rules", "review"},
+    "ml@demo.pathwise.local": {"ml"},
     GUARDIAN: set(),
     LEARNER: set(),
 }
