@@ -27,6 +27,8 @@ from platform_api.domain.models import (
     ActivityItem,
     ActivitySkill,
     Attempt,
+    Cohort,
+    CohortMember,
     Course,
     CourseVersion,
     Enrollment,
@@ -95,10 +97,34 @@ def seed_demo(db_url: str, home: Path | None = None) -> SeedReport:
                     ensure_unit_test_bank(session, tenant.id, course_id)
                     ensure_published(session, course_id)
                     ensure_demo_lesson(session, tenant.id, course_id, home)
+                    ensure_demo_cohort(session, tenant.id, course_id)
                 return SeedReport(created=False, tenant_id=tenant.id)
             return _seed(session, roles, home)
     finally:
         engine.dispose()
+
+
+#: A class section of the demo course, so an instructor can preview a rule on real learners at once.
+DEMO_COHORT = "Period 1 (demo)"
+DEMO_COHORT_SIZE = 40
+
+
+def ensure_demo_cohort(session: Session, tenant_id: int, course_id: int) -> None:
+    """The demo course's first enrolled learners as one cohort (made once)."""
+    course = session.get(Course, course_id)
+    assert course is not None
+    if session.scalar(select(Cohort.id).where(Cohort.org_unit_id == course.org_unit_id, Cohort.name == DEMO_COHORT)):
+        return
+    cohort = Cohort(tenant_id=tenant_id, org_unit_id=course.org_unit_id, course_id=course_id, name=DEMO_COHORT)
+    learners = session.scalars(
+        select(Enrollment.user_id)
+        .where(Enrollment.course_id == course_id)
+        .order_by(Enrollment.user_id)
+        .limit(DEMO_COHORT_SIZE)
+    ).all()
+    session.add(cohort)
+    session.flush()
+    session.add_all(CohortMember(cohort_id=cohort.id, user_id=user_id) for user_id in learners)
 
 
 def ensure_published(session: Session, course_id: int) -> None:
@@ -251,6 +277,7 @@ def _seed(session: Session, roles: dict[str, int], home: Path) -> SeedReport:
     if ensure_demo_lesson(session, tenant.id, course.id, home):  # before the first publication: part of it
         quiz_items += LESSON_ITEMS
     ensure_published(session, course.id)
+    ensure_demo_cohort(session, tenant.id, course.id)
     report = SeedReport(
         created=True,
         tenant_id=tenant.id,

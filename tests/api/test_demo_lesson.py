@@ -27,7 +27,7 @@ from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.migrate import upgrade
 from platform_api.demo.lesson import LESSON_TITLE
 from platform_api.demo.quiz import QUIZ_TITLE
-from platform_api.demo.seed import DEMO_PASSWORD, seed_demo
+from platform_api.demo.seed import DEMO_COHORT, DEMO_COHORT_SIZE, DEMO_PASSWORD, seed_demo
 from platform_api.domain.learning.media import signed_url
 from platform_api.domain.models import GuardianLink, Item, Statement, User
 from tests.api.test_demo_quiz import RIGHT
@@ -234,3 +234,20 @@ def test_a_submission_conflict_reaches_the_instructor_and_guardians_cannot_sync(
     assert client.get(f"/v1/learners/{demo.learner_id}/home", headers=guardian).status_code == 200
     refused = client.post("/v1/sync", json={"batch_id": str(uuid.uuid4()), "changes": [first]}, headers=guardian)
     assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
+
+
+def test_the_demo_instructor_can_preview_a_rule_on_the_demo_cohort_at_once(demo: Demo) -> None:
+    client = demo.client
+    token = client.post(
+        "/v1/auth/token", data={"username": "instructor@demo.pathwise.local", "password": DEMO_PASSWORD}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    cohorts = client.get("/v1/cohorts", headers=headers).json()["items"]
+    cohort = next(c for c in cohorts if c["name"] == DEMO_COHORT)
+    members = client.get(f"/v1/cohorts/{cohort['id']}/members", params={"limit": 100}, headers=headers).json()
+    assert members["total"] == DEMO_COHORT_SIZE
+    _, activities = _lesson(demo, headers)
+    rule = f'if attempts() >= 0 then recommend "{activities[0]["title"]}"'
+    preview = client.post(f"/v1/cohorts/{cohort['id']}/rules/preview", json={"source": rule}, headers=headers)
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["learners"] == DEMO_COHORT_SIZE
