@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,3 +116,24 @@ def axe(page: Page) -> list[dict[str, Any]]:
 
 def blocking(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [v for v in violations if v["impact"] in BLOCKING]
+
+
+def audit_themes(
+    page: Page, url: str, shot_stem: Path, prepare: Callable[[Page], None] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Open ``url`` and, in each theme, check axe and save ``<shot_stem>-<theme>.png``; the serious and
+    critical violations by theme (empty when there are none). ``prepare`` brings the page to the state
+    people see (a preview drawn, an error showing) before each check."""
+    page.goto(url)
+    settled(page)
+    failures: dict[str, list[dict[str, Any]]] = {}
+    for theme in THEMES:
+        set_theme(page, theme)
+        settled(page)
+        if prepare is not None:
+            prepare(page)
+        found = blocking(axe(page))
+        if found:
+            failures[f"{shot_stem.name} ({theme})"] = found
+        page.screenshot(path=f"{shot_stem}-{theme}.png", full_page=True)
+    return failures

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, set_theme, settled
+from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
 pytestmark = pytest.mark.browser
@@ -201,13 +201,5 @@ def test_admin_pages_pass_accessibility(stack: Stack, browser: Browser, shots: P
     log_in(page, stack.api, ADMIN)
     failures: dict[str, list[dict[str, Any]]] = {}
     for name, path in pages.items():
-        page.goto(f"{stack.api}{path}")
-        settled(page)
-        for theme in THEMES:
-            set_theme(page, theme)
-            settled(page)
-            found = blocking(axe(page))
-            if found:
-                failures[f"{name} ({theme})"] = found
-            page.screenshot(path=str(shots / f"admin-{name}-{theme}.png"), full_page=True)
+        failures |= audit_themes(page, f"{stack.api}{path}", shots / f"admin-{name}")
     assert not failures, failures

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, set_theme, settled
+from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack, answer_xapi
 from pathwise.contract.rollout.assign import Variant, assign
 
@@ -181,13 +181,5 @@ def test_ml_pages_pass_accessibility(stack: Stack, ml_page: Page, versions: tupl
     }
     failures: dict[str, list[dict[str, Any]]] = {}
     for name, path in pages.items():
-        ml_page.goto(f"{stack.api}{path}")
-        settled(ml_page)
-        for theme in THEMES:
-            set_theme(ml_page, theme)
-            settled(ml_page)
-            found = blocking(axe(ml_page))
-            if found:
-                failures[f"{name} ({theme})"] = found
-            ml_page.screenshot(path=str(shots / f"ml-{name}-{theme}.png"), full_page=True)
+        failures |= audit_themes(ml_page, f"{stack.api}{path}", shots / f"ml-{name}")
     assert not failures, failures

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, set_theme, settled
+from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
 pytestmark = pytest.mark.browser
@@ -187,14 +187,6 @@ def test_publishing_pages_pass_accessibility(stack: Stack, browser: Browser, sho
     log_in(page, stack.api, INSTRUCTOR)
     failures: dict[str, list[dict[str, Any]]] = {}
     for name, path in (("courses", "/publishing"), ("course", f"/publishing/courses/{course}")):
-        page.goto(f"{stack.api}{path}")
-        settled(page)
-        for theme in THEMES:
-            set_theme(page, theme)
-            settled(page)
-            found = blocking(axe(page))
-            if found:
-                failures[f"{name} ({theme})"] = found
-            page.screenshot(path=str(shots / f"publishing-{name}-{theme}.png"), full_page=True)
+        failures |= audit_themes(page, f"{stack.api}{path}", shots / f"publishing-{name}")
     page.context.close()
     assert not failures, failures

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, set_theme, settled
+from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
 pytestmark = pytest.mark.browser
@@ -276,16 +276,11 @@ def test_review_pages_pass_accessibility(stack: Stack, browser: Browser, shots: 
     page = _page(browser)
     log_in(page, stack.api, INSTRUCTOR)
     failures: dict[str, list[dict[str, Any]]] = {}
+
+    def item_shown(page: Page) -> None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"{ESSAY} by {name}")
+
     for key, path in pages.items():
-        page.goto(f"{stack.api}{path}")
-        settled(page)
-        for theme in THEMES:
-            set_theme(page, theme)
-            settled(page)
-            if key == "item":
-                expect(page.get_by_role("heading", level=1)).to_have_text(f"{ESSAY} by {name}")
-            found = blocking(axe(page))
-            if found:
-                failures[f"{key} ({theme})"] = found
-            page.screenshot(path=str(shots / f"review-{key}-{theme}.png"), full_page=True)
+        prepare = item_shown if key == "item" else None
+        failures |= audit_themes(page, f"{stack.api}{path}", shots / f"review-{key}", prepare)
     assert not failures, failures

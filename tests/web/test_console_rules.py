@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, set_theme, settled
+from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
 pytestmark = pytest.mark.browser
@@ -208,24 +208,20 @@ def test_rules_pages_pass_accessibility(stack: Stack, browser: Browser, cohort: 
         "builder": f"/rules/new?scope_kind=cohort&scope_id={cohort['id']}",
         "learner": f"/rules/learners/{cohort['learners'][1]}",
     }
+
+    def builder_in_use(page: Page) -> None:
+        """With the preview table and a parse error showing, as people see them."""
+        page.get_by_text("The rule is valid:").wait_for()
+        preview = _preview(page)
+        _pick(page, preview, "Cohort", COHORT)
+        preview.get_by_role("button", name="Preview", exact=True).click()
+        preview.get_by_role("table").wait_for()
+        text = page.get_by_label("Rule text (DSL)")
+        text.fill(text.input_value().replace(" then ", " thn "))
+        page.get_by_role("alert").filter(has_text="Line 1").wait_for()
+
     failures: dict[str, list[dict[str, Any]]] = {}
     for name, path in pages.items():
-        page.goto(f"{stack.api}{path}")
-        settled(page)
-        for theme in THEMES:
-            set_theme(page, theme)
-            settled(page)
-            if name == "builder":  # with the preview table and a parse error showing, as people see them
-                page.get_by_text("The rule is valid:").wait_for()
-                preview = _preview(page)
-                _pick(page, preview, "Cohort", COHORT)
-                preview.get_by_role("button", name="Preview", exact=True).click()
-                preview.get_by_role("table").wait_for()
-                text = page.get_by_label("Rule text (DSL)")
-                text.fill(text.input_value().replace(" then ", " thn "))
-                page.get_by_role("alert").filter(has_text="Line 1").wait_for()
-            found = blocking(axe(page))
-            if found:
-                failures[f"{name} ({theme})"] = found
-            page.screenshot(path=str(shots / f"rules-{name}-{theme}.png"), full_page=True)
+        prepare = builder_in_use if name == "builder" else None
+        failures |= audit_themes(page, f"{stack.api}{path}", shots / f"rules-{name}", prepare)
     assert not failures, failures

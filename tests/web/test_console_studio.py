@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, set_theme, settled
+from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
 INSTRUCTOR = "instructor@demo.pathwise.local"
@@ -257,13 +257,5 @@ def test_studio_pages_pass_accessibility(stack: Stack, browser: Browser, shots: 
     log_in(page, stack.api, INSTRUCTOR)
     failures: dict[str, list[dict[str, Any]]] = {}
     for name, path in _studio_pages(stack):
-        page.goto(f"{stack.api}{path}")
-        settled(page)
-        for theme in THEMES:
-            set_theme(page, theme)
-            settled(page)
-            found = blocking(axe(page))
-            if found:
-                failures[f"{name} ({theme})"] = found
-            page.screenshot(path=str(shots / f"{name}-{theme}.png"), full_page=True)
+        failures |= audit_themes(page, f"{stack.api}{path}", shots / name)
     assert not failures, failures

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from experiments.browser import THEMES, axe, blocking, log_in, persistent, set_theme, settled
+from experiments.browser import audit_themes, log_in, persistent, settled
 from experiments.loop_bench import PASSWORD, Stack
 from experiments.web_bench import GUARDIAN, LEARNER, pages_of
 
@@ -233,15 +233,7 @@ def test_every_page_has_no_serious_accessibility_violation_in_either_theme(
             log_in(page, stack.api, page_def.who)
         else:
             page = signed_in[page_def.who]
-        page.goto(f"{stack.api}{page_def.path}")
-        settled(page)
-        for theme in THEMES:
-            set_theme(page, theme)
-            settled(page)
-            found = blocking(axe(page))
-            if found:
-                failures[f"{page_def.name} ({theme})"] = found
-            page.screenshot(path=str(shots / f"{page_def.name}-{theme}.png"), full_page=True)
+        failures |= audit_themes(page, f"{stack.api}{page_def.path}", shots / page_def.name)
     assert not failures, failures
 
 

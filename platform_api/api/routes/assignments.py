@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from platform_api.api.deps import PageDep, SessionDep, SettingsDep, learner_record, permit
 from platform_api.api.pages import Page, paginate
+from platform_api.api.uploads import UPLOAD_BODY, read_one_file
 from platform_api.core.db import utcnow
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
@@ -52,22 +52,6 @@ from platform_api.domain.items.models import Item
 from platform_api.events.platform import emit
 
 router = APIRouter(prefix="/v1", tags=["assignments"])
-#: Room for the multipart framing around the file.
-MULTIPART_OVERHEAD = 16 * 1024
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
 
 
 def blob_store(request: Request) -> BlobStore:
@@ -237,31 +221,10 @@ async def submit(
 ) -> SubmissionPublic:
     gate = await run_in_threadpool(_gate, request, session, assignment_id, principal)
     limit = min(gate.assignment.max_bytes, request.app.state.settings.submission_max_bytes)
-    declared = request.headers.get("content-length")
-    if declared is None or not declared.isdigit():
-        raise ProblemError(411, "send the upload with a Content-Length header")
-    if int(declared) > limit + MULTIPART_OVERHEAD:
-        raise _too_large(int(declared), limit)
-    try:
-        form = await request.form(max_files=1, max_fields=1)
-    except Exception as error:  # starlette raises its own types for malformed multipart
-        raise ProblemError(422, f"the body is not a usable multipart form: {error}") from None
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ProblemError(422, "multipart field 'file' with the submitted file is required")
-    content = await upload.read(limit + 1)
-    await upload.close()
-    if len(content) > limit:
-        raise _too_large(len(content), limit)
-    if not content:
-        raise ProblemError(422, "the uploaded file is empty")
-    row = await run_in_threadpool(_accept, request, session, gate, principal, content, upload.filename or "")
+    content, filename = await read_one_file(request, limit, "this assignment accepts", length_required=True)
+    row = await run_in_threadpool(_accept, request, session, gate, principal, content, filename)
     background.add_task(grade_queued, request.app.state.session_factory, blob_store(request), graders(request), row.id)
     return SubmissionPublic.model_validate(row)
-
-
-def _too_large(size: int, limit: int) -> ProblemError:
-    return ProblemError(413, f"the upload is {size} bytes; this assignment accepts at most {limit}", max_bytes=limit)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from starlette.datastructures import UploadFile
 
 from platform_api.api.deps import SessionDep, oauth2_scheme, permit, principal_from_token
+from platform_api.api.uploads import UPLOAD_BODY, read_one_file
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal, load_principal
 from platform_api.domain.access.targets import course_target
@@ -89,23 +89,6 @@ def get_media(
     return FileResponse(path, media_type=row.content_type, headers={"Cache-Control": "private, max-age=300"})
 
 
-MULTIPART_OVERHEAD = 16 * 1024
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
-
-
 class MediaPublic(BaseModel):
     key: str = Field(description="what activity metadata names (metadata.media) and GET /v1/media/{key} serves")
     course_id: int
@@ -135,23 +118,7 @@ async def upload_media(
     """The type is sniffed from the bytes (the extension must agree); the same bytes under the same name
     give the same key, so a repeated upload replaces nothing."""
     limit = request.app.state.settings.media_max_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        raise _too_large(int(declared), limit)
-    try:
-        form = await request.form(max_files=1, max_fields=1)
-    except Exception as error:  # starlette raises its own types for malformed multipart
-        raise ProblemError(422, f"the body is not a usable multipart form: {error}") from None
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ProblemError(422, "multipart field 'file' with the file to upload is required")
-    content = await upload.read(limit + 1)
-    await upload.close()
-    if len(content) > limit:
-        raise _too_large(len(content), limit)
-    if not content:
-        raise ProblemError(422, "the uploaded file is empty")
-    filename = upload.filename or ""
+    content, filename = await read_one_file(request, limit, "course media may be")
     try:
         content_type = sniff_upload(filename, content)
     except UploadRefused as refused:
@@ -178,7 +145,3 @@ def _store(
     session.commit()
     url = signed_url(request.app.state.jwt_secret, key, principal.user.id, request.app.state.settings.media_url_ttl_s)
     return MediaPublic(key=row.key, course_id=course_id, content_type=content_type, size=row.size, url=url)
-
-
-def _too_large(size: int, limit: int) -> ProblemError:
-    return ProblemError(413, f"the file is {size} bytes; course media may be at most {limit}", max_bytes=limit)
