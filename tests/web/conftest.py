@@ -1,8 +1,9 @@
 """A running ``pathwise up`` and Debian's Chromium for the browser tests.
 
-One stack serves every browser test a pytest worker runs (starting one costs ~30 s), so each test
-makes or picks its own data (``stack.emails`` has learners no other test uses) instead of assuming a
-fresh database.
+One stack serves the consoles' browser tests a pytest worker runs (starting one costs minutes), so
+each test makes or picks its own data (``stack.emails`` has learners no other test uses) instead of
+assuming a fresh database. The learner app's tests read the demo as seeded (its recommendations, its
+mastery), so that file starts a stack of its own.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from experiments.loop_bench import Stack, running_stack
 SHOTS = os.environ.get("PATHWISE_SCREENSHOTS")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not (Path(AXE_JS).parents[2] / "dist" / "index.html").exists():
         pytest.fail("the web app is not built: run `make web`")
     with running_stack(tmp_path_factory.mktemp("web") / "home") as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from start_stack(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,14 @@ from experiments.loop_bench import PASSWORD, Stack
 from experiments.web_bench import GUARDIAN, LEARNER, pages_of
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The demo exactly as seeded: no console test has published, ruled or rolled anything out on it."""
+    from tests.web.conftest import start_stack
+
+    yield from start_stack(tmp_path_factory)
 
 
 def _page(browser: Browser, **context: Any) -> Page:
