@@ -79,13 +79,13 @@ def test_seed_is_idempotent(db_url: str) -> None:
         roles_granted = session.scalar(select(func.count(func.distinct(Grant.role_id))))
     engine.dispose()
     assert counts["OrgUnit"] == 3
-    assert counts["User"] == first.learners + 4
+    assert counts["User"] == first.learners + 5  # one staff account per role but Learner
     assert counts["Skill"] == first.skills
     assert counts["Item"] == first.items
     assert counts["Attempt"] == first.attempts
     assert counts["Enrollment"] == first.learners
     assert counts["SkillPrerequisite"] == first.prerequisites > 0
-    assert roles_granted == 5
+    assert roles_granted == 6
 
 
 def test_seed_rolls_back_completely_on_failure(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

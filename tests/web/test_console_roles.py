@@ -13,7 +13,9 @@ from experiments.browser import log_in
 from experiments.loop_bench import Stack
 from experiments.web_bench import GUARDIAN, LEARNER
 
-pytestmark = pytest.mark.browser
+# Each console file shares one `pathwise up` per worker; beside the rest of `make test` a third and fourth
+# stack missed their start-up time on this 2-core machine, so the console flows run in `make test-all`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CONSOLES = {
     "studio": "Course studio",

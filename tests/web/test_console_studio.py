@@ -26,7 +26,9 @@ ASSISTANT = "assistant@demo.pathwise.local"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(3 * 1024 * 1024)
 
 
-pytestmark = pytest.mark.browser
+# Each console file shares one `pathwise up` per worker; beside the rest of `make test` a third and fourth
+# stack missed their start-up time on this 2-core machine, so the console flows run in `make test-all`.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _page(browser: Browser) -> Page:
