@@ -124,8 +124,9 @@ def entry_bundle_gzip_kb(dist: Path = DIST) -> float:
 
 
 def pages_of(base: str, token: str) -> list[WebPage]:
-    """The learner's pages on the demo data: log-in, home, each course's outline, one activity for each
-    player (by kind, or by the kind of item a practice activity holds), and the guardian's pages."""
+    """The app's shared pages on the demo data: log-in, the learner's home, each course's outline, one
+    activity for each player (by kind, or by the kind of item a practice activity holds), the staff home,
+    a console address refused, and the guardian's pages."""
     headers = {"Authorization": f"Bearer {token}"}
     pages = [WebPage("login", "/", None), WebPage("learner-home", "/", LEARNER)]
     courses = httpx.get(f"{base}/v1/courses", headers=headers, timeout=30).json()["items"]
@@ -140,6 +141,8 @@ def pages_of(base: str, token: str) -> list[WebPage]:
                     if player not in seen:
                         seen.add(player)
                         pages.append(WebPage(f"activity-{player}", f"/learn/{activity['id']}", LEARNER))
+    pages.append(WebPage("staff-home", "/", INSTRUCTOR))
+    pages.append(WebPage("no-access", "/admin", INSTRUCTOR))  # a console the instructor's role does not open
     pages.append(WebPage("guardian-learners", "/learners", GUARDIAN))
     guardian = _token(base, GUARDIAN)
     linked = httpx.get(f"{base}/v1/me/learners", headers={"Authorization": f"Bearer {guardian}"}, timeout=30)

@@ -1,7 +1,9 @@
 import { useState } from "react";
 import { api, ok, type Schemas } from "@/api/client";
 import { Button, Card, Checkboxes, Field, Notice } from "@/design/components";
-import { AdminPage, failure, Loaded, useKeptLoad, useT, useWhen } from "./shared";
+import { AdminPage, failure, useKeptLoad, useT } from "./shared";
+import { Loaded } from "@/lib/Loaded";
+import { useWhen } from "@/lib/useWhen";
 
 const SCOPES = ["all", "statements/write", "statements/read", "state", "profile"] as const;
 type Scope = (typeof SCOPES)[number];
@@ -77,7 +79,7 @@ export function LrsPage() {
       </div>
       <section aria-labelledby="lrs-list" className="stack">
         <h2 id="lrs-list">{t("lrs.list")}</h2>
-        <Loaded state={credentials}>
+        <Loaded tone="danger" state={credentials}>
           {(page) =>
             page.items.length === 0 ? (
               <p className="muted">{t("lrs.none")}</p>

@@ -3,7 +3,9 @@ import { authorizedFetch, type Schemas } from "@/api/client";
 import { Button, Card, Notice, Select } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
 import { loadUnits } from "./OrgUnitsPage";
-import { AdminPage, Loaded, useT, useWhen, type T } from "./shared";
+import { AdminPage, useT, type T } from "./shared";
+import { Loaded } from "@/lib/Loaded";
+import { useWhen } from "@/lib/useWhen";
 
 type Report = Schemas["OnboardingReport"];
 type Outcome = Schemas["RowOutcome"];
@@ -44,7 +46,7 @@ export function OnboardingPage() {
   const [units] = useLoad(loadUnits, []);
   return (
     <AdminPage title={t("onboarding.title")} intro={t("onboarding.intro")}>
-      <Loaded state={units}>
+      <Loaded tone="danger" state={units}>
         {(list) => <Onboarding units={list.map((u) => ({ id: u.id, label: u.name }))} rootId={list.find((u) => u.parent_id === null)?.id ?? list[0]?.id ?? null} />}
       </Loaded>
     </AdminPage>

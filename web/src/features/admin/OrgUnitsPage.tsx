@@ -3,8 +3,9 @@ import { Button as AriaButton, Tree, TreeItem, TreeItemContent, type Key } from 
 import { api, ok, type Schemas } from "@/api/client";
 import { useAuth } from "@/auth/session";
 import { Button, Card, Field, Notice, Select } from "@/design/components";
-import { AdminPage, failure, Loaded, useKeptLoad, useT } from "./shared";
+import { AdminPage, failure, useKeptLoad, useT } from "./shared";
 import { childrenOf, descendants } from "./tree";
+import { Loaded } from "@/lib/Loaded";
 
 type Unit = Schemas["OrgUnitPublic"];
 
@@ -25,7 +26,7 @@ export function OrgUnitsPage() {
   const [selected, setSelected] = useState<number | null>(null);
   return (
     <AdminPage title={t("units.title")} intro={t("units.intro")}>
-      <Loaded state={units}>
+      <Loaded tone="danger" state={units}>
         {(list) => (
           <UnitsView
             units={list}

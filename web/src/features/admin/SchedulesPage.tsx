@@ -1,7 +1,9 @@
 import { useState } from "react";
 import { api, ok, type Schemas } from "@/api/client";
 import { Button, Notice } from "@/design/components";
-import { AdminPage, failure, Loaded, useKeptLoad, useT, useWhen } from "./shared";
+import { AdminPage, failure, useKeptLoad, useT } from "./shared";
+import { Loaded } from "@/lib/Loaded";
+import { useWhen } from "@/lib/useWhen";
 
 /** `/admin/schedules`: pending publishing schedules across the courses this person may publish. */
 export function SchedulesPage() {
@@ -20,7 +22,7 @@ export function SchedulesPage() {
   return (
     <AdminPage title={t("schedules.title")} intro={t("schedules.intro")}>
       <div aria-live="polite">{message && <Notice tone={message.tone}>{message.text}</Notice>}</div>
-      <Loaded state={schedules}>
+      <Loaded tone="danger" state={schedules}>
         {(page) =>
           page.items.length === 0 ? (
             <p className="muted">{t("schedules.none")}</p>

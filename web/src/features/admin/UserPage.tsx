@@ -5,7 +5,9 @@ import { useAuth } from "@/auth/session";
 import { Button, Card, Notice, Select } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
 import { loadUnits } from "./OrgUnitsPage";
-import { AdminPage, failure, Loaded, useKeptLoad, useT, useWhen } from "./shared";
+import { AdminPage, failure, useKeptLoad, useT } from "./shared";
+import { Loaded } from "@/lib/Loaded";
+import { useWhen } from "@/lib/useWhen";
 
 type ScopeType = "org_unit" | "course" | "cohort";
 type Scopes = Record<ScopeType, { id: number; label: string }[]>;
@@ -39,7 +41,7 @@ export function UserPage() {
       <p>
         <Link to="/admin/users">{t("user.back")}</Link>
       </p>
-      <Loaded state={user}>{(u) => <UserDetails user={u} onChanged={reloadUser} />}</Loaded>
+      <Loaded tone="danger" state={user}>{(u) => <UserDetails user={u} onChanged={reloadUser} />}</Loaded>
     </AdminPage>
   );
 }
@@ -109,7 +111,7 @@ function UserDetails({ user, onChanged }: { user: Schemas["UserPublic"]; onChang
       )}
       <section aria-labelledby="grants-title" className="stack">
         <h2 id="grants-title">{t("user.grants")}</h2>
-        <Loaded state={grants}>
+        <Loaded tone="danger" state={grants}>
           {(page) =>
             page.items.length === 0 ? (
               <p className="muted">{t("user.noGrants")}</p>
@@ -150,7 +152,7 @@ function UserDetails({ user, onChanged }: { user: Schemas["UserPublic"]; onChang
         </Loaded>
       </section>
       {can("grants:write") && (
-        <Loaded state={scopes}>{(s) => <GrantForm userId={user.id} scopes={s} onGranted={reloadGrants} />}</Loaded>
+        <Loaded tone="danger" state={scopes}>{(s) => <GrantForm userId={user.id} scopes={s} onGranted={reloadGrants} />}</Loaded>
       )}
     </>
   );
@@ -205,7 +207,7 @@ function GrantForm({ userId, scopes, onGranted }: { userId: number; scopes: Scop
           description={scopes[scopeType].length === 0 ? t("grant.noScopes") : undefined}
         />
         {scopeId !== null && (
-          <Loaded state={offers}>
+          <Loaded tone="danger" state={offers}>
             {() => (
               <>
                 <Select

@@ -3,7 +3,8 @@ import { Link } from "react-router";
 import { api, ok } from "@/api/client";
 import { Button, Field } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
-import { AdminPage, Loaded, useT } from "./shared";
+import { AdminPage, useT } from "./shared";
+import { Loaded } from "@/lib/Loaded";
 
 const PAGE = 25;
 
@@ -32,7 +33,7 @@ export function UsersPage() {
         <Field label={t("users.search")} description={t("users.searchHelp")} value={typed} onChange={setTyped} type="search" />
         <Button type="submit">{t("users.searchAction")}</Button>
       </form>
-      <Loaded state={users}>
+      <Loaded tone="danger" state={users}>
         {(page) => (
           <>
             <p role="status">

@@ -1,21 +1,19 @@
 /**
  * Pieces every admin page shares: the message helper, the section navigation (only what the
- * signed-in person may use), a loaded-or-busy wrapper, and the way a failed call's problem reaches
+ * signed-in person may use), a reload that keeps the page in place, and the way a failed call's problem reaches
  * the page (the server's own `detail`).
  */
 import { useRef, type ReactNode } from "react";
-import { useIntl } from "react-intl";
 import { NavLink } from "react-router";
 import { useAuth } from "@/auth/session";
-import { Notice } from "@/design/components";
 import { useLoad, type Load } from "@/lib/useLoad";
+import { useMessages, type Messages } from "@/lib/useMessages";
 import "./admin.css";
 
-export type T = (id: string, values?: Record<string, string | number>) => string;
+export type T = Messages;
 
 export function useT(): T {
-  const intl = useIntl();
-  return (id, values) => intl.formatMessage({ id: `console.admin.${id}` }, values);
+  return useMessages("console.admin");
 }
 
 /** The admin sections and the permission each needs; the server checks again on every call. */
@@ -57,31 +55,12 @@ export function AdminPage({ title, intro, children }: { title: string; intro?: s
   );
 }
 
-export function Loaded<D>({ state, children }: { state: Load<D>; children: (data: D) => ReactNode }) {
-  const intl = useIntl();
-  if (state.status === "loading") {
-    return (
-      <p className="muted" aria-busy="true">
-        {intl.formatMessage({ id: "app.loading" })}
-      </p>
-    );
-  }
-  if (state.status === "error") return <Notice tone="danger">{state.error}</Notice>;
-  return <>{children(state.data)}</>;
-}
-
 /** The problem's sentence of a failed openapi-fetch call, or null when it succeeded. */
 export function failure(result: { error?: unknown; response: Response }): string | null {
   if (result.error === undefined && result.response.ok) return null;
   const error = result.error as { detail?: unknown } | undefined;
   if (error && typeof error.detail === "string") return error.detail;
   return `${result.response.status} ${result.response.statusText}`;
-}
-
-/** A time as the reader's locale writes it. */
-export function useWhen(): (iso: string | null | undefined) => string {
-  const intl = useIntl();
-  return (iso) => (iso ? intl.formatDate(iso, { dateStyle: "medium", timeStyle: "short" }) : "");
 }
 
 /** Like useLoad, but a reload after an action keeps showing what was loaded before until the new data

@@ -3,8 +3,8 @@ import { Link, useParams } from "react-router";
 import { api, ok } from "@/api/client";
 import { Notice } from "@/design/components";
 import { LearnerHome } from "@/features/home/LearnerHome";
-import { Loaded } from "@/features/home/Section";
 import { useLoad } from "@/lib/useLoad";
+import { Loaded } from "@/lib/Loaded";
 
 function useLinkedLearners() {
   return useLoad(async () => ok(await api.GET("/v1/me/learners", { params: { query: { limit: 200 } } })), []);

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { useIntl } from "react-intl";
 import { api, ok, type Schemas } from "@/api/client";
 import { Notice, Select } from "@/design/components";
-import { Loaded, Section } from "./Section";
+import { Section } from "./Section";
 import { ContinueCards } from "./sections/Continue";
 import { DeadlineList } from "./sections/Deadlines";
 import { MasteryView } from "./sections/Mastery";
@@ -11,6 +11,7 @@ import { RecommendationsSection } from "./sections/Recommendations";
 import { TimeUsageChart } from "./sections/TimeUsage";
 import { useLoad } from "@/lib/useLoad";
 import "./home.css";
+import { Loaded } from "@/lib/Loaded";
 
 const RECOMMENDATIONS = 10;
 /** The form (react-aria's checkbox groups) sits at the bottom of the page: it loads after the rest. */

@@ -5,11 +5,11 @@ import { Button, Notice } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
 import { DiffView, usePathLabel } from "./DiffView";
 import { act, load, type Branch, type Conflict, type ReviewRequest } from "./api";
+import { useMessages } from "@/lib/useMessages";
 
 /** What a merge refused over: each node, as the branch's base had it, the branch has it and the draft has it. */
 export function ConflictList({ conflicts }: { conflicts: Conflict[] }) {
-  const intl = useIntl();
-  const t = (id: string) => intl.formatMessage({ id: `console.publishing.conflict.${id}` });
+  const t = useMessages("console.publishing.conflict");
   const pathLabel = usePathLabel();
   const show = (node: Conflict["base"]) => (node && typeof node.title === "string" ? node.title : JSON.stringify(node));
   return (
@@ -49,9 +49,7 @@ export function BranchPanel({
   round: number;
   changed: () => void;
 }) {
-  const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const { me } = useAuth();
   const [error, setError] = useState<string | null>(null);
   const [conflicts, setConflicts] = useState<Conflict[]>([]);
@@ -120,7 +118,7 @@ export function BranchPanel({
 
 function BranchChanges({ courseId, branchId, round }: { courseId: number; branchId: number; round: number }) {
   const intl = useIntl();
-  const t = (id: string) => intl.formatMessage({ id: `console.publishing.${id}` });
+  const t = useMessages("console.publishing");
   const [state] = useLoad(() => load.branch(courseId, branchId), [courseId, branchId, round]);
   if (state.status === "loading") return <p aria-busy="true">{intl.formatMessage({ id: "app.loading" })}</p>;
   if (state.status === "error") return <Notice tone="danger">{state.error}</Notice>;

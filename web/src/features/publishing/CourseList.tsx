@@ -3,12 +3,12 @@ import { Link } from "react-router";
 import { DataTable, Notice } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
 import { load, type PublishingCourse } from "./api";
+import { useMessages } from "@/lib/useMessages";
 
 /** Every course the person publishes, with where its draft stands. */
 export default function CourseList() {
   const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const [state] = useLoad(load.courses, []);
   return (
     <div className="stack pw-pub">

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { useWhen } from "@/lib/useWhen";
 import { useIntl } from "react-intl";
 import { Dialog as AriaDialog, DialogTrigger, Heading, Modal, ModalOverlay } from "react-aria-components";
 import { Link, useParams } from "react-router";
@@ -8,6 +9,7 @@ import { BranchPanel } from "./BranchPanel";
 import { DiffView } from "./DiffView";
 import { ReviewPanel } from "./ReviewPanel";
 import { act, load, type AuditEntry, type Schedule, type Version } from "./api";
+import { useMessages } from "@/lib/useMessages";
 
 /** Like useLoad, but a reload keeps showing the last answer until the next one arrives, so sections
  * (and the feedback inside them) stay in place while the page refreshes after an action. */
@@ -21,8 +23,7 @@ function useKept<T>(loader: () => Promise<T>, deps: unknown[]): Load<T> {
 /** One course's publishing: review requests, branches, versions with their diff, schedules, history. */
 export default function CoursePublishing() {
   const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const courseId = Number(useParams().courseId);
   const [round, setRound] = useState(0);
   const changed = () => setRound((r) => r + 1);
@@ -97,11 +98,9 @@ function Section<T>({ state, label, children }: { state: Load<T>; label: string;
 }
 
 function Schedules({ schedules, changed }: { schedules: Schedule[]; changed: () => void }) {
-  const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const [error, setError] = useState<string | null>(null);
-  const fmt = (value: string) => intl.formatDate(value, { dateStyle: "medium", timeStyle: "short" });
+  const fmt = useWhen();
   const pending = schedules.filter((s) => s.status === "pending");
   const past = schedules.filter((s) => s.status !== "pending");
   const cancel = async (id: number) => {
@@ -151,9 +150,8 @@ function Schedules({ schedules, changed }: { schedules: Schedule[]; changed: () 
 
 function Versions({ courseId, versions, changed }: { courseId: number; versions: Version[]; changed: () => void }) {
   const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
-  const fmt = (value: string) => intl.formatDate(value, { dateStyle: "medium", timeStyle: "short" });
+  const t = useMessages("console.publishing");
+  const fmt = useWhen();
   const numbers = versions.map((v) => v.version);
   const latest = numbers.at(-1) ?? null;
   const [from, setFrom] = useState<number | null>(null);
@@ -260,8 +258,7 @@ function Versions({ courseId, versions, changed }: { courseId: number; versions:
 
 function History({ entries }: { entries: AuditEntry[] }) {
   const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const fmt = (value: string) => intl.formatDate(value, { dateStyle: "medium", timeStyle: "medium" });
   const known = (action: string) =>
     intl.messages[`console.publishing.action.${action}`] ? t(`action.${action}`) : action;

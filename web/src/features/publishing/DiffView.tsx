@@ -1,6 +1,7 @@
 import { diffWords } from "diff";
 import { useIntl } from "react-intl";
 import type { Change } from "./api";
+import { useMessages } from "@/lib/useMessages";
 
 const KINDS: Record<string, string> = { unit: "unit", lesson: "lesson", activity: "activity" };
 const FIELDS = new Set(["title", "description", "language", "metadata", "content", "kind", "skill_ids", "item_ids"]);
@@ -30,8 +31,7 @@ function textOf(html: string): string {
 /** Text changes word by word (removed words struck through, added ones underlined, each also named for
  * screen readers); anything else as its value before and after. */
 function FieldChange({ field, before, after }: { field: string; before: unknown; after: unknown }) {
-  const intl = useIntl();
-  const t = (id: string) => intl.formatMessage({ id: `console.publishing.diff.${id}` });
+  const t = useMessages("console.publishing.diff");
   if (typeof before === "string" && typeof after === "string") {
     const [old, now] = HTML_FIELDS.has(field) ? [textOf(before), textOf(after)] : [before, after];
     return (

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { useWhen } from "@/lib/useWhen";
 import { useIntl } from "react-intl";
 import { Label, Radio, RadioGroup, Text } from "react-aria-components";
 import { useAuth } from "@/auth/session";
@@ -8,6 +9,7 @@ import { DiffView } from "./DiffView";
 import { act, load, type Branch, type Conflict, type ReviewRequest, type Verdict } from "./api";
 import { ConflictList } from "./BranchPanel";
 import { SchedulePicker, soon } from "./SchedulePicker";
+import { useMessages } from "@/lib/useMessages";
 
 const LIVE = new Set(["open", "changes_requested", "approved"]);
 
@@ -26,9 +28,7 @@ export function ReviewPanel({
   round: number;
   changed: () => void;
 }) {
-  const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const { me } = useAuth();
   const [selected, setSelected] = useState<number | null>(null);
   const current = selected ?? requests.find((r) => LIVE.has(r.state))?.id ?? requests[0]?.id ?? null;
@@ -75,9 +75,7 @@ function NewRequest({
   myBranch: Branch | undefined;
   changed: (id: number) => void;
 }) {
-  const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const [title, setTitle] = useState("");
   const [description, setDescription] = useState("");
   const [target, setTarget] = useState<string>("draft");
@@ -134,8 +132,7 @@ function RequestDetail({
   changed: () => void;
 }) {
   const intl = useIntl();
-  const t = (id: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.publishing.${id}` }, values);
+  const t = useMessages("console.publishing");
   const { me } = useAuth();
   const [state] = useLoad(() => load.request(courseId, requestId), [courseId, requestId, round]);
   const [verdict, setVerdict] = useState<Verdict>("comment");
@@ -169,7 +166,7 @@ function RequestDetail({
       setBusy(false);
     }
   };
-  const fmt = (value: string) => intl.formatDate(value, { dateStyle: "medium", timeStyle: "short" });
+  const fmt = useWhen();
   return (
     <article className="stack pw-card" aria-labelledby="pub-request-title">
       <h3 id="pub-request-title">{t("review.detail", { title: request.title })}</h3>

@@ -4,8 +4,10 @@ import { useAuth } from "@/auth/session";
 import { Button, Field, Notice } from "@/design/components";
 import { useLoad, type Load } from "@/lib/useLoad";
 import * as review from "./api";
-import { Loaded, Region, usePercent, useT, useWhen } from "./parts";
+import { Region, usePercent, useT } from "./parts";
 import { codeReport, modelView, parsePercent } from "./shaping";
+import { Loaded } from "@/lib/Loaded";
+import { useWhen } from "@/lib/useWhen";
 
 /** One piece of flagged work, whichever queue it came from, as the page shows it. */
 interface Work {

@@ -2,8 +2,10 @@ import { Link, useNavigate, useParams } from "react-router";
 import { Select } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
 import * as review from "./api";
-import { Loaded, Region, usePercent, useT, useWhen } from "./parts";
+import { Region, usePercent, useT } from "./parts";
 import { modelView } from "./shaping";
+import { Loaded } from "@/lib/Loaded";
+import { useWhen } from "@/lib/useWhen";
 
 interface QueueRow {
   key: string;

@@ -5,6 +5,7 @@ import { useAuth } from "@/auth/session";
 import { Button, Card, Checkboxes, Field, Notice } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
 import { clearOverride, getOverride, setOverride, type Override } from "./api";
+import { useMessages } from "@/lib/useMessages";
 
 const lines = (text: string) =>
   text
@@ -15,8 +16,7 @@ const lines = (text: string) =>
 /** `/rules/learners/:learnerId`: the learner's manual override, which comes before every rule. */
 export default function LearnerOverridePage() {
   const intl = useIntl();
-  const t = (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.rules.${key}` }, values);
+  const t = useMessages("console.rules");
   const { learnerId } = useParams();
   const id = learnerId && /^\d+$/.test(learnerId) ? Number(learnerId) : null;
   const [current, reload] = useLoad(async () => (id ? getOverride(id) : null), [id]);
@@ -51,8 +51,7 @@ function OverrideForm({
   onChanged: () => void;
 }) {
   const intl = useIntl();
-  const t = (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.rules.${key}` }, values);
+  const t = useMessages("console.rules");
   const { can } = useAuth();
   const mayWrite = can("rules:write");
   const [recommend, setRecommend] = useState((current?.recommend ?? []).join("\n"));

@@ -1,8 +1,8 @@
 import { useLayoutEffect, useRef } from "react";
-import { useIntl } from "react-intl";
 import { Link } from "react-router";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { Preview } from "./api";
+import { useMessages } from "@/lib/useMessages";
 
 /** Marks the page reads to time the preview (`experiments/web_bench_rules.py`): data in, then rows painted. */
 export const ARRIVED = "rules-preview-arrived";
@@ -30,9 +30,7 @@ function titles(items: Change["before"]): string {
  * still hears "row 412 of 1000"; the scroll box takes focus so the keyboard can scroll it.
  */
 export function PreviewTable({ preview }: { preview: Preview }) {
-  const intl = useIntl();
-  const t = (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.rules.${key}` }, values);
+  const t = useMessages("console.rules");
   const scroller = useRef<HTMLDivElement>(null);
   const rows = preview.affected;
   const virtual = useVirtualizer({

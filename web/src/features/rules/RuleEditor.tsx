@@ -23,6 +23,7 @@ import { errorSpan, fromChecked, newKey, toSource, type ActionRow, type Builder,
 import { PreviewTable, markPreviewArrived } from "./PreviewTable";
 import { scopeFromSearch } from "./RulesList";
 import { ScopePicker, type Scopes } from "./Scope";
+import { useMessages } from "@/lib/useMessages";
 
 /** The palette's conditions: the DSL's learner functions. Cohort and org unit are the rule's scope. */
 const FUNCTIONS = ["mastery", "time_on_task", "attempts", "streak", "days_since_last_activity", "days_since"] as const;
@@ -79,8 +80,7 @@ function RuleEditor({
   initial: RuleFields | null;
 }) {
   const intl = useIntl();
-  const t = (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.rules.${key}` }, values);
+  const t = useMessages("console.rules");
   const { can } = useAuth();
   const mayWrite = can("rules:write");
   const navigate = useNavigate();
@@ -314,9 +314,7 @@ function BuilderPanel({
   onChange: (builder: Builder) => void;
   onScope: (kind: ScopeKind) => void;
 }) {
-  const intl = useIntl();
-  const t = (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.rules.${key}` }, values);
+  const t = useMessages("console.rules");
   const current = builder ?? { join: "and", conditions: [], actions: [] };
   const functions = new Map(words.functions.map((f) => [f.name, f]));
 
@@ -517,9 +515,7 @@ function PreviewPanel({
   fields: () => RuleFields | null;
   ready: boolean;
 }) {
-  const intl = useIntl();
-  const t = (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.rules.${key}` }, values);
+  const t = useMessages("console.rules");
   const cohorts = scopes.cohort.filter((c) => c.courseId);
   const [cohortId, setCohortId] = useState<number | null>(cohorts[0]?.id ?? null);
   const [state, setState] = useState<

@@ -6,6 +6,7 @@ import { Button, DataTable, Dialog, Notice } from "@/design/components";
 import { useLoad } from "@/lib/useLoad";
 import { deleteRule, listRules, loadScopes, type Rule, type ScopeKind } from "./api";
 import { SCOPE_KINDS, ScopePicker, type Scopes } from "./Scope";
+import { useMessages } from "@/lib/useMessages";
 
 /** Where the list starts: the scope in the address, else the first course the person can see. */
 export function scopeFromSearch(search: URLSearchParams, scopes: Scopes | null): [ScopeKind, number | null] {
@@ -18,8 +19,7 @@ export function scopeFromSearch(search: URLSearchParams, scopes: Scopes | null):
 /** `/rules`: the rules of one scope, highest priority first, with edit and delete for those who may write. */
 export default function RulesList() {
   const intl = useIntl();
-  const t = (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.rules.${key}` }, values);
+  const t = useMessages("console.rules");
   const { can } = useAuth();
   const mayWrite = can("rules:write");
   const [search, setSearch] = useSearchParams();

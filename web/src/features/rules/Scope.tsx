@@ -1,6 +1,6 @@
-import { useIntl } from "react-intl";
 import { Field, Select } from "@/design/components";
 import type { ScopeChoice, ScopeKind } from "./api";
+import { useMessages } from "@/lib/useMessages";
 
 export const SCOPE_KINDS: ScopeKind[] = ["course", "cohort", "org_unit", "learner"];
 
@@ -20,8 +20,7 @@ export function ScopePicker({
   onChange: (kind: ScopeKind, id: number | null) => void;
   isDisabled?: boolean;
 }) {
-  const intl = useIntl();
-  const t = (key: string) => intl.formatMessage({ id: `console.rules.${key}` });
+  const t = useMessages("console.rules");
   const choices = kind === "learner" ? [] : scopes[kind];
   return (
     <div className="rules-scope">

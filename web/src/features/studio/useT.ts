@@ -1,8 +1,6 @@
-import { useIntl } from "react-intl";
+import { useMessages } from "@/lib/useMessages";
 
 /** The studio's messages by their short key (`console.studio.<key>`). */
 export function useT() {
-  const intl = useIntl();
-  return (key: string, values?: Record<string, string | number>) =>
-    intl.formatMessage({ id: `console.studio.${key}` }, values);
+  return useMessages("console.studio");
 }

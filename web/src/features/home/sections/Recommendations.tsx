@@ -3,9 +3,10 @@ import { useIntl } from "react-intl";
 import { Link } from "react-router";
 import { type Schemas } from "@/api/client";
 import { Button } from "@/design/components";
-import { Loaded, Section } from "../Section";
+import { Section } from "../Section";
 import { pageOf, perPageFor, step } from "../shaping";
 import type { Load } from "@/lib/useLoad";
+import { Loaded } from "@/lib/Loaded";
 
 type Recommendation = Schemas["RecommendationOut"];
 
