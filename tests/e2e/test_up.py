@@ -12,11 +12,12 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 
-from experiments.loop_bench import free_port, home_env
+from experiments.loop_bench import free_port, home_env, one_start_at_a_time
 from pathwise.config import CommonSettings
 from pathwise.service_auth import READ_RECOMMENDATIONS, resolve_secret, service_token
 from platform_api.demo.seed import DEMO_PASSWORD
@@ -27,6 +28,8 @@ PATHWISE = [sys.executable, "-m", "pathwise.cli"]
 
 def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    starting = ExitStack()  # held from the start until both servers answer, as every stack the tests start
+    starting.enter_context(one_start_at_a_time())
     port, serve_port = free_port(), free_port()
     proc = subprocess.Popen(
         [*PATHWISE, "up", "--port", str(port), "--serve-port", str(serve_port)],
@@ -46,7 +49,7 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
             if line.startswith("API      :") and not answered_when_printed:
                 for name, base in (("api", f"http://127.0.0.1:{port}"), ("serving", f"http://127.0.0.1:{serve_port}")):
                     try:
-                        answered_when_printed[name] = httpx.get(f"{base}/healthz", timeout=2).status_code
+                        answered_when_printed[name] = httpx.get(f"{base}/healthz", timeout=15).status_code
                     except httpx.TransportError:
                         answered_when_printed[name] = 0
 
@@ -58,6 +61,7 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
             assert proc.poll() is None, "".join(lines)
             assert time.monotonic() < deadline, "the API's address was never printed"
             time.sleep(0.3)
+        starting.close()
         assert answered_when_printed == {"api": 200, "serving": 200}, "".join(lines)
         assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json()["status"] == "ok"
@@ -96,6 +100,7 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
         assert set(prior) == set(body["mastery"])
         assert any(abs(body["mastery"][skill] - prior[skill]) > 0.01 for skill in prior), (body["mastery"], prior)
     finally:
+        starting.close()
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=120)
         reader.join(timeout=10)
