@@ -94,6 +94,15 @@ def test_media_upload_is_sniffed_limited_and_attached(db_url: str) -> None:
         key = image.json()["key"]
         assert key.startswith("fraction-bars-") and image.json()["content_type"] == "image/png"
         assert client.get(image.json()["url"]).content == PNG
+        # the same file again is the same media; in another course it is that course's own copy
+        assert upload("Fraction Bars.PNG", PNG).json()["key"] == key
+        other = client.post(
+            "/v1/courses", json={"org_unit_id": world.ids["dept"], "code": "C2", "title": "Other"}, headers=headers
+        ).json()["id"]
+        files = {"file": ("Fraction Bars.PNG", PNG, "image/png")}
+        copied = client.post(f"/v1/courses/{other}/media", files=files, headers=headers)
+        assert copied.status_code == 201, copied.text
+        assert copied.json()["key"] != key and copied.json()["course_id"] == other
         # a renamed file, an unknown type, an oversized one, a notebook that is not v4, a reader's attempt
         renamed = upload("photo.png", b"GIF89a" + b"\x00" * 10)
         assert renamed.status_code == 415 and "not image/png" in renamed.json()["detail"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -116,7 +115,7 @@ async def upload_media(
     principal: Annotated[Principal, permit("course.structure:write", "course")],
 ) -> MediaPublic:
     """The type is sniffed from the bytes (the extension must agree); the same bytes under the same name
-    give the same key, so a repeated upload replaces nothing."""
+    in the same course give the same key, so a repeated upload replaces nothing."""
     limit = request.app.state.settings.media_max_bytes
     content, filename = await read_one_file(request, limit, "course media may be")
     try:
@@ -137,10 +136,7 @@ def _store(
 ) -> MediaPublic:
     if session.get(Course, course_id) is None:
         raise ProblemError(404, f"course {course_id} not found")
-    key = upload_key(filename, hashlib.sha256(content).hexdigest())
-    existing = session.get(MediaAsset, key)
-    if existing is not None and existing.course_id != course_id:
-        raise ProblemError(409, f"media {key!r} already belongs to another course")
+    key = upload_key(filename, course_id, content)
     row = add_media(session, request.app.state.settings.home, key, course_id, content, content_type)
     session.commit()
     url = signed_url(request.app.state.jwt_secret, key, principal.user.id, request.app.state.settings.media_url_ttl_s)

@@ -125,8 +125,13 @@ def check_notebook(content: bytes) -> None:
         raise UploadRefused(422, "the notebook has no list of cells, each with a cell_type")
 
 
-def upload_key(filename: str, sha256: str) -> str:
-    """A media key from the file's name and the first hex digits of its content hash."""
+def upload_key(filename: str, course_id: int, content: bytes) -> str:
+    """A media key from the file's name and the first hex digits of a hash of the course and the bytes.
+
+    The same file uploaded again to the same course gets the same key (nothing is stored twice); the same
+    file uploaded to another course gets a key of its own, since each course's media follow its access.
+    """
+    sha256 = hashlib.sha256(f"{course_id}:".encode() + content).hexdigest()
     path = Path(filename.replace("\\", "/"))
     stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:80] or "file"
     return f"{stem}-{sha256[:10]}{path.suffix.lower()}"

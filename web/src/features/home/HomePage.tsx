@@ -1,7 +1,7 @@
 import { lazy, Suspense } from "react";
 import { useIntl } from "react-intl";
 import { useAuth } from "@/auth/session";
-import { areasFor } from "@/features/staff/areas";
+import { areasFor, isLearner } from "@/features/staff/areas";
 import { LearnerHome } from "./LearnerHome";
 
 const GuardianLearners = lazy(() => import("@/features/guardian/GuardianPages").then((m) => ({ default: m.GuardianLearners })));
@@ -24,7 +24,7 @@ export function HomePage() {
       </Suspense>
     );
   }
-  if (can("attempts:write")) {
+  if (isLearner(can)) {
     return <LearnerHome learnerId={me.id} title={intl.formatMessage({ id: "home.title" }, { name: me.display_name })} readOnly={false} />;
   }
   return (

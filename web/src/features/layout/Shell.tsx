@@ -4,7 +4,7 @@ import { NavLink } from "react-router";
 import { useAuth } from "@/auth/session";
 import { Button, Notice } from "@/design/components";
 import { DisplaySettings } from "@/features/settings/DisplaySettings";
-import { areasFor } from "@/features/staff/areas";
+import { areasFor, isLearner } from "@/features/staff/areas";
 import "./shell.css";
 import { useOnline } from "@/lib/useOnline";
 
@@ -32,7 +32,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const intl = useIntl();
   const { me, logout, can } = useAuth();
   const online = useOnline();
-  useSync(me?.id);
+  useSync(isLearner(can) ? me?.id : undefined); // staff and guardians have no device outbox to sync
   const t = (id: string) => intl.formatMessage({ id });
   return (
     <>
@@ -60,9 +60,11 @@ export function Shell({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <div className="row">
-          <Suspense fallback={null}>
-            <SyncIndicator />
-          </Suspense>
+          {isLearner(can) && (
+            <Suspense fallback={null}>
+              <SyncIndicator />
+            </Suspense>
+          )}
           <DisplaySettings />
           {me && (
             <Button variant="secondary" onPress={() => void logout()}>
@@ -76,9 +78,11 @@ export function Shell({ children }: { children: ReactNode }) {
           <Notice tone="warning">{t("app.offline")}</Notice>
         </div>
       )}
-      <Suspense fallback={null}>
-        <SyncNotices />
-      </Suspense>
+      {isLearner(can) && (
+        <Suspense fallback={null}>
+          <SyncNotices />
+        </Suspense>
+      )}
       <main id="main" tabIndex={-1} className="pw-main">
         {children}
       </main>

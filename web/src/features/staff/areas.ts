@@ -23,3 +23,8 @@ export const AREAS: ConsoleArea[] = [
 export function areasFor(can: (permission: string) => boolean): ConsoleArea[] {
   return AREAS.filter((area) => area.anyOf.some(can));
 }
+
+/** A learner submits their own attempts and opens no console: only they get the learner home and offline sync. */
+export function isLearner(can: (permission: string) => boolean): boolean {
+  return areasFor(can).length === 0 && can("attempts:write");
+}

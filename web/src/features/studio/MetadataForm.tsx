@@ -27,9 +27,13 @@ function lines(text: string): string[] {
     .filter(Boolean);
 }
 
-/** A Common Core code's framework is its first two parts (CCSS.MATH, CCSS.ELA-LITERACY). */
+/**
+ * A Common Core code's framework is its first two parts (CCSS.MATH, CCSS.ELA-LITERACY). The field takes
+ * Common Core codes only, so a code that does not start with CCSS still goes as one, and the server's
+ * check refuses it instead of storing it under a framework named after the typo.
+ */
 function framework(code: string): string {
-  return code.split(".").slice(0, 2).join(".") || code;
+  return code.startsWith("CCSS.") ? code.split(".").slice(0, 2).join(".") : "CCSS";
 }
 
 /**

@@ -21,24 +21,24 @@ type Skill = Schemas["SkillPublic"];
 export function SkillPicker({ skills, chosen, onChange }: { skills: Skill[]; chosen: number[]; onChange: (ids: number[]) => void }) {
   const t = useT();
   const [query, setQuery] = useState("");
-  const available = skills.filter((s) => !chosen.includes(s.id));
   const needle = query.trim().toLowerCase();
-  const shown = available.filter((s) => !needle || s.name.toLowerCase().includes(needle) || s.code.toLowerCase().includes(needle)).slice(0, 50);
+  const shown = skills.filter((s) => !needle || s.name.toLowerCase().includes(needle) || s.code.toLowerCase().includes(needle)).slice(0, 50);
   const byId = new Map(skills.map((s) => [s.id, s]));
   return (
     <div className="stack">
+      {/* several skills in one go: the list stays open while you pick, Escape or Tab closes it */}
       <ComboBox
         className="pw-field"
+        selectionMode="multiple"
         inputValue={query}
         onInputChange={setQuery}
         items={shown}
-        selectedKey={null}
-        onSelectionChange={(key) => {
-          if (key === null) return;
-          onChange([...chosen, Number(key)]);
+        menuTrigger="focus"
+        value={chosen}
+        onChange={(keys) => {
+          onChange(keys.map(Number));
           setQuery("");
         }}
-        menuTrigger="focus"
       >
         <Label className="pw-field__label">{t("meta.skillSearch")}</Label>
         <div className="row pw-studio__combo">
@@ -54,7 +54,12 @@ export function SkillPicker({ skills, chosen, onChange }: { skills: Skill[]; cho
           <ListBox className="pw-listbox" renderEmptyState={() => <p className="pw-listbox__item">{t("meta.noSkill")}</p>}>
             {(skill: Skill) => (
               <ListBoxItem id={skill.id} textValue={`${skill.name} (${skill.code})`} className="pw-listbox__item">
-                {skill.name} <span className="muted">({skill.code})</span>
+                {({ isSelected }) => (
+                  <>
+                    <span aria-hidden="true">{isSelected ? "✓ " : ""}</span>
+                    {skill.name} <span className="muted">({skill.code})</span>
+                  </>
+                )}
               </ListBoxItem>
             )}
           </ListBox>
