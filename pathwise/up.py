@@ -70,6 +70,12 @@ def _essay_champion(settings: APISettings) -> str:
     return ensure_essay_champion(settings)
 
 
+def _flagged_essay(settings: APISettings) -> str:
+    from platform_api.demo.review import ensure_flagged_essay
+
+    return ensure_flagged_essay(settings)
+
+
 def _features(settings: APISettings) -> str:
     from features.config import FeatureSettings
     from pipelines.feature_up import ensure_history_features
@@ -84,6 +90,7 @@ UP_STEPS: list[UpStep] = [
     UpStep("load sample attempts into the LRS", _load_lrs),
     UpStep("default knowledge-tracing champion", _champion),
     UpStep("essay scoring champion", _essay_champion),
+    UpStep("an essay for the demo review queue", _flagged_essay),
     UpStep("feature store", _features),
 ]
 

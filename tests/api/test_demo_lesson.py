@@ -23,10 +23,12 @@ from sqlalchemy import select
 
 from features.events import statement_to_interaction
 from features.xapi_vocabulary import Verb
+from platform_api.core.config import APISettings
 from platform_api.core.db import make_engine, make_session_factory
 from platform_api.core.migrate import upgrade
 from platform_api.demo.lesson import LESSON_TITLE
 from platform_api.demo.quiz import QUIZ_TITLE
+from platform_api.demo.review import ensure_flagged_essay
 from platform_api.demo.seed import DEMO_COHORT, DEMO_COHORT_SIZE, DEMO_PASSWORD, seed_demo
 from platform_api.domain.learning.media import signed_url
 from platform_api.domain.models import GuardianLink, Item, Statement, User
@@ -92,6 +94,24 @@ def _lesson(demo: Demo, headers: dict[str, str]) -> tuple[int, list[dict[str, An
     lessons = [lesson for unit in tree["units"] for lesson in unit["lessons"] if lesson["title"] == LESSON_TITLE]
     assert len(lessons) == 1
     return course_id, lessons[0]["activities"]
+
+
+def test_a_new_instructor_finds_one_flagged_essay_waiting_in_the_demo_queue(demo: Demo) -> None:
+    """The set-up step grades a demo learner's essay with the real grader (here without an essay model,
+    so it is flagged as unscored); the demo instructor finds it in the course's review queue."""
+    settings = APISettings(database_url=demo.db_url, essay_model_uri="file:///nonexistent/essay")
+    said = ensure_flagged_essay(settings)
+    assert "submitted the lesson's essay" in said, said
+    instructor = demo.bearer("instructor@demo.pathwise.local")
+    course_id, activities = _lesson(demo, instructor)
+    essay = activities[5]["metadata"]["assignment_id"]
+    queue = demo.client.get(f"/v1/courses/{course_id}/review-queue", headers=instructor).json()["items"]
+    waiting = [s for s in queue if s["assignment_id"] == essay]
+    assert len(waiting) == 1 and waiting[0]["status"] == "review" and waiting[0]["flags"], queue
+    assert waiting[0]["user_id"] != demo.learner_id  # not the guardian's learner the other stories follow
+    assert "reused" in ensure_flagged_essay(settings)
+    again = demo.client.get(f"/v1/courses/{course_id}/review-queue", headers=instructor).json()["items"]
+    assert [s["id"] for s in again if s["assignment_id"] == essay] == [waiting[0]["id"]]
 
 
 def test_the_demo_lesson_plays_with_signed_media(demo: Demo) -> None:

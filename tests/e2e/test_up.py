@@ -112,6 +112,9 @@ def test_up_serves_stops_cleanly_on_ctrl_c_and_reuses_state_when_run_again(tmp_p
     assert f"http://127.0.0.1:{port}/healthz" in out
     assert "Shutting down" in out
     assert "seeded" in out and (home / "pathwise.db").is_file()
+    assert "an essay for the demo review queue:" in out  # graded by the essay champion, flagged for an instructor
+    with sqlite3.connect(home / "pathwise.db") as db:
+        assert db.execute("SELECT status FROM submissions").fetchall() == [("review",)]
     with sqlite3.connect(home / "mlflow.db") as registry:  # essays are scored out of the box
         aliases = registry.execute("SELECT name, alias FROM registered_model_aliases").fetchall()
     assert ("pathwise-essay", "champion") in aliases

@@ -27,10 +27,10 @@ from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import activity_course_id, assignment_target
 from platform_api.domain.assessment.schemas import ItemForLearner
 from platform_api.domain.assessment.service import for_learner
-from platform_api.domain.assignments.attempts import new_submission_attempt
+from platform_api.domain.assignments.attempts import add_submission
 from platform_api.domain.assignments.autograde import Graders, grade_queued
 from platform_api.domain.assignments.models import Assignment, ExamAdmission, Submission
-from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_opened, check_window, lateness
+from platform_api.domain.assignments.policy import PROBLEMS, check_attempts, check_opened, check_window
 from platform_api.domain.assignments.schemas import (
     AssignmentCreate,
     AssignmentPublic,
@@ -262,26 +262,19 @@ def _accept(
     """The type check, then the file, the attempt and the submission in one transaction."""
     assignment, user_id, now = gate.assignment, principal.user.id, gate.arrived
     file_type = sniff(filename, content, list(assignment.file_types))
-    late = lateness(assignment, now)
-    attempt = new_submission_attempt(session, user_id, assignment)
-    sha = blob_store(request).put(content)
-    row = Submission(
-        assignment_id=assignment.id,
-        user_id=user_id,
-        attempt_id=attempt.id,
-        attempt_no=gate.used + 1,
-        status="queued",
-        sha256=sha,
-        size=len(content),
-        file_type=file_type.name,
-        filename=display_name(filename),
-        late_days=late.days,
-        penalty=late.penalty,
-        submitted_at=now,
-    )
-    session.add(row)
     try:
-        session.flush()
+        row = add_submission(
+            session,
+            assignment,
+            user_id,
+            principal.tenant_id,
+            attempt_no=gate.used + 1,
+            sha256=blob_store(request).put(content),
+            size=len(content),
+            file_type=file_type.name,
+            filename=display_name(filename),
+            now=now,
+        )
     except IntegrityError:  # a concurrent submission took this attempt number
         session.rollback()
         raise ProblemError(
@@ -291,14 +284,6 @@ def _accept(
         ) from None
     if gate.exam_admission is not None:
         end_admission(gate.exam_admission, "submitted")
-    attempt.response = {"assignment_id": assignment.id, "submission_id": row.id}
-    emit(
-        session,
-        "submission.received",
-        tenant_id=principal.tenant_id,
-        data={"submission_id": row.id, "assignment_id": assignment.id, "user_id": user_id, "late_days": late.days},
-        audience=(user_id,),
-    )
     session.commit()
     return row
 

@@ -46,10 +46,10 @@ from platform_api.domain.assessment.models import Assessment
 from platform_api.domain.assessment.release import withheld_from
 from platform_api.domain.assessment.schemas import AnswerSubmit
 from platform_api.domain.assessment.written import grade_answer_queued
-from platform_api.domain.assignments.attempts import new_submission_attempt
+from platform_api.domain.assignments.attempts import add_submission
 from platform_api.domain.assignments.autograde import grade_queued
 from platform_api.domain.assignments.models import Assignment, ScoreAudit, Submission
-from platform_api.domain.assignments.policy import check_attempts, check_window, lateness
+from platform_api.domain.assignments.policy import check_attempts, check_window
 from platform_api.domain.assignments.schemas import SubmissionPublic
 from platform_api.domain.assignments.storage import DEFAULT_TYPES, sniff
 from platform_api.domain.attempts.models import Attempt
@@ -60,7 +60,6 @@ from platform_api.domain.identity.preferences import Preferences, preferences_of
 from platform_api.domain.items.models import Item
 from platform_api.domain.learning.models import LearnerProgress, SyncChange
 from platform_api.domain.learning.progress import ProgressPublic, ProgressWrite, check_client_clock, record_progress
-from platform_api.events.platform import emit
 from platform_api.lrs.http import lrs_errors
 from platform_api.lrs.platform_users import PlatformWriter
 from platform_api.lrs.store import store_statements
@@ -524,21 +523,18 @@ def _submission(
         check_attempts(assignment, version)
     filename = TEXT_FILES[text_types[0]]
     file_type = sniff(filename, content, text_types)
-    attempt = new_submission_attempt(session, user_id, assignment)
-    late = lateness(assignment, now)
-    row = Submission(
-        assignment_id=assignment.id,
-        user_id=user_id,
-        attempt_id=attempt.id,
+    row = add_submission(
+        session,
+        assignment,
+        user_id,
+        principal.tenant_id,
         attempt_no=version + 1,
-        status="review" if conflict else "queued",
         sha256=blob_store(request).put(content),
         size=len(content),
         file_type=file_type.name,
         filename=filename,
-        late_days=late.days,
-        penalty=late.penalty,
-        submitted_at=now,
+        now=now,
+        status="review" if conflict else "queued",
         flags=[CONFLICT_FLAG] if conflict else [],
         report={
             "sync_conflict": {
@@ -549,16 +545,6 @@ def _submission(
         }
         if conflict
         else {},
-    )
-    session.add(row)
-    session.flush()
-    attempt.response = {"assignment_id": assignment.id, "submission_id": row.id}
-    emit(
-        session,
-        "submission.received",
-        tenant_id=principal.tenant_id,
-        data={"submission_id": row.id, "assignment_id": assignment.id, "user_id": user_id, "late_days": late.days},
-        audience=(user_id,),
     )
     applied = Applied("conflict" if conflict else "applied", {"version": version + 1})
     if not conflict:
