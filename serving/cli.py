@@ -271,15 +271,31 @@ _LIVE = " (a running `pathwise serve`/`pathwise up` applies it within seconds, w
 
 
 @rollout_app.command("promote")
-def promote(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt") -> None:
-    """Make the running challenger the champion."""
+def promote(
+    slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt",
+    force: Annotated[
+        str | None, typer.Option(help="Promote although the gates refuse it; this reason is recorded with the decision")
+    ] = None,
+) -> None:
+    """Make the running challenger the champion, under the same rule as the API and the ML console: it has
+    served its gates' ``min_requests`` and passes every gate on the pooled metrics (``--force REASON`` overrides)."""
+    from pathwise.contract.rollout.controller import promotion_refusal
+    from pathwise.contract.rollout.pooled import PooledMetrics
     from serving.rollout import RolloutError
 
+    settings = _settings()
+    controller = _controller(_slot(slot), settings)
+    _, challenger = PooledMetrics(_store(settings).engine).snapshots(controller.spec)
+    refusal = promotion_refusal(controller.spec, challenger)
+    if refusal is not None and (force is None or controller.spec.challenger is None):
+        hint = "" if controller.spec.challenger is None else " (--force REASON promotes anyway and records why)"
+        raise _fail(f"not promoted: {refusal}{hint}")
+    reason = "promoted by hand from the CLI" + (f", past its gates: {force}" if refusal is not None else "")
     try:
-        typer.echo(_controller(_slot(slot)).promote().reason + _LIVE)
+        decision = controller.promote(reason, {"challenger": challenger.to_dict()})
     except RolloutError as error:
-        typer.echo(f"pathwise: {error}", err=True)
-        raise typer.Exit(code=2) from None
+        raise _fail(str(error)) from None
+    typer.echo(decision.reason + _LIVE)
 
 
 @rollout_app.command("abort")

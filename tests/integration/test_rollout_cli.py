@@ -54,8 +54,10 @@ def test_start_watch_abort_and_promote(registry: str) -> None:
     assert code == 2 and out == "pathwise: --traffic is a percentage of learners from 0 to 100; 150 is out of range\n"
     code, out = run("rollout", "start", "3", "--mode", "ab", "--traffic", "30")
     assert code == 0 and "ab of version 3 at 30%" in out
-    code, out = run("rollout", "promote")
-    assert code == 0
+    code, out = run("rollout", "promote")  # the API's rule: no learner has been served the challenger yet
+    assert code == 2 and out.startswith("pathwise: not promoted: version 3 has served 0 of the ") and "--force" in out
+    code, out = run("rollout", "promote", "--force", "offline evaluation is enough for this fix")
+    assert code == 0 and "past its gates: offline evaluation is enough for this fix" in out
     code, out = run("rollout", "status")
     assert out.splitlines()[0] == (
         "pathwise-bkt v3 serves every learner; no rollout is in progress (the last one promoted v3 to champion)"

@@ -94,7 +94,8 @@ def promotion_refusal(spec: RolloutSpec, challenger: VariantSnapshot) -> str | N
 
     A promote by hand skips the remaining canary steps, so it needs what a step needs to be judged:
     the challenger has served ``min_requests`` and passes every gate on the pooled metrics. The
-    platform API (the ML console) applies this rule; the CLI's ``pathwise rollout promote`` does not.
+    platform API (the ML console) and ``pathwise rollout promote`` both apply it; the CLI's ``--force``
+    overrides it with a recorded reason.
     """
     if spec.state != RolloutState.RUNNING or spec.challenger is None:
         return f"the {spec.slot} slot has no running rollout to promote"
