@@ -41,7 +41,7 @@ webtest: web
 
 # The browser tests write each page's screenshot, light and dark, to docs/screenshots/.
 screenshots: install web
-	PATHWISE_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/web -k accessibility
+	PATHWISE_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/web -m "slow or not slow" -k accessib
 
 up: install web
 	$(BIN)/pathwise up
