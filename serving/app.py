@@ -151,10 +151,10 @@ class Router:
         # opening makes an engine but connects nowhere
         self._exposures: ExposureSink | None = open_exposure_log(db_url) if db_url else None
         self._flusher: asyncio.Task[None] | None = None
-        self.catalog = Catalog.model_validate(catalog)
         self.feast = self._open_feast(features_home) if features_home else None
         self.policy: PolicyHook | None = None
         self.tracer = tracer
+        self.catalog = Catalog.model_validate(catalog)
         self.state = open_state(redis_url, prefix or "pathwise:serving:")
         self._refreshing: dict[str, asyncio.Task[None]] = {}
         self.metrics = LiveMetrics()
@@ -292,18 +292,10 @@ class Router:
     def _open_feast(self, home: str) -> FeastSeed | None:
         """The Feast store, or None (logged) when it cannot be opened: serving must start without it."""
         try:
-            feast = FeastSeed(home)
+            return FeastSeed(home)
         except Exception as error:
             get_logger("serving.router").warning("feast_unavailable", home=home, error=repr(error))
             return None
-        # The first online read loads the registry and the feature service (seconds on a busy machine):
-        # done here, before Serve routes to this replica, instead of in the first learner's request.
-        skills = sorted({skill for course in self.catalog.courses for skill in course.skills})[:1]
-        try:
-            feast.answers_of(["serving-warm-up"], skills)
-        except Exception as error:  # an empty or unreadable store is logged again, per learner, when read
-            get_logger("serving.router").warning("feast_warm_up_failed", error=repr(error))
-        return feast
 
     def _seed(self, learner_ids: list[str]) -> None:
         """Replay unseen learners' histories from Feast (``serving.feast_seed``) over every catalog skill."""

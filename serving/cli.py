@@ -212,11 +212,13 @@ def status(slot: Annotated[str, typer.Option(help="kt or sequencer")] = "kt", li
         typer.echo(f"{row['at']}  {row['action']:<8} {moved}  {row['reason']}")
 
 
-def _controller(slot: str, settings: ServingSettings | None = None) -> CanaryController:
+def _controller(
+    slot: str, settings: ServingSettings | None = None, store: RolloutStore | None = None
+) -> CanaryController:
     from serving.rollout import CanaryController, RolloutSpec, Slot
 
     settings = settings or _settings()
-    store = _store(settings)
+    store = store or _store(settings)
     spec = store.load(slot)
     if spec is None:
         name = _model_name(settings, slot)
@@ -284,8 +286,9 @@ def promote(
     from serving.rollout import RolloutError
 
     settings = _settings()
-    controller = _controller(_slot(slot), settings)
-    _, challenger = PooledMetrics(_store(settings).engine).snapshots(controller.spec)
+    store = _store(settings)
+    controller = _controller(_slot(slot), settings, store)
+    _, challenger = PooledMetrics(store.engine).snapshots(controller.spec)
     refusal = promotion_refusal(controller.spec, challenger)
     if refusal is not None and (force is None or controller.spec.challenger is None):
         hint = "" if controller.spec.challenger is None else " (--force REASON promotes anyway and records why)"

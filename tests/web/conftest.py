@@ -22,7 +22,7 @@ from experiments.loop_bench import Stack, running_stack
 SHOTS = os.environ.get("PATHWISE_SCREENSHOTS")
 
 
-def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def _start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not (Path(AXE_JS).parents[2] / "dist" / "index.html").exists():
         pytest.fail("the web app is not built: run `make web`")
     with running_stack(tmp_path_factory.mktemp("web") / "home") as running:
@@ -31,7 +31,13 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    yield from start_stack(tmp_path_factory)
+    yield from _start_stack(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def seeded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of the module's own: the demo exactly as seeded, whatever other files did to theirs."""
+    yield from _start_stack(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

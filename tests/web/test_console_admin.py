@@ -18,8 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
-# Each console file shares one `pathwise up` per worker; beside the rest of `make test` a third and fourth
-# stack missed their start-up time on this 2-core machine, so the console flows run in `make test-all`.
+# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ADMIN = "admin@demo.pathwise.local"

@@ -24,8 +24,7 @@ from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack, answer_xapi
 from pathwise.contract.rollout.assign import Variant, assign
 
-# Each console file shares one `pathwise up` per worker; beside the rest of `make test` a third and fourth
-# stack missed their start-up time on this 2-core machine, so the console flows run in `make test-all`.
+# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ML = "ml@demo.pathwise.local"

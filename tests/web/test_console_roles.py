@@ -13,8 +13,7 @@ from experiments.browser import log_in
 from experiments.loop_bench import Stack
 from experiments.web_bench import GUARDIAN, LEARNER
 
-# Each console file shares one `pathwise up` per worker; beside the rest of `make test` a third and fourth
-# stack missed their start-up time on this 2-core machine, so the console flows run in `make test-all`.
+# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CONSOLES = {

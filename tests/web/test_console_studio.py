@@ -26,8 +26,7 @@ ASSISTANT = "assistant@demo.pathwise.local"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(3 * 1024 * 1024)
 
 
-# Each console file shares one `pathwise up` per worker; beside the rest of `make test` a third and fourth
-# stack missed their start-up time on this 2-core machine, so the console flows run in `make test-all`.
+# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(seeded_stack: Stack) -> Stack:
     """The demo exactly as seeded: no console test has published, ruled or rolled anything out on it."""
-    from tests.web.conftest import start_stack
-
-    yield from start_stack(tmp_path_factory)
+    return seeded_stack
 
 
 def _page(browser: Browser, **context: Any) -> Page:

@@ -137,6 +137,9 @@ def _store(
     if session.get(Course, course_id) is None:
         raise ProblemError(404, f"course {course_id} not found")
     key = upload_key(filename, course_id, content)
+    existing = session.get(MediaAsset, key)  # a key made to collide must not take another course's media over
+    if existing is not None and existing.course_id != course_id:
+        raise ProblemError(409, f"media {key!r} already belongs to another course")
     row = add_media(session, request.app.state.settings.home, key, course_id, content, content_type)
     session.commit()
     url = signed_url(request.app.state.jwt_secret, key, principal.user.id, request.app.state.settings.media_url_ttl_s)

@@ -32,7 +32,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const intl = useIntl();
   const { me, logout, can } = useAuth();
   const online = useOnline();
-  useSync(isLearner(can) ? me?.id : undefined); // staff and guardians have no device outbox to sync
+  const learner = isLearner(can); // staff and guardians have no device outbox to sync
+  useSync(learner ? me?.id : undefined);
   const t = (id: string) => intl.formatMessage({ id });
   return (
     <>
@@ -60,7 +61,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <div className="row">
-          {isLearner(can) && (
+          {learner && (
             <Suspense fallback={null}>
               <SyncIndicator />
             </Suspense>
@@ -78,7 +79,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <Notice tone="warning">{t("app.offline")}</Notice>
         </div>
       )}
-      {isLearner(can) && (
+      {learner && (
         <Suspense fallback={null}>
           <SyncNotices />
         </Suspense>
