@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,7 +63,7 @@ class Stack:
     serving: str
     db_url: str
     env: dict[str, str]
-    process: subprocess.Popen[str]
+    pid: int  # ``pathwise up``'s process: SIGINT stops the stack (:func:`stop_pid`)
     course: int = 0
     quiz: int = 0
     skill: str = ""
@@ -80,6 +80,17 @@ class Stack:
 
         with psycopg.connect(self.db_url) as db:
             return db.execute(sql.replace("%", "%%").replace("?", "%s"), params).fetchall()
+
+    def to_json(self) -> str:
+        """The stack as another process reads it (:meth:`from_json`), to share one running stack."""
+        return json.dumps({**self.__dict__, "emails": {str(k): v for k, v in self.emails.items()}})
+
+    @classmethod
+    def from_json(cls, text: str) -> Stack:
+        fields = json.loads(text)
+        fields["emails"] = {int(k): v for k, v in fields["emails"].items()}
+        fields["lrs_auth"] = tuple(fields["lrs_auth"])
+        return cls(**fields)
 
     def login(self, client: httpx.Client, learner: int) -> dict[str, str]:
         form = {"username": self.emails[learner], "password": PASSWORD}
@@ -116,10 +127,20 @@ def _wait_ready(process: subprocess.Popen[str], api: str, timeout_s: float, log_
 
 @contextmanager
 def running_stack(home: Path, backend: str = "embedded", *, timeout_s: float = 420.0) -> Iterator[Stack]:
-    """``pathwise up`` on a fresh ``home``: embedded (SQLite, in-process bus) or ``postgres`` (+ Redis).
+    """``pathwise up`` on a fresh ``home``, stopped (Ctrl-C, as a person would) when the block ends."""
+    stack, stop = start_stack(home, backend, timeout_s=timeout_s)
+    try:
+        yield stack
+    finally:
+        stop()
 
-    With ``postgres`` a throw-away database, stream and state prefix are made for the run and
-    removed after it. Ctrl-C (SIGINT) stops the stack, as a person would.
+
+def start_stack(home: Path, backend: str = "embedded", *, timeout_s: float = 420.0) -> tuple[Stack, Callable[[], None]]:
+    """Start ``pathwise up`` on a fresh ``home``: embedded (SQLite, in-process bus) or ``postgres`` (+ Redis).
+
+    Returns the stack once a learner's recommendations come back, and the call that stops it. With
+    ``postgres`` a throw-away database, stream and state prefix are made for the run and removed by
+    that call.
     """
     env = home_env(home)
     # Every learner logs in from this one address, and each polls its recommendations far faster than
@@ -144,6 +165,13 @@ def running_stack(home: Path, backend: str = "embedded", *, timeout_s: float = 4
     # the stack's output goes to a file: a pipe nobody reads fills up and blocks the stack's logging
     log = (home.parent / f"up-{backend}.log").open("w")
     db_url = env.get("PATHWISE_DATABASE_URL", f"sqlite:///{home / 'pathwise.db'}")
+
+    def stop() -> None:
+        stop_pid(process.pid, process)
+        log.close()
+        if database is not None:
+            _drop(env, database)
+
     with one_start_at_a_time():  # the ports are picked once it is this stack's turn: nobody takes them meanwhile
         port, serve_port = free_port(), free_port()
         command = [sys.executable, "-m", "pathwise.cli", "up", "--port", str(port), "--serve-port", str(serve_port)]
@@ -152,15 +180,16 @@ def running_stack(home: Path, backend: str = "embedded", *, timeout_s: float = 4
         try:
             _wait_ready(process, api, timeout_s, Path(log.name))
         except BaseException:
-            _stop(process, log, env, database)
+            stop()
             raise
     try:
-        stack = Stack(api, f"http://127.0.0.1:{serve_port}", db_url, env, process)
+        stack = Stack(api, f"http://127.0.0.1:{serve_port}", db_url, env, process.pid)
         _describe_demo(stack)
         _wait_served(stack, timeout_s)
-        yield stack
-    finally:
-        _stop(process, log, env, database)
+    except BaseException:
+        stop()
+        raise
+    return stack, stop
 
 
 def _wait_served(stack: Stack, timeout_s: float) -> None:
@@ -184,17 +213,33 @@ def _wait_served(stack: Stack, timeout_s: float) -> None:
             time.sleep(1)
 
 
-def _stop(process: subprocess.Popen[str], log: Any, env: dict[str, str], database: str | None) -> None:
-    """Ctrl-C, as a person would (a kill after two minutes), then drop what a PostgreSQL run made."""
-    process.send_signal(signal.SIGINT)
+def stop_pid(pid: int, process: subprocess.Popen[str] | None = None, timeout_s: float = 120.0) -> None:
+    """Ctrl-C to ``pathwise up``, as a person would; a kill if it has not stopped after ``timeout_s``.
+
+    ``process`` is the handle when this process started the stack (it reaps it); a stack another process
+    started is followed by its pid alone.
+    """
     try:
-        process.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if (process.poll() is not None) if process is not None else not _alive(pid):
+            return
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+    if process is not None:
         process.wait()
-    log.close()
-    if database is not None:
-        _drop(env, database)
+
+
+def _alive(pid: int) -> bool:
+    """Running, and not a zombie: an orphan's exit waits on a PID 1 that, in a container, may never reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _drop(env: dict[str, str], database: str) -> None:

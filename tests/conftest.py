@@ -20,10 +20,20 @@ from psycopg import sql
 
 from pathwise.logs import configure_logging
 from platform_api.core.migrate import MIGRATIONS_DIR, upgrade
+from tests.web.shared_stack import stop_shared_stack
 
 PG_ADMIN_URL = os.environ.get("PATHWISE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("PATHWISE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED_DATA = Path(os.environ.get("PATHWISE_SHARED_DATA_DIR", Path(__file__).resolve().parents[1] / "../shared/data"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's end, in the process that ran the workers: stop the console stack a worker started."""
+    if hasattr(session.config, "workerinput"):
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)  # xdist gives each worker a folder below it
+    if factory is not None:
+        stop_shared_stack(factory.getbasetemp())
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -10,12 +10,22 @@ from typing import Any
 
 import orjson
 from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from pathwise.contract.tables import JSONType, metadata, utcnow
 
-__all__ = ["Base", "JSONType", "make_engine", "make_session_factory", "normalize_url", "transaction", "utcnow"]
+__all__ = [
+    "Base",
+    "JSONType",
+    "dialect_insert",
+    "make_engine",
+    "make_session_factory",
+    "normalize_url",
+    "transaction",
+    "utcnow",
+]
 
 
 class Base(DeclarativeBase):
@@ -108,3 +118,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """The dialect's INSERT, which offers ON CONFLICT (both PostgreSQL and SQLite have it)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"an INSERT with ON CONFLICT needs PostgreSQL or SQLite, not {name}")

@@ -10,28 +10,16 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import orjson
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from pathwise.contract.stream import STATEMENT_EVENT, Event
-from platform_api.core.db import transaction, utcnow
+from platform_api.core.db import dialect_insert, transaction, utcnow
 from platform_api.events.models import ConsumedEvent, VerbCount
 
 #: A handler applies a batch of not-yet-seen events using the given session.
 Handler = Callable[[Session, str, Sequence[Event]], None]
-
-
-def dialect_insert(session: Session, table: Any) -> Any:
-    """The dialect's INSERT, which offers ON CONFLICT (both PostgreSQL and SQLite have it)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"idempotent handlers need PostgreSQL or SQLite, not {name}")
 
 
 def process_batch(factory: sessionmaker[Session], group: str, handler: Handler, events: Sequence[Event]) -> int:

@@ -188,6 +188,30 @@ def test_an_onboarded_user_accepts_the_invitation_and_logs_in(world_client: tupl
     _problem(_login(client, "new2@world.test", INVITED_PASSWORD), 401)  # the other invitation is still open
 
 
+def test_the_invitation_link_opens_the_web_page_and_the_page_starts_a_browser_session(
+    world_client: tuple[TestClient, World],
+) -> None:
+    client, world = world_client
+    invite = _invitations(client, world)["new1@world.test"]
+    page, _, fragment = invite["link"].partition("#")
+    assert page.endswith("/invite") and fragment == f"token={invite['token']}"  # never in the path or query
+
+    csrf = {"X-Pathwise-CSRF": "1"}
+    too_short = client.post("/v1/auth/session/invitation", json={"token": invite["token"], "password": "short"})
+    assert too_short.status_code == 422 and "pathwise_refresh" not in too_short.cookies
+    started = client.post("/v1/auth/session/invitation", json={"token": invite["token"], "password": INVITED_PASSWORD})
+    assert started.status_code == 200, started.text
+    assert set(started.json()) == {"access_token", "token_type", "expires_in"}  # the refresh token is the cookie's
+    assert client.get("/v1/auth/me", headers=_h(started.json()["access_token"])).json()["email"] == "new1@world.test"
+    assert client.post("/v1/auth/session/refresh", headers=csrf).status_code == 200  # the cookie is a session
+
+    again = client.post("/v1/auth/session/invitation", json={"token": invite["token"], "password": "x" * 20})
+    assert "already been used" in _problem(again, 410)["detail"]
+    unknown = client.post("/v1/auth/session/invitation", json={"token": "z" * 43, "password": INVITED_PASSWORD})
+    assert "not valid" in _problem(unknown, 404)["detail"]
+    assert _login(client, "new1@world.test", INVITED_PASSWORD).status_code == 200
+
+
 def test_invitation_and_password_change_on_each_database(migrated_db_url: str) -> None:
     """The single-use update and the bulk insert behave the same on SQLite and PostgreSQL."""
     world = build_world(migrated_db_url)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pyotp
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from platform_api.core.db import make_engine
 from platform_api.core.ratelimit import RateLimiter
 from tests.api.world import PASSWORD, World, build_world, make_client
 
@@ -74,6 +78,21 @@ def test_a_class_behind_one_address_logs_in_at_once(sqlite_url: str) -> None:
         pupils = [_login(client, f"pupil{n}@world.test", "x")[0] for n in range(25)]
         assert pupils == [401] * 25  # 25 different accounts from one address: none throttled
         assert [_login(client, f"pupil{n}@world.test", "x")[0] for n in range(25, 31)][-1] == 429  # 31st from it
+
+
+def test_first_log_ins_of_one_account_at_once_all_get_in(migrated_db_url: str) -> None:
+    """Two tabs (or two test workers) logging in at the same moment: both make the account's security row."""
+    build_world(migrated_db_url)
+    with make_client(migrated_db_url) as client, ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: _login(client, "admin@world.test")[0], range(6)))
+    assert statuses == [200] * 6
+    [(rows,)] = _rows(migrated_db_url, "SELECT count(*) FROM user_security")
+    assert rows == 1
+
+
+def _rows(db_url: str, sql: str) -> list[tuple[object, ...]]:
+    with make_engine(db_url).connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]
 
 
 def test_totp_mfa_with_recovery_codes_and_sms(world_client: tuple[TestClient, World]) -> None:

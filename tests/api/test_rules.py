@@ -284,6 +284,9 @@ def test_preview_shows_who_changes_and_how(world_client: tuple[TestClient, World
 
     blocked = _preview(client, world, source='if attempts("Fractions") >= 1 then block "Practice"').json()
     assert blocked["affected"][0]["after"] == []
+    gated = _preview(client, world, source='if attempts("Fractions") >= 1 then require "Extra worksheet"').json()
+    assert gated["counts"] == {"require:Extra worksheet": 1}  # the model's "Practice" waits while the rule holds
+    assert [(i["title"], i["source"]) for i in gated["affected"][0]["after"]] == [("Extra worksheet", "rule")]
     members = f"/v1/cohorts/{world.ids['cohort']}/members"
     client.post(members, json={"user_id": world.ids["user_learner2"]}, headers=_auth(world, "admin"))
     try:  # learner2 has answered nothing: mastery 0%, so the rule applies to both; only one is listed
@@ -514,7 +517,7 @@ def test_vocabulary_lists_the_language_and_the_names_in_reach(world_client: tupl
     assert (functions["mastery"]["units"], functions["mastery"]["min_args"]) == (["%"], 1)
     assert functions["time_on_task"]["units"] == ["min", "h", "s"]
     assert (functions["days_since"]["arg_kind"], functions["mastery"]["arg_kind"]) == ("date", "skill")
-    assert {"recommend", "block", "prioritize"} <= set(body["verbs"]) and ">=" in body["comparators"]
+    assert {"recommend", "require", "block", "prioritize"} <= set(body["verbs"]) and ">=" in body["comparators"]
     assert "Fractions" in {s["name"] for s in body["skills"]}
     assert {"Extra worksheet", "Challenge"} <= {a["name"] for a in body["activities"]}
     learner = client.get("/v1/rules:vocabulary", headers=_auth(world, "learner"))

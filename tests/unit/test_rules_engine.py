@@ -80,6 +80,31 @@ def test_more_specific_scope_wins_then_priority() -> None:
     assert [c.title for c in apply(decision, MODEL)] == ["Algebra challenge", "Fractions drill"]
 
 
+def test_require_puts_the_work_first_and_withholds_the_models_other_picks_until_it_no_longer_holds() -> None:
+    rules = [
+        rule("gate", 'if mastery("Fractions") < 40% then require "Fractions review", prioritize "Algebra challenge"'),
+        rule("later", 'if mastery("Fractions") < 40% then recommend "Practice Set B"', priority=-1),
+    ]
+    weak = apply(decide(rules, CTX, LearnerState("u1", mastery={"Fractions": 0.2}), now=NOW), MODEL)
+    assert [c.title for c in weak] == ["Fractions review", "Practice Set B", "Algebra challenge"]
+    assert weak[0].source == "rule" and "require" in weak[0].reason
+    assert "model pick 3" in weak[2].reason  # a picked activity the model ranked keeps the model's reason too
+    assert "Fractions drill" not in {c.title for c in weak}
+
+    strong = apply(decide(rules, CTX, LearnerState("u1", mastery={"Fractions": 0.9}), now=NOW), MODEL)
+    assert strong == MODEL
+
+
+def test_a_hidden_activity_stays_hidden_when_a_lower_rule_requires_it() -> None:
+    rules = [
+        rule("hide", 'if attempts() >= 0 then hide "Practice Set B"', kind=ScopeKind.LEARNER, scope_id="u1"),
+        rule("need", 'if attempts() >= 0 then require "Practice Set B"'),
+    ]
+    decision = decide(rules, CTX, LearnerState("u1"), now=NOW)
+    assert [(a.source, a.verb) for a in decision.effective] == [("hide", Verb.BLOCK)]
+    assert [c.title for c in apply(decision, MODEL)] == ["Fractions drill", "Algebra challenge"]
+
+
 def test_disabled_and_out_of_scope_rules_do_nothing() -> None:
     off = rule("off", 'if attempts() >= 0 then block "Fractions drill"')
     off = ScopedRule(off.id, off.name, off.rule, off.scope, enabled=False)

@@ -57,11 +57,12 @@ def test_and_binds_tighter_than_or_and_not_tighter_than_and() -> None:
 
 
 def test_several_actions_and_hide_alias() -> None:
-    rule = parse_rule('if attempts() > 1 then hide "A", prioritize "B", recommend "C"')
+    rule = parse_rule('if attempts() > 1 then hide "A", prioritize "B", recommend "C", REQUIRE "D"')
     assert [(a.verb, a.target) for a in rule.actions] == [
         (Verb.BLOCK, "A"),
         (Verb.PRIORITIZE, "B"),
         (Verb.RECOMMEND, "C"),
+        (Verb.REQUIRE, "D"),
     ]
 
 

@@ -18,8 +18,9 @@ from playwright.sync_api import Browser, Page, expect
 from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
-# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
+#: The rest of a console's tests (its accessibility audit in both themes, further flows) run in `make test-all`.
+MORE = pytest.mark.slow
 
 ADMIN = "admin@demo.pathwise.local"
 INSTRUCTOR = "instructor@demo.pathwise.local"
@@ -85,6 +86,8 @@ def test_admin_onboards_fifty_people_by_csv_after_fixing_the_row_the_dry_run_sho
     invitations = page.get_by_role("table", name=re.compile("50 people created"))
     expect(invitations.get_by_role("row")).to_have_count(51)
     expect(invitations).to_contain_text(f"csv-{run}-17@demo.pathwise.local")
+    link = invitations.get_by_role("row", name=re.compile(f"csv-{run}-17@")).get_by_role("cell").first.inner_text()
+    _invited_person_sets_a_password_and_is_in(browser, link.strip(), f"csv-{run}-17@demo.pathwise.local")
 
     assert stack.query("SELECT count(*) FROM users WHERE email LIKE ? AND is_active", f"csv-{run}-%") == [(50,)]
     listed = httpx.get(
@@ -102,6 +105,37 @@ def test_admin_onboards_fifty_people_by_csv_after_fixing_the_row_the_dry_run_sho
     assert granted == [(50,)]
 
 
+def _invited_person_sets_a_password_and_is_in(browser: Browser, link: str, email: str) -> None:
+    """The person opens the link the administrator sent them, on a browser that never signed in."""
+    assert re.fullmatch(r"http://[^#?]+/invite#token=[A-Za-z0-9_-]{20,}", link), link
+    page = _page(browser)
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to Pathwise")
+    page.get_by_label("New password").fill("first-password-17")
+    page.get_by_label("The same password again").fill("first-password-71")
+    expect(page.get_by_text("The two passwords differ.")).to_be_visible()
+    page.get_by_label("The same password again").fill("first-password-17")
+    page.get_by_role("button", name="Set password and sign in").click()
+    page.get_by_role("navigation", name="Main").wait_for()
+    expect(page).to_have_url(re.compile(r"/$"))  # the token is gone from the address bar
+    assert _login_works(link, email, "first-password-17")
+
+    again = _page(browser)
+    again.goto(link)
+    again.get_by_label("New password").fill("someone-else-now")
+    again.get_by_label("The same password again").fill("someone-else-now")
+    again.get_by_role("button", name="Set password and sign in").click()
+    expect(again.get_by_role("alert")).to_contain_text("already been used")
+    assert not _login_works(link, email, "someone-else-now")
+
+
+def _login_works(link: str, email: str, password: str) -> bool:
+    api = link.split("/invite#", 1)[0]
+    form = {"username": email, "password": password}
+    return httpx.post(f"{api}/v1/auth/token", data=form, timeout=30).status_code == 200
+
+
+@MORE
 def test_admin_creates_a_child_unit_and_grants_a_role_on_it(stack: Stack, browser: Browser) -> None:
     run = uuid.uuid4().hex[:8]
     email = f"grantee-{run}@demo.pathwise.local"
@@ -148,6 +182,7 @@ def test_admin_creates_a_child_unit_and_grants_a_role_on_it(stack: Stack, browse
     assert grants == [("Assistant Instructor", "org_unit", unit_id)]
 
 
+@MORE
 def test_admin_issues_an_lrs_credential_that_works_until_revoked(stack: Stack, browser: Browser) -> None:
     name = f"District LMS {uuid.uuid4().hex[:8]}"
     page = _page(browser)
@@ -175,6 +210,7 @@ def test_admin_issues_an_lrs_credential_that_works_until_revoked(stack: Stack, b
     assert revoked is not None
 
 
+@MORE
 def test_the_instructor_has_no_admin_console(stack: Stack, browser: Browser) -> None:
     page = _page(browser)
     log_in(page, stack.api, INSTRUCTOR)
@@ -186,6 +222,7 @@ def test_the_instructor_has_no_admin_console(stack: Stack, browser: Browser) -> 
     expect(page.get_by_role("heading", name="Bulk onboarding")).to_have_count(0)
 
 
+@MORE
 def test_admin_pages_pass_accessibility(stack: Stack, browser: Browser, shots: Path) -> None:
     token = _admin_token(stack)
     headers = {"Authorization": f"Bearer {token}"}
@@ -203,4 +240,6 @@ def test_admin_pages_pass_accessibility(stack: Stack, browser: Browser, shots: P
     failures: dict[str, list[dict[str, Any]]] = {}
     for name, path in pages.items():
         failures |= audit_themes(page, f"{stack.api}{path}", shots / f"admin-{name}")
+    # the page an invitation link opens, on a browser that never signed in (the token is checked on submit)
+    failures |= audit_themes(_page(browser), f"{stack.api}/invite#token={'x' * 43}", shots / "invite")
     assert not failures, failures

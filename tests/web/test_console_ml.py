@@ -24,8 +24,9 @@ from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack, answer_xapi
 from pathwise.contract.rollout.assign import Variant, assign
 
-# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
+#: The rest of a console's tests (its accessibility audit in both themes, further flows) run in `make test-all`.
+MORE = pytest.mark.slow
 
 ML = "ml@demo.pathwise.local"
 INSTRUCTOR = "instructor@demo.pathwise.local"
@@ -162,6 +163,7 @@ def test_an_ml_engineer_runs_a_canary_from_the_console(stack: Stack, ml_page: Pa
     expect(card.get_by_role("button", name="Promote")).to_have_count(0)  # nothing runs: nothing to promote
 
 
+@MORE
 def test_the_instructor_has_no_models_console(stack: Stack, browser: Browser) -> None:
     page = _page(browser)
     log_in(page, stack.api, INSTRUCTOR)
@@ -172,6 +174,7 @@ def test_the_instructor_has_no_models_console(stack: Stack, browser: Browser) ->
     page.context.close()
 
 
+@MORE
 def test_ml_pages_pass_accessibility(stack: Stack, ml_page: Page, versions: tuple[str, str], shots: Path) -> None:
     champion, challenger = versions
     pages = {

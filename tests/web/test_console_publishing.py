@@ -21,8 +21,9 @@ from playwright.sync_api import Browser, Page, expect
 from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
-# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
+#: The rest of a console's tests (its accessibility audit in both themes, further flows) run in `make test-all`.
+MORE = pytest.mark.slow
 
 INSTRUCTOR = "instructor@demo.pathwise.local"
 ADMIN = "admin@demo.pathwise.local"
@@ -167,6 +168,7 @@ def test_review_schedule_cancel_publish_and_roll_back(stack: Stack, browser: Bro
         page.context.close()
 
 
+@MORE
 def test_the_assistant_instructor_never_sees_publishing(stack: Stack, browser: Browser) -> None:
     page = _page(browser)
     log_in(page, stack.api, ASSISTANT)
@@ -179,6 +181,7 @@ def test_the_assistant_instructor_never_sees_publishing(stack: Stack, browser: B
     page.context.close()
 
 
+@MORE
 def test_publishing_pages_pass_accessibility(stack: Stack, browser: Browser, shots: Path) -> None:
     api = Api(stack, INSTRUCTOR)
     course = _course_with_a_draft_change(stack, api)

@@ -22,8 +22,9 @@ from playwright.sync_api import Browser, Page, expect
 from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
-# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
+#: The rest of a console's tests (its accessibility audit in both themes, further flows) run in `make test-all`.
+MORE = pytest.mark.slow
 
 INSTRUCTOR = "instructor@demo.pathwise.local"
 ASSISTANT = "assistant@demo.pathwise.local"
@@ -210,6 +211,7 @@ def test_an_instructor_reviews_a_flagged_essay_and_finds_the_grade_in_the_book_a
     assert all(cell[:1] not in ("=", "+", "-", "@") for r in rows for cell in r), "no cell reads as a formula"
 
 
+@MORE
 def test_an_assistant_instructor_grades_but_sees_nothing_that_edits_structure(stack: Stack, browser: Browser) -> None:
     _, email, name = _learner(stack, 21)
     submission = _flagged_essay(stack, email, "Two quarters is a half because two of four parts is one of two.")
@@ -236,6 +238,7 @@ def test_an_assistant_instructor_grades_but_sees_nothing_that_edits_structure(st
     expect(learner.get_by_role("link", name="Review and grades")).to_have_count(0)
 
 
+@MORE
 def test_a_regrade_from_an_item_says_how_many_attempts_it_changed(stack: Stack, browser: Browser) -> None:
     """On an essay item of its own (a regrade sends every answer to the item back to the grader)."""
     assignment = _essay_assignment(stack, "Regrade check")
@@ -265,6 +268,7 @@ def test_a_regrade_from_an_item_says_how_many_attempts_it_changed(stack: Stack, 
     assert stack.query("SELECT graded_at FROM submissions WHERE id = ?", submission) != graded
 
 
+@MORE
 def test_review_pages_pass_accessibility(stack: Stack, browser: Browser, shots: Path) -> None:
     _, email, name = _learner(stack, 23)
     submission = _flagged_essay(stack, email, "Halves and quarters: two quarters fill one half.")

@@ -13,8 +13,7 @@ from experiments.browser import log_in
 from experiments.loop_bench import Stack
 from experiments.web_bench import GUARDIAN, LEARNER
 
-# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 CONSOLES = {
     "studio": "Course studio",

@@ -20,8 +20,9 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from experiments.browser import audit_themes, log_in, settled
 from experiments.loop_bench import PASSWORD, Stack
 
-# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
+#: The rest of a console's tests (its accessibility audit in both themes, further flows) run in `make test-all`.
+MORE = pytest.mark.slow
 
 INSTRUCTOR = "instructor@demo.pathwise.local"
 ASSISTANT = "assistant@demo.pathwise.local"
@@ -162,6 +163,7 @@ def test_an_instructor_builds_previews_and_saves_a_rule_a_learner_then_sees(
     httpx.delete(f"{stack.api}/v1/rules/{stack_rule}", headers=_headers(stack, INSTRUCTOR)).raise_for_status()
 
 
+@MORE
 def test_the_assistant_previews_but_has_no_save(stack: Stack, browser: Browser, cohort: dict[str, Any]) -> None:
     page = _page(browser)
     log_in(page, stack.api, ASSISTANT)
@@ -180,6 +182,7 @@ def test_the_assistant_previews_but_has_no_save(stack: Stack, browser: Browser, 
     expect(page.get_by_role("button", name="Save the override")).to_have_count(0)
 
 
+@MORE
 def test_an_instructor_sets_and_removes_a_learner_override(
     stack: Stack, browser: Browser, cohort: dict[str, Any]
 ) -> None:
@@ -201,6 +204,7 @@ def test_an_instructor_sets_and_removes_a_learner_override(
     assert stack.query("SELECT learner_id FROM learner_overrides WHERE learner_id = ?", learner) == []
 
 
+@MORE
 def test_rules_pages_pass_accessibility(stack: Stack, browser: Browser, cohort: dict[str, Any], shots: Path) -> None:
     page = _page(browser)
     log_in(page, stack.api, INSTRUCTOR)

@@ -26,8 +26,9 @@ ASSISTANT = "assistant@demo.pathwise.local"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(3 * 1024 * 1024)
 
 
-# slow: the consoles' flows run in `make test-all` (web/README.md, "Tests")
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
+#: The rest of a console's tests (its accessibility audit in both themes, further flows) run in `make test-all`.
+MORE = pytest.mark.slow
 
 
 def _page(browser: Browser) -> Page:
@@ -157,8 +158,10 @@ def test_an_instructor_builds_and_reorders_a_course_with_mouse_and_keyboard(stac
     editor = page.get_by_role("textbox", name="Page text editor")
     editor.click()
     page.get_by_role("button", name="Bold").click()
+    expect(editor).to_be_focused()  # the toolbar hands focus back to the text; keys typed before it would be lost
     page.keyboard.type("Fractions")
     page.get_by_role("button", name="Bold").click()
+    expect(editor).to_be_focused()
     page.keyboard.type(" name parts of a whole: https://example.org/fractions ")
     page.get_by_role("button", name="Save the page").click()
     saved = page.get_by_test_id("sanitized")
@@ -217,6 +220,7 @@ def test_an_instructor_builds_and_reorders_a_course_with_mouse_and_keyboard(stac
     assert answer_key["choices"][0] == {"id": "a", "feedback": "Find a common denominator first."}
 
 
+@MORE
 def test_the_assistant_instructor_sees_no_studio_and_no_edit_control(stack: Stack, browser: Browser) -> None:
     token = _token(stack, INSTRUCTOR)
     headers = {"Authorization": f"Bearer {token}"}
@@ -259,6 +263,7 @@ def _studio_pages(stack: Stack) -> list[tuple[str, str]]:
     ]
 
 
+@MORE
 def test_studio_pages_pass_accessibility(stack: Stack, browser: Browser, shots: Path) -> None:
     page = _page(browser)
     log_in(page, stack.api, INSTRUCTOR)

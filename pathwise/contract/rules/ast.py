@@ -17,6 +17,7 @@ class Dimension(StrEnum):
 
 class Verb(StrEnum):
     RECOMMEND = "recommend"
+    REQUIRE = "require"  # the learner is shown what is required first, and no model pick until it applies no more
     BLOCK = "block"  # ``hide`` is an alias
     PRIORITIZE = "prioritize"
 

@@ -197,9 +197,17 @@ class Candidate:
 
 
 def apply(decision: Decision, ranked: Sequence[Candidate], k: int | None = None) -> list[Candidate]:
-    """Reshape the model's ranking: drop blocked, put rule picks first, then prioritized, then the rest."""
+    """Reshape the model's ranking: drop blocked, put required first, then rule picks, prioritized, the rest.
+
+    A required activity is a gate: while a rule requires something of the learner, the model's own
+    picks are withheld and the learner sees the required work and the rules' picks only.
+    """
     blocked = {_key(item.target) for item in decision.by_verb(Verb.BLOCK)}
+    required = decision.by_verb(Verb.REQUIRE)
     model = [] if decision.replace_model else [c for c in ranked if not (c.match_keys() & blocked)]
+    if required:  # the model's ranking still lends its reasons to the activities the rules picked
+        picked = {_key(item.target) for item in decision.effective if item.verb != Verb.BLOCK}
+        model = [c for c in model if c.match_keys() & picked]
     by_key = {key: c for c in model for key in c.match_keys()}
     out: list[Candidate] = []
     used: set[int] = set()
@@ -209,7 +217,7 @@ def apply(decision: Decision, ranked: Sequence[Candidate], k: int | None = None)
             out.append(candidate)
             used.add(id(candidate))
 
-    for item in decision.by_verb(Verb.RECOMMEND) + decision.by_verb(Verb.PRIORITIZE):
+    for item in required + decision.by_verb(Verb.RECOMMEND) + decision.by_verb(Verb.PRIORITIZE):
         existing = by_key.get(_key(item.target))
         source = "override" if item.source == "override" else "rule"
         rule_id = None if item.source == "override" else item.source

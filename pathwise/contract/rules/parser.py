@@ -65,11 +65,11 @@ _THEN: "then"i
 _AND: "and"i
 _OR: "or"i
 _NOT: "not"i
-VERB: "recommend"i | "block"i | "hide"i | "prioritize"i
+VERB: "recommend"i | "require"i | "block"i | "hide"i | "prioritize"i
 COMPARATOR: ">=" | "<=" | "==" | "!=" | ">" | "<"
 UNIT: /%|(?:minutes|minute|mins|min|hours|hour|hrs|h|seconds|second|secs|sec|s|days|day|d)(?![A-Za-z0-9_])/i
 NUMBER: /[0-9]{1,9}(?:\.[0-9]{1,6})?/
-NAME: /(?!(?:if|then|and|or|not|recommend|block|hide|prioritize)(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]{0,63}/i
+NAME: /(?!(?:if|then|and|or|not|recommend|require|block|hide|prioritize)(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]{0,63}/i
 STRING: /"[^"\\\r\n]*"/ | /'[^'\\\r\n]*'/
 
 %ignore /[ \t\r\n]+/
@@ -82,7 +82,7 @@ TERMINAL_WORDS: dict[str, str] = {
     "_AND": '"and"',
     "_OR": '"or"',
     "_NOT": '"not"',
-    "VERB": "an action (recommend, block, hide, prioritize)",
+    "VERB": "an action (recommend, require, block, hide, prioritize)",
     "COMPARATOR": "a comparison (>=, <=, >, <, ==, !=)",
     "UNIT": "a unit (%, min, h, s, days)",
     "NUMBER": "a number",

@@ -190,6 +190,11 @@ def change_password(
     return _pair(pair)
 
 
+def invitation_places(request: Request) -> invitations.InvitationPlaces:
+    """The accept route and the web app's invitation page, as this request reached the API."""
+    return invitations.InvitationPlaces(str(request.url_for("accept_invitation")), f"{request.base_url}invite")
+
+
 @router.post(
     "/invitations/accept",
     name="accept_invitation",
@@ -209,4 +214,4 @@ def accept_invitation(
     return finish_login(request, session, settings, user)
 
 
-__all__ = ["CurrentUser", "finish_login", "mfa_user", "router"]
+__all__ = ["CurrentUser", "finish_login", "invitation_places", "mfa_user", "router"]

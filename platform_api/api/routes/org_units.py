@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit, require
 from platform_api.api.pages import Page, paginate
+from platform_api.api.routes.auth import invitation_places
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.access.targets import org_unit_target
@@ -151,7 +152,7 @@ def _run(
         target,
         rows,
         dry_run=dry_run,
-        accept_url=str(request.url_for("accept_invitation")),
+        places=invitation_places(request),
         invitation_ttl_s=invitation_ttl_s,
     )
     if report.counts.get("error"):

@@ -24,9 +24,10 @@ from pydantic import BaseModel, Field
 from platform_api.api.deps import SessionDep, SettingsDep
 from platform_api.api.routes.auth import AUTH_ERRORS, PROBLEM, limit_login, mfa_user
 from platform_api.core.errors import ProblemError
-from platform_api.domain.identity import auth
+from platform_api.core.security import sha256
+from platform_api.domain.identity import auth, invitations
 from platform_api.domain.identity.models import User
-from platform_api.domain.identity.schemas import MFAVerify
+from platform_api.domain.identity.schemas import InvitationAccept, MFAVerify
 
 router = APIRouter(prefix="/v1/auth/session", tags=["auth"])
 
@@ -111,6 +112,12 @@ def start_session(
 ) -> SessionPublic:
     limit_login(request, form.username)
     user = auth.check_password(session, settings, form.username, form.password)
+    return _start_or_ask_second_factor(request, response, session, settings, user)
+
+
+def _start_or_ask_second_factor(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep, user: User
+) -> SessionPublic:
     if auth.security_of(session, user.id).mfa_enabled:
         session.commit()
         raise ProblemError(
@@ -137,6 +144,28 @@ def session_mfa(
     limit_login(request, f"mfa:{user.id}")
     auth.verify_second_factor(session, user, body.code)
     return _start(request, response, session, settings, user)
+
+
+@router.post(
+    "/invitation",
+    response_model=SessionPublic,
+    responses={
+        404: {**PROBLEM, "description": "No invitation has this token"},
+        410: {**PROBLEM, "description": "The invitation was used, replaced by a newer one, or expired"},
+        429: AUTH_ERRORS[429],
+    },
+    summary="Browser invitation: set your first password and start a session (cookie), in one step",
+    description=(
+        "What the web app's `/invite` page posts. Same checks and throttling as "
+        "`POST /v1/auth/invitations/accept`; answers like `POST /v1/auth/session`."
+    ),
+)
+def session_invitation(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep, body: InvitationAccept
+) -> SessionPublic:
+    limit_login(request, f"invitation:{sha256(body.token)}")
+    user = invitations.accept(session, body.token, body.password)
+    return _start_or_ask_second_factor(request, response, session, settings, user)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from platform_api.api.deps import PageDep, SessionDep, SettingsDep, permit, require
 from platform_api.api.pages import Page, paginate
+from platform_api.api.routes.auth import invitation_places
 from platform_api.core.errors import ProblemError, flush_or_conflict
 from platform_api.core.security import hash_password
 from platform_api.domain.access.authz import WILDCARD, Principal
@@ -121,13 +122,7 @@ def reissue_invitation(
     assert user is not None  # the permit resolved it inside the tenant
     issued = invitations.reissue(session, user, created_by=principal.user.id, ttl_s=settings.invitation_ttl_s)
     session.commit()
-    return InvitationPublic(
-        user_id=issued.user_id,
-        email=issued.email,
-        token=issued.token,
-        accept_url=str(request.url_for("accept_invitation")),
-        expires_at=issued.expires_at,
-    )
+    return invitation_places(request).public(issued)
 
 
 @router.get("/users/{user_id}/grants", response_model=Page[GrantPublic], summary="A user's role grants")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pathwise.logs import get_logger
 from platform_api.core.config import APISettings
+from platform_api.core.db import dialect_insert
 from platform_api.core.errors import ProblemError
 from platform_api.core.security import (
     encode_token,
@@ -45,11 +46,12 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def security_of(session: Session, user_id: int) -> UserSecurity:
+    """The user's security row, made on first need; two first log-ins at once (two tabs) both get it."""
     row = session.get(UserSecurity, user_id)
     if row is None:
-        row = UserSecurity(user_id=user_id, failed_logins=0, mfa_enabled=False, recovery_codes=[])
-        session.add(row)
-        session.flush()
+        fresh = {"user_id": user_id, "failed_logins": 0, "mfa_enabled": False, "recovery_codes": []}
+        session.execute(dialect_insert(session, UserSecurity).values(fresh).on_conflict_do_nothing())
+        row = session.get_one(UserSecurity, user_id)
     return row
 
 

@@ -1,7 +1,8 @@
 """Invitations: how a person whom an administrator added (bulk onboarding, or a user made
 without a password) gets in the first time.
 
-There is no mail server, so the administrator receives each token once and passes it on.
+There is no mail server, so the administrator receives each token once, inside a link to the web
+app's invitation page, and passes it on.
 Only its SHA-256 is stored and it is never logged: someone who reads the database or the
 logs cannot accept an invitation. An invitation works once, until it expires; issuing a
 new one for the same person retires the earlier ones.
@@ -21,6 +22,7 @@ from platform_api.core.errors import ProblemError
 from platform_api.core.security import hash_password, new_opaque_token, sha256
 from platform_api.domain.identity.auth import clear_failures
 from platform_api.domain.identity.models import Invitation, User
+from platform_api.domain.identity.schemas import InvitationPublic
 
 log = get_logger(__name__)
 CHUNK = 500
@@ -32,6 +34,24 @@ class IssuedInvitation:
     email: str
     token: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InvitationPlaces:
+    """Where an invited person goes: the API route that takes the token, and the web page that posts to it."""
+
+    accept_url: str
+    page: str  # the web app's /invite; the token rides in the fragment, which a browser never sends to a server
+
+    def public(self, issued: IssuedInvitation) -> InvitationPublic:
+        return InvitationPublic(
+            user_id=issued.user_id,
+            email=issued.email,
+            token=issued.token,
+            accept_url=self.accept_url,
+            link=f"{self.page}#token={issued.token}",
+            expires_at=issued.expires_at,
+        )
 
 
 def _now() -> datetime:

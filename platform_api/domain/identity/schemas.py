@@ -94,6 +94,7 @@ class InvitationPublic(BaseModel):
     email: str
     token: str = Field(description="single use; POST it with a password to accept_url")
     accept_url: str
+    link: str = Field(description="the web page a person opens to choose a password; the token is in its fragment")
     expires_at: Timestamp
 
 

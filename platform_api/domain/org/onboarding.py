@@ -21,7 +21,7 @@ from platform_api.domain.access.authz import WILDCARD, Principal, Target
 from platform_api.domain.identity import invitations
 from platform_api.domain.identity.auth import revoke_user_tokens
 from platform_api.domain.identity.models import Grant, Role, RolePermission, User
-from platform_api.domain.identity.schemas import EMAIL_PATTERN, InvitationPublic
+from platform_api.domain.identity.schemas import EMAIL_PATTERN
 from platform_api.domain.org.schemas import OnboardingReport, OnboardingRow, RowOutcome
 from platform_api.events.platform import emit
 
@@ -86,7 +86,7 @@ def onboard(
     rows: list[OnboardingRow | str],
     *,
     dry_run: bool,
-    accept_url: str,
+    places: invitations.InvitationPlaces,
     invitation_ttl_s: int,
 ) -> OnboardingReport:
     """Validate every row, then (unless ``dry_run`` or any row failed) apply them all at once.
@@ -175,12 +175,7 @@ def onboard(
         return report
     created = _apply(session, principal, unit_id, users, to_create, to_grant, to_revoke, existing)
     issued = invitations.issue(session, created, created_by=principal.user.id, ttl_s=invitation_ttl_s)
-    report.invitations = [
-        InvitationPublic(
-            user_id=i.user_id, email=i.email, token=i.token, accept_url=accept_url, expires_at=i.expires_at
-        )
-        for i in issued
-    ]
+    report.invitations = [places.public(i) for i in issued]
     emit(
         session,
         "org.onboarding.applied",

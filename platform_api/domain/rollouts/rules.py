@@ -168,7 +168,7 @@ def vocabulary(names: Names) -> RuleVocabulary:
             for name, spec in FUNCTIONS.items()
         ],
         comparators=list(COMPARATORS),
-        verbs=["recommend", "block", "hide", "prioritize"],
+        verbs=["recommend", "require", "block", "hide", "prioritize"],
         skills=sorted(
             (NamedThing(id=i, name=n) for i, n in names.skill_labels.items()), key=lambda t: t.name.casefold()
         ),

@@ -1,11 +1,12 @@
 import { lazy, Suspense } from "react";
-import { BrowserRouter, Route, Routes } from "react-router";
+import { BrowserRouter, Route, Routes, useLocation } from "react-router";
 import { useIntl } from "react-intl";
 import { AuthProvider, useAuth } from "@/auth/session";
 import { DisplayProvider } from "@/app/display";
 import { ActivityPage } from "@/features/activity/ActivityPage";
 import { HomePage } from "@/features/home/HomePage";
 import { Shell } from "@/features/layout/Shell";
+import { InvitePage } from "@/features/login/InvitePage";
 import { LoginPage } from "@/features/login/LoginPage";
 import { AREAS, areasFor } from "@/features/staff/areas";
 import { NoAccess } from "@/features/staff/NoAccess";
@@ -27,6 +28,7 @@ const CONSOLES = {
 function Pages() {
   const { status, can } = useAuth();
   const intl = useIntl();
+  const { pathname } = useLocation();
   if (status === "checking") {
     return (
       <main id="main" className="pw-main" aria-busy="true">
@@ -34,6 +36,7 @@ function Pages() {
       </main>
     );
   }
+  if (pathname === "/invite") return <InvitePage />; // an invitation signs its person in, whoever was before
   if (status === "signed-out") return <LoginPage />;
   return (
     <Shell>

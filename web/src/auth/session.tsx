@@ -17,6 +17,8 @@ interface Auth {
   /** True when the profile comes from the device because the API could not be reached. */
   offline: boolean;
   login: (email: string, password: string) => Promise<void>;
+  /** Set the first password of an invited account and sign in as it. */
+  acceptInvitation: (token: string, password: string) => Promise<void>;
   logout: () => Promise<void>;
   can: (permission: string) => boolean;
 }
@@ -83,6 +85,20 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     };
   }, [signedIn, signedOut]);
 
+  /** Either way in ends here: the session's access token, then the profile; or the problem, as a LoginError. */
+  const started = useCallback(
+    async (data: { access_token: string } | undefined, error: unknown, response: Response) => {
+      if (!data) {
+        const problem = (error ?? {}) as { type?: string; detail?: string };
+        if (problem.type?.endsWith("/mfa-required")) throw new LoginError(problem.detail ?? "", "mfa");
+        throw new LoginError(problem.detail ?? response.statusText, "failed");
+      }
+      setAccessToken(data.access_token);
+      signedIn(await loadMe());
+    },
+    [signedIn],
+  );
+
   const value = useMemo<Auth>(
     () => ({
       status,
@@ -94,13 +110,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
           bodySerializer: (body) => new URLSearchParams(body as Record<string, string>),
           headers: { "Content-Type": "application/x-www-form-urlencoded" },
         });
-        if (!data) {
-          const problem = (error ?? {}) as { type?: string; detail?: string };
-          if (problem.type?.endsWith("/mfa-required")) throw new LoginError(problem.detail ?? "", "mfa");
-          throw new LoginError(problem.detail ?? response.statusText, "failed");
-        }
-        setAccessToken(data.access_token);
-        signedIn(await loadMe());
+        await started(data, error, response);
+      },
+      acceptInvitation: async (token, password) => {
+        const { data, error, response } = await api.POST("/v1/auth/session/invitation", { body: { token, password } });
+        await started(data, error, response);
       },
       logout: async () => {
         if (me) {
@@ -117,7 +131,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       // Administrators hold "*", which the API reads as every scope.
       can: (permission) => Boolean(me?.permissions?.includes(permission) || me?.permissions?.includes("*")),
     }),
-    [status, me, offline, signedIn, signedOut],
+    [status, me, offline, signedOut, started],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -205,7 +205,10 @@ function Invitations({ invitations, t, when }: { invitations: Schemas["Invitatio
   if (invitations.length === 0) return <p className="muted">{t("onboarding.noInvitations")}</p>;
   const download = () => {
     const quote = (v: string) => `"${v.replaceAll('"', '""')}"`;
-    const lines = ["email,token,accept_url,expires_at", ...invitations.map((i) => [i.email, i.token, i.accept_url, i.expires_at].map(quote).join(","))];
+    const lines = [
+      "email,link,token,accept_url,expires_at",
+      ...invitations.map((i) => [i.email, i.link, i.token, i.accept_url, i.expires_at].map(quote).join(",")),
+    ];
     const url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" }));
     const link = Object.assign(document.createElement("a"), { href: url, download: "invitations.csv" });
     link.click();
@@ -225,7 +228,7 @@ function Invitations({ invitations, t, when }: { invitations: Schemas["Invitatio
           <thead>
             <tr>
               <th scope="col">{t("users.email")}</th>
-              <th scope="col">{t("onboarding.token")}</th>
+              <th scope="col">{t("onboarding.link")}</th>
               <th scope="col">{t("user.expires")}</th>
             </tr>
           </thead>
@@ -233,7 +236,7 @@ function Invitations({ invitations, t, when }: { invitations: Schemas["Invitatio
             {invitations.map((i) => (
               <tr key={i.user_id}>
                 <th scope="row">{i.email}</th>
-                <td className="pw-admin-secret">{i.token}</td>
+                <td className="pw-admin-secret">{i.link}</td>
                 <td>{when(i.expires_at)}</td>
               </tr>
             ))}

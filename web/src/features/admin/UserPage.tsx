@@ -105,8 +105,7 @@ function UserDetails({ user, onChanged }: { user: Schemas["UserPublic"]; onChang
       {invitation && (
         <Notice tone="success">
           <p>{t("user.invitation", { email: invitation.email, expires: when(invitation.expires_at) })}</p>
-          <p className="pw-admin-secret">{t("user.invitationToken", { token: invitation.token })}</p>
-          <p className="pw-admin-secret">{invitation.accept_url}</p>
+          <p className="pw-admin-secret">{t("user.invitationLink", { link: invitation.link })}</p>
         </Notice>
       )}
       <section aria-labelledby="grants-title" className="stack">

@@ -30,6 +30,7 @@ const FUNCTIONS = ["mastery", "time_on_task", "attempts", "streak", "days_since_
 /** The palette's actions and the DSL verb each one writes (hide = block, boost = prioritize). */
 const ACTIONS: { key: string; verb: Verb }[] = [
   { key: "recommend", verb: "recommend" },
+  { key: "require", verb: "require" },
   { key: "hide", verb: "block" },
   { key: "boost", verb: "prioritize" },
 ];

@@ -7,7 +7,7 @@
  */
 import type { Schemas } from "@/api/client";
 
-export type Verb = "recommend" | "block" | "prioritize";
+export type Verb = "recommend" | "require" | "block" | "prioritize";
 export type Join = "and" | "or";
 
 export interface ConditionRow {
