@@ -146,6 +146,7 @@ def answered_statement(
     course_id: str | int | None = None,
     registration: str | None = None,
     extra: dict[str, Any] | None = None,
+    response: str | None = None,
 ) -> dict[str, Any]:
     """An ``answered`` statement for one graded item response: what every KT model learns from.
 
@@ -154,7 +155,8 @@ def answered_statement(
     ``score`` (0..1) carries partial credit, defaulting to 1 or 0 from ``correct``; it is
     also copied to the result extension :attr:`Extension.PARTIAL_CREDIT`. ``duration_s``
     becomes ``result.duration``; ``course_id`` the course extension. ``extra`` adds
-    context extensions (assessment, try number, item kind).
+    context extensions (assessment, try number, item kind); ``response`` is ``result.response``, the
+    option chosen on a multiple-choice item (what distractor analysis reads).
     """
     extensions: dict[str, Any] = {Extension.SKILL_ID: str(skill_id), Extension.ITEM_ID: str(item_id)}
     if seq is not None:
@@ -171,6 +173,8 @@ def answered_statement(
         result["extensions"] = {Extension.PARTIAL_CREDIT: scaled}
     if duration_s is not None:
         result["duration"] = f"PT{duration_s:.3f}S"
+    if response is not None:
+        result["response"] = response
     context: dict[str, Any] = {
         "contextActivities": {"category": [skill_activity(skill_id)]},
         "extensions": extensions,

@@ -50,6 +50,7 @@ class _Group:
 
 def command_modules() -> list[ModuleType | _Group]:
     """Every package that contributes subcommands, in the order they appear in ``--help``."""
+    import analytics.cli
     import experiments.cli
     import pathwise.up
     import pipelines.cli
@@ -74,6 +75,7 @@ def command_modules() -> list[ModuleType | _Group]:
         pipelines.code_cli,
         platform_api.lrs.cli,
         platform_api.events.cli,
+        analytics.cli,
         platform_api.bench,
         _Group(train_app, "train"),
         _Group(bench_app, "bench"),

@@ -98,3 +98,11 @@ def load(cls: type[T]) -> T:
         return cls()
     except ValidationError as error:
         raise SettingsError(describe_validation_error(error)) from None
+
+
+def engine_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use the psycopg 3 driver (psycopg2 is not shipped)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

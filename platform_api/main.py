@@ -16,6 +16,7 @@ from pathwise.service_auth import resolve_secret
 from platform_api.api import ws
 from platform_api.api.gql.router import build_router as build_graphql_router
 from platform_api.api.routes import (
+    analytics,
     assessments,
     assignments,
     attempts,
@@ -149,7 +150,7 @@ def create_app(settings: APISettings | None = None, forwarders: Mapping[str, For
         lrs_credentials,
         publishing,
     )
-    for module in (*routers, recommendations, preferences, sync, learners, media, ml):
+    for module in (*routers, recommendations, preferences, sync, learners, media, ml, analytics):
         app.include_router(module.router)
     app.include_router(ws.router)
     app.include_router(build_graphql_router(settings))

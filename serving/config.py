@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pathwise.config import CommonSettings
+from pathwise.config import CommonSettings, engine_url
 from pathwise.contract.stream import DEFAULT_STREAM
 
 
@@ -17,9 +17,4 @@ class ServingSettings(CommonSettings):
     state_prefix: str = Field("pathwise:serving:", min_length=1, max_length=100, description="learner-state keys")
 
 
-def engine_url(url: str) -> str:
-    """Plain ``postgresql://`` URLs use the psycopg 3 driver (the only one shipped)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+__all__ = ["ServingSettings", "engine_url"]

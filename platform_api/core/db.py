@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from pathwise.config import engine_url as normalize_url
 from pathwise.contract.tables import JSONType, metadata, utcnow
 
 __all__ = [
@@ -34,14 +35,6 @@ class Base(DeclarativeBase):
 
     metadata = metadata
     type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType, datetime: DateTime(timezone=True)}
-
-
-def normalize_url(url: str) -> str:
-    """Use the psycopg 3 driver for plain ``postgresql://`` URLs (psycopg2 is not shipped)."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def make_engine(url: str, *, pool_size: int = 5, connect_timeout_s: float = 3.0) -> Engine:

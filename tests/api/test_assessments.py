@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from analytics.catchup import catch_up
+from analytics.store import AnalyticsStore
 from features.events import statement_to_interaction
 from features.transforms import LEARNER_SKILL, compute_feature_rows
 from features.xapi_vocabulary import Extension, Verb
@@ -551,6 +553,40 @@ def test_a_changed_key_regrades_earlier_answers_and_features_count_each_once(
     assert rows["corrects"].tolist() == [0, 1, 0]  # 0.25 is below the pass mark
     labels = answer_labels(mine)
     assert len(labels) == 1 and labels["correct"].tolist() == [0]
+
+
+def test_the_analytics_marts_follow_an_answer_its_regrade_and_its_adjustment(
+    api: tuple[TestClient, World, str], tmp_path: Path
+) -> None:
+    client, world, db_url = api
+    store = AnalyticsStore(tmp_path / "analytics.duckdb")
+    engine = make_engine(db_url)
+
+    def mart() -> list[tuple[Any, ...]]:
+        catch_up(engine, store)
+        with store.connect(read_only=True) as db:
+            return db.execute(
+                "SELECT item_id, score, revisions FROM answers WHERE item_id = ?", [str(item_id)]
+            ).fetchall()
+
+    item_id, sitting = _one_item_sitting(client, world, {"kind": "numeric", "value": 2}, "marts")
+    answered = client.post(
+        f"/v1/sittings/{sitting['id']}/answers",
+        json={"item_id": item_id, "answer": {"value": 3}},
+        headers=_h(world, "learner"),
+    ).json()
+    assert mart() == [(str(item_id), 0.0, 0)]
+    fixed = client.patch(
+        f"/v1/items/{item_id}", json={"key": {"kind": "numeric", "value": 3}}, headers=_h(world, "instructor")
+    )
+    assert fixed.status_code == 200
+    assert mart() == [(str(item_id), 1.0, 1)]  # the regrade replaced the score; still one answer
+    assert (
+        _adjust(client, world, sitting["id"], answered["attempt_id"], score=0.25, reason="sign error").status_code
+        == 201
+    )
+    assert mart() == [(str(item_id), 0.25, 2)]
+    assert catch_up(engine, store).report.applied == 0  # nothing new: each statement went in once
 
 
 def test_cli_grades_written_answers_a_stopped_server_left_behind(

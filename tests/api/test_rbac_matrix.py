@@ -47,6 +47,7 @@ PUBLIC = {
     "GET /v1/auth/oidc/{provider}/callback",
     "POST /v1/auth/ldap/token",
     "POST /v1/auth/invitations/accept",
+    "POST /v1/auth/session/invitation",
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",
@@ -344,6 +345,7 @@ MATRIX: dict[str, Case] = {
     "GET /v1/courses/{course_id}/assessments": Case(READERS, params=C),
     "PATCH /v1/assessments/{assessment_id}": Case(AUTHORS, params=Q, body={"title": ""}),
     "GET /v1/assessments/{assessment_id}": Case(READERS, params=Q),
+    "GET /v1/analytics/assessments/{assessment_id}/item-analysis": Case(STAFF, params=Q),
     "POST /v1/assessments/{assessment_id}/sittings": Case(frozenset({"admin", "learner"}), params=Q),
     # a sitting: staff and the linked guardian may look; only its learner answers
     "GET /v1/sittings/{sitting_id}": Case(ALL, params=SIT),

@@ -162,6 +162,7 @@ def record_attempt(
             score=graded.score,
             registration=registration,
             extra=context | (extensions or {}),
+            response=str(payload["choice"]) if item.kind == "multiple_choice" and "choice" in payload else None,
         )
         record_statement(session, statement, tenant_id=principal.tenant_id)
     return RecordedAttempt(attempt, graded, payload)

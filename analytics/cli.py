@@ -1,0 +1,76 @@
+"""``pathwise analytics refresh|status``: bring the analytics store up to the LRS, and say how fresh it is."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+analytics_app = typer.Typer(help="The analytics store (DuckDB marts over the LRS).", no_args_is_help=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
+
+
+@analytics_app.command("refresh")
+def refresh(as_json: JsonFlag = False) -> None:
+    """Apply every LRS statement stored since the last refresh (each statement once)."""
+    from rich.progress import Progress
+    from sqlalchemy import create_engine
+
+    from analytics.catchup import catch_up
+    from analytics.config import store_of
+    from pathwise.commands import settings_or_exit
+    from pathwise.config import CommonSettings, engine_url
+
+    settings = settings_or_exit(CommonSettings)
+    engine = create_engine(engine_url(settings.db_url))
+    with Progress(disable=as_json, transient=True) as bar:
+        task = bar.add_task("statements", total=None)
+        done = catch_up(engine, store_of(settings), progress=lambda at, of: bar.update(task, completed=at, total=of))
+    outcome = {
+        "from_seq": done.from_seq,
+        "to_seq": done.to_seq,
+        "applied": done.report.applied,
+        "duplicates": done.report.duplicates,
+        "voids": done.report.voids,
+        "unreadable": done.report.unreadable,
+        "seconds": round(done.seconds, 3),
+    }
+    if as_json:
+        typer.echo(json.dumps(outcome))
+        return
+    typer.echo(
+        f"analytics: LRS statements {done.from_seq + 1:,}..{done.to_seq:,}: {done.report.applied:,} applied, "
+        f"{done.report.voids:,} voids, {done.report.duplicates:,} seen before, "
+        f"{done.report.unreadable:,} no mart reads ({done.seconds:.2f}s)"
+    )
+    for reason in done.report.reasons:
+        typer.echo(f"  not read: {reason}")
+
+
+@analytics_app.command("status")
+def status(as_json: JsonFlag = False) -> None:
+    """Rows per mart, the LRS statement the store has reached, and how far behind the LRS it is."""
+    from sqlalchemy import create_engine
+
+    from analytics.config import store_of
+    from analytics.freshness import freshness
+    from pathwise.commands import settings_or_exit
+    from pathwise.config import CommonSettings, engine_url
+
+    settings = settings_or_exit(CommonSettings)
+    figures = freshness(create_engine(engine_url(settings.db_url)), store_of(settings))
+    if as_json:
+        typer.echo(json.dumps(figures.__dict__))
+        return
+    lag = "unknown" if figures.lag_s is None else f"{figures.lag_s:.1f}s"
+    typer.echo(
+        f"analytics store: {figures.path}\n"
+        f"  statements {figures.statements:,}  answers {figures.answers:,}  voided {figures.voided:,}\n"
+        f"  LRS statement reached {figures.reached_seq:,} of {figures.lrs_seq:,} ({figures.behind:,} behind, "
+        f"{lag} of LRS time); last refresh {figures.refreshed_at or 'never'}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(analytics_app, name="analytics")

@@ -1,0 +1,236 @@
+"""The analytics store: an embedded DuckDB file of the LRS's statements, read as marts.
+
+Dashboards never scan the platform's tables: every aggregate reads this file. It holds one row
+per statement the analytics consumer has taken (read once with the shared statement reading,
+:func:`features.events.statement_to_interaction`), the ids voided since, and the keys consumed, so
+a statement delivered twice (a catch-up after the stream, a redelivery) is applied once: the keys and
+the rows go in one transaction.
+
+The marts are views, so a correction needs no rewrite: ``answers`` keeps one row per attempt (the
+first statement's who, what and when; the newest statement's score, so a regrade or an adjustment
+replaces the outcome) and leaves out what was voided.
+
+DuckDB lets one process hold a file at a time, so every use opens the file for the work at hand
+and closes it (:meth:`AnalyticsStore.connect`), waiting its turn while another process holds it.
+The SQL keeps to what PostgreSQL and ClickHouse also run, but for ``arg_min``/``arg_max`` (ClickHouse
+has both; PostgreSQL spells them with ``DISTINCT ON``); ``analytics/README.md`` says how the store is
+replaced at scale.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from features.events import StatementError, statement_to_interaction
+from features.xapi_vocabulary import Extension, Verb
+
+VOIDED_VERB = Verb.VOIDED
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS consumed (key VARCHAR PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS interactions (
+    statement_id VARCHAR PRIMARY KEY,
+    arrival BIGINT NOT NULL,
+    learner_id VARCHAR NOT NULL,
+    ts TIMESTAMPTZ NOT NULL,
+    kind VARCHAR NOT NULL,
+    verb VARCHAR NOT NULL,
+    object_id VARCHAR NOT NULL,
+    item_id VARCHAR,
+    skill_id VARCHAR,
+    course_id VARCHAR,
+    assessment_id VARCHAR,
+    attempt_id VARCHAR,
+    correct BOOLEAN,
+    score DOUBLE,
+    duration_s DOUBLE,
+    video_progress DOUBLE,
+    response VARCHAR
+);
+CREATE TABLE IF NOT EXISTS voided (statement_id VARCHAR PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS store_state (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE OR REPLACE VIEW answers AS
+SELECT
+    coalesce(attempt_id, statement_id) AS answer_key,
+    arg_min(statement_id, arrival) AS statement_id,
+    arg_min(learner_id, arrival) AS learner_id,
+    arg_min(ts, arrival) AS ts,
+    arg_min(item_id, arrival) AS item_id,
+    arg_min(skill_id, arrival) AS skill_id,
+    arg_min(course_id, arrival) AS course_id,
+    max(assessment_id) AS assessment_id,
+    arg_min(response, arrival) AS response,
+    arg_min(duration_s, arrival) AS duration_s,
+    arg_max(score, arrival) AS score,
+    arg_max(correct, arrival) AS correct,
+    count(*) - 1 AS revisions
+FROM interactions
+WHERE kind = 'answer' AND statement_id NOT IN (SELECT statement_id FROM voided)
+GROUP BY 1;
+"""
+
+
+_COLUMNS = (
+    "statement_id", "arrival", "learner_id", "ts", "kind", "verb", "object_id", "item_id", "skill_id", "course_id",
+    "assessment_id", "attempt_id", "correct", "score", "duration_s", "video_progress", "response",
+)  # fmt: skip
+_ARROW = pa.schema(
+    [
+        (name, pa.int64() if name == "arrival" else pa.timestamp("us", tz="UTC") if name == "ts" else pa.bool_()
+         if name == "correct" else pa.float64() if name in ("score", "duration_s", "video_progress") else pa.string())
+        for name in _COLUMNS
+    ]
+)  # fmt: skip
+
+
+class StoreBusyError(RuntimeError):
+    """Another process held the analytics file for longer than the wait allowed."""
+
+
+@dataclass
+class ApplyReport:
+    """What one batch did: new rows, statements seen before, voids, and statements no mart can read."""
+
+    applied: int = 0
+    duplicates: int = 0
+    voids: int = 0
+    unreadable: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AnalyticsStore:
+    """The DuckDB file at ``path`` (made, with its schema, on first use)."""
+
+    path: Path
+    wait_s: float = 30.0
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The file, for one piece of work; waits while another process holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                connection = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+                break
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise StoreBusyError(
+                        f"the analytics store {self.path} is held by another process: {error}"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            if not read_only:
+                connection.execute(_SCHEMA)
+            yield connection
+        finally:
+            connection.close()
+
+    def apply(self, statements: Iterable[dict[str, Any]], *, state: dict[str, str] | None = None) -> ApplyReport:
+        """Take a batch of statements, each once; ``state`` (e.g. a catch-up watermark) commits with them."""
+        report = ApplyReport()
+        with self.connect() as db:
+            db.execute("BEGIN TRANSACTION")
+            try:
+                _apply(db, list(statements), report)
+                for name, value in {"schema": SCHEMA_VERSION, **(state or {})}.items():
+                    db.execute("INSERT OR REPLACE INTO store_state VALUES (?, ?)", [name, value])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return report
+
+    def state(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        with self.connect() as db:
+            return {
+                str(name): str(value) for name, value in db.execute("SELECT name, value FROM store_state").fetchall()
+            }
+
+
+def _apply(db: duckdb.DuckDBPyConnection, statements: list[dict[str, Any]], report: ApplyReport) -> None:
+    keys = [str(s.get("id")) for s in statements if isinstance(s, dict) and s.get("id")]
+    seen = {row[0] for row in db.execute("SELECT key FROM consumed WHERE key IN (SELECT unnest(?))", [keys]).fetchall()}
+    [(arrival,)] = db.execute("SELECT coalesce(max(arrival), 0) FROM interactions").fetchall()
+    rows: list[tuple[Any, ...]] = []
+    voids: list[str] = []
+    fresh: list[str] = []
+    for statement in statements:
+        key = str(statement.get("id")) if isinstance(statement, dict) else ""
+        if not key:
+            report.unreadable += 1
+            continue
+        if key in seen:
+            report.duplicates += 1
+            continue
+        seen.add(key)
+        fresh.append(key)
+        verb = (statement.get("verb") or {}).get("id")
+        target = statement.get("object") or {}
+        if verb == VOIDED_VERB and target.get("objectType") == "StatementRef" and target.get("id"):
+            voids.append(str(target["id"]))
+            continue
+        try:
+            row = _row(statement)
+        except StatementError as error:
+            report.unreadable += 1
+            if len(report.reasons) < 5:
+                report.reasons.append(f"{key}: {error}")
+            continue
+        arrival += 1
+        rows.append((row[0], arrival, *row[1:]))
+    # whole columns at once: DuckDB takes an Arrow table in one step, where row inserts cost a round each
+    if fresh:
+        db.register("fresh_keys", pa.table({"key": pa.array(fresh, pa.string())}))
+        db.execute("INSERT INTO consumed SELECT key FROM fresh_keys")
+    if rows:
+        db.register("fresh_rows", pa.Table.from_pylist([dict(zip(_COLUMNS, row, strict=True)) for row in rows], _ARROW))
+        db.execute("INSERT INTO interactions SELECT * FROM fresh_rows")
+    if voids:
+        db.register("fresh_voids", pa.table({"statement_id": pa.array(sorted(set(voids)), pa.string())}))
+        db.execute("INSERT OR IGNORE INTO voided SELECT statement_id FROM fresh_voids")
+    report.applied += len(rows)
+    report.voids += len(voids)
+
+
+def _row(statement: dict[str, Any]) -> tuple[Any, ...]:
+    """The statement as an ``interactions`` row, without its arrival number."""
+    read = statement_to_interaction(statement)
+    extensions = (statement.get("context") or {}).get("extensions") or {}
+    assessment = extensions.get(Extension.ASSESSMENT_ID)
+    response = (statement.get("result") or {}).get("response")
+    return (
+        read.statement_id,
+        read.learner_id,
+        read.timestamp.astimezone(UTC),
+        read.kind,
+        read.verb,
+        read.object_id,
+        read.item_id,
+        read.skill_id,
+        read.course_id,
+        None if assessment in (None, "") else str(assessment),
+        read.attempt_id,
+        read.correct,
+        read.score,
+        read.duration_s,
+        read.video_progress,
+        None if response is None else str(response),
+    )
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat()

@@ -1,0 +1,41 @@
+"""Analytics reports, read from the analytics store (``pathwise analytics refresh`` keeps it up to the LRS)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from analytics.config import store_of
+from platform_api.api.deps import SessionDep, SettingsDep, permit
+from platform_api.domain.access.authz import Principal
+from platform_api.domain.analytics.items import item_analysis_report
+from platform_api.domain.analytics.schemas import ItemAnalysisPublic
+from platform_api.domain.assessment.models import Assessment
+
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+
+
+@router.get(
+    "/assessments/{assessment_id}/item-analysis",
+    response_model=ItemAnalysisPublic,
+    summary="Item analysis of an assessment: facility, discrimination, distractors, alpha, IRT, with flags",
+    description=(
+        "Each learner's first answer to each item, from the analytics store. `source=assessment` reads the "
+        "answers given in this assessment's sittings; `source=all` every answer to its items wherever given. "
+        "Flags follow Moodle's quiz statistics: discrimination below 0.15 is dubious, below 0.30 likely needs "
+        "checking; alpha below 0.64 is unsatisfactory. `behind` says how many LRS statements the store has "
+        "not taken yet."
+    ),
+)
+def get_item_analysis(
+    session: SessionDep,
+    settings: SettingsDep,
+    assessment_id: int,
+    _: Annotated[Principal, permit("analytics:read", "assessment")],
+    source: Annotated[Literal["assessment", "all"], Query(description="whose answers")] = "assessment",
+    irt: Annotated[bool, Query(description="also fit a 2PL IRT model (slower)")] = False,
+) -> ItemAnalysisPublic:
+    assessment = session.get(Assessment, assessment_id)
+    assert assessment is not None  # the permit resolved it inside the caller's scope
+    return item_analysis_report(session, store_of(settings), assessment, source=source, irt=irt)

@@ -1,0 +1,58 @@
+"""What the analytics routes answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class FlagPublic(BaseModel):
+    severity: Literal["high", "medium", "low"]
+    code: str = Field(
+        description="e.g. dubious, likely_needs_checking, alpha_unsatisfactory, non_functional_distractor"
+    )
+    reason: str = Field(description="the sentence a person reads: which figure, and the threshold it crossed")
+
+
+class OptionPublic(BaseModel):
+    option: str
+    is_key: bool
+    count: int
+    share: float = Field(description="of the learners who chose an option")
+    share_top: float = Field(description="among the top 27% of learners by total score")
+    share_bottom: float = Field(description="among the bottom 27%")
+
+
+class IrtPublic(BaseModel):
+    a: float = Field(description="2PL discrimination, on unit-normal abilities")
+    b: float = Field(description="2PL difficulty")
+    outfit: float = Field(description="outfit mean-square: about 1 fits; well above 1, the answers surprise the model")
+
+
+class ItemAnalysisItem(BaseModel):
+    item_id: int
+    stem: str
+    kind: str
+    answered: int
+    facility: float | None = Field(description="mean score of those who answered, 0..1")
+    discrimination: float | None = Field(description="correlation of the item's score with the rest of the test")
+    alpha_if_deleted: float | None
+    options: list[OptionPublic]
+    irt: IrtPublic | None
+    flags: list[FlagPublic]
+
+
+class ItemAnalysisPublic(BaseModel):
+    assessment_id: int
+    title: str
+    source: Literal["assessment", "all"]
+    answers: int = Field(description="first answers read (one per learner and item)")
+    learners: int
+    complete: int = Field(description="learners who answered every item: the sample alpha is computed on")
+    alpha: float | None = Field(description="Cronbach's alpha")
+    kr20: float | None = Field(description="KR-20 (alpha when every score is 0 or 1)")
+    flags: list[FlagPublic]
+    items: list[ItemAnalysisItem]
+    refreshed_at: str | None = Field(description="when the analytics store last took statements from the LRS")
+    behind: int = Field(description="LRS statements the analytics store has not taken yet")

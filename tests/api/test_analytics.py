@@ -1,0 +1,128 @@
+"""The item-analysis report: figures checked against hand arithmetic, flags with reasons, rights and bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from analytics.config import store_of
+from features.xapi_vocabulary import Extension, answered_statement, learner_account
+from tests.api.world import World
+
+# Six learners' first answers to three multiple-choice items (1 = right). Hand arithmetic:
+#   facility: 5/6, 3/6, 2/6.
+#   item 3 against the rest (items 1 + 2): deviations x = (2, -1, 2, -1, -1, -1)/3, r = (2, 2, -1, -1, -1, -1)/3,
+#     sum xr = 3/9, sum x^2 = sum r^2 = 12/9, so r = 0.25 ("likely needs checking": below 0.30).
+#   item 1 against the rest: sum xr = -1/6, sum x^2 = 5/6, sum r^2 = 102/36, r = -0.1085 ("dubious").
+#   item 2 against the rest: sum xr = -1/2, sum x^2 = 3/2, sum r^2 = 102/36, r = -0.2425 ("dubious").
+#   alpha: item variances 5/36 + 9/36 + 8/36 = 22/36; totals (3, 2, 2, 1, 1, 1) have variance 30/54;
+#     alpha = 3/2 * (1 - (22/36) / (30/54)) = -0.15 (unsatisfactory: below 0.64).
+ANSWERS = {
+    "L1": (1, 1, 1),
+    "L2": (1, 1, 0),
+    "L3": (1, 0, 1),
+    "L4": (1, 0, 0),
+    "L5": (0, 1, 0),
+    "L6": (1, 0, 0),
+}
+CHOICES = [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+
+
+def _h(world: World, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {world.tokens[role]}"}
+
+
+def _assessment(client: TestClient, world: World) -> tuple[int, list[int]]:
+    items = []
+    for n in range(3):
+        key = {"kind": "multiple_choice", "choices": CHOICES, "correct": "b"}
+        body = {"external_id": f"ia-{n}", "skill_id": world.ids["skill"], "stem": f"Item {n + 1}", "key": key}
+        made = client.post("/v1/items", json=body, headers=_h(world, "instructor"))
+        assert made.status_code == 201, made.text
+        items.append(made.json()["id"])
+    body = {"title": "Fractions check", "kind": "summative", "item_ids": items}
+    made = client.post(f"/v1/courses/{world.ids['course']}/assessments", json=body, headers=_h(world, "instructor"))
+    assert made.status_code == 201, made.text
+    return made.json()["id"], items
+
+
+def _record(client: TestClient, assessment: int, items: list[int], extra_answer: bool = False) -> None:
+    statements = []
+    for n, (learner, marks) in enumerate(sorted(ANSWERS.items())):
+        for item, right in zip(items, marks, strict=True):
+            chosen = "b" if right else "a"
+            statements.append(
+                answered_statement(
+                    learner_account(1000 + n),
+                    item,
+                    7,
+                    bool(right),
+                    response=chosen,
+                    extra={Extension.ASSESSMENT_ID: str(assessment), Extension.ATTEMPT_ID: f"{learner}-{item}"},
+                )
+            )
+    if extra_answer:  # practice outside the assessment: read with source=all only
+        statements.append(answered_statement(learner_account(1999), items[0], 7, False, response="c"))
+    store_of(client.app.state.settings).apply(statements)  # type: ignore[attr-defined]
+
+
+def _report(client: TestClient, world: World, assessment: int, role: str = "instructor", **params: Any) -> Any:
+    return client.get(f"/v1/analytics/assessments/{assessment}/item-analysis", params=params, headers=_h(world, role))
+
+
+def test_the_report_matches_the_hand_arithmetic_and_says_why_it_flags(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    assessment, items = _assessment(client, world)
+    empty = _report(client, world, assessment)
+    assert empty.status_code == 200 and (empty.json()["answers"], empty.json()["items"]) == (0, [])
+    _record(client, assessment, items, extra_answer=True)
+
+    answer = _report(client, world, assessment)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["answers"], report["learners"], report["complete"]) == (18, 6, 6)
+    assert report["alpha"] == pytest.approx(-0.15, abs=1e-4) and report["kr20"] == pytest.approx(-0.15, abs=1e-4)
+    assert [f["code"] for f in report["flags"]] == ["alpha_unsatisfactory"]
+    first, second, third = report["items"]
+    assert [i["item_id"] for i in report["items"]] == items and first["stem"] == "Item 1"
+    assert [i["facility"] for i in report["items"]] == pytest.approx([5 / 6, 0.5, 1 / 3], abs=1e-4)
+    assert first["discrimination"] == pytest.approx(-0.1085, abs=1e-4)
+    assert second["discrimination"] == pytest.approx(-0.2425, abs=1e-4)
+    assert third["discrimination"] == pytest.approx(0.25, abs=1e-4)
+    assert "dubious" in {f["code"] for f in first["flags"]} and "dubious" in {f["code"] for f in second["flags"]}
+    checking = next(f for f in third["flags"] if f["code"] == "likely_needs_checking")
+    assert checking["reason"] == "discrimination 0.25 is below 0.30"
+    # distractors: nobody chose c on item 1 (non-functional); a was the wrong answer chosen
+    options = {o["option"]: o for o in first["options"]}
+    assert (options["b"]["is_key"], options["b"]["count"], options["a"]["count"], options["c"]["count"]) == (
+        True,
+        5,
+        1,
+        0,
+    )
+    assert "non_functional_distractor" in {f["code"] for f in first["flags"]}
+
+    everywhere = _report(client, world, assessment, source="all").json()
+    assert everywhere["answers"] == 19 and everywhere["items"][0]["answered"] == 7
+
+
+def test_only_staff_with_analytics_rights_on_the_course_read_it(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    assessment, items = _assessment(client, world)
+    _record(client, assessment, items)
+    assert _report(client, world, assessment, role="admin").status_code == 200
+    for role in ("learner", "guardian"):
+        refused = _report(client, world, assessment, role=role)
+        assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
+    anonymous = client.get(f"/v1/analytics/assessments/{assessment}/item-analysis")
+    assert anonymous.status_code == 401
+
+
+def test_bad_parameters_are_problems(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    missing = _report(client, world, 987654)
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    wrong = _report(client, world, world.ids["assessment"], source="everything")
+    assert wrong.status_code == 422 and "source" in wrong.text
