@@ -72,5 +72,31 @@ def status(as_json: JsonFlag = False) -> None:
     )
 
 
+def bench_analytics(
+    as_json: JsonFlag = False,
+    base: Annotated[int, typer.Option(help="statements the store holds before the timed refresh")] = 50_000,
+    new: Annotated[int, typer.Option(help="new statements the timed refresh takes")] = 10_000,
+    learners: Annotated[int, typer.Option(help="learners sitting the assessment")] = 2_000,
+    items: Annotated[int, typer.Option(help="items of the assessment")] = 500,
+) -> None:
+    """The analytics store's refresh and item analysis at scale (targets: <= 5 s and <= 10 s)."""
+    from analytics.bench import run
+
+    figures = run(base, new, learners, items)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    typer.echo(f"refresh: {figures['refresh_statements']:,} new statements in {figures['refresh_s']}s (target <= 5 s)")
+    typer.echo(
+        f"item analysis: {items} items, {figures['item_analysis_answers']:,} answers in "
+        f"{figures['item_analysis_s']}s (target <= 10 s)"
+    )
+    typer.echo("cohort heatmap and at-risk scoring: not built yet")
+
+
 def register(app: typer.Typer) -> None:
+    from pathwise.commands import bench_app
+
     app.add_typer(analytics_app, name="analytics")
+    if "analytics" not in {c.name for c in bench_app.registered_commands}:
+        bench_app.command("analytics")(bench_analytics)

@@ -80,15 +80,15 @@ GROUP BY 1;
 """
 
 
-_COLUMNS = (
+COLUMNS = (
     "statement_id", "arrival", "learner_id", "ts", "kind", "verb", "object_id", "item_id", "skill_id", "course_id",
     "assessment_id", "attempt_id", "correct", "score", "duration_s", "video_progress", "response",
 )  # fmt: skip
-_ARROW = pa.schema(
+ARROW_SCHEMA = pa.schema(
     [
         (name, pa.int64() if name == "arrival" else pa.timestamp("us", tz="UTC") if name == "ts" else pa.bool_()
          if name == "correct" else pa.float64() if name in ("score", "duration_s", "video_progress") else pa.string())
-        for name in _COLUMNS
+        for name in COLUMNS
     ]
 )  # fmt: skip
 
@@ -197,7 +197,9 @@ def _apply(db: duckdb.DuckDBPyConnection, statements: list[dict[str, Any]], repo
         db.register("fresh_keys", pa.table({"key": pa.array(fresh, pa.string())}))
         db.execute("INSERT INTO consumed SELECT key FROM fresh_keys")
     if rows:
-        db.register("fresh_rows", pa.Table.from_pylist([dict(zip(_COLUMNS, row, strict=True)) for row in rows], _ARROW))
+        db.register(
+            "fresh_rows", pa.Table.from_pylist([dict(zip(COLUMNS, row, strict=True)) for row in rows], ARROW_SCHEMA)
+        )
         db.execute("INSERT INTO interactions SELECT * FROM fresh_rows")
     if voids:
         db.register("fresh_voids", pa.table({"statement_id": pa.array(sorted(set(voids)), pa.string())}))

@@ -83,6 +83,19 @@ def _features(settings: APISettings) -> str:
     return ensure_history_features(FeatureSettings(**settings.model_dump(include=set(CommonSettings.model_fields))))
 
 
+def _analytics(settings: APISettings) -> str:
+    from sqlalchemy import create_engine
+
+    from analytics.catchup import catch_up
+    from analytics.config import store_of
+    from pathwise.config import engine_url
+
+    done = catch_up(create_engine(engine_url(settings.db_url)), store_of(settings))
+    if done.to_seq == done.from_seq:
+        return f"up to LRS statement {done.to_seq:,}, reused"
+    return f"{done.report.applied:,} LRS statements taken ({done.report.voids:,} voids), up to {done.to_seq:,}"
+
+
 #: The steps run before the API starts, in order.
 UP_STEPS: list[UpStep] = [
     UpStep("migrate database", _migrate),
@@ -92,6 +105,7 @@ UP_STEPS: list[UpStep] = [
     UpStep("essay scoring champion", _essay_champion),
     UpStep("an essay for the demo review queue", _flagged_essay),
     UpStep("feature store", _features),
+    UpStep("analytics store", _analytics),
 ]
 
 
