@@ -32,7 +32,7 @@ def freshness(engine: Engine, store: AnalyticsStore) -> Freshness:
     reached = int(state.get(WATERMARK, "0"))
     counts = (0, 0, 0)
     if store.path.exists():
-        with store.connect(read_only=True) as db:
+        with store.connect() as db:
             row = db.execute(
                 "SELECT (SELECT count(*) FROM interactions), (SELECT count(*) FROM answers), "
                 "(SELECT count(*) FROM voided)"

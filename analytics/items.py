@@ -17,6 +17,8 @@ from analytics.store import AnalyticsStore
 from models.item_analysis import ItemAnalysis, analyze_items
 
 Source = Literal["assessment", "all"]
+#: A correlation needs two learners at least; fewer gives the count of answers and no figures.
+MIN_LEARNERS = 2
 
 _FIRST_ANSWERS = """
 SELECT learner_id, item_id, arg_min(score, ts) AS score, arg_min(response, ts) AS response
@@ -36,7 +38,8 @@ def item_analysis(
     options: Sequence[Sequence[str] | None] | None = None,
     irt: bool = False,
 ) -> tuple[ItemAnalysis | None, int]:
-    """The analysis of ``item_ids`` (in that order) and the number of answers it read; None without answers."""
+    """The analysis of ``item_ids`` (in that order) and the number of answers it read; None with answers from
+    fewer than :data:`MIN_LEARNERS` learners."""
     items = [str(i) for i in item_ids]
     params: list[object] = [items]
     where = ""
@@ -44,11 +47,13 @@ def item_analysis(
         where, params = "AND assessment_id = ?", [items, str(assessment_id)]
     if not store.path.exists():
         return None, 0
-    with store.connect(read_only=True) as db:
+    with store.connect() as db:
         rows = db.execute(_FIRST_ANSWERS.format(where=where), params).fetchall()
     if not rows:
         return None, 0
     learners = sorted({str(row[0]) for row in rows})
+    if len(learners) < MIN_LEARNERS:
+        return None, len(rows)
     row_of = {learner: n for n, learner in enumerate(learners)}
     column_of = {item: n for n, item in enumerate(items)}
     scores = np.full((len(learners), len(items)), np.nan)
@@ -73,7 +78,7 @@ def items_answered_in(store: AnalyticsStore, assessment_id: int) -> list[int]:
     """The items the assessment's sittings hold answers to (a blueprint or adaptive test's drawn items)."""
     if not store.path.exists():
         return []
-    with store.connect(read_only=True) as db:
+    with store.connect() as db:
         rows = db.execute(
             "SELECT DISTINCT item_id FROM answers WHERE assessment_id = ? ORDER BY item_id", [str(assessment_id)]
         ).fetchall()

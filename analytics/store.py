@@ -19,6 +19,7 @@ replaced at scale.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -93,6 +94,17 @@ ARROW_SCHEMA = pa.schema(
 )  # fmt: skip
 
 
+#: One lock per store file in this process, and the files whose schema this process has made sure of.
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+_READY: set[Path] = set()
+
+
+def _process_lock(path: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(path, threading.Lock())
+
+
 class StoreBusyError(RuntimeError):
     """Another process held the analytics file for longer than the wait allowed."""
 
@@ -116,26 +128,29 @@ class AnalyticsStore:
     wait_s: float = 30.0
 
     @contextmanager
-    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The file, for one piece of work; waits while another process holds it."""
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The file, for one piece of work: one user at a time in this process, and waiting while another
+        process holds it (DuckDB refuses a second process, and mixed modes within one)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + self.wait_s
-        while True:
+        with _process_lock(self.path):
+            made = not self.path.exists()
+            deadline = time.monotonic() + self.wait_s
+            while True:
+                try:
+                    connection = duckdb.connect(str(self.path))
+                    break
+                except duckdb.IOException as error:
+                    if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                        message = f"the analytics store {self.path} is held by another process: {error}"
+                        raise StoreBusyError(message) from None
+                    time.sleep(0.05)
             try:
-                connection = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
-                break
-            except duckdb.IOException as error:
-                if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                    raise StoreBusyError(
-                        f"the analytics store {self.path} is held by another process: {error}"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            if not read_only:
-                connection.execute(_SCHEMA)
-            yield connection
-        finally:
-            connection.close()
+                if made or self.path not in _READY:
+                    connection.execute(_SCHEMA)
+                    _READY.add(self.path)
+                yield connection
+            finally:
+                connection.close()
 
     def apply(self, statements: Iterable[dict[str, Any]], *, state: dict[str, str] | None = None) -> ApplyReport:
         """Take a batch of statements, each once; ``state`` (e.g. a catch-up watermark) commits with them."""

@@ -122,6 +122,11 @@ class APISettings(CommonSettings):
     lrs_statement_page_limit: int = Field(default=500, ge=1, le=10_000)
     events_relay: bool = True
     events_stream: str = DEFAULT_STREAM
+    analytics_live: bool = Field(
+        default=True,
+        description="embedded bus: refresh the analytics store after each batch of statements "
+        "(with Redis Streams, `pathwise analytics refresh` runs on a schedule instead)",
+    )
     workers: int = Field(default=1, ge=1, le=64)
 
     submission_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="upper bound for any assignment")

@@ -18,7 +18,8 @@ def make_publisher(
     settings: APISettings, factory: sessionmaker[Session], forwarders: Mapping[str, Forwarder] | None = None
 ) -> Publisher:
     """Redis Streams when configured (consumers read it in their own groups); otherwise the in-process
-    dispatcher with the built-in projection plus ``forwarders`` (group name → an idempotent consumer)."""
+    dispatcher with the built-in projection, the analytics store's live refresh (unless switched off),
+    plus ``forwarders`` (group name → an idempotent consumer)."""
     if settings.redis_url:
         import redis
 
@@ -27,6 +28,12 @@ def make_publisher(
     dispatcher.subscribe(EMBEDDED_GROUP, count_verbs)
     for group, forwarder in (forwarders or {}).items():
         dispatcher.forward(group, forwarder)
+    if settings.analytics_live:
+        from analytics.config import store_of
+        from analytics.live import GROUP, LiveRefresh
+
+        engine = factory.kw["bind"]
+        dispatcher.forward(GROUP, LiveRefresh(engine, store_of(settings)))
     return dispatcher
 
 

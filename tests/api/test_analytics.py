@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -126,3 +127,27 @@ def test_bad_parameters_are_problems(world_client: tuple[TestClient, World]) -> 
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     wrong = _report(client, world, world.ids["assessment"], source="everything")
     assert wrong.status_code == 422 and "source" in wrong.text
+
+
+def test_an_answer_reaches_the_report_without_a_refresh_command(world_client: tuple[TestClient, World]) -> None:
+    """The embedded event bus refreshes the analytics store after each batch of statements."""
+    client, world = world_client
+    sitting, item = world.ids["sitting"], world.ids["quiz_item"]
+    answered = client.post(
+        f"/v1/sittings/{sitting}/answers",
+        json={"item_id": item, "answer": {"choice": "a"}},
+        headers=_h(world, "learner"),
+    )
+    assert answered.status_code in (200, 201), answered.text
+    deadline = time.monotonic() + 10
+    while True:
+        report = _report(client, world, world.ids["assessment"]).json()
+        if report["answers"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert (report["answers"], report["behind"], report["items"]) == (1, 0, [])
+    assert report["note"] == (
+        "Item analysis needs first answers from at least 2 learners; the store holds 1 answer for these items."
+    )
+    with store_of(client.app.state.settings).connect() as db:  # type: ignore[attr-defined]
+        assert db.execute("SELECT item_id, response, score FROM answers").fetchall() == [(str(item), "a", 0.0)]

@@ -564,7 +564,7 @@ def test_the_analytics_marts_follow_an_answer_its_regrade_and_its_adjustment(
 
     def mart() -> list[tuple[Any, ...]]:
         catch_up(engine, store)
-        with store.connect(read_only=True) as db:
+        with store.connect() as db:
             return db.execute(
                 "SELECT item_id, score, revisions FROM answers WHERE item_id = ?", [str(item_id)]
             ).fetchall()

@@ -38,7 +38,7 @@ def _void(target: str) -> dict[str, Any]:
 
 
 def _answers(store: AnalyticsStore) -> list[tuple[Any, ...]]:
-    with store.connect(read_only=True) as db:
+    with store.connect() as db:
         return db.execute(
             "SELECT learner_id, item_id, score, correct, assessment_id, revisions FROM answers "
             "ORDER BY learner_id, item_id"
@@ -71,7 +71,7 @@ def test_a_regrade_replaces_the_attempts_outcome_and_keeps_its_origin(store: Ana
     store.apply([revision])
     # one answer still: the revision's outcome, the original's assessment and time
     assert _answers(store) == [("1", "10", 1.0, True, "5", 1)]
-    with store.connect(read_only=True) as db:
+    with store.connect() as db:
         assert db.execute("SELECT ts FROM answers").fetchall() == [(T0,)]
 
 

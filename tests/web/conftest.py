@@ -35,8 +35,8 @@ def _start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Stack]:
-    if worker_id == "master":  # no workers: the run is this process, and the stack is its own
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # no workers: the run is this process, and the stack is its own
         yield from _start_stack(tmp_path_factory)
     else:  # the run's folder, above every worker's own
         yield shared_stack(tmp_path_factory.getbasetemp().parent, before_start=_check_built)

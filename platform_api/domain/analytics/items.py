@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.freshness import freshness
-from analytics.items import Source, item_analysis, items_answered_in
+from analytics.items import MIN_LEARNERS, Source, item_analysis, items_answered_in
 from analytics.store import AnalyticsStore
 from models.item_analysis import Flag
 from platform_api.domain.analytics.schemas import (
@@ -73,6 +73,10 @@ def item_analysis_report(
         behind=fresh.behind,
     )
     if analysis is None:
+        report.note = (
+            f"Item analysis needs first answers from at least {MIN_LEARNERS} learners; "
+            f"the store holds {answers} answer{'s' if answers != 1 else ''} for these items."
+        )
         return report
     report.learners, report.complete = analysis.test.n_learners, analysis.test.n_complete
     report.alpha, report.kr20 = _number(analysis.test.alpha), _number(analysis.test.kr20)

@@ -54,5 +54,6 @@ class ItemAnalysisPublic(BaseModel):
     kr20: float | None = Field(description="KR-20 (alpha when every score is 0 or 1)")
     flags: list[FlagPublic]
     items: list[ItemAnalysisItem]
+    note: str | None = Field(default=None, description="why there are no figures yet, when there are none")
     refreshed_at: str | None = Field(description="when the analytics store last took statements from the LRS")
     behind: int = Field(description="LRS statements the analytics store has not taken yet")
