@@ -145,6 +145,7 @@ class AnalyticsStore:
                         raise StoreBusyError(message) from None
                     time.sleep(0.05)
             try:
+                connection.execute("SET TimeZone = 'UTC'")  # weeks and days start at UTC midnight
                 if made or self.path not in _READY:
                     connection.execute(_SCHEMA)
                     _READY.add(self.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -151,3 +152,40 @@ def test_an_answer_reaches_the_report_without_a_refresh_command(world_client: tu
     )
     with store_of(client.app.state.settings).connect() as db:  # type: ignore[attr-defined]
         assert db.execute("SELECT item_id, response, score FROM answers").fetchall() == [(str(item), "a", 0.0)]
+
+
+def test_the_heatmap_names_learners_and_skills_and_narrows_to_a_cohort(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    course, skill = world.ids["course"], world.ids["skill"]
+    learner, other = world.ids["user_learner"], world.ids["user_learner2"]
+
+    def answer(who: int, right: bool, day: int) -> dict[str, Any]:
+        when = datetime(2026, 11, 2, tzinfo=UTC) + timedelta(days=day)  # a Monday
+        return answered_statement(learner_account(who), 9, skill, right, course_id=course, timestamp=when)
+
+    store_of(client.app.state.settings).apply(  # type: ignore[attr-defined]
+        [answer(learner, True, 0), answer(learner, False, 8), answer(other, False, 1)]
+    )
+    url = f"/v1/analytics/courses/{course}/heatmap"
+    whole = client.get(url, params={"weeks": 2}, headers=_h(world, "instructor"))
+    assert whole.status_code == 200, whole.text
+    body = whole.json()
+    assert [(p["id"], p["name"]) for p in body["learners"]] == [(learner, "learner"), (other, "learner2")]
+    assert [s["id"] for s in body["skills"]] == [skill] and body["skills"][0]["name"]
+    assert body["proficiency"] == [[0.5], [0.0]] and body["answers"] == [[2], [1]]
+    # weeks of Nov 2 (learner right, other wrong: 0.5) and Nov 9 (learner wrong: 0.0)
+    assert body["weeks"] == ["2026-11-02", "2026-11-09"] and body["trend"] == [
+        {"skill_id": skill, "weekly_mean": [0.5, 0.0]}
+    ]
+
+    cohort = client.get(url, params={"cohort_id": world.ids["cohort"]}, headers=_h(world, "assistant")).json()
+    assert [p["id"] for p in cohort["learners"]] == [learner]  # the world's cohort holds the first learner only
+
+    assert client.get(url, headers=_h(world, "learner")).status_code == 403
+    bad = client.get(url, params={"cohort_id": 987654}, headers=_h(world, "instructor"))
+    assert bad.status_code == 404 and bad.headers["content-type"] == "application/problem+json"
+    assert client.get(url, params={"weeks": 0}, headers=_h(world, "instructor")).status_code == 422
+    elsewhere = client.get(
+        f"/v1/analytics/courses/{world.ids['other_course']}/heatmap", headers=_h(world, "instructor")
+    )
+    assert elsewhere.status_code in (403, 404)

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from analytics.config import store_of
 from platform_api.api.deps import SessionDep, SettingsDep, permit
 from platform_api.domain.access.authz import Principal
+from platform_api.domain.analytics.cohorts import heatmap_report
 from platform_api.domain.analytics.items import item_analysis_report
-from platform_api.domain.analytics.schemas import ItemAnalysisPublic
+from platform_api.domain.analytics.schemas import HeatmapPublic, ItemAnalysisPublic
 from platform_api.domain.assessment.models import Assessment
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
@@ -39,3 +40,24 @@ def get_item_analysis(
     assessment = session.get(Assessment, assessment_id)
     assert assessment is not None  # the permit resolved it inside the caller's scope
     return item_analysis_report(session, store_of(settings), assessment, source=source, irt=irt)
+
+
+@router.get(
+    "/courses/{course_id}/heatmap",
+    response_model=HeatmapPublic,
+    summary="Cohort proficiency heatmap: learners x skills of a course, with the weekly trend per skill",
+    description=(
+        "A cell is the mean score of the learner's last 10 answers on the skill (0..1), with how many answers "
+        "the learner gave on it; `cohort_id` narrows the map to a cohort of the course. The trend is the "
+        "selection's weekly mean score per skill over `weeks` weeks up to its newest answer."
+    ),
+)
+def get_heatmap(
+    session: SessionDep,
+    settings: SettingsDep,
+    course_id: int,
+    _: Annotated[Principal, permit("analytics:read", "course")],
+    cohort_id: Annotated[int | None, Query(ge=1, description="only this cohort's members")] = None,
+    weeks: Annotated[int, Query(ge=1, le=52, description="weeks of trend")] = 8,
+) -> HeatmapPublic:
+    return heatmap_report(session, store_of(settings), course_id, cohort_id=cohort_id, weeks=weeks)

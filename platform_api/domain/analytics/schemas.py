@@ -57,3 +57,27 @@ class ItemAnalysisPublic(BaseModel):
     note: str | None = Field(default=None, description="why there are no figures yet, when there are none")
     refreshed_at: str | None = Field(description="when the analytics store last took statements from the LRS")
     behind: int = Field(description="LRS statements the analytics store has not taken yet")
+
+
+class Named(BaseModel):
+    id: int
+    name: str
+
+
+class SkillTrend(BaseModel):
+    skill_id: int
+    weekly_mean: list[float | None] = Field(description="the cohort's mean score on the skill, one value per week")
+
+
+class HeatmapPublic(BaseModel):
+    course_id: int
+    cohort_id: int | None
+    recent: int = Field(description="a cell is the mean score of the learner's last this-many answers on the skill")
+    learners: list[Named]
+    skills: list[Named]
+    proficiency: list[list[float | None]] = Field(description="[learner][skill], 0..1; null: no answer on it")
+    answers: list[list[int]] = Field(description="[learner][skill]: answers the learner gave on the skill")
+    weeks: list[str] = Field(description="the Mondays (UTC) the trend's weeks start on")
+    trend: list[SkillTrend]
+    refreshed_at: str | None
+    behind: int

@@ -1,0 +1,53 @@
+"""The cohort proficiency heatmap of a course: the analytics store's cells with the names people read."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analytics.cohort import RECENT, heatmap
+from analytics.freshness import freshness
+from analytics.store import AnalyticsStore
+from platform_api.core.errors import ProblemError
+from platform_api.domain.analytics.schemas import HeatmapPublic, Named, SkillTrend
+from platform_api.domain.identity.models import User
+from platform_api.domain.org.models import Cohort, CohortMember
+from platform_api.domain.skills.models import Skill
+
+
+def cohort_members(session: Session, course_id: int, cohort_id: int) -> list[int]:
+    """The members of a cohort of this course; a cohort of another course is named as such."""
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise ProblemError(404, f"There is no cohort {cohort_id}.")
+    if cohort.course_id not in (None, course_id):
+        raise ProblemError(422, f"Cohort {cohort_id} belongs to course {cohort.course_id}, not course {course_id}.")
+    return list(session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
+
+
+def heatmap_report(
+    session: Session, store: AnalyticsStore, course_id: int, *, cohort_id: int | None, weeks: int
+) -> HeatmapPublic:
+    members = None if cohort_id is None else cohort_members(session, course_id, cohort_id)
+    found = heatmap(store, course_id, learners=members, weeks=weeks)
+    # platform ids only: a statement from elsewhere may name a learner or skill the platform does not know
+    rows = [n for n, ident in enumerate(found.learners) if ident.isdigit()]
+    columns = [n for n, ident in enumerate(found.skills) if ident.isdigit()]
+    learner_ids = [int(found.learners[n]) for n in rows]
+    skill_ids = [int(found.skills[n]) for n in columns]
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(learner_ids))).tuples().all())
+    skills = dict(session.execute(select(Skill.id, Skill.name).where(Skill.id.in_(skill_ids))).tuples().all())
+    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    return HeatmapPublic(
+        course_id=course_id,
+        cohort_id=cohort_id,
+        recent=RECENT,
+        learners=[Named(id=i, name=names.get(i, f"Learner {i}")) for i in learner_ids],
+        skills=[Named(id=i, name=skills.get(i, f"Skill {i}")) for i in skill_ids],
+        proficiency=[[found.proficiency[r][c] for c in columns] for r in rows],
+        answers=[[found.answers[r][c] for c in columns] for r in rows],
+        weeks=[week.isoformat() for week in found.weeks],
+        trend=[SkillTrend(skill_id=i, weekly_mean=found.trend[str(i)]) for i in skill_ids],
+        refreshed_at=fresh.refreshed_at,
+        behind=fresh.behind,
+    )
