@@ -28,7 +28,7 @@ import pyarrow as pa
 from analytics.catchup import catch_up
 from analytics.cohort import heatmap
 from analytics.items import item_analysis
-from analytics.store import ARROW_SCHEMA, COLUMNS, AnalyticsStore
+from analytics.store import ARROW_SCHEMA, COLUMNS, AnalyticsStore, rebuild_marts
 from features.xapi_vocabulary import Extension, answered_statement, learner_account
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
@@ -135,6 +135,7 @@ def _bulk_answers(
     with store.connect() as db:
         db.register("generated", pa.table([columns[name] for name in COLUMNS], schema=ARROW_SCHEMA))
         db.execute("INSERT INTO interactions SELECT * FROM generated")
+        rebuild_marts(db)
 
 
 def heatmap_p95_ms(folder: Path, learners: int, skills: int, per_cell: int, runs: int = 20) -> tuple[float, int]:

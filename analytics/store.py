@@ -6,9 +6,11 @@ per statement the analytics consumer has taken (read once with the shared statem
 a statement delivered twice (a catch-up after the stream, a redelivery) is applied once: the keys and
 the rows go in one transaction.
 
-The marts are views, so a correction needs no rewrite: ``answers`` keeps one row per attempt (the
-first statement's who, what and when; the newest statement's score, so a regrade or an adjustment
-replaces the outcome) and leaves out what was voided.
+The marts are tables each batch keeps current for what it touched, in the same transaction:
+``answers`` has one row per attempt (the first statement's who, what and when; the newest statement's
+score, so a regrade or an adjustment replaces the outcome) and leaves out what was voided (a voided
+revision brings the earlier score back); ``cells`` has each learner's proficiency per course and skill
+(the mean of their last :data:`RECENT` answers on it), recomputed for the attempts the batch touched.
 
 DuckDB lets one process hold a file at a time, so every use opens the file for the work at hand
 and closes it (:meth:`AnalyticsStore.connect`), waiting its turn while another process holds it.
@@ -60,24 +62,66 @@ CREATE TABLE IF NOT EXISTS interactions (
 );
 CREATE TABLE IF NOT EXISTS voided (statement_id VARCHAR PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS store_state (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-CREATE OR REPLACE VIEW answers AS
+CREATE TABLE IF NOT EXISTS answers (
+    answer_key VARCHAR PRIMARY KEY,
+    statement_id VARCHAR,
+    learner_id VARCHAR,
+    ts TIMESTAMPTZ,
+    item_id VARCHAR,
+    skill_id VARCHAR,
+    course_id VARCHAR,
+    assessment_id VARCHAR,
+    response VARCHAR,
+    duration_s DOUBLE,
+    score DOUBLE,
+    correct BOOLEAN,
+    revisions BIGINT
+);
+CREATE TABLE IF NOT EXISTS cells (
+    course_id VARCHAR NOT NULL,
+    learner_id VARCHAR NOT NULL,
+    skill_id VARCHAR NOT NULL,
+    proficiency DOUBLE,
+    answers BIGINT NOT NULL,
+    newest TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (course_id, learner_id, skill_id)
+);
+"""
+
+#: One row per attempt: the first statement's who, what and when, the newest statement's outcome.
+_ANSWERS_OF = """
 SELECT
     coalesce(attempt_id, statement_id) AS answer_key,
-    arg_min(statement_id, arrival) AS statement_id,
-    arg_min(learner_id, arrival) AS learner_id,
-    arg_min(ts, arrival) AS ts,
-    arg_min(item_id, arrival) AS item_id,
-    arg_min(skill_id, arrival) AS skill_id,
-    arg_min(course_id, arrival) AS course_id,
-    max(assessment_id) AS assessment_id,
-    arg_min(response, arrival) AS response,
-    arg_min(duration_s, arrival) AS duration_s,
-    arg_max(score, arrival) AS score,
-    arg_max(correct, arrival) AS correct,
-    count(*) - 1 AS revisions
+    arg_min(statement_id, arrival),
+    arg_min(learner_id, arrival),
+    arg_min(ts, arrival),
+    arg_min(item_id, arrival),
+    arg_min(skill_id, arrival),
+    arg_min(course_id, arrival),
+    max(assessment_id),
+    arg_min(response, arrival),
+    arg_min(duration_s, arrival),
+    arg_max(score, arrival),
+    arg_max(correct, arrival),
+    count(*) - 1
 FROM interactions
-WHERE kind = 'answer' AND statement_id NOT IN (SELECT statement_id FROM voided)
-GROUP BY 1;
+WHERE kind = 'answer' AND statement_id NOT IN (SELECT statement_id FROM voided) {only}
+GROUP BY 1
+"""
+
+#: How many of a learner's latest answers on a skill make their proficiency (a heatmap cell).
+RECENT = 10
+
+#: A cell: the mean score of the learner's last RECENT answers on the skill, in one course.
+_CELLS_OF = """
+SELECT course_id, learner_id, skill_id, avg(score) FILTER (WHERE recency <= {recent}), count(*), max(ts)
+FROM (
+    SELECT course_id, learner_id, skill_id, score, ts,
+           row_number() OVER (PARTITION BY course_id, learner_id, skill_id ORDER BY ts DESC) AS recency
+    FROM answers
+    WHERE course_id IS NOT NULL AND skill_id IS NOT NULL AND score IS NOT NULL {only}
+)
+GROUP BY 1, 2, 3
 """
 
 
@@ -103,6 +147,16 @@ _READY: set[Path] = set()
 def _process_lock(path: Path) -> threading.Lock:
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(path, threading.Lock())
+
+
+def _ensure_schema(db: duckdb.DuckDBPyConnection) -> None:
+    """The tables; a store from before the marts were tables (``answers`` a view) gets them built."""
+    was_view = db.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'answers'").fetchall()[0][0]
+    if was_view:
+        db.execute("DROP VIEW answers")
+    db.execute(_SCHEMA)
+    if was_view:
+        rebuild_marts(db)
 
 
 class StoreBusyError(RuntimeError):
@@ -147,7 +201,7 @@ class AnalyticsStore:
             try:
                 connection.execute("SET TimeZone = 'UTC'")  # weeks and days start at UTC midnight
                 if made or self.path not in _READY:
-                    connection.execute(_SCHEMA)
+                    _ensure_schema(connection)
                     _READY.add(self.path)
                 yield connection
             finally:
@@ -220,8 +274,47 @@ def _apply(db: duckdb.DuckDBPyConnection, statements: list[dict[str, Any]], repo
     if voids:
         db.register("fresh_voids", pa.table({"statement_id": pa.array(sorted(set(voids)), pa.string())}))
         db.execute("INSERT OR IGNORE INTO voided SELECT statement_id FROM fresh_voids")
+    touched = {str(row[11] or row[0]) for row in rows if row[4] == "answer"}  # attempt id, else statement id
+    if voids:
+        touched |= {
+            str(key)
+            for (key,) in db.execute(
+                "SELECT DISTINCT coalesce(attempt_id, statement_id) FROM interactions "
+                "WHERE statement_id IN (SELECT statement_id FROM fresh_voids)"
+            ).fetchall()
+        }
+    if touched:
+        _refresh_marts(db, sorted(touched))
     report.applied += len(rows)
     report.voids += len(voids)
+
+
+def _refresh_marts(db: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
+    """Recompute the answers of the touched attempts, then the cells those answers are in (before and after)."""
+    db.register("touched_keys", pa.table({"answer_key": pa.array(keys, pa.string())}))
+    touched = "AND coalesce(attempt_id, statement_id) IN (SELECT answer_key FROM touched_keys)"
+    cells_of_keys = (
+        "SELECT DISTINCT course_id, learner_id, skill_id FROM answers "
+        "WHERE answer_key IN (SELECT answer_key FROM touched_keys) AND course_id IS NOT NULL AND skill_id IS NOT NULL"
+    )
+    db.execute(f"CREATE OR REPLACE TEMP TABLE touched_cells AS {cells_of_keys}")
+    db.execute("DELETE FROM answers WHERE answer_key IN (SELECT answer_key FROM touched_keys)")
+    db.execute(f"INSERT INTO answers {_ANSWERS_OF.format(only=touched)}")
+    db.execute(f"INSERT INTO touched_cells {cells_of_keys} EXCEPT SELECT * FROM touched_cells")
+    in_touched = (
+        "AND (course_id, learner_id, skill_id) IN (SELECT (course_id, learner_id, skill_id) FROM touched_cells)"
+    )
+    db.execute(f"DELETE FROM cells WHERE true {in_touched}")
+    db.execute(f"INSERT INTO cells {_CELLS_OF.format(recent=RECENT, only=in_touched)}")
+    db.execute("DROP TABLE touched_cells")
+
+
+def rebuild_marts(db: duckdb.DuckDBPyConnection) -> None:
+    """Every mart from ``interactions`` again (rows written there directly, or a store made before a mart)."""
+    db.execute("DELETE FROM answers")
+    db.execute(f"INSERT INTO answers {_ANSWERS_OF.format(only='')}")
+    db.execute("DELETE FROM cells")
+    db.execute(f"INSERT INTO cells {_CELLS_OF.format(recent=RECENT, only='')}")
 
 
 def _row(statement: dict[str, Any]) -> tuple[Any, ...]:

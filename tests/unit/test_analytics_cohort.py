@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from analytics.cohort import RECENT, heatmap
-from analytics.store import AnalyticsStore
+from analytics.cohort import heatmap
+from analytics.store import RECENT, AnalyticsStore
 from features.xapi_vocabulary import answered_statement, learner_account
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday

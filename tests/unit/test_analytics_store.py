@@ -119,3 +119,23 @@ def test_the_watermark_commits_with_the_rows(store: AnalyticsStore, monkeypatch:
     assert store.state()["lrs_seq"] == "41" and len(_answers(store)) == 1  # neither rows, keys nor watermark
     store.apply([_answer(2, 10, True, "a2"), _answer(3, 10, True, "a3")], state={"lrs_seq": "99"})
     assert store.state()["lrs_seq"] == "99" and len(_answers(store)) == 3
+
+
+def test_the_cells_follow_a_regrade_and_a_void(store: AnalyticsStore) -> None:
+    """A cell is recomputed for every attempt a batch touches, in the same transaction."""
+
+    def cells() -> list[tuple[Any, ...]]:
+        with store.connect() as db:
+            return db.execute("SELECT learner_id, skill_id, proficiency, answers FROM cells").fetchall()
+
+    first = _answer(1, 10, False, "a1", **{Extension.COURSE_ID: "3"})
+    second = _answer(1, 11, True, "a2", minute=1, **{Extension.COURSE_ID: "3"})
+    store.apply([first, second])
+    assert cells() == [("1", "7", 0.5, 2)]
+    regrade = _answer(1, 10, True, "a1", minute=9, **{Extension.REVISES: {"success": False, "scaled": 0.0}})
+    store.apply([regrade])
+    assert cells() == [("1", "7", 1.0, 2)]
+    store.apply([_void(second["id"])])
+    assert cells() == [("1", "7", 1.0, 1)]
+    store.apply([_void(first["id"]), _void(regrade["id"])])
+    assert cells() == []

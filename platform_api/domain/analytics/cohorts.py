@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics.cohort import RECENT, heatmap
+from analytics.cohort import heatmap
 from analytics.freshness import freshness
-from analytics.store import AnalyticsStore
+from analytics.store import RECENT, AnalyticsStore
 from platform_api.core.errors import ProblemError
 from platform_api.domain.analytics.schemas import HeatmapPublic, Named, SkillTrend
 from platform_api.domain.identity.models import User
