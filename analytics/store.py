@@ -149,16 +149,6 @@ def _process_lock(path: Path) -> threading.Lock:
         return _LOCKS.setdefault(path, threading.Lock())
 
 
-def _ensure_schema(db: duckdb.DuckDBPyConnection) -> None:
-    """The tables; a store from before the marts were tables (``answers`` a view) gets them built."""
-    was_view = db.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'answers'").fetchall()[0][0]
-    if was_view:
-        db.execute("DROP VIEW answers")
-    db.execute(_SCHEMA)
-    if was_view:
-        rebuild_marts(db)
-
-
 class StoreBusyError(RuntimeError):
     """Another process held the analytics file for longer than the wait allowed."""
 
@@ -201,7 +191,7 @@ class AnalyticsStore:
             try:
                 connection.execute("SET TimeZone = 'UTC'")  # weeks and days start at UTC midnight
                 if made or self.path not in _READY:
-                    _ensure_schema(connection)
+                    connection.execute(_SCHEMA)
                     _READY.add(self.path)
                 yield connection
             finally:
