@@ -189,3 +189,22 @@ def test_the_heatmap_names_learners_and_skills_and_narrows_to_a_cohort(world_cli
         f"/v1/analytics/courses/{world.ids['other_course']}/heatmap", headers=_h(world, "instructor")
     )
     assert elsewhere.status_code in (403, 404)
+
+
+def test_engagement_names_the_items_and_counts_the_hours(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    course, quiz_item = world.ids["course"], world.ids["quiz_item"]
+    tuesday = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+    store_of(client.app.state.settings).apply(  # type: ignore[attr-defined]
+        [
+            answered_statement(learner_account(n), quiz_item, 1, n == 0, course_id=course, timestamp=tuesday)
+            for n in range(5)
+        ]
+    )
+    answer = client.get(f"/v1/analytics/courses/{course}/engagement", headers=_h(world, "assistant"))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [(i["item_id"], i["stem"], i["answers"]) for i in body["most_answered"]] == [(quiz_item, "1/2 + 1/4 = ?", 5)]
+    assert body["most_failed"][0]["failed"] == 0.8  # four of five wrong
+    assert body["activity"][1][14] == 5 and sum(map(sum, body["activity"])) == 5
+    assert client.get(f"/v1/analytics/courses/{course}/engagement", headers=_h(world, "guardian")).status_code == 403

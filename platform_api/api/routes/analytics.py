@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from analytics.config import store_of
 from platform_api.api.deps import SessionDep, SettingsDep, permit
 from platform_api.domain.access.authz import Principal
-from platform_api.domain.analytics.cohorts import heatmap_report
+from platform_api.domain.analytics.cohorts import engagement_report, heatmap_report
 from platform_api.domain.analytics.items import item_analysis_report
-from platform_api.domain.analytics.schemas import HeatmapPublic, ItemAnalysisPublic
+from platform_api.domain.analytics.schemas import EngagementPublic, HeatmapPublic, ItemAnalysisPublic
 from platform_api.domain.assessment.models import Assessment
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
@@ -61,3 +61,18 @@ def get_heatmap(
     weeks: Annotated[int, Query(ge=1, le=52, description="weeks of trend")] = 8,
 ) -> HeatmapPublic:
     return heatmap_report(session, store_of(settings), course_id, cohort_id=cohort_id, weeks=weeks)
+
+
+@router.get(
+    "/courses/{course_id}/engagement",
+    response_model=EngagementPublic,
+    summary="Engagement in a course: items most answered and most failed, activity by weekday and hour, time",
+)
+def get_engagement(
+    session: SessionDep,
+    settings: SettingsDep,
+    course_id: int,
+    _: Annotated[Principal, permit("analytics:read", "course")],
+    cohort_id: Annotated[int | None, Query(ge=1, description="only this cohort's members")] = None,
+) -> EngagementPublic:
+    return engagement_report(session, store_of(settings), course_id, cohort_id=cohort_id)

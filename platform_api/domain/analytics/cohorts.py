@@ -1,4 +1,4 @@
-"""The cohort proficiency heatmap of a course: the analytics store's cells with the names people read."""
+"""A course's cohort views: the proficiency heatmap and engagement, with the names people read."""
 
 from __future__ import annotations
 
@@ -6,11 +6,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.cohort import heatmap
+from analytics.engagement import ItemUse, engagement
 from analytics.freshness import freshness
 from analytics.store import RECENT, AnalyticsStore
 from platform_api.core.errors import ProblemError
-from platform_api.domain.analytics.schemas import HeatmapPublic, Named, SkillTrend
+from platform_api.domain.analytics.schemas import (
+    EngagementPublic,
+    HeatmapPublic,
+    ItemUsePublic,
+    Named,
+    SkillTrend,
+    WeekTime,
+)
 from platform_api.domain.identity.models import User
+from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember
 from platform_api.domain.skills.models import Skill
 
@@ -48,6 +57,41 @@ def heatmap_report(
         answers=[[found.answers[r][c] for c in columns] for r in rows],
         weeks=[week.isoformat() for week in found.weeks],
         trend=[SkillTrend(skill_id=i, weekly_mean=found.trend[str(i)]) for i in skill_ids],
+        refreshed_at=fresh.refreshed_at,
+        behind=fresh.behind,
+    )
+
+
+def engagement_report(
+    session: Session, store: AnalyticsStore, course_id: int, *, cohort_id: int | None
+) -> EngagementPublic:
+    members = None if cohort_id is None else cohort_members(session, course_id, cohort_id)
+    found = engagement(store, course_id, learners=members)
+    shown = [i for i in (*found.most_answered, *found.most_failed) if i.item_id.isdigit()]
+    ids = {int(i.item_id) for i in shown}
+    stems = dict(session.execute(select(Item.id, Item.stem).where(Item.id.in_(ids))).tuples().all())
+
+    def public(uses: list[ItemUse]) -> list[ItemUsePublic]:
+        return [
+            ItemUsePublic(
+                item_id=int(u.item_id),
+                stem=stems.get(int(u.item_id), ""),
+                answers=u.answers,
+                mean_score=u.mean_score,
+                failed=u.failed,
+            )
+            for u in uses
+            if u.item_id.isdigit()
+        ]
+
+    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    return EngagementPublic(
+        course_id=course_id,
+        cohort_id=cohort_id,
+        most_answered=public(found.most_answered),
+        most_failed=public(found.most_failed),
+        activity=found.activity,
+        time_on_task=[WeekTime(week=w.isoformat(), seconds=s, learners=n) for w, s, n in found.time_on_task],
         refreshed_at=fresh.refreshed_at,
         behind=fresh.behind,
     )

@@ -81,3 +81,28 @@ class HeatmapPublic(BaseModel):
     trend: list[SkillTrend]
     refreshed_at: str | None
     behind: int
+
+
+class ItemUsePublic(BaseModel):
+    item_id: int
+    stem: str
+    answers: int
+    mean_score: float
+    failed: float = Field(description="share of answers that were not right")
+
+
+class WeekTime(BaseModel):
+    week: str = Field(description="the week's Monday (UTC)")
+    seconds: float
+    learners: int
+
+
+class EngagementPublic(BaseModel):
+    course_id: int
+    cohort_id: int | None
+    most_answered: list[ItemUsePublic]
+    most_failed: list[ItemUsePublic] = Field(description="items with 5 answers or more, by share failed")
+    activity: list[list[int]] = Field(description="[ISO weekday - 1][UTC hour]: statements about the course")
+    time_on_task: list[WeekTime]
+    refreshed_at: str | None
+    behind: int
