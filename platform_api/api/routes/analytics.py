@@ -7,11 +7,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from analytics.config import store_of
-from platform_api.api.deps import SessionDep, SettingsDep, permit
+from platform_api.api.deps import SessionDep, SettingsDep, learner_record, permit
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.analytics.cohorts import engagement_report, heatmap_report
 from platform_api.domain.analytics.items import item_analysis_report
-from platform_api.domain.analytics.schemas import EngagementPublic, HeatmapPublic, ItemAnalysisPublic
+from platform_api.domain.analytics.learners import learner_report
+from platform_api.domain.analytics.schemas import (
+    EngagementPublic,
+    HeatmapPublic,
+    ItemAnalysisPublic,
+    LearnerAnalyticsPublic,
+)
 from platform_api.domain.assessment.models import Assessment
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
@@ -76,3 +82,22 @@ def get_engagement(
     cohort_id: Annotated[int | None, Query(ge=1, description="only this cohort's members")] = None,
 ) -> EngagementPublic:
     return engagement_report(session, store_of(settings), course_id, cohort_id=cohort_id)
+
+
+@router.get(
+    "/learners/{user_id}",
+    response_model=LearnerAnalyticsPublic,
+    summary="A learner's analytics: mean score per skill week by week, time per course and week, streaks",
+    description=(
+        "For the learner, their linked guardians, and the staff of their courses (who see those courses "
+        "only). `course_id` narrows it to one course."
+    ),
+)
+def get_learner_analytics(
+    session: SessionDep,
+    settings: SettingsDep,
+    user_id: int,
+    principal: Annotated[Principal, learner_record("analytics")],
+    course_id: Annotated[int | None, Query(ge=1, description="only this course")] = None,
+) -> LearnerAnalyticsPublic:
+    return learner_report(session, store_of(settings), principal, user_id, course_id)

@@ -106,3 +106,33 @@ class EngagementPublic(BaseModel):
     time_on_task: list[WeekTime]
     refreshed_at: str | None
     behind: int
+
+
+class SkillWeekPublic(BaseModel):
+    skill_id: int
+    skill: str
+    week: str = Field(description="the week's Monday (UTC)")
+    mean_score: float
+    answers: int
+
+
+class CourseWeekPublic(BaseModel):
+    course_id: int
+    course: str
+    week: str
+    seconds: float = Field(description="time on task the statements report (result.duration)")
+    statements: int
+
+
+class LearnerAnalyticsPublic(BaseModel):
+    user_id: int
+    course_id: int | None
+    skills: list[SkillWeekPublic] = Field(description="the learner's mean score per skill, week by week")
+    time: list[CourseWeekPublic]
+    active_days: int
+    current_streak: int = Field(description="consecutive active days up to today or yesterday (0: broken)")
+    longest_streak: int
+    last_active: str | None
+    completed: int = Field(description="activities completed")
+    refreshed_at: str | None
+    behind: int
