@@ -241,3 +241,32 @@ def test_a_learner_reads_their_own_analytics_and_nobody_elses(world_client: tupl
     mine_only = client.get(url, params={"course_id": other_course}, headers=_h(world, "instructor"))
     assert mine_only.status_code == 404 and mine_only.headers["content-type"] == "application/problem+json"
     assert client.get(f"/v1/analytics/learners/{other}", headers=_h(world, "learner")).status_code == 403
+
+
+def test_at_risk_lists_the_idle_learners_of_the_course_with_reasons(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    course, learner, other = world.ids["course"], world.ids["user_learner"], world.ids["user_learner2"]
+    as_of = datetime(2026, 11, 20, tzinfo=UTC)
+    store_of(client.app.state.settings).apply(  # type: ignore[attr-defined]
+        [
+            answered_statement(
+                learner_account(learner), 9, 1, True, course_id=course, timestamp=as_of - timedelta(days=9)
+            ),
+            answered_statement(
+                learner_account(other), 9, 1, True, course_id=course, timestamp=as_of - timedelta(days=2)
+            ),
+        ]
+    )
+    url = f"/v1/analytics/courses/{course}/at-risk"
+    answer = client.get(url, params={"as_of": as_of.isoformat()}, headers=_h(world, "instructor"))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["enrolled"], body["inactive_days"]) == (2, 7)
+    assert [(r["learner"]["id"], r["learner"]["name"], r["reasons"]) for r in body["at_risk"]] == [
+        (learner, "learner", ["no activity for 9 days"])
+    ]
+    looser = client.get(url, params={"as_of": as_of.isoformat(), "inactive_days": 10}, headers=_h(world, "assistant"))
+    assert looser.json()["at_risk"] == []
+    assert client.get(url, params={"inactive_days": 0}, headers=_h(world, "instructor")).status_code == 422
+    assert client.get(url, params={"as_of": "yesterday"}, headers=_h(world, "instructor")).status_code == 422
+    assert client.get(url, headers=_h(world, "learner")).status_code == 403

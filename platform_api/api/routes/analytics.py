@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -9,10 +10,11 @@ from fastapi import APIRouter, Query
 from analytics.config import store_of
 from platform_api.api.deps import SessionDep, SettingsDep, learner_record, permit
 from platform_api.domain.access.authz import Principal
-from platform_api.domain.analytics.cohorts import engagement_report, heatmap_report
+from platform_api.domain.analytics.cohorts import at_risk_report, engagement_report, heatmap_report
 from platform_api.domain.analytics.items import item_analysis_report
 from platform_api.domain.analytics.learners import learner_report
 from platform_api.domain.analytics.schemas import (
+    AtRiskPublic,
     EngagementPublic,
     HeatmapPublic,
     ItemAnalysisPublic,
@@ -101,3 +103,30 @@ def get_learner_analytics(
     course_id: Annotated[int | None, Query(ge=1, description="only this course")] = None,
 ) -> LearnerAnalyticsPublic:
     return learner_report(session, store_of(settings), principal, user_id, course_id)
+
+
+@router.get(
+    "/courses/{course_id}/at-risk",
+    response_model=AtRiskPublic,
+    summary="Learners at risk in a course, by rule, each with the reasons in words",
+    description=(
+        "A learner enrolled in the course is at risk when their last activity in it is `inactive_days` or more "
+        "before `as_of` (default now), or they have none, or when their score is falling on a skill (the mean of "
+        "their last 5 answers at least 0.2 below the 5 before)."
+    ),
+)
+def get_at_risk(
+    session: SessionDep,
+    settings: SettingsDep,
+    course_id: int,
+    _: Annotated[Principal, permit("analytics:read", "course")],
+    cohort_id: Annotated[int | None, Query(ge=1, description="only this cohort's members")] = None,
+    inactive_days: Annotated[int, Query(ge=1, le=365, description="days without activity that count as at risk")] = 7,
+    as_of: Annotated[datetime | None, Query(description="the moment to judge at (ISO 8601; default now)")] = None,
+) -> AtRiskPublic:
+    moment = as_of or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return at_risk_report(
+        session, store_of(settings), course_id, cohort_id=cohort_id, as_of=moment, inactive_days=inactive_days
+    )

@@ -1,6 +1,8 @@
-"""A course's cohort views: the proficiency heatmap and engagement, with the names people read."""
+"""A course's cohort views: the proficiency heatmap, engagement and learners at risk, with their names."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,9 +10,12 @@ from sqlalchemy.orm import Session
 from analytics.cohort import heatmap
 from analytics.engagement import ItemUse, engagement
 from analytics.freshness import freshness
+from analytics.risk import at_risk
 from analytics.store import RECENT, AnalyticsStore
 from platform_api.core.errors import ProblemError
 from platform_api.domain.analytics.schemas import (
+    AtRiskLearner,
+    AtRiskPublic,
     EngagementPublic,
     HeatmapPublic,
     ItemUsePublic,
@@ -18,6 +23,7 @@ from platform_api.domain.analytics.schemas import (
     SkillTrend,
     WeekTime,
 )
+from platform_api.domain.enrollment.models import Enrollment
 from platform_api.domain.identity.models import User
 from platform_api.domain.items.models import Item
 from platform_api.domain.org.models import Cohort, CohortMember
@@ -92,6 +98,51 @@ def engagement_report(
         most_failed=public(found.most_failed),
         activity=found.activity,
         time_on_task=[WeekTime(week=w.isoformat(), seconds=s, learners=n) for w, s, n in found.time_on_task],
+        refreshed_at=fresh.refreshed_at,
+        behind=fresh.behind,
+    )
+
+
+def at_risk_report(
+    session: Session,
+    store: AnalyticsStore,
+    course_id: int,
+    *,
+    cohort_id: int | None,
+    as_of: datetime,
+    inactive_days: int,
+) -> AtRiskPublic:
+    """The rules over the course's active enrolment (narrowed to a cohort's members when asked)."""
+    enrolled = set(
+        session.scalars(
+            select(Enrollment.user_id).where(Enrollment.course_id == course_id, Enrollment.status == "active")
+        )
+    )
+    if cohort_id is not None:
+        enrolled &= set(cohort_members(session, course_id, cohort_id))
+    flagged = at_risk(store, course_id, sorted(enrolled), as_of=as_of, inactive_days=inactive_days)
+    people = {int(r.learner_id) for r in flagged}
+    skill_ids = {int(s) for r in flagged for s in r.falling_skills if s.isdigit()}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(people))).tuples().all())
+    skills = dict(session.execute(select(Skill.id, Skill.name).where(Skill.id.in_(skill_ids))).tuples().all())
+    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    return AtRiskPublic(
+        course_id=course_id,
+        cohort_id=cohort_id,
+        as_of=as_of.isoformat(),
+        inactive_days=inactive_days,
+        enrolled=len(enrolled),
+        at_risk=[
+            AtRiskLearner(
+                learner=Named(id=int(r.learner_id), name=names.get(int(r.learner_id), f"Learner {r.learner_id}")),
+                days_inactive=r.days_inactive,
+                falling_skills=[
+                    Named(id=int(s), name=skills.get(int(s), f"Skill {s}")) for s in r.falling_skills if s.isdigit()
+                ],
+                reasons=r.reasons,
+            )
+            for r in flagged
+        ],
         refreshed_at=fresh.refreshed_at,
         behind=fresh.behind,
     )

@@ -136,3 +136,21 @@ class LearnerAnalyticsPublic(BaseModel):
     completed: int = Field(description="activities completed")
     refreshed_at: str | None
     behind: int
+
+
+class AtRiskLearner(BaseModel):
+    learner: Named
+    days_inactive: int | None = Field(description="whole days since the learner's last activity in the course")
+    falling_skills: list[Named]
+    reasons: list[str] = Field(description="e.g. 'no activity for 9 days', 'mastery falling in 3 skills'")
+
+
+class AtRiskPublic(BaseModel):
+    course_id: int
+    cohort_id: int | None
+    as_of: str
+    inactive_days: int
+    enrolled: int = Field(description="learners the rules were applied to")
+    at_risk: list[AtRiskLearner]
+    refreshed_at: str | None
+    behind: int
