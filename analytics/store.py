@@ -129,13 +129,16 @@ COLUMNS = (
     "statement_id", "arrival", "learner_id", "ts", "kind", "verb", "object_id", "item_id", "skill_id", "course_id",
     "assessment_id", "attempt_id", "correct", "score", "duration_s", "video_progress", "response",
 )  # fmt: skip
-ARROW_SCHEMA = pa.schema(
-    [
-        (name, pa.int64() if name == "arrival" else pa.timestamp("us", tz="UTC") if name == "ts" else pa.bool_()
-         if name == "correct" else pa.float64() if name in ("score", "duration_s", "video_progress") else pa.string())
-        for name in COLUMNS
-    ]
-)  # fmt: skip
+_NOT_TEXT = {
+    "arrival": pa.int64(),
+    "ts": pa.timestamp("us", tz="UTC"),
+    "correct": pa.bool_(),
+    "score": pa.float64(),
+    "duration_s": pa.float64(),
+    "video_progress": pa.float64(),
+}
+#: ``interactions`` as Arrow: how a batch (and the benchmark's bulk load) is handed to DuckDB.
+ARROW_SCHEMA = pa.schema([(name, _NOT_TEXT.get(name, pa.string())) for name in COLUMNS])
 
 
 #: One lock per store file in this process, and the files whose schema this process has made sure of.
