@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,6 +47,27 @@ def refresh(as_json: JsonFlag = False) -> None:
     )
     for reason in done.report.reasons:
         typer.echo(f"  not read: {reason}")
+
+
+@analytics_app.command("export")
+def export(
+    course: Annotated[int, typer.Option(help="the course whose rows to export")],
+    out: Annotated[Path, typer.Option(help="the file to write")],
+    mart: Annotated[str, typer.Option(help="answers or cells")] = "answers",
+    fmt: Annotated[str, typer.Option("--format", help="csv, json (one object per line) or parquet")] = "csv",
+) -> None:
+    """Write one course's mart to a file for BI tools (the operator's command: the API applies RBAC)."""
+    from analytics.config import store_of
+    from analytics.export import MARTS, MEDIA_TYPES, course_mart, encode
+    from pathwise.commands import settings_or_exit
+    from pathwise.config import CommonSettings
+
+    if mart not in MARTS or fmt not in MEDIA_TYPES:
+        typer.echo(f"pathwise: --mart is one of {', '.join(MARTS)}; --format one of {', '.join(MEDIA_TYPES)}", err=True)
+        raise typer.Exit(2)
+    table = course_mart(store_of(settings_or_exit(CommonSettings)), mart, course)
+    out.write_bytes(encode(table, fmt))
+    typer.echo(f"analytics: {table.num_rows:,} rows of {mart} for course {course} written to {out} ({fmt})")
 
 
 @analytics_app.command("status")

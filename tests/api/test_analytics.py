@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyarrow.parquet
 import pytest
 from fastapi.testclient import TestClient
 
@@ -270,3 +274,35 @@ def test_at_risk_lists_the_idle_learners_of_the_course_with_reasons(world_client
     assert client.get(url, params={"inactive_days": 0}, headers=_h(world, "instructor")).status_code == 422
     assert client.get(url, params={"as_of": "yesterday"}, headers=_h(world, "instructor")).status_code == 422
     assert client.get(url, headers=_h(world, "learner")).status_code == 403
+
+
+def test_a_course_mart_exports_as_csv_json_lines_and_parquet(world_client: tuple[TestClient, World]) -> None:
+    client, world = world_client
+    course, skill, learner = world.ids["course"], world.ids["skill"], world.ids["user_learner"]
+    when = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    store_of(client.app.state.settings).apply(  # type: ignore[attr-defined]
+        [
+            answered_statement(learner_account(learner), 9, skill, True, course_id=course, timestamp=when),
+            answered_statement(learner_account(learner), 9, skill, True, course_id=world.ids["other_course"]),
+        ]
+    )
+    url = f"/v1/analytics/courses/{course}/export"
+    csv_file = client.get(url, params={"mart": "answers"}, headers=_h(world, "instructor"))
+    assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv"), csv_file.text
+    assert f'filename="course-{course}-answers.csv"' in csv_file.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(csv_file.text)))
+    assert [(r["learner_id"], r["skill_id"], r["course_id"], r["score"]) for r in rows] == [
+        (str(learner), str(skill), str(course), "1")
+    ]  # the other course's answer stays out
+    lines = client.get(
+        url, params={"mart": "cells", "format": "json"}, headers=_h(world, "assistant")
+    ).text.splitlines()
+    assert [json.loads(line)["proficiency"] for line in lines] == [1.0]
+    parquet = client.get(url, params={"mart": "answers", "format": "parquet"}, headers=_h(world, "instructor"))
+    table = pyarrow.parquet.read_table(io.BytesIO(parquet.content))
+    assert table.num_rows == 1 and table.column("learner_id").to_pylist() == [str(learner)]
+
+    for wrong in ({"mart": "interactions"}, {"mart": "answers", "format": "xlsx"}, {}):
+        refused = client.get(url, params=wrong, headers=_h(world, "instructor"))
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert client.get(url, params={"mart": "answers"}, headers=_h(world, "learner")).status_code == 403

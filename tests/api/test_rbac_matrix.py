@@ -349,6 +349,7 @@ MATRIX: dict[str, Case] = {
     "GET /v1/analytics/courses/{course_id}/heatmap": Case(STAFF, params=C),
     "GET /v1/analytics/courses/{course_id}/engagement": Case(STAFF, params=C),
     "GET /v1/analytics/courses/{course_id}/at-risk": Case(STAFF, params=C),
+    "GET /v1/analytics/courses/{course_id}/export": Case(STAFF, params=C, query={"mart": "answers"}),
     "GET /v1/analytics/learners/{user_id}": Case(ALL, params={"user_id": "user_learner"}),
     "POST /v1/assessments/{assessment_id}/sittings": Case(frozenset({"admin", "learner"}), params=Q),
     # a sitting: staff and the linked guardian may look; only its learner answers

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from analytics.config import store_of
+from analytics.export import MEDIA_TYPES, Format, Mart, course_mart, encode
 from platform_api.api.deps import SessionDep, SettingsDep, learner_record, permit
 from platform_api.domain.access.authz import Principal
 from platform_api.domain.analytics.cohorts import at_risk_report, engagement_report, heatmap_report
@@ -129,4 +130,28 @@ def get_at_risk(
         moment = moment.replace(tzinfo=UTC)
     return at_risk_report(
         session, store_of(settings), course_id, cohort_id=cohort_id, as_of=moment, inactive_days=inactive_days
+    )
+
+
+@router.get(
+    "/courses/{course_id}/export",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}, "description": "the mart's rows"}},
+    summary="A mart of the course as a file for BI tools: CSV, JSON lines or Parquet",
+    description=(
+        "`answers`: one row per attempt (final score, first answer's time, item, skill, assessment); `cells`: "
+        "each learner's proficiency per skill. Only courses the caller may read analytics of."
+    ),
+)
+def export_mart(
+    settings: SettingsDep,
+    course_id: int,
+    mart: Annotated[Mart, Query(description="answers (one row per attempt) or cells (learner x skill)")],
+    _: Annotated[Principal, permit("analytics:read", "course")],
+    format: Annotated[Format, Query(description="csv, json (one object per line) or parquet")] = "csv",
+) -> Response:
+    body = encode(course_mart(store_of(settings), mart, course_id), format)
+    filename = f"course-{course_id}-{mart}.{'jsonl' if format == 'json' else format}"
+    return Response(
+        body, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
