@@ -13,6 +13,7 @@ from analytics.freshness import freshness
 from analytics.risk import at_risk
 from analytics.store import RECENT, AnalyticsStore
 from platform_api.core.errors import ProblemError
+from platform_api.domain.analytics.names import names_of
 from platform_api.domain.analytics.schemas import (
     AtRiskLearner,
     AtRiskPublic,
@@ -50,8 +51,8 @@ def heatmap_report(
     columns = [n for n, ident in enumerate(found.skills) if ident.isdigit()]
     learner_ids = [int(found.learners[n]) for n in rows]
     skill_ids = [int(found.skills[n]) for n in columns]
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(learner_ids))).tuples().all())
-    skills = dict(session.execute(select(Skill.id, Skill.name).where(Skill.id.in_(skill_ids))).tuples().all())
+    names = names_of(session, User.id, User.display_name, learner_ids)
+    skills = names_of(session, Skill.id, Skill.name, skill_ids)
     fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
     return HeatmapPublic(
         course_id=course_id,
@@ -75,7 +76,7 @@ def engagement_report(
     found = engagement(store, course_id, learners=members)
     shown = [i for i in (*found.most_answered, *found.most_failed) if i.item_id.isdigit()]
     ids = {int(i.item_id) for i in shown}
-    stems = dict(session.execute(select(Item.id, Item.stem).where(Item.id.in_(ids))).tuples().all())
+    stems = names_of(session, Item.id, Item.stem, ids)
 
     def public(uses: list[ItemUse]) -> list[ItemUsePublic]:
         return [
@@ -123,8 +124,8 @@ def at_risk_report(
     flagged = at_risk(store, course_id, sorted(enrolled), as_of=as_of, inactive_days=inactive_days)
     people = {int(r.learner_id) for r in flagged}
     skill_ids = {int(s) for r in flagged for s in r.falling_skills if s.isdigit()}
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(people))).tuples().all())
-    skills = dict(session.execute(select(Skill.id, Skill.name).where(Skill.id.in_(skill_ids))).tuples().all())
+    names = names_of(session, User.id, User.display_name, people)
+    skills = names_of(session, Skill.id, Skill.name, skill_ids)
     fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
     return AtRiskPublic(
         course_id=course_id,

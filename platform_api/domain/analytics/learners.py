@@ -12,6 +12,7 @@ from analytics.learner import learner_analytics
 from analytics.store import AnalyticsStore
 from platform_api.core.errors import ProblemError
 from platform_api.domain.access.authz import Principal
+from platform_api.domain.analytics.names import names_of
 from platform_api.domain.analytics.schemas import CourseWeekPublic, LearnerAnalyticsPublic, SkillWeekPublic
 from platform_api.domain.content.models import Course
 from platform_api.domain.content.service import RECORD_READERS, visible_courses_clause
@@ -33,8 +34,8 @@ def learner_report(
     time = [t for t in found.time if t.course_id.isdigit()]
     skill_ids = {int(s.skill_id) for s in skills}
     course_ids = {int(t.course_id) for t in time}
-    skill_names = dict(session.execute(select(Skill.id, Skill.name).where(Skill.id.in_(skill_ids))).tuples().all())
-    titles = dict(session.execute(select(Course.id, Course.title).where(Course.id.in_(course_ids))).tuples().all())
+    skill_names = names_of(session, Skill.id, Skill.name, skill_ids)
+    titles = names_of(session, Course.id, Course.title, course_ids)
     fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
     return LearnerAnalyticsPublic(
         user_id=user_id,
