@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, column, func, select, table
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -74,8 +75,6 @@ def catch_up(
 
 def _payload(value: Any) -> dict[str, Any]:
     if isinstance(value, str):  # SQLite hands JSON back as text on some paths
-        import orjson
-
         parsed: dict[str, Any] = orjson.loads(value)
         return parsed
     return dict(value)

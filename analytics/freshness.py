@@ -42,8 +42,8 @@ def freshness(engine: Engine, store: AnalyticsStore) -> Freshness:
         newest, newest_at = connection.execute(
             select(_statements.c.seq, _statements.c.stored).order_by(_statements.c.seq.desc()).limit(1)
         ).first() or (0, None)
-        reached_at = connection.execute(
-            select(func.max(_statements.c.stored)).where(_statements.c.seq <= reached)
+        reached_at = connection.execute(  # one row by its key, not a scan of everything before it
+            select(_statements.c.stored).where(_statements.c.seq == reached)
         ).scalar_one_or_none()
     lag: float | None = 0.0
     if newest > reached:
@@ -59,3 +59,19 @@ def freshness(engine: Engine, store: AnalyticsStore) -> Freshness:
         lag_s=lag,
         refreshed_at=state.get("refreshed_at"),
     )
+
+
+@dataclass(frozen=True)
+class Lag:
+    """What every report says of its data: when the store last took statements, and how many it has not."""
+
+    refreshed_at: str | None
+    behind: int
+
+
+def lag(engine: Engine, store: AnalyticsStore) -> Lag:
+    """The reports' freshness: the store's state and the LRS's newest key; no counting on the request path."""
+    state = store.state()
+    with engine.connect() as connection:
+        newest = int(connection.execute(select(func.coalesce(func.max(_statements.c.seq), 0))).scalar_one())
+    return Lag(state.get("refreshed_at"), max(0, newest - int(state.get(WATERMARK, "0"))))

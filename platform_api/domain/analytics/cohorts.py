@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from analytics.cohort import heatmap
 from analytics.engagement import ItemUse, engagement
-from analytics.freshness import freshness
+from analytics.freshness import lag
 from analytics.risk import at_risk
 from analytics.store import RECENT, AnalyticsStore
 from platform_api.core.errors import ProblemError
@@ -53,7 +53,7 @@ def heatmap_report(
     skill_ids = [int(found.skills[n]) for n in columns]
     names = names_of(session, User.id, User.display_name, learner_ids)
     skills = names_of(session, Skill.id, Skill.name, skill_ids)
-    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    fresh = lag(session.get_bind(), store)  # type: ignore[arg-type]
     return HeatmapPublic(
         course_id=course_id,
         cohort_id=cohort_id,
@@ -91,7 +91,7 @@ def engagement_report(
             if u.item_id.isdigit()
         ]
 
-    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    fresh = lag(session.get_bind(), store)  # type: ignore[arg-type]
     return EngagementPublic(
         course_id=course_id,
         cohort_id=cohort_id,
@@ -126,7 +126,7 @@ def at_risk_report(
     skill_ids = {int(s) for r in flagged for s in r.falling_skills if s.isdigit()}
     names = names_of(session, User.id, User.display_name, people)
     skills = names_of(session, Skill.id, Skill.name, skill_ids)
-    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    fresh = lag(session.get_bind(), store)  # type: ignore[arg-type]
     return AtRiskPublic(
         course_id=course_id,
         cohort_id=cohort_id,

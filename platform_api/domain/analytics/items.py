@@ -7,7 +7,7 @@ import math
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics.freshness import freshness
+from analytics.freshness import lag
 from analytics.items import MIN_LEARNERS, Source, item_analysis, items_answered_in
 from analytics.store import AnalyticsStore
 from models.item_analysis import Flag
@@ -47,7 +47,7 @@ def item_analysis_report(
     item_ids = listed + [i for i in drawn if i not in set(listed)]
     items = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(item_ids)))}
     item_ids = [i for i in item_ids if i in items]  # an item deleted since keeps its answers out of the report
-    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    fresh = lag(session.get_bind(), store)  # type: ignore[arg-type]
     keys = [_key(items[i]) for i in item_ids]
     analysis, answers = item_analysis(
         store,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics.freshness import freshness
+from analytics.freshness import lag
 from analytics.learner import learner_analytics
 from analytics.store import AnalyticsStore
 from platform_api.core.errors import ProblemError
@@ -36,7 +36,7 @@ def learner_report(
     course_ids = {int(t.course_id) for t in time}
     skill_names = names_of(session, Skill.id, Skill.name, skill_ids)
     titles = names_of(session, Course.id, Course.title, course_ids)
-    fresh = freshness(session.get_bind(), store)  # type: ignore[arg-type]
+    fresh = lag(session.get_bind(), store)  # type: ignore[arg-type]
     return LearnerAnalyticsPublic(
         user_id=user_id,
         course_id=course_id,
